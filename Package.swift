@@ -1,0 +1,95 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let upcoming: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Forgeworks",
+    products: [
+        .library(name: "ForgeKit", targets: ["ForgeKit"]),
+        .library(name: "ForgeKitTesting", targets: ["ForgeKitTesting"]),
+        .library(name: "PipelineKit", targets: ["PipelineKit"]),
+        .library(name: "DeployKit", targets: ["DeployKit"]),
+        .library(name: "RebuildKit", targets: ["RebuildKit"]),
+        .executable(name: "git-tool", targets: ["git-tool"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries from the system (Debian's -dev packages; scripts/bootstrap installs them).
+        .systemLibrary(
+            name: "CGit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+
+        // Kits, lowest layer first.
+        .target(
+            name: "ForgeKit",
+            dependencies: [
+                "CGit2", "CZlib",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "ForgeKitTesting",
+            dependencies: ["ForgeKit"],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "PipelineKit",
+            dependencies: ["ForgeKit", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "DeployKit",
+            dependencies: ["PipelineKit", "ForgeKit", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "RebuildKit",
+            dependencies: ["PipelineKit", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcoming
+        ),
+
+        // Examples: small compositions of the kits.
+        .executableTarget(
+            name: "git-tool",
+            dependencies: [
+                "ForgeKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/git-tool",
+            swiftSettings: upcoming
+        ),
+
+        // Tests (Swift Testing).
+        .testTarget(
+            name: "ForgeKitTests",
+            dependencies: ["ForgeKit", "ForgeKitTesting"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "GitToolTests",
+            dependencies: ["ForgeKit", "ForgeKitTesting", "git-tool"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(name: "PipelineKitTests", dependencies: ["PipelineKit"], swiftSettings: upcoming),
+        .testTarget(name: "DeployKitTests", dependencies: ["DeployKit"], swiftSettings: upcoming),
+        .testTarget(name: "RebuildKitTests", dependencies: ["RebuildKit"], swiftSettings: upcoming),
+    ],
+    swiftLanguageModes: [.v6]
+)
