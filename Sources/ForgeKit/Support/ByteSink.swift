@@ -16,11 +16,17 @@ public protocol ByteSink: AnyObject {
 }
 
 extension ByteSink {
-    func write(_ bytes: [UInt8]) throws(ForgeError) {
-        try bytes.withUnsafeBytes { (buffer) throws(ForgeError) in try write(buffer) }
+    /// Writes all of `bytes`.
+    public func write(_ bytes: [UInt8]) throws(ForgeError) {
+        var failure: ForgeError?
+        bytes.withUnsafeBytes { buffer in
+            do throws(ForgeError) { try write(buffer) } catch { failure = error }
+        }
+        if let failure { throw failure }
     }
 
-    func write(repeating byte: UInt8, count: Int) throws(ForgeError) {
+    /// Writes `count` copies of `byte`.
+    public func write(repeating byte: UInt8, count: Int) throws(ForgeError) {
         guard count > 0 else { return }
         try write([UInt8](repeating: byte, count: count))
     }
@@ -54,9 +60,12 @@ public final class FileDescriptorSink: ByteSink {
 
     public func flush() throws(ForgeError) {
         guard !buffer.isEmpty else { return }
-        let pending = buffer
+        var failure: ForgeError?
+        buffer.withUnsafeBytes { raw in
+            do throws(ForgeError) { try writeAll(raw) } catch { failure = error }
+        }
         buffer.removeAll(keepingCapacity: true)
-        try pending.withUnsafeBytes { (raw) throws(ForgeError) in try writeAll(raw) }
+        if let failure { throw failure }
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws(ForgeError) {

@@ -1,0 +1,95 @@
+import CGit2
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The container format of an archive.
+public enum ArchiveFormat: String, Sendable, Hashable, CaseIterable {
+    /// POSIX ustar with pax extensions, as `git archive --format=tar` writes it.
+    case tar
+    /// ZIP with deflate, as `git archive --format=zip` writes it.
+    case zip
+}
+
+/// What the archive writers have in common: entries in order, then a finish.
+protocol ArchiveEncoder: AnyObject {
+    func addDirectory(path: [UInt8], objectID: String?) throws(ForgeError)
+    func addFile(path: [UInt8], objectID: String, executable: Bool, contents: UnsafeRawBufferPointer) throws(ForgeError)
+    func addSymlink(path: [UInt8], objectID: String, target: UnsafeRawBufferPointer) throws(ForgeError)
+    func addGitlink(path: [UInt8], objectID: String?) throws(ForgeError)
+    func finish() throws(ForgeError)
+}
+
+extension TarArchiveWriter: ArchiveEncoder {}
+extension ZipArchiveWriter: ArchiveEncoder {}
+
+extension GitSession {
+    /// Streams an archive of `revision` to `sink`, with the members, modes, symlinks and timestamps
+    /// `git archive` writes (the commit time as every member's time, the commit id as comment).
+    ///
+    /// Memory stays flat whatever the repository's size: one file's contents at a time, never the archive.
+    /// `.gitattributes` `export-ignore` and `export-subst` are not applied.
+    ///
+    /// - Parameter prefix: prepended to every member path, as `git archive --prefix` (end it with `/`
+    ///   for a directory).
+    public func archive(_ revision: String, format: ArchiveFormat, to sink: any ByteSink, prefix: String = "") throws(ForgeError) {
+        _ = try repository("archive")
+        let object = try lookup(revision, operation: "archive")
+        let objectType = git_object_type(object)
+        git_object_free(object)
+        let tree = try resolveTree(revision)
+        var time: Int64
+        var comment: String?
+        if objectType == GIT_OBJECT_TREE {
+            // git uses the current time for a bare tree, and writes no commit id.
+            time = Int64(Glibc.time(nil))
+        } else {
+            let commitID = try resolveCommit(revision)
+            let commit = try objects.commit(commitID)
+            time = commit.committer.time
+            comment = commitID.hex
+        }
+        if prefix.utf8.contains(0) {
+            throw ForgeError(.invalidArgument, "the prefix contains a NUL byte", operation: "archive")
+        }
+        let encoder: any ArchiveEncoder
+        switch format {
+        case .tar: encoder = TarArchiveWriter(sink: sink, modificationTime: time, commentID: comment, prefix: prefix)
+        case .zip: encoder = ZipArchiveWriter(sink: sink, modificationTime: time, commentID: comment, prefix: prefix)
+        }
+        var path: [UInt8] = []
+        path.reserveCapacity(256)
+        try archiveTree(tree, path: &path, encoder: encoder)
+        try encoder.finish()
+    }
+
+    private func archiveTree(_ id: ObjectID, path: inout [UInt8], encoder: any ArchiveEncoder) throws(ForgeError) {
+        try checkCancelled("archive")
+        let tree = try objects.tree(id)
+        for entry in tree.entries {
+            let mark = path.count
+            defer { path.removeSubrange(mark...) }
+            path.append(contentsOf: UnsafeRawBufferPointer(start: tree.namePointer(entry), count: Int(entry.nameLength)))
+            switch entry.mode & 0o170000 {
+            case 0o040000:
+                try encoder.addDirectory(path: path, objectID: entry.id.hex)
+                path.append(UInt8(ascii: "/"))
+                try archiveTree(entry.id, path: &path, encoder: encoder)
+            case 0o160000:
+                try encoder.addGitlink(path: path, objectID: entry.id.hex)
+            case 0o120000:
+                let blob = try objects.read(entry.id, operation: "archive")
+                try encoder.addSymlink(path: path, objectID: entry.id.hex, target: blob.data)
+            case 0o100000:
+                let blob = try objects.read(entry.id, operation: "archive")
+                guard blob.kind == GIT_OBJECT_BLOB else {
+                    throw ForgeError(.corrupt, "entry '\(String(decoding: path, as: UTF8.self))' names a \(ObjectStore.kindName(blob.kind)), not a blob", operation: "archive", path: self.path)
+                }
+                try encoder.addFile(path: path, objectID: entry.id.hex, executable: entry.mode & 0o111 != 0, contents: blob.data)
+            default:
+                throw ForgeError(.corrupt, "entry '\(String(decoding: path, as: UTF8.self))' has an unknown mode \(String(entry.mode, radix: 8))", operation: "archive", path: self.path)
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import CGit2
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Whether a branch can be merged into another, as a pull request's "mergeable" check asks.
+public enum Mergeability: Hashable, Sendable {
+    /// The head already is part of the base: nothing to merge.
+    case upToDate
+    /// The base is an ancestor of the head: the base can simply move forward.
+    case fastForward
+    /// A merge commit would be needed, and the merge has no conflicts.
+    case clean
+    /// The merge has conflicts in these paths (sorted).
+    case conflict(paths: [String])
+    /// The two have no common history.
+    case unrelated
+
+    /// Whether the head can be merged without a person resolving anything.
+    public var isMergeable: Bool {
+        switch self {
+        case .upToDate, .fastForward, .clean: return true
+        case .conflict, .unrelated: return false
+        }
+    }
+}
+
+extension GitSession {
+    /// Writes the files of `revision` into `directory` (created if missing), as `git checkout` would
+    /// lay them out: modes, symlinks and git's filters (line endings, `ident`) applied.
+    ///
+    /// The repository may be bare; its index and `HEAD` are not touched. Files already in the
+    /// directory with the same paths are overwritten; others are left alone.
+    public func checkout(_ revision: String, into directory: String) throws(ForgeError) {
+        let repo = try repository("checkout")
+        guard !directory.isEmpty else {
+            throw ForgeError(.invalidArgument, "an empty target directory", operation: "checkout", path: path)
+        }
+        let treeish = try lookup(revision, operation: "checkout")
+        defer { git_object_free(treeish) }
+        var tree: OpaquePointer?
+        let peeled = git_object_peel(&tree, treeish, GIT_OBJECT_TREE)
+        guard peeled >= 0, let tree else {
+            throw ForgeError(.invalidArgument, "'\(revision)' does not name a commit or tree", operation: "checkout", path: path)
+        }
+        defer { git_object_free(tree) }
+
+        // An empty baseline makes every file "new", so that all of them are written.
+        var baseline: OpaquePointer?
+        var result = git_index_new(&baseline)
+        guard result >= 0, let baseline else { throw Libgit2.error(result, operation: "checkout", path: path) }
+        defer { git_index_free(baseline) }
+
+        var options = git_checkout_options()
+        git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION))
+        options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_DONT_UPDATE_INDEX.rawValue
+            | GIT_CHECKOUT_RECREATE_MISSING.rawValue
+        options.baseline_index = baseline
+        options.notify_flags = GIT_CHECKOUT_NOTIFY_UPDATED.rawValue
+        let flag = Unmanaged.passUnretained(cancellation)
+        options.notify_payload = flag.toOpaque()
+        options.notify_cb = { _, _, _, _, _, payload in
+            guard let payload else { return 0 }
+            return Unmanaged<CancellationFlag>.fromOpaque(payload).takeUnretainedValue().isCancelled ? -1 : 0
+        }
+        result = withExtendedLifetime(cancellation) {
+            directory.withCString { target in
+                options.target_directory = target
+                return git_checkout_tree(repo, tree, &options)
+            }
+        }
+        guard result >= 0 else {
+            if cancellation.isCancelled {
+                throw ForgeError(.cancelled, "the checkout was cancelled", operation: "checkout", path: directory)
+            }
+            throw Libgit2.error(result, operation: "checkout", path: directory)
+        }
+    }
+
+    /// Whether `head` merges into `base`: already merged, a fast-forward, a clean merge, or which paths conflict.
+    ///
+    /// Computes the merge in memory; nothing in the repository changes.
+    public func mergeability(base: String, head: String) throws(ForgeError) -> Mergeability {
+        let repo = try repository("merge")
+        let ours = try resolveCommit(base)
+        let theirs = try resolveCommit(head)
+        if ours == theirs { return .upToDate }
+        let bases = try mergeBases(ours, theirs)
+        if bases.isEmpty { return .unrelated }
+        if bases.contains(theirs) { return .upToDate }
+        if bases.contains(ours) { return .fastForward }
+
+        func commitObject(_ id: ObjectID) throws(ForgeError) -> OpaquePointer {
+            var oid = id.gitOID
+            var commit: OpaquePointer?
+            let result = git_commit_lookup(&commit, repo, &oid)
+            guard result >= 0, let commit else { throw Libgit2.error(result, operation: "merge", path: path) }
+            return commit
+        }
+        let ourCommit = try commitObject(ours)
+        defer { git_commit_free(ourCommit) }
+        let theirCommit = try commitObject(theirs)
+        defer { git_commit_free(theirCommit) }
+        var options = git_merge_options()
+        git_merge_options_init(&options, UInt32(GIT_MERGE_OPTIONS_VERSION))
+        var index: OpaquePointer?
+        let result = git_merge_commits(&index, repo, ourCommit, theirCommit, &options)
+        guard result >= 0, let index else { throw Libgit2.error(result, operation: "merge", path: path) }
+        defer { git_index_free(index) }
+        guard git_index_has_conflicts(index) != 0 else { return .clean }
+
+        var iterator: OpaquePointer?
+        let started = git_index_conflict_iterator_new(&iterator, index)
+        guard started >= 0, let iterator else { throw Libgit2.error(started, operation: "merge", path: path) }
+        defer { git_index_conflict_iterator_free(iterator) }
+        var paths = Set<String>()
+        while true {
+            var ancestor: UnsafePointer<git_index_entry>?
+            var our: UnsafePointer<git_index_entry>?
+            var their: UnsafePointer<git_index_entry>?
+            let next = git_index_conflict_next(&ancestor, &our, &their, iterator)
+            if next == GIT_ITEROVER.rawValue { break }
+            guard next >= 0 else { throw Libgit2.error(next, operation: "merge", path: path) }
+            for entry in [ancestor, our, their] {
+                if let entry, let name = entry.pointee.path { paths.insert(String(cString: name)) }
+            }
+        }
+        return .conflict(paths: paths.sorted())
+    }
+}
