@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "DeployKit", targets: ["DeployKit"]),
         .library(name: "RebuildKit", targets: ["RebuildKit"]),
         .executable(name: "git-tool", targets: ["git-tool"]),
+        .executable(name: "forgekit-bench", targets: ["forgekit-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -73,6 +74,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Examples/git-tool",
+            swiftSettings: upcoming
+        ),
+
+        // Benchmarks (bench/run); built here so that they keep compiling.
+        .executableTarget(
+            name: "forgekit-bench",
+            dependencies: ["ForgeKit"],
+            path: "bench/ForgeKitBench",
             swiftSettings: upcoming
         ),
 

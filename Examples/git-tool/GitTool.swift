@@ -49,21 +49,17 @@ struct Log: AsyncParsableCommand {
     @Flag(name: .customLong("name-only"), help: "After each commit, the paths it changed against its first parent (none for merges).")
     var nameOnly = false
     @Flag(name: .customLong("first-parent"), help: "Follow only the first parent of merges.") var firstParent = false
-    @Argument(help: "Revisions and ranges (A..B, ^A, A...B); HEAD when none. Paths after --.")
+    @Argument(help: "Revisions and ranges (A..B, ^A, A...B); HEAD when none.")
     var revisions: [String] = []
+    @Argument(parsing: .postTerminator, help: "After --: only commits that change these paths.")
+    var paths: [String] = []
 
     func validate() throws {
         if let n, n < 0 { throw ValidationError("-n must not be negative") }
     }
 
     func run() async throws {
-        var revs: [String] = []
-        var paths: [String] = []
-        var afterDashes = false
-        for argument in revisions {
-            if argument == "--" && !afterDashes { afterDashes = true; continue }
-            if afterDashes { paths.append(argument) } else { revs.append(argument) }
-        }
+        let revs = revisions
         let options = LogOptions(revs.isEmpty ? ["HEAD"] : revs, limit: n, firstParent: firstParent, paths: paths)
         let nameOnly = self.nameOnly
         let pathFilter = paths

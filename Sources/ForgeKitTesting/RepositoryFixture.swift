@@ -212,8 +212,27 @@ public final class FixtureBuilder {
         return files
     }
 
+    /// Makes room for a file at `path`: a file standing where one of its directories goes, or a
+    /// directory standing where the file goes, is removed (as `git add` of the new layout would).
+    private func clear(_ path: String, in files: inout [String: FileEntry]) {
+        var prefix = ""
+        for component in path.split(separator: "/").dropLast() {
+            prefix += (prefix.isEmpty ? "" : "/") + component
+            files[prefix] = nil
+        }
+        for key in files.keys where key.hasPrefix(path + "/") { files[key] = nil }
+    }
+
     private func apply(_ changes: [FixtureChange], to files: inout [String: FileEntry]) throws {
         for change in changes {
+            switch change {
+            case .write(let path, _), .writeBytes(let path, _), .executable(let path, _), .symlink(let path, _), .submodule(let path, _):
+                clear(path, in: &files)
+            case .rename(_, let to):
+                clear(to, in: &files)
+            case .delete, .chmod:
+                break
+            }
             switch change {
             case .write(let path, let text):
                 files[path] = FileEntry(mode: .regular, id: try session.writeBlob(Array(text.utf8)))

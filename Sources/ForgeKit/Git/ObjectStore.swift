@@ -50,7 +50,7 @@ final class ParsedTree {
             self.entries = []
             return
         }
-        entries.reserveCapacity(count / 40)
+        entries.reserveCapacity(count / 28 + 1)  // the smallest entry is 28 bytes
         var i = 0
         while i < count {
             var mode: UInt32 = 0
@@ -137,9 +137,13 @@ struct CommitHeader {
 final class ObjectStore {
     let odb: OpaquePointer
     let path: String
+    // Two generations each: a hit in the older one moves up; the older one is dropped when the newer fills.
     private var recentTrees: [ObjectID: ParsedTree] = [:]
     private var olderTrees: [ObjectID: ParsedTree] = [:]
-    private let treeGeneration = 4096
+    private let treeGeneration = 256
+    private var recentHeaders: [ObjectID: CommitHeader] = [:]
+    private var olderHeaders: [ObjectID: CommitHeader] = [:]
+    private let headerGeneration = 2048
 
     init(odb: OpaquePointer, path: String) {
         self.odb = odb
@@ -213,9 +217,27 @@ final class ObjectStore {
         return object
     }
 
+    /// A commit's tree, parents and time; recent ones are cached, since a walk and the diffs along it
+    /// ask for the same commits again.
     func commitHeader(_ id: ObjectID) throws(ForgeError) -> CommitHeader {
+        if let hit = recentHeaders[id] { return hit }
+        if let old = olderHeaders[id] {
+            rememberHeader(id, old)
+            return old
+        }
         let object = try commitObject(id)
-        return try CommitParser.header(object.data, id: id)
+        let header = try CommitParser.header(object.data, id: id)
+        rememberHeader(id, header)
+        return header
+    }
+
+    private func rememberHeader(_ id: ObjectID, _ header: CommitHeader) {
+        if recentHeaders.count >= headerGeneration {
+            olderHeaders = recentHeaders
+            recentHeaders = [:]
+            recentHeaders.reserveCapacity(headerGeneration)
+        }
+        recentHeaders[id] = header
     }
 
     func commit(_ id: ObjectID) throws(ForgeError) -> Commit {

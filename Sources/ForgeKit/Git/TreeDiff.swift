@@ -129,37 +129,39 @@ struct TreeDiffer {
     private func diff(_ old: ObjectID?, _ new: ObjectID?, prefix: inout [UInt8], into out: inout [PathChange]) throws(ForgeError) {
         let oldTree = try old.map { (id) throws(ForgeError) in try objects.tree(id) }
         let newTree = try new.map { (id) throws(ForgeError) in try objects.tree(id) }
-        let a = oldTree?.entries ?? []
-        let b = newTree?.entries ?? []
+        // Raw bases taken once: the loop below touches no class instance, so no reference counting.
+        let aBase = oldTree?.object.data.baseAddress, bBase = newTree?.object.data.baseAddress
+        let a = oldTree?.entries ?? [], b = newTree?.entries ?? []
+        defer { withExtendedLifetime(oldTree) {}; withExtendedLifetime(newTree) {} }
         var i = 0, j = 0
         while i < a.count || j < b.count {
             let order: Int32
             if i >= a.count { order = 1 }
             else if j >= b.count { order = -1 }
-            else { order = Self.compare(oldTree.unsafelyUnwrapped, a[i], newTree.unsafelyUnwrapped, b[j]) }
+            else { order = Self.compare(aBase.unsafelyUnwrapped, a[i], bBase.unsafelyUnwrapped, b[j]) }
 
             if order == 0 {
                 let x = a[i], y = b[j]
                 i += 1; j += 1
                 if x.id == y.id && x.mode == y.mode { continue }
-                try pair(oldTree.unsafelyUnwrapped, x, y, prefix: &prefix, into: &out)
+                try pair(aBase.unsafelyUnwrapped, x, y, prefix: &prefix, into: &out)
             } else if order < 0 {
                 let x = a[i]
                 i += 1
-                try one(oldTree.unsafelyUnwrapped, x, added: false, prefix: &prefix, into: &out)
+                try one(aBase.unsafelyUnwrapped, x, added: false, prefix: &prefix, into: &out)
             } else {
                 let y = b[j]
                 j += 1
-                try one(newTree.unsafelyUnwrapped, y, added: true, prefix: &prefix, into: &out)
+                try one(bBase.unsafelyUnwrapped, y, added: true, prefix: &prefix, into: &out)
             }
         }
     }
 
     /// Both sides have an entry with this name (and the same tree-ness, by the ordering).
-    private func pair(_ tree: ParsedTree, _ x: RawTreeEntry, _ y: RawTreeEntry, prefix: inout [UInt8], into out: inout [PathChange]) throws(ForgeError) {
+    private func pair(_ base: UnsafeRawPointer, _ x: RawTreeEntry, _ y: RawTreeEntry, prefix: inout [UInt8], into out: inout [PathChange]) throws(ForgeError) {
         let mark = prefix.count
         defer { prefix.removeSubrange(mark...) }
-        append(tree, x, to: &prefix)
+        append(base, x, to: &prefix)
         if x.isTree {
             // Same name sorts equal only when both are trees.
             switch match(prefix, isTree: true) {
@@ -177,10 +179,10 @@ struct TreeDiffer {
     }
 
     /// An entry only one side has: the whole subtree is added or deleted.
-    private func one(_ tree: ParsedTree, _ entry: RawTreeEntry, added: Bool, prefix: inout [UInt8], into out: inout [PathChange]) throws(ForgeError) {
+    private func one(_ base: UnsafeRawPointer, _ entry: RawTreeEntry, added: Bool, prefix: inout [UInt8], into out: inout [PathChange]) throws(ForgeError) {
         let mark = prefix.count
         defer { prefix.removeSubrange(mark...) }
-        append(tree, entry, to: &prefix)
+        append(base, entry, to: &prefix)
         if entry.isTree {
             if match(prefix, isTree: true) == .none { return }
             prefix.append(UInt8(ascii: "/"))
@@ -197,16 +199,16 @@ struct TreeDiffer {
     }
 
     @inline(__always)
-    private func append(_ tree: ParsedTree, _ entry: RawTreeEntry, to prefix: inout [UInt8]) {
-        prefix.append(contentsOf: UnsafeRawBufferPointer(start: tree.namePointer(entry), count: Int(entry.nameLength)))
+    private func append(_ base: UnsafeRawPointer, _ entry: RawTreeEntry, to prefix: inout [UInt8]) {
+        prefix.append(contentsOf: UnsafeRawBufferPointer(start: base + Int(entry.nameOffset), count: Int(entry.nameLength)))
     }
 
     /// git's tree-entry order: bytewise, with a directory's name compared as if it ended in "/".
     @inline(__always)
-    static func compare(_ t1: ParsedTree, _ e1: RawTreeEntry, _ t2: ParsedTree, _ e2: RawTreeEntry) -> Int32 {
+    static func compare(_ b1: UnsafeRawPointer, _ e1: RawTreeEntry, _ b2: UnsafeRawPointer, _ e2: RawTreeEntry) -> Int32 {
         let l1 = Int(e1.nameLength), l2 = Int(e2.nameLength)
         let common = min(l1, l2)
-        let p1 = t1.namePointer(e1), p2 = t2.namePointer(e2)
+        let p1 = b1 + Int(e1.nameOffset), p2 = b2 + Int(e2.nameOffset)
         let r = memcmp(p1, p2, common)
         if r != 0 { return r }
         let c1: UInt8 = l1 > common ? p1.load(fromByteOffset: common, as: UInt8.self) : (e1.isTree ? 0x2f : 0)
