@@ -49,17 +49,21 @@ struct Log: AsyncParsableCommand {
     @Flag(name: .customLong("name-only"), help: "After each commit, the paths it changed against its first parent (none for merges).")
     var nameOnly = false
     @Flag(name: .customLong("first-parent"), help: "Follow only the first parent of merges.") var firstParent = false
-    @Argument(help: "Revisions and ranges (A..B, ^A, A...B); HEAD when none.")
+    @Argument(parsing: .captureForPassthrough, help: "Revisions and ranges (A..B, ^A, A...B); HEAD when none; paths after --.")
     var revisions: [String] = []
-    @Argument(parsing: .postTerminator, help: "After --: only commits that change these paths.")
-    var paths: [String] = []
 
     func validate() throws {
         if let n, n < 0 { throw ValidationError("-n must not be negative") }
     }
 
     func run() async throws {
-        let revs = revisions
+        var revs: [String] = []
+        var paths: [String] = []
+        var afterDashes = false
+        for argument in revisions {
+            if argument == "--" && !afterDashes { afterDashes = true; continue }
+            if afterDashes { paths.append(argument) } else { revs.append(argument) }
+        }
         let options = LogOptions(revs.isEmpty ? ["HEAD"] : revs, limit: n, firstParent: firstParent, paths: paths)
         let nameOnly = self.nameOnly
         let pathFilter = paths
