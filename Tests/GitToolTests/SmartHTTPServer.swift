@@ -62,14 +62,16 @@ final class SmartHTTPServer: @unchecked Sendable {
             line.append(chunk)
         }
         guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             throw CocoaError(.fileReadUnknown)
         }
         self.port = port
     }
 
     func stop() {
-        process.terminate()
+        // SIGKILL: a child spawned from a Dispatch thread inherits its blocked signal mask, so SIGTERM
+        // may never be delivered.
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 }

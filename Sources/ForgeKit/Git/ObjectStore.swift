@@ -137,13 +137,8 @@ struct CommitHeader {
 final class ObjectStore {
     let odb: OpaquePointer
     let path: String
-    // Two generations each: a hit in the older one moves up; the older one is dropped when the newer fills.
-    private var recentTrees: [ObjectID: ParsedTree] = [:]
-    private var olderTrees: [ObjectID: ParsedTree] = [:]
-    private let treeGeneration = 256
-    private var recentHeaders: [ObjectID: CommitHeader] = [:]
-    private var olderHeaders: [ObjectID: CommitHeader] = [:]
-    private let headerGeneration = 2048
+    private var trees = RecentCache<ParsedTree>(generation: 256)
+    private var headers = RecentCache<CommitHeader>(generation: 2048)
 
     init(odb: OpaquePointer, path: String) {
         self.odb = odb
@@ -186,27 +181,14 @@ final class ObjectStore {
     }
 
     func tree(_ id: ObjectID) throws(ForgeError) -> ParsedTree {
-        if let hit = recentTrees[id] { return hit }
-        if let old = olderTrees[id] {
-            remember(id, old)
-            return old
-        }
+        if let hit = trees[id] { return hit }
         let object = try read(id, operation: "read tree")
         guard object.kind == GIT_OBJECT_TREE else {
             throw ForgeError(.invalidArgument, "object \(id) is a \(Self.kindName(object.kind)), not a tree", operation: "read tree", path: path)
         }
         let parsed = try ParsedTree(object: object)
-        remember(id, parsed)
+        trees[id] = parsed
         return parsed
-    }
-
-    private func remember(_ id: ObjectID, _ tree: ParsedTree) {
-        if recentTrees.count >= treeGeneration {
-            olderTrees = recentTrees
-            recentTrees = [:]
-            recentTrees.reserveCapacity(treeGeneration)
-        }
-        recentTrees[id] = tree
     }
 
     func commitObject(_ id: ObjectID) throws(ForgeError) -> RawObject {
@@ -220,24 +202,11 @@ final class ObjectStore {
     /// A commit's tree, parents and time; recent ones are cached, since a walk and the diffs along it
     /// ask for the same commits again.
     func commitHeader(_ id: ObjectID) throws(ForgeError) -> CommitHeader {
-        if let hit = recentHeaders[id] { return hit }
-        if let old = olderHeaders[id] {
-            rememberHeader(id, old)
-            return old
-        }
+        if let hit = headers[id] { return hit }
         let object = try commitObject(id)
         let header = try CommitParser.header(object.data, id: id)
-        rememberHeader(id, header)
+        headers[id] = header
         return header
-    }
-
-    private func rememberHeader(_ id: ObjectID, _ header: CommitHeader) {
-        if recentHeaders.count >= headerGeneration {
-            olderHeaders = recentHeaders
-            recentHeaders = [:]
-            recentHeaders.reserveCapacity(headerGeneration)
-        }
-        recentHeaders[id] = header
     }
 
     func commit(_ id: ObjectID) throws(ForgeError) -> Commit {
@@ -256,20 +225,48 @@ final class ObjectStore {
     }
 }
 
+/// A small cache of recently used values by object id, in two generations: a hit in the older one
+/// moves up, and the older one is dropped whole when the newer one fills.
+struct RecentCache<Value> {
+    private var recent: [ObjectID: Value] = [:]
+    private var older: [ObjectID: Value] = [:]
+    private let generation: Int
+
+    init(generation: Int) {
+        self.generation = generation
+    }
+
+    subscript(id: ObjectID) -> Value? {
+        mutating get {
+            if let hit = recent[id] { return hit }
+            guard let old = older[id] else { return nil }
+            self[id] = old
+            return old
+        }
+        set {
+            guard let newValue else { return }
+            if recent.count >= generation {
+                older = recent
+                recent = [:]
+                recent.reserveCapacity(generation)
+            }
+            recent[id] = newValue
+        }
+    }
+}
+
 /// Parses the text of commit objects.
 enum CommitParser {
     static func header(_ data: UnsafeRawBufferPointer, id: ObjectID) throws(ForgeError) -> CommitHeader {
         var tree: ObjectID?
         var parents: [ObjectID] = []
         var committerTime: Int64 = 0
-        var sawCommitter = false
         try forEachHeaderLine(data, id: id) { (key, value) throws(ForgeError) -> Bool in
             switch key {
             case .tree: tree = try hexID(value, id: id)
             case .parent: parents.append(try hexID(value, id: id))
             case .committer:
                 committerTime = parseSignature(value).time
-                sawCommitter = true
             default: break
             }
             return true
@@ -277,7 +274,6 @@ enum CommitParser {
         guard let tree else {
             throw ForgeError(.corrupt, "commit \(id) has no tree", operation: "read commit")
         }
-        _ = sawCommitter
         return CommitHeader(treeID: tree, parentIDs: parents, committerTime: committerTime)
     }
 

@@ -94,14 +94,13 @@ struct TreeDiffer {
     func lookup(_ tree: ObjectID?, _ components: [[UInt8]]) throws(ForgeError) -> (mode: UInt32, id: ObjectID)? {
         guard var current = tree else { return nil }
         var mode: UInt32 = 0o040000
-        for (index, component) in components.enumerated() {
+        for component in components {
             guard mode & 0o170000 == 0o040000 else { return nil }
             let parsed = try objects.tree(current)
             let found = component.withUnsafeBytes { parsed.entry(named: $0) }
             guard let entry = found else { return nil }
             current = entry.id
             mode = entry.mode
-            _ = index
         }
         return (mode, current)
     }

@@ -1,17 +1,24 @@
-import Foundation
 import ForgeKit
+import Foundation
 
-/// Runs the real git command-line client, to compare ForgeKit's answers with git's.
-enum GitCLI {
-    struct Output {
-        let status: Int32
-        let stdout: [UInt8]
-        let stderr: String
-        var text: String { String(decoding: stdout, as: UTF8.self) }
-        var lines: [String] { text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty } }
+/// Runs the real git command-line client (or any program), so tests can compare ForgeKit's answers with git's.
+public enum GitCLI {
+    /// What a finished process left.
+    public struct Output: Sendable {
+        /// The exit status.
+        public let status: Int32
+        /// Everything it wrote to standard output.
+        public let stdout: [UInt8]
+        /// Everything it wrote to standard error, as text.
+        public let stderr: String
+        /// Standard output as text.
+        public var text: String { String(decoding: stdout, as: UTF8.self) }
+        /// The non-empty lines of standard output.
+        public var lines: [String] { text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty } }
     }
 
-    static var environment: [String: String] {
+    /// The environment git runs with: no system or global configuration, a fixed identity, the C locale.
+    public static var environment: [String: String] {
         var env = ProcessInfo.processInfo.environment
         env["GIT_CONFIG_NOSYSTEM"] = "1"
         env["GIT_CONFIG_GLOBAL"] = "/dev/null"
@@ -23,8 +30,9 @@ enum GitCLI {
         return env
     }
 
+    /// Runs `executable` (git by default) with `arguments` and waits for it.
     @discardableResult
-    static func run(_ arguments: [String], in directory: String? = nil, executable: String = "/usr/bin/git",
+    public static func run(_ arguments: [String], in directory: String? = nil, executable: String = "/usr/bin/git",
                     environment extra: [String: String] = [:]) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -43,7 +51,7 @@ enum GitCLI {
     }
 
     /// `git ARGS` in the repository; fails the test when git fails.
-    static func git(_ arguments: [String], in directory: String) throws -> Output {
+    public static func git(_ arguments: [String], in directory: String) throws -> Output {
         let output = try run(arguments, in: directory)
         if output.status != 0 {
             throw ForgeError(.git, "git \(arguments.joined(separator: " ")) failed: \(output.stderr)", operation: "git cli")
