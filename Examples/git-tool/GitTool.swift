@@ -8,7 +8,7 @@ import Glibc
 
 /// git-tool: ForgeKit's git access from the command line, with output that scripts can compare with git's.
 @main
-struct GitTool: AsyncParsableCommand {
+struct GitTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "git-tool",
         abstract: "Read git repositories in-process through ForgeKit (libgit2); output matches git's.",
@@ -40,7 +40,7 @@ enum StandardError {
     }
 }
 
-struct Log: AsyncParsableCommand {
+struct Log: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "One line per commit with its full id, as git log --format=%H; with --name-only, the changed paths too.")
 
@@ -56,7 +56,7 @@ struct Log: AsyncParsableCommand {
         if let n, n < 0 { throw ValidationError("-n must not be negative") }
     }
 
-    func run() async throws {
+    func run() throws {
         var revs: [String] = []
         var paths: [String] = []
         var afterDashes = false
@@ -68,8 +68,8 @@ struct Log: AsyncParsableCommand {
         let nameOnly = self.nameOnly
         let pathFilter = paths
         do {
-            let repo = try await GitRepository.open(at: repository.repo)
-            try await repo.withSession { session in
+            let repo = try GitRepository.openBlocking(at: repository.repo)
+            try repo.withSessionBlocking { session in
                 let out = FileDescriptorSink(descriptor: 1)
                 let diffOptions = DiffOptions(paths: pathFilter)
                 try session.walkIDs(options) { (id) throws(ForgeError) in
@@ -96,7 +96,7 @@ struct Log: AsyncParsableCommand {
     }
 }
 
-struct Changed: AsyncParsableCommand {
+struct Changed: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The paths that differ between two revisions, as git diff --name-only --no-renames FROM TO.")
 
@@ -104,11 +104,11 @@ struct Changed: AsyncParsableCommand {
     @Argument(help: "The older revision.") var from: String
     @Argument(help: "The newer revision.") var to: String
 
-    func run() async throws {
+    func run() throws {
         let (from, to) = (self.from, self.to)
         do {
-            let repo = try await GitRepository.open(at: repository.repo)
-            try await repo.withSession { session in
+            let repo = try GitRepository.openBlocking(at: repository.repo)
+            try repo.withSessionBlocking { session in
                 let out = FileDescriptorSink(descriptor: 1)
                 for change in try session.changes(from: from, to: to) {
                     try out.write(GitPathQuoting.quoted(change.pathBytes) + [0x0a])
@@ -121,7 +121,7 @@ struct Changed: AsyncParsableCommand {
     }
 }
 
-struct Archive: AsyncParsableCommand {
+struct Archive: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "An archive of a revision, as git archive writes it.")
 
     @OptionGroup var repository: RepositoryOption
@@ -136,7 +136,7 @@ struct Archive: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    func run() throws {
         let format = ArchiveFormat(rawValue: self.format) ?? .tar
         var descriptor: Int32 = 1
         if let output {
@@ -147,8 +147,12 @@ struct Archive: AsyncParsableCommand {
         }
         defer { if descriptor != 1 { close(descriptor) } }
         do {
-            let repo = try await GitRepository.open(at: repository.repo)
-            try await repo.archive(revision, format: format, toDescriptor: descriptor, prefix: prefix)
+            let repo = try GitRepository.openBlocking(at: repository.repo)
+            try repo.withSessionBlocking { session in
+                let sink = FileDescriptorSink(descriptor: descriptor)
+                try session.archive(revision, format: format, to: sink, prefix: prefix)
+                try sink.flush()
+            }
         } catch {
             if let output { unlink(output) }
             throw fail(error)
@@ -157,17 +161,17 @@ struct Archive: AsyncParsableCommand {
 }
 
 
-struct Show: AsyncParsableCommand {
+struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "The bytes of a file at a revision, as git show REV:PATH.")
 
     @OptionGroup var repository: RepositoryOption
     @Argument(help: "REV:PATH") var expression: String
 
-    func run() async throws {
+    func run() throws {
         let expression = self.expression
         do {
-            let repo = try await GitRepository.open(at: repository.repo)
-            try await repo.withSession { session in
+            let repo = try GitRepository.openBlocking(at: repository.repo)
+            try repo.withSessionBlocking { session in
                 let out = FileDescriptorSink(descriptor: 1)
                 try out.write(try session.blob(expression: expression))
                 try out.flush()
@@ -178,7 +182,7 @@ struct Show: AsyncParsableCommand {
     }
 }
 
-struct Mergeable: AsyncParsableCommand {
+struct Mergeable: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Whether HEAD merges into BASE: fast-forward, clean, up-to-date (exit 0), or conflict with its paths, unrelated (exit 1).")
 
@@ -186,11 +190,11 @@ struct Mergeable: AsyncParsableCommand {
     @Argument(help: "The branch merged into.") var base: String
     @Argument(help: "The branch to merge.") var head: String
 
-    func run() async throws {
+    func run() throws {
         let result: Mergeability
         do {
-            let repo = try await GitRepository.open(at: repository.repo)
-            result = try await repo.mergeability(base: base, head: head)
+            let repo = try GitRepository.openBlocking(at: repository.repo)
+            result = try repo.withSessionBlocking { try $0.mergeability(base: base, head: head) }
         } catch {
             throw fail(error)
         }
@@ -209,7 +213,7 @@ struct Mergeable: AsyncParsableCommand {
     }
 }
 
-struct Clone: AsyncParsableCommand {
+struct Clone: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Clone a repository from a path, file:// or http(s):// URL; a progress bar when standard error is a terminal.")
 
@@ -218,7 +222,7 @@ struct Clone: AsyncParsableCommand {
     @Flag(help: "Make a bare repository.") var bare = false
     @Option(help: "Check out this branch instead of the remote's default.") var branch: String?
 
-    func run() async throws {
+    func run() throws {
         var credentials = Credentials.none
         let environment = ProcessEnvironment()
         if let user = environment["GIT_TOOL_USERNAME"], let password = environment["GIT_TOOL_PASSWORD"] {
@@ -226,7 +230,7 @@ struct Clone: AsyncParsableCommand {
         }
         let progress: (@Sendable (TransferProgress) -> Void)? = isatty(2) == 1 ? ProgressBar.draw : nil
         do {
-            _ = try await GitRepository.clone(
+            _ = try GitRepository.cloneBlocking(
                 from: url, to: directory,
                 options: CloneOptions(bare: bare, branch: branch, credentials: credentials, progress: progress))
             if progress != nil { StandardError.write("\n") }

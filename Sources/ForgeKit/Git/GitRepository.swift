@@ -81,7 +81,11 @@ public final class GitRepository: Sendable {
         self.workingDirectory = handle.workingDirectory
         self.logger = logger
         self.queue = DispatchQueue(label: "forgekit.git.repository")
+        self.queue.setSpecific(key: Self.queueKey, value: ObjectIdentifier(handle))
     }
+
+    /// Marks each repository's queue, so that a blocking session started on it is refused instead of deadlocking.
+    static let queueKey = DispatchSpecificKey<ObjectIdentifier>()
 
     /// The queue static operations (open, create, clone) run on before a repository queue exists.
     static let setupQueue = DispatchQueue(label: "forgekit.git.setup", attributes: .concurrent)
@@ -97,6 +101,14 @@ public final class GitRepository: Sendable {
         try await runBlocking(on: setupQueue) { _ throws(ForgeError) in
             try openSync(at: path, logger: logger)
         }
+    }
+
+    /// Opens the repository at `path` on the calling thread; see ``open(at:logger:)``.
+    ///
+    /// For command-line tools and other synchronous code, which then work in ``withSessionBlocking(_:)``.
+    /// Async code should call ``open(at:logger:)``, which keeps the blocking disk work off the cooperative pool.
+    public static func openBlocking(at path: String, logger: Logger = GitRepository.defaultLogger) throws(ForgeError) -> GitRepository {
+        try openSync(at: path, logger: logger)
     }
 
     static func openSync(at path: String, logger: Logger) throws(ForgeError) -> GitRepository {
@@ -149,6 +161,27 @@ public final class GitRepository: Sendable {
         let logger = self.logger
         return try await Self.runBlocking(on: queue) { flag throws in
             let session = GitSession(handle: handle, cancellation: flag, logger: logger)
+            defer { session.invalidate() }
+            return try body(session)
+        }
+    }
+
+    /// Runs `body` with a ``GitSession`` and returns its result, blocking the calling thread until the
+    /// repository is free; see ``withSession(_:)``.
+    ///
+    /// Meant for command-line tools and other synchronous programs: no thread is started and no task
+    /// is created, so a short command pays nothing for concurrency. Do not call it from async code (it
+    /// would block a thread of the cooperative pool) or from inside another session of the same
+    /// repository, which throws ``ForgeError/Code/misuse`` rather than deadlock.
+    public func withSessionBlocking<T>(_ body: (GitSession) throws -> T) throws -> T {
+        if DispatchQueue.getSpecific(key: Self.queueKey) == ObjectIdentifier(handle) {
+            throw ForgeError(.misuse, "a blocking session was started inside a session of the same repository",
+                             operation: "session", path: gitDirectory)
+        }
+        let handle = self.handle
+        let logger = self.logger
+        return try queue.sync {
+            let session = GitSession(handle: handle, cancellation: CancellationFlag(), logger: logger)
             defer { session.invalidate() }
             return try body(session)
         }

@@ -130,7 +130,11 @@ extension GitSession {
 
     /// Resolves a revision to a tree: a commit's root tree, or a tree named directly (`main:src`).
     public func resolveTree(_ revision: String) throws(ForgeError) -> ObjectID {
-        try peel(revision, to: GIT_OBJECT_TREE, kind: "tree", operation: "resolve")
+        // A full commit id, the common case for servers and pipelines, goes straight to the cached commit header.
+        if revision.utf8.count == 40, let id = ObjectID(hex: revision), let header = try? objects.commitHeader(id) {
+            return header.treeID
+        }
+        return try peel(revision, to: GIT_OBJECT_TREE, kind: "tree", operation: "resolve")
     }
 
     func peel(_ revision: String, to type: git_object_t, kind: String, operation: String) throws(ForgeError) -> ObjectID {

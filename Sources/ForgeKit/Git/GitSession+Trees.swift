@@ -25,9 +25,14 @@ extension GitSession {
     /// - Parameter maxSize: refuse blobs larger than this many bytes with ``ForgeError/Code/invalidArgument``
     ///   before reading them; protects servers from huge files.
     public func blob(at revision: String, path: String, maxSize: Int? = nil) throws(ForgeError) -> [UInt8] {
-        let found = try entry(at: revision, path: path)
-        guard found.mode.objectKind == .blob else {
-            throw ForgeError(.invalidArgument, "'\(path)' in '\(revision)' is a \(found.mode.objectKind.rawValue), not a file", operation: "read file", path: self.path)
+        let root = try resolveTree(revision)
+        let components = try Self.validatedComponents(path, operation: "read file", allowEmpty: false)
+        guard let found = try TreeDiffer(objects: objects).lookup(root, components) else {
+            throw ForgeError(.notFound, "path '\(path)' does not exist in '\(revision)'", operation: "read file", path: self.path)
+        }
+        guard let mode = FileMode(raw: found.mode), mode.objectKind == .blob else {
+            let kind = FileMode(raw: found.mode)?.objectKind.rawValue ?? "entry of unknown mode"
+            throw ForgeError(.invalidArgument, "'\(path)' in '\(revision)' is a \(kind), not a file", operation: "read file", path: self.path)
         }
         return try blob(found.id, maxSize: maxSize)
     }

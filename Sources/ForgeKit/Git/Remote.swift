@@ -185,28 +185,41 @@ extension GitRepository {
                              logger: Logger = GitRepository.defaultLogger) async throws -> GitRepository {
         try validateRemoteLocation(location, operation: "clone")
         return try await runBlocking(on: setupQueue) { flag throws(ForgeError) in
-            try Libgit2.ensureInitialized(operation: "clone")
-            let callbacks = TransferCallbacks(credentials: options.credentials, progress: options.progress, cancellation: flag)
-            var cloneOptions = git_clone_options()
-            git_clone_options_init(&cloneOptions, UInt32(GIT_CLONE_OPTIONS_VERSION))
-            cloneOptions.bare = options.bare ? 1 : 0
-            callbacks.install(&cloneOptions.fetch_opts.callbacks)
-            var pointer: OpaquePointer?
-            let result: Int32 = withExtendedLifetime(callbacks) {
-                if let branch = options.branch {
-                    return branch.withCString { name in
-                        cloneOptions.checkout_branch = name
-                        return git_clone(&pointer, location, path, &cloneOptions)
-                    }
-                }
-                return git_clone(&pointer, location, path, &cloneOptions)
-            }
-            guard result >= 0, let pointer else {
-                throw callbacks.error(result, operation: "clone", path: location)
-            }
-            logger.debug("cloned", metadata: ["from": "\(location)", "to": "\(path)"])
-            return GitRepository(handle: try RepositoryHandle(pointer: pointer, operation: "clone"), logger: logger)
+            try cloneSync(from: location, to: path, options: options, cancellation: flag, logger: logger)
         }
+    }
+
+    /// Clones on the calling thread; see ``clone(from:to:options:logger:)``. For command-line tools and other
+    /// synchronous code (it cannot be cancelled).
+    public static func cloneBlocking(from location: String, to path: String, options: CloneOptions = CloneOptions(),
+                                     logger: Logger = GitRepository.defaultLogger) throws(ForgeError) -> GitRepository {
+        try validateRemoteLocation(location, operation: "clone")
+        return try cloneSync(from: location, to: path, options: options, cancellation: CancellationFlag(), logger: logger)
+    }
+
+    static func cloneSync(from location: String, to path: String, options: CloneOptions,
+                          cancellation flag: CancellationFlag, logger: Logger) throws(ForgeError) -> GitRepository {
+        try Libgit2.ensureInitialized(operation: "clone")
+        let callbacks = TransferCallbacks(credentials: options.credentials, progress: options.progress, cancellation: flag)
+        var cloneOptions = git_clone_options()
+        git_clone_options_init(&cloneOptions, UInt32(GIT_CLONE_OPTIONS_VERSION))
+        cloneOptions.bare = options.bare ? 1 : 0
+        callbacks.install(&cloneOptions.fetch_opts.callbacks)
+        var pointer: OpaquePointer?
+        let result: Int32 = withExtendedLifetime(callbacks) {
+            if let branch = options.branch {
+                return branch.withCString { name in
+                    cloneOptions.checkout_branch = name
+                    return git_clone(&pointer, location, path, &cloneOptions)
+                }
+            }
+            return git_clone(&pointer, location, path, &cloneOptions)
+        }
+        guard result >= 0, let pointer else {
+            throw callbacks.error(result, operation: "clone", path: location)
+        }
+        logger.debug("cloned", metadata: ["from": "\(location)", "to": "\(path)"])
+        return GitRepository(handle: try RepositoryHandle(pointer: pointer, operation: "clone"), logger: logger)
     }
 }
 

@@ -1,0 +1,47 @@
+/// The error PipelineKit throws: a code, a message and the operation that failed.
+public struct PipelineError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The kind of failure.
+    public enum Code: String, Hashable, Sendable {
+        /// A configuration or criterion is malformed.
+        case invalidConfiguration = "invalid configuration"
+        /// An event or webhook body is malformed or lacks a required field.
+        case invalidEvent = "invalid event"
+        /// A webhook's signature or token is missing or wrong.
+        case unauthenticated
+        /// A webhook delivery was already received (same delivery id).
+        case duplicate
+        /// A body or value is larger than allowed.
+        case tooLarge = "too large"
+        /// A task, source type or other registered name is unknown.
+        case unknownName = "unknown name"
+        /// A run, action or configuration does not exist.
+        case notFound = "not found"
+        /// The store failed to read or write.
+        case store
+        /// The work was cancelled.
+        case cancelled
+        /// The work ran out of time.
+        case timeout
+        /// A process, file or network operation failed.
+        case io
+        /// An action failed to run (a task failure, as opposed to a falsy result).
+        case actionFailed = "action failed"
+    }
+
+    /// What kind of failure this is.
+    public let code: Code
+    /// What went wrong, for a person.
+    public let message: String
+    /// The operation that failed.
+    public let operation: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String, operation: String) {
+        self.code = code
+        self.message = message
+        self.operation = operation
+    }
+
+    public var description: String { "\(operation) failed: \(message)" }
+}
+
