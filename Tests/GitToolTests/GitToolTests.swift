@@ -75,6 +75,41 @@ struct GitToolTests {
         }
     }
 
+    @Test("archive applies the commit's .gitattributes as git archive does: export-ignore, eol, ident, nested files")
+    func archiveAttributes() async throws {
+        let fixture = try await RepositoryFixture.make(bare: true)
+        defer { fixture.remove() }
+        try await fixture.build { builder in
+            _ = try builder.commit("attributes", [
+                .write(".gitattributes", "*.bat text eol=crlf\n*.id ident\nsecret export-ignore\n/drop.txt export-ignore\nlocal.* text eol=lf\n"),
+                .write("run.bat", "echo one\necho two\n"),
+                .write("mixed.bat", "already\r\ncrlf\n"),
+                .write("version.id", "$Id$\nrest\n"),
+                .write("drop.txt", "left out\n"),
+                .write("keep/drop.txt", "kept: the pattern is anchored\n"),
+                .write("secret/key", "hidden\n"),
+                .write("sub/.gitattributes", "*.txt text eol=crlf\nhidden.txt export-ignore\n"),
+                .write("sub/note.txt", "nested rules\n"),
+                .write("sub/hidden.txt", "nested export-ignore\n"),
+                .write("sub/deeper/more.txt", "inherited\n"),
+                .writeBytes("sub/binary.txt", [0, 1, 2, 10, 3]),
+                .write("plain.c", "int main(void) { return 0; }\n"),
+            ])
+        }
+        for format in ["tar", "zip"] {
+            let ours = fixture.root + "/ours." + format, theirs = fixture.root + "/git." + format
+            let tool = try Self.tool(["archive", "--repo", fixture.path, "--format", format, "-o", ours, "main"])
+            #expect(tool.status == 0, "\(tool.stderr)")
+            let git = try GitCLI.git(["archive", "--format=" + format, "-o", theirs, "main"], in: fixture.path)
+            #expect(git.status == 0)
+            let compared = try GitCLI.run(["cmp", ours, theirs], executable: "/usr/bin/env")
+            #expect(compared.status == 0, "\(format): \(compared.text)")
+        }
+        let listing = try GitCLI.run(["tar", "tf", fixture.root + "/ours.tar"], executable: "/usr/bin/env")
+        #expect(!listing.text.contains("secret/") && !listing.text.contains("sub/hidden.txt") && listing.text.contains("keep/drop.txt"))
+        #expect(!listing.text.split(separator: "\n").contains("drop.txt"))
+    }
+
     @Test("show prints a blob's bytes; archive equals git archive")
     func showAndArchive() async throws {
         let fixture = try await Self.makeHistory()

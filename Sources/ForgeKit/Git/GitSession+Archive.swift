@@ -29,7 +29,10 @@ extension GitSession {
     /// `git archive` writes (the commit time as every member's time, the commit id as comment).
     ///
     /// Memory stays flat whatever the repository's size: one file's contents at a time, never the archive.
-    /// `.gitattributes` `export-ignore` and `export-subst` are not applied.
+    /// For a commit, its `.gitattributes` apply as `git archive` applies them: `export-ignore` leaves
+    /// paths out and the checkout conversions (`text`/`eol`/`crlf`, `ident`) rewrite file contents.
+    /// `export-subst` placeholders are left unexpanded, and a directory pattern with a trailing slash
+    /// (`build/ export-ignore`) does not match (write `build export-ignore`). A bare tree is archived without attributes.
     ///
     /// - Parameter prefix: prepended to every member path, as `git archive --prefix` (end it with `/`
     ///   for a directory).
@@ -41,6 +44,7 @@ extension GitSession {
         let tree = try resolveTree(revision)
         var time: Int64
         var comment: String?
+        var attributes: ArchiveAttributes?
         if objectType == GIT_OBJECT_TREE {
             // git uses the current time for a bare tree, and writes no commit id.
             time = Int64(Glibc.time(nil))
@@ -49,6 +53,7 @@ extension GitSession {
             let commit = try objects.commit(commitID)
             time = commit.committer.time
             comment = commitID.hex
+            attributes = ArchiveAttributes(repo: try repository("archive"), commit: commitID, gitPath: path)
         }
         if prefix.utf8.contains(0) {
             throw ForgeError(.invalidArgument, "the prefix contains a NUL byte", operation: "archive")
@@ -60,11 +65,12 @@ extension GitSession {
         }
         var path: [UInt8] = []
         path.reserveCapacity(256)
-        try archiveTree(tree, path: &path, encoder: encoder)
+        try archiveTree(tree, path: &path, encoder: encoder, attributes: attributes)
         try encoder.finish()
     }
 
-    private func archiveTree(_ id: ObjectID, path: inout [UInt8], encoder: any ArchiveEncoder) throws(ForgeError) {
+    private func archiveTree(_ id: ObjectID, path: inout [UInt8], encoder: any ArchiveEncoder,
+                             attributes: ArchiveAttributes?) throws(ForgeError) {
         try checkCancelled("archive")
         let tree = try objects.tree(id)
         for entry in tree.entries {
@@ -73,20 +79,32 @@ extension GitSession {
             path.append(contentsOf: UnsafeRawBufferPointer(start: tree.namePointer(entry), count: Int(entry.nameLength)))
             switch entry.mode & 0o170000 {
             case 0o040000:
+                if let attributes, try attributes.isExportIgnored(path) { continue }
                 try encoder.addDirectory(path: path, objectID: entry.id.hex)
                 path.append(UInt8(ascii: "/"))
-                try archiveTree(entry.id, path: &path, encoder: encoder)
+                try archiveTree(entry.id, path: &path, encoder: encoder, attributes: attributes)
             case 0o160000:
+                if let attributes, try attributes.isExportIgnored(path) { continue }
                 try encoder.addGitlink(path: path, objectID: entry.id.hex)
             case 0o120000:
+                if let attributes, try attributes.isExportIgnored(path) { continue }
                 let blob = try objects.read(entry.id, operation: "archive")
                 try encoder.addSymlink(path: path, objectID: entry.id.hex, target: blob.data)
             case 0o100000:
+                let rule = try attributes?.rule(forFile: path) ?? .raw
+                if rule == .skip { continue }
                 let blob = try objects.read(entry.id, operation: "archive")
                 guard blob.kind == GIT_OBJECT_BLOB else {
                     throw ForgeError(.corrupt, "entry '\(String(decoding: path, as: UTF8.self))' names a \(ObjectStore.kindName(blob.kind)), not a blob", operation: "archive", path: self.path)
                 }
-                try encoder.addFile(path: path, objectID: entry.id.hex, executable: entry.mode & 0o111 != 0, contents: blob.data)
+                let executable = entry.mode & 0o111 != 0
+                if rule == .filtered, let attributes {
+                    try attributes.withCheckoutContents(path: path, id: entry.id, data: blob.data) { (contents) throws(ForgeError) in
+                        try encoder.addFile(path: path, objectID: entry.id.hex, executable: executable, contents: contents)
+                    }
+                } else {
+                    try encoder.addFile(path: path, objectID: entry.id.hex, executable: executable, contents: blob.data)
+                }
             default:
                 throw ForgeError(.corrupt, "entry '\(String(decoding: path, as: UTF8.self))' has an unknown mode \(String(entry.mode, radix: 8))", operation: "archive", path: self.path)
             }
