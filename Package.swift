@@ -21,6 +21,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // C libraries from the system (Debian's -dev packages; scripts/bootstrap installs them).
@@ -51,7 +52,7 @@ let package = Package(
         ),
         .target(
             name: "PipelineKit",
-            dependencies: ["ForgeKit", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ForgeKit", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams")],
             swiftSettings: upcoming
         ),
         .target(

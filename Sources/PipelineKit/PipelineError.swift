@@ -35,13 +35,30 @@ public struct PipelineError: Error, Hashable, Sendable, CustomStringConvertible 
     /// The operation that failed.
     public let operation: String
 
+    /// The file the error is in (a configuration file), when there is one.
+    public var file: String?
+    /// The 1-based line in ``file``, when known.
+    public var line: Int?
+    /// The field the error is about, as a path such as `actions[0].task`.
+    public var field: String?
+
     /// Creates an error.
-    public init(_ code: Code, _ message: String, operation: String) {
+    public init(_ code: Code, _ message: String, operation: String,
+                file: String? = nil, line: Int? = nil, field: String? = nil) {
         self.code = code
         self.message = message
         self.operation = operation
+        self.file = file
+        self.line = line
+        self.field = field
     }
 
-    public var description: String { "\(operation) failed: \(message)" }
+    /// `file:line: field: message`, with the parts that are known.
+    public var description: String {
+        var prefix = ""
+        if let file { prefix += file + (line.map { ":\($0)" } ?? "") + ": " }
+        if let field { prefix += field + ": " }
+        return "\(operation) failed: \(prefix)\(message)"
+    }
 }
 
