@@ -21,6 +21,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // C libraries from the system (Debian's -dev packages; scripts/bootstrap installs them).
@@ -51,7 +52,11 @@ let package = Package(
         ),
         .target(
             name: "PipelineKit",
-            dependencies: ["ForgeKit", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "ForgeKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: upcoming
         ),
         .target(
@@ -96,7 +101,12 @@ let package = Package(
             dependencies: ["ForgeKit", "ForgeKitTesting", "git-tool"],
             swiftSettings: upcoming
         ),
-        .testTarget(name: "PipelineKitTests", dependencies: ["PipelineKit"], swiftSettings: upcoming),
+        .testTarget(
+            name: "PipelineKitTests",
+            dependencies: ["PipelineKit"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: upcoming
+        ),
         .testTarget(name: "DeployKitTests", dependencies: ["DeployKit"], swiftSettings: upcoming),
         .testTarget(name: "RebuildKitTests", dependencies: ["RebuildKit"], swiftSettings: upcoming),
     ],
