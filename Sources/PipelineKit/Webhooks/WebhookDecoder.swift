@@ -3,10 +3,19 @@ import Foundation
 
 /// Decodes webhook requests from GitHub, GitLab and Gitea/Forgejo into ``WebhookDelivery`` values.
 ///
-/// The decoder reads the provider's event and delivery headers, bounds the body, unwraps GitHub's
-/// `application/x-www-form-urlencoded` form (`payload=<json>`), and decodes the documented fields of the
-/// events it knows: pushes (branch or tag), pull/merge requests and GitHub's ping. Other event types
-/// become ``WebhookEvent/unsupported(kind:)`` without their body being parsed.
+/// The decoder reads the provider's event and delivery headers, bounds the body, unwraps an
+/// `application/x-www-form-urlencoded` body's `payload` field (GitHub's form content type, accepted from
+/// any provider whose `Content-Type` says so), and decodes the documented fields of the events it knows:
+/// pushes (branch or tag), pull/merge requests and GitHub's ping. Fields it does not use are ignored.
+/// Other event types become ``WebhookEvent/unsupported(kind:)`` without their body being parsed.
+///
+/// | provider | event header | delivery header | decoded events |
+/// |---|---|---|---|
+/// | GitHub | `X-GitHub-Event` | `X-GitHub-Delivery` | `push` (branch or tag), `pull_request`, `ping` |
+/// | GitLab | `X-Gitlab-Event` | `X-Gitlab-Event-UUID` | `Push Hook`, `Tag Push Hook`, `Merge Request Hook` |
+/// | Gitea/Forgejo | `X-Gitea-Event`, `X-Forgejo-Event` | `X-Gitea-Delivery`, `X-Forgejo-Delivery` | `push` (branch or tag), `pull_request` |
+///
+/// Without a delivery header the id is the hex SHA-256 digest of the body.
 ///
 /// Decoding does not check authenticity: verify the raw body with ``WebhookVerifier`` first.
 ///
@@ -16,11 +25,15 @@ import Foundation
 /// ```
 ///
 /// Errors are ``PipelineError`` values: ``PipelineError/Code/tooLarge`` for a body over
-/// ``maximumBodySize``, ``PipelineError/Code/invalidEvent`` for a missing event header, a body that is not
-/// JSON, or a missing or mistyped field, named by its path (`pull_request.head.sha is missing`).
+/// ``maximumBodySize``; ``PipelineError/Code/invalidEvent`` for a missing event header, an overlong
+/// delivery id, a body that is not JSON, or a missing or mistyped field, named by its path
+/// (`pull_request.head.sha is missing`).
 public struct WebhookDecoder: Sendable {
     /// The default body limit, 25 MiB (GitHub caps payloads at 25 MB).
     public static let defaultMaximumBodySize = 25 * 1024 * 1024
+
+    /// The longest delivery id header accepted, in bytes (providers send UUIDs, 36 bytes).
+    public static let maximumDeliveryIDLength = 256
 
     /// The largest body, in bytes, the decoder accepts.
     public var maximumBodySize: Int
@@ -55,37 +68,36 @@ public struct WebhookDecoder: Sendable {
             throw Self.error(.invalidEvent, "the \(names.event[0]) header is missing")
         }
         let id: String
-        if let delivery = headers.first(of: names.delivery)?.value.trimmingASCIIWhitespace(), !delivery.isEmpty {
+        if let (name, value) = headers.first(of: names.delivery), case let delivery = value.trimmingASCIIWhitespace(), !delivery.isEmpty {
+            // Ids are remembered for de-duplication, so an unbounded one is refused at the edge.
+            guard delivery.utf8.count <= Self.maximumDeliveryIDLength else {
+                throw Self.error(.invalidEvent, "the \(name) header is longer than \(Self.maximumDeliveryIDLength) bytes")
+            }
             id = delivery
         } else {
             id = Hex.encode(SHA256.hash(data: body))
         }
 
+        /// The body (or its form `payload`) decoded as `type`; only called for event kinds that are decoded.
+        func json<T: Decodable>(_ type: T.Type) throws(PipelineError) -> T {
+            try Self.decodeJSON(type, from: Self.payload(body, headers: headers))
+        }
         let event: WebhookEvent
         switch (provider, kind) {
         case (.github, "ping"):
-            _ = try Self.decodeJSON(AnyJSONObject.self, from: Self.payload(body, headers: headers))
+            _ = try json(AnyJSONObject.self)
             event = .ping
-        case (.github, "push"):
-            event = try GitHubFormat.push(.github, Self.decodeJSON(GitHubFormat.Push.self, from: Self.payload(body, headers: headers)))
-        case (.github, "pull_request"):
-            event = try GitHubFormat.pullRequest(.github, Self.decodeJSON(GitHubFormat.PullRequestPayload.self, from: Self.payload(body, headers: headers)))
-        case (.gitea, "push"):
-            event = try GitHubFormat.push(.gitea, Self.decodeJSON(GitHubFormat.Push.self, from: Self.payload(body, headers: headers)))
-        case (.gitea, "pull_request"):
-            event = try GitHubFormat.pullRequest(.gitea, Self.decodeJSON(GitHubFormat.PullRequestPayload.self, from: Self.payload(body, headers: headers)))
+        case (.github, "push"), (.gitea, "push"):
+            event = try GitHubFormat.push(provider, json(GitHubFormat.Push.self))
+        case (.github, "pull_request"), (.gitea, "pull_request"):
+            event = try GitHubFormat.pullRequest(provider, json(GitHubFormat.PullRequestPayload.self))
         case (.gitlab, "Push Hook"), (.gitlab, "Tag Push Hook"):
-            let push = try Self.decodeJSON(GitLabFormat.Push.self, from: Self.payload(body, headers: headers))
-            let expected = kind == "Push Hook" ? "push" : "tag_push"
-            guard push.object_kind == expected else {
-                throw Self.error(.invalidEvent, "object_kind is '\(push.object_kind)', but X-Gitlab-Event is '\(kind)' (expected '\(expected)')")
-            }
+            let push = try json(GitLabFormat.Push.self)
+            try Self.expectObjectKind(push.object_kind, kind == "Push Hook" ? "push" : "tag_push", header: kind)
             event = GitLabFormat.push(push)
         case (.gitlab, "Merge Request Hook"):
-            let request = try Self.decodeJSON(GitLabFormat.MergeRequestPayload.self, from: Self.payload(body, headers: headers))
-            guard request.object_kind == "merge_request" else {
-                throw Self.error(.invalidEvent, "object_kind is '\(request.object_kind)', but X-Gitlab-Event is '\(kind)' (expected 'merge_request')")
-            }
+            let request = try json(GitLabFormat.MergeRequestPayload.self)
+            try Self.expectObjectKind(request.object_kind, "merge_request", header: kind)
             event = GitLabFormat.mergeRequest(request)
         default:
             event = .unsupported(kind: kind)
@@ -101,6 +113,13 @@ public struct WebhookDecoder: Sendable {
         case .github: (["X-GitHub-Event"], ["X-GitHub-Delivery"])
         case .gitlab: (["X-Gitlab-Event"], ["X-Gitlab-Event-UUID"])
         case .gitea: (["X-Gitea-Event", "X-Forgejo-Event", "X-Gogs-Event"], ["X-Gitea-Delivery", "X-Forgejo-Delivery", "X-Gogs-Delivery"])
+        }
+    }
+
+    /// GitLab names the event twice (header and `object_kind`); they must agree.
+    private static func expectObjectKind(_ objectKind: String, _ expected: String, header: String) throws(PipelineError) {
+        guard objectKind == expected else {
+            throw error(.invalidEvent, "object_kind is '\(objectKind)', but X-Gitlab-Event is '\(header)' (expected '\(expected)')")
         }
     }
 
@@ -165,7 +184,8 @@ public struct WebhookDecoder: Sendable {
         switch type {
         case is String.Type: "a string"
         case is Bool.Type: "a boolean"
-        case is Int.Type, is Double.Type: "a number"
+        case is Int.Type: "an integer"
+        case is Double.Type: "a number"
         default: "a \(type)"
         }
     }

@@ -276,6 +276,7 @@ public struct PullRequestEvent: Sendable, Hashable, Codable {
             }
         }
 
+        /// The action's ``name``.
         public var description: String { name }
 
         /// Decodes the action from its ``name``.

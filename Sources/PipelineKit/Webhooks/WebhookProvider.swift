@@ -10,5 +10,6 @@ public enum WebhookProvider: String, Sendable, Hashable, Codable, CaseIterable, 
     /// Gitea, and Forgejo, which sends the same format.
     case gitea
 
+    /// The raw value (`github`, `gitlab`, `gitea`).
     public var description: String { rawValue }
 }
