@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // C libraries from the system (Debian's -dev packages; scripts/bootstrap installs them).
@@ -52,7 +53,12 @@ let package = Package(
         ),
         .target(
             name: "PipelineKit",
-            dependencies: ["ForgeKit", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "ForgeKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: upcoming
         ),
         .target(
@@ -97,7 +103,12 @@ let package = Package(
             dependencies: ["ForgeKit", "ForgeKitTesting", "git-tool"],
             swiftSettings: upcoming
         ),
-        .testTarget(name: "PipelineKitTests", dependencies: ["PipelineKit"], swiftSettings: upcoming),
+        .testTarget(
+            name: "PipelineKitTests",
+            dependencies: ["PipelineKit"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: upcoming
+        ),
         .testTarget(name: "DeployKitTests", dependencies: ["DeployKit"], swiftSettings: upcoming),
         .testTarget(name: "RebuildKitTests", dependencies: ["RebuildKit"], swiftSettings: upcoming),
     ],
