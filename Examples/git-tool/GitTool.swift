@@ -33,6 +33,21 @@ func fail(_ error: any Error) -> ExitCode {
     return ExitCode(128)
 }
 
+/// Opens `path`, runs `body` in a session with a buffered standard-output sink, flushes it, and
+/// turns any failure into the tool's error report.
+func withRepositoryOutput(_ path: String, _ body: (GitSession, FileDescriptorSink) throws -> Void) throws {
+    do {
+        let repo = try GitRepository.openBlocking(at: path)
+        try repo.withSessionBlocking { session in
+            let out = FileDescriptorSink(descriptor: 1)
+            try body(session, out)
+            try out.flush()
+        }
+    } catch {
+        throw fail(error)
+    }
+}
+
 enum StandardError {
     static func write(_ text: String) {
         var bytes = Array(text.utf8)
@@ -66,32 +81,24 @@ struct Log: ParsableCommand {
         }
         let options = LogOptions(revs.isEmpty ? ["HEAD"] : revs, limit: n, firstParent: firstParent, paths: paths)
         let nameOnly = self.nameOnly
-        let pathFilter = paths
-        do {
-            let repo = try GitRepository.openBlocking(at: repository.repo)
-            try repo.withSessionBlocking { session in
-                let out = FileDescriptorSink(descriptor: 1)
-                let diffOptions = DiffOptions(paths: pathFilter)
-                try session.walkIDs(options) { (id) throws(ForgeError) in
-                    try out.write(Array(id.hex.utf8) + [0x0a])
-                    if nameOnly {
-                        let parentCount = try session.parents(of: id).count
-                        if parentCount <= 1 {
-                            let changes = try session.changes(in: id, options: diffOptions)
-                            if !changes.isEmpty {
-                                try out.write([0x0a])
-                                for change in changes {
-                                    try out.write(GitPathQuoting.quoted(change.pathBytes) + [0x0a])
-                                }
+        try withRepositoryOutput(repository.repo) { session, out in
+            let diffOptions = DiffOptions(paths: paths)
+            try session.walkIDs(options) { (id) throws(ForgeError) in
+                try out.write(Array(id.hex.utf8) + [0x0a])
+                if nameOnly {
+                    let parentCount = try session.parents(of: id).count
+                    if parentCount <= 1 {
+                        let changes = try session.changes(in: id, options: diffOptions)
+                        if !changes.isEmpty {
+                            try out.write([0x0a])
+                            for change in changes {
+                                try out.write(GitPathQuoting.quoted(change.pathBytes) + [0x0a])
                             }
                         }
                     }
-                    return true
                 }
-                try out.flush()
+                return true
             }
-        } catch {
-            throw fail(error)
         }
     }
 }
@@ -105,18 +112,10 @@ struct Changed: ParsableCommand {
     @Argument(help: "The newer revision.") var to: String
 
     func run() throws {
-        let (from, to) = (self.from, self.to)
-        do {
-            let repo = try GitRepository.openBlocking(at: repository.repo)
-            try repo.withSessionBlocking { session in
-                let out = FileDescriptorSink(descriptor: 1)
-                for change in try session.changes(from: from, to: to) {
-                    try out.write(GitPathQuoting.quoted(change.pathBytes) + [0x0a])
-                }
-                try out.flush()
+        try withRepositoryOutput(repository.repo) { session, out in
+            for change in try session.changes(from: from, to: to) {
+                try out.write(GitPathQuoting.quoted(change.pathBytes) + [0x0a])
             }
-        } catch {
-            throw fail(error)
         }
     }
 }
@@ -168,16 +167,8 @@ struct Show: ParsableCommand {
     @Argument(help: "REV:PATH") var expression: String
 
     func run() throws {
-        let expression = self.expression
-        do {
-            let repo = try GitRepository.openBlocking(at: repository.repo)
-            try repo.withSessionBlocking { session in
-                let out = FileDescriptorSink(descriptor: 1)
-                try out.write(try session.blob(expression: expression))
-                try out.flush()
-            }
-        } catch {
-            throw fail(error)
+        try withRepositoryOutput(repository.repo) { session, out in
+            try out.write(try session.blob(expression: expression))
         }
     }
 }

@@ -49,18 +49,12 @@ final class TarArchiveWriter {
     /// Bytes written so far; always a multiple of ``recordSize``.
     private var position: UInt64 = 0
     private var started = false
-    private var state: State = .open
+    private var state: ArchiveWriterState = .open
     /// The one header buffer, reused for every entry.
     private var header = [UInt8](repeating: 0, count: recordSize)
     /// Directories walked into whose entries wait for something to put in them.
     private var pendingDirectories = PendingDirectories()
 
-    /// Whether the writer still accepts entries.
-    private enum State {
-        case open
-        case finished
-        case failed
-    }
 
     /// The kinds of entry, as the tar header types them.
     private enum Kind {
@@ -118,7 +112,7 @@ final class TarArchiveWriter {
     ///   - objectID: The tree's id, which names the pax header if the path needs one; `nil` uses the
     ///     all-zero id for that name (git would use the tree id).
     func addDirectory(path: [UInt8], objectID: String? = nil) throws(ForgeError) {
-        try checkOpen(operation: "addDirectory")
+        try state.checkOpen(format: "tar", operation: "addDirectory")
         try PendingDirectories.validate(path: path, operation: "addDirectory")
         try Self.validate(objectID: objectID ?? Self.nullObjectID, operation: "addDirectory")
         pendingDirectories.push(path: path, objectID: objectID)
@@ -165,7 +159,7 @@ final class TarArchiveWriter {
     /// Ends the archive: two or more zero records, up to a multiple of git's 10240-byte block, then
     /// flushes the sink. Nothing may be added afterwards.
     func finish() throws(ForgeError) {
-        try checkOpen(operation: "finish")
+        try state.checkOpen(format: "tar", operation: "finish")
         do {
             try startIfNeeded()
             let used = Int(position % UInt64(Self.blockSize))
@@ -184,17 +178,6 @@ final class TarArchiveWriter {
 
     // MARK: - Entries
 
-    /// Throws a misuse error once the archive is finished or a write has failed.
-    private func checkOpen(operation: String) throws(ForgeError) {
-        switch state {
-        case .open:
-            return
-        case .finished:
-            throw ForgeError(.misuse, "the tar archive is already finished", operation: operation)
-        case .failed:
-            throw ForgeError(.misuse, "an earlier write to the tar archive failed", operation: operation)
-        }
-    }
 
     /// Writes the global header and the prefix's directory entry before the first entry.
     private func startIfNeeded() throws(ForgeError) {
@@ -243,7 +226,7 @@ final class TarArchiveWriter {
         operation: String,
         contents: (any ByteSink) throws(ForgeError) -> Void
     ) throws(ForgeError) {
-        try checkOpen(operation: operation)
+        try state.checkOpen(format: "tar", operation: operation)
         try PendingDirectories.validate(path: path, operation: operation)
         let oid = objectID ?? Self.nullObjectID
         try Self.validate(objectID: oid, operation: operation)

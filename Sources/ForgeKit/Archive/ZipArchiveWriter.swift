@@ -70,19 +70,13 @@ final class ZipArchiveWriter {
     private var entryCount: UInt64 = 0
     private var maximumCreatorVersion: UInt16 = 0
     private var started = false
-    private var state: State = .open
+    private var state: ArchiveWriterState = .open
     /// A reused buffer for one local header.
     private var localHeader: [UInt8] = []
     private var deflater: Deflater?
     /// Directories walked into whose entries wait for something to put in them.
     private var pendingDirectories = PendingDirectories()
 
-    /// Whether the writer still accepts entries.
-    private enum State {
-        case open
-        case finished
-        case failed
-    }
 
     /// The kinds of entry, which decide method, attributes and "version made by".
     private enum Kind {
@@ -161,7 +155,7 @@ final class ZipArchiveWriter {
     ///   - path: The path inside the tree, as bytes (without the prefix).
     ///   - objectID: The tree's id; git's zip format does not record it.
     func addDirectory(path: [UInt8], objectID: String? = nil) throws(ForgeError) {
-        try checkOpen(operation: "addDirectory")
+        try state.checkOpen(format: "zip", operation: "addDirectory")
         try PendingDirectories.validate(path: path, operation: "addDirectory")
         pendingDirectories.push(path: path, objectID: objectID)
     }
@@ -199,7 +193,7 @@ final class ZipArchiveWriter {
     /// Writes the central directory, the ZIP64 end records when needed, the end record with the
     /// comment, and flushes the sink. Nothing may be added afterwards.
     func finish() throws(ForgeError) {
-        try checkOpen(operation: "finish")
+        try state.checkOpen(format: "zip", operation: "finish")
         do {
             try startIfNeeded()
             let directoryOffset = offset
@@ -245,17 +239,6 @@ final class ZipArchiveWriter {
 
     // MARK: - Entries
 
-    /// Throws a misuse error once the archive is finished or a write has failed.
-    private func checkOpen(operation: String) throws(ForgeError) {
-        switch state {
-        case .open:
-            return
-        case .finished:
-            throw ForgeError(.misuse, "the zip archive is already finished", operation: operation)
-        case .failed:
-            throw ForgeError(.misuse, "an earlier write to the zip archive failed", operation: operation)
-        }
-    }
 
     /// Computes the DOS date and time and writes the prefix's directory entry, before the first entry.
     private func startIfNeeded() throws(ForgeError) {
@@ -312,7 +295,7 @@ final class ZipArchiveWriter {
 
     /// Checks and writes one entry, after the directories waiting for it.
     private func writeEntry(kind: Kind, path: [UInt8], data: UnsafeRawBufferPointer, operation: String) throws(ForgeError) {
-        try checkOpen(operation: operation)
+        try state.checkOpen(format: "zip", operation: operation)
         try PendingDirectories.validate(path: path, operation: operation)
         let entryPath = try fullPath(path, directory: kind.isDirectory, operation: operation)
         do {
