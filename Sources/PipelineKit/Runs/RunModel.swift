@@ -1,0 +1,223 @@
+import Foundation
+
+/// A run's identifier in its store.
+public struct RunID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    /// The store's integer key.
+    public var rawValue: Int64
+    /// Wraps a store key.
+    public init(rawValue: Int64) { self.rawValue = rawValue }
+    /// Wraps a store key.
+    public init(_ rawValue: Int64) { self.rawValue = rawValue }
+    public static func < (lhs: RunID, rhs: RunID) -> Bool { lhs.rawValue < rhs.rawValue }
+    public var description: String { String(rawValue) }
+}
+
+/// Where a step sits in its configuration's chain: the index of a top-level action, then the
+/// handlers taken from it (`s` for success, `f` for failure). `"1"` is the second action, `"1.f.s"` the
+/// success handler of its failure handler.
+public struct StepPath: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// A handler branch.
+    public enum Branch: String, Hashable, Sendable, Codable {
+        /// The success handler (the parent's result was truthy).
+        case success = "s"
+        /// The failure handler (the parent's result was falsy).
+        case failure = "f"
+    }
+
+    /// The top-level action's index in ``PipelineConfiguration/actions``.
+    public var action: Int
+    /// The handlers taken, outermost first.
+    public var handlers: [Branch]
+
+    /// Creates a path.
+    public init(action: Int, handlers: [Branch] = []) {
+        self.action = action
+        self.handlers = handlers
+    }
+
+    /// Parses the text form, such as `"0.f"`.
+    public init?(_ text: String) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard let first = parts.first, let index = Int(first), index >= 0 else { return nil }
+        var handlers: [Branch] = []
+        for part in parts.dropFirst() {
+            guard let branch = Branch(rawValue: String(part)) else { return nil }
+            handlers.append(branch)
+        }
+        self.init(action: index, handlers: handlers)
+    }
+
+    /// The text form, such as `"0.f"`.
+    public var description: String {
+        ([String(action)] + handlers.map(\.rawValue)).joined(separator: ".")
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let path = StepPath(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad step path '\(text)'"))
+        }
+        self = path
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// A run's state.
+public enum RunStatus: String, Hashable, Sendable, Codable, CaseIterable {
+    /// Stored; no action has started yet.
+    case queued
+    /// An action has started and the chain has not ended.
+    case running
+    /// Every top-level action returned a truthy result.
+    case succeeded
+    /// The chain ended, and at least one top-level action returned a falsy result (its failure
+    /// handler, if any, ran).
+    case failed
+    /// An action threw and had no retries left: a task failure. No handler ran.
+    case errored
+    /// Cancelled by a person or an API call, or because it ran out of time.
+    case cancelled
+    /// A newer run of the same concurrency group replaced it before it started.
+    case superseded
+
+    /// Whether the run has ended.
+    public var isFinished: Bool {
+        switch self {
+        case .queued, .running: return false
+        default: return true
+        }
+    }
+}
+
+/// A step's state.
+public enum StepState: String, Hashable, Sendable, Codable, CaseIterable {
+    /// Waiting for a worker (possibly until a retry's back-off has passed).
+    case queued
+    /// Claimed by a worker, under a lease.
+    case running
+    /// Returned a result (truthy or not).
+    case succeeded
+    /// Threw, with no retries left.
+    case errored
+    /// Its run was cancelled or superseded before it finished.
+    case cancelled
+}
+
+/// A run to store: a configuration matched a source.
+public struct NewRun: Sendable, Hashable {
+    /// The configuration, as it was when the event arrived (the run keeps this copy).
+    public var configuration: PipelineConfiguration
+    /// The source.
+    public var source: Source
+    /// The event as received, or `.null`.
+    public var event: Value
+    /// The concurrency group, rendered; `nil` for none.
+    public var concurrencyGroup: String?
+    /// Who or what asked for it (`webhook github 1234`, `api alice`, `schedule`), for the record.
+    public var trigger: String
+
+    /// Creates a run request.
+    public init(configuration: PipelineConfiguration, source: Source, event: Value = .null,
+                concurrencyGroup: String? = nil, trigger: String = "") {
+        self.configuration = configuration
+        self.source = source
+        self.event = event
+        self.concurrencyGroup = concurrencyGroup ?? configuration.concurrencyGroup
+        self.trigger = trigger
+    }
+}
+
+/// A stored run, as a snapshot.
+public struct RunRecord: Sendable, Hashable, Codable {
+    public var id: RunID
+    public var configurationName: String
+    public var status: RunStatus
+    public var source: Source
+    public var concurrencyGroup: String?
+    public var trigger: String
+    /// Why the run errored or was cancelled, when it did.
+    public var reason: String?
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var finishedAt: Date?
+
+    public init(id: RunID, configurationName: String, status: RunStatus, source: Source, concurrencyGroup: String?,
+                trigger: String, reason: String?, createdAt: Date, startedAt: Date?, finishedAt: Date?) {
+        self.id = id
+        self.configurationName = configurationName
+        self.status = status
+        self.source = source
+        self.concurrencyGroup = concurrencyGroup
+        self.trigger = trigger
+        self.reason = reason
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
+}
+
+/// A stored step (one action of a run's chain, or one of its handlers).
+public struct StepRecord: Sendable, Hashable, Codable {
+    public var run: RunID
+    /// The order in which the run's steps were created, from 0.
+    public var sequence: Int
+    public var path: StepPath
+    public var actionName: String
+    public var task: String
+    public var state: StepState
+    /// How many times a worker claimed it (re-runs after a crash included).
+    public var attempts: Int
+    /// How many of those attempts threw.
+    public var failures: Int
+    /// The result, once it succeeded.
+    public var result: Value?
+    /// The last error's description.
+    public var error: String?
+    public var startedAt: Date?
+    public var finishedAt: Date?
+
+    public init(run: RunID, sequence: Int, path: StepPath, actionName: String, task: String, state: StepState,
+                attempts: Int, failures: Int, result: Value?, error: String?, startedAt: Date?, finishedAt: Date?) {
+        self.run = run
+        self.sequence = sequence
+        self.path = path
+        self.actionName = actionName
+        self.task = task
+        self.state = state
+        self.attempts = attempts
+        self.failures = failures
+        self.result = result
+        self.error = error
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
+}
+
+/// A run with its steps.
+public struct RunDetail: Sendable, Hashable, Codable {
+    public var run: RunRecord
+    public var steps: [StepRecord]
+    public init(run: RunRecord, steps: [StepRecord]) {
+        self.run = run
+        self.steps = steps
+    }
+}
+
+/// A piece of a step's output, in order.
+public struct LogChunk: Sendable, Hashable, Codable {
+    public var run: RunID
+    public var step: Int
+    /// Increasing within a run; pass the last one seen to ``RunStore/logs(run:after:)`` to follow.
+    public var offset: Int64
+    public var text: String
+    public init(run: RunID, step: Int, offset: Int64, text: String) {
+        self.run = run
+        self.step = step
+        self.offset = offset
+        self.text = text
+    }
+}

@@ -1,0 +1,248 @@
+import Foundation
+
+/// Where runs, their steps and their logs live, durably: the executor's only shared state.
+///
+/// Two implementations pass one conformance suite: ``SQLiteRunStore`` (the embedded default) and a
+/// PostgreSQL store for many machines. Every method is one transaction. Steps are *claimed* by a
+/// worker under a lease; a claim whose lease runs out (its worker died) is claimed again with its
+/// attempt count raised, so a crash loses nothing and every action runs at least once. A worker
+/// whose lease ran out can no longer finish the step: ``finish(_:worker:lease:now:)`` ignores an
+/// outcome whose attempt is not the step's current one, so no completion is recorded twice.
+public protocol RunStore: Sendable {
+    /// Stores an event and the runs it starts, in one transaction, with each run's first step
+    /// queued. A run with a concurrency group supersedes the group's runs that have not started.
+    /// When `event` carries a delivery id already stored for its provider, nothing is stored and
+    /// the result says `duplicate`.
+    func enqueue(event: EventRecord?, runs: [NewRun], now: Date) async throws(PipelineError) -> EnqueueResult
+
+    /// Claims up to `limit` steps that are due — queued ones whose back-off has passed, and running
+    /// ones whose lease has run out — oldest first, for `worker`, with a lease until `now + lease`.
+    /// A step waits while another run of its concurrency group is running.
+    func claim(worker: String, limit: Int, lease: Duration, now: Date) async throws(PipelineError) -> ClaimResult
+
+    /// Records outcomes, queues each chain's next step (claimed at once by `worker` when the
+    /// outcome asks for it, so a chain does not wait for a claim), and ends runs whose chain ended.
+    /// Returns the steps claimed for `worker` and the outcomes that were refused because their
+    /// claim was lost (lease ran out and another worker took the step, or the run was cancelled).
+    func finish(_ outcomes: [StepOutcome], worker: String, lease: Duration, now: Date) async throws(PipelineError) -> FinishResult
+
+    /// Extends the leases of `steps` held by `worker`; returns the ones whose runs were cancelled
+    /// meanwhile (their actions should stop) and the ones no longer held.
+    func renew(_ steps: [StepKey], worker: String, lease: Duration, now: Date) async throws(PipelineError) -> RenewResult
+
+    /// Gives back every claim `worker` holds, at once (a restarted worker with the same name does
+    /// this before it starts, rather than waiting for its old leases to run out).
+    func release(worker: String, now: Date) async throws(PipelineError) -> Int
+
+    /// Appends output to steps' logs.
+    func appendLogs(_ entries: [LogEntry], now: Date) async throws(PipelineError)
+
+    /// The configuration, source and event a run works on.
+    func context(of run: RunID) async throws(PipelineError) -> RunContext
+
+    /// A run with its steps; `nil` when there is none.
+    func run(_ id: RunID) async throws(PipelineError) -> RunDetail?
+
+    /// Runs, newest first.
+    func runs(_ query: RunQuery) async throws(PipelineError) -> [RunRecord]
+
+    /// A run's output after `offset` (exclusive), in order; at most `limit` chunks.
+    func logs(run: RunID, after offset: Int64, limit: Int) async throws(PipelineError) -> [LogChunk]
+
+    /// Cancels a run that has not finished: its queued steps are cancelled, and a worker running
+    /// one of its steps learns it at its next renewal. Returns `false` when the run had finished.
+    func cancel(_ run: RunID, reason: String, now: Date) async throws(PipelineError) -> Bool
+
+    /// A stream that yields whenever new work may be due (an enqueue, a finished step that queued
+    /// another, a cancellation). Workers also poll, so a missed wake-up only delays work.
+    func wakeups() -> AsyncStream<Void>
+}
+
+/// A received event, stored before it is acknowledged.
+public struct EventRecord: Sendable, Hashable {
+    /// Where it came from: `github`, `gitlab`, `gitea`, `api`, `schedule`, …
+    public var provider: String
+    /// The provider's delivery id, for de-duplication; `nil` when it has none.
+    public var deliveryID: String?
+    /// The event's kind as the provider names it (`push`, `pull_request`, …).
+    public var kind: String
+    /// The body as received.
+    public var body: [UInt8]
+
+    /// Creates an event record.
+    public init(provider: String, deliveryID: String?, kind: String, body: [UInt8]) {
+        self.provider = provider
+        self.deliveryID = deliveryID
+        self.kind = kind
+        self.body = body
+    }
+}
+
+/// What ``RunStore/enqueue(event:runs:now:)`` stored.
+public struct EnqueueResult: Sendable, Hashable {
+    /// The event's key, when an event was stored.
+    public var eventID: Int64?
+    /// The runs, in the order given.
+    public var runs: [RunRecord]
+    /// Runs that were superseded by these.
+    public var superseded: [RunID]
+    /// The event's delivery id had been stored before; nothing was stored this time.
+    public var duplicate: Bool
+
+    public init(eventID: Int64?, runs: [RunRecord], superseded: [RunID], duplicate: Bool) {
+        self.eventID = eventID
+        self.runs = runs
+        self.superseded = superseded
+        self.duplicate = duplicate
+    }
+}
+
+/// A step's key.
+public struct StepKey: Sendable, Hashable, Codable {
+    public var run: RunID
+    public var sequence: Int
+    public init(run: RunID, sequence: Int) {
+        self.run = run
+        self.sequence = sequence
+    }
+}
+
+/// A step a worker claimed and must run.
+public struct ClaimedStep: Sendable, Hashable {
+    public var key: StepKey
+    public var path: StepPath
+    /// This claim's attempt number, from 1; pass it back in the outcome.
+    public var attempt: Int
+    /// How many earlier attempts threw.
+    public var failures: Int
+    /// The value the action gets as `parent`.
+    public var parent: Value
+    /// For a handler: the result of the top-level action it hangs from, which the next top-level
+    /// action gets as its parent once the handler chain ends. `nil` for a top-level action.
+    public var anchor: Value?
+
+    public init(key: StepKey, path: StepPath, attempt: Int, failures: Int, parent: Value, anchor: Value?) {
+        self.key = key
+        self.path = path
+        self.attempt = attempt
+        self.failures = failures
+        self.parent = parent
+        self.anchor = anchor
+    }
+}
+
+/// What ``RunStore/claim(worker:limit:lease:now:)`` found.
+public struct ClaimResult: Sendable, Hashable {
+    public var steps: [ClaimedStep]
+    /// When the earliest queued step not yet due (a retry's back-off) becomes due.
+    public var nextDue: Date?
+    public init(steps: [ClaimedStep], nextDue: Date?) {
+        self.steps = steps
+        self.nextDue = nextDue
+    }
+}
+
+/// The next step of a chain, as the executor planned it.
+public struct NextStep: Sendable, Hashable {
+    public var path: StepPath
+    public var actionName: String
+    public var task: String
+    public var parent: Value
+    public var anchor: Value?
+    public init(path: StepPath, actionName: String, task: String, parent: Value, anchor: Value?) {
+        self.path = path
+        self.actionName = actionName
+        self.task = task
+        self.parent = parent
+        self.anchor = anchor
+    }
+}
+
+/// How one claimed step ended.
+public struct StepOutcome: Sendable, Hashable {
+    /// What happened.
+    public enum Kind: Sendable, Hashable {
+        /// The action returned `result`. `next` is the chain's next step (`nil`: the chain ended);
+        /// `falsy` says a top-level action's result was falsy, which makes the run `failed`.
+        /// `claimNext` asks the store to hand `next` straight back to this worker.
+        case succeeded(result: Value, next: NextStep?, falsy: Bool, claimNext: Bool)
+        /// The action threw. With `retryAt`, the step is queued again for then; without, the step
+        /// and its run are errored.
+        case threw(error: String, retryAt: Date?)
+    }
+
+    public var key: StepKey
+    public var attempt: Int
+    public var kind: Kind
+    public init(key: StepKey, attempt: Int, kind: Kind) {
+        self.key = key
+        self.attempt = attempt
+        self.kind = kind
+    }
+}
+
+/// What ``RunStore/finish(_:worker:lease:now:)`` did.
+public struct FinishResult: Sendable, Hashable {
+    /// Next steps claimed for the worker at once.
+    public var claimed: [ClaimedStep]
+    /// Outcomes not recorded: the claim was lost or the run had ended.
+    public var refused: [StepKey]
+    /// Runs that ended, with their final status.
+    public var finishedRuns: [RunID: RunStatus]
+    public init(claimed: [ClaimedStep], refused: [StepKey], finishedRuns: [RunID: RunStatus]) {
+        self.claimed = claimed
+        self.refused = refused
+        self.finishedRuns = finishedRuns
+    }
+}
+
+/// What ``RunStore/renew(_:worker:lease:now:)`` found.
+public struct RenewResult: Sendable, Hashable {
+    /// Steps whose runs were cancelled: stop them.
+    public var cancelled: Set<StepKey>
+    /// Steps this worker no longer holds: stop them, their outcome will be refused.
+    public var lost: Set<StepKey>
+    public init(cancelled: Set<StepKey>, lost: Set<StepKey>) {
+        self.cancelled = cancelled
+        self.lost = lost
+    }
+}
+
+/// Output to append to a step's log.
+public struct LogEntry: Sendable, Hashable {
+    public var step: StepKey
+    public var text: String
+    public init(step: StepKey, text: String) {
+        self.step = step
+        self.text = text
+    }
+}
+
+/// What a run works on.
+public struct RunContext: Sendable, Hashable {
+    public var configuration: PipelineConfiguration
+    public var source: Source
+    public var event: Value
+    public var status: RunStatus
+    public init(configuration: PipelineConfiguration, source: Source, event: Value, status: RunStatus) {
+        self.configuration = configuration
+        self.source = source
+        self.event = event
+        self.status = status
+    }
+}
+
+/// Which runs to list.
+public struct RunQuery: Sendable, Hashable {
+    public var configuration: String?
+    public var statuses: Set<RunStatus>?
+    /// Only runs older than this one (for paging).
+    public var before: RunID?
+    public var limit: Int
+    public init(configuration: String? = nil, statuses: Set<RunStatus>? = nil, before: RunID? = nil, limit: Int = 50) {
+        self.configuration = configuration
+        self.statuses = statuses
+        self.before = before
+        self.limit = limit
+    }
+}
