@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "ForgeKit", targets: ["ForgeKit"]),
         .library(name: "ForgeKitTesting", targets: ["ForgeKitTesting"]),
         .library(name: "PipelineKit", targets: ["PipelineKit"]),
+        .library(name: "PipelineKitTesting", targets: ["PipelineKitTesting"]),
+        .library(name: "PipelineKitServer", targets: ["PipelineKitServer"]),
         .library(name: "DeployKit", targets: ["DeployKit"]),
         .library(name: "RebuildKit", targets: ["RebuildKit"]),
         .executable(name: "git-tool", targets: ["git-tool"]),
@@ -71,6 +73,20 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "PipelineKitServer",
+            dependencies: [
+                "PipelineKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "PipelineKitTesting",
+            dependencies: ["PipelineKit"],
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "DeployKit",
             dependencies: ["PipelineKit", "ForgeKit", .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcoming
@@ -114,7 +130,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PipelineKitTests",
-            dependencies: ["PipelineKit"],
+            dependencies: ["PipelineKit", "PipelineKitTesting", "ForgeKitTesting"],
             resources: [.copy("Fixtures")],
             swiftSettings: upcoming
         ),

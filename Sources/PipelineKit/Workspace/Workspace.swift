@@ -1,5 +1,5 @@
 import Foundation
-import Logging
+public import Logging
 
 /// A run's working directory: created when an action first needs it, filled with the source's
 /// files on demand, and removed when the run ends on this worker.

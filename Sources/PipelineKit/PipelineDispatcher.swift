@@ -1,0 +1,128 @@
+import Foundation
+public import Logging
+import Synchronization
+
+/// Configurations indexed for matching: by source type, then by the exact repository a
+/// configuration names (its `repo` criterion), so that a source is tested only against the
+/// configurations that could match it, however many there are.
+public struct ConfigurationIndex: Sendable {
+    private struct Bucket: Sendable {
+        var byRepository: [String: [PipelineConfiguration]] = [:]
+        var general: [PipelineConfiguration] = []
+    }
+
+    private var buckets: [String: Bucket] = [:]
+    /// Every configuration, in the order given.
+    public private(set) var configurations: [PipelineConfiguration] = []
+
+    /// Indexes `configurations`.
+    public init(_ configurations: [PipelineConfiguration] = []) {
+        for configuration in configurations { add(configuration) }
+    }
+
+    /// Adds a configuration.
+    public mutating func add(_ configuration: PipelineConfiguration) {
+        configurations.append(configuration)
+        var bucket = buckets[configuration.sourceClass] ?? Bucket()
+        if case .exact(let repository)? = configuration.criteria["repo"]?.pattern {
+            bucket.byRepository[repository, default: []].append(configuration)
+        } else {
+            bucket.general.append(configuration)
+        }
+        buckets[configuration.sourceClass] = bucket
+    }
+
+    /// The configuration named `name`.
+    public func configuration(named name: String) -> PipelineConfiguration? {
+        configurations.first { $0.name == name }
+    }
+
+    /// The configurations whose source type and criteria all match `source`, in the order given.
+    public func matching(_ source: Source) -> [PipelineConfiguration] {
+        guard let bucket = buckets[source.sourceClass] else { return [] }
+        var candidates = bucket.general
+        if let repository = source.attributes["repo"]?.text, let named = bucket.byRepository[repository] {
+            candidates += named
+        }
+        return candidates.filter { $0.matches(source) }
+    }
+}
+
+/// Turns sources into stored runs: matches a source against the configurations (and, optionally,
+/// the `.pipeline.yml` of the pushed commit) and enqueues one run per match, together with the
+/// event, in one transaction — so that an event is durable before anyone acknowledges it.
+public final class PipelineDispatcher: Sendable {
+    /// What one dispatch did.
+    public struct Dispatch: Sendable, Hashable {
+        /// What the store did (runs started, runs superseded, duplicate delivery).
+        public var enqueued: EnqueueResult
+        /// The names of the configurations that matched.
+        public var matched: [String]
+    }
+
+    /// The store runs go to.
+    public let store: any RunStore
+    private let index: Mutex<ConfigurationIndex>
+    private let repositoryConfigurations: RepositoryConfigurationReader?
+    private let clock: any PipelineClock
+    private let logger: Logger
+
+    /// A dispatcher over `configurations`; with `repositoryConfigurations`, a pushed commit's own
+    /// `.pipeline.yml` adds configurations for that event.
+    public init(store: any RunStore, configurations: ConfigurationIndex, repositoryConfigurations: RepositoryConfigurationReader? = nil,
+                clock: any PipelineClock = SystemPipelineClock(), logger: Logger = Logger(label: "forgeworks.pipeline.dispatcher")) {
+        self.store = store
+        self.index = Mutex(configurations)
+        self.repositoryConfigurations = repositoryConfigurations
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// The configurations in use.
+    public var configurations: ConfigurationIndex { index.withLock { $0 } }
+
+    /// Replaces the configurations (a reload); runs already stored keep the copy they started with.
+    public func replaceConfigurations(_ configurations: ConfigurationIndex) {
+        index.withLock { $0 = configurations }
+    }
+
+    /// Matches `source` and stores `record` (when given) with one run per matching configuration.
+    /// An event nobody listens to is still stored (when `record` is given) and logged.
+    public func dispatch(source: Source, event: Value = .null, record: EventRecord? = nil,
+                         trigger: String) async throws(PipelineError) -> Dispatch {
+        var matched = index.withLock { $0.matching(source) }
+        if let repositoryConfigurations {
+            do {
+                let own = try await repositoryConfigurations.configurations(for: source)
+                matched += own.filter { $0.matches(source) }
+            } catch {
+                logger.warning("cannot read the commit's pipeline file", metadata: ["error": "\(error)", "trigger": "\(trigger)"])
+            }
+        }
+        let runs = matched.map { NewRun(configuration: $0, source: source, event: event, trigger: trigger) }
+        let enqueued = try await store.enqueue(event: record, runs: runs, now: clock.now())
+        if enqueued.duplicate {
+            logger.info("duplicate delivery ignored", metadata: ["trigger": "\(trigger)"])
+        } else if matched.isEmpty {
+            logger.info("no configuration listens to this event", metadata: [
+                "trigger": "\(trigger)", "source": "\(source.sourceClass)", "repo": "\(source.attributes["repo"]?.text ?? "-")",
+            ])
+        } else {
+            logger.debug("runs queued", metadata: ["trigger": "\(trigger)", "runs": "\(enqueued.runs.map(\.id))"])
+        }
+        return Dispatch(enqueued: enqueued, matched: matched.map(\.name))
+    }
+
+    /// Starts one run of the configuration `name` by hand (a `manual` trigger through the API).
+    public func trigger(configuration name: String, source: Source, by user: String) async throws(PipelineError) -> RunRecord {
+        guard let configuration = index.withLock({ $0.configuration(named: name) }) else {
+            throw PipelineError(.notFound, "no configuration named '\(name)'", operation: "trigger run")
+        }
+        let result = try await store.enqueue(event: nil, runs: [NewRun(configuration: configuration, source: source, trigger: "manual \(user)")],
+                                             now: clock.now())
+        guard let run = result.runs.first else {
+            throw PipelineError(.store, "the run was not stored", operation: "trigger run")
+        }
+        return run
+    }
+}

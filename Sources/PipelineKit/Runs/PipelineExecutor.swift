@@ -1,0 +1,438 @@
+public import Foundation
+public import Logging
+import Synchronization
+
+/// Runs the chains of a ``RunStore``: claims due steps, runs their actions with their kwargs rendered,
+/// records each outcome and queues the chain's next step, durably.
+///
+/// Any number of executors (threads in one process, or processes on several machines) can share one
+/// store; each claims steps under a lease that it renews while the action runs. If the process dies,
+/// its steps are claimed again when their leases run out (or at once, when a worker with the same
+/// ``Options/workerID`` starts again): every action runs at least once, and its attempts are counted.
+///
+/// ```swift
+/// let executor = PipelineExecutor(store: store, actions: .standard(.init()), options: .init(concurrency: 8))
+/// try await executor.run()            // until the task is cancelled
+/// ```
+public final class PipelineExecutor: Sendable {
+    /// How an executor works.
+    public struct Options: Sendable {
+        /// This worker's name in the store. A worker that restarts under the same name takes back
+        /// its old claims at once; two live workers must never share a name.
+        public var workerID: String
+        /// The most steps that run at once.
+        public var concurrency: Int
+        /// How long a claim lasts without renewal; renewed every third of it while the action runs.
+        public var lease: Duration
+        /// How often to look for work when no wake-up arrives (work queued by another process on
+        /// SQLite, back-offs).
+        public var pollInterval: Duration
+        /// The longest an action may run when its configuration sets no `timeout`.
+        public var defaultTimeout: Duration
+        /// Where run workspaces are made: `<workspaceRoot>/<workerID>/run-<id>`.
+        public var workspaceRoot: String
+        /// Variables every command gets.
+        public var environment: [String: String]
+        /// Secret variables every command gets; their values are masked in logs and results.
+        public var secrets: [String: String]
+        /// The wait before the first retry of an action that threw.
+        public var retryDelay: Duration
+        /// The longest wait between retries (the wait doubles each time up to this).
+        public var maximumRetryDelay: Duration
+
+        /// Options; the worker ID defaults to `host-pid`.
+        public init(workerID: String? = nil, concurrency: Int = 8, lease: Duration = .seconds(30),
+                    pollInterval: Duration = .seconds(1), defaultTimeout: Duration = .seconds(3600),
+                    workspaceRoot: String = FileManager.default.temporaryDirectory.appendingPathComponent("forgeworks-workspaces").path,
+                    environment: [String: String] = [:], secrets: [String: String] = [:],
+                    retryDelay: Duration = .seconds(1), maximumRetryDelay: Duration = .seconds(300)) {
+            self.workerID = workerID ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+            self.concurrency = max(1, concurrency)
+            self.lease = lease
+            self.pollInterval = pollInterval
+            self.defaultTimeout = defaultTimeout
+            self.workspaceRoot = workspaceRoot
+            self.environment = environment
+            self.secrets = secrets
+            self.retryDelay = retryDelay
+            self.maximumRetryDelay = maximumRetryDelay
+        }
+    }
+
+    /// The store the executor works on.
+    public let store: any RunStore
+    /// The actions it can run.
+    public let actions: ActionRegistry
+    /// How it works.
+    public let options: Options
+    let renderer: TemplateRenderer
+    let clock: any PipelineClock
+    let logger: Logger
+    let masker: SecretMasker
+
+    private let state = Mutex(State())
+    private let signal = Signal()
+    private let logBuffer = Mutex<[LogEntry]>([])
+
+    private struct State {
+        var active: [StepKey: ActiveStep] = [:]
+        var running = 0
+        var contexts: [RunID: RunContext] = [:]
+        var workspaces: [RunID: Workspace] = [:]
+        var pendingOutcomes: [(StepOutcome, CheckedContinuation<ClaimedStep?, Never>)] = []
+        var flushing = false
+    }
+
+    private struct ActiveStep {
+        var task: Task<Value, any Error>?
+        var deadline: Date
+        var stop: StopReason?
+    }
+
+    private enum StopReason: Sendable {
+        case timeout, cancelled, lost
+    }
+
+    /// Creates an executor.
+    public init(store: any RunStore, actions: ActionRegistry, options: Options = Options(),
+                renderer: TemplateRenderer = TemplateRenderer(), clock: any PipelineClock = SystemPipelineClock(),
+                logger: Logger = Logger(label: "forgeworks.pipeline.executor")) {
+        self.store = store
+        self.actions = actions
+        self.options = options
+        self.renderer = renderer
+        self.clock = clock
+        var logger = logger
+        logger[metadataKey: "worker"] = "\(options.workerID)"
+        self.logger = logger
+        self.masker = SecretMasker(options.secrets.values)
+    }
+
+    /// Works until the calling task is cancelled. Takes back this worker's old claims first.
+    public func run() async throws {
+        try await work(untilIdle: false)
+    }
+
+    /// Works until no step is due or running (steps waiting for a retry's back-off are waited for),
+    /// then returns. For one-shot tools and tests.
+    public func runUntilIdle() async throws {
+        try await work(untilIdle: true)
+    }
+
+    private var workspaceDirectory: String {
+        let safe = options.workerID.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" }
+        return (options.workspaceRoot as NSString).appendingPathComponent(String(safe))
+    }
+
+    private func work(untilIdle: Bool) async throws {
+        let released = try await store.release(worker: options.workerID, now: clock.now())
+        if released > 0 {
+            logger.notice("took back claims of a previous run of this worker", metadata: ["steps": "\(released)"])
+        }
+        try? FileManager.default.removeItem(atPath: workspaceDirectory)
+        defer {
+            let workspaces = state.withLock { state in
+                defer { state.workspaces.removeAll() }
+                return Array(state.workspaces.values)
+            }
+            for workspace in workspaces { workspace.remove() }
+        }
+        let wakeups = store.wakeups()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [signal] in
+                for await _ in wakeups { signal.fire() }
+            }
+            group.addTask { try await self.superviseLoop() }
+            defer { group.cancelAll() }
+            try await self.claimLoop(untilIdle: untilIdle)
+        }
+    }
+
+    private func claimLoop(untilIdle: Bool) async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                let runningBefore = state.withLock { $0.running }
+                let free = options.concurrency - runningBefore
+                var nextDue: Date?
+                if free > 0 {
+                    let claim = try await store.claim(worker: options.workerID, limit: free, lease: options.lease, now: clock.now())
+                    nextDue = claim.nextDue
+                    if !claim.steps.isEmpty {
+                        state.withLock { $0.running += claim.steps.count }
+                        for step in claim.steps {
+                            group.addTask { await self.execute(step) }
+                        }
+                        continue
+                    }
+                    // Nothing ran before the claim, so every outcome was recorded before it: when it
+                    // found nothing and nothing waits for a back-off, the store is idle.
+                    if untilIdle && runningBefore == 0 && nextDue == nil { return }
+                }
+                var deadline = clock.now().addingTimeInterval(options.pollInterval.seconds)
+                if let nextDue, nextDue < deadline { deadline = nextDue }
+                await signal.wait(until: deadline, clock: clock)
+            }
+        }
+    }
+
+    /// Renews leases, stops steps that ran out of time or whose runs were cancelled, flushes logs.
+    private func superviseLoop() async throws {
+        var lastRenewal = clock.now()
+        let renewEvery = options.lease.seconds / 3
+        while !Task.isCancelled {
+            try await Task.sleep(for: .milliseconds(100))
+            let now = clock.now()
+            state.withLock { state in
+                for (key, step) in state.active where step.stop == nil && step.deadline <= now {
+                    state.active[key]?.stop = .timeout
+                    step.task?.cancel()
+                }
+            }
+            await flushLogs()
+            guard now.timeIntervalSince(lastRenewal) >= renewEvery else { continue }
+            lastRenewal = now
+            let keys = state.withLock { Array($0.active.keys) }
+            guard !keys.isEmpty else { continue }
+            do {
+                let renewal = try await store.renew(keys, worker: options.workerID, lease: options.lease, now: now)
+                state.withLock { state in
+                    for key in renewal.cancelled.union(renewal.lost) {
+                        guard let step = state.active[key], step.stop == nil else { continue }
+                        state.active[key]?.stop = renewal.lost.contains(key) ? .lost : .cancelled
+                        step.task?.cancel()
+                    }
+                }
+            } catch {
+                logger.warning("cannot renew leases", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func flushLogs() async {
+        let entries = logBuffer.withLock { buffer in
+            defer { buffer.removeAll() }
+            return buffer
+        }
+        guard !entries.isEmpty else { return }
+        do {
+            try await store.appendLogs(entries, now: clock.now())
+        } catch {
+            logger.warning("cannot store output", metadata: ["error": "\(error)", "chunks": "\(entries.count)"])
+        }
+    }
+
+    /// Runs a claimed step, then the steps of the same chain the store hands straight back.
+    private func execute(_ first: ClaimedStep) async {
+        var current: ClaimedStep? = first
+        while let step = current {
+            let outcome = await perform(step)
+            current = await submit(outcome)
+        }
+        state.withLock { $0.running -= 1 }
+        signal.fire()
+    }
+
+    private func context(of run: RunID) async throws -> RunContext {
+        if let cached = state.withLock({ $0.contexts[run] }) { return cached }
+        let context = try await store.context(of: run)
+        state.withLock { $0.contexts[run] = context }
+        return context
+    }
+
+    private func workspace(for run: RunID, source: Source) -> Workspace {
+        state.withLock { state in
+            if let workspace = state.workspaces[run] { return workspace }
+            var environment = options.environment
+            environment.merge(options.secrets) { _, secret in secret }
+            let workspace = Workspace(directory: (workspaceDirectory as NSString).appendingPathComponent("run-\(run)"), source: source,
+                                      environment: environment, masker: masker, logger: logger)
+            state.workspaces[run] = workspace
+            return workspace
+        }
+    }
+
+    private func retryDelay(afterFailures failures: Int) -> Double {
+        let base = options.retryDelay.seconds
+        let delay = base * pow(2, Double(max(0, failures - 1)))
+        return min(delay, options.maximumRetryDelay.seconds)
+    }
+
+    private func perform(_ step: ClaimedStep) async -> StepOutcome {
+        let key = step.key
+        func fail(_ message: String, retryable: Bool, failures: Int, retries: Int) -> StepOutcome {
+            let masked = masker.mask(message)
+            if retryable && failures < retries {
+                let retryAt = clock.now().addingTimeInterval(retryDelay(afterFailures: failures + 1))
+                return StepOutcome(key: key, attempt: step.attempt, kind: .threw(error: masked, retryAt: retryAt))
+            }
+            return StepOutcome(key: key, attempt: step.attempt, kind: .threw(error: masked, retryAt: nil))
+        }
+        let context: RunContext
+        do {
+            context = try await self.context(of: key.run)
+        } catch {
+            return fail("cannot read the run: \(error)", retryable: false, failures: step.failures, retries: 0)
+        }
+        guard let spec = context.configuration.action(at: step.path) else {
+            return fail("the configuration has no action at \(step.path)", retryable: false, failures: step.failures, retries: 0)
+        }
+        guard let action = actions.action(named: spec.task) else {
+            return fail("no action is registered as '\(spec.task)'", retryable: false, failures: step.failures, retries: 0)
+        }
+        var stepLogger = logger
+        stepLogger[metadataKey: "run"] = "\(key.run)"
+        stepLogger[metadataKey: "action"] = "\(spec.name)"
+        let kwargs: [String: Value]
+        do {
+            kwargs = try renderKwargs(spec, action: action, step: step, context: context)
+        } catch {
+            return fail("\(error)", retryable: false, failures: step.failures, retries: 0)
+        }
+        let output = ActionOutput { [self] text in
+            let masked = masker.mask(text)
+            logBuffer.withLock { $0.append(LogEntry(step: key, text: masked)) }
+        }
+        let actionContext = ActionContext(
+            run: key.run, configuration: context.configuration.name, actionName: spec.name, path: step.path,
+            attempt: step.attempt, kwargs: kwargs, parent: step.parent, source: context.source, event: context.event,
+            workspace: workspace(for: key.run, source: context.source), output: output, logger: stepLogger)
+        let timeout = spec.timeout ?? options.defaultTimeout.seconds
+        let deadline = clock.now().addingTimeInterval(timeout)
+        let task = state.withLock { state -> Task<Value, any Error> in
+            let task = Task { try await action.run(actionContext) }
+            state.active[key] = ActiveStep(task: task, deadline: deadline)
+            return task
+        }
+        let result: Result<Value, any Error>
+        do {
+            result = .success(try await withTaskCancellationHandler {
+                try await task.value
+            } onCancel: {
+                task.cancel()
+            })
+        } catch {
+            result = .failure(error)
+        }
+        let stop = state.withLock { $0.active.removeValue(forKey: key)?.stop }
+        if logBuffer.withLock({ !$0.isEmpty }) { await flushLogs() }
+        switch (result, stop) {
+        case (_, .timeout?):
+            return fail("the action ran longer than \(timeout) s", retryable: true, failures: step.failures, retries: spec.retries)
+        case (_, .cancelled?), (_, .lost?):
+            return StepOutcome(key: key, attempt: step.attempt, kind: .threw(error: "cancelled", retryAt: nil))
+        case (.success(let value), nil):
+            let masked = masker.mask(value)
+            let next = context.configuration.step(after: step.path, result: masked, anchor: step.anchor)
+            let falsy = step.path.handlers.isEmpty && !masked.isTruthy
+            return StepOutcome(key: key, attempt: step.attempt, kind: .succeeded(result: masked, next: next, falsy: falsy, claimNext: true))
+        case (.failure(let error), nil):
+            stepLogger.info("action threw", metadata: ["error": "\(masker.mask(String(describing: error)))"])
+            return fail(String(describing: error), retryable: true, failures: step.failures, retries: spec.retries)
+        }
+    }
+
+    /// Hands an outcome to the store in a batch with whatever else finished meanwhile (group
+    /// commit), and returns the chain's next step when the store claimed it for this worker.
+    private func submit(_ outcome: StepOutcome) async -> ClaimedStep? {
+        await withCheckedContinuation { continuation in
+            let startFlusher = state.withLock { state -> Bool in
+                state.pendingOutcomes.append((outcome, continuation))
+                guard !state.flushing else { return false }
+                state.flushing = true
+                return true
+            }
+            if startFlusher {
+                Task { await self.flushOutcomes() }
+            }
+        }
+    }
+
+    private func flushOutcomes() async {
+        while true {
+            let batch = state.withLock { state -> [(StepOutcome, CheckedContinuation<ClaimedStep?, Never>)] in
+                defer { state.pendingOutcomes.removeAll(keepingCapacity: true) }
+                if state.pendingOutcomes.isEmpty { state.flushing = false }
+                return state.pendingOutcomes
+            }
+            guard !batch.isEmpty else { return }
+            var result: FinishResult?
+            for attempt in 0..<5 {
+                do {
+                    result = try await store.finish(batch.map(\.0), worker: options.workerID, lease: options.lease, now: clock.now())
+                    break
+                } catch {
+                    logger.warning("cannot record outcomes", metadata: ["error": "\(error)", "attempt": "\(attempt + 1)"])
+                    try? await Task.sleep(for: .milliseconds(100 << attempt))
+                }
+            }
+            var claimedByRun: [RunID: ClaimedStep] = [:]
+            if let result {
+                for step in result.claimed { claimedByRun[step.key.run] = step }
+                let finished = Set(result.finishedRuns.keys).union(result.refused.map(\.run))
+                if !finished.isEmpty {
+                    let workspaces = state.withLock { state -> [Workspace] in
+                        var removed: [Workspace] = []
+                        for run in finished {
+                            state.contexts.removeValue(forKey: run)
+                            if let workspace = state.workspaces.removeValue(forKey: run) { removed.append(workspace) }
+                        }
+                        return removed
+                    }
+                    for workspace in workspaces { workspace.remove() }
+                }
+                for (run, status) in result.finishedRuns {
+                    logger.debug("run finished", metadata: ["run": "\(run)", "status": "\(status.rawValue)"])
+                }
+            }
+            // Without a result the steps stay claimed; their leases run out and they run again.
+            for (outcome, continuation) in batch {
+                continuation.resume(returning: claimedByRun[outcome.key.run])
+            }
+        }
+    }
+}
+
+/// A wake-up flag: `fire` wakes the waiter, or the next one when nobody waits.
+private final class Signal: Sendable {
+    private let state = Mutex<(fired: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    func fire() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            state.fired = true
+            return nil
+        }
+        waiter?.resume()
+    }
+
+    /// Returns when fired (or already fired since the last wait), at `deadline`, or when cancelled.
+    func wait(until deadline: Date, clock: any PipelineClock) async {
+        if state.withLock({ state in defer { state.fired = false }; return state.fired }) { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try? await clock.sleep(until: deadline)
+                self.fire()
+            }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    let resumeNow = state.withLock { state -> Bool in
+                        if state.fired {
+                            state.fired = false
+                            return true
+                        }
+                        state.waiter = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            } onCancel: {
+                self.fire()
+            }
+            group.cancelAll()
+        }
+        state.withLock { $0.fired = false }
+    }
+}

@@ -1,0 +1,529 @@
+import Crypto
+public import Foundation
+import GRDB
+public import Logging
+import Synchronization
+
+/// The embedded ``RunStore``: one SQLite file in WAL mode (through GRDB), safe for several
+/// processes on one machine.
+///
+/// Every change is one immediate transaction. With `synchronous = NORMAL` (the default here) a
+/// commit survives a crash of the process (kill -9) but not necessarily a power cut; pass
+/// `durability: .full` to fsync every commit.
+public final class SQLiteRunStore: RunStore {
+    /// How hard each commit is pushed to disk.
+    public enum Durability: Sendable {
+        /// Commits survive the process crashing; a power cut may lose the last ones (WAL, synchronous=NORMAL).
+        case process
+        /// Every commit is fsynced (synchronous=FULL).
+        case full
+    }
+
+    private let pool: DatabasePool
+    private let logger: Logger
+    private let listeners = Mutex<[UInt64: AsyncStream<Void>.Continuation]>([:])
+    private let nextListener = Atomic<UInt64>(0)
+    private let configurationCache = Mutex<[String: PipelineConfiguration]>([:])
+
+    /// Opens (creating when needed) the store at `path` and brings its schema up to date.
+    public init(path: String, durability: Durability = .process,
+                logger: Logger = Logger(label: "forgeworks.pipeline.store")) throws(PipelineError) {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.maximumReaderCount = 4
+        configuration.prepareDatabase { db in
+            try db.execute(sql: durability == .full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw PipelineError(.store, "cannot open \(path): \(error)", operation: "open run store")
+        }
+        self.logger = logger
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE configurations (
+                    hash TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    body TEXT NOT NULL
+                );
+                CREATE TABLE events (
+                    id INTEGER PRIMARY KEY,
+                    provider TEXT NOT NULL,
+                    delivery_id TEXT,
+                    kind TEXT NOT NULL,
+                    body BLOB NOT NULL,
+                    received_at REAL NOT NULL
+                );
+                CREATE UNIQUE INDEX events_delivery ON events(provider, delivery_id) WHERE delivery_id IS NOT NULL;
+                CREATE TABLE runs (
+                    id INTEGER PRIMARY KEY,
+                    configuration_name TEXT NOT NULL,
+                    configuration_hash TEXT NOT NULL REFERENCES configurations(hash),
+                    event_id INTEGER REFERENCES events(id),
+                    source TEXT NOT NULL,
+                    event TEXT,
+                    status TEXT NOT NULL,
+                    concurrency_group TEXT,
+                    trigger TEXT NOT NULL,
+                    reason TEXT,
+                    any_falsy INTEGER NOT NULL DEFAULT 0,
+                    step_count INTEGER NOT NULL DEFAULT 0,
+                    created_at REAL NOT NULL,
+                    started_at REAL,
+                    finished_at REAL
+                );
+                CREATE INDEX runs_configuration ON runs(configuration_name, id);
+                CREATE INDEX runs_active_group ON runs(concurrency_group, status)
+                    WHERE concurrency_group IS NOT NULL AND status IN ('queued', 'running');
+                CREATE TABLE steps (
+                    run_id INTEGER NOT NULL REFERENCES runs(id),
+                    sequence INTEGER NOT NULL,
+                    path TEXT NOT NULL,
+                    action_name TEXT NOT NULL,
+                    task TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    failures INTEGER NOT NULL DEFAULT 0,
+                    parent TEXT NOT NULL,
+                    anchor TEXT,
+                    result TEXT,
+                    error TEXT,
+                    worker TEXT,
+                    lease_until REAL,
+                    due_at REAL NOT NULL,
+                    started_at REAL,
+                    finished_at REAL,
+                    PRIMARY KEY (run_id, sequence)
+                ) WITHOUT ROWID;
+                CREATE INDEX steps_queued ON steps(due_at) WHERE state = 'queued';
+                CREATE INDEX steps_running ON steps(lease_until) WHERE state = 'running';
+                CREATE INDEX steps_worker ON steps(worker) WHERE state = 'running';
+                CREATE TABLE logs (
+                    id INTEGER PRIMARY KEY,
+                    run_id INTEGER NOT NULL,
+                    step INTEGER NOT NULL,
+                    text TEXT NOT NULL,
+                    at REAL NOT NULL
+                );
+                CREATE INDEX logs_run ON logs(run_id, id);
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: - Writing
+
+    private func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(PipelineError) -> T {
+        do {
+            return try await pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                guard let result else { throw PipelineError(.store, "the transaction returned nothing", operation: operation) }
+                return result
+            }
+        } catch let error as PipelineError {
+            throw error
+        } catch is CancellationError {
+            throw PipelineError(.cancelled, "cancelled", operation: operation)
+        } catch {
+            throw PipelineError(.store, "\(error)", operation: operation)
+        }
+    }
+
+    private func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(PipelineError) -> T {
+        do {
+            return try await pool.read(body)
+        } catch let error as PipelineError {
+            throw error
+        } catch is CancellationError {
+            throw PipelineError(.cancelled, "cancelled", operation: operation)
+        } catch {
+            throw PipelineError(.store, "\(error)", operation: operation)
+        }
+    }
+
+    private func notify() {
+        listeners.withLock { listeners in
+            for continuation in listeners.values { continuation.yield() }
+        }
+    }
+
+    public func wakeups() -> AsyncStream<Void> {
+        let id = nextListener.add(1, ordering: .relaxed).newValue
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.listeners.withLock { $0.removeValue(forKey: id) }
+        }
+        listeners.withLock { $0[id] = continuation }
+        return stream
+    }
+
+    public func enqueue(event: EventRecord?, runs: [NewRun], now: Date) async throws(PipelineError) -> EnqueueResult {
+        let prepared = runs.map { run in
+            let body = run.configuration.jsonValue.jsonText
+            return (run, body, Self.hash(body), run.source.jsonValue.jsonText, run.event == .null ? nil : run.event.jsonText)
+        }
+        let time = now.timeIntervalSince1970
+        let result = try await write("enqueue") { db -> EnqueueResult in
+            var eventID: Int64?
+            if let event {
+                if let delivery = event.deliveryID,
+                   try Bool.fetchOne(db, sql: "SELECT 1 FROM events WHERE provider = ? AND delivery_id = ?",
+                                     arguments: [event.provider, delivery]) != nil {
+                    return EnqueueResult(eventID: nil, runs: [], superseded: [], duplicate: true)
+                }
+                try db.cachedStatement(sql: "INSERT INTO events (provider, delivery_id, kind, body, received_at) VALUES (?, ?, ?, ?, ?)")
+                    .execute(arguments: [event.provider, event.deliveryID, event.kind, Data(event.body), time])
+                eventID = db.lastInsertedRowID
+            }
+            var records: [RunRecord] = []
+            var superseded: [RunID] = []
+            for (run, body, hash, source, eventText) in prepared {
+                try db.cachedStatement(sql: "INSERT OR IGNORE INTO configurations (hash, name, body) VALUES (?, ?, ?)")
+                    .execute(arguments: [hash, run.configuration.name, body])
+                if let group = run.concurrencyGroup {
+                    let older = try Int64.fetchAll(db, sql: "SELECT id FROM runs WHERE concurrency_group = ? AND status = 'queued'", arguments: [group])
+                    for id in older {
+                        try Self.endRun(db, id: id, status: .superseded, reason: "superseded by a newer run of group '\(group)'", time: time)
+                        superseded.append(RunID(id))
+                    }
+                }
+                guard let first = run.configuration.firstStep else {
+                    throw PipelineError(.invalidConfiguration, "configuration '\(run.configuration.name)' has no actions", operation: "enqueue")
+                }
+                try db.cachedStatement(sql: """
+                    INSERT INTO runs (configuration_name, configuration_hash, event_id, source, event, status, concurrency_group,
+                                      trigger, step_count, created_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, 1, ?)
+                    """).execute(arguments: [run.configuration.name, hash, eventID, source, eventText, run.concurrencyGroup, run.trigger, time])
+                let id = db.lastInsertedRowID
+                try Self.insertStep(db, run: id, sequence: 0, step: first, state: .queued, worker: nil, leaseUntil: nil, time: time)
+                records.append(RunRecord(id: RunID(id), configurationName: run.configuration.name, status: .queued, source: run.source,
+                                         concurrencyGroup: run.concurrencyGroup, trigger: run.trigger, reason: nil,
+                                         createdAt: now, startedAt: nil, finishedAt: nil))
+            }
+            return EnqueueResult(eventID: eventID, runs: records, superseded: superseded, duplicate: false)
+        }
+        if !result.runs.isEmpty { notify() }
+        return result
+    }
+
+    private static func insertStep(_ db: Database, run: Int64, sequence: Int, step: NextStep, state: StepState,
+                                   worker: String?, leaseUntil: Double?, time: Double) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO steps (run_id, sequence, path, action_name, task, state, attempts, parent, anchor, worker, lease_until,
+                               due_at, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [run, sequence, step.path.description, step.actionName, step.task, state.rawValue,
+                                     state == .running ? 1 : 0, step.parent.jsonText, step.anchor?.jsonText, worker, leaseUntil,
+                                     time, state == .running ? time : nil])
+    }
+
+    private static func endRun(_ db: Database, id: Int64, status: RunStatus, reason: String?, time: Double) throws {
+        try db.cachedStatement(sql: "UPDATE runs SET status = ?, reason = coalesce(?, reason), finished_at = ? WHERE id = ?")
+            .execute(arguments: [status.rawValue, reason, time, id])
+        try db.cachedStatement(sql: "UPDATE steps SET state = 'cancelled', finished_at = ?, worker = NULL WHERE run_id = ? AND state = 'queued'")
+            .execute(arguments: [time, id])
+    }
+
+    public func claim(worker: String, limit: Int, lease: Duration, now: Date) async throws(PipelineError) -> ClaimResult {
+        guard limit > 0 else { return ClaimResult(steps: [], nextDue: nil) }
+        let time = now.timeIntervalSince1970
+        let leaseUntil = time + lease.seconds
+        return try await write("claim") { db -> ClaimResult in
+            // Due queued steps and steps whose lease ran out, of runs still going, skipping runs whose
+            // concurrency group has another run going.
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT s.run_id, s.sequence, s.path, s.attempts, s.failures, s.parent, s.anchor, r.status, r.concurrency_group
+                FROM steps s JOIN runs r ON r.id = s.run_id
+                WHERE s.state = 'queued' AND s.due_at <= ?1
+                UNION ALL
+                SELECT s.run_id, s.sequence, s.path, s.attempts, s.failures, s.parent, s.anchor, r.status, r.concurrency_group
+                FROM steps s JOIN runs r ON r.id = s.run_id
+                WHERE s.state = 'running' AND s.lease_until <= ?1
+                ORDER BY 1, 2 LIMIT ?2
+                """), arguments: [time, limit * 4 + 16])
+            var claimed: [ClaimedStep] = []
+            var busyGroups: [String: Bool] = [:]
+            for row in rows {
+                guard claimed.count < limit else { break }
+                let runID: Int64 = row[0]
+                let status: String = row[7]
+                guard status == RunStatus.queued.rawValue || status == RunStatus.running.rawValue else { continue }
+                if let group: String = row[8] {
+                    if busyGroups[group] == nil {
+                        busyGroups[group] = try Bool.fetchOne(db, sql: """
+                            SELECT 1 FROM runs WHERE concurrency_group = ? AND status = 'running' AND id <> ? LIMIT 1
+                            """, arguments: [group, runID]) ?? false
+                    }
+                    if busyGroups[group] == true { continue }
+                    busyGroups[group] = true
+                }
+                let sequence: Int = row[1]
+                let attempts: Int = row[3]
+                try db.cachedStatement(sql: """
+                    UPDATE steps SET state = 'running', worker = ?, lease_until = ?, attempts = attempts + 1,
+                                     started_at = coalesce(started_at, ?) WHERE run_id = ? AND sequence = ?
+                    """).execute(arguments: [worker, leaseUntil, time, runID, sequence])
+                if status == RunStatus.queued.rawValue {
+                    try db.cachedStatement(sql: "UPDATE runs SET status = 'running', started_at = ? WHERE id = ?").execute(arguments: [time, runID])
+                }
+                claimed.append(ClaimedStep(
+                    key: StepKey(run: RunID(runID), sequence: sequence), path: StepPath(row[2] as String) ?? StepPath(action: 0),
+                    attempt: attempts + 1, failures: row[4], parent: try Value(jsonText: row[5]),
+                    anchor: try (row[6] as String?).map { text throws(PipelineError) in try Value(jsonText: text) }))
+            }
+            let nextDue = try Double.fetchOne(db, sql: "SELECT min(due_at) FROM steps WHERE state = 'queued' AND due_at > ?", arguments: [time])
+            return ClaimResult(steps: claimed, nextDue: nextDue.map(Date.init(timeIntervalSince1970:)))
+        }
+    }
+
+    public func finish(_ outcomes: [StepOutcome], worker: String, lease: Duration, now: Date) async throws(PipelineError) -> FinishResult {
+        guard !outcomes.isEmpty else { return FinishResult(claimed: [], refused: [], finishedRuns: [:]) }
+        let time = now.timeIntervalSince1970
+        let leaseUntil = time + lease.seconds
+        let result = try await write("finish") { db -> FinishResult in
+            var claimed: [ClaimedStep] = []
+            var refused: [StepKey] = []
+            var finished: [RunID: RunStatus] = [:]
+            for outcome in outcomes {
+                let run = outcome.key.run.rawValue
+                let row = try Row.fetchOne(db.cachedStatement(sql: """
+                    SELECT s.state, s.attempts, s.worker, r.status, r.any_falsy, r.step_count
+                    FROM steps s JOIN runs r ON r.id = s.run_id WHERE s.run_id = ? AND s.sequence = ?
+                    """), arguments: [run, outcome.key.sequence])
+                guard let row, row[0] as String == StepState.running.rawValue, row[1] as Int == outcome.attempt,
+                      row[2] as String? == worker else {
+                    refused.append(outcome.key)
+                    continue
+                }
+                let runStatus: String = row[3]
+                guard runStatus == RunStatus.running.rawValue else {
+                    // The run was cancelled while the step ran.
+                    try db.cachedStatement(sql: "UPDATE steps SET state = 'cancelled', worker = NULL, finished_at = ? WHERE run_id = ? AND sequence = ?")
+                        .execute(arguments: [time, run, outcome.key.sequence])
+                    refused.append(outcome.key)
+                    continue
+                }
+                switch outcome.kind {
+                case .succeeded(let value, let next, let falsy, let claimNext):
+                    try db.cachedStatement(sql: """
+                        UPDATE steps SET state = 'succeeded', result = ?, worker = NULL, lease_until = NULL, finished_at = ?
+                        WHERE run_id = ? AND sequence = ?
+                        """).execute(arguments: [value.jsonText, time, run, outcome.key.sequence])
+                    let anyFalsy = (row[4] as Bool) || falsy
+                    if let next {
+                        let sequence: Int = row[5]
+                        try db.cachedStatement(sql: "UPDATE runs SET step_count = step_count + 1, any_falsy = ? WHERE id = ?")
+                            .execute(arguments: [anyFalsy, run])
+                        try Self.insertStep(db, run: run, sequence: sequence, step: next, state: claimNext ? .running : .queued,
+                                            worker: claimNext ? worker : nil, leaseUntil: claimNext ? leaseUntil : nil, time: time)
+                        if claimNext {
+                            claimed.append(ClaimedStep(key: StepKey(run: outcome.key.run, sequence: sequence), path: next.path,
+                                                       attempt: 1, failures: 0, parent: next.parent, anchor: next.anchor))
+                        }
+                    } else {
+                        let status: RunStatus = anyFalsy ? .failed : .succeeded
+                        try db.cachedStatement(sql: "UPDATE runs SET status = ?, any_falsy = ?, finished_at = ? WHERE id = ?")
+                            .execute(arguments: [status.rawValue, anyFalsy, time, run])
+                        finished[outcome.key.run] = status
+                    }
+                case .threw(let error, let retryAt):
+                    if let retryAt {
+                        try db.cachedStatement(sql: """
+                            UPDATE steps SET state = 'queued', failures = failures + 1, error = ?, worker = NULL, lease_until = NULL,
+                                             due_at = ? WHERE run_id = ? AND sequence = ?
+                            """).execute(arguments: [error, retryAt.timeIntervalSince1970, run, outcome.key.sequence])
+                    } else {
+                        try db.cachedStatement(sql: """
+                            UPDATE steps SET state = 'errored', failures = failures + 1, error = ?, worker = NULL, lease_until = NULL,
+                                             finished_at = ? WHERE run_id = ? AND sequence = ?
+                            """).execute(arguments: [error, time, run, outcome.key.sequence])
+                        try Self.endRun(db, id: run, status: .errored, reason: error, time: time)
+                        finished[outcome.key.run] = .errored
+                    }
+                }
+            }
+            return FinishResult(claimed: claimed, refused: refused, finishedRuns: finished)
+        }
+        // Other workers may be waiting: a run ended (its group is free) or a step was queued.
+        if !result.finishedRuns.isEmpty || result.claimed.count < outcomes.count { notify() }
+        return result
+    }
+
+    public func renew(_ steps: [StepKey], worker: String, lease: Duration, now: Date) async throws(PipelineError) -> RenewResult {
+        guard !steps.isEmpty else { return RenewResult(cancelled: [], lost: []) }
+        let leaseUntil = now.timeIntervalSince1970 + lease.seconds
+        return try await write("renew leases") { db -> RenewResult in
+            var cancelled: Set<StepKey> = []
+            var lost: Set<StepKey> = []
+            for key in steps {
+                try db.cachedStatement(sql: """
+                    UPDATE steps SET lease_until = ? WHERE run_id = ? AND sequence = ? AND state = 'running' AND worker = ?
+                    """).execute(arguments: [leaseUntil, key.run.rawValue, key.sequence, worker])
+                if db.changesCount == 0 {
+                    lost.insert(key)
+                    continue
+                }
+                let status = try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM runs WHERE id = ?"), arguments: [key.run.rawValue])
+                if status != RunStatus.running.rawValue { cancelled.insert(key) }
+            }
+            return RenewResult(cancelled: cancelled, lost: lost)
+        }
+    }
+
+    public func release(worker: String, now: Date) async throws(PipelineError) -> Int {
+        let time = now.timeIntervalSince1970
+        let count = try await write("release claims") { db -> Int in
+            try db.execute(sql: "UPDATE steps SET state = 'queued', worker = NULL, lease_until = NULL, due_at = ? WHERE state = 'running' AND worker = ?",
+                           arguments: [time, worker])
+            return db.changesCount
+        }
+        if count > 0 { notify() }
+        return count
+    }
+
+    public func appendLogs(_ entries: [LogEntry], now: Date) async throws(PipelineError) {
+        guard !entries.isEmpty else { return }
+        let time = now.timeIntervalSince1970
+        _ = try await write("append logs") { db -> Bool in
+            let statement = try db.cachedStatement(sql: "INSERT INTO logs (run_id, step, text, at) VALUES (?, ?, ?, ?)")
+            for entry in entries {
+                try statement.execute(arguments: [entry.step.run.rawValue, entry.step.sequence, entry.text, time])
+            }
+            return true
+        }
+    }
+
+    public func cancel(_ run: RunID, reason: String, now: Date) async throws(PipelineError) -> Bool {
+        let time = now.timeIntervalSince1970
+        let cancelled = try await write("cancel run") { db -> Bool in
+            guard let status = try String.fetchOne(db, sql: "SELECT status FROM runs WHERE id = ?", arguments: [run.rawValue]) else {
+                throw PipelineError(.notFound, "no run \(run)", operation: "cancel run")
+            }
+            guard status == RunStatus.queued.rawValue || status == RunStatus.running.rawValue else { return false }
+            try Self.endRun(db, id: run.rawValue, status: .cancelled, reason: reason, time: time)
+            return true
+        }
+        if cancelled { notify() }
+        return cancelled
+    }
+
+    // MARK: - Reading
+
+    public func context(of run: RunID) async throws(PipelineError) -> RunContext {
+        typealias Fields = (hash: String, body: String, source: String, event: String?, status: String, eventBody: Data?)
+        let fields = try await read("read run") { db -> Fields? in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT r.configuration_hash, c.body, r.source, r.event, r.status, e.body
+                FROM runs r JOIN configurations c ON c.hash = r.configuration_hash LEFT JOIN events e ON e.id = r.event_id
+                WHERE r.id = ?
+                """), arguments: [run.rawValue]) else { return nil }
+            return (row[0], row[1], row[2], row[3], row[4], row[5])
+        }
+        guard let fields else { throw PipelineError(.notFound, "no run \(run)", operation: "read run") }
+        let hash = fields.hash
+        let configuration: PipelineConfiguration
+        if let cached = configurationCache.withLock({ $0[hash] }) {
+            configuration = cached
+        } else {
+            let loaded = try ConfigurationLoader(sources: nil, tasks: nil).load(text: fields.body, file: "run \(run)")
+            guard let first = loaded.first else { throw PipelineError(.store, "run \(run) has no configuration", operation: "read run") }
+            configuration = first
+            configurationCache.withLock { cache in
+                if cache.count > 4096 { cache.removeAll() }
+                cache[hash] = first
+            }
+        }
+        let source = try Source(jsonValue: try Value(jsonText: fields.source))
+        var event = Value.null
+        if let text = fields.event {
+            event = try Value(jsonText: text)
+        } else if let body = fields.eventBody, !body.isEmpty {
+            event = (try? body.withUnsafeBytes { raw throws(PipelineError) in
+                try Value(jsonBytes: raw.bindMemory(to: UInt8.self))
+            }) ?? .string(String(decoding: body, as: UTF8.self))
+        }
+        return RunContext(configuration: configuration, source: source, event: event, status: RunStatus(rawValue: fields.status) ?? .queued)
+    }
+
+    public func run(_ id: RunID) async throws(PipelineError) -> RunDetail? {
+        try await read("read run") { db -> RunDetail? in
+            guard let run = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id.rawValue]) else { return nil }
+            let steps = try Row.fetchAll(db, sql: "SELECT * FROM steps WHERE run_id = ? ORDER BY sequence", arguments: [id.rawValue])
+            return RunDetail(run: try Self.runRecord(run), steps: try steps.map(Self.stepRecord))
+        }
+    }
+
+    public func runs(_ query: RunQuery) async throws(PipelineError) -> [RunRecord] {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let name = query.configuration {
+            conditions.append("configuration_name = ?")
+            arguments += [name]
+        }
+        if let statuses = query.statuses, !statuses.isEmpty {
+            conditions.append("status IN (\(statuses.map { _ in "?" }.joined(separator: ", ")))")
+            for status in statuses.sorted(by: { $0.rawValue < $1.rawValue }) { arguments += [status.rawValue] }
+        }
+        if let before = query.before {
+            conditions.append("id < ?")
+            arguments += [before.rawValue]
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let limit = max(1, min(query.limit, 1000))
+        let sql = "SELECT * FROM runs \(whereClause) ORDER BY id DESC LIMIT \(limit)"
+        let frozen = arguments
+        return try await read("list runs") { db in try Row.fetchAll(db, sql: sql, arguments: frozen).map(Self.runRecord) }
+    }
+
+    public func logs(run: RunID, after offset: Int64, limit: Int) async throws(PipelineError) -> [LogChunk] {
+        let bounded = max(1, min(limit, 10_000))
+        return try await read("read logs") { db in
+            try Row.fetchAll(db, sql: "SELECT id, step, text FROM logs WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?",
+                             arguments: [run.rawValue, offset, bounded])
+                .map { LogChunk(run: run, step: $0[1], offset: $0[0], text: $0[2]) }
+        }
+    }
+
+    private static func date(_ value: Double?) -> Date? { value.map(Date.init(timeIntervalSince1970:)) }
+
+    private static func runRecord(_ row: Row) throws(PipelineError) -> RunRecord {
+        RunRecord(id: RunID(row["id"] as Int64), configurationName: row["configuration_name"],
+                  status: RunStatus(rawValue: row["status"]) ?? .errored,
+                  source: try Source(jsonValue: try Value(jsonText: row["source"])),
+                  concurrencyGroup: row["concurrency_group"], trigger: row["trigger"], reason: row["reason"],
+                  createdAt: Date(timeIntervalSince1970: row["created_at"]), startedAt: date(row["started_at"]),
+                  finishedAt: date(row["finished_at"]))
+    }
+
+    private static func stepRecord(_ row: Row) throws(PipelineError) -> StepRecord {
+        StepRecord(run: RunID(row["run_id"] as Int64), sequence: row["sequence"],
+                   path: StepPath(row["path"] as String) ?? StepPath(action: 0), actionName: row["action_name"], task: row["task"],
+                   state: StepState(rawValue: row["state"]) ?? .errored, attempts: row["attempts"], failures: row["failures"],
+                   result: try (row["result"] as String?).map { text throws(PipelineError) in try Value(jsonText: text) },
+                   error: row["error"], startedAt: date(row["started_at"]), finishedAt: date(row["finished_at"]))
+    }
+
+    private static func hash(_ text: String) -> String {
+        SHA256.hash(data: Array(text.utf8)).map { byte in
+            let digits = String(byte, radix: 16)
+            return byte < 16 ? "0" + digits : digits
+        }.joined()
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,326 @@
+import Foundation
+public import Hummingbird
+public import Logging
+public import PipelineKit
+
+/// PipelineKit's HTTP surface, to mount on a Hummingbird router: webhook receivers for GitHub,
+/// GitLab and Gitea/Forgejo, and a JSON API over runs.
+///
+/// | Route | |
+/// |---|---|
+/// | `POST /hooks/{github,gitlab,gitea}` | verify, decode, store, then `202 Accepted` |
+/// | `GET /api/runs?configuration=&status=&before=&limit=` | runs, newest first |
+/// | `GET /api/runs/{id}` | a run with its steps |
+/// | `GET /api/runs/{id}/logs?after=N&follow=true` | output after offset N; `follow` streams until the run ends |
+/// | `POST /api/runs/{id}/cancel` | cancel a run |
+/// | `POST /api/runs` `{"configuration", "attributes", "repository_url", "commit"}` | trigger a `manual` run |
+///
+/// A webhook is answered `202` only once its event (and its runs) are committed to the store; a bad
+/// signature gets `401` and nothing is stored, a body over the limit `413`, a malformed one `400`,
+/// a repeated delivery `200` with `"duplicate": true`, and an event nobody listens to `202` and a
+/// log line.
+///
+/// ```swift
+/// let router = Router()
+/// PipelineHTTPService(dispatcher: dispatcher, options: .init(webhookSecrets: [.github: secret])).addRoutes(to: router)
+/// try await Application(router: router).runService()
+/// ```
+public struct PipelineHTTPService: Sendable {
+    /// How the service behaves.
+    public struct Options: Sendable {
+        /// The shared secret (GitHub, Gitea) or token (GitLab) per provider. A provider without one
+        /// is refused with `401` unless ``acceptUnsigned`` is on.
+        public var webhookSecrets: [WebhookProvider: String]
+        /// Accept webhooks of providers that have no secret configured (for local experiments only).
+        public var acceptUnsigned: Bool
+        /// The largest webhook body accepted.
+        public var maximumBodySize: Int
+        /// Whether repository locations in payloads may be local paths or `file://` URLs. Off by
+        /// default: a webhook must not make the server read arbitrary directories.
+        public var allowFileURLs: Bool
+        /// When set, `/api` requires `Authorization: Bearer <token>`.
+        public var apiToken: String?
+
+        /// Creates options.
+        public init(webhookSecrets: [WebhookProvider: String] = [:], acceptUnsigned: Bool = false,
+                    maximumBodySize: Int = WebhookDecoder.defaultMaximumBodySize, allowFileURLs: Bool = false, apiToken: String? = nil) {
+            self.webhookSecrets = webhookSecrets
+            self.acceptUnsigned = acceptUnsigned
+            self.maximumBodySize = maximumBodySize
+            self.allowFileURLs = allowFileURLs
+            self.apiToken = apiToken
+        }
+    }
+
+    /// Matches sources and stores runs.
+    public let dispatcher: PipelineDispatcher
+    /// How the service behaves.
+    public let options: Options
+    let logger: Logger
+    let verifiers: [WebhookProvider: WebhookVerifier]
+    let decoder: WebhookDecoder
+
+    /// Creates the service. A secret that cannot be used (empty) is an error.
+    public init(dispatcher: PipelineDispatcher, options: Options,
+                logger: Logger = Logger(label: "forgeworks.pipeline.http")) throws(PipelineError) {
+        self.dispatcher = dispatcher
+        self.options = options
+        self.logger = logger
+        var verifiers: [WebhookProvider: WebhookVerifier] = [:]
+        for provider in WebhookProvider.allCases {
+            if let secret = options.webhookSecrets[provider] {
+                verifiers[provider] = try WebhookVerifier(provider: provider, secret: secret)
+            } else if options.acceptUnsigned {
+                verifiers[provider] = .unverified(provider)
+            }
+        }
+        self.verifiers = verifiers
+        self.decoder = WebhookDecoder(maximumBodySize: options.maximumBodySize)
+    }
+
+    /// The store behind the dispatcher.
+    var store: any RunStore { dispatcher.store }
+
+    /// Adds the routes to `router`.
+    public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+        router.post("/hooks/:provider") { request, context in
+            try await self.receiveWebhook(request, context: context)
+        }
+        router.get("/api/runs") { request, context in
+            try await self.authorized(request) { try await self.listRuns(request) }
+        }
+        router.post("/api/runs") { request, context in
+            try await self.authorized(request) { try await self.triggerRun(request) }
+        }
+        router.get("/api/runs/:id") { request, context in
+            try await self.authorized(request) { try await self.showRun(try Self.runID(context)) }
+        }
+        router.get("/api/runs/:id/logs") { request, context in
+            try await self.authorized(request) { try await self.runLogs(try Self.runID(context), request: request) }
+        }
+        router.post("/api/runs/:id/cancel") { request, context in
+            try await self.authorized(request) { try await self.cancelRun(try Self.runID(context)) }
+        }
+    }
+
+    // MARK: - Webhooks
+
+    func receiveWebhook<Context: RequestContext>(_ request: Request, context: Context) async throws -> Response {
+        guard let name = context.parameters.get("provider"), let provider = WebhookProvider(rawValue: name) else {
+            return Self.error(.notFound, "unknown webhook provider; use github, gitlab or gitea")
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > options.maximumBodySize {
+            return Self.error(.contentTooLarge, "the body is larger than \(options.maximumBodySize) bytes")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: options.maximumBodySize)
+        } catch {
+            return Self.error(.contentTooLarge, "the body is larger than \(options.maximumBodySize) bytes")
+        }
+        let body = Array(buffer.readableBytesView)
+        let headers = HTTPHeaderFields(request.headers.map { ($0.name.rawName, $0.value) })
+        guard let verifier = verifiers[provider] else {
+            logger.warning("webhook refused: no secret configured", metadata: ["provider": "\(provider)"])
+            return Self.error(.unauthorized, "no secret is configured for \(provider) webhooks")
+        }
+        do {
+            try verifier.verify(headers: headers, body: body)
+        } catch {
+            logger.warning("webhook refused: bad signature", metadata: ["provider": "\(provider)", "error": "\(error.message)"])
+            return Self.error(.unauthorized, error.message)
+        }
+        let delivery: WebhookDelivery
+        do {
+            delivery = try decoder.decode(provider: provider, headers: headers, body: body)
+        } catch {
+            let status: HTTPResponse.Status = error.code == .tooLarge ? .contentTooLarge : .badRequest
+            return Self.error(status, error.description)
+        }
+        let record = EventRecord(provider: provider.rawValue, deliveryID: delivery.id, kind: delivery.kind, body: body)
+        let trigger = "webhook \(provider) \(delivery.id)"
+        guard let source = delivery.source else {
+            // A ping, an unsupported event, a deleted branch: stored for the record, nothing to run.
+            let result = try await dispatcher.store.enqueue(event: record, runs: [], now: Date())
+            logger.info("webhook stored; no source to run", metadata: ["provider": "\(provider)", "kind": "\(delivery.kind)"])
+            return Self.json(result.duplicate ? .ok : .accepted, [
+                "delivery": .string(delivery.id), "duplicate": .bool(result.duplicate), "runs": [], "matched": [],
+            ])
+        }
+        if !options.allowFileURLs {
+            for key in ["clone_url", "head_clone_url"] {
+                if let url = source.attributes[key]?.text, RepositoryConfigurationReader.isLocal(url) {
+                    return Self.error(.unprocessableContent,
+                                      "the repository location '\(url)' is a local path; it is refused unless file URLs are allowed")
+                }
+            }
+            if let url = source.checkout?.repositoryURL, RepositoryConfigurationReader.isLocal(url) {
+                return Self.error(.unprocessableContent,
+                                  "the repository location '\(url)' is a local path; it is refused unless file URLs are allowed")
+            }
+        }
+        let event = (try? body.withUnsafeBufferPointer { bytes throws(PipelineError) in try Value(jsonBytes: bytes) }) ?? .null
+        let dispatch = try await dispatcher.dispatch(source: source, event: event, record: record, trigger: trigger)
+        return Self.json(dispatch.enqueued.duplicate ? .ok : .accepted, [
+            "delivery": .string(delivery.id), "duplicate": .bool(dispatch.enqueued.duplicate),
+            "runs": .list(dispatch.enqueued.runs.map { .int(Int($0.id.rawValue)) }),
+            "matched": .list(dispatch.matched.map(Value.string)),
+        ])
+    }
+
+    // MARK: - API
+
+    func authorized(_ request: Request, _ body: () async throws -> Response) async throws -> Response {
+        if let token = options.apiToken {
+            let expected = "Bearer " + token
+            guard let given = request.headers[.authorization], constantTimeEqual(Array(given.utf8), Array(expected.utf8)) else {
+                return Self.error(.unauthorized, "a valid 'Authorization: Bearer' token is required")
+            }
+        }
+        do {
+            return try await body()
+        } catch let error as PipelineError {
+            switch error.code {
+            case .notFound, .unknownName: return Self.error(.notFound, error.message)
+            case .invalidEvent, .invalidConfiguration: return Self.error(.badRequest, error.description)
+            default: return Self.error(.internalServerError, error.description)
+            }
+        }
+    }
+
+    static func runID<Context: RequestContext>(_ context: Context) throws(PipelineError) -> RunID {
+        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
+            throw PipelineError(.notFound, "no such run", operation: "read run")
+        }
+        return RunID(id)
+    }
+
+    func listRuns(_ request: Request) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        var query = RunQuery()
+        if let name = parameters["configuration"] { query.configuration = String(name) }
+        if let statuses = parameters["status"] {
+            var set: Set<RunStatus> = []
+            for name in statuses.split(separator: ",") {
+                guard let status = RunStatus(rawValue: String(name)) else {
+                    return Self.error(.badRequest, "unknown status '\(name)'; use \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                set.insert(status)
+            }
+            query.statuses = set
+        }
+        if let before = parameters["before"] {
+            guard let id = Int64(String(before)) else { return Self.error(.badRequest, "'before' must be a run id") }
+            query.before = RunID(id)
+        }
+        if let limit = parameters["limit"] {
+            guard let number = Int(String(limit)), (1...1000).contains(number) else {
+                return Self.error(.badRequest, "'limit' must be a number from 1 to 1000")
+            }
+            query.limit = number
+        }
+        let runs = try await store.runs(query)
+        return Self.json(.ok, ["runs": .list(runs.map(\.jsonValue))])
+    }
+
+    func showRun(_ id: RunID) async throws -> Response {
+        guard let detail = try await store.run(id) else { return Self.error(.notFound, "no run \(id)") }
+        guard case .map(var members) = detail.run.jsonValue else { return Self.error(.internalServerError, "bad run") }
+        members["steps"] = .list(detail.steps.map(\.jsonValue))
+        return Self.json(.ok, .map(members))
+    }
+
+    func runLogs(_ id: RunID, request: Request) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        var after: Int64 = 0
+        if let text = parameters["after"] {
+            guard let offset = Int64(String(text)), offset >= 0 else { return Self.error(.badRequest, "'after' must be an offset") }
+            after = offset
+        }
+        guard try await store.run(id) != nil else { return Self.error(.notFound, "no run \(id)") }
+        let follow = parameters["follow"].map { $0 == "true" || $0 == "1" } ?? false
+        guard follow else {
+            let chunks = try await store.logs(run: id, after: after, limit: 10_000)
+            return Self.json(.ok, ["run": .int(Int(id.rawValue)), "chunks": .list(chunks.map(\.jsonValue)),
+                                   "next": .int(Int(chunks.last?.offset ?? after))])
+        }
+        // Follow: plain text as it comes, until the run ends.
+        let store = self.store
+        let start = after
+        let body = ResponseBody { writer in
+            var offset = start
+            while true {
+                let finished = try await store.run(id)?.run.status.isFinished ?? true
+                let chunks = try await store.logs(run: id, after: offset, limit: 1000)
+                for chunk in chunks {
+                    try await writer.write(ByteBuffer(string: chunk.text))
+                    offset = chunk.offset
+                }
+                if chunks.isEmpty {
+                    if finished { break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: body)
+    }
+
+    func cancelRun(_ id: RunID) async throws -> Response {
+        let cancelled = try await store.cancel(id, reason: "cancelled through the API", now: Date())
+        return Self.json(cancelled ? .accepted : .conflict, ["run": .int(Int(id.rawValue)), "cancelled": .bool(cancelled)])
+    }
+
+    func triggerRun(_ request: Request) async throws -> Response {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: 1 << 20)
+        } catch {
+            return Self.error(.contentTooLarge, "the body is larger than 1 MiB")
+        }
+        let body = Array(buffer.readableBytesView)
+        let value: Value
+        do {
+            value = try body.withUnsafeBufferPointer { bytes throws(PipelineError) in try Value(jsonBytes: bytes) }
+        } catch {
+            return Self.error(.badRequest, error.description)
+        }
+        guard let name = value["configuration"]?.text else { return Self.error(.badRequest, "'configuration' is required") }
+        var attributes: [String: Value] = [:]
+        if let given = value["attributes"] {
+            guard case .map(let members) = given else { return Self.error(.badRequest, "'attributes' must be an object") }
+            attributes = members
+        }
+        let user = "api"
+        attributes["user"] = attributes["user"] ?? .string(user)
+        var checkout: Source.Checkout?
+        if let url = value["repository_url"]?.text {
+            guard let commit = value["commit"]?.text else { return Self.error(.badRequest, "'commit' is required with 'repository_url'") }
+            if !options.allowFileURLs && RepositoryConfigurationReader.isLocal(url) {
+                return Self.error(.unprocessableContent, "the repository location '\(url)' is a local path; it is refused unless file URLs are allowed")
+            }
+            checkout = Source.Checkout(repositoryURL: url, commit: commit)
+            attributes["clone_url"] = attributes["clone_url"] ?? .string(url)
+            attributes["commit"] = attributes["commit"] ?? .string(commit)
+        }
+        let run = try await dispatcher.trigger(configuration: name, source: Source(sourceClass: "manual", attributes: attributes, checkout: checkout), by: user)
+        return Self.json(.created, run.jsonValue)
+    }
+
+    // MARK: - Responses
+
+    static func json(_ status: HTTPResponse.Status, _ value: Value) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: value.jsonText + "\n")))
+    }
+
+    static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        json(status, ["error": .string(message)])
+    }
+}
+
+private func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    guard a.count == b.count else { return false }
+    var difference: UInt8 = 0
+    for index in a.indices { difference |= a[index] ^ b[index] }
+    return difference == 0
+}
