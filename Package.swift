@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "DeployKit", targets: ["DeployKit"]),
         .library(name: "RebuildKit", targets: ["RebuildKit"]),
         .executable(name: "git-tool", targets: ["git-tool"]),
+        .executable(name: "hamster-ci", targets: ["hamster-ci"]),
         .executable(name: "forgekit-bench", targets: ["forgekit-bench"]),
     ],
     dependencies: [
@@ -30,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // C libraries from the system (Debian's -dev packages; scripts/bootstrap installs them).
@@ -109,6 +111,18 @@ let package = Package(
             swiftSettings: upcoming
         ),
 
+        .executableTarget(
+            name: "hamster-ci",
+            dependencies: [
+                "PipelineKit", "PipelineKitServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/hamster-ci",
+            swiftSettings: upcoming
+        ),
+
         // Benchmarks (bench/run); built here so that they keep compiling.
         .executableTarget(
             name: "forgekit-bench",
@@ -132,6 +146,17 @@ let package = Package(
             name: "PipelineKitTests",
             dependencies: ["PipelineKit", "PipelineKitTesting", "ForgeKitTesting"],
             resources: [.copy("Fixtures")],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "HamsterCITests",
+            dependencies: [
+                "hamster-ci", "PipelineKit", "ForgeKit", "ForgeKitTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(name: "DeployKitTests", dependencies: ["DeployKit"], swiftSettings: upcoming),

@@ -35,6 +35,9 @@ public final class PipelineExecutor: Sendable {
         public var environment: [String: String]
         /// Secret variables every command gets; their values are masked in logs and results.
         public var secrets: [String: String]
+        /// Further values masked in logs and results but given to no command (an API token the
+        /// executor's own actions use, say).
+        public var maskedValues: [String]
         /// The wait before the first retry of an action that threw.
         public var retryDelay: Duration
         /// The longest wait between retries (the wait doubles each time up to this).
@@ -44,7 +47,7 @@ public final class PipelineExecutor: Sendable {
         public init(workerID: String? = nil, concurrency: Int = 8, lease: Duration = .seconds(30),
                     pollInterval: Duration = .seconds(1), defaultTimeout: Duration = .seconds(3600),
                     workspaceRoot: String = FileManager.default.temporaryDirectory.appendingPathComponent("forgeworks-workspaces").path,
-                    environment: [String: String] = [:], secrets: [String: String] = [:],
+                    environment: [String: String] = [:], secrets: [String: String] = [:], maskedValues: [String] = [],
                     retryDelay: Duration = .seconds(1), maximumRetryDelay: Duration = .seconds(300)) {
             self.workerID = workerID ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
             self.concurrency = max(1, concurrency)
@@ -54,6 +57,7 @@ public final class PipelineExecutor: Sendable {
             self.workspaceRoot = workspaceRoot
             self.environment = environment
             self.secrets = secrets
+            self.maskedValues = maskedValues
             self.retryDelay = retryDelay
             self.maximumRetryDelay = maximumRetryDelay
         }
@@ -105,7 +109,7 @@ public final class PipelineExecutor: Sendable {
         var logger = logger
         logger[metadataKey: "worker"] = "\(options.workerID)"
         self.logger = logger
-        self.masker = SecretMasker(options.secrets.values)
+        self.masker = SecretMasker(Array(options.secrets.values) + options.maskedValues)
     }
 
     /// Works until the calling task is cancelled. Takes back this worker's old claims first.
@@ -225,7 +229,8 @@ public final class PipelineExecutor: Sendable {
     private func execute(_ first: ClaimedStep) async {
         var current: ClaimedStep? = first
         while let step = current {
-            let outcome = await perform(step)
+            // No outcome: the executor is shutting down; the claim stays and is taken back later.
+            guard let outcome = await perform(step) else { break }
             current = await submit(outcome)
         }
         state.withLock { $0.running -= 1 }
@@ -257,7 +262,7 @@ public final class PipelineExecutor: Sendable {
         return min(delay, options.maximumRetryDelay.seconds)
     }
 
-    private func perform(_ step: ClaimedStep) async -> StepOutcome {
+    private func perform(_ step: ClaimedStep) async -> StepOutcome? {
         let key = step.key
         func fail(_ message: String, retryable: Bool, failures: Int, retries: Int) -> StepOutcome {
             let masked = masker.mask(message)
@@ -315,6 +320,11 @@ public final class PipelineExecutor: Sendable {
         }
         let stop = state.withLock { $0.active.removeValue(forKey: key)?.stop }
         if logBuffer.withLock({ !$0.isEmpty }) { await flushLogs() }
+        if Task.isCancelled && stop == nil, case .failure = result {
+            // Interrupted by a shutdown, not failed: leave the claim for the next start.
+            stepLogger.notice("action interrupted by shutdown; it will run again")
+            return nil
+        }
         switch (result, stop) {
         case (_, .timeout?):
             return fail("the action ran longer than \(timeout) s", retryable: true, failures: step.failures, retries: spec.retries)

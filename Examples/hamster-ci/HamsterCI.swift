@@ -1,0 +1,270 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import PipelineKit
+import PipelineKitServer
+
+/// hamster-ci: the pipeline seed's system in one process — webhooks in, configurations matched,
+/// action chains run durably — built from PipelineKit.
+@main
+struct HamsterCI: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hamster-ci",
+        abstract: "Webhook-driven action chains (Hamster CI's pipeline) on PipelineKit.",
+        subcommands: [Serve.self, Run.self]
+    )
+}
+
+/// Options both commands share: which actions exist and how they run.
+struct ActionOptions: ParsableArguments {
+    @Option(name: .long, help: "The forge API base URL for pull_request_comment (GitHub's, or https://HOST/api/v1 for Gitea).")
+    var githubAPI: String = "https://api.github.com"
+
+    @Option(name: .customLong("task"), help: ArgumentHelp(
+        "Register a shell task: NAME=COMMAND (repeatable). The seed's flake8_diff is one.", valueName: "name=command"))
+    var tasks: [String] = []
+
+    @Option(name: .long, help: "Where run workspaces are made.")
+    var workspaceRoot: String = FileManager.default.temporaryDirectory.appendingPathComponent("hamster-ci-workspaces").path
+
+    /// The seed's one shell task: flake8 on the Python files a pull request changes.
+    static let flake8Diff = #"git diff --name-only --diff-filter=ACMR "$SOURCE_BASE_COMMIT" "$SOURCE_COMMIT" -- '*.py' | xargs -r flake8"#
+
+    func registry() throws -> ActionRegistry {
+        var actions = ActionRegistry.standard(.init(apiBaseURL: githubAPI, token: ProcessInfo.processInfo.environment["GITHUB_TOKEN"]))
+        actions.register("flake8_diff", ShellAction(command: Self.flake8Diff))
+        for task in tasks {
+            guard let equals = task.firstIndex(of: "="), equals != task.startIndex else {
+                throw ValidationError("--task needs NAME=COMMAND, got '\(task)'")
+            }
+            let name = String(task[..<equals])
+            let command = String(task[task.index(after: equals)...])
+            guard !command.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationError("--task \(name) has an empty command")
+            }
+            actions.register(name, ShellAction(command: command))
+        }
+        return actions
+    }
+
+    var maskedValues: [String] {
+        ProcessInfo.processInfo.environment["GITHUB_TOKEN"].map { [$0] } ?? []
+    }
+}
+
+func loadConfigurations(_ path: String, actions: ActionRegistry) throws -> [PipelineConfiguration] {
+    let loader = ConfigurationLoader(tasks: actions.names)
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw ValidationError("no such configuration file or directory: \(path)")
+    }
+    if isDirectory.boolValue { return try loader.load(directory: path) }
+    guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        throw ValidationError("cannot read \(path) as UTF-8 text")
+    }
+    return try loader.load(text: text, file: path)
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Receive webhooks, run pipelines, serve the JSON API.")
+
+    @Option(name: .long, help: "A directory of configurations (*.json, *.yml, *.yaml), or one file.")
+    var config: String
+
+    @Option(name: .long, help: "The SQLite database of runs (created if missing).")
+    var db: String = "hamster-ci.sqlite"
+
+    @Option(name: .long, help: "The address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(name: .long, help: "The port to listen on (0 picks a free one).")
+    var port: Int = 8080
+
+    @Option(name: .long, help: "The webhook secret (GitHub, Gitea) or token (GitLab); HAMSTER_WEBHOOK_SECRET also works.")
+    var webhookSecret: String?
+
+    @Flag(name: .long, help: "Accept payloads whose repository is a local path or file:// URL (for local testing only).")
+    var allowFileURLs = false
+
+    @Flag(name: .long, help: "Also run the .pipeline.yml of each pushed commit.")
+    var pipelineFiles = false
+
+    @Option(name: .long, help: "How many actions run at once.")
+    var workers: Int = 4
+
+    @Option(name: .long, help: "This worker's name in the database; a restart under the same name resumes its work at once.")
+    var workerID: String?
+
+    @Option(name: .long, help: "Seconds a claimed action is held without renewal before another worker may take it.")
+    var lease: Int = 30
+
+    @Option(name: .long, help: "Require this bearer token on /api; HAMSTER_API_TOKEN also works.")
+    var apiToken: String?
+
+    @OptionGroup var actionOptions: ActionOptions
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "hamster-ci")
+        logger.logLevel = .info
+        let environment = ProcessInfo.processInfo.environment
+        guard let secret = webhookSecret ?? environment["HAMSTER_WEBHOOK_SECRET"], !secret.isEmpty else {
+            throw ValidationError("--webhook-secret (or HAMSTER_WEBHOOK_SECRET) is required")
+        }
+        let actions = try actionOptions.registry()
+        let configurations = try loadConfigurations(config, actions: actions)
+        let store = try SQLiteRunStore(path: db, logger: logger)
+        let reader = pipelineFiles
+            ? RepositoryConfigurationReader(loader: ConfigurationLoader(tasks: actions.names),
+                                            mirrorDirectory: (db as NSString).deletingLastPathComponent + "/mirrors",
+                                            allowLocalRepositories: allowFileURLs)
+            : nil
+        let dispatcher = PipelineDispatcher(store: store, configurations: ConfigurationIndex(configurations),
+                                            repositoryConfigurations: reader, logger: logger)
+        let service = try PipelineHTTPService(
+            dispatcher: dispatcher,
+            options: .init(webhookSecrets: [.github: secret, .gitlab: secret, .gitea: secret], allowFileURLs: allowFileURLs,
+                           apiToken: apiToken ?? environment["HAMSTER_API_TOKEN"]),
+            logger: logger)
+        let router = Router()
+        service.addRoutes(to: router)
+        router.get("/healthz") { _, _ in "ok\n" }
+        let executor = PipelineExecutor(
+            store: store, actions: actions,
+            options: .init(workerID: workerID ?? "hamster-ci@\(ProcessInfo.processInfo.hostName)", concurrency: workers,
+                           lease: .seconds(lease), workspaceRoot: actionOptions.workspaceRoot, maskedValues: actionOptions.maskedValues),
+            logger: logger)
+        let application = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "hamster-ci"),
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port ?? port
+                print("hamster-ci listening on http://\(host):\(bound) with \(configurations.count) configuration(s)")
+                fflush(stdout)
+            },
+            logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await application.runService() }
+            group.addTask { try await executor.run() }
+            // The server stops on SIGTERM or SIGINT; then the executor stops too, leaving unfinished
+            // actions claimed for the next start.
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+}
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one event locally and print the runs.",
+        discussion: """
+        The event file is a webhook body (--provider and --kind say whose and which; the kind is guessed for GitHub \
+        bodies), or a source written as {"source_class": …, "attributes": {…}, "checkout": {"repository_url": …, "commit": …}}. \
+        Exits 0 when every run succeeded, 1 otherwise.
+        """)
+
+    @Option(name: .long, help: "A configuration file, or a directory of them.")
+    var config: String
+
+    @Option(name: .long, help: "The event: a webhook body or a source, as JSON.")
+    var event: String
+
+    @Option(name: .long, help: "The webhook's provider: github, gitlab or gitea.")
+    var provider: String = "github"
+
+    @Option(name: .long, help: "The webhook's event header (X-GitHub-Event, X-Gitlab-Event, X-Gitea-Event).")
+    var kind: String?
+
+    @Option(name: .long, help: "Keep the runs in this SQLite file (default: a temporary one).")
+    var db: String?
+
+    @Flag(name: .long, help: "Print the runs as JSON.")
+    var json = false
+
+    @OptionGroup var actionOptions: ActionOptions
+
+    func run() async throws {
+        var logger = Logger(label: "hamster-ci")
+        logger.logLevel = .warning
+        let actions = try actionOptions.registry()
+        let configurations = try loadConfigurations(config, actions: actions)
+        guard let bytes = FileManager.default.contents(atPath: event).map(Array.init) else {
+            throw ValidationError("cannot read the event file \(event)")
+        }
+        let value = try bytes.withUnsafeBufferPointer { buffer throws(PipelineError) in try Value(jsonBytes: buffer) }
+        let source: Source
+        if value["source_class"] != nil {
+            source = try Source(jsonValue: value)
+        } else {
+            guard let webhookProvider = WebhookProvider(rawValue: provider) else {
+                throw ValidationError("--provider must be github, gitlab or gitea")
+            }
+            let header = kind ?? (value["pull_request"] != nil ? "pull_request" : "push")
+            let headerName = switch webhookProvider {
+            case .github: "X-GitHub-Event"
+            case .gitlab: "X-Gitlab-Event"
+            case .gitea: "X-Gitea-Event"
+            }
+            let delivery = try WebhookDecoder().decode(provider: webhookProvider, headers: [headerName: header], body: bytes)
+            guard let decoded = delivery.source else {
+                throw ValidationError("the event (\(delivery.kind)) starts no pipeline: it has nothing to build")
+            }
+            source = decoded
+        }
+        let path: String
+        if let db {
+            path = db
+        } else {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hamster-ci-run-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            path = directory.appendingPathComponent("runs.sqlite").path
+        }
+        defer { if db == nil { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) } }
+        let store = try SQLiteRunStore(path: path, logger: logger)
+        let dispatcher = PipelineDispatcher(store: store, configurations: ConfigurationIndex(configurations), logger: logger)
+        let dispatch = try await dispatcher.dispatch(source: source, event: value, trigger: "hamster-ci run")
+        guard !dispatch.matched.isEmpty else {
+            print("no configuration matches this \(source.sourceClass) event")
+            throw ExitCode(1)
+        }
+        let executor = PipelineExecutor(store: store, actions: actions,
+                                        options: .init(workerID: "hamster-ci-run", concurrency: 4, workspaceRoot: actionOptions.workspaceRoot,
+                                                       maskedValues: actionOptions.maskedValues),
+                                        logger: logger)
+        try await executor.runUntilIdle()
+        var allSucceeded = true
+        var reports: [Value] = []
+        for record in dispatch.enqueued.runs {
+            guard let detail = try await store.run(record.id) else { continue }
+            allSucceeded = allSucceeded && detail.run.status == .succeeded
+            let logs = try await store.logs(run: record.id, after: 0, limit: 10_000)
+            if json {
+                guard case .map(var members) = detail.run.jsonValue else { continue }
+                members["steps"] = .list(detail.steps.map(\.jsonValue))
+                members["log"] = .string(logs.map(\.text).joined())
+                reports.append(.map(members))
+            } else {
+                print("run \(detail.run.id) \(detail.run.configurationName): \(detail.run.status.rawValue)"
+                      + (detail.run.reason.map { " (\($0))" } ?? ""))
+                for step in detail.steps {
+                    let result = step.result.map { " → \($0.jsonText)" } ?? ""
+                    print("  \(step.path) \(step.actionName) [\(step.task)] \(step.state.rawValue), attempts \(step.attempts)"
+                          + (step.error.map { ": \($0)" } ?? result))
+                    for chunk in logs where chunk.step == step.sequence {
+                        for line in chunk.text.split(separator: "\n", omittingEmptySubsequences: false).dropLast(chunk.text.hasSuffix("\n") ? 1 : 0) {
+                            print("    | \(line)")
+                        }
+                    }
+                }
+            }
+        }
+        if json { print(Value.list(reports).jsonText) }
+        if !allSucceeded { throw ExitCode(1) }
+    }
+}

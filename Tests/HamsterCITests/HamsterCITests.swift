@@ -1,0 +1,197 @@
+import ForgeKit
+import ForgeKitTesting
+import Foundation
+import Testing
+
+/// The pipeline seed's example, end to end, through the real `hamster-ci` process.
+@Suite("hamster-ci end to end", .serialized)
+struct HamsterCITests {
+    static let secret = "it's a secret to everybody"
+    static let token = "ghp_test_token_123"
+    static var projectRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+    /// The seed's flake8_diff, with Python's own compiler as the checker (flake8 is not on a new machine).
+    static let checkCommand = #"flake8_diff=git diff --name-only --diff-filter=ACMR "$SOURCE_BASE_COMMIT" "$SOURCE_COMMIT" -- '*.py' | xargs -r python3 -m py_compile"#
+
+    /// A GitHub `pull_request` webhook body, shaped as GitHub documents it.
+    static func pullRequestBody(repo: String, number: Int, headSHA: String, baseSHA: String, cloneURL: String) -> [UInt8] {
+        let (owner, name) = (repo.split(separator: "/").first ?? "", repo.split(separator: "/").last ?? "")
+        let repository = """
+        {"id": 1, "name": "\(name)", "full_name": "\(repo)", "private": false, "fork": false,
+         "html_url": "https://github.example/\(repo)", "clone_url": "\(cloneURL)", "ssh_url": "git@github.example:\(repo).git",
+         "default_branch": "main", "owner": {"login": "\(owner)", "id": 2}}
+        """
+        return Array("""
+        {"action": "opened", "number": \(number),
+         "pull_request": {"id": 7, "number": \(number), "state": "open", "title": "Add a module", "merged": false,
+           "html_url": "https://github.example/\(repo)/pull/\(number)", "user": {"login": "contributor", "id": 3},
+           "head": {"ref": "feature", "sha": "\(headSHA)", "repo": \(repository)},
+           "base": {"ref": "main", "sha": "\(baseSHA)", "repo": \(repository)}},
+         "repository": \(repository), "sender": {"login": "contributor", "id": 3}}
+        """.utf8)
+    }
+
+    static func webhookHeaders(_ body: [UInt8], event: String = "pull_request", secret: String = secret) -> [(String, String)] {
+        [("X-GitHub-Event", event), ("X-GitHub-Delivery", UUID().uuidString), ("Content-Type", "application/json"),
+         ("X-Hub-Signature-256", githubSignature(body, secret: secret))]
+    }
+
+    @Test("Signed pull_request webhook → the check fails → a comment with its output is posted to the GitHub API")
+    func seedExample() async throws {
+        let fixture = try await RepositoryFixture.make(bare: true)
+        defer { fixture.remove() }
+        let (base, head) = try await fixture.build { repo -> (ObjectID, ObjectID) in
+            let base = try repo.commit("start", [.write("app/ok.py", "print('ok')\n")])
+            let head = try repo.commit("add a module", on: "feature", [.write("app/broken.py", "def f(:\n    return 1\n")])
+            return (base, head)
+        }
+        let github = try await LocalGitHubAPI()
+        defer { github.stop() }
+        let data = try FixtureBuilderDirectory.make()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let server = try HamsterProcess([
+            "--config", Self.projectRoot + "/examples/hamster-ci", "--db", data + "/runs.sqlite", "--webhook-secret", Self.secret,
+            "--github-api", github.baseURL, "--allow-file-urls", "--task", Self.checkCommand,
+            "--workspace-root", data + "/workspaces",
+        ], environment: ["GITHUB_TOKEN": Self.token])
+        defer { server.stop() }
+
+        let body = Self.pullRequestBody(repo: "DT2/dt", number: 12, headSHA: head.description, baseSHA: base.description,
+                                        cloneURL: "file://" + fixture.path)
+        let accepted = try await httpRequest(.POST, server.baseURL + "/hooks/github", headers: Self.webhookHeaders(body), body: body)
+        #expect(accepted.status == 202, "\(accepted.body)")
+        let runs = try #require(accepted.json["runs"] as? [Int])
+        #expect(runs.count == 1)
+        #expect(accepted.json["matched"] as? [String] == ["flake8_pull_request"])
+        let runURL = server.baseURL + "/api/runs/\(runs[0])"
+        try await eventually("the run to finish") {
+            let status = try await httpRequest(.GET, runURL).json["status"] as? String
+            return status != "queued" && status != "running"
+        }
+        let run = try await httpRequest(.GET, runURL).json
+        #expect(run["status"] as? String == "failed", "\(run)")
+        let steps = try #require(run["steps"] as? [[String: Any]])
+        #expect(steps.map { $0["path"] as? String } == ["0", "0.f"])
+        #expect(steps.map { $0["name"] as? String } == ["flake8diff", "notify_error"])
+        #expect(steps.map { $0["state"] as? String } == ["succeeded", "succeeded"])
+        let check = try #require(steps[0]["result"] as? [String: Any])
+        #expect(check["exit_code"] as? Int != 0)
+        let output = try #require(check["output"] as? String)
+        #expect(output.contains("broken.py") && output.contains("SyntaxError"), "\(output)")
+
+        let comments = github.comments.withLock { $0 }
+        try #require(comments.count == 1)
+        #expect(comments[0].path == "/repos/DT2/dt/issues/12/comments")
+        #expect(comments[0].authorization == "Bearer \(Self.token)")
+        #expect(comments[0].accept == "application/vnd.github+json")
+        let posted = try #require(try JSONSerialization.jsonObject(with: Data(comments[0].body.utf8)) as? [String: String])
+        let expected = "Flake8 violations:\n\n" + output.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n")
+        #expect(posted["body"] == expected)
+
+        // The token never reaches stored output.
+        let logs = try await httpRequest(.GET, runURL + "/logs")
+        #expect(!logs.body.contains(Self.token))
+    }
+
+    @Test("Bad input: a bad signature gets 401 and stores nothing; an oversized body 413; nobody listening 202; local paths refused")
+    func badInput() async throws {
+        let data = try FixtureBuilderDirectory.make()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let server = try HamsterProcess([
+            "--config", Self.projectRoot + "/examples/hamster-ci", "--db", data + "/runs.sqlite", "--webhook-secret", Self.secret,
+            "--task", Self.checkCommand, "--workspace-root", data + "/workspaces",
+        ])
+        defer { server.stop() }
+        let sha = String(repeating: "a", count: 40)
+        let body = Self.pullRequestBody(repo: "DT2/dt", number: 1, headSHA: sha, baseSHA: sha, cloneURL: "https://github.example/DT2/dt.git")
+
+        let forged = try await httpRequest(.POST, server.baseURL + "/hooks/github",
+                                           headers: Self.webhookHeaders(body, secret: "wrong secret"), body: body)
+        #expect(forged.status == 401)
+        var unsigned = Self.webhookHeaders(body)
+        unsigned.removeAll { $0.0 == "X-Hub-Signature-256" }
+        #expect(try await httpRequest(.POST, server.baseURL + "/hooks/github", headers: unsigned, body: body).status == 401)
+        #expect((try await httpRequest(.GET, server.baseURL + "/api/runs").json["runs"] as? [Any])?.count == 0)
+
+        let huge = [UInt8](repeating: UInt8(ascii: " "), count: 26 << 20)
+        let tooLarge = try await httpRequest(.POST, server.baseURL + "/hooks/github", headers: Self.webhookHeaders(huge), body: huge)
+        #expect(tooLarge.status == 413)
+
+        let malformed = Array("{\"action\": ".utf8)
+        #expect(try await httpRequest(.POST, server.baseURL + "/hooks/github", headers: Self.webhookHeaders(malformed), body: malformed).status == 400)
+
+        let other = Self.pullRequestBody(repo: "someone/else", number: 1, headSHA: sha, baseSHA: sha, cloneURL: "https://github.example/x.git")
+        let ignored = try await httpRequest(.POST, server.baseURL + "/hooks/github", headers: Self.webhookHeaders(other), body: other)
+        #expect(ignored.status == 202)
+        #expect((ignored.json["runs"] as? [Any])?.count == 0)
+        #expect(server.output.withLock { $0 }.contains("no configuration listens to this event"))
+
+        let local = Self.pullRequestBody(repo: "DT2/dt", number: 2, headSHA: sha, baseSHA: sha, cloneURL: "/etc")
+        let refused = try await httpRequest(.POST, server.baseURL + "/hooks/github", headers: Self.webhookHeaders(local), body: local)
+        #expect(refused.status == 422)
+        #expect((refused.json["error"] as? String)?.contains("local path") == true)
+
+        let delivery = Self.webhookHeaders(body)
+        #expect(try await httpRequest(.POST, server.baseURL + "/hooks/github", headers: delivery, body: body).status == 202)
+        let repeated = try await httpRequest(.POST, server.baseURL + "/hooks/github", headers: delivery, body: body)
+        #expect(repeated.status == 200)
+        #expect(repeated.json["duplicate"] as? Bool == true)
+        #expect((try await httpRequest(.GET, server.baseURL + "/api/runs").json["runs"] as? [Any])?.count == 1)
+    }
+
+    @Test("kill -9 in the middle of a chain: on restart the interrupted action runs again and the chain completes")
+    func crashRecovery() async throws {
+        let data = try FixtureBuilderDirectory.make()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let marker = data + "/started"
+        let config = """
+        name: crash
+        source: {source_class: manual}
+        actions:
+          - {name: first, task: shell, kwargs: {command: "echo first >> '\(data)/first.log'"}}
+          - name: second
+            task: shell
+            kwargs:
+              command: "if [ -e '\(marker)' ]; then echo 'second, again'; else echo $$ > '\(marker)'; sleep 20; fi"
+          - {name: third, task: shell, kwargs: {command: "echo third"}}
+        """
+        try config.write(toFile: data + "/crash.yml", atomically: true, encoding: .utf8)
+        let arguments = ["--config", data + "/crash.yml", "--db", data + "/runs.sqlite", "--webhook-secret", Self.secret,
+                         "--worker-id", "crash-test-worker", "--workspace-root", data + "/workspaces"]
+        let first = try HamsterProcess(arguments)
+        let triggered = try await httpRequest(.POST, first.baseURL + "/api/runs", body: Array(#"{"configuration": "crash"}"#.utf8))
+        #expect(triggered.status == 201, "\(triggered.body)")
+        let id = try #require(triggered.json["id"] as? Int)
+        try await eventually("the second action to start") { FileManager.default.fileExists(atPath: marker) }
+        first.crash()
+        defer {
+            // The killed server's shell lives on in its own process group; end it.
+            if let text = try? String(contentsOfFile: marker, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                kill(-pid, SIGKILL)
+            }
+        }
+
+        let second = try HamsterProcess(arguments)
+        defer { second.stop() }
+        let runURL = second.baseURL + "/api/runs/\(id)"
+        try await eventually("the run to finish after the restart") {
+            let status = try await httpRequest(.GET, runURL).json["status"] as? String
+            return status == "succeeded" || status == "failed" || status == "errored"
+        }
+        let run = try await httpRequest(.GET, runURL).json
+        #expect(run["status"] as? String == "succeeded", "\(run)")
+        let steps = try #require(run["steps"] as? [[String: Any]])
+        #expect(steps.map { $0["name"] as? String } == ["first", "second", "third"])
+        #expect(steps.map { $0["attempts"] as? Int } == [1, 2, 1])
+        #expect((steps[1]["result"] as? [String: Any])?["output"] as? String == "second, again\n")
+        #expect(try String(contentsOfFile: data + "/first.log", encoding: .utf8) == "first\n", "a finished action is not run again")
+    }
+}
+
+enum FixtureBuilderDirectory {
+    static func make() throws -> String {
+        try RepositoryFixture.temporaryDirectory(prefix: "hamster-ci-test")
+    }
+}

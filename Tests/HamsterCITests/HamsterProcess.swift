@@ -1,0 +1,121 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOCore
+import Synchronization
+
+/// A `hamster-ci serve` process started for a test, on a free loopback port.
+final class HamsterProcess: @unchecked Sendable {
+    static var toolPath: String {
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [products, products.deletingLastPathComponent()] {
+            let path = candidate.appendingPathComponent("hamster-ci").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return ".build/debug/hamster-ci"
+    }
+
+    let process: Process
+    let port: Int
+    let output: Mutex<String>
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts `hamster-ci serve` with `arguments` (port 0 is added) and waits until it listens.
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.toolPath)
+        process.arguments = ["serve", "--port", "0"] + arguments
+        var merged = ProcessInfo.processInfo.environment
+        merged.merge(environment) { _, new in new }
+        process.environment = merged
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let collected = Mutex("")
+        output = collected
+        let listening = AsyncStream<Int>.makeStream()
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            guard !data.isEmpty else {
+                handle.readabilityHandler = nil
+                listening.continuation.finish()
+                return
+            }
+            let text = String(decoding: data, as: UTF8.self)
+            let all = collected.withLock { $0 += text; return $0 }
+            if let range = all.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                let match = all[range]
+                if let port = Int(match.split(separator: ":").last ?? "") { listening.continuation.yield(port) }
+            }
+        }
+        try process.run()
+        let semaphore = DispatchSemaphore(value: 0)
+        let found = Mutex<Int?>(nil)
+        Task {
+            for await port in listening.stream {
+                found.withLock { $0 = port }
+                break
+            }
+            semaphore.signal()
+        }
+        _ = semaphore.wait(timeout: .now() + 60)
+        guard let port = found.withLock({ $0 }) else {
+            process.terminate()
+            throw HamsterError("hamster-ci did not start: \(collected.withLock { $0 })")
+        }
+        self.port = port
+    }
+
+    /// Kills the process with SIGKILL: no shutdown, no cleanup — a crash.
+    func crash() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    deinit { stop() }
+}
+
+struct HamsterError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+struct HTTPResult {
+    let status: Int
+    let body: String
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+    }
+}
+
+func httpRequest(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil) async throws -> HTTPResult {
+    var request = HTTPClientRequest(url: url)
+    request.method = method
+    for (name, value) in headers { request.headers.add(name: name, value: value) }
+    if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+    let buffer = try await response.body.collect(upTo: 16 << 20)
+    return HTTPResult(status: Int(response.status.code), body: String(buffer: buffer))
+}
+
+func githubSignature(_ body: [UInt8], secret: String) -> String {
+    let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8)))
+    return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+}
+
+/// Waits until `condition` holds, polling; throws after `seconds`.
+func eventually(_ what: String, seconds: Double = 60, _ condition: () async throws -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    throw HamsterError("timed out waiting for \(what)")
+}
