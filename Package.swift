@@ -114,7 +114,10 @@ let package = Package(
         ),
         .testTarget(
             name: "PipelineKitTests",
-            dependencies: ["PipelineKit"],
+            dependencies: [
+                "PipelineKit", "ForgeKit", "ForgeKitTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: upcoming
         ),

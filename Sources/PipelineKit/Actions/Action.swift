@@ -1,4 +1,4 @@
-import Logging
+public import Logging
 
 /// A task a configuration can name: the unit of work in a chain, registered by a friendly name
 /// (`shell`, `noop`, `pull_request_comment`, or your own).

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A run's identifier in its store.
 public struct RunID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where runs, their steps and their logs live, durably: the executor's only shared state.
 ///
