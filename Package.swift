@@ -144,7 +144,10 @@ let package = Package(
         ),
         .testTarget(
             name: "PipelineKitTests",
-            dependencies: ["PipelineKit", "PipelineKitTesting", "ForgeKitTesting"],
+            dependencies: [
+                "PipelineKit", "PipelineKitTesting", "ForgeKit", "ForgeKitTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: upcoming
         ),
@@ -156,6 +159,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: upcoming
         ),

@@ -84,7 +84,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "The webhook secret (GitHub, Gitea) or token (GitLab); HAMSTER_WEBHOOK_SECRET also works.")
     var webhookSecret: String?
 
-    @Flag(name: .long, help: "Accept payloads whose repository is a local path or file:// URL (for local testing only).")
+    @Flag(name: .customLong("allow-file-urls"), help: "Accept payloads whose repository is a local path or file:// URL (for local testing only).")
     var allowFileURLs = false
 
     @Flag(name: .long, help: "Also run the .pipeline.yml of each pushed commit.")
@@ -145,8 +145,8 @@ struct Serve: AsyncParsableCommand {
             configuration: .init(address: .hostname(host, port: port), serverName: "hamster-ci"),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
-                print("hamster-ci listening on http://\(host):\(bound) with \(configurations.count) configuration(s)")
-                fflush(stdout)
+                // Written in one call, unbuffered, so that a supervisor reading the pipe sees it at once.
+                FileHandle.standardOutput.write(Data("hamster-ci listening on http://\(host):\(bound) with \(configurations.count) configuration(s)\n".utf8))
             },
             logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in

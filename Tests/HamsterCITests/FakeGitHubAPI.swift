@@ -13,17 +13,23 @@ final class LocalGitHubAPI: Sendable {
         let body: String
     }
 
-    let comments = Mutex<[Comment]>([])
+    final class Recorded: Sendable {
+        let comments = Mutex<[Comment]>([])
+    }
+
+    let recorded = Recorded()
+    /// The comments received so far.
+    var comments: [Comment] { recorded.comments.withLock { $0 } }
     private let task = Mutex<Task<Void, any Error>?>(nil)
     let port: Int
 
     init() async throws {
-        let comments = self.comments
+        let recorded = self.recorded
         let router = Router()
         router.post("/repos/:owner/:repo/issues/:number/comments") { request, context -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
             let number = context.parameters.get("number") ?? "0"
-            let count = comments.withLock { list in
+            let count = recorded.comments.withLock { list in
                 list.append(Comment(path: request.uri.path, authorization: request.headers[.authorization],
                                     accept: request.headers[.accept], body: String(buffer: body)))
                 return list.count

@@ -1,6 +1,7 @@
 import ForgeKit
 import ForgeKitTesting
 import Foundation
+import Synchronization
 import Testing
 
 /// The pipeline seed's example, end to end, through the real `hamster-ci` process.
@@ -80,7 +81,7 @@ struct HamsterCITests {
         let output = try #require(check["output"] as? String)
         #expect(output.contains("broken.py") && output.contains("SyntaxError"), "\(output)")
 
-        let comments = github.comments.withLock { $0 }
+        let comments = github.comments
         try #require(comments.count == 1)
         #expect(comments[0].path == "/repos/DT2/dt/issues/12/comments")
         #expect(comments[0].authorization == "Bearer \(Self.token)")
@@ -126,7 +127,7 @@ struct HamsterCITests {
         let ignored = try await httpRequest(.POST, server.baseURL + "/hooks/github", headers: Self.webhookHeaders(other), body: other)
         #expect(ignored.status == 202)
         #expect((ignored.json["runs"] as? [Any])?.count == 0)
-        #expect(server.output.withLock { $0 }.contains("no configuration listens to this event"))
+        #expect(server.output.contains("no configuration listens to this event"))
 
         let local = Self.pullRequestBody(repo: "DT2/dt", number: 2, headSHA: sha, baseSHA: sha, cloneURL: "/etc")
         let refused = try await httpRequest(.POST, server.baseURL + "/hooks/github", headers: Self.webhookHeaders(local), body: local)

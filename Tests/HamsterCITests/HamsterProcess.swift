@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Crypto
 import Foundation
 import NIOCore
+import NIOHTTP1
 import Synchronization
 
 /// A `hamster-ci serve` process started for a test, on a free loopback port.
@@ -17,7 +18,9 @@ final class HamsterProcess: @unchecked Sendable {
 
     let process: Process
     let port: Int
-    let output: Mutex<String>
+    let log = OutputBox()
+    /// What the process printed so far.
+    var output: String { log.text.withLock { $0 } }
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Starts `hamster-ci serve` with `arguments` (port 0 is added) and waits until it listens.
@@ -31,8 +34,7 @@ final class HamsterProcess: @unchecked Sendable {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
-        let collected = Mutex("")
-        output = collected
+        let collected = log
         let listening = AsyncStream<Int>.makeStream()
         pipe.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
@@ -42,7 +44,7 @@ final class HamsterProcess: @unchecked Sendable {
                 return
             }
             let text = String(decoding: data, as: UTF8.self)
-            let all = collected.withLock { $0 += text; return $0 }
+            let all = collected.text.withLock { $0 += text; return $0 }
             if let range = all.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
                 let match = all[range]
                 if let port = Int(match.split(separator: ":").last ?? "") { listening.continuation.yield(port) }
@@ -61,7 +63,7 @@ final class HamsterProcess: @unchecked Sendable {
         _ = semaphore.wait(timeout: .now() + 60)
         guard let port = found.withLock({ $0 }) else {
             process.terminate()
-            throw HamsterError("hamster-ci did not start: \(collected.withLock { $0 })")
+            throw HamsterError("hamster-ci did not start: \(collected.text.withLock { $0 })")
         }
         self.port = port
     }
@@ -82,6 +84,10 @@ final class HamsterProcess: @unchecked Sendable {
     deinit { stop() }
 }
 
+final class OutputBox: Sendable {
+    let text = Mutex("")
+}
+
 struct HamsterError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
@@ -95,9 +101,11 @@ struct HTTPResult {
     }
 }
 
-func httpRequest(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil) async throws -> HTTPResult {
+enum Method: String { case GET, POST }
+
+func httpRequest(_ method: Method, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil) async throws -> HTTPResult {
     var request = HTTPClientRequest(url: url)
-    request.method = method
+    request.method = HTTPMethod(rawValue: method.rawValue)
     for (name, value) in headers { request.headers.add(name: name, value: value) }
     if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
     let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))

@@ -1,8 +1,8 @@
 extension PipelineExecutor {
-    func renderKwargs(_ spec: ActionSpec, action: any Action, step: ClaimedStep, context: RunContext) throws -> [String: Value] {
-        spec.kwargs // replaced when TemplateRenderer lands
+    /// The action's kwargs with their templates rendered (but for the keys the action takes literally).
+    func renderKwargs(_ spec: ActionSpec, action: any Action, step: ClaimedStep, context: RunContext) throws(PipelineError) -> [String: Value] {
+        try renderer.render(spec.kwargs, literalKeys: action.literalKeys, context: TemplateContext(
+            parent: step.parent, source: context.source, event: context.event, run: step.key.run,
+            configuration: context.configuration.name, action: spec.name))
     }
 }
-
-/// Placeholder until the template renderer lands.
-public struct TemplateRenderer: Sendable { public init() {} }
