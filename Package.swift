@@ -125,6 +125,12 @@ let package = Package(
 
         // Benchmarks (bench/run); built here so that they keep compiling.
         .executableTarget(
+            name: "pipeline-bench",
+            dependencies: ["PipelineKit"],
+            path: "bench/PipelineBench",
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
             name: "forgekit-bench",
             dependencies: ["ForgeKit"],
             path: "bench/ForgeKitBench",
