@@ -38,6 +38,7 @@ public final class Workspace: Sendable {
     let logger: Logger
 
     private let acquisition = Mutex<Task<Result<String, PipelineError>, Never>?>(nil)
+    private let prepared = Atomic<Bool>(false)
 
     /// A workspace at `directory` (not created until it is used).
     public init(directory: String, source: Source, environment: [String: String] = [:],
@@ -59,38 +60,42 @@ public final class Workspace: Sendable {
     /// Creates the directory (mode 0700, parents as needed) unless it exists, and returns its path.
     ///
     /// An existing path must be a directory owned by this process's user, not a symbolic link, so
-    /// that a directory planted by someone else is never used.
+    /// that a directory planted by someone else is never used. Once prepared, the directory is not
+    /// checked again (a command run as another user owns it then).
     @discardableResult
     public func prepare() throws(PipelineError) -> String {
+        if prepared.load(ordering: .acquiring) { return directory }
         var status = stat()
-        if lstat(directory, &status) == 0 {
-            guard status.st_mode & S_IFMT == S_IFDIR, status.st_uid == geteuid() else {
-                throw PipelineError(.io, "\(directory) exists and is not a directory of this user", operation: "prepare workspace")
+        if lstat(directory, &status) != 0 {
+            let parent = (directory as NSString).deletingLastPathComponent
+            if !parent.isEmpty, parent != directory {
+                do {
+                    try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+                } catch {
+                    throw PipelineError(.io, "cannot create \(parent): \(error.localizedDescription)", operation: "prepare workspace")
+                }
             }
-            return directory
-        }
-        let parent = (directory as NSString).deletingLastPathComponent
-        if !parent.isEmpty, parent != directory {
-            do {
-                try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-            } catch {
-                throw PipelineError(.io, "cannot create \(parent): \(error.localizedDescription)", operation: "prepare workspace")
+            if mkdir(directory, 0o700) != 0, errno != EEXIST {
+                throw PipelineError(.io, "cannot create \(directory): \(String(cString: strerror(errno)))", operation: "prepare workspace")
             }
         }
-        if mkdir(directory, 0o700) != 0, errno != EEXIST {
-            throw PipelineError(.io, "cannot create \(directory): \(String(cString: strerror(errno)))", operation: "prepare workspace")
+        // Whether just made or already there (or made by someone else in between), check what it is.
+        guard lstat(directory, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, status.st_uid == geteuid() else {
+            throw PipelineError(.io, "\(directory) exists and is not a directory of this user", operation: "prepare workspace")
         }
+        prepared.store(true, ordering: .releasing)
         return directory
     }
 
     /// The directory holding the source's files, `directory/src`, acquired on the first call.
     ///
-    /// The repository of ``Source/checkout`` is cloned with ForgeKit into `directory/src`, a git
-    /// working copy with the clone's history and remote branches (`origin/main`), whose files are the
-    /// checkout's commit. When the commit is not the tip of the remote's default branch, `HEAD` is
-    /// detached at the commit and the index is not written (run `git reset -q` before a tool that
-    /// needs a clean `git status`); commits only reachable from pull or merge request references are
-    /// fetched from `refs/pull/*/head` and `refs/merge-requests/*/head`.
+    /// The repository of ``Source/checkout`` is cloned with ForgeKit, bare, into `directory/repository.git`;
+    /// then `directory/src` is cloned from it (locally: objects are hard-linked) as a git working copy
+    /// whose `HEAD` is a branch at the checkout's commit, with a clean `git status`. That branch is the
+    /// source's `branch` attribute when it points at the commit, else the remote's default branch when
+    /// it does, else a new `forgeworks-checkout`; every branch of the remote is there as `origin/NAME`.
+    /// A commit on no branch (a pull request from a fork) is fetched from `refs/pull/*/head` or
+    /// `refs/merge-requests/*/head`.
     ///
     /// Concurrent callers share one acquisition; later calls return at once. A failed or cancelled
     /// acquisition is forgotten, so that the next call (an action's retry) tries again. Cancelling any
@@ -126,24 +131,27 @@ public final class Workspace: Sendable {
         let remote = RemoteLocation(checkout.repositoryURL)
         let shown = masker.mask(remote.display)
         let operation = "acquire files"
-        let target: String
+        let root: String
         do {
-            target = try prepare() + "/src"
+            root = try prepare()
         } catch {
             return .failure(error)
         }
+        let mirror = root + "/repository.git", target = root + "/src"
         do {
             try await Self.offPool {
-                if FileManager.default.fileExists(atPath: target) { try FileManager.default.removeItem(atPath: target) }
+                for path in [mirror, target] where FileManager.default.fileExists(atPath: path) {
+                    try FileManager.default.removeItem(atPath: path)
+                }
             }
             let credentials = remote.credentials ?? self.credentials
-            let repository = try await GitRepository.clone(from: remote.location, to: target,
-                                                           options: CloneOptions(credentials: credentials), logger: logger)
-            let commitID = checkout.commit
-            try await repository.withSession { session in
-                try Self.place(commitID, in: session, workingDirectory: repository.workingDirectory,
-                               gitDirectory: repository.gitDirectory, credentials: credentials)
+            let repository = try await GitRepository.clone(from: remote.location, to: mirror,
+                                                           options: CloneOptions(bare: true, credentials: credentials), logger: logger)
+            let commit = checkout.commit, preferred = source.attributes["branch"]?.text
+            let branch = try await repository.withSession { session in
+                try Self.branch(at: commit, preferring: preferred, in: session, credentials: credentials)
             }
+            _ = try await GitRepository.clone(from: mirror, to: target, options: CloneOptions(branch: branch), logger: logger)
             logger.debug("acquired files", metadata: ["from": "\(shown)", "commit": "\(checkout.commit)"])
             return .success(target)
         } catch let error as ForgeError where error.code == .cancelled {
@@ -160,26 +168,33 @@ public final class Workspace: Sendable {
         }
     }
 
-    /// Makes the clone's files those of `commitID`, fetching pull and merge request heads when the
-    /// commit is not on a branch; `HEAD` is detached there unless it already points at it.
-    private static func place(_ commitID: String, in session: GitSession, workingDirectory: String?, gitDirectory: String,
-                              credentials: Credentials) throws {
-        var commit = try? session.resolveCommit(commitID)
-        if commit == nil {
-            try session.fetch(from: "origin", refspecs: ["+refs/pull/*/head:refs/remotes/origin/pull/*",
-                                                         "+refs/merge-requests/*/head:refs/remotes/origin/merge-requests/*"],
+    /// A branch of the bare clone that points at `commitID`: `preferred`, the default branch, or a new
+    /// `forgeworks-checkout`. Pull and merge request heads are fetched when the commit is on no branch.
+    private static func branch(at commitID: String, preferring preferred: String?, in session: GitSession,
+                               credentials: Credentials) throws(ForgeError) -> String {
+        let commit: ObjectID
+        if let found = try? session.resolveCommit(commitID) {
+            commit = found
+        } else {
+            try session.fetch(from: "origin", refspecs: ["+refs/pull/*/head:refs/pull/*/head",
+                                                         "+refs/merge-requests/*/head:refs/merge-requests/*/head"],
                               options: FetchOptions(credentials: credentials))
             commit = try session.resolveCommit(commitID)
         }
-        guard let commit, try session.head().commit != commit, let workingDirectory else { return }
-        let files = FileManager.default
-        let root = workingDirectory.hasSuffix("/") ? workingDirectory : workingDirectory + "/"
-        for entry in try files.contentsOfDirectory(atPath: root) where entry != ".git" {
-            try files.removeItem(atPath: root + entry)
+        // A bare clone keeps the remote's branches as origin/NAME; make them branches of the clone, so
+        // that src, cloned from it, has every one of them as origin/NAME.
+        let remotes = "refs/remotes/origin/"
+        for reference in try session.references(prefix: remotes) where reference.name != remotes + "HEAD" {
+            try session.updateReference("refs/heads/" + reference.name.dropFirst(remotes.count), to: reference.target)
         }
-        try session.checkout(commit.hex, into: root)
-        try Data((commit.hex + "\n").utf8).write(to: URL(fileURLWithPath: gitDirectory + "HEAD"))
-        try? files.removeItem(atPath: gitDirectory + "index")
+        if let preferred, let tip = try? session.resolveCommit("refs/heads/" + preferred), tip == commit {
+            return preferred
+        }
+        if case .branch(let name, let tip)? = try? session.head(), tip == commit {
+            return name
+        }
+        try session.updateReference("refs/heads/forgeworks-checkout", to: commit)
+        return "forgeworks-checkout"
     }
 
     /// Runs blocking file work on a Dispatch thread, off Swift's cooperative pool.
