@@ -185,6 +185,16 @@ struct ShellActionTests {
         #expect(await Processes.waitUntilDead(childPID))
     }
 
+    @Test("a program that cannot start, or a relative program path, is an error")
+    func programErrors() async throws {
+        let harness = try ActionHarness()
+        defer { harness.remove() }
+        let missing = await caughtError { _ = try await harness.workspace.run(Command(["/nonexistent/tool"]), output: .discarding) }
+        #expect(missing?.code == .io)
+        let relative = await caughtError { _ = try await harness.workspace.run(Command(["sh", "-c", "true"]), output: .discarding) }
+        #expect(relative?.code == .invalidConfiguration)
+    }
+
     @Test("bad kwargs are invalid configurations naming the field")
     func badKwargs() async throws {
         let harness = try ActionHarness()
