@@ -58,6 +58,11 @@ enum TestServer {
             if let name = HTTPField.Name("X-Method") { echoed.headers[name] = received.method }
             return echoed
         }
+        router.get("/slow") { request, _ -> Response in
+            _ = try await record(request)
+            try await Task.sleep(for: .seconds(60))
+            return response(.ok, "late", contentType: "text/plain")
+        }
         router.get("/large") { request, _ -> Response in
             _ = try await record(request)
             return response(.ok, String(repeating: "y", count: 300_000), contentType: "text/plain")
@@ -172,7 +177,7 @@ struct HTTPActionTests {
         }
     }
 
-    @Test("http keeps at most the body limit, and refuses other schemes")
+    @Test("http keeps at most the body limit, refuses other schemes, and throws on timeouts and refused connections")
     func httpLimits() async throws {
         try await TestServer.with { base, _ in
             let harness = try ActionHarness()
@@ -183,6 +188,8 @@ struct HTTPActionTests {
             let file = await caughtError { _ = try await HTTPAction().run(harness.context(["url": "file:///etc/passwd"])) }
             #expect(file?.code == .invalidConfiguration)
             #expect(file?.field == "kwargs.url")
+            let slow = await caughtError { _ = try await HTTPAction().run(harness.context(["url": .string(base + "/slow"), "timeout": .double(0.5)])) }
+            #expect(slow?.code == .timeout)
             let refused = await caughtError { _ = try await HTTPAction().run(harness.context(["url": "http://127.0.0.1:1/", "timeout": 1])) }
             #expect(refused?.code == .io)
         }

@@ -48,7 +48,12 @@ struct ShellActionTests {
                                                                  parent: ["ok": false, "output": "E501 line too long\n"]))
         let workspace = harness.workspace.directory
         let output = try #require(result["output"]?.text)
-        #expect(output.hasPrefix("DT2/dt|feature/x|main|42|a.py\nb/c.py|{\"fork\":true,\"name\":\"dt\"}|unset|pull_request|7|lint|step|E501 line too long\n|from the executor|given|/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin|\(workspace)|C.UTF-8|\(workspace)|"))
+        let expectedValues = [
+            "DT2/dt", "feature/x", "main", "42", "a.py\nb/c.py", #"{"fork":true,"name":"dt"}"#, "unset", "pull_request",
+            "7", "lint", "step", "E501 line too long\n", "from the executor", "given",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", workspace, "C.UTF-8", workspace,
+        ]
+        #expect(output.hasPrefix(expectedValues.joined(separator: "|") + "|"))
         let names = Set(output.split(separator: "|").last?.split(separator: " ").map(String.init) ?? [])
         let expected: Set = ["EXECUTOR_VAR", "EXTRA", "HOME", "LANG", "PARENT_OUTPUT", "PATH", "PIPELINE_ACTION", "PIPELINE_CONFIGURATION",
                              "PIPELINE_RUN_ID", "SOURCE_BASE_BRANCH", "SOURCE_BRANCH", "SOURCE_CHANGED_PATHS", "SOURCE_CLASS",
@@ -183,6 +188,16 @@ struct ShellActionTests {
         #expect(error?.code == .cancelled)
         #expect(await Processes.waitUntilDead(leaderPID))
         #expect(await Processes.waitUntilDead(childPID))
+    }
+
+    @Test("a program that cannot start, or a relative program path, is an error")
+    func programErrors() async throws {
+        let harness = try ActionHarness()
+        defer { harness.remove() }
+        let missing = await caughtError { _ = try await harness.workspace.run(Command(["/nonexistent/tool"]), output: .discarding) }
+        #expect(missing?.code == .io)
+        let relative = await caughtError { _ = try await harness.workspace.run(Command(["sh", "-c", "true"]), output: .discarding) }
+        #expect(relative?.code == .invalidConfiguration)
     }
 
     @Test("bad kwargs are invalid configurations naming the field")

@@ -18,7 +18,8 @@ public struct Command: Sendable, Hashable {
     /// Where the process starts; `nil` is the workspace directory.
     public var workingDirectory: String?
     /// The user to run as (a name from the password database). The worker must be root to switch
-    /// users, and then the workspace directory is handed to that user; any other worker may only name
+    /// users: the command then runs through util-linux's `setpriv` (the user's groups, `setgid`,
+    /// `setuid`), and the workspace directory is handed to that user. Any other worker may only name
     /// itself. `nil` runs as the worker's user.
     public var user: String?
     /// The longest the process may run; then it is stopped and the run throws ``PipelineError/Code/timeout``.

@@ -36,13 +36,12 @@ extension Workspace {
         var platform = PlatformOptions()
         platform.createSession = true
         platform.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: command.gracePeriod)]
+        var arguments = command.arguments
         if let name = command.user {
             let account = try SystemAccount(name: name)
             if geteuid() == 0 {
                 if account.userID != 0 {
-                    platform.userID = account.userID
-                    platform.groupID = account.groupID
-                    platform.supplementaryGroups = account.groups
+                    arguments = try Self.switchingUser(to: account) + arguments
                     try await handOver(directory, to: account)
                 }
             } else if account.userID != geteuid() {
@@ -68,7 +67,7 @@ extension Workspace {
         let status: TerminationStatus
         do {
             let result = try await Subprocess.run(
-                .path(FilePath(program)), arguments: Arguments(Array(command.arguments.dropFirst())),
+                .path(FilePath(arguments[0])), arguments: Arguments(Array(arguments.dropFirst())),
                 environment: .custom(entries), workingDirectory: FilePath(command.workingDirectory ?? directory),
                 platformOptions: platform, input: .none, output: .sequence, error: .combinedWithOutput
             ) { execution in
@@ -116,19 +115,32 @@ extension Workspace {
         return CommandResult(exitCode: exitCode, output: text, truncated: truncated)
     }
 
+    /// The arguments that make the command run as `account`: util-linux's `setpriv`, which calls
+    /// `setgroups` (the user's groups), `setgid` and `setuid` and then executes the command.
+    ///
+    /// Not swift-subprocess's `userID`: that forks this multithreaded process and calls glibc's
+    /// `setuid` family in the child, which can deadlock on a lock another thread held at the fork
+    /// (swift-subprocess issue 374). `setpriv` does it in a single-threaded process of its own.
+    private static func switchingUser(to account: SystemAccount) throws(PipelineError) -> [String] {
+        let candidates: [String] = ["/usr/bin/setpriv", "/bin/setpriv"]
+        guard let setpriv = candidates.first(where: { access($0, X_OK) == 0 }) else {
+            throw PipelineError(.io, "running a command as another user needs util-linux's setpriv", operation: "run command")
+        }
+        return [setpriv, "--reuid=\(account.userID)", "--regid=\(account.groupID)", "--init-groups", "--"]
+    }
+
     /// Gives the workspace directory and everything in it to `account`, so that a command running as
     /// that user can work there.
     private func handOver(_ directory: String, to account: SystemAccount) async throws(PipelineError) {
         do {
             try await Self.offPool {
-                let owner = (account.userID, account.groupID)
-                guard lchown(directory, owner.0, owner.1) == 0 else {
+                guard lchown(directory, account.userID, account.groupID) == 0 else {
                     throw PipelineError(.io, "cannot give \(directory) to \(account.name): \(String(cString: strerror(errno)))",
                                         operation: "run command")
                 }
                 guard let entries = FileManager.default.enumerator(atPath: directory) else { return }
                 while let entry = entries.nextObject() as? String {
-                    _ = lchown(directory + "/" + entry, owner.0, owner.1)
+                    _ = lchown(directory + "/" + entry, account.userID, account.groupID)
                 }
             }
         } catch let error as PipelineError {
@@ -144,7 +156,6 @@ struct SystemAccount: Sendable {
     let name: String
     let userID: uid_t
     let groupID: gid_t
-    let groups: [gid_t]
 
     init(name: String) throws(PipelineError) {
         var entry = passwd()
@@ -157,13 +168,6 @@ struct SystemAccount: Sendable {
         self.name = name
         userID = entry.pw_uid
         groupID = entry.pw_gid
-        var count: Int32 = 64
-        var groups = Array(repeating: gid_t(0), count: Int(count))
-        if getgrouplist(name, groupID, &groups, &count) < 0 {
-            groups = Array(repeating: gid_t(0), count: Int(count))
-            _ = getgrouplist(name, groupID, &groups, &count)
-        }
-        self.groups = Array(groups.prefix(Int(max(count, 0))))
     }
 }
 

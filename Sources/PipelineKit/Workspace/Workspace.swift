@@ -89,9 +89,10 @@ public final class Workspace: Sendable {
 
     /// The directory holding the source's files, `directory/src`, acquired on the first call.
     ///
-    /// The repository of ``Source/checkout`` is cloned with ForgeKit, bare, into `directory/repository.git`;
-    /// then `directory/src` is cloned from it (locally: objects are hard-linked) as a git working copy
-    /// whose `HEAD` is a branch at the checkout's commit, with a clean `git status`. That branch is the
+    /// The repository of ``Source/checkout`` is cloned with ForgeKit, bare, into
+    /// `directory/repository.git`; then `directory/src` is cloned from it (locally, objects hard-linked
+    /// where the file system allows) as a git working copy whose `HEAD` is a branch at the checkout's
+    /// commit, with a clean `git status`. That branch is the
     /// source's `branch` attribute when it points at the commit, else the remote's default branch when
     /// it does, else a new `forgeworks-checkout`; every branch of the remote is there as `origin/NAME`.
     /// A commit on no branch (a pull request from a fork) is fetched from `refs/pull/*/head` or

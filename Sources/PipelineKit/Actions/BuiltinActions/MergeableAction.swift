@@ -6,8 +6,9 @@ import ForgeKit
 /// The repository is `kwargs.repository` (a path on this machine) or else the source's files (see
 /// ``Workspace/files()``). The revisions are `kwargs.base` and `kwargs.head`, defaulting to the source's
 /// `base_commit` (else `base_branch`) and `commit` (else `branch`); a branch name also resolves as
-/// `origin/NAME` in a clone. When the base is missing from a clone of the head's repository (a pull
-/// request from a fork), it is fetched from the source's `clone_url`.
+/// `origin/NAME` in a clone. When the base is missing from the workspace's clone of the head's
+/// repository (a pull request from a fork), the base repository's branches are fetched from the
+/// source's `clone_url`.
 ///
 /// The result is `{"ok": mergeable, "mergeable": mergeable, "conflicts": [paths], "state": state}`,
 /// where `state` is `up_to_date`, `fast_forward`, `clean`, `conflict` or `unrelated`.
@@ -27,8 +28,10 @@ public struct MergeableAction: Action {
             throw PipelineError(.invalidConfiguration, "no head revision: give kwargs.head, or a source with commit or branch",
                                 operation: operation, field: "kwargs.head")
         }
-        let path = context.kwargs["repository"] == nil ? try await context.workspace.files() : try context.string("repository")
-        let baseRemote = attributes["clone_url"]?.text.map(RemoteLocation.init)
+        let local = context.kwargs["repository"] != nil
+        let path = local ? try context.string("repository") : try await context.workspace.files()
+        // Only the workspace's own clone is fetched into; a repository named in kwargs is left as it is.
+        let baseRemote = local ? nil : attributes["clone_url"]?.text.map(RemoteLocation.init)
         let credentials = baseRemote?.credentials ?? context.workspace.credentials
         let verdict: Mergeability
         do {

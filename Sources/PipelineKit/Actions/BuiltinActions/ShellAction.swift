@@ -8,8 +8,9 @@
 /// environment: `SOURCE_<ATTRIBUTE>` for each attribute (`SOURCE_REPO`, `SOURCE_BRANCH`,
 /// `SOURCE_BASE_BRANCH`; lists one element per line, maps as JSON), `SOURCE_CLASS`,
 /// `PIPELINE_RUN_ID`, `PIPELINE_CONFIGURATION`, `PIPELINE_ACTION` and `PARENT_OUTPUT` (the parent's
-/// `output`, when it has one), over the workspace's ``Workspace/environment`` and then `env`. Quote
-/// them in the script as any shell variable: `git log "$SOURCE_BRANCH"`.
+/// `output`, when it has one; values over 100,000 bytes are cut). These win over `env`, which wins
+/// over the workspace's ``Workspace/environment``. Quote them in the script as any shell variable:
+/// `git log "$SOURCE_BRANCH"`.
 ///
 /// The result is `{"ok": exit status == 0, "output": stdout and stderr in the order written,
 /// "exit_code": status, "truncated": whether the output's start was dropped}`; it is truthy when the
