@@ -51,7 +51,7 @@ struct HamsterCITests {
         defer { github.stop() }
         let data = try FixtureBuilderDirectory.make()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let server = try HamsterProcess([
+        let server = try await HamsterProcess.start([
             "--config", Self.projectRoot + "/examples/hamster-ci", "--db", data + "/runs.sqlite", "--webhook-secret", Self.secret,
             "--github-api", github.baseURL, "--allow-file-urls", "--task", Self.checkCommand,
             "--workspace-root", data + "/workspaces",
@@ -100,7 +100,7 @@ struct HamsterCITests {
     func badInput() async throws {
         let data = try FixtureBuilderDirectory.make()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let server = try HamsterProcess([
+        let server = try await HamsterProcess.start([
             "--config", Self.projectRoot + "/examples/hamster-ci", "--db", data + "/runs.sqlite", "--webhook-secret", Self.secret,
             "--task", Self.checkCommand, "--workspace-root", data + "/workspaces",
         ])
@@ -161,7 +161,7 @@ struct HamsterCITests {
         try config.write(toFile: data + "/crash.yml", atomically: true, encoding: .utf8)
         let arguments = ["--config", data + "/crash.yml", "--db", data + "/runs.sqlite", "--webhook-secret", Self.secret,
                          "--worker-id", "crash-test-worker", "--workspace-root", data + "/workspaces"]
-        let first = try HamsterProcess(arguments)
+        let first = try await HamsterProcess.start(arguments)
         let triggered = try await httpRequest(.POST, first.baseURL + "/api/runs", body: Array(#"{"configuration": "crash"}"#.utf8))
         #expect(triggered.status == 201, "\(triggered.body)")
         let id = try #require(triggered.json["id"] as? Int)
@@ -174,7 +174,7 @@ struct HamsterCITests {
             }
         }
 
-        let second = try HamsterProcess(arguments)
+        let second = try await HamsterProcess.start(arguments)
         defer { second.stop() }
         let runURL = second.baseURL + "/api/runs/\(id)"
         try await eventually("the run to finish after the restart") {

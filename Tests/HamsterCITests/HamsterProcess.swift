@@ -17,14 +17,33 @@ final class HamsterProcess: @unchecked Sendable {
     }
 
     let process: Process
-    let port: Int
+    private(set) var port = 0
     let log = OutputBox()
     /// What the process printed so far.
     var output: String { log.text.withLock { $0 } }
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Starts `hamster-ci serve` with `arguments` (port 0 is added) and waits until it listens.
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    static func start(_ arguments: [String], environment: [String: String] = [:]) async throws -> HamsterProcess {
+        let process = try HamsterProcess(arguments, environment: environment)
+        // Wait without blocking a thread of the (two-thread) cooperative pool.
+        let ports = process.ports
+        let timer = Task {
+            try? await Task.sleep(for: .seconds(60))
+            ports.continuation.finish()
+        }
+        defer { timer.cancel() }
+        for await port in ports.stream {
+            process.port = port
+            return process
+        }
+        process.process.terminate()
+        throw HamsterError("hamster-ci did not start: \(process.output)")
+    }
+
+    private let ports: (stream: AsyncStream<Int>, continuation: AsyncStream<Int>.Continuation) = AsyncStream<Int>.makeStream()
+
+    private init(_ arguments: [String], environment: [String: String]) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.toolPath)
         process.arguments = ["serve", "--port", "0"] + arguments
@@ -35,7 +54,7 @@ final class HamsterProcess: @unchecked Sendable {
         process.standardOutput = pipe
         process.standardError = pipe
         let collected = log
-        let listening = AsyncStream<Int>.makeStream()
+        let listening = ports
         pipe.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
             guard !data.isEmpty else {
@@ -51,21 +70,6 @@ final class HamsterProcess: @unchecked Sendable {
             }
         }
         try process.run()
-        let semaphore = DispatchSemaphore(value: 0)
-        let found = Mutex<Int?>(nil)
-        Task {
-            for await port in listening.stream {
-                found.withLock { $0 = port }
-                break
-            }
-            semaphore.signal()
-        }
-        _ = semaphore.wait(timeout: .now() + 60)
-        guard let port = found.withLock({ $0 }) else {
-            process.terminate()
-            throw HamsterError("hamster-ci did not start: \(collected.text.withLock { $0 })")
-        }
-        self.port = port
     }
 
     /// Kills the process with SIGKILL: no shutdown, no cleanup — a crash.
