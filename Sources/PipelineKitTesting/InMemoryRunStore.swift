@@ -128,7 +128,7 @@ public final class InMemoryRunStore: RunStore {
                 for index in run.steps.indices {
                     let step = run.steps[index]
                     let due = (step.record.state == .queued && step.dueAt <= now)
-                        || (step.record.state == .running && (step.leaseUntil ?? now) <= now)
+                        || (step.record.state == .running && (step.leaseUntil ?? now) <= now && step.worker != worker)
                     if step.record.state == .queued && step.dueAt > now {
                         nextDue = min(nextDue ?? step.dueAt, step.dueAt)
                     }

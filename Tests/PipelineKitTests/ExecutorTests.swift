@@ -189,6 +189,8 @@ struct ExecutorTests {
         let dead = try await store.claim(worker: "dead", limit: 10, lease: .seconds(5), now: start)
         #expect(dead.steps.count == 1)
         #expect(try await store.claim(worker: "other", limit: 10, lease: .seconds(5), now: start.addingTimeInterval(1)).steps.isEmpty)
+        #expect(try await store.claim(worker: "dead", limit: 10, lease: .seconds(5), now: start.addingTimeInterval(6)).steps.isEmpty,
+                "a worker never claims back its own step: it may only be late to renew")
         let taken = try await store.claim(worker: "other", limit: 10, lease: .seconds(5), now: start.addingTimeInterval(6))
         #expect(taken.steps.map(\.attempt) == [2])
         let late = try await store.finish([StepOutcome(key: dead.steps[0].key, attempt: 1,

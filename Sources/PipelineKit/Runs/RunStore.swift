@@ -17,7 +17,9 @@ public protocol RunStore: Sendable {
 
     /// Claims up to `limit` steps that are due — queued ones whose back-off has passed, and running
     /// ones whose lease has run out — oldest first, for `worker`, with a lease until `now + lease`.
-    /// A step waits while another run of its concurrency group is running.
+    /// A step waits while another run of its concurrency group is running. A worker never claims
+    /// back its own expired steps (it may still be running them, only late to renew); a worker that
+    /// restarts under the same name takes them back with ``release(worker:now:)``.
     func claim(worker: String, limit: Int, lease: Duration, now: Date) async throws(PipelineError) -> ClaimResult
 
     /// Records outcomes, queues each chain's next step (claimed at once by `worker` when the

@@ -250,8 +250,8 @@ public final class SQLiteRunStore: RunStore {
             let expired = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT s.run_id, s.sequence, s.path, s.attempts, s.failures, s.parent, s.anchor, r.status, r.concurrency_group
                 FROM steps s JOIN runs r ON r.id = s.run_id
-                WHERE s.state = 'running' AND s.lease_until <= ? ORDER BY s.lease_until LIMIT ?
-                """), arguments: [time, wanted])
+                WHERE s.state = 'running' AND s.lease_until <= ? AND s.worker <> ? ORDER BY s.lease_until LIMIT ?
+                """), arguments: [time, worker, wanted])
             let queued = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT s.run_id, s.sequence, s.path, s.attempts, s.failures, s.parent, s.anchor, r.status, r.concurrency_group
                 FROM steps s JOIN runs r ON r.id = s.run_id
