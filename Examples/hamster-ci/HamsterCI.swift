@@ -125,12 +125,14 @@ struct Serve: AsyncParsableCommand {
                                             mirrorDirectory: (db as NSString).deletingLastPathComponent + "/mirrors",
                                             allowLocalRepositories: allowFileURLs)
             : nil
-        let dispatcher = PipelineDispatcher(store: store, configurations: ConfigurationIndex(configurations),
+        let dispatcher = PipelineDispatcher(store: store, configurations: ConfigurationIndex(configurations), configurationStore: store,
                                             repositoryConfigurations: reader, logger: logger)
+        try await dispatcher.reloadStoredConfigurations()
         let service = try PipelineHTTPService(
             dispatcher: dispatcher,
             options: .init(webhookSecrets: [.github: secret, .gitlab: secret, .gitea: secret], allowFileURLs: allowFileURLs,
-                           apiToken: apiToken ?? environment["HAMSTER_API_TOKEN"]),
+                           apiToken: apiToken ?? environment["HAMSTER_API_TOKEN"],
+                           configurationLoader: ConfigurationLoader(tasks: actions.names)),
             logger: logger)
         let router = Router()
         service.addRoutes(to: router)

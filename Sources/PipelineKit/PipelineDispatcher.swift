@@ -62,17 +62,26 @@ public final class PipelineDispatcher: Sendable {
 
     /// The store runs go to.
     public let store: any RunStore
+    /// Where configurations edited at run time are kept, if anywhere.
+    public let configurationStore: (any ConfigurationStore)?
     private let index: Mutex<ConfigurationIndex>
+    private let base: Mutex<[PipelineConfiguration]>
     private let repositoryConfigurations: RepositoryConfigurationReader?
     private let clock: any PipelineClock
     private let logger: Logger
 
     /// A dispatcher over `configurations`; with `repositoryConfigurations`, a pushed commit's own
     /// `.pipeline.yml` adds configurations for that event.
-    public init(store: any RunStore, configurations: ConfigurationIndex, repositoryConfigurations: RepositoryConfigurationReader? = nil,
+    ///
+    /// With a `configurationStore`, call ``reloadStoredConfigurations()`` once to add the stored
+    /// configurations to `configurations` (the ones from files).
+    public init(store: any RunStore, configurations: ConfigurationIndex, configurationStore: (any ConfigurationStore)? = nil,
+                repositoryConfigurations: RepositoryConfigurationReader? = nil,
                 clock: any PipelineClock = SystemPipelineClock(), logger: Logger = Logger(label: "forgeworks.pipeline.dispatcher")) {
         self.store = store
+        self.configurationStore = configurationStore
         self.index = Mutex(configurations)
+        self.base = Mutex(configurations.configurations)
         self.repositoryConfigurations = repositoryConfigurations
         self.clock = clock
         self.logger = logger
@@ -81,9 +90,44 @@ public final class PipelineDispatcher: Sendable {
     /// The configurations in use.
     public var configurations: ConfigurationIndex { index.withLock { $0 } }
 
-    /// Replaces the configurations (a reload); runs already stored keep the copy they started with.
-    public func replaceConfigurations(_ configurations: ConfigurationIndex) {
-        index.withLock { $0 = configurations }
+    /// Replaces the configurations from files (a reload); stored ones are kept. Runs already stored
+    /// keep the copy they started with.
+    public func replaceConfigurations(_ configurations: ConfigurationIndex) async throws(PipelineError) {
+        base.withLock { $0 = configurations.configurations }
+        try await reloadStoredConfigurations()
+    }
+
+    /// Re-reads the stored configurations and indexes them with the ones from files.
+    public func reloadStoredConfigurations() async throws(PipelineError) {
+        let stored = try await configurationStore?.storedConfigurations() ?? []
+        let files = base.withLock { $0 }
+        let names = Set(files.map(\.name))
+        var merged = ConfigurationIndex(files)
+        for configuration in stored where !names.contains(configuration.name) { merged.add(configuration) }
+        index.withLock { $0 = merged }
+    }
+
+    /// Stores `configuration` (adding or replacing one of the same name) and starts using it. A name
+    /// taken by a configuration from a file cannot be stored.
+    public func saveConfiguration(_ configuration: PipelineConfiguration) async throws(PipelineError) {
+        guard let configurationStore else {
+            throw PipelineError(.store, "no configuration store is set up", operation: "save configuration")
+        }
+        guard !base.withLock({ $0.contains { $0.name == configuration.name } }) else {
+            throw PipelineError(.duplicate, "'\(configuration.name)' is defined in a configuration file", operation: "save configuration")
+        }
+        try await configurationStore.saveConfiguration(configuration, now: clock.now())
+        try await reloadStoredConfigurations()
+    }
+
+    /// Removes the stored configuration named `name`; `false` when none is stored under it.
+    public func deleteConfiguration(named name: String) async throws(PipelineError) -> Bool {
+        guard let configurationStore else {
+            throw PipelineError(.store, "no configuration store is set up", operation: "delete configuration")
+        }
+        let deleted = try await configurationStore.deleteConfiguration(named: name)
+        try await reloadStoredConfigurations()
+        return deleted
     }
 
     /// Matches `source` and stores `record` (when given) with one run per matching configuration.

@@ -14,6 +14,8 @@ public import PipelineKit
 /// | `GET /api/runs/{id}/logs?after=N&follow=true` | output after offset N; `follow` streams until the run ends |
 /// | `POST /api/runs/{id}/cancel` | cancel a run |
 /// | `POST /api/runs` `{"configuration", "attributes", "repository_url", "commit"}` | trigger a `manual` run |
+/// | `GET /api/configurations` | the configurations in use, from files and stored |
+/// | `PUT /api/configurations/{name}` (JSON or YAML) · `DELETE /api/configurations/{name}` | edit stored ones |
 ///
 /// A webhook is answered `202` only once its event (and its runs) are committed to the store; a bad
 /// signature gets `401` and nothing is stored, a body over the limit `413`, a malformed one `400`,
@@ -40,10 +42,15 @@ public struct PipelineHTTPService: Sendable {
         public var allowFileURLs: Bool
         /// When set, `/api` requires `Authorization: Bearer <token>`.
         public var apiToken: String?
+        /// Checks configurations sent to `PUT /api/configurations/{name}` (tasks and source types
+        /// must be registered); `nil` turns editing off.
+        public var configurationLoader: ConfigurationLoader?
 
         /// Creates options.
         public init(webhookSecrets: [WebhookProvider: String] = [:], acceptUnsigned: Bool = false,
-                    maximumBodySize: Int = WebhookDecoder.defaultMaximumBodySize, allowFileURLs: Bool = false, apiToken: String? = nil) {
+                    maximumBodySize: Int = WebhookDecoder.defaultMaximumBodySize, allowFileURLs: Bool = false, apiToken: String? = nil,
+                    configurationLoader: ConfigurationLoader? = nil) {
+            self.configurationLoader = configurationLoader
             self.webhookSecrets = webhookSecrets
             self.acceptUnsigned = acceptUnsigned
             self.maximumBodySize = maximumBodySize
@@ -101,6 +108,63 @@ public struct PipelineHTTPService: Sendable {
         router.post("/api/runs/:id/cancel") { request, context in
             try await self.authorized(request) { try await self.cancelRun(try Self.runID(context)) }
         }
+        router.get("/api/configurations") { request, context in
+            try await self.authorized(request) { try await self.listConfigurations() }
+        }
+        router.put("/api/configurations/:name") { request, context in
+            try await self.authorized(request) { try await self.saveConfiguration(request, name: context.parameters.get("name") ?? "") }
+        }
+        router.delete("/api/configurations/:name") { request, context in
+            try await self.authorized(request) { try await self.deleteConfiguration(context.parameters.get("name") ?? "") }
+        }
+    }
+
+    // MARK: - Configurations
+
+    func listConfigurations() async throws -> Response {
+        let stored = Set(try await dispatcher.configurationStore?.storedConfigurations().map(\.name) ?? [])
+        let list = dispatcher.configurations.configurations.map { configuration -> Value in
+            guard case .map(var members) = configuration.jsonValue else { return configuration.jsonValue }
+            members["origin"] = .string(stored.contains(configuration.name) ? "stored" : "file")
+            return .map(members)
+        }
+        return Self.json(.ok, ["configurations": .list(list)])
+    }
+
+    func saveConfiguration(_ request: Request, name: String) async throws -> Response {
+        guard let loader = options.configurationLoader, dispatcher.configurationStore != nil else {
+            return Self.error(.methodNotAllowed, "configurations cannot be edited here")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: loader.maximumFileSize)
+        } catch {
+            return Self.error(.contentTooLarge, "the configuration is larger than \(loader.maximumFileSize) bytes")
+        }
+        guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else {
+            return Self.error(.badRequest, "the configuration is not UTF-8 text")
+        }
+        let configurations = try loader.load(text: text, file: "request body")
+        guard configurations.count == 1, let configuration = configurations.first else {
+            return Self.error(.badRequest, "send exactly one configuration")
+        }
+        guard configuration.name == name else {
+            return Self.error(.badRequest, "the configuration is named '\(configuration.name)', not '\(name)'")
+        }
+        do {
+            try await dispatcher.saveConfiguration(configuration)
+        } catch let error where error.code == .duplicate {
+            return Self.error(.conflict, error.message)
+        }
+        return Self.json(.ok, configuration.jsonValue)
+    }
+
+    func deleteConfiguration(_ name: String) async throws -> Response {
+        guard dispatcher.configurationStore != nil else {
+            return Self.error(.methodNotAllowed, "configurations cannot be edited here")
+        }
+        let deleted = try await dispatcher.deleteConfiguration(named: name)
+        return deleted ? Self.json(.ok, ["deleted": .string(name)]) : Self.error(.notFound, "no stored configuration '\(name)'")
     }
 
     // MARK: - Webhooks

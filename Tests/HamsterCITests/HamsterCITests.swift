@@ -142,6 +142,47 @@ struct HamsterCITests {
         #expect((try await httpRequest(.GET, server.baseURL + "/api/runs").json["runs"] as? [Any])?.count == 1)
     }
 
+    @Test("Configurations stored through the API are checked, used at once, and survive a restart")
+    func storedConfigurations() async throws {
+        let data = try FixtureBuilderDirectory.make()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let arguments = ["--config", Self.projectRoot + "/examples/hamster-ci", "--db", data + "/runs.sqlite",
+                         "--webhook-secret", Self.secret, "--task", Self.checkCommand, "--workspace-root", data + "/workspaces"]
+        let server = try await HamsterProcess.start(arguments)
+        let yaml = """
+        name: nightly
+        source: {source_class: manual}
+        actions:
+          - {name: hello, task: shell, kwargs: {command: "echo hello from a stored configuration"}}
+        """
+        let saved = try await httpRequest(.PUT, server.baseURL + "/api/configurations/nightly", body: Array(yaml.utf8))
+        #expect(saved.status == 200, "\(saved.body)")
+        let unknownTask = yaml.replacingOccurrences(of: "task: shell", with: "task: shel")
+        let refused = try await httpRequest(.PUT, server.baseURL + "/api/configurations/nightly", body: Array(unknownTask.utf8))
+        #expect(refused.status == 400)
+        #expect((refused.json["error"] as? String)?.contains("actions[0].task: unknown task 'shel'") == true, "\(refused.body)")
+        let clash = yaml.replacingOccurrences(of: "name: nightly", with: "name: flake8_pull_request")
+        #expect(try await httpRequest(.PUT, server.baseURL + "/api/configurations/flake8_pull_request", body: Array(clash.utf8)).status == 409)
+
+        let triggered = try await httpRequest(.POST, server.baseURL + "/api/runs", body: Array(#"{"configuration": "nightly"}"#.utf8))
+        #expect(triggered.status == 201, "\(triggered.body)")
+        let id = try #require(triggered.json["id"] as? Int)
+        try await eventually("the stored configuration's run") {
+            try await httpRequest(.GET, server.baseURL + "/api/runs/\(id)").json["status"] as? String == "succeeded"
+        }
+        let logs = try await httpRequest(.GET, server.baseURL + "/api/runs/\(id)/logs?follow=true")
+        #expect(logs.body == "hello from a stored configuration\n")
+        server.stop()
+
+        let restarted = try await HamsterProcess.start(arguments)
+        defer { restarted.stop() }
+        let list = try #require(try await httpRequest(.GET, restarted.baseURL + "/api/configurations").json["configurations"] as? [[String: Any]])
+        #expect(Set(list.compactMap { $0["name"] as? String }) == ["flake8_pull_request", "nightly"])
+        #expect(list.first { $0["name"] as? String == "nightly" }?["origin"] as? String == "stored")
+        #expect(try await httpRequest(.DELETE, restarted.baseURL + "/api/configurations/nightly").status == 200)
+        #expect(try await httpRequest(.DELETE, restarted.baseURL + "/api/configurations/nightly").status == 404)
+    }
+
     @Test("kill -9 in the middle of a chain: on restart the interrupted action runs again and the chain completes")
     func crashRecovery() async throws {
         let data = try FixtureBuilderDirectory.make()

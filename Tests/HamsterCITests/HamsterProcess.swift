@@ -105,7 +105,7 @@ struct HTTPResult {
     }
 }
 
-enum Method: String { case GET, POST }
+enum Method: String { case GET, POST, PUT, DELETE }
 
 func httpRequest(_ method: Method, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil) async throws -> HTTPResult {
     var request = HTTPClientRequest(url: url)

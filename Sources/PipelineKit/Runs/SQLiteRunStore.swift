@@ -118,12 +118,21 @@ public final class SQLiteRunStore: RunStore {
                 CREATE INDEX logs_run ON logs(run_id, id);
                 """)
         }
+        migrator.registerMigration("v2-stored-configurations") { db in
+            try db.execute(sql: """
+                CREATE TABLE stored_configurations (
+                    name TEXT PRIMARY KEY,
+                    body TEXT NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 
     // MARK: - Writing
 
-    private func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(PipelineError) -> T {
+    fileprivate func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(PipelineError) -> T {
         do {
             return try await pool.writeWithoutTransaction { db in
                 var result: T?
@@ -143,7 +152,7 @@ public final class SQLiteRunStore: RunStore {
         }
     }
 
-    private func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(PipelineError) -> T {
+    fileprivate func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(PipelineError) -> T {
         do {
             return try await pool.read(body)
         } catch let error as PipelineError {
@@ -525,6 +534,39 @@ public final class SQLiteRunStore: RunStore {
             let digits = String(byte, radix: 16)
             return byte < 16 ? "0" + digits : digits
         }.joined()
+    }
+}
+
+extension SQLiteRunStore: ConfigurationStore {
+    public func saveConfiguration(_ configuration: PipelineConfiguration, now: Date) async throws(PipelineError) {
+        let body = configuration.jsonValue.jsonText
+        let time = now.timeIntervalSince1970
+        _ = try await write("save configuration") { db -> Bool in
+            try db.execute(sql: """
+                INSERT INTO stored_configurations (name, body, updated_at) VALUES (?, ?, ?)
+                ON CONFLICT(name) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
+                """, arguments: [configuration.name, body, time])
+            return true
+        }
+    }
+
+    public func deleteConfiguration(named name: String) async throws(PipelineError) -> Bool {
+        try await write("delete configuration") { db -> Bool in
+            try db.execute(sql: "DELETE FROM stored_configurations WHERE name = ?", arguments: [name])
+            return db.changesCount > 0
+        }
+    }
+
+    public func storedConfigurations() async throws(PipelineError) -> [PipelineConfiguration] {
+        let rows = try await read("read configurations") { db -> [[String]] in
+            try Row.fetchAll(db, sql: "SELECT name, body FROM stored_configurations ORDER BY name").map { [$0[0], $0[1]] }
+        }
+        let loader = ConfigurationLoader(sources: nil, tasks: nil)
+        var configurations: [PipelineConfiguration] = []
+        for row in rows {
+            configurations += try loader.load(text: row[1], file: "stored configuration '\(row[0])'")
+        }
+        return configurations
     }
 }
 
