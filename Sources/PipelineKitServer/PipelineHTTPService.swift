@@ -141,7 +141,8 @@ public struct PipelineHTTPService: Sendable {
         } catch {
             return Self.error(.contentTooLarge, "the configuration is larger than \(loader.maximumFileSize) bytes")
         }
-        guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else {
+        let bytes = Array(buffer.readableBytesView)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             return Self.error(.badRequest, "the configuration is not UTF-8 text")
         }
         let configurations = try loader.load(text: text, file: "request body")
@@ -151,9 +152,9 @@ public struct PipelineHTTPService: Sendable {
         guard configuration.name == name else {
             return Self.error(.badRequest, "the configuration is named '\(configuration.name)', not '\(name)'")
         }
-        do {
-            try await dispatcher.saveConfiguration(configuration)
-        } catch let error where error.code == .duplicate {
+        let saved = await Self.attempt { () async throws(PipelineError) in try await dispatcher.saveConfiguration(configuration) }
+        if case .failure(let error) = saved {
+            guard error.code == .duplicate else { throw error }
             return Self.error(.conflict, error.message)
         }
         return Self.json(.ok, configuration.jsonValue)
@@ -369,6 +370,15 @@ public struct PipelineHTTPService: Sendable {
         }
         let run = try await dispatcher.trigger(configuration: name, source: Source(sourceClass: "manual", attributes: attributes, checkout: checkout), by: user)
         return Self.json(.created, run.jsonValue)
+    }
+
+    static func attempt(_ body: () async throws(PipelineError) -> Void) async -> Result<Void, PipelineError> {
+        do {
+            try await body()
+            return .success(())
+        } catch {
+            return .failure(error)
+        }
     }
 
     // MARK: - Responses

@@ -96,6 +96,40 @@ struct HamsterCITests {
         #expect(!logs.body.contains(Self.token))
     }
 
+    @Test("hamster-ci run: one event, locally, the run printed; a malformed configuration names file, line and field")
+    func runOneEvent() async throws {
+        let fixture = try await RepositoryFixture.make(bare: true)
+        defer { fixture.remove() }
+        let (base, head) = try await fixture.build { repo -> (ObjectID, ObjectID) in
+            let base = try repo.commit("start", [.write("ok.py", "x = 1\n")])
+            let head = try repo.commit("break it", on: "feature", [.write("bad.py", "x = (\n")])
+            return (base, head)
+        }
+        let github = try await LocalGitHubAPI()
+        defer { github.stop() }
+        let data = try FixtureBuilderDirectory.make()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let event = data + "/pull_request.json"
+        try Data(Self.pullRequestBody(repo: "DT2/dt", number: 3, headSHA: head.description, baseSHA: base.description,
+                                      cloneURL: "file://" + fixture.path)).write(to: URL(fileURLWithPath: event))
+        let config = Self.projectRoot + "/examples/hamster-ci/flake8_pull_request.json"
+        let result = try GitCLI.run(["run", "--config", config, "--event", event, "--github-api", github.baseURL, "--task", Self.checkCommand,
+                                     "--workspace-root", data + "/ws"],
+                                    executable: HamsterProcess.toolPath, environment: ["GITHUB_TOKEN": Self.token])
+        #expect(result.status == 1, "a failed check fails the command: \(result.text) \(result.stderr)")
+        #expect(result.text.contains("flake8_pull_request: failed"), "\(result.text)")
+        #expect(result.text.contains("0 flake8diff [flake8_diff] succeeded"))
+        #expect(result.text.contains("0.f notify_error [pull_request_comment] succeeded"))
+        #expect(result.text.contains("bad.py"))
+        #expect(github.comments.count == 1)
+
+        try #"{"name": "broken", "source": {"source_class": "push"}, "actions": [{"name": "a", "task": "nosuchtask"}]}"#
+            .write(toFile: data + "/broken.json", atomically: true, encoding: .utf8)
+        let broken = try GitCLI.run(["run", "--config", data + "/broken.json", "--event", event], executable: HamsterProcess.toolPath)
+        #expect(broken.status != 0)
+        #expect(broken.stderr.contains("broken.json:1: actions[0].task: unknown task 'nosuchtask'"), "\(broken.stderr)")
+    }
+
     @Test("Bad input: a bad signature gets 401 and stores nothing; an oversized body 413; nobody listening 202; local paths refused")
     func badInput() async throws {
         let data = try FixtureBuilderDirectory.make()

@@ -180,53 +180,109 @@ public final class SQLiteRunStore: RunStore {
         return stream
     }
 
+    /// An enqueue waiting for its transaction.
+    private struct PendingEnqueue: Sendable {
+        struct Run: Sendable {
+            var run: NewRun
+            var first: NextStep
+            var body: String
+            var hash: String
+            var source: String
+            var event: String?
+        }
+        var event: EventRecord?
+        var runs: [Run]
+        var now: Date
+    }
+
+    private typealias EnqueueWaiter = CheckedContinuation<Result<EnqueueResult, PipelineError>, Never>
+    private let pendingEnqueues = Mutex<(waiting: [(PendingEnqueue, EnqueueWaiter)], flushing: Bool)>(([], false))
+
+    /// Stores the event and its runs. Concurrent calls share transactions (group commit): each call
+    /// still returns only after its own rows are committed.
     public func enqueue(event: EventRecord?, runs: [NewRun], now: Date) async throws(PipelineError) -> EnqueueResult {
-        let prepared = runs.map { run in
+        var prepared: [PendingEnqueue.Run] = []
+        for run in runs {
+            guard let first = run.configuration.firstStep else {
+                throw PipelineError(.invalidConfiguration, "configuration '\(run.configuration.name)' has no actions", operation: "enqueue")
+            }
             let body = run.configuration.jsonValue.jsonText
-            return (run, body, Self.hash(body), run.source.jsonValue.jsonText, run.event == .null ? nil : run.event.jsonText)
+            prepared.append(PendingEnqueue.Run(run: run, first: first, body: body, hash: Self.hash(body), source: run.source.jsonValue.jsonText,
+                                               event: run.event == .null ? nil : run.event.jsonText))
         }
-        let time = now.timeIntervalSince1970
-        let result = try await write("enqueue") { db -> EnqueueResult in
-            var eventID: Int64?
-            if let event {
-                if let delivery = event.deliveryID,
-                   try Bool.fetchOne(db, sql: "SELECT 1 FROM events WHERE provider = ? AND delivery_id = ?",
-                                     arguments: [event.provider, delivery]) != nil {
-                    return EnqueueResult(eventID: nil, runs: [], superseded: [], duplicate: true)
-                }
-                try db.cachedStatement(sql: "INSERT INTO events (provider, delivery_id, kind, body, received_at) VALUES (?, ?, ?, ?, ?)")
-                    .execute(arguments: [event.provider, event.deliveryID, event.kind, Data(event.body), time])
-                eventID = db.lastInsertedRowID
+        let pending = PendingEnqueue(event: event, runs: prepared, now: now)
+        let result = await withCheckedContinuation { (continuation: EnqueueWaiter) in
+            let start = pendingEnqueues.withLock { state -> Bool in
+                state.waiting.append((pending, continuation))
+                guard !state.flushing else { return false }
+                state.flushing = true
+                return true
             }
-            var records: [RunRecord] = []
-            var superseded: [RunID] = []
-            for (run, body, hash, source, eventText) in prepared {
-                try db.cachedStatement(sql: "INSERT OR IGNORE INTO configurations (hash, name, body) VALUES (?, ?, ?)")
-                    .execute(arguments: [hash, run.configuration.name, body])
-                if let group = run.concurrencyGroup {
-                    let older = try Int64.fetchAll(db, sql: "SELECT id FROM runs WHERE concurrency_group = ? AND status = 'queued'", arguments: [group])
-                    for id in older {
-                        try Self.endRun(db, id: id, status: .superseded, reason: "superseded by a newer run of group '\(group)'", time: time)
-                        superseded.append(RunID(id))
-                    }
-                }
-                guard let first = run.configuration.firstStep else {
-                    throw PipelineError(.invalidConfiguration, "configuration '\(run.configuration.name)' has no actions", operation: "enqueue")
-                }
-                try db.cachedStatement(sql: """
-                    INSERT INTO runs (configuration_name, configuration_hash, event_id, source, event, status, concurrency_group,
-                                      trigger, step_count, created_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, 1, ?)
-                    """).execute(arguments: [run.configuration.name, hash, eventID, source, eventText, run.concurrencyGroup, run.trigger, time])
-                let id = db.lastInsertedRowID
-                try Self.insertStep(db, run: id, sequence: 0, step: first, state: .queued, worker: nil, leaseUntil: nil, time: time)
-                records.append(RunRecord(id: RunID(id), configurationName: run.configuration.name, status: .queued, source: run.source,
-                                         concurrencyGroup: run.concurrencyGroup, trigger: run.trigger, reason: nil,
-                                         createdAt: now, startedAt: nil, finishedAt: nil))
-            }
-            return EnqueueResult(eventID: eventID, runs: records, superseded: superseded, duplicate: false)
+            if start { Task { await self.flushEnqueues() } }
         }
-        if !result.runs.isEmpty { notify() }
-        return result
+        return try result.get()
+    }
+
+    private func flushEnqueues() async {
+        while true {
+            let batch = pendingEnqueues.withLock { state -> [(PendingEnqueue, EnqueueWaiter)] in
+                defer { state.waiting.removeAll(keepingCapacity: true) }
+                if state.waiting.isEmpty { state.flushing = false }
+                return state.waiting
+            }
+            guard !batch.isEmpty else { return }
+            let requests = batch.map(\.0)
+            do {
+                let results = try await write("enqueue") { db -> [EnqueueResult] in
+                    try requests.map { try Self.insert(db, $0) }
+                }
+                if results.contains(where: { !$0.runs.isEmpty }) { notify() }
+                for (index, (_, waiter)) in batch.enumerated() { waiter.resume(returning: .success(results[index])) }
+            } catch {
+                for (_, waiter) in batch { waiter.resume(returning: .failure(error)) }
+            }
+        }
+    }
+
+    private static func insert(_ db: Database, _ request: PendingEnqueue) throws -> EnqueueResult {
+        let time = request.now.timeIntervalSince1970
+        var eventID: Int64?
+        if let event = request.event {
+            if let delivery = event.deliveryID,
+               try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM events WHERE provider = ? AND delivery_id = ?"),
+                                 arguments: [event.provider, delivery]) != nil {
+                return EnqueueResult(eventID: nil, runs: [], superseded: [], duplicate: true)
+            }
+            try db.cachedStatement(sql: "INSERT INTO events (provider, delivery_id, kind, body, received_at) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [event.provider, event.deliveryID, event.kind, Data(event.body), time])
+            eventID = db.lastInsertedRowID
+        }
+        var records: [RunRecord] = []
+        var superseded: [RunID] = []
+        for prepared in request.runs {
+            let run = prepared.run
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO configurations (hash, name, body) VALUES (?, ?, ?)")
+                .execute(arguments: [prepared.hash, run.configuration.name, prepared.body])
+            if let group = run.concurrencyGroup {
+                let older = try Int64.fetchAll(db.cachedStatement(sql: "SELECT id FROM runs WHERE concurrency_group = ? AND status = 'queued'"),
+                                               arguments: [group])
+                for id in older {
+                    try endRun(db, id: id, status: .superseded, reason: "superseded by a newer run of group '\(group)'", time: time)
+                    superseded.append(RunID(id))
+                }
+            }
+            try db.cachedStatement(sql: """
+                INSERT INTO runs (configuration_name, configuration_hash, event_id, source, event, status, concurrency_group,
+                                  trigger, step_count, created_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, 1, ?)
+                """).execute(arguments: [run.configuration.name, prepared.hash, eventID, prepared.source, prepared.event,
+                                         run.concurrencyGroup, run.trigger, time])
+            let id = db.lastInsertedRowID
+            try insertStep(db, run: id, sequence: 0, step: prepared.first, state: .queued, worker: nil, leaseUntil: nil, time: time)
+            records.append(RunRecord(id: RunID(id), configurationName: run.configuration.name, status: .queued, source: run.source,
+                                     concurrencyGroup: run.concurrencyGroup, trigger: run.trigger, reason: nil,
+                                     createdAt: request.now, startedAt: nil, finishedAt: nil))
+        }
+        return EnqueueResult(eventID: eventID, runs: records, superseded: superseded, duplicate: false)
     }
 
     private static func insertStep(_ db: Database, run: Int64, sequence: Int, step: NextStep, state: StepState,
