@@ -102,10 +102,35 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Require this bearer token on /api; HAMSTER_API_TOKEN also works.")
     var apiToken: String?
 
+    @Option(name: .customLong("schedule"), help: ArgumentHelp(
+        "Start `schedule` runs on a cron schedule, in UTC: NAME=CRON (repeatable), e.g. 'nightly=0 3 * * *'.", valueName: "name=cron"))
+    var schedules: [String] = []
+
+    @Option(name: .customLong("poll"), help: ArgumentHelp(
+        "Poll a repository's branches and tags and start `poll` runs: NAME=URL (repeatable).", valueName: "name=url"))
+    var polls: [String] = []
+
+    @Option(name: .long, help: "Seconds between polls.")
+    var pollInterval: Int = 60
+
     @OptionGroup var actionOptions: ActionOptions
+
+    /// The folder of the database, where mirrors are kept.
+    var dataDirectory: String {
+        let folder = (db as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "." : folder
+    }
+
+    static func pair(_ text: String, _ flag: String) throws -> (String, String) {
+        guard let equals = text.firstIndex(of: "="), equals != text.startIndex, text.index(after: equals) != text.endIndex else {
+            throw ValidationError("--\(flag) needs NAME=VALUE, got '\(text)'")
+        }
+        return (String(text[..<equals]), String(text[text.index(after: equals)...]))
+    }
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+        guard pollInterval >= 1 else { throw ValidationError("--poll-interval must be at least 1 second") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
     }
@@ -122,7 +147,7 @@ struct Serve: AsyncParsableCommand {
         let store = try SQLiteRunStore(path: db, logger: logger)
         let reader = pipelineFiles
             ? RepositoryConfigurationReader(loader: ConfigurationLoader(tasks: actions.names),
-                                            mirrorDirectory: (db as NSString).deletingLastPathComponent + "/mirrors",
+                                            mirrorDirectory: dataDirectory + "/mirrors",
                                             allowLocalRepositories: allowFileURLs)
             : nil
         let dispatcher = PipelineDispatcher(store: store, configurations: ConfigurationIndex(configurations), configurationStore: store,
@@ -151,9 +176,26 @@ struct Serve: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data("hamster-ci listening on http://\(host):\(bound) with \(configurations.count) configuration(s)\n".utf8))
             },
             logger: logger)
+        let triggers = try schedules.map { text in
+            let (name, cron) = try Self.pair(text, "schedule")
+            return ScheduledTrigger(name: name, cron: try CronExpression(cron))
+        }
+        let scheduler = triggers.isEmpty ? nil : try Scheduler(triggers: triggers, logger: logger)
+        let polled = try polls.map { text in
+            let (name, url) = try Self.pair(text, "poll")
+            if !allowFileURLs && RepositoryConfigurationReader.isLocal(url) {
+                throw ValidationError("--poll \(name): '\(url)' is a local path; add --allow-file-urls to poll it")
+            }
+            return PolledRepository(url: url, name: name)
+        }
+        let poller = polled.isEmpty ? nil : try RepositoryPoller(
+            repositories: polled, directory: dataDirectory + "/poll-mirrors",
+            interval: .seconds(pollInterval), logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await application.runService() }
             group.addTask { try await executor.run() }
+            if let scheduler { group.addTask { try await scheduler.run(dispatcher: dispatcher) } }
+            if let poller { group.addTask { try await poller.run(dispatcher: dispatcher) } }
             // The server stops on SIGTERM or SIGINT; then the executor stops too, leaving unfinished
             // actions claimed for the next start.
             try await group.next()

@@ -25,7 +25,7 @@ public final class SQLiteRunStore: RunStore {
     private let nextListener = Atomic<UInt64>(0)
     private let configurationCache = Mutex<[String: PipelineConfiguration]>([:])
 
-    /// Opens (creating when needed) the store at `path` and brings its schema up to date.
+    /// Opens (creating it, and its folder, when needed) the store at `path` and brings its schema up to date.
     public init(path: String, durability: Durability = .process,
                 logger: Logger = Logger(label: "forgeworks.pipeline.store")) throws(PipelineError) {
         var configuration = Configuration()
@@ -38,6 +38,8 @@ public final class SQLiteRunStore: RunStore {
             try db.execute(sql: "PRAGMA mmap_size = 268435456")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
