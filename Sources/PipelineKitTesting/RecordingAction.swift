@@ -15,12 +15,19 @@ import Synchronization
 public final class RecordingAction: Action {
     /// One call, as the action saw it.
     public struct Call: Sendable, Hashable {
+        /// The run.
         public var run: RunID
+        /// The action's name in its configuration.
         public var actionName: String
+        /// Where it sat in the chain.
         public var path: StepPath
+        /// The attempt number.
         public var attempt: Int
+        /// The rendered kwargs.
         public var kwargs: [String: Value]
+        /// The parent's result.
         public var parent: Value
+        /// The source.
         public var source: Source
     }
 

@@ -133,18 +133,28 @@ public struct NewRun: Sendable, Hashable {
 
 /// A stored run, as a snapshot.
 public struct RunRecord: Sendable, Hashable, Codable {
+    /// The run's id.
     public var id: RunID
+    /// The name of the configuration it runs.
     public var configurationName: String
+    /// Where the run stands.
     public var status: RunStatus
+    /// The source that started it.
     public var source: Source
+    /// Its concurrency group, if any.
     public var concurrencyGroup: String?
+    /// What started it (`webhook github <delivery>`, `manual api`, …).
     public var trigger: String
     /// Why the run errored or was cancelled, when it did.
     public var reason: String?
+    /// When it was stored.
     public var createdAt: Date
+    /// When its first action started.
     public var startedAt: Date?
+    /// When it ended.
     public var finishedAt: Date?
 
+    /// Creates a record (stores do this).
     public init(id: RunID, configurationName: String, status: RunStatus, source: Source, concurrencyGroup: String?,
                 trigger: String, reason: String?, createdAt: Date, startedAt: Date?, finishedAt: Date?) {
         self.id = id
@@ -162,12 +172,17 @@ public struct RunRecord: Sendable, Hashable, Codable {
 
 /// A stored step (one action of a run's chain, or one of its handlers).
 public struct StepRecord: Sendable, Hashable, Codable {
+    /// The run the step or output belongs to.
     public var run: RunID
     /// The order in which the run's steps were created, from 0.
     public var sequence: Int
+    /// Where the step sits in the chain.
     public var path: StepPath
+    /// The action's name in its configuration.
     public var actionName: String
+    /// The registered task that runs it.
     public var task: String
+    /// Where the step stands.
     public var state: StepState
     /// How many times a worker claimed it (re-runs after a crash included).
     public var attempts: Int
@@ -177,9 +192,12 @@ public struct StepRecord: Sendable, Hashable, Codable {
     public var result: Value?
     /// The last error's description.
     public var error: String?
+    /// When its first action started.
     public var startedAt: Date?
+    /// When it ended.
     public var finishedAt: Date?
 
+    /// Creates a record (stores do this).
     public init(run: RunID, sequence: Int, path: StepPath, actionName: String, task: String, state: StepState,
                 attempts: Int, failures: Int, result: Value?, error: String?, startedAt: Date?, finishedAt: Date?) {
         self.run = run
@@ -199,8 +217,11 @@ public struct StepRecord: Sendable, Hashable, Codable {
 
 /// A run with its steps.
 public struct RunDetail: Sendable, Hashable, Codable {
+    /// The run.
     public var run: RunRecord
+    /// Its steps, in the order they were created.
     public var steps: [StepRecord]
+    /// Creates a detail.
     public init(run: RunRecord, steps: [StepRecord]) {
         self.run = run
         self.steps = steps
@@ -209,11 +230,15 @@ public struct RunDetail: Sendable, Hashable, Codable {
 
 /// A piece of a step's output, in order.
 public struct LogChunk: Sendable, Hashable, Codable {
+    /// The run the step or output belongs to.
     public var run: RunID
+    /// The step's sequence number in the run.
     public var step: Int
     /// Increasing within a run; pass the last one seen to ``RunStore/logs(run:after:)`` to follow.
     public var offset: Int64
+    /// The output, secrets masked.
     public var text: String
+    /// Creates a chunk (stores do this).
     public init(run: RunID, step: Int, offset: Int64, text: String) {
         self.run = run
         self.step = step

@@ -91,6 +91,7 @@ public struct EnqueueResult: Sendable, Hashable {
     /// The event's delivery id had been stored before; nothing was stored this time.
     public var duplicate: Bool
 
+    /// Creates a result.
     public init(eventID: Int64?, runs: [RunRecord], superseded: [RunID], duplicate: Bool) {
         self.eventID = eventID
         self.runs = runs
@@ -101,8 +102,11 @@ public struct EnqueueResult: Sendable, Hashable {
 
 /// A step's key.
 public struct StepKey: Sendable, Hashable, Codable {
+    /// The run.
     public var run: RunID
+    /// The step's sequence number in its run.
     public var sequence: Int
+    /// Creates a key.
     public init(run: RunID, sequence: Int) {
         self.run = run
         self.sequence = sequence
@@ -111,7 +115,9 @@ public struct StepKey: Sendable, Hashable, Codable {
 
 /// A step a worker claimed and must run.
 public struct ClaimedStep: Sendable, Hashable {
+    /// Which step.
     public var key: StepKey
+    /// Where the step sits in its chain.
     public var path: StepPath
     /// This claim's attempt number, from 1; pass it back in the outcome.
     public var attempt: Int
@@ -123,6 +129,7 @@ public struct ClaimedStep: Sendable, Hashable {
     /// action gets as its parent once the handler chain ends. `nil` for a top-level action.
     public var anchor: Value?
 
+    /// Creates a claim (stores do this).
     public init(key: StepKey, path: StepPath, attempt: Int, failures: Int, parent: Value, anchor: Value?) {
         self.key = key
         self.path = path
@@ -135,9 +142,11 @@ public struct ClaimedStep: Sendable, Hashable {
 
 /// What ``RunStore/claim(worker:limit:lease:now:)`` found.
 public struct ClaimResult: Sendable, Hashable {
+    /// The steps claimed, oldest first.
     public var steps: [ClaimedStep]
     /// When the earliest queued step not yet due (a retry's back-off) becomes due.
     public var nextDue: Date?
+    /// Creates a result.
     public init(steps: [ClaimedStep], nextDue: Date?) {
         self.steps = steps
         self.nextDue = nextDue
@@ -146,11 +155,17 @@ public struct ClaimResult: Sendable, Hashable {
 
 /// The next step of a chain, as the executor planned it.
 public struct NextStep: Sendable, Hashable {
+    /// Where the step sits in its chain.
     public var path: StepPath
+    /// The action's name in its configuration.
     public var actionName: String
+    /// The registered task that runs it.
     public var task: String
+    /// The value the action gets as `parent`.
     public var parent: Value
+    /// For a handler, the result of the top-level action it hangs from.
     public var anchor: Value?
+    /// Creates a next step (``PipelineConfiguration/step(after:result:anchor:)`` does this).
     public init(path: StepPath, actionName: String, task: String, parent: Value, anchor: Value?) {
         self.path = path
         self.actionName = actionName
@@ -173,9 +188,13 @@ public struct StepOutcome: Sendable, Hashable {
         case threw(error: String, retryAt: Date?)
     }
 
+    /// Which step.
     public var key: StepKey
+    /// The attempt the outcome belongs to, as claimed.
     public var attempt: Int
+    /// What happened.
     public var kind: Kind
+    /// Creates an outcome.
     public init(key: StepKey, attempt: Int, kind: Kind) {
         self.key = key
         self.attempt = attempt
@@ -191,6 +210,7 @@ public struct FinishResult: Sendable, Hashable {
     public var refused: [StepKey]
     /// Runs that ended, with their final status.
     public var finishedRuns: [RunID: RunStatus]
+    /// Creates a result.
     public init(claimed: [ClaimedStep], refused: [StepKey], finishedRuns: [RunID: RunStatus]) {
         self.claimed = claimed
         self.refused = refused
@@ -204,6 +224,7 @@ public struct RenewResult: Sendable, Hashable {
     public var cancelled: Set<StepKey>
     /// Steps this worker no longer holds: stop them, their outcome will be refused.
     public var lost: Set<StepKey>
+    /// Creates a result.
     public init(cancelled: Set<StepKey>, lost: Set<StepKey>) {
         self.cancelled = cancelled
         self.lost = lost
@@ -212,8 +233,11 @@ public struct RenewResult: Sendable, Hashable {
 
 /// Output to append to a step's log.
 public struct LogEntry: Sendable, Hashable {
+    /// The step whose log it extends.
     public var step: StepKey
+    /// The output, already masked.
     public var text: String
+    /// Creates an entry.
     public init(step: StepKey, text: String) {
         self.step = step
         self.text = text
@@ -222,10 +246,15 @@ public struct LogEntry: Sendable, Hashable {
 
 /// What a run works on.
 public struct RunContext: Sendable, Hashable {
+    /// The configuration, as it was when the run was stored.
     public var configuration: PipelineConfiguration
+    /// The source.
     public var source: Source
+    /// The event as received, or `.null`.
     public var event: Value
+    /// The run's status when it was read.
     public var status: RunStatus
+    /// Creates a context.
     public init(configuration: PipelineConfiguration, source: Source, event: Value, status: RunStatus) {
         self.configuration = configuration
         self.source = source
@@ -236,11 +265,15 @@ public struct RunContext: Sendable, Hashable {
 
 /// Which runs to list.
 public struct RunQuery: Sendable, Hashable {
+    /// Only runs of this configuration.
     public var configuration: String?
+    /// Only runs in one of these states.
     public var statuses: Set<RunStatus>?
     /// Only runs older than this one (for paging).
     public var before: RunID?
+    /// At most this many (1 to 1,000).
     public var limit: Int
+    /// Creates a query.
     public init(configuration: String? = nil, statuses: Set<RunStatus>? = nil, before: RunID? = nil, limit: Int = 50) {
         self.configuration = configuration
         self.statuses = statuses
