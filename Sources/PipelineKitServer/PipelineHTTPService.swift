@@ -224,8 +224,8 @@ public struct PipelineHTTPService: Sendable {
                                   "the repository location '\(url)' is a local path; it is refused unless file URLs are allowed")
             }
         }
-        let event = (try? body.withUnsafeBufferPointer { bytes throws(PipelineError) in try Value(jsonBytes: bytes) }) ?? .null
-        let dispatch = try await dispatcher.dispatch(source: source, event: event, record: record, trigger: trigger)
+        // The event is the stored body: the store parses it when an action's template needs it.
+        let dispatch = try await dispatcher.dispatch(source: source, event: .null, record: record, trigger: trigger)
         return Self.json(dispatch.enqueued.duplicate ? .ok : .accepted, [
             "delivery": .string(delivery.id), "duplicate": .bool(dispatch.enqueued.duplicate),
             "runs": .list(dispatch.enqueued.runs.map { .int(Int($0.id.rawValue)) }),

@@ -75,6 +75,7 @@ public final class InMemoryRunStore: RunStore {
     }
 
     public func enqueue(event: EventRecord?, runs: [NewRun], now: Date) async throws(PipelineError) -> EnqueueResult {
+        let request = event
         let result = try state.withLock { state throws(PipelineError) -> EnqueueResult in
             var eventID: Int64?
             if let event {
@@ -105,8 +106,12 @@ public final class InMemoryRunStore: RunStore {
                 let record = RunRecord(id: id, configurationName: run.configuration.name, status: .queued, source: run.source,
                                        concurrencyGroup: run.concurrencyGroup, trigger: run.trigger, reason: nil, createdAt: now,
                                        startedAt: nil, finishedAt: nil)
+                var event = run.event
+                if event == .null, let body = request?.body, !body.isEmpty {
+                    event = (try? body.withUnsafeBufferPointer { bytes throws(PipelineError) in try Value(jsonBytes: bytes) }) ?? .null
+                }
                 var stored = StoredRun(record: record, context: RunContext(configuration: run.configuration, source: run.source,
-                                                                           event: run.event, status: .queued))
+                                                                           event: event, status: .queued))
                 stored.steps.append(Self.newStep(run: id, sequence: 0, first, claimedBy: nil, leaseUntil: nil, now: now))
                 state.runs[id] = stored
                 state.order.append(id)

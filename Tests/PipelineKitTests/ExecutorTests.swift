@@ -168,6 +168,22 @@ struct ExecutorTests {
         #expect(recorder.calls.map { $0.source.attributes["commit"] } == ["2"])
     }
 
+    @Test("A run stored with its webhook body sees that body as `event` in templates", arguments: StoreKind.allCases)
+    func eventFromStoredBody(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let recorder = RecordingAction()
+        var actions = ActionRegistry()
+        actions.register("record", recorder)
+        let configuration = PipelineConfiguration(name: "c", sourceClass: "push", actions: [
+            action("greet", task: "record", kwargs: ["text": "pushed by {{ event.pusher.name }} to {{ source.branch }}"]),
+        ])
+        let body = Array(#"{"pusher": {"name": "octocat"}, "ref": "refs/heads/main"}"#.utf8)
+        _ = try await store.enqueue(event: EventRecord(provider: "github", deliveryID: "d-9", kind: "push", body: body),
+                                    runs: [NewRun(configuration: configuration, source: .testPush())], now: Date())
+        try await PipelineExecutor(store: store, actions: actions, options: testOptions()).runUntilIdle()
+        #expect(recorder.calls.map { $0.kwargs["text"] } == ["pushed by octocat to main"])
+    }
+
     @Test("A delivery id is stored once; a repeat stores nothing", arguments: StoreKind.allCases)
     func deduplication(kind: StoreKind) async throws {
         let store = try kind.make()

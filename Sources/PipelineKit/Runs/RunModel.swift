@@ -113,7 +113,9 @@ public struct NewRun: Sendable, Hashable {
     public var configuration: PipelineConfiguration
     /// The source.
     public var source: Source
-    /// The event as received, or `.null`.
+    /// The event as received, or `.null`. When it is `.null` and the run is stored with an
+    /// ``EventRecord``, the record's body (parsed as JSON) is the run's event: a webhook body is then
+    /// stored once and parsed only when a template asks for it.
     public var event: Value
     /// The concurrency group, rendered; `nil` for none.
     public var concurrencyGroup: String?

@@ -182,6 +182,23 @@ public final class SQLiteRunStore: RunStore {
         return stream
     }
 
+    /// A configuration's stored text and its SHA-256, cached by name: configurations rarely change,
+    /// and comparing one is cheaper than writing and hashing it for every event.
+    private let snapshots = Mutex<[String: (configuration: PipelineConfiguration, body: String, hash: String)]>([:])
+
+    private func snapshot(of configuration: PipelineConfiguration) -> (String, String) {
+        if let cached = snapshots.withLock({ $0[configuration.name] }), cached.configuration == configuration {
+            return (cached.body, cached.hash)
+        }
+        let body = configuration.jsonValue.jsonText
+        let hash = Self.hash(body)
+        snapshots.withLock { cache in
+            if cache.count > 10_000 { cache.removeAll() }
+            cache[configuration.name] = (configuration, body, hash)
+        }
+        return (body, hash)
+    }
+
     /// An enqueue waiting for its transaction.
     private struct PendingEnqueue: Sendable {
         struct Run: Sendable {
@@ -208,8 +225,8 @@ public final class SQLiteRunStore: RunStore {
             guard let first = run.configuration.firstStep else {
                 throw PipelineError(.invalidConfiguration, "configuration '\(run.configuration.name)' has no actions", operation: "enqueue")
             }
-            let body = run.configuration.jsonValue.jsonText
-            prepared.append(PendingEnqueue.Run(run: run, first: first, body: body, hash: Self.hash(body), source: run.source.jsonValue.jsonText,
+            let (body, hash) = snapshot(of: run.configuration)
+            prepared.append(PendingEnqueue.Run(run: run, first: first, body: body, hash: hash, source: run.source.jsonValue.jsonText,
                                                event: run.event == .null ? nil : run.event.jsonText))
         }
         let pending = PendingEnqueue(event: event, runs: prepared, now: now)
