@@ -12,7 +12,7 @@ struct HamsterCI: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hamster-ci",
         abstract: "Webhook-driven action chains (Hamster CI's pipeline) on PipelineKit.",
-        subcommands: [Serve.self, Run.self]
+        subcommands: [Serve.self, Worker.self, Run.self]
     )
 }
 
@@ -113,6 +113,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds between polls.")
     var pollInterval: Int = 60
 
+    @Flag(name: .customLong("no-worker"), help: "Receive and store only; run no actions (`hamster-ci worker` processes on the same database run them).")
+    var noWorker = false
+
     @OptionGroup var actionOptions: ActionOptions
 
     /// The folder of the database, where mirrors are kept.
@@ -193,7 +196,7 @@ struct Serve: AsyncParsableCommand {
             interval: .seconds(pollInterval), logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await application.runService() }
-            group.addTask { try await executor.run() }
+            if !noWorker { group.addTask { try await executor.run() } }
             if let scheduler { group.addTask { try await scheduler.run(dispatcher: dispatcher) } }
             if let poller { group.addTask { try await poller.run(dispatcher: dispatcher) } }
             // The server stops on SIGTERM or SIGINT; then the executor stops too, leaving unfinished
@@ -201,6 +204,47 @@ struct Serve: AsyncParsableCommand {
             try await group.next()
             group.cancelAll()
         }
+    }
+}
+
+struct Worker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the actions of runs stored in a database, beside a `serve --no-worker` (or other workers).")
+
+    @Option(name: .long, help: "The SQLite database of runs.")
+    var db: String = "hamster-ci.sqlite"
+
+    @Option(name: .long, help: "How many actions run at once.")
+    var workers: Int = 4
+
+    @Option(name: .long, help: "This worker's name in the database: unique per process, stable across its restarts.")
+    var workerID: String?
+
+    @Option(name: .long, help: "Seconds a claimed action is held without renewal before another worker may take it.")
+    var lease: Int = 30
+
+    @Option(name: .long, help: "Milliseconds between looks for work queued by other processes.")
+    var pollMilliseconds: Int = 200
+
+    @OptionGroup var actionOptions: ActionOptions
+
+    func validate() throws {
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
+        guard pollMilliseconds >= 1 else { throw ValidationError("--poll-milliseconds must be at least 1") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "hamster-ci")
+        logger.logLevel = .info
+        let store = try SQLiteRunStore(path: db, logger: logger)
+        let executor = PipelineExecutor(
+            store: store, actions: try actionOptions.registry(),
+            options: .init(workerID: workerID, concurrency: workers, lease: .seconds(lease), pollInterval: .milliseconds(pollMilliseconds),
+                           workspaceRoot: actionOptions.workspaceRoot, maskedValues: actionOptions.maskedValues),
+            logger: logger)
+        FileHandle.standardOutput.write(Data("hamster-ci worker \(executor.options.workerID) on \(db)\n".utf8))
+        try await executor.run()
     }
 }
 

@@ -217,6 +217,38 @@ struct HamsterCITests {
         #expect(try await httpRequest(.DELETE, restarted.baseURL + "/api/configurations/nightly").status == 404)
     }
 
+    @Test("serve --no-worker stores runs; a separate `hamster-ci worker` process on the same database runs them")
+    func separateWorker() async throws {
+        let data = try FixtureBuilderDirectory.make()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        try """
+        name: split
+        source: {source_class: manual}
+        actions:
+          - {name: one, task: shell, kwargs: {command: "echo one"}}
+          - {name: two, task: shell, kwargs: {command: "echo two"}}
+        """.write(toFile: data + "/split.yml", atomically: true, encoding: .utf8)
+        let server = try await HamsterProcess.start(["--config", data + "/split.yml", "--db", data + "/runs.sqlite",
+                                                     "--webhook-secret", Self.secret, "--no-worker"])
+        defer { server.stop() }
+        let triggered = try await httpRequest(.POST, server.baseURL + "/api/runs", body: Array(#"{"configuration": "split"}"#.utf8))
+        let id = try #require(triggered.json["id"] as? Int)
+        #expect(triggered.json["status"] as? String == "queued")
+
+        let worker = Process()
+        worker.executableURL = URL(fileURLWithPath: HamsterProcess.toolPath)
+        worker.arguments = ["worker", "--db", data + "/runs.sqlite", "--worker-id", "separate", "--workspace-root", data + "/ws"]
+        worker.standardOutput = FileHandle.nullDevice
+        worker.standardError = FileHandle.nullDevice
+        try worker.run()
+        defer { worker.terminate(); worker.waitUntilExit() }
+        try await eventually("the worker to run the chain") {
+            try await httpRequest(.GET, server.baseURL + "/api/runs/\(id)").json["status"] as? String == "succeeded"
+        }
+        let logs = try await httpRequest(.GET, server.baseURL + "/api/runs/\(id)/logs?follow=true")
+        #expect(logs.body == "one\ntwo\n")
+    }
+
     @Test("kill -9 in the middle of a chain: on restart the interrupted action runs again and the chain completes")
     func crashRecovery() async throws {
         let data = try FixtureBuilderDirectory.make()
