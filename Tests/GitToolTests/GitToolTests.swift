@@ -75,13 +75,21 @@ struct GitToolTests {
         }
     }
 
-    @Test("archive applies the commit's .gitattributes as git archive does: export-ignore, eol, ident, nested files")
+    @Test("archive applies the commit's .gitattributes as git archive does: export-ignore, eol, ident, nested files, macros")
     func archiveAttributes() async throws {
         let fixture = try await RepositoryFixture.make(bare: true)
         defer { fixture.remove() }
         try await fixture.build { builder in
             _ = try builder.commit("attributes", [
-                .write(".gitattributes", "*.bat text eol=crlf\n*.id ident\nsecret export-ignore\n/drop.txt export-ignore\nlocal.* text eol=lf\n"),
+                .write(".gitattributes", "[attr]private export-ignore\n*.bat text eol=crlf\n*.id ident\nsecret export-ignore\n"
+                       + "/drop.txt export-ignore\nlocal.* text eol=lf\n*.c whitespace=trail diff=cpp\ngen/[a-m]*.out private\n"
+                       + "*.dat binary\n*.cfg -diff\n*.lf text eol=lf\n*.raw -text\n"),
+                .write("table.dat", "text that the binary macro marks binary in a zip\n"),
+                .write("settings.cfg", "plain text, -diff\n"),
+                .write("mixed.lf", "stored\r\nwith a CRLF\n"),
+                .write("kept.raw", "left\r\nalone\n"),
+                .write("gen/alpha.out", "a macro hides this\n"),
+                .write("gen/zulu.out", "outside the character class: kept\n"),
                 .write("run.bat", "echo one\necho two\n"),
                 .write("mixed.bat", "already\r\ncrlf\n"),
                 .write("version.id", "$Id$\nrest\n"),

@@ -81,7 +81,7 @@ final class ZipArchiveWriter {
     /// The kinds of entry, which decide method, attributes and "version made by".
     private enum Kind {
         case directory
-        case file(executable: Bool)
+        case file(executable: Bool, binary: Bool? = nil)
         case symlink
 
         var isDirectory: Bool {
@@ -178,6 +178,12 @@ final class ZipArchiveWriter {
     ///   - contents: The blob's contents.
     func addFile(path: [UInt8], objectID: String, executable: Bool, contents: UnsafeRawBufferPointer) throws(ForgeError) {
         try writeEntry(kind: .file(executable: executable), path: path, data: contents, operation: "addFile")
+    }
+
+    /// Adds a file whose text-or-binary flag the attributes decide (`-diff`, as from the `binary`
+    /// macro, marks it binary as git's zip writer does); `binary == nil` leaves it to the contents.
+    func addFile(path: [UInt8], objectID: String, executable: Bool, binary: Bool?, contents: UnsafeRawBufferPointer) throws(ForgeError) {
+        try writeEntry(kind: .file(executable: executable, binary: binary), path: path, data: contents, operation: "addFile")
     }
 
     /// Adds a symbolic link, stored with its target as data.
@@ -357,13 +363,13 @@ final class ZipArchiveWriter {
             compressedSize = size
             crc = Self.crc32(data)
             isText = !Self.looksBinary(data)
-        case .file(let executable):
+        case .file(let executable, let binary):
             if executable {
                 externalAttributes = UInt32(0o100755) << 16
                 creatorVersion = Self.unixCreator
             }
             size = UInt64(data.count)
-            isText = !Self.looksBinary(data)
+            isText = binary.map { !$0 } ?? !Self.looksBinary(data)
             let deflate = compressionLevel != 0 && size > 0
             if data.count > bigFileThreshold {
                 // git streams big blobs: always deflate (at a non-zero level), sizes after the data.

@@ -1,4 +1,5 @@
 import CGit2
+import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -21,11 +22,20 @@ final class ArchiveAttributes {
     /// `core.autocrlf=true` converts text files that no attribute mentions.
     private let autocrlf: Bool
 
-    /// The attributes one file's lookup asks for: `export-ignore`, then those that turn checkout filters on.
-    private static let fileAttributes = ["export-ignore", "text", "eol", "crlf", "ident", "filter"]
-    private let fileAttributeNames: UnsafeMutablePointer<UnsafePointer<CChar>?>
+    /// Skips lookups for paths no relevant line can match; `nil` when every path must be asked
+    /// (`core.autocrlf`, or attributes outside the commit: `info/attributes`, a global attributes file).
+    private var prefilter: AttributePrefilter?
 
-    init(repo: OpaquePointer, commit: ObjectID, gitPath: String) {
+    /// The attributes one file's lookup asks for: `export-ignore`, then those that turn checkout filters on.
+    /// For a zip, `diff` too: git's zip writer marks a file binary when `diff` is unset (`-diff`, as the
+    /// `binary` macro sets), or when its diff driver is configured `binary`.
+    private let fileAttributes: [String]
+    private let fileAttributeNames: UnsafeMutablePointer<UnsafePointer<CChar>?>
+    private let zip: Bool
+
+    init(repo: OpaquePointer, commit: ObjectID, gitPath: String, zip: Bool = false) {
+        self.zip = zip
+        fileAttributes = ["export-ignore", "text", "eol", "crlf", "ident", "filter"] + (zip ? ["diff"] : [])
         self.repo = repo
         self.gitPath = gitPath
         var config: OpaquePointer?
@@ -34,10 +44,25 @@ final class ArchiveAttributes {
             if git_config_get_bool(&autocrlf, config, "core.autocrlf") < 0 { autocrlf = 0 }
             git_config_free(config)
         }
+        var globalFile = false
+        if git_repository_config_snapshot(&config, repo) >= 0, let config {
+            var value: UnsafePointer<CChar>?
+            if git_config_get_string(&value, config, "core.attributesFile") >= 0, value != nil { globalFile = true }
+            git_config_free(config)
+        }
         git_error_clear()
         self.autocrlf = autocrlf != 0
-        fileAttributeNames = .allocate(capacity: Self.fileAttributes.count)
-        for (index, name) in Self.fileAttributes.enumerated() {
+        let environment = ProcessInfo.processInfo.environment
+        let candidates = [
+            environment["XDG_CONFIG_HOME"].map { $0 + "/git/attributes" },
+            environment["HOME"].map { $0 + "/.config/git/attributes" },
+            git_repository_path(repo).map { String(cString: $0) + "info/attributes" },
+        ].compactMap { $0 }
+        if !self.autocrlf && !globalFile && !candidates.contains(where: { FileManager.default.fileExists(atPath: $0) }) {
+            prefilter = AttributePrefilter(extraNames: zip ? ["diff"] : [])
+        }
+        fileAttributeNames = .allocate(capacity: fileAttributes.count)
+        for (index, name) in fileAttributes.enumerated() {
             fileAttributeNames[index] = UnsafePointer(strdup(name))
         }
         attributeOptions.version = UInt32(GIT_ATTR_OPTIONS_VERSION)
@@ -49,34 +74,82 @@ final class ArchiveAttributes {
     }
 
     deinit {
-        for index in Self.fileAttributes.indices { free(UnsafeMutablePointer(mutating: fileAttributeNames[index])) }
+        for index in fileAttributes.indices { free(UnsafeMutablePointer(mutating: fileAttributeNames[index])) }
         fileAttributeNames.deallocate()
     }
 
     /// What an archive does with one file.
-    enum FileRule {
-        case skip
-        case raw
-        case filtered
+    struct FileRule {
+        enum Action {
+            case skip
+            case raw
+            case filtered
+        }
+
+        var action: Action
+        /// For a zip: `true` or `false` when the attributes decide the text flag, `nil` to look at the contents.
+        var binary: Bool?
+    }
+
+    /// Takes in the `.gitattributes` file of `directory` (`[]` for the root, else `dir/`), before the
+    /// directory's entries are looked up.
+    func addAttributesFile(_ contents: UnsafeRawBufferPointer, directory: [UInt8]) {
+        prefilter?.add(file: contents, directory: directory)
     }
 
     /// Whether the file at `path` is left out (`export-ignore`), written as stored, or filtered.
     func rule(forFile path: [UInt8]) throws(ForgeError) -> FileRule {
-        var values = [UnsafePointer<CChar>?](repeating: nil, count: Self.fileAttributes.count)
+        if let prefilter, !prefilter.mayMatch(path) { return FileRule(action: .raw) }
+        var values = [UnsafePointer<CChar>?](repeating: nil, count: fileAttributes.count)
         let result = withCPath(path) { cPath in
-            git_attr_get_many_ext(&values, repo, &attributeOptions, cPath, Self.fileAttributes.count, fileAttributeNames)
+            git_attr_get_many_ext(&values, repo, &attributeOptions, cPath, fileAttributes.count, fileAttributeNames)
         }
         try Libgit2.check(result, "archive", path: gitPath)
-        if git_attr_value(values[0]) == GIT_ATTR_VALUE_TRUE { return .skip }
-        if autocrlf { return .filtered }
-        for value in values.dropFirst() where git_attr_value(value) != GIT_ATTR_VALUE_UNSPECIFIED {
-            return .filtered
+        if git_attr_value(values[0]) == GIT_ATTR_VALUE_TRUE { return FileRule(action: .skip) }
+        var binary: Bool?
+        if zip, let diff = values.last {
+            switch git_attr_value(diff) {
+            case GIT_ATTR_VALUE_FALSE: binary = true
+            case GIT_ATTR_VALUE_STRING: binary = diff.flatMap { driverIsBinary(String(cString: $0)) }
+            default: binary = nil
+            }
         }
-        return .raw
+        if autocrlf { return FileRule(action: .filtered, binary: binary) }
+        guard values[1..<6].contains(where: { git_attr_value($0) != GIT_ATTR_VALUE_UNSPECIFIED }) else {
+            return FileRule(action: .raw, binary: binary)
+        }
+        // Checkout writes the stored bytes unchanged when no ident or filter driver applies and the
+        // line endings stay LF: `eol=lf`, or not text at all (`-text`, `-crlf`). Skipping the filter
+        // list saves its second attribute lookup for most files that name `text`.
+        let (text, eol, crlf, ident, filter) = (values[1], values[2], values[3], values[4], values[5])
+        let noDriver = git_attr_value(ident) != GIT_ATTR_VALUE_TRUE && git_attr_value(ident) != GIT_ATTR_VALUE_STRING
+            && git_attr_value(filter) != GIT_ATTR_VALUE_STRING && git_attr_value(filter) != GIT_ATTR_VALUE_TRUE
+        let staysLF = (git_attr_value(eol) == GIT_ATTR_VALUE_STRING && eol.map { strcmp($0, "lf") == 0 } == true)
+            || git_attr_value(text) == GIT_ATTR_VALUE_FALSE || git_attr_value(crlf) == GIT_ATTR_VALUE_FALSE
+        if noDriver && staysLF { return FileRule(action: .raw, binary: binary) }
+        return FileRule(action: .filtered, binary: binary)
+    }
+
+    private var driverBinary: [String: Bool?] = [:]
+
+    /// `diff.<driver>.binary` from the repository's configuration, when set.
+    private func driverIsBinary(_ driver: String) -> Bool? {
+        if let known = driverBinary[driver] { return known }
+        var answer: Bool?
+        var config: OpaquePointer?
+        if git_repository_config_snapshot(&config, repo) >= 0, let config {
+            var value: Int32 = 0
+            if git_config_get_bool(&value, config, "diff.\(driver).binary") >= 0 { answer = value != 0 }
+            git_config_free(config)
+        }
+        git_error_clear()
+        driverBinary[driver] = answer
+        return answer
     }
 
     /// Whether `path` (a directory's path without the trailing slash) has `export-ignore` set.
     func isExportIgnored(_ path: [UInt8]) throws(ForgeError) -> Bool {
+        if let prefilter, !prefilter.mayMatch(path) { return false }
         var value: UnsafePointer<CChar>?
         let result = withCPath(path) { cPath in git_attr_get_ext(&value, repo, &attributeOptions, cPath, "export-ignore") }
         try Libgit2.check(result, "archive", path: gitPath)

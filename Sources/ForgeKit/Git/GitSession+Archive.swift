@@ -15,13 +15,17 @@ public enum ArchiveFormat: String, Sendable, Hashable, CaseIterable {
 /// What the archive writers have in common: entries in order, then a finish.
 protocol ArchiveEncoder: AnyObject {
     func addDirectory(path: [UInt8], objectID: String?) throws(ForgeError)
-    func addFile(path: [UInt8], objectID: String, executable: Bool, contents: UnsafeRawBufferPointer) throws(ForgeError)
+    func addFile(path: [UInt8], objectID: String, executable: Bool, binary: Bool?, contents: UnsafeRawBufferPointer) throws(ForgeError)
     func addSymlink(path: [UInt8], objectID: String, target: UnsafeRawBufferPointer) throws(ForgeError)
     func addGitlink(path: [UInt8], objectID: String?) throws(ForgeError)
     func finish() throws(ForgeError)
 }
 
-extension TarArchiveWriter: ArchiveEncoder {}
+extension TarArchiveWriter: ArchiveEncoder {
+    func addFile(path: [UInt8], objectID: String, executable: Bool, binary: Bool?, contents: UnsafeRawBufferPointer) throws(ForgeError) {
+        try addFile(path: path, objectID: objectID, executable: executable, contents: contents)
+    }
+}
 extension ZipArchiveWriter: ArchiveEncoder {}
 
 extension GitSession {
@@ -53,7 +57,7 @@ extension GitSession {
             let commit = try objects.commit(commitID)
             time = commit.committer.time
             comment = commitID.hex
-            attributes = ArchiveAttributes(repo: try repository("archive"), commit: commitID, gitPath: path)
+            attributes = ArchiveAttributes(repo: try repository("archive"), commit: commitID, gitPath: path, zip: format == .zip)
         }
         if prefix.utf8.contains(0) {
             throw ForgeError(.invalidArgument, "the prefix contains a NUL byte", operation: "archive")
@@ -73,6 +77,14 @@ extension GitSession {
                              attributes: ArchiveAttributes?) throws(ForgeError) {
         try checkCancelled("archive")
         let tree = try objects.tree(id)
+        if let attributes {
+            let name: [UInt8] = Array(".gitattributes".utf8)
+            let found = name.withUnsafeBytes { tree.entry(named: $0) }
+            if let found, found.mode & 0o170000 == 0o100000 {
+                let blob = try objects.read(found.id, operation: "archive")
+                attributes.addAttributesFile(blob.data, directory: path)
+            }
+        }
         for entry in tree.entries {
             let mark = path.count
             defer { path.removeSubrange(mark...) }
@@ -91,19 +103,19 @@ extension GitSession {
                 let blob = try objects.read(entry.id, operation: "archive")
                 try encoder.addSymlink(path: path, objectID: entry.id.hex, target: blob.data)
             case 0o100000:
-                let rule = try attributes?.rule(forFile: path) ?? .raw
-                if rule == .skip { continue }
+                let rule = try attributes?.rule(forFile: path) ?? ArchiveAttributes.FileRule(action: .raw)
+                if rule.action == .skip { continue }
                 let blob = try objects.read(entry.id, operation: "archive")
                 guard blob.kind == GIT_OBJECT_BLOB else {
                     throw ForgeError(.corrupt, "entry '\(String(decoding: path, as: UTF8.self))' names a \(ObjectStore.kindName(blob.kind)), not a blob", operation: "archive", path: self.path)
                 }
                 let executable = entry.mode & 0o111 != 0
-                if rule == .filtered, let attributes {
+                if rule.action == .filtered, let attributes {
                     try attributes.withCheckoutContents(path: path, id: entry.id, data: blob.data) { (contents) throws(ForgeError) in
-                        try encoder.addFile(path: path, objectID: entry.id.hex, executable: executable, contents: contents)
+                        try encoder.addFile(path: path, objectID: entry.id.hex, executable: executable, binary: rule.binary, contents: contents)
                     }
                 } else {
-                    try encoder.addFile(path: path, objectID: entry.id.hex, executable: executable, contents: blob.data)
+                    try encoder.addFile(path: path, objectID: entry.id.hex, executable: executable, binary: rule.binary, contents: blob.data)
                 }
             default:
                 throw ForgeError(.corrupt, "entry '\(String(decoding: path, as: UTF8.self))' has an unknown mode \(String(entry.mode, radix: 8))", operation: "archive", path: self.path)
