@@ -244,7 +244,24 @@ struct Worker: AsyncParsableCommand {
                            workspaceRoot: actionOptions.workspaceRoot, maskedValues: actionOptions.maskedValues),
             logger: logger)
         FileHandle.standardOutput.write(Data("hamster-ci worker \(executor.options.workerID) on \(db)\n".utf8))
-        try await executor.run()
+        // SIGTERM or SIGINT stops the worker: actions in flight are interrupted and left claimed, so
+        // they run again when a worker of the same name starts (or when their leases run out).
+        let work = Task { try await executor.run() }
+        let signals = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler { work.cancel() }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+        do {
+            try await work.value
+        } catch is CancellationError {
+            logger.info("worker stopped")
+        } catch let error as PipelineError where error.code == .cancelled {
+            logger.info("worker stopped")
+        }
     }
 }
 
