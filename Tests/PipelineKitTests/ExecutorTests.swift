@@ -282,3 +282,52 @@ struct ExecutorTests {
         #expect(succeeded.count == 200)
     }
 }
+
+/// A store whose first claims fail, as a busy or restarting database would.
+final class FlakyClaimStore: RunStore {
+    let base = InMemoryRunStore()
+    let failures = Atomic<Int>(3)
+
+    func enqueue(event: EventRecord?, runs: [NewRun], now: Date) async throws(PipelineError) -> EnqueueResult {
+        try await base.enqueue(event: event, runs: runs, now: now)
+    }
+    func claim(worker: String, limit: Int, lease: Duration, now: Date) async throws(PipelineError) -> ClaimResult {
+        if failures.subtract(1, ordering: .relaxed).newValue >= 0 {
+            throw PipelineError(.store, "database is locked", operation: "claim")
+        }
+        return try await base.claim(worker: worker, limit: limit, lease: lease, now: now)
+    }
+    func finish(_ outcomes: [StepOutcome], worker: String, lease: Duration, now: Date) async throws(PipelineError) -> FinishResult {
+        try await base.finish(outcomes, worker: worker, lease: lease, now: now)
+    }
+    func renew(_ steps: [StepKey], worker: String, lease: Duration, now: Date) async throws(PipelineError) -> RenewResult {
+        try await base.renew(steps, worker: worker, lease: lease, now: now)
+    }
+    func release(worker: String, now: Date) async throws(PipelineError) -> Int { try await base.release(worker: worker, now: now) }
+    func appendLogs(_ entries: [LogEntry], now: Date) async throws(PipelineError) { try await base.appendLogs(entries, now: now) }
+    func context(of run: RunID) async throws(PipelineError) -> RunContext { try await base.context(of: run) }
+    func run(_ id: RunID) async throws(PipelineError) -> RunDetail? { try await base.run(id) }
+    func runs(_ query: RunQuery) async throws(PipelineError) -> [RunRecord] { try await base.runs(query) }
+    func logs(run: RunID, after offset: Int64, limit: Int) async throws(PipelineError) -> [LogChunk] {
+        try await base.logs(run: run, after: offset, limit: limit)
+    }
+    func cancel(_ run: RunID, reason: String, now: Date) async throws(PipelineError) -> Bool { try await base.cancel(run, reason: reason, now: now) }
+    func wakeups() -> AsyncStream<Void> { base.wakeups() }
+}
+
+@Suite("The executor survives a failing store")
+struct ExecutorStoreFailureTests {
+    @Test("Claims that fail (a locked database) are retried; the work still runs")
+    func claimFailuresAreRetried() async throws {
+        let store = FlakyClaimStore()
+        let recorder = RecordingAction()
+        var actions = ActionRegistry()
+        actions.register("step", recorder)
+        let configuration = PipelineConfiguration(name: "c", sourceClass: "push", actions: [action("a")])
+        let enqueued = try await store.enqueue(event: nil, runs: [NewRun(configuration: configuration, source: .testPush())], now: Date())
+        try await PipelineExecutor(store: store, actions: actions, options: testOptions()).runUntilIdle()
+        #expect(store.failures.load(ordering: .relaxed) < 0, "the failing claims were made and retried")
+        #expect(try await store.run(enqueued.runs[0].id)?.run.status == .succeeded)
+        #expect(recorder.calls.count == 1)
+    }
+}

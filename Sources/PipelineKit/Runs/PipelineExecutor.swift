@@ -159,7 +159,15 @@ public final class PipelineExecutor: Sendable {
                 let free = options.concurrency - runningBefore
                 var nextDue: Date?
                 if free > 0 {
-                    let claim = try await store.claim(worker: options.workerID, limit: free, lease: options.lease, now: clock.now())
+                    let claim: ClaimResult
+                    do {
+                        claim = try await store.claim(worker: options.workerID, limit: free, lease: options.lease, now: clock.now())
+                    } catch let error as PipelineError where error.code != .cancelled {
+                        // A busy or unreachable database is not the end of the worker: try again shortly.
+                        logger.warning("cannot claim work; retrying", metadata: ["error": "\(error)"])
+                        await signal.wait(until: clock.now().addingTimeInterval(options.pollInterval.seconds), clock: clock)
+                        continue
+                    }
                     nextDue = claim.nextDue
                     if !claim.steps.isEmpty {
                         state.withLock { $0.running += claim.steps.count }
@@ -240,7 +248,11 @@ public final class PipelineExecutor: Sendable {
     private func context(of run: RunID) async throws -> RunContext {
         if let cached = state.withLock({ $0.contexts[run] }) { return cached }
         let context = try await store.context(of: run)
-        state.withLock { $0.contexts[run] = context }
+        state.withLock { state in
+            // Runs that move on to other workers never finish here; keep the cache bounded.
+            if state.contexts.count >= 4096 { state.contexts.removeAll(keepingCapacity: true) }
+            state.contexts[run] = context
+        }
         return context
     }
 
