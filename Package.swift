@@ -16,9 +16,11 @@ let package = Package(
         .library(name: "PipelineKitTesting", targets: ["PipelineKitTesting"]),
         .library(name: "PipelineKitServer", targets: ["PipelineKitServer"]),
         .library(name: "DeployKit", targets: ["DeployKit"]),
+        .library(name: "DeployKitServer", targets: ["DeployKitServer"]),
         .library(name: "RebuildKit", targets: ["RebuildKit"]),
         .executable(name: "git-tool", targets: ["git-tool"]),
         .executable(name: "hamster-ci", targets: ["hamster-ci"]),
+        .executable(name: "hookd", targets: ["hookd"]),
         .executable(name: "forgekit-bench", targets: ["forgekit-bench"]),
     ],
     dependencies: [
@@ -95,7 +97,22 @@ let package = Package(
         ),
         .target(
             name: "DeployKit",
-            dependencies: ["PipelineKit", "ForgeKit", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "PipelineKit", "ForgeKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "DeployKitServer",
+            dependencies: [
+                "DeployKit", "PipelineKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: upcoming
         ),
         .target(
@@ -125,6 +142,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Examples/hamster-ci",
+            swiftSettings: upcoming
+        ),
+
+        .executableTarget(
+            name: "hookd",
+            dependencies: [
+                "DeployKit", "DeployKitServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/hookd",
             swiftSettings: upcoming
         ),
 
@@ -178,6 +207,17 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .testTarget(name: "DeployKitTests", dependencies: ["DeployKit"], swiftSettings: upcoming),
+        .testTarget(
+            name: "HookdTests",
+            dependencies: [
+                "hookd", "DeployKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
         .testTarget(name: "RebuildKitTests", dependencies: ["RebuildKit"], swiftSettings: upcoming),
     ],
     swiftLanguageModes: [.v6]
