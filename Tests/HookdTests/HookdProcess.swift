@@ -1,0 +1,139 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// A `hookd` process started for a test on a free loopback port, over a temporary runbook directory.
+final class HookdProcess: @unchecked Sendable {
+    static var toolPath: String {
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [products, products.deletingLastPathComponent()] {
+            let path = candidate.appendingPathComponent("hookd").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return ".build/debug/hookd"
+    }
+
+    let process: Process
+    let directory: String
+    private(set) var port = 0
+    let log = LogBox()
+    var output: String { log.text.withLock { $0 } }
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts `hookd --config-dir <temporary> --listen 127.0.0.1:0` with `arguments` and waits until it listens.
+    static func start(_ arguments: [String] = []) async throws -> HookdProcess {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookd-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let process = try HookdProcess(arguments, directory: directory)
+        let ports = process.ports
+        let timer = Task {
+            try? await Task.sleep(for: .seconds(60))
+            ports.continuation.finish()
+        }
+        defer { timer.cancel() }
+        for await port in ports.stream {
+            process.port = port
+            return process
+        }
+        process.stop()
+        throw HookdError("hookd did not start: \(process.output)")
+    }
+
+    private let ports: (stream: AsyncStream<Int>, continuation: AsyncStream<Int>.Continuation) = AsyncStream<Int>.makeStream()
+
+    private init(_ arguments: [String], directory: String) throws {
+        self.directory = directory
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.toolPath)
+        process.arguments = ["--config-dir", directory, "--listen", "127.0.0.1:0"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let collected = log
+        let listening = ports
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            guard !data.isEmpty else {
+                handle.readabilityHandler = nil
+                listening.continuation.finish()
+                return
+            }
+            let all = collected.text.withLock { $0 += String(decoding: data, as: UTF8.self); return $0 }
+            if let range = all.range(of: #"hookd listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression),
+               let port = Int(all[range].split(separator: ":").last ?? "") {
+                listening.continuation.yield(port)
+            }
+        }
+        try process.run()
+    }
+
+    /// Writes `{id}.json`.
+    func write(_ id: String, _ json: String) throws {
+        try json.write(toFile: directory + "/" + id + ".json", atomically: true, encoding: .utf8)
+    }
+
+    /// Writes `{id}.json` from a runbook's parts.
+    func write(_ id: String, scripts: [[String]], networks: [String]? = ["127.0.0.1/32", "::1/128"], secret: String? = nil) throws {
+        var runbook: [String: Any] = [
+            "scripts": scripts.map { ["command": $0[0], "args": Array($0.dropFirst())] },
+        ]
+        if let networks { runbook["allowedNetworks"] = networks }
+        if let secret { runbook["secret"] = secret }
+        let data = try JSONSerialization.data(withJSONObject: runbook)
+        try write(id, String(decoding: data, as: UTF8.self))
+    }
+
+    /// A path in the runbook directory, for marker files.
+    func path(_ name: String) -> String { directory + "/" + name }
+
+    func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: path(name)) }
+
+    /// POSTs `body` to `/{id}`.
+    func post(_ id: String, body: String = "{}", headers: [(String, String)] = []) async throws -> HookResponse {
+        var request = HTTPClientRequest(url: baseURL + "/" + id)
+        request.method = .POST
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(string: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let buffer = try await response.body.collect(upTo: 16 << 20)
+        return HookResponse(status: Int(response.status.code), body: String(buffer: buffer))
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    deinit { stop() }
+}
+
+final class LogBox: Sendable {
+    let text = Mutex("")
+}
+
+struct HookdError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+struct HookResponse {
+    let status: Int
+    let body: String
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+    }
+    var results: [[String: Any]] { json["results"] as? [[String: Any]] ?? [] }
+    var statuses: [Int] { results.compactMap { $0["status_code"] as? Int } }
+    var error: String { json["error"] as? String ?? "" }
+}
+
+func githubSignature(_ body: String, secret: String) -> String {
+    let mac = HMAC<SHA256>.authenticationCode(for: Array(body.utf8), using: SymmetricKey(data: Array(secret.utf8)))
+    return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+}
