@@ -1,0 +1,103 @@
+import DeployKit
+import Foundation
+import PipelineKit
+import Testing
+
+@Suite struct ScriptHookRunnerTests {
+    @Test func runbookDecodes() throws {
+        let json = #"{"scripts": [{"command": "/srv/deploy.sh", "args": ["stage"]}, {"command": "true"}],"#
+            + #" "allowedNetworks": ["192.30.252.0/22", "::1"], "secret": "s", "extra": 1}"#
+        let runbook = try Runbook.decode(Array(json.utf8), name: "kaha.json")
+        #expect(runbook.scripts == [.init(command: "/srv/deploy.sh", args: ["stage"]), .init(command: "true")])
+        #expect(runbook.allowedNetworks.map(\.description) == ["192.30.252.0/22", "::1/128"])
+        #expect(runbook.secret == "s")
+        #expect(runbook.allows(try #require(IPAddress("::ffff:192.30.253.1"))))
+        #expect(!runbook.allows(try #require(IPAddress("127.0.0.1"))))
+    }
+
+    @Test(arguments: [
+        ("[]", "wrong type"), ("{", "not valid JSON"), (#"{"allowedNetworks": []}"#, "'scripts' is missing"),
+        (#"{"scripts": [], "allowedNetworks": []}"#, "'scripts' is empty"),
+        (#"{"scripts": [{"args": []}], "allowedNetworks": []}"#, "scripts[0].command"),
+        (#"{"scripts": [{"command": "x"}]}"#, "'allowedNetworks' is missing"),
+        (#"{"scripts": [{"command": "x"}], "allowedNetworks": ["10/8"]}"#, "allowedNetworks[0]"),
+        (#"{"scripts": [{"command": "x"}], "allowedNetworks": [], "secret": ""}"#, "'secret' is empty"),
+    ])
+    func invalidRunbooks(_ json: String, _ reason: String) {
+        do {
+            _ = try Runbook.decode(Array(json.utf8), name: "hook.json")
+            Issue.record("\(json) decoded")
+        } catch {
+            #expect(error.code == .invalidConfiguration)
+            #expect(error.message.hasPrefix("hook.json: "))
+            #expect(error.message.contains(reason), "\(error.message)")
+        }
+    }
+
+    @Test func safeIDs() {
+        for id in ["deploy", "kaha-stage", "a.b_c-1", "A9"] { #expect(ScriptHookRunner.isSafeID(id)) }
+        for id in ["", ".", "..", "a..b", "a/b", "a b", "a\u{0}b", "é", String(repeating: "a", count: 201)] {
+            #expect(!ScriptHookRunner.isSafeID(id), "\(id)")
+        }
+    }
+
+    @Test func callerAddress() throws {
+        let direct = ScriptHookRunner(directory: "/nonexistent")
+        #expect(direct.callerAddress(peer: "10.0.0.1", headers: ["X-Forwarded-For": "1.2.3.4"])?.description == "10.0.0.1")
+        #expect(direct.callerAddress(peer: nil, headers: [:]) == nil)
+        let proxied = ScriptHookRunner(directory: "/nonexistent", options: .init(trustedProxies: [try CIDR("10.0.0.0/8")]))
+        #expect(proxied.callerAddress(peer: "10.0.0.1", headers: ["X-Forwarded-For": "6.6.6.6, 1.2.3.4"])?.description == "1.2.3.4")
+        #expect(proxied.callerAddress(peer: "10.0.0.1", headers: ["X-Forwarded-For": "1.2.3.4, garbage"]) == nil)
+        #expect(proxied.callerAddress(peer: "10.0.0.1", headers: [:])?.description == "10.0.0.1")
+        #expect(proxied.callerAddress(peer: "11.0.0.1", headers: ["X-Forwarded-For": "1.2.3.4"])?.description == "11.0.0.1")
+    }
+
+    @Test func runnerChecksBeforeRunning() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hooks-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let marker = directory + "/ran"
+        try #"{"scripts": [{"command": "/usr/bin/touch", "args": ["\#(marker)"]}], "allowedNetworks": ["127.0.0.0/8"]}"#
+            .write(toFile: directory + "/hook.json", atomically: true, encoding: .utf8)
+        let runner = ScriptHookRunner(directory: directory)
+        await #expect(throws: DeployError(.notFound, "there is no hook 'nope'", operation: "load runbook")) {
+            try await runner.run(ScriptHookRequest(id: "nope", peerAddress: "127.0.0.1"))
+        }
+        do {
+            _ = try await runner.run(ScriptHookRequest(id: "hook", peerAddress: "192.0.2.1"))
+            Issue.record("ran for an outside caller")
+        } catch {
+            #expect(error.code == .forbidden)
+        }
+        #expect(!FileManager.default.fileExists(atPath: marker))
+        let results = try await runner.run(ScriptHookRequest(id: "hook", peerAddress: "::ffff:127.0.0.1"))
+        #expect(results.map(\.statusCode) == [0])
+        #expect(FileManager.default.fileExists(atPath: marker))
+    }
+
+    @Test func stdoutAndStderrApart() async throws {
+        let runner = ScriptHookRunner(directory: "/tmp")
+        let result = try await runner.run(command: "/bin/ls", arguments: ["/", "/nonexistent-hookd"])
+        #expect(result.statusCode == 2)
+        #expect(result.stdout.contains("usr"))
+        #expect(result.stderr.contains("nonexistent-hookd"))
+        #expect(!result.stdout.contains("nonexistent-hookd"))
+    }
+
+    @Test func backgroundLeftoversAreKilledWhenTheScriptExits() async throws {
+        // A background child keeps the pipes open; the runner must not wait for it.
+        let runner = ScriptHookRunner(directory: "/tmp", options: .init(timeout: .seconds(30)))
+        let started = ContinuousClock.now
+        let result = try await runner.run(command: "/bin/sh", arguments: ["-c", "sleep 25 & echo hi"])
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(result.statusCode == 0)
+        #expect(result.stdout == "hi\n")
+        #expect(!result.timedOut)
+    }
+
+    @Test func outputIsLimitedToTheLastBytes() async throws {
+        let runner = ScriptHookRunner(directory: "/tmp", options: .init(outputLimit: 4))
+        let result = try await runner.run(command: "printf", arguments: ["abcdefgh"])
+        #expect(result.stdout == "[…]efgh")
+    }
+}
