@@ -12,7 +12,8 @@ import Foundation
 ///
 /// - `scripts` (required, at least one): run in order, each without a shell. A `command` with a slash
 ///   is a path (relative ones are relative to the runbook's directory); without one it is looked up
-///   in `PATH`. `{{POST}}` in an argument is replaced by the request body.
+///   in `PATH`. `{{POST}}` in an argument is replaced by the request body (as one argument, never
+///   through a shell; Linux refuses a single argument over 128 KiB, and such a script ends with 126).
 /// - `allowedNetworks` (required): the networks a caller must be in. An empty list allows nobody.
 /// - `secret` (optional): when set, requests must carry GitHub's `X-Hub-Signature-256` HMAC of the
 ///   body keyed with it.
