@@ -267,13 +267,14 @@ public final class SQLiteRunStore: RunStore {
         let time = request.now.timeIntervalSince1970
         var eventID: Int64?
         if let event = request.event {
-            if let delivery = event.deliveryID,
-               try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM events WHERE provider = ? AND delivery_id = ?"),
-                                 arguments: [event.provider, delivery]) != nil {
+            // One statement both stores the event and detects a repeated delivery (the unique index).
+            try db.cachedStatement(sql: """
+                INSERT INTO events (provider, delivery_id, kind, body, received_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (provider, delivery_id) WHERE delivery_id IS NOT NULL DO NOTHING
+                """).execute(arguments: [event.provider, event.deliveryID, event.kind, Data(event.body), time])
+            guard db.changesCount > 0 else {
                 return EnqueueResult(eventID: nil, runs: [], superseded: [], duplicate: true)
             }
-            try db.cachedStatement(sql: "INSERT INTO events (provider, delivery_id, kind, body, received_at) VALUES (?, ?, ?, ?, ?)")
-                .execute(arguments: [event.provider, event.deliveryID, event.kind, Data(event.body), time])
             eventID = db.lastInsertedRowID
         }
         var records: [RunRecord] = []
