@@ -35,11 +35,7 @@ struct ActionOptions: ParsableArguments {
         var actions = ActionRegistry.standard(.init(apiBaseURL: githubAPI, token: ProcessInfo.processInfo.environment["GITHUB_TOKEN"]))
         actions.register("flake8_diff", ShellAction(command: Self.flake8Diff))
         for task in tasks {
-            guard let equals = task.firstIndex(of: "="), equals != task.startIndex else {
-                throw ValidationError("--task needs NAME=COMMAND, got '\(task)'")
-            }
-            let name = String(task[..<equals])
-            let command = String(task[task.index(after: equals)...])
+            let (name, command) = try namedValue(task, flag: "task")
             guard !command.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw ValidationError("--task \(name) has an empty command")
             }
@@ -51,6 +47,14 @@ struct ActionOptions: ParsableArguments {
     var maskedValues: [String] {
         ProcessInfo.processInfo.environment["GITHUB_TOKEN"].map { [$0] } ?? []
     }
+}
+
+/// Splits a `NAME=VALUE` flag value (`--task`, `--schedule`, `--poll`) at its first `=`.
+func namedValue(_ text: String, flag: String) throws -> (name: String, value: String) {
+    guard let equals = text.firstIndex(of: "="), equals != text.startIndex, text.index(after: equals) != text.endIndex else {
+        throw ValidationError("--\(flag) needs NAME=VALUE, got '\(text)'")
+    }
+    return (String(text[..<equals]), String(text[text.index(after: equals)...]))
 }
 
 func loadConfigurations(_ path: String, actions: ActionRegistry) throws -> [PipelineConfiguration] {
@@ -124,13 +128,6 @@ struct Serve: AsyncParsableCommand {
         return folder.isEmpty ? "." : folder
     }
 
-    static func pair(_ text: String, _ flag: String) throws -> (String, String) {
-        guard let equals = text.firstIndex(of: "="), equals != text.startIndex, text.index(after: equals) != text.endIndex else {
-            throw ValidationError("--\(flag) needs NAME=VALUE, got '\(text)'")
-        }
-        return (String(text[..<equals]), String(text[text.index(after: equals)...]))
-    }
-
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard pollInterval >= 1 else { throw ValidationError("--poll-interval must be at least 1 second") }
@@ -180,12 +177,12 @@ struct Serve: AsyncParsableCommand {
             },
             logger: logger)
         let triggers = try schedules.map { text in
-            let (name, cron) = try Self.pair(text, "schedule")
+            let (name, cron) = try namedValue(text, flag: "schedule")
             return ScheduledTrigger(name: name, cron: try CronExpression(cron))
         }
         let scheduler = triggers.isEmpty ? nil : try Scheduler(triggers: triggers, logger: logger)
         let polled = try polls.map { text in
-            let (name, url) = try Self.pair(text, "poll")
+            let (name, url) = try namedValue(text, flag: "poll")
             if !allowFileURLs && RepositoryConfigurationReader.isLocal(url) {
                 throw ValidationError("--poll \(name): '\(url)' is a local path; add --allow-file-urls to poll it")
             }

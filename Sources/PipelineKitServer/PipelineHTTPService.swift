@@ -212,17 +212,9 @@ public struct PipelineHTTPService: Sendable {
                 "delivery": .string(delivery.id), "duplicate": .bool(result.duplicate), "runs": [], "matched": [],
             ])
         }
-        if !options.allowFileURLs {
-            for key in ["clone_url", "head_clone_url"] {
-                if let url = source.attributes[key]?.text, RepositoryConfigurationReader.isLocal(url) {
-                    return Self.error(.unprocessableContent,
-                                      "the repository location '\(url)' is a local path; it is refused unless file URLs are allowed")
-                }
-            }
-            if let url = source.checkout?.repositoryURL, RepositoryConfigurationReader.isLocal(url) {
-                return Self.error(.unprocessableContent,
-                                  "the repository location '\(url)' is a local path; it is refused unless file URLs are allowed")
-            }
+        let locations = [source.attributes["clone_url"]?.text, source.attributes["head_clone_url"]?.text, source.checkout?.repositoryURL]
+        for case let url? in locations {
+            if let refusal = refuseLocalPath(url) { return refusal }
         }
         // The event is the stored body: the store parses it when an action's template needs it.
         let dispatch = try await dispatcher.dispatch(source: source, event: .null, record: record, trigger: trigger)
@@ -233,12 +225,18 @@ public struct PipelineHTTPService: Sendable {
         ])
     }
 
+    /// A 422 for a repository location on this machine, unless file URLs are allowed.
+    func refuseLocalPath(_ url: String) -> Response? {
+        guard !options.allowFileURLs, RepositoryConfigurationReader.isLocal(url) else { return nil }
+        return Self.error(.unprocessableContent, "the repository location '\(url)' is a local path; it is refused unless file URLs are allowed")
+    }
+
     // MARK: - API
 
     func authorized(_ request: Request, _ body: () async throws -> Response) async throws -> Response {
         if let token = options.apiToken {
             let expected = "Bearer " + token
-            guard let given = request.headers[.authorization], constantTimeEqual(Array(given.utf8), Array(expected.utf8)) else {
+            guard let given = request.headers[.authorization], WebhookVerifier.constantTimeEqual(Array(given.utf8), Array(expected.utf8)) else {
                 return Self.error(.unauthorized, "a valid 'Authorization: Bearer' token is required")
             }
         }
@@ -361,9 +359,7 @@ public struct PipelineHTTPService: Sendable {
         var checkout: Source.Checkout?
         if let url = value["repository_url"]?.text {
             guard let commit = value["commit"]?.text else { return Self.error(.badRequest, "'commit' is required with 'repository_url'") }
-            if !options.allowFileURLs && RepositoryConfigurationReader.isLocal(url) {
-                return Self.error(.unprocessableContent, "the repository location '\(url)' is a local path; it is refused unless file URLs are allowed")
-            }
+            if let refusal = refuseLocalPath(url) { return refusal }
             checkout = Source.Checkout(repositoryURL: url, commit: commit)
             attributes["clone_url"] = attributes["clone_url"] ?? .string(url)
             attributes["commit"] = attributes["commit"] ?? .string(commit)
@@ -390,11 +386,4 @@ public struct PipelineHTTPService: Sendable {
     static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
         json(status, ["error": .string(message)])
     }
-}
-
-private func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    guard a.count == b.count else { return false }
-    var difference: UInt8 = 0
-    for index in a.indices { difference |= a[index] ^ b[index] }
-    return difference == 0
 }

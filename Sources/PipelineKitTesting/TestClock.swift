@@ -54,7 +54,7 @@ public final class TestClock: PipelineClock {
 
     /// Moves the clock forward by `interval` and wakes the sleepers whose deadline has come.
     public func advance(by interval: Duration) {
-        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+        let seconds = interval.inSeconds
         let woken = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
             state.now = state.now.addingTimeInterval(seconds)
             let due = state.sleepers.filter { $0.value.deadline <= state.now }

@@ -72,7 +72,7 @@ public struct RepositoryConfigurationReader: Sendable {
     }
 
     private func mirror(_ url: String, in directory: String, commit: String) async throws(PipelineError) -> String {
-        let key = SHA256.hash(data: Array(url.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+        let key = Hex.encode(SHA256.hash(data: Array(url.utf8)).prefix(12))
         let path = (directory as NSString).appendingPathComponent(key + ".git")
         do {
             if FileManager.default.fileExists(atPath: path) {

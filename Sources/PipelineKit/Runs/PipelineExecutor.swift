@@ -73,6 +73,8 @@ public final class PipelineExecutor: Sendable {
     let clock: any PipelineClock
     let logger: Logger
     let masker: SecretMasker
+    /// What every command gets: ``Options/environment`` with ``Options/secrets`` over it.
+    let commandEnvironment: [String: String]
 
     private let state = Mutex(State())
     private let signal = Signal()
@@ -110,6 +112,7 @@ public final class PipelineExecutor: Sendable {
         logger[metadataKey: "worker"] = "\(options.workerID)"
         self.logger = logger
         self.masker = SecretMasker(Array(options.secrets.values) + options.maskedValues)
+        self.commandEnvironment = options.environment.merging(options.secrets) { _, secret in secret }
     }
 
     /// Works until the calling task is cancelled. Takes back this worker's old claims first.
@@ -259,10 +262,8 @@ public final class PipelineExecutor: Sendable {
     private func workspace(for run: RunID, source: Source) -> Workspace {
         state.withLock { state in
             if let workspace = state.workspaces[run] { return workspace }
-            var environment = options.environment
-            environment.merge(options.secrets) { _, secret in secret }
             let workspace = Workspace(directory: (workspaceDirectory as NSString).appendingPathComponent("run-\(run)"), source: source,
-                                      environment: environment, masker: masker, logger: logger)
+                                      environment: commandEnvironment, masker: masker, logger: logger)
             state.workspaces[run] = workspace
             return workspace
         }

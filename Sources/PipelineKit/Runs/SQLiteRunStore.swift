@@ -606,10 +606,7 @@ public final class SQLiteRunStore: RunStore {
     }
 
     private static func hash(_ text: String) -> String {
-        SHA256.hash(data: Array(text.utf8)).map { byte in
-            let digits = String(byte, radix: 16)
-            return byte < 16 ? "0" + digits : digits
-        }.joined()
+        Hex.encode(SHA256.hash(data: Array(text.utf8)))
     }
 }
 
@@ -646,10 +643,3 @@ extension SQLiteRunStore: ConfigurationStore {
     }
 }
 
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
-    }
-}

@@ -105,7 +105,7 @@ public final class RepositoryPoller: Sendable {
             let started = clock.now()
             await poll(dispatcher: dispatcher)
             do {
-                try await clock.sleep(until: started.addingTimeInterval(Self.seconds(interval)))
+                try await clock.sleep(until: started.addingTimeInterval(interval.seconds))
             } catch {
                 throw PipelineError(.cancelled, "the poller was cancelled", operation: "run repository poller")
             }
@@ -212,9 +212,5 @@ public final class RepositoryPoller: Sendable {
         }
         let safe = String(repository.name.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : "_" }.prefix(64))
         return "\(safe)-\(String(hash, radix: 16)).git"
-    }
-
-    private static func seconds(_ duration: Duration) -> TimeInterval {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

@@ -7,24 +7,21 @@ extension WebhookDelivery {
         switch event {
         case .push(let push):
             guard !push.deleted else { return nil }
-            return Source(sourceClass: "push", attributes: [
-                "provider": .string(provider.rawValue), "repo": .string(push.repository.fullName),
-                "clone_url": .string(push.repository.cloneURL), "html_url": .string(push.repository.htmlURL),
-                "author": .string(push.headCommitAuthor?.username ?? push.headCommitAuthor?.name ?? push.pusher.name),
-                "commit": .string(push.after), "branch": .string(push.branch), "ref": .string(push.ref),
-                "before": .string(push.before), "after": .string(push.after), "pusher": .string(push.pusher.login ?? push.pusher.name),
-                "changed_paths": .list(push.changedPaths.map(Value.string)), "created": .bool(push.created), "deleted": .bool(push.deleted),
-            ], checkout: Source.Checkout(repositoryURL: push.repository.cloneURL, commit: push.after))
+            var attributes = pushedAttributes(repository: push.repository, ref: push.ref, before: push.before, after: push.after,
+                                              pusher: push.pusher, headCommitAuthor: push.headCommitAuthor,
+                                              created: push.created, deleted: push.deleted)
+            attributes["branch"] = .string(push.branch)
+            attributes["changed_paths"] = .list(push.changedPaths.map(Value.string))
+            return Source(sourceClass: "push", attributes: attributes,
+                          checkout: Source.Checkout(repositoryURL: push.repository.cloneURL, commit: push.after))
         case .tag(let tag):
             guard !tag.deleted else { return nil }
-            return Source(sourceClass: "tag", attributes: [
-                "provider": .string(provider.rawValue), "repo": .string(tag.repository.fullName),
-                "clone_url": .string(tag.repository.cloneURL), "html_url": .string(tag.repository.htmlURL),
-                "author": .string(tag.headCommitAuthor?.username ?? tag.headCommitAuthor?.name ?? tag.pusher.name),
-                "commit": .string(tag.after), "tag": .string(tag.tag), "ref": .string(tag.ref), "before": .string(tag.before),
-                "after": .string(tag.after), "pusher": .string(tag.pusher.login ?? tag.pusher.name),
-                "created": .bool(tag.created), "deleted": .bool(tag.deleted),
-            ], checkout: Source.Checkout(repositoryURL: tag.repository.cloneURL, commit: tag.after))
+            var attributes = pushedAttributes(repository: tag.repository, ref: tag.ref, before: tag.before, after: tag.after,
+                                              pusher: tag.pusher, headCommitAuthor: tag.headCommitAuthor,
+                                              created: tag.created, deleted: tag.deleted)
+            attributes["tag"] = .string(tag.tag)
+            return Source(sourceClass: "tag", attributes: attributes,
+                          checkout: Source.Checkout(repositoryURL: tag.repository.cloneURL, commit: tag.after))
         case .pullRequest(let pull):
             let base = pull.base.repository
             let head = pull.head.repository ?? base
@@ -52,5 +49,17 @@ extension WebhookDelivery {
         case .ping, .unsupported:
             return nil
         }
+    }
+
+    /// The attributes a branch push and a tag push share.
+    private func pushedAttributes(repository: WebhookRepository, ref: String, before: String, after: String, pusher: WebhookPusher,
+                                  headCommitAuthor: CommitAuthor?, created: Bool, deleted: Bool) -> [String: Value] {
+        [
+            "provider": .string(provider.rawValue), "repo": .string(repository.fullName),
+            "clone_url": .string(repository.cloneURL), "html_url": .string(repository.htmlURL),
+            "author": .string(headCommitAuthor?.username ?? headCommitAuthor?.name ?? pusher.name),
+            "commit": .string(after), "ref": .string(ref), "before": .string(before), "after": .string(after),
+            "pusher": .string(pusher.login ?? pusher.name), "created": .bool(created), "deleted": .bool(deleted),
+        ]
     }
 }

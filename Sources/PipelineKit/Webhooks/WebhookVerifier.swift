@@ -94,7 +94,7 @@ public struct WebhookVerifier: Sendable {
 
     /// Compares two byte strings in time independent of their contents and lengths, by comparing their
     /// SHA-256 digests byte for byte without an early exit.
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         let left = Array(SHA256.hash(data: a)), right = Array(SHA256.hash(data: b))
         var difference: UInt8 = 0
         for index in 0..<left.count { difference |= left[index] ^ right[index] }
