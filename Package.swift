@@ -21,6 +21,8 @@ let package = Package(
         .executable(name: "git-tool", targets: ["git-tool"]),
         .executable(name: "hamster-ci", targets: ["hamster-ci"]),
         .executable(name: "hookd", targets: ["hookd"]),
+        .executable(name: "deploy-server", targets: ["deploy-server"]),
+        .executable(name: "deploy-runner", targets: ["deploy-runner"]),
         .executable(name: "forgekit-bench", targets: ["forgekit-bench"]),
     ],
     dependencies: [
@@ -102,6 +104,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: upcoming
         ),
@@ -110,6 +118,7 @@ let package = Package(
             dependencies: [
                 "DeployKit", "PipelineKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -154,6 +163,27 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Examples/hookd",
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
+            name: "deploy-server",
+            dependencies: [
+                "DeployKit", "DeployKitServer", "ForgeKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/deploy-server",
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
+            name: "deploy-runner",
+            dependencies: [
+                "DeployKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/deploy-runner",
             swiftSettings: upcoming
         ),
 
@@ -213,6 +243,19 @@ let package = Package(
                 "hookd", "DeployKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "DeployServerTests",
+            dependencies: [
+                "deploy-server", "deploy-runner", "DeployKit", "DeployKitServer", "ForgeKit", "ForgeKitTesting", "PipelineKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

@@ -28,6 +28,11 @@ public struct DeployError: Error, Hashable, Sendable, CustomStringConvertible {
         case timeout
         /// A process, file or network operation failed.
         case io
+        /// The work is no longer held by the caller (a runner whose deployment was cancelled, finished
+        /// or given to another runner), or a state change is not allowed.
+        case conflict
+        /// The store failed.
+        case store
     }
 
     /// What kind of failure this is.

@@ -81,7 +81,8 @@ public struct ScriptHookService: Sendable {
             case .tooLarge: return Self.error(.contentTooLarge, error.message)
             case .invalidRequest: return Self.error(.badRequest, error.message)
             case .cancelled, .timeout: return Self.error(.serviceUnavailable, error.message)
-            case .invalidConfiguration, .io:
+            case .conflict: return Self.error(.conflict, error.message)
+            case .invalidConfiguration, .io, .store:
                 logger.error("hook failed: \(error)", metadata: ["hook": "\(id)"])
                 return Self.error(.internalServerError, error.message)
             }

@@ -167,6 +167,29 @@ public struct ReleaseManager: Sendable {
         try withLock(operation) { () throws(DeployError) in try activateLocked(name, operation) }
     }
 
+    /// Removes a release that was prepared but never became current (a deployment whose script
+    /// failed), so that failed attempts do not pile up.
+    ///
+    /// - Throws: ``DeployError`` `.invalidRequest` for an invalid name or for the current release,
+    ///   `.io` when it cannot be removed. A release that does not exist is not an error.
+    public func discard(_ name: String) throws(DeployError) {
+        let operation = "discard release"
+        try validate(name, operation)
+        try withLock(operation) { () throws(DeployError) in
+            guard current != name else {
+                throw DeployError(.invalidRequest, "release '\(name)' is current and cannot be discarded", operation: operation)
+            }
+            let path = releasePath(name)
+            guard FileManager.default.fileExists(atPath: path) else { return }
+            do {
+                try FileManager.default.removeItem(atPath: path)
+            } catch {
+                throw DeployError(.io, "cannot remove \(path): \(error)", operation: operation)
+            }
+        }
+        logger.info("discarded release", metadata: ["release": "\(name)"])
+    }
+
     /// Activates the previous release, or the one named, without rebuilding anything; returns its name.
     ///
     /// The previous release is the one activated most recently before the current one (from

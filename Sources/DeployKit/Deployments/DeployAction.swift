@@ -1,0 +1,63 @@
+public import PipelineKit
+
+/// The PipelineKit action `deploy`: queues a deployment of the run's commit. Put it where a chain
+/// succeeds (a success handler, or the last action) so that an `auto` branch deploys when its
+/// pipeline passes and a `manual` one gets a deployment waiting for a person.
+///
+/// kwargs: `project` (required), `environment` (default: the branch's), `branch` (default: the
+/// source's `branch` attribute), `commit` (default: the source's checkout commit, else its `after`
+/// or `commit` attribute).
+///
+/// ```json
+/// {"task": "shell", "kwargs": {"command": "make test"},
+///  "on_success": {"task": "deploy", "kwargs": {"project": "web"}}}
+/// ```
+///
+/// Returns `{"deployment": ID, "state": "initialized" | "not_initialized", "environment": NAME}`;
+/// a branch that does not deploy returns `{"deployment": null, "reason": …}` rather than throwing
+/// (a chain may run `deploy` on every push and only some branches deploy; retrying would not help).
+public struct DeployAction: Action {
+    /// Where deployments are queued.
+    public let controller: DeploymentController
+
+    /// An action queuing through `controller`.
+    public init(controller: DeploymentController) {
+        self.controller = controller
+    }
+
+    public func run(_ context: ActionContext) async throws -> Value {
+        let project = try context.string("project")
+        let attributes = context.source.attributes
+        guard let branch = context.kwargs["branch"]?.text ?? attributes["branch"]?.text else {
+            throw PipelineError(.invalidConfiguration, "the source has no branch; give kwargs.branch", operation: "run action 'deploy'",
+                                field: "kwargs.branch")
+        }
+        guard let commit = context.kwargs["commit"]?.text ?? context.source.checkout?.commit ?? attributes["after"]?.text
+                ?? attributes["commit"]?.text else {
+            throw PipelineError(.invalidConfiguration, "the source has no commit; give kwargs.commit", operation: "run action 'deploy'",
+                                field: "kwargs.commit")
+        }
+        let environment = context.kwargs["environment"]?.text
+        switch await queue(project: project, branch: branch, commit: commit, environment: environment) {
+        case .success(let deployment):
+            context.output.write("queued deployment \(deployment.id) of \(project) \(branch)@\(commit.prefix(12)) to \(deployment.environment) (\(deployment.state.rawValue))\n")
+            return .map(["deployment": .int(Int(deployment.id.rawValue)), "state": .string(deployment.state.rawValue),
+                         "environment": .string(deployment.environment)])
+        case .failure(let error) where error.code == .notFound:
+            context.output.write("not deploying: \(error.message)\n")
+            return .map(["deployment": .null, "reason": .string(error.message)])
+        case .failure(let error):
+            throw error
+        }
+    }
+
+    /// The error as a value (a typed `catch` in this untyped function would crash Swift 6.3's SIL passes).
+    private func queue(project: String, branch: String, commit: String, environment: String?) async -> Result<Deployment, DeployError> {
+        do {
+            return .success(try await controller.queue(project: project, branch: branch, commit: commit, environment: environment,
+                                                       trigger: .pipeline))
+        } catch {
+            return .failure(error)
+        }
+    }
+}

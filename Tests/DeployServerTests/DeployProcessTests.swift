@@ -1,0 +1,220 @@
+import AsyncHTTPClient
+import DeployKit
+import ForgeKit
+import ForgeKitTesting
+import PipelineKit
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Synchronization
+import Testing
+
+/// A built example binary running as a child process, its output collected.
+final class ExampleProcess: @unchecked Sendable {
+    static func toolPath(_ name: String) -> String {
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [products, products.deletingLastPathComponent()] {
+            let path = candidate.appendingPathComponent(name).path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return ".build/debug/" + name
+    }
+
+    let process = Process()
+    final class Output: Sendable {
+        let text = Mutex("")
+    }
+    let output = Output()
+    var text: String { output.text.withLock { $0 } }
+
+    init(_ tool: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+        process.executableURL = URL(fileURLWithPath: Self.toolPath(tool))
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        pipe.fileHandleForReading.readabilityHandler = { [output] handle in
+            let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil; return }
+            output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        try process.run()
+    }
+
+    /// Waits for a line matching `pattern` and returns its first capture group.
+    func waitFor(_ pattern: String, seconds: Double = 60) async throws -> String {
+        let found = await eventually(seconds: seconds) { self.text.range(of: pattern, options: .regularExpression) != nil }
+        guard found, let range = text.range(of: pattern, options: .regularExpression) else {
+            throw HarnessError("no '\(pattern)' in the output of \(process.executableURL?.lastPathComponent ?? "?"): \(text)")
+        }
+        let regex = try NSRegularExpression(pattern: pattern)
+        let match = String(text[range])
+        guard let result = regex.firstMatch(in: match, range: NSRange(match.startIndex..., in: match)), result.numberOfRanges > 1,
+              let capture = Range(result.range(at: 1), in: match) else { return match }
+        return String(match[capture])
+    }
+
+    func kill(_ signal: Int32) {
+        if process.isRunning { _ = Glibc.kill(process.processIdentifier, signal) }
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    deinit { stop() }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// deploy-server and deploy-runner as processes.
+struct DeployCluster {
+    let directory: String
+    let server: ExampleProcess
+    let base: String
+    static let runnerNames = (0..<8).map { "r\($0)" }
+
+    static func token(_ name: String) -> String { "cluster-token-\(name)-0123456789" }
+
+    static func start(projectsYAML: String, arguments: [String] = []) async throws -> DeployCluster {
+        let directory = try RepositoryFixture.temporaryDirectory(prefix: "deploy-cluster")
+        try projectsYAML.write(toFile: directory + "/projects.yml", atomically: true, encoding: .utf8)
+        let runners = runnerNames.flatMap { ["--runner", "\($0)=\(token($0))"] }
+        let server = try ExampleProcess("deploy-server", ["serve", "--db", directory + "/deploy.sqlite", "--port", "0",
+                                                          "--config", directory + "/projects.yml"] + runners + arguments)
+        let port = try await server.waitFor(#"listening on http://127\.0\.0\.1:(\d+)"#)
+        return DeployCluster(directory: directory, server: server, base: "http://127.0.0.1:\(port)")
+    }
+
+    func runner(_ name: String, heartbeat: String = "0.2") throws -> ExampleProcess {
+        var environment = ProcessInfo.processInfo.environment
+        environment["DEPLOY_RUNNER_TOKEN"] = Self.token(name)
+        return try ExampleProcess("deploy-runner", ["--server", base, "--work-dir", directory + "/work-\(name)", "--heartbeat", heartbeat,
+                                                    "--claim-wait", "5"], environment: environment)
+    }
+
+    func request(_ method: HTTPMethod, _ path: String, json: String? = nil) async throws -> (status: Int, body: String) {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: json))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 16 << 20)))
+    }
+
+    func deployment(_ id: Int) async throws -> Deployment {
+        let response = try await request(.GET, "/api/deployments/\(id)")
+        return try JSONDecoder().decode(Deployment.self, from: Data(response.body.utf8))
+    }
+
+    func stop() {
+        server.stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+@Suite("deploy-server and deploy-runner processes", .serialized)
+struct DeployProcessTests {
+    static func repository() async throws -> (RepositoryFixture, String) {
+        let fixture = try await RepositoryFixture.make()
+        let commit = try await fixture.build { repo in try repo.commit("first", [.write("README.md", "one\n")]) }
+        return (fixture, commit.description)
+    }
+
+    @Test("a runner killed mid-run: its script dies with it, and when the lease expires the deployment fails — or, with attempts left, another runner finishes it")
+    func killedRunner() async throws {
+        let (fixture, commit) = try await Self.repository()
+        defer { fixture.remove() }
+        let pidFile = fixture.root + "/script.pid"
+        let script = """
+            if [ "$DEPLOY_ATTEMPT" = 1 ]; then sleep 300 & echo $! > \(pidFile); echo started; wait; fi
+            echo "attempt $DEPLOY_ATTEMPT done"
+            """
+        let yaml = """
+            projects:
+              - name: app
+                repository: \(fixture.path)
+                branches: [{name: main, environment: prod, script: \(Value.string(script).jsonText)}]
+                environments: [{name: prod}]
+            """
+        for attempts in [1, 2] {
+            try? FileManager.default.removeItem(atPath: pidFile)
+            let cluster = try await DeployCluster.start(projectsYAML: yaml, arguments: ["--lease", "2", "--attempts", "\(attempts)"])
+            defer { cluster.stop() }
+            let first = try cluster.runner("r0")
+            let queued = try await cluster.request(.POST, "/api/deployments", json: #"{"project": "app", "branch": "main", "commit": "\#(commit)"}"#)
+            #expect(queued.status == 201, "\(queued.body)")
+            #expect(await eventually { FileManager.default.fileExists(atPath: pidFile) })
+            let scriptPID = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+            first.kill(SIGKILL)
+            first.process.waitUntilExit()
+            // The watchdog in the script's process group notices the runner is gone.
+            #expect(await eventually { !isAlive(scriptPID) })
+            if attempts == 1 {
+                #expect(try await eventually { try await cluster.deployment(1).state == .failed })
+                let deployment = try await cluster.deployment(1)
+                #expect(deployment.reason?.contains("stopped renewing its lease") == true)
+                #expect(deployment.attempt == 1)
+            } else {
+                #expect(try await eventually { try await cluster.deployment(1).state == .initialized })
+                let second = try cluster.runner("r1")
+                defer { second.stop() }
+                #expect(try await eventually { try await cluster.deployment(1).state == .succeeded })
+                let deployment = try await cluster.deployment(1)
+                #expect(deployment.attempt == 2)
+                let log = try await cluster.request(.GET, "/api/deployments/1/log").body
+                #expect(log.contains("queued again"))
+                #expect(log.contains("attempt 2 done"))
+            }
+        }
+    }
+
+    @Test("8 runner processes drain 160 deployments: each runs exactly once, none is lost")
+    func drain() async throws {
+        let (fixture, commit) = try await Self.repository()
+        defer { fixture.remove() }
+        let ledger = fixture.root + "/ledger"
+        let count = 160
+        let environments = (0..<count).map { "{name: env-\($0)}" }.joined(separator: ", ")
+        let yaml = """
+            projects:
+              - name: app
+                repository: \(fixture.path)
+                branches: [{name: main, environment: env-0, script: "echo \\"$DEPLOY_ID $DEPLOY_ATTEMPT\\" >> \(ledger)"}]
+                environments: [\(environments)]
+            """
+        let cluster = try await DeployCluster.start(projectsYAML: yaml)
+        defer { cluster.stop() }
+        let runners = try (0..<8).map { try cluster.runner("r\($0)", heartbeat: "1") }
+        defer { runners.forEach { $0.stop() } }
+        for index in 0..<count {
+            let queued = try await cluster.request(.POST, "/api/deployments",
+                                                   json: #"{"project": "app", "branch": "main", "commit": "\#(commit)", "environment": "env-\#(index)"}"#)
+            #expect(queued.status == 201)
+        }
+        let drained = try await eventually(seconds: 300) {
+            let response = try await cluster.request(.GET, "/api/deployments?state=succeeded&limit=1000")
+            let list = try JSONDecoder().decode([Deployment].self, from: Data(response.body.utf8))
+            return list.count == count
+        }
+        #expect(drained)
+        let all = try JSONDecoder().decode([Deployment].self, from: Data(try await cluster.request(.GET, "/api/deployments?limit=1000").body.utf8))
+        #expect(all.count == count)
+        #expect(all.allSatisfy { $0.state == .succeeded && $0.attempt == 1 })
+        let lines = try String(contentsOfFile: ledger, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == count)
+        #expect(Set(lines).count == count)
+        #expect(Set(lines.map { $0.split(separator: " ")[0] }) == Set((1...count).map { "\($0)" }))
+        // The work was shared.
+        #expect(Set(all.compactMap(\.runner)).count >= 2)
+    }
+}
