@@ -178,6 +178,36 @@ struct DeployProcessTests {
         }
     }
 
+    @Test("bad command lines and projects files are refused with the reason, and nothing is stored")
+    func badInput() async throws {
+        let directory = try RepositoryFixture.temporaryDirectory(prefix: "deploy-bad-input")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "projects:\n  - name: app\n    repository: /r\n    branches: [{name: main, environment: qa, script: x}]\n"
+            .write(toFile: directory + "/bad.yml", atomically: true, encoding: .utf8)
+        let cases: [(String, [String], String)] = [
+            ("deploy-server", ["serve", "--db", directory + "/d.sqlite", "--port", "0", "--config", directory + "/bad.yml"],
+             "branch 'main' deploys to environment 'qa', which is not defined"),
+            ("deploy-server", ["configure", "--db", directory + "/d.sqlite", directory + "/missing.yml"], "cannot read"),
+            ("deploy-server", ["serve", "--db", directory + "/d.sqlite", "--runner", "nameonly"], "--runner must be NAME=TOKEN"),
+            ("deploy-server", ["serve", "--db", directory + "/d.sqlite", "--port", "0", "--runner", "r1=short"], "at least 16 characters"),
+            ("deploy-server", ["deploy", "--db", directory + "/d.sqlite", "nope", "main", String(repeating: "a", count: 40)], "there is no project 'nope'"),
+            ("deploy-server", ["rollback", "--db", directory + "/d.sqlite", "nope", "prod"], "there is no project 'nope'"),
+            ("deploy-runner", ["--server", "ftp://x", "--token", "t"], "--server must be an http:// or https:// URL"),
+            ("deploy-runner", ["--server", "http://127.0.0.1:9"], "give --token or DEPLOY_RUNNER_TOKEN"),
+        ]
+        for (tool, arguments, expected) in cases {
+            var environment = ProcessInfo.processInfo.environment
+            environment.removeValue(forKey: "DEPLOY_RUNNER_TOKEN")
+            let process = try ExampleProcess(tool, arguments, environment: environment)
+            process.process.waitUntilExit()
+            #expect(process.process.terminationStatus != 0, "\(tool) \(arguments) succeeded")
+            #expect(await eventually(seconds: 5) { process.text.contains(expected) }, "\(tool) \(arguments): \(process.text)")
+        }
+        let store = try SQLiteDeploymentStore(path: directory + "/d.sqlite")
+        #expect(try await store.projects().isEmpty)
+        #expect(try await store.deployments(DeploymentQuery()).isEmpty)
+    }
+
     @Test("8 runner processes drain 160 deployments: each runs exactly once, none is lost")
     func drain() async throws {
         let (fixture, commit) = try await Self.repository()

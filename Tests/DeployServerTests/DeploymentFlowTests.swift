@@ -118,6 +118,29 @@ struct DeploymentFlowTests {
         }
     }
 
+    @Test("a script that runs past the runner's timeout is stopped, its process group with it, and the deployment fails saying so")
+    func timeout() async throws {
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("pid-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        try await DeployHarness.with(script: "sleep 300 &\necho $! > \"$PIDFILE\"\nwait\n", variables: ["PIDFILE": pidFile]) { harness in
+            var logger = Logger(label: "deploy-test-runner")
+            logger.logLevel = .critical
+            let runner = DeploymentRunner(connection: DeploymentClient(server: harness.base, token: harness.runnerToken),
+                                          options: .init(workDirectory: harness.work, claimWait: .seconds(10), heartbeatInterval: .milliseconds(100),
+                                                         timeout: .seconds(1), gracePeriod: .milliseconds(200)),
+                                          logger: logger)
+            let running = Task { try await runner.runOnce(wait: .seconds(10)) }
+            let id = try await harness.queue(commit: harness.commits[0])
+            let outcome = try await running.value
+            #expect(outcome == .failed(reason: "the deploy script ran longer than 1 s and was stopped"))
+            #expect(try await harness.deployment(id).state == .failed)
+            let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+            #expect(await eventually { !isAlive(pid) })
+            // Without --keep the job directory is gone.
+            #expect(!FileManager.default.fileExists(atPath: harness.work + "/\(id)-1"))
+        }
+    }
+
     @Test("an invalid runner token gets 401; an update for a deployment the runner no longer holds gets 409")
     func refusals() async throws {
         try await DeployHarness.with(script: "sleep 30\n") { harness in

@@ -1,6 +1,7 @@
 public import Foundation
 import GRDB
 public import Logging
+import Synchronization
 
 /// The embedded ``DeploymentStore``: one SQLite file in WAL mode (through GRDB), safe for several
 /// processes on one machine (a `deploy-server` and its command-line tools).
@@ -10,6 +11,9 @@ public import Logging
 public final class SQLiteDeploymentStore: DeploymentStore {
     private let pool: DatabasePool
     private let logger: Logger
+    /// Decoded projects by their stored text: every queue and claim reads a project, and decoding a
+    /// large one (thousands of environments) costs more than comparing its text.
+    private let decodedProjects = Mutex<[String: ProjectSettings]>([:])
 
     /// Opens (creating it, and its folder, when needed) the store at `path` and brings its schema up to date.
     public init(path: String, logger: Logger = Logger(label: "forgeworks.deploy.store")) throws(DeployError) {
@@ -136,7 +140,7 @@ public final class SQLiteDeploymentStore: DeploymentStore {
         let body = try await read("read project") { db in
             try String.fetchOne(db, sql: "SELECT body FROM projects WHERE name = ?", arguments: [name])
         }
-        return try body.map { body throws(DeployError) in try Self.decodeProject(body) }
+        return try body.map { body throws(DeployError) in try decode(body) }
     }
 
     public func projects() async throws(DeployError) -> [ProjectSettings] {
@@ -144,8 +148,18 @@ public final class SQLiteDeploymentStore: DeploymentStore {
             try String.fetchAll(db, sql: "SELECT body FROM projects ORDER BY name")
         }
         var projects: [ProjectSettings] = []
-        for body in bodies { projects.append(try Self.decodeProject(body)) }
+        for body in bodies { projects.append(try decode(body)) }
         return projects
+    }
+
+    private func decode(_ body: String) throws(DeployError) -> ProjectSettings {
+        if let cached = decodedProjects.withLock({ $0[body] }) { return cached }
+        let project = try Self.decodeProject(body)
+        decodedProjects.withLock { cache in
+            if cache.count >= 256 { cache.removeAll() }
+            cache[body] = project
+        }
+        return project
     }
 
     private static func decodeProject(_ body: String) throws(DeployError) -> ProjectSettings {
