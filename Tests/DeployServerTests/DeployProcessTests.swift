@@ -178,6 +178,34 @@ struct DeployProcessTests {
         }
     }
 
+    @Test("SIGTERM to a runner stops its script's process group and reports the deployment failed at once")
+    func terminatedRunner() async throws {
+        let (fixture, commit) = try await Self.repository()
+        defer { fixture.remove() }
+        let pidFile = fixture.root + "/script.pid"
+        let yaml = """
+            projects:
+              - name: app
+                repository: \(fixture.path)
+                branches: [{name: main, environment: prod, script: "sleep 300 & echo $! > \(pidFile); wait"}]
+                environments: [{name: prod}]
+            """
+        let cluster = try await DeployCluster.start(projectsYAML: yaml, arguments: ["--lease", "300"])
+        defer { cluster.stop() }
+        let runner = try cluster.runner("r0")
+        #expect(try await cluster.request(.POST, "/api/deployments", json: #"{"project": "app", "branch": "main", "commit": "\#(commit)"}"#).status == 201)
+        #expect(await eventually { FileManager.default.fileExists(atPath: pidFile) })
+        let scriptPID = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        runner.kill(SIGTERM)
+        runner.process.waitUntilExit()
+        #expect(runner.process.terminationStatus == 0, "\(runner.text)")
+        // Failed by the runner's own report, long before the 300 s lease could run out.
+        let deployment = try await cluster.deployment(1)
+        #expect(deployment.state == .failed)
+        #expect(deployment.reason == "the runner stopped the deploy script (the runner is shutting down)")
+        #expect(await eventually { !isAlive(scriptPID) })
+    }
+
     @Test("bad command lines and projects files are refused with the reason, and nothing is stored")
     func badInput() async throws {
         let directory = try RepositoryFixture.temporaryDirectory(prefix: "deploy-bad-input")

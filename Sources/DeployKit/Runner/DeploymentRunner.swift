@@ -172,7 +172,9 @@ public final class DeploymentRunner: Sendable {
         if let reason = shipper.conflictReason {
             return .lost(reason: reason)
         }
-        await report(outcome, id: id, attempt: attempt, logger: logger)
+        // Reported even when this task is cancelled (the runner is shutting down): the server should
+        // hear the end now rather than when the lease runs out.
+        await Task { await self.report(outcome, id: id, attempt: attempt, logger: logger) }.value
         return outcome
     }
 
@@ -194,7 +196,7 @@ public final class DeploymentRunner: Sendable {
                 logger.warning("the server refused the outcome", metadata: ["error": "\(error)"])
                 return
             } catch {
-                if ContinuousClock.now > deadline || Task.isCancelled {
+                if ContinuousClock.now > deadline {
                     logger.error("cannot report the outcome; the lease will expire", metadata: ["error": "\(error)"])
                     return
                 }
