@@ -1,3 +1,4 @@
+import PipelineKit
 import Subprocess
 import Synchronization
 import SystemPackage
@@ -26,7 +27,7 @@ enum ScriptProcess {
         platform.createSession = true
         platform.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: options.gracePeriod)]
         let limit = max(1, options.outputLimit)
-        let timedOut = StopFlag()
+        let timedOut = OnceFlag()
         let collected: ExecutionResult<(stdout: ([UInt8], Bool), stderr: ([UInt8], Bool)), SequenceOutput, SequenceOutput>
         do {
             collected = try await Subprocess.run(
@@ -35,6 +36,7 @@ enum ScriptProcess {
                 input: .none, output: .sequence, error: .sequence
             ) { execution in
                 let group = execution.processIdentifier.value
+                let descriptor = execution.processIdentifier.processDescriptor
                 let standardOutput = execution.standardOutput
                 let standardError = execution.standardError
                 return await withTaskGroup(of: Piece.self) { tasks in
@@ -43,14 +45,14 @@ enum ScriptProcess {
                     tasks.addTask {
                         // Wait for the first process even when this task is cancelled (the teardown stops it),
                         // then sweep what it left in its group, so that the pipes close.
-                        await Task { await waitForExit(group) }.value
+                        await Task { await ProcessGroup.waitForExit(group, descriptor: descriptor) }.value
                         _ = kill(-group, SIGKILL)
                         return .exited
                     }
                     tasks.addTask {
                         guard (try? await Task.sleep(for: options.timeout)) != nil else { return .timer }
                         timedOut.set()
-                        await stop(group, gracePeriod: options.gracePeriod)
+                        await ProcessGroup.stop(group, gracePeriod: options.gracePeriod)
                         return .timer
                     }
                     var stdout: ([UInt8], Bool) = ([], false), stderr: ([UInt8], Bool) = ([], false)
@@ -114,38 +116,4 @@ enum ScriptProcess {
         let text = String(decoding: bytes[start...], as: UTF8.self)
         return truncated ? "[…]" + text : text
     }
-
-    /// Whether the group leader has exited, without reaping it (swift-subprocess does).
-    private static func hasExited(_ leader: pid_t) -> Bool {
-        var info = siginfo_t()
-        guard waitid(P_PID, id_t(leader), &info, WEXITED | WNOHANG | WNOWAIT) == 0 else { return errno != EINTR }
-        return info.si_signo != 0
-    }
-
-    private static func waitForExit(_ leader: pid_t) async {
-        var delay = 5
-        while !hasExited(leader) {
-            try? await Task.sleep(for: .milliseconds(delay))
-            delay = min(delay * 2, 100)
-        }
-    }
-
-    /// `SIGTERM` to the group, then `SIGKILL` once `gracePeriod` has passed without the leader exiting.
-    private static func stop(_ leader: pid_t, gracePeriod: Duration) async {
-        _ = kill(-leader, SIGTERM)
-        let deadline = ContinuousClock.now + gracePeriod
-        var delay = 5
-        while !hasExited(leader), ContinuousClock.now < deadline {
-            guard (try? await Task.sleep(for: .milliseconds(delay))) != nil else { break }
-            delay = min(delay * 2, 100)
-        }
-        _ = kill(-leader, SIGKILL)
-    }
-}
-
-/// A flag set once, read from any thread.
-final class StopFlag: Sendable {
-    private let value = Atomic<Bool>(false)
-    func set() { value.store(true, ordering: .relaxed) }
-    var isSet: Bool { value.load(ordering: .relaxed) }
 }

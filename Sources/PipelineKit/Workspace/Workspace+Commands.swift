@@ -62,7 +62,7 @@ extension Workspace {
             throw PipelineError(.cancelled, "the command was cancelled before it started", operation: operation)
         }
 
-        let timedOut = Flag()
+        let timedOut = OnceFlag()
         let collector = OutputCollector(limit: command.outputLimit, masker: masker, output: output)
         let status: TerminationStatus
         do {
@@ -72,6 +72,7 @@ extension Workspace {
                 platformOptions: platform, input: .none, output: .sequence, error: .combinedWithOutput
             ) { execution in
                 let group = execution.processIdentifier.value
+                let descriptor = execution.processIdentifier.processDescriptor
                 await withTaskGroup(of: Void.self) { tasks in
                     if let timeout = command.timeout {
                         tasks.addTask {
@@ -88,7 +89,7 @@ extension Workspace {
                         // The pipe failed; the process is still waited for and its group swept below.
                     }
                     // Wait for the first process even when this task is cancelled (the teardown stops it).
-                    await Task { await ProcessGroup.waitForExit(group) }.value
+                    await Task { await ProcessGroup.waitForExit(group, descriptor: descriptor) }.value
                     ProcessGroup.signal(group, SIGKILL)
                     tasks.cancelAll()
                 }
@@ -172,15 +173,16 @@ struct SystemAccount: Sendable {
 }
 
 /// A process group's signals and its leader's exit, without reaping it (swift-subprocess does).
-enum ProcessGroup {
+/// Shared with DeployKit's script hooks.
+package enum ProcessGroup {
     /// Sends `signal` to every process in the group led by `leader`.
-    static func signal(_ leader: pid_t, _ signal: Int32) {
+    package static func signal(_ leader: Int32, _ signal: Int32) {
         _ = kill(-leader, signal)
     }
 
     /// Whether the group's leader has exited (it stays a zombie until it is reaped, which keeps its
     /// process id, and so the group's, from being reused).
-    static func hasExited(_ leader: pid_t) -> Bool {
+    package static func hasExited(_ leader: Int32) -> Bool {
         var info = siginfo_t()
         guard waitid(P_PID, id_t(leader), &info, WEXITED | WNOHANG | WNOWAIT) == 0 else {
             return errno != EINTR
@@ -188,9 +190,35 @@ enum ProcessGroup {
         return info.si_signo != 0
     }
 
-    /// Returns once the leader has exited; polls, starting at 5 ms and backing off to 100 ms.
-    static func waitForExit(_ leader: pid_t) async {
-        var delay = 5
+    private static let exitQueue = DispatchQueue(label: "forgeworks.process-exit")
+
+    /// Returns once the leader has exited.
+    ///
+    /// With the process's pidfd (swift-subprocess's `processDescriptor`, Linux 5.4 and later) the wait
+    /// is an event: a Dispatch read source on a duplicate of the pidfd, which becomes readable when the
+    /// process exits. Without one it polls, starting at 1 ms and backing off to 100 ms.
+    package static func waitForExit(_ leader: Int32, descriptor: CInt = -1) async {
+        if hasExited(leader) { return }
+        if descriptor >= 0 {
+            let duplicate = dup(descriptor)
+            if duplicate >= 0 {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let source = DispatchSource.makeReadSource(fileDescriptor: duplicate, queue: exitQueue)
+                    let resumed = OnceFlag()
+                    source.setEventHandler {
+                        guard !resumed.isSet else { return }
+                        resumed.set()
+                        source.cancel()
+                        continuation.resume()
+                    }
+                    // The descriptor is closed only once Dispatch has let go of it.
+                    source.setCancelHandler { close(duplicate) }
+                    source.resume()
+                }
+                return
+            }
+        }
+        var delay = 1
         while !hasExited(leader) {
             try? await Task.sleep(for: .milliseconds(delay))
             delay = min(delay * 2, 100)
@@ -198,7 +226,7 @@ enum ProcessGroup {
     }
 
     /// `SIGTERM` to the group, then `SIGKILL` once `gracePeriod` has passed without the leader exiting.
-    static func stop(_ leader: pid_t, gracePeriod: Duration) async {
+    package static func stop(_ leader: Int32, gracePeriod: Duration) async {
         signal(leader, SIGTERM)
         let deadline = ContinuousClock.now + gracePeriod
         var delay = 5
@@ -211,10 +239,11 @@ enum ProcessGroup {
 }
 
 /// A flag set once, read from any thread.
-final class Flag: Sendable {
+package final class OnceFlag: Sendable {
     private let value = Atomic<Bool>(false)
-    func set() { value.store(true, ordering: .relaxed) }
-    var isSet: Bool { value.load(ordering: .relaxed) }
+    package init() {}
+    package func set() { value.store(true, ordering: .relaxed) }
+    package var isSet: Bool { value.load(ordering: .relaxed) }
 }
 
 /// Streams a command's output to an ``ActionOutput`` a line at a time, secrets masked, and keeps the
