@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "hookd", targets: ["hookd"]),
         .executable(name: "deploy-server", targets: ["deploy-server"]),
         .executable(name: "deploy-runner", targets: ["deploy-runner"]),
+        .executable(name: "rebuilder", targets: ["rebuilder"]),
         .executable(name: "forgekit-bench", targets: ["forgekit-bench"]),
     ],
     dependencies: [
@@ -50,6 +51,11 @@ let package = Package(
             name: "CZlib",
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibSolv",
+            pkgConfig: "libsolvext",
+            providers: [.apt(["libsolv-dev", "libsolvext-dev"])]
         ),
 
         // Kits, lowest layer first.
@@ -126,7 +132,7 @@ let package = Package(
         ),
         .target(
             name: "RebuildKit",
-            dependencies: ["PipelineKit", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PipelineKit", "CLibSolv", .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcoming
         ),
 
@@ -184,6 +190,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Examples/deploy-runner",
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
+            name: "rebuilder",
+            dependencies: ["RebuildKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/rebuilder",
             swiftSettings: upcoming
         ),
 
@@ -261,7 +273,7 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
-        .testTarget(name: "RebuildKitTests", dependencies: ["RebuildKit"], swiftSettings: upcoming),
+        .testTarget(name: "RebuildKitTests", dependencies: ["RebuildKit"], resources: [.copy("Fixtures")], swiftSettings: upcoming),
     ],
     swiftLanguageModes: [.v6]
 )

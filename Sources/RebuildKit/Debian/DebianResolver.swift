@@ -1,0 +1,271 @@
+import CLibSolv
+import Foundation
+
+/// A binary package in a resolved build environment.
+public struct ResolvedPackage: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The package's name.
+    public var name: String
+    /// Its version.
+    public var version: String
+
+    /// Creates an entry.
+    public init(name: String, version: String) {
+        self.name = name
+        self.version = version
+    }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { (lhs.name, lhs.version) < (rhs.name, rhs.version) }
+    public var description: String { "\(name) \(version)" }
+}
+
+/// What resolving a source package's build environment gave.
+public enum BuildResolution: Sendable, Hashable {
+    /// The packages a build environment installs (the build group, the build-dependencies and what they need), by name.
+    case satisfiable([ResolvedPackage])
+    /// The build-dependencies cannot be installed together; the problems, for a person.
+    case unsatisfiable([String])
+    /// The build-dependency fields do not parse; the reason.
+    case unparsable(String)
+    /// The package does not build on the architecture, so it is not checked.
+    case notApplicable
+
+    /// Whether the environment can be installed.
+    public var isSatisfiable: Bool {
+        if case .satisfiable = self { return true }
+        return false
+    }
+}
+
+/// Resolves build environments of Debian source packages against binary `Packages` indexes with
+/// libsolv, with the semantics of dose-builddebcheck: the build group (`build-essential`), every
+/// `Essential: yes` package, Build-Depends, -Arch and -Indep (restrictions by architecture and
+/// build profile applied per alternative), Build-Conflicts of all three kinds; `:any` accepts any
+/// package of that name and virtual packages only from `Multi-Arch: allowed` providers; an unversioned
+/// Provides never satisfies a versioned dependency.
+///
+/// The libsolv pool is owned by this object and used by one thread at a time: it is not `Sendable`.
+/// Make one per thread to resolve in parallel.
+///
+/// ```swift
+/// let resolver = try DebianResolver(packages: ["Packages.xz"], architecture: DebianArchitecture("amd64"))
+/// for source in try SourcePackage.load("Sources.xz") {
+///     if case .unsatisfiable(let problems) = resolver.resolve(source) { print(source.name, problems) }
+/// }
+/// ```
+public final class DebianResolver {
+    /// The architecture builds are for.
+    public let architecture: DebianArchitecture
+    /// The active build profiles (none by default, as dose-builddebcheck without `DEB_BUILD_PROFILES`).
+    public let profiles: Set<String>
+    /// The clauses every build installs (`build-essential` by default).
+    public let buildGroup: [DependencyClause]
+    /// How many binary packages were loaded.
+    public let binaryCount: Int
+
+    private let pool: OpaquePointer
+    private var essentialJobs: [(Id, Id)] = []
+    private let multiArchAllowed: Id
+
+    /// Loads the binary indexes (plain or compressed).
+    ///
+    /// - Throws: ``RebuildError`` `.invalidIndex` with file and line for a malformed index,
+    ///   `.io` for one that cannot be read, `.unknownArchitecture` never (the architecture is checked
+    ///   by ``DebianArchitecture``).
+    public init(packages: [String], architecture: DebianArchitecture, buildGroup: [DependencyClause]? = nil,
+                profiles: Set<String> = []) throws(RebuildError) {
+        self.architecture = architecture
+        self.profiles = profiles
+        self.buildGroup = buildGroup ?? [DependencyClause([DependencyAlternative(name: "build-essential")])]
+        guard let pool = pool_create() else { throw RebuildError(.solver, "cannot create a pool", operation: "load packages") }
+        self.pool = OpaquePointer(pool)
+        _ = pool_setdisttype(pool, Int32(DISTTYPE_DEB))
+        pool_setarchpolicy(pool, architecture.name)
+        multiArchAllowed = pool_str2id(pool, "allowed", 1)
+        var essentials: [(name: String, version: String)] = []
+        var count = 0
+        for path in packages {
+            let bytes = try Deb822.read(path)
+            // Our own pass checks the file (errors with line numbers) and finds Essential packages,
+            // which libsolv's reader does not keep.
+            let paragraphs = try Deb822.paragraphs(bytes, file: path)
+            for paragraph in paragraphs {
+                guard let name = paragraph["Package"], let version = paragraph["Version"], !name.isEmpty, !version.isEmpty else {
+                    throw RebuildError(.invalidIndex, "a binary package stanza lacks Package or Version", operation: "load packages",
+                                       file: path, line: paragraph.line)
+                }
+                if paragraph["Essential"] == "yes" { essentials.append((name, version)) }
+            }
+            count += paragraphs.count
+            guard let repo = repo_create(pool, path) else { throw RebuildError(.solver, "cannot create a repository", operation: "load packages") }
+            let status: Int32 = bytes.withUnsafeBytes { buffer in
+                guard let file = fmemopen(UnsafeMutableRawPointer(mutating: buffer.baseAddress), buffer.count, "r") else { return -1 }
+                defer { fclose(file) }
+                return repo_add_debpackages(repo, file, 0)
+            }
+            guard status == 0 else {
+                throw RebuildError(.invalidIndex, String(cString: fw_error(pool)), operation: "load packages", file: path)
+            }
+        }
+        binaryCount = count
+        pool_addfileprovides(pool)
+        pool_createwhatprovides(pool)
+        // One job per Essential name: install one of the Essential versions of it.
+        var byName: [String: [String]] = [:]
+        for essential in essentials { byName[essential.name, default: []].append(essential.version) }
+        for (name, versions) in byName.sorted(by: { $0.key < $1.key }) {
+            let nameID = pool_str2id(pool, name, 0)
+            var queue = Queue()
+            queue_init(&queue)
+            defer { queue_free(&queue) }
+            var provider = fw_whatprovides(pool, nameID)
+            while let p = provider, p.pointee != 0 {
+                let solvable = fw_solvable(pool, p.pointee)!
+                if solvable.pointee.name == nameID, versions.contains(String(cString: pool_id2str(pool, solvable.pointee.evr))) {
+                    queue_push(&queue, p.pointee)
+                }
+                provider = p + 1
+            }
+            if queue.count > 0 {
+                essentialJobs.append((Id(SOLVER_INSTALL | SOLVER_SOLVABLE_ONE_OF), pool_queuetowhatprovides(pool, &queue)))
+            }
+        }
+    }
+
+    deinit {
+        pool_free(UnsafeMutablePointer<Pool>(pool))
+    }
+
+    private var rawPool: UnsafeMutablePointer<Pool> { UnsafeMutablePointer<Pool>(pool) }
+
+    /// The build-dependency clauses that apply on this architecture and profiles (alternatives that
+    /// do not apply removed; clauses left empty dropped).
+    public func applicableClauses(_ text: String, field: String) throws(RebuildError) -> [DependencyClause] {
+        try DependencyParser.parse(text, field: field).compactMap { clause in
+            let kept = clause.alternatives.filter { $0.applies(to: architecture, profiles: profiles) }
+            return kept.isEmpty ? nil : DependencyClause(kept)
+        }
+    }
+
+    /// Resolves `source`'s build environment.
+    public func resolve(_ source: SourcePackage) -> BuildResolution {
+        // Extra-Source-Only stanzas are checked too: dose-builddebcheck 7 reports them.
+        guard source.builds(on: architecture) else { return .notApplicable }
+        let depends: [DependencyClause], conflicts: [DependencyClause]
+        do {
+            depends = try applicableClauses(source.buildDependsIndep, field: "Build-Depends-Indep")
+                + applicableClauses(source.buildDepends, field: "Build-Depends")
+                + applicableClauses(source.buildDependsArch, field: "Build-Depends-Arch")
+            conflicts = try applicableClauses(source.buildConflictsIndep, field: "Build-Conflicts-Indep")
+                + applicableClauses(source.buildConflicts, field: "Build-Conflicts")
+                + applicableClauses(source.buildConflictsArch, field: "Build-Conflicts-Arch")
+        } catch {
+            return .unparsable(error.message)
+        }
+        return resolve(depends: buildGroup + depends, conflicts: conflicts)
+    }
+
+    /// Resolves an environment: every clause of `depends` installed, nothing matching `conflicts`.
+    public func resolve(depends: [DependencyClause], conflicts: [DependencyClause] = []) -> BuildResolution {
+        let pool = rawPool
+        var job = Queue()
+        queue_init(&job)
+        defer { queue_free(&job) }
+        var missing: [String] = []
+        var candidates = Queue()
+        queue_init(&candidates)
+        defer { queue_free(&candidates) }
+        for clause in depends {
+            queue_empty(&candidates)
+            for alternative in clause.alternatives { collect(alternative, into: &candidates) }
+            if candidates.count == 0 {
+                missing.append("\(clause) is not available")
+                continue
+            }
+            queue_push2(&job, Id(SOLVER_INSTALL | SOLVER_SOLVABLE_ONE_OF), pool_queuetowhatprovides(pool, &candidates))
+        }
+        if !missing.isEmpty { return .unsatisfiable(missing) }
+        for clause in conflicts {
+            for alternative in clause.alternatives {
+                queue_empty(&candidates)
+                collect(alternative, into: &candidates)
+                if candidates.count > 0 {
+                    queue_push2(&job, Id(SOLVER_LOCK | SOLVER_SOLVABLE_ONE_OF), pool_queuetowhatprovides(pool, &candidates))
+                }
+            }
+        }
+        for (how, what) in essentialJobs { queue_push2(&job, how, what) }
+        guard let solver = solver_create(pool) else { return .unsatisfiable(["libsolv could not create a solver"]) }
+        defer { solver_free(solver) }
+        _ = solver_set_flag(solver, Int32(SOLVER_FLAG_IGNORE_RECOMMENDED), 1)
+        let problemCount = solver_solve(solver, &job)
+        if problemCount > 0 {
+            var problems: [String] = []
+            var problem = solver_next_problem(solver, 0)
+            while problem != 0, problems.count < 5 {
+                problems.append(String(cString: solver_problem2str(solver, problem)))
+                problem = solver_next_problem(solver, problem)
+            }
+            return .unsatisfiable(problems)
+        }
+        guard let transaction = solver_create_transaction(solver) else { return .unsatisfiable(["libsolv could not create a transaction"]) }
+        defer { transaction_free(transaction) }
+        var installed = Queue()
+        queue_init(&installed)
+        defer { queue_free(&installed) }
+        _ = transaction_installedresult(transaction, &installed)
+        var packages: [ResolvedPackage] = []
+        packages.reserveCapacity(Int(installed.count))
+        for index in 0..<Int(installed.count) {
+            let solvable = fw_solvable(pool, installed.elements[index])!
+            packages.append(ResolvedPackage(name: String(cString: pool_id2str(pool, solvable.pointee.name)),
+                                            version: String(cString: pool_id2str(pool, solvable.pointee.evr))))
+        }
+        packages.sort()
+        return .satisfiable(packages)
+    }
+
+    /// Adds the solvables that satisfy `alternative` to `queue`.
+    private func collect(_ alternative: DependencyAlternative, into queue: inout Queue) {
+        let pool = rawPool
+        let nameID = pool_str2id(pool, alternative.name, 0)
+        guard nameID != 0 else { return }
+        var dependency = nameID
+        if let (relation, version) = alternative.version {
+            let flags: Int32
+            switch relation {
+            case .lessThan: flags = Int32(REL_LT)
+            case .lessOrEqual: flags = Int32(REL_LT | REL_EQ)
+            case .equal: flags = Int32(REL_EQ)
+            case .greaterOrEqual: flags = Int32(REL_GT | REL_EQ)
+            case .greaterThan: flags = Int32(REL_GT)
+            }
+            dependency = pool_rel2id(pool, nameID, pool_str2id(pool, version, 1), flags, 1)
+        }
+        switch alternative.qualifier {
+        case nil, "native", architecture.name:
+            forEachProvider(of: dependency) { id, _ in queue_pushunique(&queue, id) }
+        case "any":
+            // Any package of that name, whatever its version (dose's archless self-provide), and
+            // virtual packages only from Multi-Arch: allowed providers.
+            forEachProvider(of: nameID) { id, solvable in
+                if solvable.pointee.name == nameID { queue_pushunique(&queue, id) }
+            }
+            forEachProvider(of: dependency) { id, solvable in
+                if solvable.pointee.name != nameID, solvable_lookup_id(solvable, Id(SOLVABLE_MULTIARCH.rawValue)) == multiArchAllowed {
+                    queue_pushunique(&queue, id)
+                }
+            }
+        default:
+            break  // another architecture: no foreign architectures are loaded
+        }
+    }
+
+    private func forEachProvider(of dependency: Id, _ body: (Id, UnsafeMutablePointer<Solvable>) -> Void) {
+        let pool = rawPool
+        var provider = fw_whatprovides(pool, dependency)
+        while let p = provider, p.pointee != 0 {
+            body(p.pointee, fw_solvable(pool, p.pointee)!)
+            provider = p + 1
+        }
+    }
+}
