@@ -8,7 +8,7 @@ struct Rebuilder: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rebuilder",
         abstract: "Resolve build-dependencies of Debian source packages with libsolv.",
-        subcommands: [Check.self]
+        subcommands: [Check.self, Diff.self]
     )
 }
 
@@ -79,5 +79,50 @@ struct Check: ParsableCommand {
         FileHandle.standardOutput.write(Data(output.utf8))
         let elapsed = ContinuousClock.now - started
         FileHandle.standardError.write(Data("rebuilder: checked \(counts.checked), unsatisfiable \(counts.broken), unparsable \(counts.unparsable) in \(elapsed)\n".utf8))
+    }
+}
+
+struct Diff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Per source package, the build-dependency changes between two snapshots, with distances and the dependency priority.",
+        discussion: "Each directory holds a Packages and a Sources index (plain, .gz or .xz). Sources are taken from --new.")
+
+    @Option(name: .long, help: "The older snapshot's directory.")
+    var old: String
+
+    @Option(name: .long, help: "The newer snapshot's directory.")
+    var new: String
+
+    @Option(name: .long, help: "The architecture to build for.")
+    var arch: String = "amd64"
+
+    static func index(_ directory: String, _ name: String) throws -> String {
+        for suffix in ["", ".xz", ".gz", ".zst", ".bz2"] where FileManager.default.fileExists(atPath: "\(directory)/\(name)\(suffix)") {
+            return "\(directory)/\(name)\(suffix)"
+        }
+        throw ValidationError("\(directory) has no \(name) index")
+    }
+
+    func run() throws {
+        let architecture: DebianArchitecture
+        do { architecture = try DebianArchitecture(arch) } catch { throw ValidationError(error.message) }
+        let policy = PriorityPolicy()
+        do {
+            let before = try DebianResolver(packages: [try Self.index(old, "Packages")], architecture: architecture)
+            let after = try DebianResolver(packages: [try Self.index(new, "Packages")], architecture: architecture)
+            var output = ""
+            for source in try SourcePackage.load(try Self.index(new, "Sources")) {
+                guard case .satisfiable(let was) = before.resolve(source), case .satisfiable(let now) = after.resolve(source) else { continue }
+                let changes = ChangeDetector.changes(from: was, to: now)
+                guard !changes.isEmpty else { continue }
+                let priority = policy.dependencyPriority(distances: changes.map(\.distance))
+                output += "\(source.name) \(source.version): dependency priority \(Int(priority.rounded()))\n"
+                for change in changes { output += "  \(change)\n" }
+            }
+            FileHandle.standardOutput.write(Data(output.utf8))
+        } catch let error as RebuildError {
+            FileHandle.standardError.write(Data("rebuilder: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
     }
 }

@@ -144,7 +144,12 @@ struct ResolverTests {
         let names = Set(packages.map(\.name))
         #expect(names.isSuperset(of: ["build-essential", "libc6", "base-files", "nomaplain", "verprov", "archall"]))
         #expect(!names.contains("reco") && !names.contains("missing-thing"))
-        #expect(packages.contains(ResolvedPackage(name: "libc6", version: "2.36-9")))
+        #expect(packages.contains { $0.name == "libc6" && $0.version == "2.36-9" })
+        // Distances: chosen for a clause → 1; needed by one of those → 2; only Essential → unknown.
+        let distance = Dictionary(uniqueKeysWithValues: packages.map { ($0.name, $0.distance) })
+        #expect(distance["build-essential"] == 1 && distance["nomaplain"] == 1 && distance["verprov"] == 1 && distance["archall"] == 1)
+        #expect(distance["libc6"] == 2)
+        #expect(distance["base-files"] == .some(nil))
     }
 
     @Test("alternatives, virtual packages, :any, architecture qualifiers and conflicts", arguments: [
@@ -202,5 +207,67 @@ struct ResolverTests {
             }
         }
         #expect(ours == doseBroken, "only ours: \(ours.subtracting(doseBroken).sorted()); only dose's: \(doseBroken.subtracting(ours).sorted())")
+    }
+}
+
+@Suite("change detection")
+struct ChangeTests {
+    static func resolver(_ packages: String) throws -> DebianResolver {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("Packages-\(UUID().uuidString)").path
+        try packages.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try DebianResolver(packages: [path], architecture: DebianArchitecture("amd64"))
+    }
+
+    static let base = """
+        Package: build-essential
+        Version: 12.9
+        Architecture: amd64
+        Depends: gcc
+
+        Package: gcc
+        Version: 12.2
+        Architecture: amd64
+        Depends: libc6
+
+        Package: libc6
+        Version: 2.36-9
+        Architecture: amd64
+
+        Package: libfoo-dev
+        Version: 1.0
+        Architecture: amd64
+        Depends: libfoo1 (= 1.0)
+
+        Package: libfoo1
+        Version: 1.0
+        Architecture: amd64
+        Depends: libc6
+
+        """
+
+    @Test("changed, added and removed packages with their distances, and the dependency priority they give")
+    func diff() throws {
+        let newer = Self.base.replacingOccurrences(of: "Version: 2.36-9", with: "Version: 2.37-1")
+            .replacingOccurrences(of: "Version: 1.0\nArchitecture: amd64\nDepends: libfoo1 (= 1.0)", with: "Version: 1.1\nArchitecture: amd64\nDepends: libfoo1 (= 1.1), libbar1")
+            .replacingOccurrences(of: "Package: libfoo1\nVersion: 1.0", with: "Package: libfoo1\nVersion: 1.1")
+            + "\nPackage: libbar1\nVersion: 3\nArchitecture: amd64\n"
+        let source = SourcePackage(name: "app", version: "1", buildDepends: "libfoo-dev")
+        guard case .satisfiable(let old) = try Self.resolver(Self.base).resolve(source),
+              case .satisfiable(let new) = try Self.resolver(newer).resolve(source) else {
+            Issue.record("not satisfiable")
+            return
+        }
+        let changes = ChangeDetector.changes(from: old, to: new)
+        #expect(changes == [
+            DependencyChange(name: "libbar1", oldVersion: nil, newVersion: "3", distance: 2),
+            DependencyChange(name: "libc6", oldVersion: "2.36-9", newVersion: "2.37-1", distance: 3),
+            DependencyChange(name: "libfoo-dev", oldVersion: "1.0", newVersion: "1.1", distance: 1),
+            DependencyChange(name: "libfoo1", oldVersion: "1.0", newVersion: "1.1", distance: 2),
+        ])
+        // Koschei: Σ 256 / distance = 256/2 + 256/3 + 256/1 + 256/2.
+        let priority = PriorityPolicy().dependencyPriority(distances: changes.map(\.distance))
+        #expect(abs(priority - (128 + 256.0 / 3 + 256 + 128)) < 1e-9)
+        #expect(ChangeDetector.changes(from: old, to: old).isEmpty)
     }
 }

@@ -7,11 +7,16 @@ public struct ResolvedPackage: Sendable, Hashable, Comparable, CustomStringConve
     public var name: String
     /// Its version.
     public var version: String
+    /// How far it is from the build-dependencies: 1 for a package chosen for a build-dependency (or
+    /// the build group), n + 1 for one needed by a package at n, nil beyond
+    /// ``DebianResolver/maximumDistance`` or when only Essential packages pull it in (Koschei's rule).
+    public var distance: Int?
 
     /// Creates an entry.
-    public init(name: String, version: String) {
+    public init(name: String, version: String, distance: Int? = nil) {
         self.name = name
         self.version = version
+        self.distance = distance
     }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { (lhs.name, lhs.version) < (rhs.name, rhs.version) }
@@ -61,6 +66,9 @@ public final class DebianResolver {
     public let buildGroup: [DependencyClause]
     /// How many binary packages were loaded.
     public let binaryCount: Int
+
+    /// Distances beyond this are unknown (Koschei caps its breadth-first search at 5).
+    public static let maximumDistance = 5
 
     private let pool: OpaquePointer
     private var essentialJobs: [(Id, Id)] = []
@@ -174,6 +182,7 @@ public final class DebianResolver {
         var candidates = Queue()
         queue_init(&candidates)
         defer { queue_free(&candidates) }
+        var roots: [Id] = []
         for clause in depends {
             queue_empty(&candidates)
             for alternative in clause.alternatives { collect(alternative, into: &candidates) }
@@ -181,6 +190,7 @@ public final class DebianResolver {
                 missing.append("\(clause) is not available")
                 continue
             }
+            for index in 0..<Int(candidates.count) { roots.append(candidates.elements[index]) }
             queue_push2(&job, Id(SOLVER_INSTALL | SOLVER_SOLVABLE_ONE_OF), pool_queuetowhatprovides(pool, &candidates))
         }
         if !missing.isEmpty { return .unsatisfiable(missing) }
@@ -213,15 +223,55 @@ public final class DebianResolver {
         queue_init(&installed)
         defer { queue_free(&installed) }
         _ = transaction_installedresult(transaction, &installed)
+        var installedIDs = Set<Id>()
+        for index in 0..<Int(installed.count) { installedIDs.insert(installed.elements[index]) }
+        let distances = self.distances(from: roots, within: installedIDs)
         var packages: [ResolvedPackage] = []
-        packages.reserveCapacity(Int(installed.count))
-        for index in 0..<Int(installed.count) {
-            let solvable = fw_solvable(pool, installed.elements[index])!
+        packages.reserveCapacity(installedIDs.count)
+        for id in installedIDs {
+            let solvable = fw_solvable(pool, id)!
             packages.append(ResolvedPackage(name: String(cString: pool_id2str(pool, solvable.pointee.name)),
-                                            version: String(cString: pool_id2str(pool, solvable.pointee.evr))))
+                                            version: String(cString: pool_id2str(pool, solvable.pointee.evr)), distance: distances[id]))
         }
         packages.sort()
         return .satisfiable(packages)
+    }
+
+    /// Breadth-first distances over `Depends`/`Pre-Depends` inside the installed set: the installed
+    /// candidates of the clauses are at 1; a package that an installed package at n requires (a
+    /// provider of it that is installed) is at n + 1; up to ``maximumDistance``.
+    private func distances(from roots: [Id], within installed: Set<Id>) -> [Id: Int] {
+        let pool = rawPool
+        var distance: [Id: Int] = [:]
+        var frontier: [Id] = []
+        for root in roots where installed.contains(root) && distance[root] == nil {
+            distance[root] = 1
+            frontier.append(root)
+        }
+        var requires = Queue()
+        queue_init(&requires)
+        defer { queue_free(&requires) }
+        var level = 1
+        while !frontier.isEmpty, level < Self.maximumDistance {
+            var next: [Id] = []
+            for id in frontier {
+                let solvable = fw_solvable(pool, id)!
+                _ = solvable_lookup_deparray(solvable, Id(SOLVABLE_REQUIRES.rawValue), &requires, 0)
+                for index in 0..<Int(requires.count) {
+                    let dependency = requires.elements[index]
+                    if dependency == Id(SOLVABLE_PREREQMARKER.rawValue) { continue }
+                    forEachProvider(of: dependency) { provider, _ in
+                        if installed.contains(provider), distance[provider] == nil {
+                            distance[provider] = level + 1
+                            next.append(provider)
+                        }
+                    }
+                }
+            }
+            frontier = next
+            level += 1
+        }
+        return distance
     }
 
     /// Adds the solvables that satisfy `alternative` to `queue`.
