@@ -54,7 +54,7 @@ struct Check: ParsableCommand {
         var counts = (checked: 0, broken: 0, unparsable: 0)
         var output = ""
         for (index, source) in all.enumerated() {
-            switch resolver.resolve(source) {
+            switch resolver.resolve(source, environment: false) {
             case .notApplicable:
                 continue
             case .satisfiable:

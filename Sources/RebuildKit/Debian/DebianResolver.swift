@@ -154,8 +154,9 @@ public final class DebianResolver {
         }
     }
 
-    /// Resolves `source`'s build environment.
-    public func resolve(_ source: SourcePackage) -> BuildResolution {
+    /// Resolves `source`'s build environment. With `environment` false a satisfiable result carries
+    /// no package list (a yes/no check, as `rebuilder check` needs, is cheaper).
+    public func resolve(_ source: SourcePackage, environment: Bool = true) -> BuildResolution {
         // Extra-Source-Only stanzas are checked too: dose-builddebcheck 7 reports them.
         guard source.builds(on: architecture) else { return .notApplicable }
         let depends: [DependencyClause], conflicts: [DependencyClause]
@@ -169,11 +170,11 @@ public final class DebianResolver {
         } catch {
             return .unparsable(error.message)
         }
-        return resolve(depends: buildGroup + depends, conflicts: conflicts)
+        return resolve(depends: buildGroup + depends, conflicts: conflicts, environment: environment)
     }
 
     /// Resolves an environment: every clause of `depends` installed, nothing matching `conflicts`.
-    public func resolve(depends: [DependencyClause], conflicts: [DependencyClause] = []) -> BuildResolution {
+    public func resolve(depends: [DependencyClause], conflicts: [DependencyClause] = [], environment: Bool = true) -> BuildResolution {
         let pool = rawPool
         var job = Queue()
         queue_init(&job)
@@ -217,6 +218,7 @@ public final class DebianResolver {
             }
             return .unsatisfiable(problems)
         }
+        guard environment else { return .satisfiable([]) }
         guard let transaction = solver_create_transaction(solver) else { return .unsatisfiable(["libsolv could not create a transaction"]) }
         defer { transaction_free(transaction) }
         var installed = Queue()
