@@ -32,6 +32,9 @@ struct Check: ParsableCommand {
     @Flag(name: .long, help: "Also print the packages whose build-dependencies do not parse.")
     var unparsable = false
 
+    @Flag(name: .long, help: "Resolve each whole build environment (installed set and distances), not only whether it can be installed.")
+    var environments = false
+
     func validate() throws {
         guard !packages.isEmpty else { throw ValidationError("give at least one --packages index") }
         guard !sources.isEmpty else { throw ValidationError("give at least one --sources index") }
@@ -51,14 +54,15 @@ struct Check: ParsableCommand {
             throw ExitCode(2)
         }
         FileHandle.standardError.write(Data("rebuilder: \(resolver.binaryCount) binary packages, \(all.count) source packages (\(arch))\n".utf8))
-        var counts = (checked: 0, broken: 0, unparsable: 0)
+        var counts = (checked: 0, broken: 0, unparsable: 0, installed: 0)
         var output = ""
         for (index, source) in all.enumerated() {
-            switch resolver.resolve(source, environment: false) {
+            switch resolver.resolve(source, environment: environments) {
             case .notApplicable:
                 continue
-            case .satisfiable:
+            case .satisfiable(let installed):
                 counts.checked += 1
+                counts.installed += installed.count
             case .unsatisfiable(let problems):
                 counts.checked += 1
                 counts.broken += 1
@@ -78,7 +82,7 @@ struct Check: ParsableCommand {
         }
         FileHandle.standardOutput.write(Data(output.utf8))
         let elapsed = ContinuousClock.now - started
-        FileHandle.standardError.write(Data("rebuilder: checked \(counts.checked), unsatisfiable \(counts.broken), unparsable \(counts.unparsable) in \(elapsed)\n".utf8))
+        FileHandle.standardError.write(Data("rebuilder: checked \(counts.checked), unsatisfiable \(counts.broken), unparsable \(counts.unparsable)\(environments ? ", \(counts.installed) installed packages in all" : "") in \(elapsed)\n".utf8))
     }
 }
 

@@ -22,7 +22,22 @@ public struct Deb822Paragraph: Sendable, Hashable {
 
     /// A field's value; field names compare without regard to case, as Debian policy says.
     public subscript(name: String) -> String? {
-        fields.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        fields.first { Self.sameFieldName($0.name, name) }?.value
+    }
+
+    /// ASCII case-insensitive equality (field names are ASCII).
+    static func sameFieldName(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                guard x.count == y.count else { return false }
+                for index in 0..<x.count where x[index] != y[index] {
+                    let l = x[index] | 0x20, r = y[index] | 0x20
+                    guard l == r, l >= 0x61, l <= 0x7A else { return false }
+                }
+                return true
+            }
+        }
     }
 }
 

@@ -72,6 +72,12 @@ public final class DebianResolver {
 
     private let pool: OpaquePointer
     private var essentialJobs: [(Id, Id)] = []
+    /// Each solvable's name and version as Swift strings, and its rank in (name, version) order.
+    private var names: [String] = []
+    private var versions: [String] = []
+    private var order: [Int32] = []
+    /// Per-solvable scratch space of one resolution (all 0 between resolutions).
+    private var scratch: [UInt8] = []
     private let multiArchAllowed: Id
 
     /// Loads the binary indexes (plain or compressed).
@@ -115,8 +121,34 @@ public final class DebianResolver {
             }
         }
         binaryCount = count
+        // Recommends, Suggests, Enhances and Supplements never make a build environment unsatisfiable
+        // (dose-builddebcheck ignores them, and so does the solver with IGNORE_RECOMMENDED), but libsolv
+        // still walks them when it collects the packages a solve may involve: with them a solve for a
+        // package with no build-dependencies considered 12,900 solvables and 62,000 rules, without
+        // them 219 and 706 (35 times faster on bookworm). So they are dropped after loading.
+        for id in 2..<Int(pool.pointee.nsolvables) {
+            let solvable = pool.pointee.solvables + id
+            solvable.pointee.recommends = 0
+            solvable.pointee.suggests = 0
+            solvable.pointee.enhances = 0
+            solvable.pointee.supplements = 0
+        }
         pool_addfileprovides(pool)
         pool_createwhatprovides(pool)
+        let solvableCount = Int(pool.pointee.nsolvables)
+        names = [String](repeating: "", count: solvableCount)
+        versions = [String](repeating: "", count: solvableCount)
+        for id in 2..<solvableCount {
+            let solvable = pool.pointee.solvables + id
+            guard solvable.pointee.repo != nil else { continue }
+            names[id] = String(cString: pool_id2str(pool, solvable.pointee.name))
+            versions[id] = String(cString: pool_id2str(pool, solvable.pointee.evr))
+        }
+        var ranked = Array(0..<solvableCount)
+        ranked.sort { (names[$0], versions[$0]) < (names[$1], versions[$1]) }
+        order = [Int32](repeating: 0, count: solvableCount)
+        for (rank, id) in ranked.enumerated() { order[id] = Int32(rank) }
+        scratch = [UInt8](repeating: 0, count: solvableCount)
         // One job per Essential name: install one of the Essential versions of it.
         var byName: [String: [String]] = [:]
         for essential in essentials { byName[essential.name, default: []].append(essential.version) }
@@ -219,61 +251,74 @@ public final class DebianResolver {
             return .unsatisfiable(problems)
         }
         guard environment else { return .satisfiable([]) }
-        guard let transaction = solver_create_transaction(solver) else { return .unsatisfiable(["libsolv could not create a transaction"]) }
-        defer { transaction_free(transaction) }
-        var installed = Queue()
-        queue_init(&installed)
-        defer { queue_free(&installed) }
-        _ = transaction_installedresult(transaction, &installed)
-        var installedIDs = Set<Id>()
-        for index in 0..<Int(installed.count) { installedIDs.insert(installed.elements[index]) }
-        let distances = self.distances(from: roots, within: installedIDs)
-        var packages: [ResolvedPackage] = []
-        packages.reserveCapacity(installedIDs.count)
-        for id in installedIDs {
-            let solvable = fw_solvable(pool, id)!
-            packages.append(ResolvedPackage(name: String(cString: pool_id2str(pool, solvable.pointee.name)),
-                                            version: String(cString: pool_id2str(pool, solvable.pointee.evr)), distance: distances[id]))
+        var decisions = Queue()
+        queue_init(&decisions)
+        defer { queue_free(&decisions) }
+        solver_get_decisionqueue(solver, &decisions)
+        // scratch[id]: 0 not installed, 1...maximumDistance the distance, unknownMark installed farther away.
+        var installed: [Id] = []
+        installed.reserveCapacity(Int(decisions.count))
+        for index in 0..<Int(decisions.count) {
+            let id = decisions.elements[index]
+            guard id > 1 else { continue }  // negative: not installed; 1: the system solvable
+            installed.append(id)
+            scratch[Int(id)] = Self.unknownMark
         }
-        packages.sort()
+        assignDistances(from: roots)
+        installed.sort { order[Int($0)] < order[Int($1)] }
+        var packages: [ResolvedPackage] = []
+        packages.reserveCapacity(installed.count)
+        for id in installed {
+            let mark = scratch[Int(id)]
+            packages.append(ResolvedPackage(name: names[Int(id)], version: versions[Int(id)],
+                                            distance: mark == Self.unknownMark ? nil : Int(mark)))
+            scratch[Int(id)] = 0
+        }
         return .satisfiable(packages)
     }
 
-    /// Breadth-first distances over `Depends`/`Pre-Depends` inside the installed set: the installed
-    /// candidates of the clauses are at 1; a package that an installed package at n requires (a
-    /// provider of it that is installed) is at n + 1; up to ``maximumDistance``.
-    private func distances(from roots: [Id], within installed: Set<Id>) -> [Id: Int] {
+    private static let unknownMark: UInt8 = .max
+
+    /// Breadth-first distances over `Depends`/`Pre-Depends` inside the installed set (the entries of
+    /// `scratch` that are not 0): the installed candidates of the clauses are at 1; a package that an
+    /// installed package at n requires (a provider of it that is installed) is at n + 1; up to
+    /// ``maximumDistance``.
+    private func assignDistances(from roots: [Id]) {
         let pool = rawPool
-        var distance: [Id: Int] = [:]
+        let prerequisiteMarker = Id(SOLVABLE_PREREQMARKER.rawValue)
         var frontier: [Id] = []
-        for root in roots where installed.contains(root) && distance[root] == nil {
-            distance[root] = 1
-            frontier.append(root)
-        }
-        var requires = Queue()
-        queue_init(&requires)
-        defer { queue_free(&requires) }
-        var level = 1
-        while !frontier.isEmpty, level < Self.maximumDistance {
-            var next: [Id] = []
-            for id in frontier {
-                let solvable = fw_solvable(pool, id)!
-                _ = solvable_lookup_deparray(solvable, Id(SOLVABLE_REQUIRES.rawValue), &requires, 0)
-                for index in 0..<Int(requires.count) {
-                    let dependency = requires.elements[index]
-                    if dependency == Id(SOLVABLE_PREREQMARKER.rawValue) { continue }
-                    forEachProvider(of: dependency) { provider, _ in
-                        if installed.contains(provider), distance[provider] == nil {
-                            distance[provider] = level + 1
-                            next.append(provider)
+        var next: [Id] = []
+        scratch.withUnsafeMutableBufferPointer { scratch in
+            for root in roots where scratch[Int(root)] == Self.unknownMark {
+                scratch[Int(root)] = 1
+                frontier.append(root)
+            }
+            var level = 1
+            while !frontier.isEmpty, level < Self.maximumDistance {
+                next.removeAll(keepingCapacity: true)
+                let mark = UInt8(level + 1)
+                for id in frontier {
+                    let solvable = pool.pointee.solvables + Int(id)
+                    guard solvable.pointee.requires != 0, let repo = solvable.pointee.repo else { continue }
+                    var dependency = repo.pointee.idarraydata + Int(solvable.pointee.requires)
+                    while dependency.pointee != 0 {
+                        defer { dependency += 1 }
+                        if dependency.pointee == prerequisiteMarker { continue }
+                        guard var provider = fw_whatprovides(pool, dependency.pointee) else { continue }
+                        while provider.pointee != 0 {
+                            let p = Int(provider.pointee)
+                            if scratch[p] == Self.unknownMark {
+                                scratch[p] = mark
+                                next.append(provider.pointee)
+                            }
+                            provider += 1
                         }
                     }
                 }
+                swap(&frontier, &next)
+                level += 1
             }
-            frontier = next
-            level += 1
         }
-        return distance
     }
 
     /// Adds the solvables that satisfy `alternative` to `queue`.
