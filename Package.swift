@@ -132,7 +132,12 @@ let package = Package(
         ),
         .target(
             name: "RebuildKit",
-            dependencies: ["PipelineKit", "CLibSolv", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "PipelineKit", "CLibSolv",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: upcoming
         ),
 

@@ -13,6 +13,8 @@
 #include <solv/knownid.h>
 #include <solv/repo_deb.h>
 #include <solv/solv_xfopen.h>
+#include <solv/repo_rpmmd.h>
+#include <solv/pool_parserpmrichdep.h>
 
 /// The 0-terminated list of solvables providing `dep` (after pool_createwhatprovides).
 static inline Id *fw_whatprovides(Pool *pool, Id dep) { return pool_whatprovides_ptr(pool, dep); }

@@ -70,14 +70,8 @@ public final class DebianResolver {
     /// Distances beyond this are unknown (Koschei caps its breadth-first search at 5).
     public static let maximumDistance = 5
 
-    private let pool: OpaquePointer
+    private let solvables: SolvablePool
     private var essentialJobs: [(Id, Id)] = []
-    /// Each solvable's name and version as Swift strings, and its rank in (name, version) order.
-    private var names: [String] = []
-    private var versions: [String] = []
-    private var order: [Int32] = []
-    /// Per-solvable scratch space of one resolution (all 0 between resolutions).
-    private var scratch: [UInt8] = []
     private let multiArchAllowed: Id
 
     /// Loads the binary indexes (plain or compressed).
@@ -90,10 +84,8 @@ public final class DebianResolver {
         self.architecture = architecture
         self.profiles = profiles
         self.buildGroup = buildGroup ?? [DependencyClause([DependencyAlternative(name: "build-essential")])]
-        guard let pool = pool_create() else { throw RebuildError(.solver, "cannot create a pool", operation: "load packages") }
-        self.pool = OpaquePointer(pool)
-        _ = pool_setdisttype(pool, Int32(DISTTYPE_DEB))
-        pool_setarchpolicy(pool, architecture.name)
+        solvables = try SolvablePool(.debian, architecture: architecture.name, operation: "load packages")
+        let pool = solvables.raw
         multiArchAllowed = pool_str2id(pool, "allowed", 1)
         var essentials: [(name: String, version: String)] = []
         var count = 0
@@ -121,34 +113,7 @@ public final class DebianResolver {
             }
         }
         binaryCount = count
-        // Recommends, Suggests, Enhances and Supplements never make a build environment unsatisfiable
-        // (dose-builddebcheck ignores them, and so does the solver with IGNORE_RECOMMENDED), but libsolv
-        // still walks them when it collects the packages a solve may involve: with them a solve for a
-        // package with no build-dependencies considered 12,900 solvables and 62,000 rules, without
-        // them 219 and 706 (35 times faster on bookworm). So they are dropped after loading.
-        for id in 2..<Int(pool.pointee.nsolvables) {
-            let solvable = pool.pointee.solvables + id
-            solvable.pointee.recommends = 0
-            solvable.pointee.suggests = 0
-            solvable.pointee.enhances = 0
-            solvable.pointee.supplements = 0
-        }
-        pool_addfileprovides(pool)
-        pool_createwhatprovides(pool)
-        let solvableCount = Int(pool.pointee.nsolvables)
-        names = [String](repeating: "", count: solvableCount)
-        versions = [String](repeating: "", count: solvableCount)
-        for id in 2..<solvableCount {
-            let solvable = pool.pointee.solvables + id
-            guard solvable.pointee.repo != nil else { continue }
-            names[id] = String(cString: pool_id2str(pool, solvable.pointee.name))
-            versions[id] = String(cString: pool_id2str(pool, solvable.pointee.evr))
-        }
-        var ranked = Array(0..<solvableCount)
-        ranked.sort { (names[$0], versions[$0]) < (names[$1], versions[$1]) }
-        order = [Int32](repeating: 0, count: solvableCount)
-        for (rank, id) in ranked.enumerated() { order[id] = Int32(rank) }
-        scratch = [UInt8](repeating: 0, count: solvableCount)
+        solvables.finishLoading()
         // One job per Essential name: install one of the Essential versions of it.
         var byName: [String: [String]] = [:]
         for essential in essentials { byName[essential.name, default: []].append(essential.version) }
@@ -157,13 +122,8 @@ public final class DebianResolver {
             var queue = Queue()
             queue_init(&queue)
             defer { queue_free(&queue) }
-            var provider = fw_whatprovides(pool, nameID)
-            while let p = provider, p.pointee != 0 {
-                let solvable = fw_solvable(pool, p.pointee)!
-                if solvable.pointee.name == nameID, versions.contains(String(cString: pool_id2str(pool, solvable.pointee.evr))) {
-                    queue_push(&queue, p.pointee)
-                }
-                provider = p + 1
+            solvables.forEachProvider(of: nameID) { id, solvable in
+                if solvable.pointee.name == nameID, versions.contains(solvables.versions[Int(id)]) { queue_push(&queue, id) }
             }
             if queue.count > 0 {
                 essentialJobs.append((Id(SOLVER_INSTALL | SOLVER_SOLVABLE_ONE_OF), pool_queuetowhatprovides(pool, &queue)))
@@ -171,11 +131,7 @@ public final class DebianResolver {
         }
     }
 
-    deinit {
-        pool_free(UnsafeMutablePointer<Pool>(pool))
-    }
-
-    private var rawPool: UnsafeMutablePointer<Pool> { UnsafeMutablePointer<Pool>(pool) }
+    private var rawPool: UnsafeMutablePointer<Pool> { solvables.raw }
 
     /// The build-dependency clauses that apply on this architecture and profiles (alternatives that
     /// do not apply removed; clauses left empty dropped).
@@ -237,88 +193,7 @@ public final class DebianResolver {
             }
         }
         for (how, what) in essentialJobs { queue_push2(&job, how, what) }
-        guard let solver = solver_create(pool) else { return .unsatisfiable(["libsolv could not create a solver"]) }
-        defer { solver_free(solver) }
-        _ = solver_set_flag(solver, Int32(SOLVER_FLAG_IGNORE_RECOMMENDED), 1)
-        let problemCount = solver_solve(solver, &job)
-        if problemCount > 0 {
-            var problems: [String] = []
-            var problem = solver_next_problem(solver, 0)
-            while problem != 0, problems.count < 5 {
-                problems.append(String(cString: solver_problem2str(solver, problem)))
-                problem = solver_next_problem(solver, problem)
-            }
-            return .unsatisfiable(problems)
-        }
-        guard environment else { return .satisfiable([]) }
-        var decisions = Queue()
-        queue_init(&decisions)
-        defer { queue_free(&decisions) }
-        solver_get_decisionqueue(solver, &decisions)
-        // scratch[id]: 0 not installed, 1...maximumDistance the distance, unknownMark installed farther away.
-        var installed: [Id] = []
-        installed.reserveCapacity(Int(decisions.count))
-        for index in 0..<Int(decisions.count) {
-            let id = decisions.elements[index]
-            guard id > 1 else { continue }  // negative: not installed; 1: the system solvable
-            installed.append(id)
-            scratch[Int(id)] = Self.unknownMark
-        }
-        assignDistances(from: roots)
-        installed.sort { order[Int($0)] < order[Int($1)] }
-        var packages: [ResolvedPackage] = []
-        packages.reserveCapacity(installed.count)
-        for id in installed {
-            let mark = scratch[Int(id)]
-            packages.append(ResolvedPackage(name: names[Int(id)], version: versions[Int(id)],
-                                            distance: mark == Self.unknownMark ? nil : Int(mark)))
-            scratch[Int(id)] = 0
-        }
-        return .satisfiable(packages)
-    }
-
-    private static let unknownMark: UInt8 = .max
-
-    /// Breadth-first distances over `Depends`/`Pre-Depends` inside the installed set (the entries of
-    /// `scratch` that are not 0): the installed candidates of the clauses are at 1; a package that an
-    /// installed package at n requires (a provider of it that is installed) is at n + 1; up to
-    /// ``maximumDistance``.
-    private func assignDistances(from roots: [Id]) {
-        let pool = rawPool
-        let prerequisiteMarker = Id(SOLVABLE_PREREQMARKER.rawValue)
-        var frontier: [Id] = []
-        var next: [Id] = []
-        scratch.withUnsafeMutableBufferPointer { scratch in
-            for root in roots where scratch[Int(root)] == Self.unknownMark {
-                scratch[Int(root)] = 1
-                frontier.append(root)
-            }
-            var level = 1
-            while !frontier.isEmpty, level < Self.maximumDistance {
-                next.removeAll(keepingCapacity: true)
-                let mark = UInt8(level + 1)
-                for id in frontier {
-                    let solvable = pool.pointee.solvables + Int(id)
-                    guard solvable.pointee.requires != 0, let repo = solvable.pointee.repo else { continue }
-                    var dependency = repo.pointee.idarraydata + Int(solvable.pointee.requires)
-                    while dependency.pointee != 0 {
-                        defer { dependency += 1 }
-                        if dependency.pointee == prerequisiteMarker { continue }
-                        guard var provider = fw_whatprovides(pool, dependency.pointee) else { continue }
-                        while provider.pointee != 0 {
-                            let p = Int(provider.pointee)
-                            if scratch[p] == Self.unknownMark {
-                                scratch[p] = mark
-                                next.append(provider.pointee)
-                            }
-                            provider += 1
-                        }
-                    }
-                }
-                swap(&frontier, &next)
-                level += 1
-            }
-        }
+        return solvables.solve(&job, roots: roots, environment: environment)
     }
 
     /// Adds the solvables that satisfy `alternative` to `queue`.
@@ -358,11 +233,6 @@ public final class DebianResolver {
     }
 
     private func forEachProvider(of dependency: Id, _ body: (Id, UnsafeMutablePointer<Solvable>) -> Void) {
-        let pool = rawPool
-        var provider = fw_whatprovides(pool, dependency)
-        while let p = provider, p.pointee != 0 {
-            body(p.pointee, fw_solvable(pool, p.pointee)!)
-            provider = p + 1
-        }
+        solvables.forEachProvider(of: dependency, body)
     }
 }
