@@ -12,6 +12,14 @@ public struct RebuildError: Error, Hashable, Sendable, CustomStringConvertible {
         case io
         /// libsolv failed.
         case solver
+        /// The store failed.
+        case store
+        /// A collection, package or build that does not exist.
+        case notFound = "not found"
+        /// A build backend failed to submit, poll or cancel.
+        case backend
+        /// A collection file is invalid.
+        case invalidConfiguration = "invalid configuration"
     }
 
     /// What kind of failure this is.
