@@ -199,7 +199,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "rebuilder",
-            dependencies: ["RebuildKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "RebuildKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Examples/rebuilder",
             swiftSettings: upcoming
         ),
@@ -278,7 +283,7 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
-        .testTarget(name: "RebuildKitTests", dependencies: ["RebuildKit"], resources: [.copy("Fixtures")], swiftSettings: upcoming),
+        .testTarget(name: "RebuildKitTests", dependencies: ["RebuildKit", "rebuilder"], resources: [.copy("Fixtures")], swiftSettings: upcoming),
     ],
     swiftLanguageModes: [.v6]
 )

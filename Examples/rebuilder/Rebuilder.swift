@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import RebuildKit
 
-/// rebuilder: Koschei's job on RebuildKit. `check` resolves every source package's build environment.
+/// rebuilder: Koschei's job on RebuildKit. `check` resolves every source package's build environment,
+/// `diff` compares two snapshots, `watch` polls a collection, schedules builds and serves its status.
 @main
-struct Rebuilder: ParsableCommand {
+struct Rebuilder: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rebuilder",
         abstract: "Resolve build-dependencies of Debian source packages with libsolv.",
-        subcommands: [Check.self, Diff.self]
+        subcommands: [Check.self, Diff.self, Watch.self]
     )
 }
 

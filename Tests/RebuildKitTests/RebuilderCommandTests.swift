@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+/// The real `rebuilder` executable, run as a child process.
+@Suite("rebuilder command line")
+struct RebuilderCommandTests {
+    static let fixtures = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/debian").path
+
+    static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var tool = ".build/debug/rebuilder"
+        for candidate in [products, products.deletingLastPathComponent()] where FileManager.default.isExecutableFile(atPath: candidate.appendingPathComponent("rebuilder").path) {
+            tool = candidate.appendingPathComponent("rebuilder").path
+            break
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test("watch --once resolves the collection, submits nothing below the threshold and prints the status as JSON")
+    func watchOnce() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rebuilder-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let collection = #"{"name": "fixtures", "kind": "debian", "repository": "\#(Self.fixtures)", "architecture": "amd64", "blocked": ["t02-plain"]}"#
+        try collection.write(toFile: "\(directory)/collection.json", atomically: true, encoding: .utf8)
+        let result = try Self.run(["watch", "--once", "--collection", "\(directory)/collection.json", "--db", "\(directory)/r.sqlite", "--build-command", "true"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let statuses = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        let states = Dictionary(uniqueKeysWithValues: statuses.compactMap { status -> (String, String)? in
+            guard let package = status["package"] as? [String: Any], let name = package["name"] as? String, let state = status["state"] as? String else { return nil }
+            return (name, state)
+        })
+        #expect(states["t02-plain"] == "blocked")
+        #expect(states["t01-empty"] == "ok")
+        #expect(states.values.contains("unresolved"))
+        #expect(statuses.allSatisfy { $0["last_build"] == nil })
+    }
+
+    @Test("bad input: a broken collection file, an unknown architecture, a missing index, bad flags")
+    func badInput() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rebuilder-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try #"{"name": "x", "kind": "debian""#.write(toFile: "\(directory)/broken.json", atomically: true, encoding: .utf8)
+        try #"{"name": "x", "repository": "/tmp", "architecture": "amd64"}"#.write(toFile: "\(directory)/missing.json", atomically: true, encoding: .utf8)
+        for (arguments, expected) in [
+            (["watch", "--once", "--collection", "\(directory)/broken.json", "--db", "\(directory)/r.sqlite", "--build-command", "true"], "not valid JSON"),
+            (["watch", "--once", "--collection", "\(directory)/missing.json", "--db", "\(directory)/r.sqlite", "--build-command", "true"], "'kind' is missing"),
+            (["watch", "--collection", "\(directory)/missing.json", "--db", "\(directory)/r.sqlite", "--build-command", "true", "--max-builds", "0"], "--max-builds"),
+            (["check", "--packages", "\(Self.fixtures)/Packages", "--sources", "\(Self.fixtures)/Sources", "--arch", "amd65"], "amd65"),
+            (["check", "--packages", "\(directory)/nothing", "--sources", "\(Self.fixtures)/Sources"], "nothing"),
+        ] {
+            let result = try Self.run(arguments)
+            #expect(result.status != 0, "\(arguments) succeeded")
+            #expect(result.stdout.isEmpty)
+            #expect(result.stderr.contains(expected), "\(arguments): \(result.stderr)")
+        }
+    }
+
+    @Test("check prints one line per unsatisfiable source package, starting with its name, and nothing else on stdout")
+    func check() throws {
+        let result = try Self.run(["check", "--packages", "\(Self.fixtures)/Packages", "--sources", "\(Self.fixtures)/Sources"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        #expect(lines.allSatisfy { $0.hasPrefix("t") && $0.contains(": ") })
+        #expect(result.stderr.contains("checked"))
+    }
+}
