@@ -101,22 +101,16 @@ struct Diff: ParsableCommand {
     @Option(name: .long, help: "The architecture to build for.")
     var arch: String = "amd64"
 
-    static func index(_ directory: String, _ name: String) throws -> String {
-        for suffix in ["", ".xz", ".gz", ".zst", ".bz2"] where FileManager.default.fileExists(atPath: "\(directory)/\(name)\(suffix)") {
-            return "\(directory)/\(name)\(suffix)"
-        }
-        throw ValidationError("\(directory) has no \(name) index")
-    }
-
     func run() throws {
         let architecture: DebianArchitecture
         do { architecture = try DebianArchitecture(arch) } catch { throw ValidationError(error.message) }
         let policy = PriorityPolicy()
         do {
-            let before = try DebianResolver(packages: [try Self.index(old, "Packages")], architecture: architecture)
-            let after = try DebianResolver(packages: [try Self.index(new, "Packages")], architecture: architecture)
+            let oldIndexes = try RebuildWatcher.debianIndexes(in: old), newIndexes = try RebuildWatcher.debianIndexes(in: new)
+            let before = try DebianResolver(packages: [oldIndexes.packages], architecture: architecture)
+            let after = try DebianResolver(packages: [newIndexes.packages], architecture: architecture)
             var output = ""
-            for source in try SourcePackage.load(try Self.index(new, "Sources")) {
+            for source in try SourcePackage.load(newIndexes.sources) {
                 guard case .satisfiable(let was) = before.resolve(source), case .satisfiable(let now) = after.resolve(source) else { continue }
                 let changes = ChangeDetector.changes(from: was, to: now)
                 guard !changes.isEmpty else { continue }
@@ -125,7 +119,7 @@ struct Diff: ParsableCommand {
                 for change in changes { output += "  \(change)\n" }
             }
             FileHandle.standardOutput.write(Data(output.utf8))
-        } catch let error as RebuildError {
+        } catch {
             FileHandle.standardError.write(Data("rebuilder: \(error)\n".utf8))
             throw ExitCode(2)
         }

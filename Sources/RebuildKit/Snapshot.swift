@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PipelineKit
 
 /// What identifies a repository snapshot: the SHA-256 of each index file it was read from. Two
 /// snapshots with the same ``id`` resolve the same way, so a watcher skips a poll that found nothing new.
@@ -25,7 +26,7 @@ public struct SnapshotIdentity: Sendable, Hashable, Codable, CustomStringConvert
     public var id: String {
         var hasher = SHA256()
         for (name, checksum) in checksums.sorted(by: { $0.key < $1.key }) { hasher.update(data: Data("\(name)\0\(checksum)\n".utf8)) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(hasher.finalize())
     }
 
     public var description: String { String(id.prefix(16)) }
@@ -42,6 +43,6 @@ public struct SnapshotIdentity: Sendable, Hashable, Codable, CustomStringConvert
         } catch {
             throw RebuildError(.io, "\(error)", operation: "hash index", file: path)
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(hasher.finalize())
     }
 }

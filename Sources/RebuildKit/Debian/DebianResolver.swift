@@ -215,14 +215,14 @@ public final class DebianResolver {
         }
         switch alternative.qualifier {
         case nil, "native", architecture.name:
-            forEachProvider(of: dependency) { id, _ in queue_pushunique(&queue, id) }
+            solvables.forEachProvider(of: dependency) { id, _ in queue_pushunique(&queue, id) }
         case "any":
             // Any package of that name, whatever its version (dose's archless self-provide), and
             // virtual packages only from Multi-Arch: allowed providers.
-            forEachProvider(of: nameID) { id, solvable in
+            solvables.forEachProvider(of: nameID) { id, solvable in
                 if solvable.pointee.name == nameID { queue_pushunique(&queue, id) }
             }
-            forEachProvider(of: dependency) { id, solvable in
+            solvables.forEachProvider(of: dependency) { id, solvable in
                 if solvable.pointee.name != nameID, solvable_lookup_id(solvable, Id(SOLVABLE_MULTIARCH.rawValue)) == multiArchAllowed {
                     queue_pushunique(&queue, id)
                 }
@@ -232,7 +232,4 @@ public final class DebianResolver {
         }
     }
 
-    private func forEachProvider(of dependency: Id, _ body: (Id, UnsafeMutablePointer<Solvable>) -> Void) {
-        solvables.forEachProvider(of: dependency, body)
-    }
 }

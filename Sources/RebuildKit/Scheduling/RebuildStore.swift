@@ -29,6 +29,10 @@ public protocol RebuildStore: Sendable {
     func runningBuilds() throws(RebuildError) -> [BuildRecord]
     /// A package's builds, newest first.
     func builds(collection: String, package: String, limit: Int) throws(RebuildError) -> [BuildRecord]
+    /// Every package's newest builds (at most `perPackage` each, newest first), by package, in one read.
+    func recentBuilds(collection: String, perPackage: Int) throws(RebuildError) -> [String: [BuildRecord]]
+    /// Every package's pending dependency changes, by package, in one read.
+    func changes(collection: String) throws(RebuildError) -> [String: [DependencyChange]]
 }
 
 /// The embedded ``RebuildStore``: one SQLite file in WAL mode, through GRDB.
@@ -226,6 +230,30 @@ public final class SQLiteRebuildStore: RebuildStore {
     public func runningBuilds() throws(RebuildError) -> [BuildRecord] {
         try read("read running builds") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM builds WHERE state = 'running' ORDER BY id").map(Self.build)
+        }
+    }
+
+    public func recentBuilds(collection: String, perPackage: Int) throws(RebuildError) -> [String: [BuildRecord]] {
+        try read("read builds") { db in
+            var builds: [String: [BuildRecord]] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY package ORDER BY id DESC) AS rank FROM builds WHERE collection = ?)
+                WHERE rank <= ? ORDER BY package, id DESC
+                """, arguments: [collection, perPackage]) {
+                let build = try Self.build(row)
+                builds[build.package, default: []].append(build)
+            }
+            return builds
+        }
+    }
+
+    public func changes(collection: String) throws(RebuildError) -> [String: [DependencyChange]] {
+        try read("read changes") { db in
+            var changes: [String: [DependencyChange]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT package, body FROM changes WHERE collection = ?", arguments: [collection]) {
+                changes[row["package"]] = try Self.decode([DependencyChange].self, row["body"])
+            }
+            return changes
         }
     }
 

@@ -98,6 +98,7 @@ public final class RebuildWatcher: Sendable {
         var records: [PackageRecord] = []
         var changes: [String: [DependencyChange]] = [:]
         var unresolved = 0
+        let lastBuilds = try store.recentBuilds(collection: collection.name, perPackage: 1)
         for (name, version, resolution) in results.sorted(by: { $0.name < $1.name }) {
             var record = PackageRecord(collection: collection.name, name: name, version: version,
                                        tracked: tracked?.contains(name) ?? true, blocked: blocked.contains(name))
@@ -105,7 +106,7 @@ public final class RebuildWatcher: Sendable {
             case .satisfiable(let environment):
                 record.resolved = true
                 record.environment = environment
-                if let last = try store.builds(collection: collection.name, package: name, limit: 1).first {
+                if let last = lastBuilds[name]?.first {
                     changes[name] = ChangeDetector.changes(from: last.environment, to: environment)
                 }
             case .unsatisfiable(let problems):
@@ -137,18 +138,25 @@ public final class RebuildWatcher: Sendable {
 
     /// Every package's status, highest priority first.
     public func status(now: Date = Date()) throws(RebuildError) -> [PackageStatus] {
-        var statuses: [PackageStatus] = []
-        for package in try store.packages(collection: collection.name) {
-            statuses.append(try status(of: package, now: now))
+        let builds = try store.recentBuilds(collection: collection.name, perPackage: Self.buildsForPriority)
+        let changes = try store.changes(collection: collection.name)
+        let statuses = try store.packages(collection: collection.name).map {
+            status(of: $0, builds: builds[$0.name] ?? [], changes: changes[$0.name] ?? [], now: now)
         }
         return statuses.sorted { ($0.priority.total, $1.package.name) > ($1.priority.total, $0.package.name) }
     }
 
     /// One package's status.
     public func status(of package: PackageRecord, now: Date = Date()) throws(RebuildError) -> PackageStatus {
-        let builds = try store.builds(collection: collection.name, package: package.name, limit: 10)
-        let changes = try store.changes(collection: collection.name, name: package.name)
-        return PackageStatus(package: package, state: RebuildScheduler.state(of: package, lastBuild: builds.first),
+        status(of: package, builds: try store.builds(collection: collection.name, package: package.name, limit: Self.buildsForPriority),
+               changes: try store.changes(collection: collection.name, name: package.name), now: now)
+    }
+
+    /// How many of a package's newest builds its status reads (the priority needs the last two finished ones).
+    private static let buildsForPriority = 10
+
+    private func status(of package: PackageRecord, builds: [BuildRecord], changes: [DependencyChange], now: Date) -> PackageStatus {
+        PackageStatus(package: package, state: RebuildScheduler.state(of: package, lastBuild: builds.first),
                              priority: scheduler.priority(of: package, builds: builds, changes: changes, now: now),
                              lastBuild: builds.first, changes: changes)
     }
