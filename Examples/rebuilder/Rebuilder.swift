@@ -36,7 +36,11 @@ struct Check: ParsableCommand {
     @Flag(name: .long, help: "Resolve each whole build environment (installed set and distances), not only whether it can be installed.")
     var environments = false
 
+    @Option(name: .long, help: "Threads resolving at once, each with its own pool (default: the processors, at most 8).")
+    var threads: Int = ConcurrentResolution.defaultThreads
+
     func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard !packages.isEmpty else { throw ValidationError("give at least one --packages index") }
         guard !sources.isEmpty else { throw ValidationError("give at least one --sources index") }
     }
@@ -45,25 +49,36 @@ struct Check: ParsableCommand {
         let started = ContinuousClock.now
         let architecture: DebianArchitecture
         do { architecture = try DebianArchitecture(arch) } catch { throw ValidationError(error.message) }
-        let resolver: DebianResolver
         var all: [SourcePackage] = []
+        let resolutions: [(BuildResolution, Int)]
         do {
-            resolver = try DebianResolver(packages: packages, architecture: architecture, profiles: Set(profile))
+            let (packages, profiles, environments) = (packages, Set(profile), environments)
+            let load: @Sendable () throws(RebuildError) -> DebianResolver = {
+                try DebianResolver(packages: packages, architecture: architecture, profiles: profiles)
+            }
+            let resolver = try load()
             for path in sources { all += try SourcePackage.load(path) }
+            FileHandle.standardError.write(Data("rebuilder: \(resolver.binaryCount) binary packages, \(all.count) source packages (\(arch))\n".utf8))
+            // Only the size of each environment is kept: holding 8 million entries would triple the peak memory.
+            resolutions = try ConcurrentResolution.resolve(all, threads: threads, first: resolver, load: load) { resolver, source in
+                switch resolver.resolve(source, environment: environments) {
+                case .satisfiable(let installed): (BuildResolution.satisfiable([]), installed.count)
+                case let other: (other, 0)
+                }
+            }
         } catch {
             FileHandle.standardError.write(Data("rebuilder: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        FileHandle.standardError.write(Data("rebuilder: \(resolver.binaryCount) binary packages, \(all.count) source packages (\(arch))\n".utf8))
         var counts = (checked: 0, broken: 0, unparsable: 0, installed: 0)
         var output = ""
-        for (index, source) in all.enumerated() {
-            switch resolver.resolve(source, environment: environments) {
+        for (source, (resolution, size)) in zip(all, resolutions) {
+            switch resolution {
             case .notApplicable:
                 continue
-            case .satisfiable(let installed):
+            case .satisfiable:
                 counts.checked += 1
-                counts.installed += installed.count
+                counts.installed += size
             case .unsatisfiable(let problems):
                 counts.checked += 1
                 counts.broken += 1
@@ -77,9 +92,6 @@ struct Check: ParsableCommand {
                 FileHandle.standardOutput.write(Data(output.utf8))
                 output = ""
             }
-            if index % 5000 == 4999 {
-                FileHandle.standardError.write(Data("rebuilder: \(index + 1)/\(all.count)\n".utf8))
-            }
         }
         FileHandle.standardOutput.write(Data(output.utf8))
         let elapsed = ContinuousClock.now - started
@@ -90,7 +102,11 @@ struct Check: ParsableCommand {
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Per source package, the build-dependency changes between two snapshots, with distances and the dependency priority.",
-        discussion: "Each directory holds a Packages and a Sources index (plain, .gz or .xz). Sources are taken from --new.")
+        discussion: """
+        Each directory holds a Packages and a Sources index (plain, .gz or .xz). Sources are taken from --new. The newer snapshot \
+        is resolved incrementally: only the source packages the changed binaries can affect are resolved again (--full resolves \
+        every one); stderr says how many and how long it took.
+        """)
 
     @Option(name: .long, help: "The older snapshot's directory.")
     var old: String
@@ -101,17 +117,53 @@ struct Diff: ParsableCommand {
     @Option(name: .long, help: "The architecture to build for.")
     var arch: String = "amd64"
 
+    @Flag(name: .long, help: "Resolve every source package against the newer snapshot instead of only the affected ones.")
+    var full = false
+
+    @Option(name: .long, help: "Threads resolving at once, each with its own pool (default: the processors, at most 8).")
+    var threads: Int = ConcurrentResolution.defaultThreads
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
     func run() throws {
         let architecture: DebianArchitecture
         do { architecture = try DebianArchitecture(arch) } catch { throw ValidationError(error.message) }
         let policy = PriorityPolicy()
         do {
             let oldIndexes = try RebuildWatcher.debianIndexes(in: old), newIndexes = try RebuildWatcher.debianIndexes(in: new)
-            let before = try DebianResolver(packages: [oldIndexes.packages], architecture: architecture)
-            let after = try DebianResolver(packages: [newIndexes.packages], architecture: architecture)
+            let sources = try SourcePackage.load(newIndexes.sources)
+            let (oldPackages, newPackages, threads) = (oldIndexes.packages, newIndexes.packages, threads)
+            let before = try DebianResolver(packages: [oldPackages], architecture: architecture)
+            let baseline = try ConcurrentResolution.resolve(sources, threads: threads, first: before, load: { () throws(RebuildError) -> DebianResolver in
+                try DebianResolver(packages: [oldPackages], architecture: architecture)
+            }, resolve: { $0.resolve($1) })
+            let previous = before.binaryFingerprints()
+            let started = ContinuousClock.now
+            let after = try DebianResolver(packages: [newPackages], architecture: architecture)
+            _ = after.binaryFingerprints()  // kept with the snapshot in a watcher: part of loading
+            let loaded = ContinuousClock.now
+            let plan = full ? nil : after.plan(previous: previous, sources: sources)
+            let planned = ContinuousClock.now
+            let again = sources.indices.filter { plan == nil || plan!.everything || plan!.affected.contains(sources[$0].name) }
+            let resolvedAgain = try ConcurrentResolution.resolve(again.map { sources[$0] }, threads: threads, first: after, load: { () throws(RebuildError) -> DebianResolver in
+                try DebianResolver(packages: [newPackages], architecture: architecture)
+            }, resolve: { $0.resolve($1) })
+            let resolving = ContinuousClock.now - planned
+            var fresh: [Int: BuildResolution] = [:]
+            for (index, resolution) in zip(again, resolvedAgain) { fresh[index] = resolution }
             var output = ""
-            for source in try SourcePackage.load(newIndexes.sources) {
-                guard case .satisfiable(let was) = before.resolve(source), case .satisfiable(let now) = after.resolve(source) else { continue }
+            let resolved = again.count
+            for (index, (source, was)) in zip(sources, baseline).enumerated() {
+                let now: BuildResolution
+                if let resolution = fresh[index] {
+                    now = resolution
+                } else {
+                    guard let plan, case .satisfiable(let environment) = was else { continue }
+                    now = .satisfiable(plan.relabel(environment))
+                }
+                guard case .satisfiable(let was) = was, case .satisfiable(let now) = now else { continue }
                 let changes = ChangeDetector.changes(from: was, to: now)
                 guard !changes.isEmpty else { continue }
                 let priority = policy.dependencyPriority(distances: changes.map(\.distance))
@@ -119,6 +171,14 @@ struct Diff: ParsableCommand {
                 for change in changes { output += "  \(change)\n" }
             }
             FileHandle.standardOutput.write(Data(output.utf8))
+            func seconds(_ duration: Duration) -> String { String(format: "%.2f", Double(duration.components.attoseconds) / 1e18 + Double(duration.components.seconds)) }
+            var summary = "rebuilder: loaded the newer snapshot in \(seconds(loaded - started)) s; "
+            if let plan {
+                summary += "\(plan.changedBinaries) binaries changed, \(plan.relabeled.count) relabeled\(plan.everything ? ", the build group or Essential set changed" : ""); "
+                summary += "planned in \(seconds(planned - loaded)) s; "
+            }
+            summary += "resolved \(resolved) of \(sources.count) source packages in \(seconds(resolving)) s (\(threads) threads)\n"
+            FileHandle.standardError.write(Data(summary.utf8))
         } catch {
             FileHandle.standardError.write(Data("rebuilder: \(error)\n".utf8))
             throw ExitCode(2)

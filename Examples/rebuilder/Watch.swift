@@ -8,7 +8,7 @@ struct Watch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Watch a collection: resolve it when its repository changes, schedule and submit builds, serve a status page and JSON API.",
         discussion: """
-        The collection file is JSON: {"name", "kind": "debian"|"rpm", "repository": DIR, "source_repository": DIR (rpm), \
+        The collection file is JSON: {"name", "kind": "debian"|"rpm", "repository": DIR or URL, "source_repository": DIR or URL (rpm), \
         "architecture", "build_group": [...], "tracked": [...], "blocked": [...]}. Builds run --build-command through /bin/sh \
         with REBUILD_PACKAGE, REBUILD_VERSION, REBUILD_COLLECTION, REBUILD_ARCHITECTURE and REBUILD_ENVIRONMENT set. \
         GET / is the status page; GET /api/packages and /api/packages/NAME the JSON API; POST /api/packages/NAME with \
@@ -48,12 +48,16 @@ struct Watch: AsyncParsableCommand {
     @Option(name: .long, help: "The priority at which a package is scheduled.")
     var threshold = 256.0
 
+    @Option(name: .long, help: "Threads resolving a snapshot, each with its own pool (default: the processors, at most 8).")
+    var threads: Int = ConcurrentResolution.defaultThreads
+
     @Flag(name: .long, help: "Refresh and tick once, print the status as JSON, and exit.")
     var once = false
 
     func validate() throws {
         guard interval > 0, tick > 0 else { throw ValidationError("--interval and --tick must be positive") }
         guard maxBuilds > 0 else { throw ValidationError("--max-builds must be at least 1") }
+        guard threads > 0 else { throw ValidationError("--threads must be at least 1") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
     }
 
@@ -80,12 +84,14 @@ struct Watch: AsyncParsableCommand {
         let collection = try Self.loadCollection(self.collection)
         let store: SQLiteRebuildStore
         do { store = try SQLiteRebuildStore(path: db) } catch { throw ValidationError(error.description) }
-        let builds = buildDirectory ?? ((db as NSString).deletingLastPathComponent.isEmpty ? "builds" : "\((db as NSString).deletingLastPathComponent)/builds")
+        let folder = (db as NSString).deletingLastPathComponent
+        let builds = buildDirectory ?? (folder.isEmpty ? "builds" : "\(folder)/builds")
         var policy = PriorityPolicy()
         policy.threshold = threshold
         let watcher = RebuildWatcher(collection: collection, store: store,
                                      backend: ShellBuildBackend(command: buildCommand, directory: builds),
                                      scheduler: RebuildScheduler(policy: policy, maxRunningBuilds: maxBuilds, loadThreshold: loadThreshold),
+                                     resolverThreads: threads, mirrorDirectory: "\(folder.isEmpty ? "." : folder)/mirror/\(collection.name)",
                                      logger: logger)
         if once {
             do {

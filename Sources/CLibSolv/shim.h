@@ -22,6 +22,8 @@ static inline Id *fw_whatprovides(Pool *pool, Id dep) { return pool_whatprovides
 static inline Solvable *fw_solvable(Pool *pool, Id p) { return pool->solvables + p; }
 /// How many solvable slots the pool has (ids 2..n-1 are packages).
 static inline int fw_solvable_count(Pool *pool) { return pool->nsolvables; }
+/// The relation behind `id`, or NULL when `id` is a plain string id.
+static inline Reldep *fw_reldep(Pool *pool, Id id) { return ISRELDEP(id) ? GETRELDEP(pool, id) : 0; }
 /// The pool's error text.
 static inline const char *fw_error(Pool *pool) { return pool_errstr(pool); }
 #endif

@@ -59,6 +59,8 @@ struct RebuilderCommandTests {
             (["watch", "--collection", "\(directory)/missing.json", "--db", "\(directory)/r.sqlite", "--build-command", "true", "--max-builds", "0"], "--max-builds"),
             (["check", "--packages", "\(Self.fixtures)/Packages", "--sources", "\(Self.fixtures)/Sources", "--arch", "amd65"], "amd65"),
             (["check", "--packages", "\(directory)/nothing", "--sources", "\(Self.fixtures)/Sources"], "nothing"),
+            (["check", "--packages", "\(Self.fixtures)/Packages", "--sources", "\(Self.fixtures)/Sources", "--threads", "0"], "--threads"),
+            (["diff", "--old", "\(directory)/none", "--new", Self.fixtures], "no Packages index"),
         ] {
             let result = try Self.run(arguments)
             #expect(result.status != 0, "\(arguments) succeeded")
@@ -75,5 +77,28 @@ struct RebuilderCommandTests {
         #expect(!lines.isEmpty)
         #expect(lines.allSatisfy { $0.hasPrefix("t") && $0.contains(": ") })
         #expect(result.stderr.contains("checked"))
+    }
+
+    @Test("diff resolves only what the update affects, prints what --full prints, and says how much it resolved")
+    func diff() throws {
+        let old = try IncrementalTests.snapshot(IncrementalTests.base)
+        let new = try IncrementalTests.snapshot(IncrementalTests.updated([
+            "libfoo1": "Package: libfoo1\nVersion: 1.0-1+deb12u1\nArchitecture: amd64\nDepends: libc6 (>= 2.30)",
+            "libfoo-dev": "Package: libfoo-dev\nVersion: 1.0-1+deb12u1\nArchitecture: amd64\nDepends: libfoo1 (= 1.0-1+deb12u1)",
+            "newthing": "Package: newthing\nVersion: 1\nArchitecture: amd64",
+        ]))
+        defer {
+            try? FileManager.default.removeItem(atPath: old)
+            try? FileManager.default.removeItem(atPath: new)
+        }
+        let incremental = try Self.run(["diff", "--old", old, "--new", new])
+        let full = try Self.run(["diff", "--old", old, "--new", new, "--full"])
+        #expect(incremental.status == 0 && full.status == 0, "\(incremental.stderr) \(full.stderr)")
+        #expect(incremental.stdout == full.stdout)
+        #expect(incremental.stdout.contains("app 1.0: dependency priority"))
+        #expect(incremental.stdout.contains("libfoo-dev 1.0-1 → 1.0-1+deb12u1 (distance 1)"))
+        #expect(incremental.stderr.contains("1 binaries changed, 2 relabeled"), "\(incremental.stderr)")
+        #expect(incremental.stderr.contains("resolved 1 of 8 source packages"), "\(incremental.stderr)")
+        #expect(full.stderr.contains("resolved 8 of 8 source packages"), "\(full.stderr)")
     }
 }

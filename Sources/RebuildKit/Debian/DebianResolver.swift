@@ -72,6 +72,8 @@ public final class DebianResolver {
 
     private let solvables: SolvablePool
     private var essentialJobs: [(Id, Id)] = []
+    private var essentialIDs: Set<Id> = []
+    private lazy var fingerprintTable = solvables.fingerprints(essential: essentialIDs)
     private let multiArchAllowed: Id
 
     /// Loads the binary indexes (plain or compressed).
@@ -123,7 +125,10 @@ public final class DebianResolver {
             queue_init(&queue)
             defer { queue_free(&queue) }
             solvables.forEachProvider(of: nameID) { id, solvable in
-                if solvable.pointee.name == nameID, versions.contains(solvables.versions[Int(id)]) { queue_push(&queue, id) }
+                if solvable.pointee.name == nameID, versions.contains(solvables.versions[Int(id)]) {
+                    queue_push(&queue, id)
+                    essentialIDs.insert(id)
+                }
             }
             if queue.count > 0 {
                 essentialJobs.append((Id(SOLVER_INSTALL | SOLVER_SOLVABLE_ONE_OF), pool_queuetowhatprovides(pool, &queue)))
@@ -147,18 +152,71 @@ public final class DebianResolver {
     public func resolve(_ source: SourcePackage, environment: Bool = true) -> BuildResolution {
         // Extra-Source-Only stanzas are checked too: dose-builddebcheck 7 reports them.
         guard source.builds(on: architecture) else { return .notApplicable }
-        let depends: [DependencyClause], conflicts: [DependencyClause]
-        do {
-            depends = try applicableClauses(source.buildDependsIndep, field: "Build-Depends-Indep")
-                + applicableClauses(source.buildDepends, field: "Build-Depends")
-                + applicableClauses(source.buildDependsArch, field: "Build-Depends-Arch")
-            conflicts = try applicableClauses(source.buildConflictsIndep, field: "Build-Conflicts-Indep")
-                + applicableClauses(source.buildConflicts, field: "Build-Conflicts")
-                + applicableClauses(source.buildConflictsArch, field: "Build-Conflicts-Arch")
-        } catch {
-            return .unparsable(error.message)
+        let relations: (depends: [DependencyClause], conflicts: [DependencyClause])
+        do { relations = try buildRelations(of: source) } catch { return .unparsable(error.message) }
+        return resolve(depends: buildGroup + relations.depends, conflicts: relations.conflicts, environment: environment)
+    }
+
+    /// A source package's build-dependencies and build-conflicts that apply here.
+    private func buildRelations(of source: SourcePackage) throws(RebuildError) -> (depends: [DependencyClause], conflicts: [DependencyClause]) {
+        let depends = try applicableClauses(source.buildDependsIndep, field: "Build-Depends-Indep")
+            + applicableClauses(source.buildDepends, field: "Build-Depends")
+            + applicableClauses(source.buildDependsArch, field: "Build-Depends-Arch")
+        let conflicts = try applicableClauses(source.buildConflictsIndep, field: "Build-Conflicts-Indep")
+            + applicableClauses(source.buildConflicts, field: "Build-Conflicts")
+            + applicableClauses(source.buildConflictsArch, field: "Build-Conflicts-Arch")
+        return (depends, conflicts)
+    }
+
+    /// Every loaded binary's fingerprint: keep them with a snapshot's resolutions, and hand them to
+    /// ``plan(previous:sources:)`` when the next snapshot comes.
+    public func binaryFingerprints() -> [BinaryFingerprint] { fingerprintTable.fingerprints }
+
+    /// Which of `sources` must be resolved again, given the binaries of the snapshot their stored
+    /// resolutions came from (see ``IncrementalPlan`` for the rules). A source whose build-dependencies
+    /// do not parse is not affected: it stays unparsable whatever the binaries. A source package whose
+    /// version changed is the caller's to resolve.
+    public func plan(previous: [BinaryFingerprint], sources: [SourcePackage]) -> IncrementalPlan {
+        var relations: [(name: String, depends: [DependencyClause], conflicts: [DependencyClause])] = []
+        for source in sources where source.builds(on: architecture) {
+            guard let parsed = try? buildRelations(of: source) else { continue }
+            relations.append((source.name, parsed.depends, parsed.conflicts))
         }
-        return resolve(depends: buildGroup + depends, conflicts: conflicts, environment: environment)
+        var requirements: [Id] = []
+        func addVersioned(_ clauses: [DependencyClause]) {
+            for clause in clauses {
+                for alternative in clause.alternatives where alternative.version != nil {
+                    requirements.append(dependencyID(alternative, create: true))
+                }
+            }
+        }
+        addVersioned(buildGroup)
+        for entry in relations {
+            addVersioned(entry.depends)
+            addVersioned(entry.conflicts)
+        }
+        let analysis = solvables.analyzeUpdate(previous: previous, current: fingerprintTable, requirements: requirements)
+        var candidates = Queue()
+        queue_init(&candidates)
+        defer { queue_free(&candidates) }
+        func touched(_ clauses: [DependencyClause]) -> Bool {
+            for clause in clauses {
+                for alternative in clause.alternatives {
+                    if analysis.changedNameText.contains(alternative.name) { return true }
+                    queue_empty(&candidates)
+                    collect(alternative, into: &candidates)
+                    for index in 0..<Int(candidates.count) where analysis.tainted[Int(candidates.elements[index])] { return true }
+                }
+            }
+            return false
+        }
+        let everything = analysis.essentialsChanged || touched(buildGroup) || essentialIDs.contains { analysis.tainted[Int($0)] }
+        var affected: Set<String> = []
+        for entry in relations where everything || touched(entry.depends) || touched(entry.conflicts) {
+            affected.insert(entry.name)
+        }
+        return IncrementalPlan(changedBinaries: analysis.changedBinaries, relabeled: analysis.relabeled, everything: everything,
+                               affected: affected)
     }
 
     /// Resolves an environment: every clause of `depends` installed, nothing matching `conflicts`.
@@ -198,21 +256,9 @@ public final class DebianResolver {
 
     /// Adds the solvables that satisfy `alternative` to `queue`.
     private func collect(_ alternative: DependencyAlternative, into queue: inout Queue) {
-        let pool = rawPool
-        let nameID = pool_str2id(pool, alternative.name, 0)
+        let nameID = pool_str2id(rawPool, alternative.name, 0)
         guard nameID != 0 else { return }
-        var dependency = nameID
-        if let (relation, version) = alternative.version {
-            let flags: Int32
-            switch relation {
-            case .lessThan: flags = Int32(REL_LT)
-            case .lessOrEqual: flags = Int32(REL_LT | REL_EQ)
-            case .equal: flags = Int32(REL_EQ)
-            case .greaterOrEqual: flags = Int32(REL_GT | REL_EQ)
-            case .greaterThan: flags = Int32(REL_GT)
-            }
-            dependency = pool_rel2id(pool, nameID, pool_str2id(pool, version, 1), flags, 1)
-        }
+        let dependency = dependencyID(alternative, create: false)
         switch alternative.qualifier {
         case nil, "native", architecture.name:
             solvables.forEachProvider(of: dependency) { id, _ in queue_pushunique(&queue, id) }
@@ -232,4 +278,20 @@ public final class DebianResolver {
         }
     }
 
+    /// The libsolv dependency for an alternative (its name, or a relation with its version); 0 when
+    /// the name is unknown and `create` is false.
+    private func dependencyID(_ alternative: DependencyAlternative, create: Bool) -> Id {
+        let pool = rawPool
+        let nameID = pool_str2id(pool, alternative.name, create ? 1 : 0)
+        guard nameID != 0, let (relation, version) = alternative.version else { return nameID }
+        let flags: Int32
+        switch relation {
+        case .lessThan: flags = Int32(REL_LT)
+        case .lessOrEqual: flags = Int32(REL_LT | REL_EQ)
+        case .equal: flags = Int32(REL_EQ)
+        case .greaterOrEqual: flags = Int32(REL_GT | REL_EQ)
+        case .greaterThan: flags = Int32(REL_GT)
+        }
+        return pool_rel2id(pool, nameID, pool_str2id(pool, version, 1), flags, 1)
+    }
 }

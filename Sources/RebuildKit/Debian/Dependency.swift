@@ -98,11 +98,11 @@ public enum DependencyParser {
     /// - Throws: ``RebuildError`` `.invalidDependency` naming the clause that does not parse.
     public static func parse(_ text: String, field: String = "dependency") throws(RebuildError) -> [DependencyClause] {
         var clauses: [DependencyClause] = []
-        for rawClause in split(text, on: ",") {
+        for rawClause in split(text, on: UInt8(ascii: ",")) {
             let clause = rawClause.trimmingCharactersSpace()
             if clause.isEmpty { continue }
             var alternatives: [DependencyAlternative] = []
-            for rawAlternative in split(clause, on: "|") {
+            for rawAlternative in split(clause, on: UInt8(ascii: "|")) {
                 alternatives.append(try parseAlternative(rawAlternative, field: field, clause: clause))
             }
             clauses.append(DependencyClause(alternatives))
@@ -112,27 +112,28 @@ public enum DependencyParser {
 
     /// Splits on `separator` outside parentheses, brackets and angle brackets (a `<` or `>` inside
     /// parentheses is a version relation, not a profile bracket).
-    private static func split(_ text: String, on separator: Character) -> [Substring] {
+    private static func split(_ text: String, on separator: UInt8) -> [Substring] {
         var parts: [Substring] = []
         var parentheses = 0, brackets = 0, angles = 0
-        var start = text.startIndex
-        var index = text.startIndex
-        while index < text.endIndex {
-            let character = text[index]
-            switch character {
-            case "(": parentheses += 1
-            case ")": parentheses = max(0, parentheses - 1)
-            case "[": brackets += 1
-            case "]": brackets = max(0, brackets - 1)
-            case "<" where parentheses == 0: angles += 1
-            case ">" where parentheses == 0: angles = max(0, angles - 1)
+        let bytes = text.utf8
+        var start = bytes.startIndex
+        var index = bytes.startIndex
+        // Bytes, not Characters: every separator is ASCII, and this runs over every relationship field.
+        while index < bytes.endIndex {
+            switch bytes[index] {
+            case UInt8(ascii: "("): parentheses += 1
+            case UInt8(ascii: ")"): parentheses = max(0, parentheses - 1)
+            case UInt8(ascii: "["): brackets += 1
+            case UInt8(ascii: "]"): brackets = max(0, brackets - 1)
+            case UInt8(ascii: "<") where parentheses == 0: angles += 1
+            case UInt8(ascii: ">") where parentheses == 0: angles = max(0, angles - 1)
+            case separator where parentheses == 0 && brackets == 0 && angles == 0:
+                parts.append(text[start..<index])
+                start = bytes.index(after: index)
             default:
-                if character == separator, parentheses == 0, brackets == 0, angles == 0 {
-                    parts.append(text[start..<index])
-                    start = text.index(after: index)
-                }
+                break
             }
-            index = text.index(after: index)
+            index = bytes.index(after: index)
         }
         parts.append(text[start...])
         return parts
@@ -144,8 +145,8 @@ public enum DependencyParser {
         }
         var rest = Substring(raw.trimmingCharactersSpace())
         // Name and qualifier: up to whitespace or one of ( [ <
-        var nameEnd = rest.startIndex
-        while nameEnd < rest.endIndex, !" \t\n([<".contains(rest[nameEnd]) { nameEnd = rest.index(after: nameEnd) }
+        var nameEnd = rest.utf8.startIndex
+        while nameEnd < rest.utf8.endIndex, !Self.nameEnds.contains(rest.utf8[nameEnd]) { nameEnd = rest.utf8.index(after: nameEnd) }
         let fullName = rest[..<nameEnd]
         rest = rest[nameEnd...].drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" })
         guard !fullName.isEmpty else { throw fail("a package name is missing") }
@@ -153,9 +154,9 @@ public enum DependencyParser {
         if let colon = fullName.firstIndex(of: ":") {
             name = String(fullName[..<colon])
             qualifier = String(fullName[fullName.index(after: colon)...])
-            guard let qualifier, !qualifier.isEmpty, qualifier.allSatisfy(isNameCharacter) else { throw fail("a bad architecture qualifier") }
+            guard let qualifier, !qualifier.isEmpty, qualifier.utf8.allSatisfy(isNameByte) else { throw fail("a bad architecture qualifier") }
         }
-        guard let first = name.first, first.isASCII, first.isLetter || first.isNumber, name.allSatisfy(isNameCharacter) else {
+        guard let first = name.utf8.first, isAlphanumeric(first), name.utf8.allSatisfy(isNameByte) else {
             throw fail("'\(name)' is not a package name")
         }
         var alternative = DependencyAlternative(name: name, qualifier: qualifier)
@@ -203,9 +204,17 @@ public enum DependencyParser {
         return alternative
     }
 
-    private static func isNameCharacter(_ character: Character) -> Bool {
-        guard character.isASCII else { return false }
-        return character.isLetter || character.isNumber || character == "+" || character == "-" || character == "." || character == "_"
+    private static let nameEnds: Set<UInt8> = [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "("),
+                                               UInt8(ascii: "["), UInt8(ascii: "<")]
+
+    /// ASCII letters, digits, `+`, `-`, `.` and `_` (checked on bytes: this runs for every name of every index).
+    private static func isNameByte(_ byte: UInt8) -> Bool {
+        isAlphanumeric(byte) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
+    }
+
+    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+            || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
     }
 }
 

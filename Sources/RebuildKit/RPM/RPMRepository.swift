@@ -61,6 +61,25 @@ public struct RPMRepository: Sendable, Hashable {
         }
     }
 
+    /// The primary index's location (relative to the repository) that a repomd.xml names, without
+    /// checking the index itself: what a mirror downloads next.
+    ///
+    /// - Throws: ``RebuildError`` `.io` or `.invalidIndex` as ``init(directory:)`` does.
+    public static func primaryLocation(repomd path: String) throws(RebuildError) -> String {
+        let operation = "read repomd.xml"
+        guard let data = FileManager.default.contents(atPath: path) else { throw RebuildError(.io, "cannot read", operation: operation, file: path) }
+        let text = String(decoding: data, as: UTF8.self)
+        guard let start = text.range(of: #"<data type="primary">"#),
+              let end = text.range(of: "</data>", range: start.upperBound..<text.endIndex),
+              let href = attribute("href", ofFirst: "location", in: text[start.upperBound..<end.lowerBound]) else {
+            throw RebuildError(.invalidIndex, "no primary entry with a <location href=…>", operation: operation, file: path)
+        }
+        guard !href.contains(".."), !href.hasPrefix("/") else {
+            throw RebuildError(.invalidIndex, "the primary location '\(href)' leaves the repository", operation: operation, file: path)
+        }
+        return href
+    }
+
     private static func attribute(_ name: String, ofFirst element: String, in text: Substring) -> String? {
         guard let open = text.range(of: "<\(element)"), let close = text.range(of: ">", range: open.upperBound..<text.endIndex) else { return nil }
         let tag = text[open.upperBound..<close.lowerBound]

@@ -34,6 +34,7 @@ public final class RPMResolver {
     public let binaryCount: Int
 
     private let solvables: SolvablePool
+    private lazy var fingerprintTable = solvables.fingerprints(essential: [])
 
     /// Loads the primary index of each repository.
     ///
@@ -118,6 +119,43 @@ public final class RPMResolver {
         }
         if !missing.isEmpty { return .unsatisfiable(missing) }
         return solvables.solve(&job, roots: roots, environment: environment)
+    }
+
+    /// Every loaded binary's fingerprint: keep them with a snapshot's resolutions, and hand them to
+    /// ``plan(previous:sources:)`` when the next snapshot comes.
+    public func binaryFingerprints() -> [BinaryFingerprint] { fingerprintTable.fingerprints }
+
+    /// Which of `sources` must be resolved again, given the binaries of the snapshot their stored
+    /// resolutions came from (see ``IncrementalPlan`` for the rules). A source whose BuildRequires do
+    /// not parse is not affected; a source package whose version changed is the caller's to resolve.
+    public func plan(previous: [BinaryFingerprint], sources: [RPMSourcePackage]) -> IncrementalPlan {
+        let pool = solvables.raw
+        var requirements: [(name: String, dependencies: [Id])] = []
+        for source in sources {
+            var dependencies: [Id] = []
+            do {
+                for text in source.buildRequires { dependencies.append(try dependency(text)) }
+            } catch { continue }
+            requirements.append((source.name, dependencies))
+        }
+        let analysis = solvables.analyzeUpdate(previous: previous, current: fingerprintTable,
+                                               requirements: requirements.flatMap(\.dependencies))
+        var everything = analysis.essentialsChanged
+        for name in buildGroup where !everything {
+            if analysis.changedNameText.contains(name) { everything = true }
+            let nameID = pool_str2id(pool, name, 0)
+            if nameID != 0 {
+                solvables.forEachProvider(of: nameID) { id, solvable in
+                    if solvable.pointee.name == nameID, analysis.tainted[Int(id)] { everything = true }
+                }
+            }
+        }
+        var affected: Set<String> = []
+        for (name, dependencies) in requirements where everything || dependencies.contains(where: { solvables.touches($0, analysis) }) {
+            affected.insert(name)
+        }
+        return IncrementalPlan(changedBinaries: analysis.changedBinaries, relabeled: analysis.relabeled, everything: everything,
+                               affected: affected)
     }
 
     /// The libsolv dependency for one BuildRequires: `name`, `name OP evr` (OP one of `<`, `<=`,

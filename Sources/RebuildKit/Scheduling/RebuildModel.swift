@@ -15,9 +15,10 @@ public struct RebuildCollection: Sendable, Hashable, Codable {
     public var name: String
     public var kind: Kind
     /// Debian: a directory or http(s) URL holding `Packages` and `Sources` (or their `.xz`/`.gz`).
-    /// RPM: the binary repository (a directory with `repodata/`).
+    /// RPM: the binary repository (a directory with `repodata/`, or its http(s) URL). URLs are
+    /// mirrored by ``RepositoryMirror``.
     public var repository: String
-    /// RPM: the source repository (a directory with `repodata/`).
+    /// RPM: the source repository (a directory with `repodata/`, or its http(s) URL).
     public var sourceRepository: String?
     /// `amd64`, `x86_64`, …
     public var architecture: String

@@ -4,17 +4,17 @@ import GRDB
 /// Where RebuildKit keeps collections, packages, builds and pending dependency changes. SQLite
 /// (``SQLiteRebuildStore``) is the embedded default; a PostgreSQL store implements the same protocol.
 public protocol RebuildStore: Sendable {
-    /// Records that `collection` was resolved against `snapshot` with these packages, replacing the
-    /// previous snapshot's records in one transaction: a snapshot is stored whole or not at all.
-    /// Tracking, blocking and priorities set before are kept; `changes` are each package's dependency
-    /// changes since its last build.
-    func storeSnapshot(collection: String, snapshot: SnapshotIdentity, packages: [PackageRecord],
-                       changes: [String: [DependencyChange]]) throws(RebuildError)
+    /// Records that `collection` was resolved against a new snapshot, in one transaction: a snapshot
+    /// is stored whole or not at all. Tracking, blocking and priorities set before are kept.
+    func storeSnapshot(collection: String, _ update: SnapshotUpdate) throws(RebuildError)
     /// The snapshot a collection was last resolved against.
     func snapshot(collection: String) throws(RebuildError) -> SnapshotIdentity?
-    /// A collection's packages, by name.
-    func packages(collection: String) throws(RebuildError) -> [PackageRecord]
-    /// One package.
+    /// The binaries of that snapshot, nil when none were stored with it.
+    func binaries(collection: String) throws(RebuildError) -> [BinaryFingerprint]?
+    /// A collection's packages, by name; without `environments` their environments are left empty
+    /// (reading every package's environment is the expensive part of a large collection).
+    func packages(collection: String, environments: Bool) throws(RebuildError) -> [PackageRecord]
+    /// One package, with its environment.
     func package(collection: String, name: String) throws(RebuildError) -> PackageRecord?
     /// Sets tracking, blocking or the manual priority (nil leaves a value as it is).
     func update(collection: String, name: String, tracked: Bool?, blocked: Bool?, manualPriority: Double?) throws(RebuildError)
@@ -33,6 +33,52 @@ public protocol RebuildStore: Sendable {
     func recentBuilds(collection: String, perPackage: Int) throws(RebuildError) -> [String: [BuildRecord]]
     /// Every package's pending dependency changes, by package, in one read.
     func changes(collection: String) throws(RebuildError) -> [String: [DependencyChange]]
+}
+
+/// What a refresh stores: a new snapshot and the package records that changed with it.
+public struct SnapshotUpdate: Sendable {
+    /// The snapshot resolved against.
+    public var snapshot: SnapshotIdentity
+    /// Its binaries, for the next incremental refresh (nil stores none).
+    public var binaries: [BinaryFingerprint]?
+    /// The records written. When ``complete``, every package of the collection (the others are
+    /// deleted); otherwise only those that changed.
+    public var packages: [PackageRecord]
+    /// Packages that left the collection (incremental updates).
+    public var removed: [String]
+    /// Pending dependency changes (since the last build), replacing what was pending for each package
+    /// named here; a package in ``packages`` but missing here has none afterwards.
+    public var changes: [String: [DependencyChange]]
+    /// Binaries at a new version (``IncrementalPlan/relabeled``): every stored environment that holds
+    /// the old version holds the new one afterwards. Applied before ``packages`` are written.
+    public var relabeled: [String: IncrementalPlan.Relabel]
+    /// Whether ``packages`` is the whole collection.
+    public var complete: Bool
+
+    /// Creates an update.
+    public init(snapshot: SnapshotIdentity, binaries: [BinaryFingerprint]? = nil, packages: [PackageRecord], removed: [String] = [],
+                changes: [String: [DependencyChange]], relabeled: [String: IncrementalPlan.Relabel] = [:], complete: Bool) {
+        self.relabeled = relabeled
+        self.snapshot = snapshot
+        self.binaries = binaries
+        self.packages = packages
+        self.removed = removed
+        self.changes = changes
+        self.complete = complete
+    }
+}
+
+extension RebuildStore {
+    /// Replaces the collection's packages with `packages` (a complete update without binaries).
+    public func storeSnapshot(collection: String, snapshot: SnapshotIdentity, packages: [PackageRecord],
+                              changes: [String: [DependencyChange]]) throws(RebuildError) {
+        try storeSnapshot(collection: collection, SnapshotUpdate(snapshot: snapshot, packages: packages, changes: changes, complete: true))
+    }
+
+    /// A collection's packages with their environments.
+    public func packages(collection: String) throws(RebuildError) -> [PackageRecord] {
+        try packages(collection: collection, environments: true)
+    }
 }
 
 /// The embedded ``RebuildStore``: one SQLite file in WAL mode, through GRDB.
@@ -90,6 +136,26 @@ public final class SQLiteRebuildStore: RebuildStore {
                     CREATE INDEX builds_running ON builds(id) WHERE state = 'running';
                     """)
             }
+            migrator.registerMigration("v2") { db in
+                // Environments become compact blobs over interned (name, version) pairs; a collection keeps
+                // its snapshot's binaries for incremental refreshes. Old JSON environments are dropped and
+                // the next refresh resolves everything again.
+                try db.execute(sql: """
+                    CREATE TABLE binary_versions (
+                        id INTEGER PRIMARY KEY,
+                        collection TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        version TEXT NOT NULL,
+                        UNIQUE (collection, name, version)
+                    );
+                    CREATE TABLE snapshot_binaries (
+                        collection TEXT PRIMARY KEY,
+                        body BLOB NOT NULL
+                    );
+                    UPDATE packages SET environment = X'';
+                    UPDATE collections SET snapshot = '{"checksums":{}}';
+                    """)
+            }
             try migrator.migrate(pool)
         } catch {
             throw RebuildError(.store, "cannot open \(path): \(error)", operation: "open rebuild store")
@@ -116,21 +182,31 @@ public final class SQLiteRebuildStore: RebuildStore {
         try JSONDecoder().decode(type, from: Data(text.utf8))
     }
 
-    public func storeSnapshot(collection: String, snapshot: SnapshotIdentity, packages: [PackageRecord],
-                              changes: [String: [DependencyChange]]) throws(RebuildError) {
+    public func storeSnapshot(collection: String, _ update: SnapshotUpdate) throws(RebuildError) {
         try write("store snapshot") { db in
             var kept: [String: Row] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT name, tracked, blocked, manual_priority, static_priority FROM packages WHERE collection = ?",
                                         arguments: [collection]) {
                 kept[row["name"]] = row
             }
-            try db.execute(sql: "DELETE FROM packages WHERE collection = ?", arguments: [collection])
-            try db.execute(sql: "DELETE FROM changes WHERE collection = ?", arguments: [collection])
+            if update.complete {
+                try db.execute(sql: "DELETE FROM packages WHERE collection = ?", arguments: [collection])
+                try db.execute(sql: "DELETE FROM changes WHERE collection = ?", arguments: [collection])
+            } else {
+                let delete = try db.makeStatement(sql: "DELETE FROM packages WHERE collection = ? AND name = ?")
+                let deleteChanges = try db.makeStatement(sql: "DELETE FROM changes WHERE collection = ? AND package = ?")
+                for name in update.removed + update.packages.map(\.name) {
+                    try delete.execute(arguments: [collection, name])
+                    try deleteChanges.execute(arguments: [collection, name])
+                }
+            }
+            var interner = try Interner(db, collection: collection)
+            if !update.relabeled.isEmpty { try Self.relabel(update.relabeled, db: db, collection: collection, interner: &interner) }
             let insert = try db.makeStatement(sql: """
                 INSERT INTO packages (collection, name, version, tracked, blocked, manual_priority, static_priority, resolved, problems, environment)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            for package in packages {
+            for package in update.packages {
                 let previous = kept[package.name]
                 try insert.execute(arguments: [
                     collection, package.name, package.version,
@@ -138,16 +214,136 @@ public final class SQLiteRebuildStore: RebuildStore {
                     previous.map { $0["blocked"] as Bool } ?? package.blocked,
                     previous.map { $0["manual_priority"] as Double } ?? package.manualPriority,
                     previous.map { $0["static_priority"] as Double } ?? package.staticPriority,
-                    package.resolved, try Self.json(package.problems), try Self.json(package.environment),
+                    package.resolved, try Self.json(package.problems), try interner.encode(package.environment, in: db),
                 ])
             }
+            let deleteChanges = try db.makeStatement(sql: "DELETE FROM changes WHERE collection = ? AND package = ?")
+            for name in update.changes.keys { try deleteChanges.execute(arguments: [collection, name]) }
             let insertChanges = try db.makeStatement(sql: "INSERT INTO changes (collection, package, body) VALUES (?, ?, ?)")
-            for (name, list) in changes where !list.isEmpty {
+            for (name, list) in update.changes where !list.isEmpty {
                 try insertChanges.execute(arguments: [collection, name, try Self.json(list)])
             }
+            if let binaries = update.binaries {
+                try db.execute(sql: "INSERT INTO snapshot_binaries (collection, body) VALUES (?, ?) ON CONFLICT(collection) DO UPDATE SET body = excluded.body",
+                               arguments: [collection, BinaryFingerprint.encode(binaries)])
+            } else {
+                try db.execute(sql: "DELETE FROM snapshot_binaries WHERE collection = ?", arguments: [collection])
+            }
             try db.execute(sql: "INSERT INTO collections (name, snapshot, resolved_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET snapshot = excluded.snapshot, resolved_at = excluded.resolved_at",
-                           arguments: [collection, try Self.json(snapshot), Date().timeIntervalSince1970])
+                           arguments: [collection, try Self.json(update.snapshot), Date().timeIntervalSince1970])
         }
+    }
+
+    public func binaries(collection: String) throws(RebuildError) -> [BinaryFingerprint]? {
+        try read("read snapshot binaries") { db in
+            guard let body = try Data.fetchOne(db, sql: "SELECT body FROM snapshot_binaries WHERE collection = ?", arguments: [collection]) else { return nil }
+            return try BinaryFingerprint.decode(body)
+        }
+    }
+
+    /// Environments are stored as 5 bytes per package: a little-endian 32-bit id of its (name, version)
+    /// in `binary_versions`, and its distance (0 when unknown). Most environments share most of their
+    /// packages, so this is about a tenth of JSON and decodes without parsing.
+    private struct Interner {
+        private var ids: [String: [String: Int64]] = [:]
+        private let insert: Statement
+        private let collection: String
+
+        init(_ db: Database, collection: String) throws {
+            self.collection = collection
+            for row in try Row.fetchAll(db, sql: "SELECT id, name, version FROM binary_versions WHERE collection = ?", arguments: [collection]) {
+                ids[row["name"], default: [:]][row["version"]] = row["id"]
+            }
+            insert = try db.makeStatement(sql: "INSERT INTO binary_versions (collection, name, version) VALUES (?, ?, ?)")
+        }
+
+        func id(name: String, version: String) -> UInt32? {
+            ids[name]?[version].flatMap { UInt32(exactly: $0) }
+        }
+
+        mutating func intern(name: String, version: String, in db: Database) throws -> UInt32 {
+            let id: Int64
+            if let known = ids[name]?[version] {
+                id = known
+            } else {
+                try insert.execute(arguments: [collection, name, version])
+                id = db.lastInsertedRowID
+                ids[name, default: [:]][version] = id
+            }
+            guard let small = UInt32(exactly: id) else {
+                throw RebuildError(.store, "more than 4 billion binary versions interned", operation: "store environment")
+            }
+            return small
+        }
+
+        mutating func encode(_ environment: [ResolvedPackage], in db: Database) throws -> Data {
+            var bytes = Data(capacity: environment.count * 5)
+            for package in environment {
+                let id = try intern(name: package.name, version: package.version, in: db)
+                withUnsafeBytes(of: id.littleEndian) { bytes.append(contentsOf: $0) }
+                bytes.append(UInt8(clamping: package.distance ?? 0))
+            }
+            return bytes
+        }
+    }
+
+    /// Rewrites every stored environment holding a relabeled binary's old version to hold its new
+    /// one, on the stored bytes (ids are swapped; nothing is decoded).
+    private static func relabel(_ relabeled: [String: IncrementalPlan.Relabel], db: Database, collection: String, interner: inout Interner) throws {
+        var mapping: [UInt32: UInt32] = [:]
+        for (name, relabel) in relabeled {
+            guard let old = interner.id(name: name, version: relabel.oldVersion) else { continue }  // in no environment
+            mapping[old] = try interner.intern(name: name, version: relabel.newVersion, in: db)
+        }
+        guard !mapping.isEmpty else { return }
+        let update = try db.makeStatement(sql: "UPDATE packages SET environment = ? WHERE collection = ? AND name = ?")
+        let rows = try Row.fetchCursor(db, sql: "SELECT name, environment FROM packages WHERE collection = ?", arguments: [collection])
+        var changed: [(String, Data)] = []
+        while let row = try rows.next() {
+            var bytes: Data = row["environment"]
+            var touched = false
+            bytes.withUnsafeMutableBytes { (raw: UnsafeMutableRawBufferPointer) in
+                var offset = 0
+                while offset + 5 <= raw.count {
+                    let id = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+                    if let new = mapping[id] {
+                        raw.storeBytes(of: new.littleEndian, toByteOffset: offset, as: UInt32.self)
+                        touched = true
+                    }
+                    offset += 5
+                }
+            }
+            if touched { changed.append((row["name"], bytes)) }
+        }
+        for (name, bytes) in changed { try update.execute(arguments: [bytes, collection, name]) }
+    }
+
+    /// The (name, version) pairs of a collection's interned ids.
+    private static func binaryVersions(_ db: Database, collection: String) throws -> [Int64: (String, String)] {
+        var table: [Int64: (String, String)] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT id, name, version FROM binary_versions WHERE collection = ?", arguments: [collection]) {
+            table[row["id"]] = (row["name"], row["version"])
+        }
+        return table
+    }
+
+    private static func decodeEnvironment(_ bytes: Data, _ table: [Int64: (String, String)]) throws -> [ResolvedPackage] {
+        guard bytes.count % 5 == 0 else { throw RebuildError(.store, "a stored environment is \(bytes.count) bytes, not a multiple of 5", operation: "read environment") }
+        var environment: [ResolvedPackage] = []
+        environment.reserveCapacity(bytes.count / 5)
+        try bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws -> Void in
+            var offset = 0
+            while offset < raw.count {
+                let id = Int64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+                let distance = raw[offset + 4]
+                guard let (name, version) = table[id] else {
+                    throw RebuildError(.store, "a stored environment names unknown binary \(id)", operation: "read environment")
+                }
+                environment.append(ResolvedPackage(name: name, version: version, distance: distance == 0 ? nil : Int(distance)))
+                offset += 5
+            }
+        }
+        return environment
     }
 
     public func snapshot(collection: String) throws(RebuildError) -> SnapshotIdentity? {
@@ -157,25 +353,44 @@ public final class SQLiteRebuildStore: RebuildStore {
         }
     }
 
-    private static func package(_ row: Row, collection: String) throws -> PackageRecord {
+    private static func package(_ row: Row, collection: String, binaries: [Int64: (String, String)]?) throws -> PackageRecord {
         PackageRecord(collection: collection, name: row["name"], version: row["version"], tracked: row["tracked"], blocked: row["blocked"],
                       manualPriority: row["manual_priority"], staticPriority: row["static_priority"], resolved: row["resolved"],
-                      problems: try decode([String].self, row["problems"]), environment: try decode([ResolvedPackage].self, row["environment"]))
+                      problems: try decode([String].self, row["problems"]),
+                      environment: try binaries.map { try decodeEnvironment(row["environment"], $0) } ?? [])
     }
 
-    public func packages(collection: String) throws(RebuildError) -> [PackageRecord] {
+    public func packages(collection: String, environments: Bool) throws(RebuildError) -> [PackageRecord] {
         try read("read packages") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM packages WHERE collection = ? ORDER BY name", arguments: [collection]).map {
-                try Self.package($0, collection: collection)
+            let table = environments ? try Self.binaryVersions(db, collection: collection) : nil
+            let columns = environments ? "*" : "name, version, tracked, blocked, manual_priority, static_priority, resolved, problems"
+            return try Row.fetchAll(db, sql: "SELECT \(columns) FROM packages WHERE collection = ? ORDER BY name", arguments: [collection]).map {
+                try Self.package($0, collection: collection, binaries: table)
             }
         }
     }
 
     public func package(collection: String, name: String) throws(RebuildError) -> PackageRecord? {
         try read("read package") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM packages WHERE collection = ? AND name = ?", arguments: [collection, name]).map {
-                try Self.package($0, collection: collection)
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM packages WHERE collection = ? AND name = ?", arguments: [collection, name]) else { return nil }
+            // Only the (name, version) pairs this environment holds.
+            let bytes: Data = row["environment"]
+            var ids: Set<Int64> = []
+            bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+                var offset = 0
+                while offset + 5 <= raw.count {
+                    ids.insert(Int64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))))
+                    offset += 5
+                }
             }
+            var table: [Int64: (String, String)] = [:]
+            let list = ids.map(String.init).joined(separator: ",")
+            if !list.isEmpty {
+                for entry in try Row.fetchAll(db, sql: "SELECT id, name, version FROM binary_versions WHERE id IN (\(list))") {
+                    table[entry["id"]] = (entry["name"], entry["version"])
+                }
+            }
+            return try Self.package(row, collection: collection, binaries: table)
         }
     }
 

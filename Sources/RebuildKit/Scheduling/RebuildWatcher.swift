@@ -19,11 +19,20 @@ public final class RebuildWatcher: Sendable {
     public let store: any RebuildStore
     public let backend: any BuildBackend
     public let scheduler: RebuildScheduler
+
+    /// How many threads resolve a snapshot (each with its own libsolv pool, so memory grows with it).
+    public let resolverThreads: Int
+    /// Where the indexes of a repository given as an http(s) URL are mirrored (``RepositoryMirror``).
+    public let mirrorDirectory: String
     private let logger: Logger
 
-    /// Creates a watcher.
+    /// Creates a watcher. A collection whose repository is an http(s) URL is mirrored into
+    /// `mirrorDirectory` (by default a directory named after the collection in the temporary directory).
     public init(collection: RebuildCollection, store: any RebuildStore, backend: any BuildBackend,
-                scheduler: RebuildScheduler = RebuildScheduler(), logger: Logger = Logger(label: "forgeworks.rebuild")) {
+                scheduler: RebuildScheduler = RebuildScheduler(), resolverThreads: Int = ConcurrentResolution.defaultThreads,
+                mirrorDirectory: String? = nil, logger: Logger = Logger(label: "forgeworks.rebuild")) {
+        self.resolverThreads = resolverThreads
+        self.mirrorDirectory = mirrorDirectory ?? "\(NSTemporaryDirectory())/forgeworks-rebuild-mirror/\(collection.name)"
         self.collection = collection
         self.store = store
         self.backend = backend
@@ -40,6 +49,26 @@ public final class RebuildWatcher: Sendable {
         /// How many source packages, and how many of them do not resolve.
         public var packages: Int
         public var unresolved: Int
+        /// How many were resolved again (all of them unless the refresh was incremental).
+        public var reresolved: Int = 0
+        /// Whether only the packages the changed binaries affect were resolved (see ``IncrementalPlan``).
+        public var incremental: Bool = false
+        /// The incremental plan's counts: binaries changed beyond their version, and binaries relabeled.
+        public var changedBinaries: Int = 0
+        public var relabeledBinaries: Int = 0
+        /// How many package records were written whole (an incremental refresh writes the ones it
+        /// resolved again; the store relabels the others' environments in place).
+        public var stored: Int = 0
+    }
+
+    /// A loaded snapshot: its source packages and a resolver over its binaries.
+    private struct Loaded {
+        var snapshot: SnapshotIdentity
+        var sources: [(name: String, version: String)]
+        /// Resolves the sources at these indexes (on several threads when there are many).
+        var resolve: ([Int]) throws(RebuildError) -> [BuildResolution]
+        var fingerprints: () -> [BinaryFingerprint]
+        var plan: ([BinaryFingerprint]) -> IncrementalPlan
     }
 
     /// The index files of a Debian collection's directory (`Packages` and `Sources`, plain or compressed).
@@ -55,59 +84,68 @@ public final class RebuildWatcher: Sendable {
 
     /// Resolves the collection when its repository's snapshot changed (or was never resolved). The
     /// snapshot is stored whole, with every package's state and dependency changes, or not at all.
+    ///
+    /// When the store holds the previous snapshot's binaries, the refresh is incremental: only the
+    /// source packages that are new, at a new version, or reached by a changed binary are resolved
+    /// again; the others keep their environments, with relabeled binaries at their new versions
+    /// (``IncrementalPlan``). `force` resolves everything.
     @discardableResult
     public func refresh(force: Bool = false) async throws(RebuildError) -> Refresh {
         let previous = try store.snapshot(collection: collection.name)
-        var results: [(name: String, version: String, resolution: BuildResolution)] = []
-        let snapshot: SnapshotIdentity
-        switch collection.kind {
-        case .debian:
-            let (packagesPath, sourcesPath) = try Self.debianIndexes(in: collection.repository)
-            snapshot = try SnapshotIdentity(files: [packagesPath, sourcesPath])
-            if !force, snapshot == previous { return Refresh(snapshot: snapshot, resolved: false, packages: 0, unresolved: 0) }
-            let architecture = try DebianArchitecture(collection.architecture)
-            var group: [DependencyClause]?
-            if let clauses = collection.buildGroup {
-                group = []
-                for text in clauses { group?.append(contentsOf: try DependencyParser.parse(text, field: "build group")) }
-            }
-            let resolver = try DebianResolver(packages: [packagesPath], architecture: architecture, buildGroup: group)
-            var newest: [String: SourcePackage] = [:]
-            for source in try SourcePackage.load(sourcesPath) where source.builds(on: architecture) {
-                // One record per name: the stanza the archive builds from, not one kept only for Built-Using.
-                if let seen = newest[source.name], !seen.extraSourceOnly, source.extraSourceOnly { continue }
-                newest[source.name] = source
-            }
-            for source in newest.values { results.append((source.name, source.version, resolver.resolve(source))) }
-        case .rpm:
-            guard let sourceDirectory = collection.sourceRepository else {
-                throw RebuildError(.invalidConfiguration, "an rpm collection needs a source repository", operation: "refresh \(collection.name)")
-            }
-            let binary = try RPMRepository(directory: collection.repository)
-            let source = try RPMRepository(directory: sourceDirectory)
-            snapshot = SnapshotIdentity(checksums: ["primary": binary.primaryChecksum, "source-primary": source.primaryChecksum])
-            if !force, snapshot == previous { return Refresh(snapshot: snapshot, resolved: false, packages: 0, unresolved: 0) }
-            let resolver = try RPMResolver(repositories: [binary], architecture: collection.architecture,
-                                           buildGroup: collection.buildGroup ?? RPMResolver.defaultBuildGroup)
-            for package in try RPMSourcePackage.load(primary: source.primaryPath) {
-                results.append((package.name, package.version, resolver.resolve(package)))
-            }
+        let repository = try await local(collection.repository, "binary")
+        let sourceRepository: String?
+        if let remote = collection.sourceRepository { sourceRepository = try await local(remote, "source") } else { sourceRepository = nil }
+        guard let loaded = try load(repository: repository, sourceRepository: sourceRepository, skipping: force ? nil : previous) else {
+            return Refresh(snapshot: previous ?? SnapshotIdentity(checksums: [:]), resolved: false, packages: 0, unresolved: 0)
         }
         let tracked = collection.tracked.map(Set.init)
         let blocked = Set(collection.blocked ?? [])
-        var records: [PackageRecord] = []
-        var changes: [String: [DependencyChange]] = [:]
-        var unresolved = 0
         let lastBuilds = try store.recentBuilds(collection: collection.name, perPackage: 1)
-        for (name, version, resolution) in results.sorted(by: { $0.name < $1.name }) {
-            var record = PackageRecord(collection: collection.name, name: name, version: version,
-                                       tracked: tracked?.contains(name) ?? true, blocked: blocked.contains(name))
+        var previousBinaries: [BinaryFingerprint]?
+        if !force {
+            do { previousBinaries = try store.binaries(collection: collection.name) } catch {
+                logger.warning("the stored binaries cannot be read; resolving everything", metadata: ["error": "\(error)"])
+            }
+        }
+        var plan: IncrementalPlan?
+        var stored: [String: PackageRecord] = [:]
+        if let previousBinaries {
+            plan = loaded.plan(previousBinaries)
+            for record in try store.packages(collection: collection.name, environments: false) { stored[record.name] = record }
+        }
+        func keeps(_ source: (name: String, version: String)) -> Bool {
+            guard let plan, let old = stored[source.name] else { return false }
+            return old.version == source.version && old.resolved != nil && !plan.everything && !plan.affected.contains(source.name)
+        }
+        let order = loaded.sources.indices.sorted { loaded.sources[$0].name < loaded.sources[$1].name }
+        let toResolve = order.filter { !keeps(loaded.sources[$0]) }
+        var resolutions: [Int: BuildResolution] = [:]
+        for (index, resolution) in zip(toResolve, try loaded.resolve(toResolve)) { resolutions[index] = resolution }
+        var written: [PackageRecord] = []
+        var changes: [String: [DependencyChange]] = [:]
+        var unresolved = 0, total = 0
+        for index in order {
+            let source = loaded.sources[index]
+            guard let resolution = resolutions[index] else {
+                // Kept: the store relabels its environment. Only a package with a build has pending changes to update.
+                guard let plan, let old = stored[source.name] else { continue }
+                total += 1
+                if old.resolved == false { unresolved += 1 }
+                if !plan.relabeled.isEmpty, old.resolved == true, let last = lastBuilds[source.name]?.first,
+                   let environment = try store.package(collection: collection.name, name: source.name)?.environment {
+                    let relabeled = plan.relabel(environment)
+                    if relabeled != environment { changes[source.name] = ChangeDetector.changes(from: last.environment, to: relabeled) }
+                }
+                continue
+            }
+            var record = PackageRecord(collection: collection.name, name: source.name, version: source.version,
+                                       tracked: tracked?.contains(source.name) ?? true, blocked: blocked.contains(source.name))
             switch resolution {
             case .satisfiable(let environment):
                 record.resolved = true
                 record.environment = environment
-                if let last = lastBuilds[name]?.first {
-                    changes[name] = ChangeDetector.changes(from: last.environment, to: environment)
+                if let last = lastBuilds[source.name]?.first {
+                    changes[source.name] = ChangeDetector.changes(from: last.environment, to: environment)
                 }
             case .unsatisfiable(let problems):
                 record.resolved = false
@@ -118,13 +156,88 @@ public final class RebuildWatcher: Sendable {
             case .notApplicable:
                 continue
             }
+            total += 1
             if record.resolved == false { unresolved += 1 }
-            records.append(record)
+            written.append(record)
         }
-        try store.storeSnapshot(collection: collection.name, snapshot: snapshot, packages: records, changes: changes)
-        logger.info("resolved collection", metadata: ["collection": "\(collection.name)", "snapshot": "\(snapshot)",
-                                                      "packages": "\(records.count)", "unresolved": "\(unresolved)"])
-        return Refresh(snapshot: snapshot, resolved: true, packages: records.count, unresolved: unresolved)
+        let names = Set(loaded.sources.map(\.name))
+        let update = SnapshotUpdate(snapshot: loaded.snapshot, binaries: loaded.fingerprints(), packages: written,
+                                    removed: plan == nil ? [] : stored.keys.filter { !names.contains($0) }.sorted(),
+                                    changes: changes, relabeled: plan?.relabeled ?? [:], complete: plan == nil)
+        try store.storeSnapshot(collection: collection.name, update)
+        var refresh = Refresh(snapshot: loaded.snapshot, resolved: true, packages: total, unresolved: unresolved)
+        refresh.reresolved = toResolve.count
+        refresh.incremental = plan != nil
+        refresh.changedBinaries = plan?.changedBinaries ?? 0
+        refresh.relabeledBinaries = plan?.relabeled.count ?? 0
+        refresh.stored = written.count
+        logger.info("resolved collection", metadata: ["collection": "\(collection.name)", "snapshot": "\(loaded.snapshot)",
+                                                      "packages": "\(total)", "unresolved": "\(unresolved)", "resolved again": "\(toResolve.count)",
+                                                      "incremental": "\(plan != nil)", "changed binaries": "\(refresh.changedBinaries)",
+                                                      "relabeled binaries": "\(refresh.relabeledBinaries)",
+                                                      "stored": "\(written.count)"])
+        return refresh
+    }
+
+    /// The local directory of a repository: itself, or an up-to-date mirror of an http(s) URL.
+    private func local(_ repository: String, _ role: String) async throws(RebuildError) -> String {
+        guard RepositoryMirror.isRemote(repository) else { return repository }
+        let mirror = try RepositoryMirror(url: repository, directory: "\(mirrorDirectory)/\(role)", kind: collection.kind)
+        return try await mirror.update(logger: logger)
+    }
+
+    /// Reads the collection's indexes; nil when their snapshot is `skipping`.
+    private func load(repository: String, sourceRepository: String?, skipping previous: SnapshotIdentity?) throws(RebuildError) -> Loaded? {
+        switch collection.kind {
+        case .debian:
+            let (packagesPath, sourcesPath) = try Self.debianIndexes(in: repository)
+            let snapshot = try SnapshotIdentity(files: [packagesPath, sourcesPath])
+            if snapshot == previous { return nil }
+            let architecture = try DebianArchitecture(collection.architecture)
+            var group: [DependencyClause]?
+            if let clauses = collection.buildGroup {
+                group = []
+                for text in clauses { group?.append(contentsOf: try DependencyParser.parse(text, field: "build group")) }
+            }
+            let buildGroup = group
+            let load: @Sendable () throws(RebuildError) -> DebianResolver = {
+                try DebianResolver(packages: [packagesPath], architecture: architecture, buildGroup: buildGroup)
+            }
+            let resolver = try load()
+            var newest: [String: SourcePackage] = [:]
+            for source in try SourcePackage.load(sourcesPath) where source.builds(on: architecture) {
+                // One record per name: the stanza the archive builds from, not one kept only for Built-Using.
+                if let seen = newest[source.name], !seen.extraSourceOnly, source.extraSourceOnly { continue }
+                newest[source.name] = source
+            }
+            let sources = Array(newest.values)
+            return Loaded(snapshot: snapshot, sources: sources.map { ($0.name, $0.version) },
+                          resolve: { [threads = resolverThreads] indexes throws(RebuildError) in
+                              try ConcurrentResolution.resolve(indexes.map { sources[$0] }, threads: threads, first: resolver, load: load,
+                                                               resolve: { $0.resolve($1) })
+                          },
+                          fingerprints: { resolver.binaryFingerprints() }, plan: { resolver.plan(previous: $0, sources: sources) })
+        case .rpm:
+            guard let sourceDirectory = sourceRepository else {
+                throw RebuildError(.invalidConfiguration, "an rpm collection needs a source repository", operation: "refresh \(collection.name)")
+            }
+            let binary = try RPMRepository(directory: repository)
+            let source = try RPMRepository(directory: sourceDirectory)
+            let snapshot = SnapshotIdentity(checksums: ["primary": binary.primaryChecksum, "source-primary": source.primaryChecksum])
+            if snapshot == previous { return nil }
+            let (architecture, buildGroup) = (collection.architecture, collection.buildGroup ?? RPMResolver.defaultBuildGroup)
+            let load: @Sendable () throws(RebuildError) -> RPMResolver = {
+                try RPMResolver(repositories: [binary], architecture: architecture, buildGroup: buildGroup)
+            }
+            let resolver = try load()
+            let sources = try RPMSourcePackage.load(primary: source.primaryPath)
+            return Loaded(snapshot: snapshot, sources: sources.map { ($0.name, $0.version) },
+                          resolve: { [threads = resolverThreads] indexes throws(RebuildError) in
+                              try ConcurrentResolution.resolve(indexes.map { sources[$0] }, threads: threads, first: resolver, load: load,
+                                                               resolve: { $0.resolve($1) })
+                          },
+                          fingerprints: { resolver.binaryFingerprints() }, plan: { resolver.plan(previous: $0, sources: sources) })
+        }
     }
 
     /// A package as the status page and API show it.
@@ -136,11 +249,12 @@ public final class RebuildWatcher: Sendable {
         public var changes: [DependencyChange]
     }
 
-    /// Every package's status, highest priority first.
+    /// Every package's status, highest priority first. Environments are left out (``status(of:now:)``
+    /// has a package's).
     public func status(now: Date = Date()) throws(RebuildError) -> [PackageStatus] {
         let builds = try store.recentBuilds(collection: collection.name, perPackage: Self.buildsForPriority)
         let changes = try store.changes(collection: collection.name)
-        let statuses = try store.packages(collection: collection.name).map {
+        let statuses = try store.packages(collection: collection.name, environments: false).map {
             status(of: $0, builds: builds[$0.name] ?? [], changes: changes[$0.name] ?? [], now: now)
         }
         return statuses.sorted { ($0.priority.total, $1.package.name) > ($1.priority.total, $0.package.name) }
@@ -196,7 +310,7 @@ public final class RebuildWatcher: Sendable {
             candidates.append(.init(package: status.package, priority: status.priority, building: building.contains(status.package.name)))
         }
         let decision = scheduler.decide(candidates: candidates, runningBuilds: running.count)
-        guard case .submit(let name, _) = decision, let package = candidates.first(where: { $0.package.name == name })?.package else {
+        guard case .submit(let name, _) = decision, let package = try store.package(collection: collection.name, name: name) else {
             return Tick(finished: finished, decision: decision, submitted: nil)
         }
         let request = BuildRequest(collection: collection.name, package: name, version: package.version,
