@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "ForgeKit", targets: ["ForgeKit"]),
         .library(name: "ForgeKitTesting", targets: ["ForgeKitTesting"]),
+        .library(name: "ForgeKitServer", targets: ["ForgeKitServer"]),
         .library(name: "PipelineKit", targets: ["PipelineKit"]),
         .library(name: "PipelineKitTesting", targets: ["PipelineKitTesting"]),
         .library(name: "PipelineKitServer", targets: ["PipelineKitServer"]),
@@ -63,6 +64,20 @@ let package = Package(
             name: "ForgeKit",
             dependencies: [
                 "CGit2", "CZlib",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "ForgeKitServer",
+            dependencies: [
+                "ForgeKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming
@@ -233,6 +248,18 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .testTarget(
+            name: "ForgeKitServerTests",
+            dependencies: [
+                "ForgeKit", "ForgeKitServer", "ForgeKitTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
             name: "GitToolTests",
             dependencies: ["ForgeKit", "ForgeKitTesting", "git-tool"],
             swiftSettings: upcoming
@@ -261,7 +288,7 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
-        .testTarget(name: "DeployKitTests", dependencies: ["DeployKit"], swiftSettings: upcoming),
+        .testTarget(name: "DeployKitTests", dependencies: ["DeployKit", "ForgeKit"], swiftSettings: upcoming),
         .testTarget(
             name: "HookdTests",
             dependencies: [

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DeployKit
 import DeployKitServer
+import ForgeKit
 import Foundation
 import Hummingbird
 import Logging

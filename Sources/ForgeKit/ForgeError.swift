@@ -29,6 +29,8 @@ public struct ForgeError: Error, Hashable, Sendable, CustomStringConvertible {
             case unsupported
             case misuse
             case git
+            case forbidden
+            case store
         }
 
         let value: Value
@@ -59,6 +61,10 @@ public struct ForgeError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let misuse = Code(.misuse)
         /// Any other failure reported by libgit2.
         public static let git = Code(.git)
+        /// The caller is known but lacks the permission the operation needs.
+        public static let forbidden = Code(.forbidden)
+        /// The metadata database failed (it could not be opened, read or written).
+        public static let store = Code(.store)
 
         public var description: String { value.rawValue }
     }

@@ -1,4 +1,5 @@
 import DeployKit
+import ForgeKit
 import Foundation
 import PipelineKit
 import Testing

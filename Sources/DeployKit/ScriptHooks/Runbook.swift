@@ -1,3 +1,4 @@
+public import ForgeKit
 import Foundation
 
 /// What a script hook runs, and for whom: captainhook's runbook format, plus an optional secret.

@@ -1,3 +1,4 @@
+public import ForgeKit
 import Foundation
 public import Logging
 public import PipelineKit

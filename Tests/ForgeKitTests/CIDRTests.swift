@@ -1,4 +1,4 @@
-import DeployKit
+import ForgeKit
 import Testing
 
 @Suite struct CIDRTests {
@@ -49,7 +49,7 @@ import Testing
                       "256.0.0.0/8", "10.0.0.0/8/8", "hello", "::1/129", "2001:db8::g/32", "::ffff:10.0.0.0/95",
                       " 10.0.0.0/8", "10.0.0.0/ 8", "[::1]/128", "10.0.0.0/0x8"])
     func invalid(_ text: String) {
-        #expect(throws: DeployError.self) { try CIDR(text) }
+        #expect(throws: ForgeError.self) { try CIDR(text) }
         #expect((try? CIDR(text)) == nil)
     }
 

@@ -68,9 +68,8 @@ public struct CIDR: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `address/prefix` or a bare address.
     ///
-    /// - Throws: ``DeployError`` with code `invalidConfiguration` when the address or the prefix is
-    ///   not valid.
-    public init(_ text: String) throws(DeployError) {
+    /// - Throws: ``ForgeError`` with code `invalidArgument` when the address or the prefix is not valid.
+    public init(_ text: String) throws(ForgeError) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count <= 2, !parts[0].hasPrefix("["), let address = IPAddress(parts[0]) else {
             throw Self.invalid(text)
@@ -119,9 +118,9 @@ public struct CIDR: Sendable, Hashable, CustomStringConvertible {
         return result
     }
 
-    private static func invalid(_ text: String, _ reason: String? = nil) -> DeployError {
-        DeployError(.invalidConfiguration, "'\(text)' is not a network in CIDR notation" + (reason.map { ": \($0)" } ?? ""),
-                    operation: "parse network")
+    private static func invalid(_ text: String, _ reason: String? = nil) -> ForgeError {
+        ForgeError(.invalidArgument, "'\(text)' is not a network in CIDR notation" + (reason.map { ": \($0)" } ?? ""),
+                   operation: "parse network")
     }
 }
 

@@ -1,0 +1,102 @@
+public import Foundation
+
+/// Where a permission is granted: on one repository, or on a group (and so on everything inside it).
+public enum PermissionTarget: Sendable, Hashable {
+    /// A repository, by path.
+    case repository(RepositoryPath)
+    /// A repository group, by path.
+    case group(RepositoryPath)
+}
+
+/// A level granted to a user on a repository or group.
+public struct PermissionGrant: Sendable, Hashable, Codable {
+    /// The user.
+    public var user: ForgeUser
+    /// The level granted.
+    public var level: AccessLevel
+
+    /// Creates a grant.
+    public init(user: ForgeUser, level: AccessLevel) {
+        self.user = user
+        self.level = level
+    }
+}
+
+/// The forge's metadata — users and their tokens, repository groups, repositories and permissions —
+/// behind a protocol, with ``SQLiteForgeStore`` as the embedded implementation.
+///
+/// The store knows nothing of the repositories' files; ``RepositoryStore`` keeps the two in step.
+/// Every method throws ``ForgeError``: `notFound` for a missing user, repository or group,
+/// `conflict` for a name already taken (repositories and groups share one namespace, compared
+/// without regard to case), `store` when the database fails.
+public protocol ForgeMetadataStore: Sendable {
+    // MARK: Users
+
+    /// Adds a user; `passwordHash` is a ``PasswordHasher`` hash, nil for a token-only account.
+    func createUser(name: String, email: String, passwordHash: String?, isAdmin: Bool) async throws(ForgeError) -> ForgeUser
+    /// The user with this name (compared without regard to case), or nil.
+    func user(named name: String) async throws(ForgeError) -> ForgeUser?
+    /// The user with this id, or nil.
+    func user(id: Int64) async throws(ForgeError) -> ForgeUser?
+    /// Every user, by name.
+    func users() async throws(ForgeError) -> [ForgeUser]
+    /// Saves a user's e-mail address, admin flag and active flag.
+    func updateUser(_ user: ForgeUser) async throws(ForgeError)
+    /// Replaces a user's password hash (nil removes the password).
+    func setPasswordHash(userID: Int64, _ hash: String?) async throws(ForgeError)
+    /// The user with this name and their password hash, for signing in.
+    func credentials(named name: String) async throws(ForgeError) -> (user: ForgeUser, passwordHash: String?)?
+    /// Removes a user, their tokens and their permissions; repositories they own lose their owner.
+    func deleteUser(id: Int64) async throws(ForgeError)
+
+    // MARK: Tokens
+
+    /// Stores a token's digest for a user.
+    func createToken(userID: Int64, name: String, digest: String) async throws(ForgeError) -> APIToken
+    /// A user's tokens, newest first.
+    func tokens(userID: Int64) async throws(ForgeError) -> [APIToken]
+    /// Revokes one of a user's tokens.
+    func deleteToken(id: Int64, userID: Int64) async throws(ForgeError)
+    /// The user a token digest belongs to, marking the token used; nil for an unknown digest.
+    func user(tokenDigest: String) async throws(ForgeError) -> ForgeUser?
+
+    // MARK: Groups
+
+    /// Creates a group, and any enclosing groups that do not exist yet.
+    func createGroup(_ path: RepositoryPath, description: String) async throws(ForgeError) -> RepositoryGroup
+    /// The group at `path`, or nil.
+    func group(_ path: RepositoryPath) async throws(ForgeError) -> RepositoryGroup?
+    /// Every group, by path.
+    func groups() async throws(ForgeError) -> [RepositoryGroup]
+    /// Removes an empty group; `conflict` when it still holds repositories or groups.
+    func deleteGroup(_ path: RepositoryPath) async throws(ForgeError)
+
+    // MARK: Repositories
+
+    /// Records a new repository (creating its enclosing groups when missing).
+    func insertRepository(path: RepositoryPath, kind: RepositoryKind, isPrivate: Bool, description: String,
+                          ownerID: Int64?, forkOf: Int64?) async throws(ForgeError) -> RepositoryRecord
+    /// The repository at `path` (compared without regard to case), or nil.
+    func repository(_ path: RepositoryPath) async throws(ForgeError) -> RepositoryRecord?
+    /// The repository with this id, or nil.
+    func repository(id: Int64) async throws(ForgeError) -> RepositoryRecord?
+    /// Every repository, by path.
+    func repositories() async throws(ForgeError) -> [RepositoryRecord]
+    /// Saves a repository's privacy, description and allow-list.
+    func updateRepository(_ repository: RepositoryRecord) async throws(ForgeError)
+    /// Moves a repository to a new path (creating enclosing groups when missing).
+    func renameRepository(id: Int64, to path: RepositoryPath) async throws(ForgeError) -> RepositoryRecord
+    /// Removes a repository's record and its permissions.
+    func deleteRepository(id: Int64) async throws(ForgeError)
+
+    // MARK: Permissions
+
+    /// Grants `level` to a user on a repository or group; nil removes the grant.
+    func setPermission(userID: Int64, on target: PermissionTarget, level: AccessLevel?) async throws(ForgeError)
+    /// The grants on a repository or group, by user name.
+    func permissions(on target: PermissionTarget) async throws(ForgeError) -> [PermissionGrant]
+    /// What bears on `userID`'s access to the repository at `path`; nil when there is no such repository.
+    func permissionFacts(repository path: RepositoryPath, userID: Int64?) async throws(ForgeError) -> PermissionFacts?
+    /// Every repository with the facts for `userID` (nil: anonymous), for listings.
+    func permissionFacts(userID: Int64?) async throws(ForgeError) -> [PermissionFacts]
+}

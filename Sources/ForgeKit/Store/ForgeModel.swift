@@ -1,0 +1,269 @@
+public import Foundation
+
+/// The version control system of a hosted repository.
+public enum RepositoryKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// A bare Git repository, served by `git http-backend`, read through libgit2.
+    case git
+    /// A Mercurial repository (without a working copy), served by hgweb, read through the command server.
+    case hg
+}
+
+/// What a person may do with a repository: Kallithea's permission levels, in increasing order.
+public enum AccessLevel: Int, Sendable, Hashable, Comparable, Codable, CaseIterable, CustomStringConvertible {
+    /// Nothing; the repository is not even listed.
+    case none = 0
+    /// Browse, clone and pull.
+    case read = 1
+    /// Everything `read` allows, and push.
+    case write = 2
+    /// Everything `write` allows, and change the repository's settings, permissions and hooks, rename and delete it.
+    case admin = 3
+
+    public static func < (lhs: AccessLevel, rhs: AccessLevel) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// `none`, `read`, `write` or `admin`.
+    public var description: String {
+        switch self {
+        case .none: "none"
+        case .read: "read"
+        case .write: "write"
+        case .admin: "admin"
+        }
+    }
+
+    /// Parses `none`, `read`, `write` or `admin` (as ``description`` writes them).
+    public init?(name: String) {
+        guard let level = Self.allCases.first(where: { $0.description == name }) else { return nil }
+        self = level
+    }
+}
+
+/// A person (or a robot) with an account on the forge.
+public struct ForgeUser: Sendable, Hashable, Codable, Identifiable {
+    /// The user's database id.
+    public let id: Int64
+    /// The sign-in name: 1 to 64 characters from `A–Z a–z 0–9 . _ -`, unique regardless of case.
+    public var name: String
+    /// An e-mail address, shown on commits' authors and used for nothing else.
+    public var email: String
+    /// Whether the user is a global administrator (admin on every repository and group).
+    public var isAdmin: Bool
+    /// Whether the user may sign in; a disabled user's passwords and tokens stop working.
+    public var isActive: Bool
+    /// When the account was created.
+    public var createdAt: Date
+
+    /// Creates a user value (the store assigns ids; use ``ForgeMetadataStore/createUser(_:)``).
+    public init(id: Int64, name: String, email: String, isAdmin: Bool, isActive: Bool, createdAt: Date) {
+        self.id = id
+        self.name = name
+        self.email = email
+        self.isAdmin = isAdmin
+        self.isActive = isActive
+        self.createdAt = createdAt
+    }
+
+    /// Checks a user name: 1 to 64 characters from `A–Z a–z 0–9 . _ -`, not starting with `.` or `-`.
+    ///
+    /// - Throws: ``ForgeError`` with code `invalidArgument`.
+    public static func validate(name: String) throws(ForgeError) {
+        let valid = !name.isEmpty && name.utf8.count <= 64 && !name.hasPrefix(".") && !name.hasPrefix("-")
+            && name.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+            }
+        guard valid else {
+            throw ForgeError(.invalidArgument,
+                             "'\(String(name.prefix(64)).debugDescriptionEscaped)' is not a valid user name (1–64 letters, digits, '.', '_' or '-', not starting with '.' or '-')",
+                             operation: "validate user name")
+        }
+    }
+}
+
+/// What a new user is made of.
+public struct NewUser: Sendable {
+    /// The sign-in name (see ``ForgeUser/validate(name:)``).
+    public var name: String
+    /// The e-mail address.
+    public var email: String
+    /// The password, at least 8 characters; nil for an account that signs in with tokens only.
+    public var password: String?
+    /// Whether the user is a global administrator.
+    public var isAdmin: Bool
+
+    /// Creates the description of a new user.
+    public init(name: String, email: String = "", password: String?, isAdmin: Bool = false) {
+        self.name = name
+        self.email = email
+        self.password = password
+        self.isAdmin = isAdmin
+    }
+}
+
+/// An API token's description (the token itself is shown once, when it is created, and stored only as a digest).
+public struct APIToken: Sendable, Hashable, Codable, Identifiable {
+    /// The token's database id.
+    public let id: Int64
+    /// The user the token acts as.
+    public let userID: Int64
+    /// A label chosen by its owner (`ci`, `laptop`).
+    public let name: String
+    /// When it was created.
+    public let createdAt: Date
+    /// When it last authenticated a request, to the minute; nil when never.
+    public let lastUsedAt: Date?
+
+    /// Creates a token description.
+    public init(id: Int64, userID: Int64, name: String, createdAt: Date, lastUsedAt: Date?) {
+        self.id = id
+        self.userID = userID
+        self.name = name
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+    }
+}
+
+/// A repository group: a folder of repositories and other groups, with its own permissions that the
+/// repositories inside inherit.
+public struct RepositoryGroup: Sendable, Hashable, Codable, Identifiable {
+    /// The group's database id.
+    public let id: Int64
+    /// The group's path (`team`, `team/tools`).
+    public let path: RepositoryPath
+    /// A free-text description.
+    public var description: String
+    /// When it was created.
+    public let createdAt: Date
+
+    /// Creates a group value.
+    public init(id: Int64, path: RepositoryPath, description: String, createdAt: Date) {
+        self.id = id
+        self.path = path
+        self.description = description
+        self.createdAt = createdAt
+    }
+}
+
+/// A hosted repository's metadata.
+public struct RepositoryRecord: Sendable, Hashable, Codable, Identifiable {
+    /// The repository's database id; it survives renames.
+    public let id: Int64
+    /// Its path, which is also its clone URL's path and its folder under the store's root.
+    public var path: RepositoryPath
+    /// Git or Mercurial.
+    public let kind: RepositoryKind
+    /// Whether only users with a permission may see it; a public repository is readable by anyone, signed in or not.
+    public var isPrivate: Bool
+    /// A free-text description.
+    public var description: String
+    /// The user who created it (admin on it), if that user still exists.
+    public var ownerID: Int64?
+    /// The repository it was forked from, if that one still exists.
+    public var forkOf: Int64?
+    /// When set, only callers from these networks may use the repository at all (an IP allow-list).
+    public var allowedNetworks: [CIDR]
+    /// When it was created.
+    public let createdAt: Date
+
+    /// Creates a repository value.
+    public init(id: Int64, path: RepositoryPath, kind: RepositoryKind, isPrivate: Bool, description: String,
+                ownerID: Int64?, forkOf: Int64?, allowedNetworks: [CIDR], createdAt: Date) {
+        self.id = id
+        self.path = path
+        self.kind = kind
+        self.isPrivate = isPrivate
+        self.description = description
+        self.ownerID = ownerID
+        self.forkOf = forkOf
+        self.allowedNetworks = allowedNetworks
+        self.createdAt = createdAt
+    }
+}
+
+extension CIDR: Codable {
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do {
+            self = try CIDR(text)
+        } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// The permissions that bear on one user and one repository, as the store found them; ``effectiveLevel``
+/// combines them by Kallithea's rules.
+public struct PermissionFacts: Sendable, Hashable {
+    /// The repository.
+    public var repository: RepositoryRecord
+    /// The user, or nil for an anonymous caller.
+    public var user: ForgeUser?
+    /// The level granted to the user on the repository itself.
+    public var repositoryLevel: AccessLevel?
+    /// The levels granted to the user on each enclosing group, outermost first (nil where none is granted).
+    public var groupLevels: [AccessLevel?]
+
+    /// Creates the facts.
+    public init(repository: RepositoryRecord, user: ForgeUser?, repositoryLevel: AccessLevel?, groupLevels: [AccessLevel?]) {
+        self.repository = repository
+        self.user = user
+        self.repositoryLevel = repositoryLevel
+        self.groupLevels = groupLevels
+    }
+
+    /// The level the user has, calling from `address` (nil when unknown):
+    ///
+    /// 1. A repository with an allow-list gives `none` to a caller outside it (or of unknown address).
+    /// 2. A global administrator, and the repository's owner, have `admin`.
+    /// 3. A level granted on the repository wins; else the one granted on the nearest enclosing group.
+    /// 4. A public repository gives at least `read` to everyone, anonymous callers included.
+    /// 5. A disabled user counts as anonymous.
+    public func effectiveLevel(from address: IPAddress?) -> AccessLevel {
+        if !repository.allowedNetworks.isEmpty {
+            guard let address, repository.allowedNetworks.contains(where: { $0.contains(address) }) else { return .none }
+        }
+        let floor: AccessLevel = repository.isPrivate ? .none : .read
+        guard let user, user.isActive else { return floor }
+        if user.isAdmin || repository.ownerID == user.id { return .admin }
+        if let repositoryLevel { return max(repositoryLevel, floor) }
+        if let nearest = groupLevels.last(where: { $0 != nil }) ?? nil { return max(nearest, floor) }
+        return floor
+    }
+}
+
+/// Something that happened to the forge's repositories.
+public enum ForgeEvent: Sendable, Hashable {
+    /// References were pushed (Kallithea's PUSH_HOOK).
+    case push(PushEvent)
+    /// A repository was created (or forked).
+    case repositoryCreated(RepositoryRecord)
+    /// A repository was deleted.
+    case repositoryDeleted(RepositoryRecord)
+}
+
+/// A push: which references moved in which repository, and who pushed.
+public struct PushEvent: Sendable, Hashable {
+    /// The repository pushed to.
+    public var repository: RepositoryRecord
+    /// The user who pushed (nil when the server accepted an anonymous push).
+    public var pusher: String?
+    /// The references that changed, in the order the server applied them (``ObjectID/zero`` stands
+    /// for a reference that did not exist before, or no longer exists). Mercurial pushes are reported
+    /// as `refs/heads/BRANCH` for named branches' new heads and `refs/bookmarks/NAME` for bookmarks.
+    public var updates: [ReferenceUpdate]
+    /// When the push ended.
+    public var date: Date
+
+    /// Creates a push event.
+    public init(repository: RepositoryRecord, pusher: String?, updates: [ReferenceUpdate], date: Date) {
+        self.repository = repository
+        self.pusher = pusher
+        self.updates = updates
+        self.date = date
+    }
+}

@@ -1,0 +1,511 @@
+public import Foundation
+import GRDB
+public import Logging
+
+/// The embedded ``ForgeMetadataStore``: one SQLite file in WAL mode, through GRDB.
+public final class SQLiteForgeStore: ForgeMetadataStore {
+    private let pool: DatabasePool
+    private let logger: Logger
+
+    /// Opens (creating it, and its folder, when needed) the store at `path` and brings its schema up to date.
+    public init(path: String, logger: Logger = Logger(label: "forgeworks.forge.store")) throws(ForgeError) {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.maximumReaderCount = 4
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw ForgeError(.store, "cannot open the database: \(error)", operation: "open forge store", path: path)
+        }
+        self.logger = logger
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE users (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    email TEXT NOT NULL,
+                    password_hash TEXT,
+                    is_admin INTEGER NOT NULL,
+                    is_active INTEGER NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE api_tokens (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    digest TEXT NOT NULL UNIQUE,
+                    created_at REAL NOT NULL,
+                    last_used_at REAL
+                );
+                CREATE INDEX api_tokens_by_user ON api_tokens(user_id);
+                CREATE TABLE repository_groups (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    path TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    description TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE repositories (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    path TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    kind TEXT NOT NULL,
+                    is_private INTEGER NOT NULL,
+                    description TEXT NOT NULL,
+                    owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+                    fork_of INTEGER REFERENCES repositories(id) ON DELETE SET NULL,
+                    allowed_networks TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE repository_permissions (
+                    repository_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+                    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    level INTEGER NOT NULL,
+                    PRIMARY KEY (repository_id, user_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX repository_permissions_by_user ON repository_permissions(user_id);
+                CREATE TABLE group_permissions (
+                    group_id INTEGER NOT NULL REFERENCES repository_groups(id) ON DELETE CASCADE,
+                    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    level INTEGER NOT NULL,
+                    PRIMARY KEY (group_id, user_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX group_permissions_by_user ON group_permissions(user_id);
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: - Transactions
+
+    private func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(ForgeError) -> T {
+        do {
+            return try await pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                guard let result else { throw ForgeError(.store, "the transaction returned nothing", operation: operation) }
+                return result
+            }
+        } catch {
+            throw Self.mapped(error, operation)
+        }
+    }
+
+    private func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(ForgeError) -> T {
+        do {
+            return try await pool.read(body)
+        } catch {
+            throw Self.mapped(error, operation)
+        }
+    }
+
+    private static func mapped(_ error: any Error, _ operation: String) -> ForgeError {
+        if let error = error as? ForgeError { return error }
+        if error is CancellationError { return ForgeError(.cancelled, "cancelled", operation: operation) }
+        if let error = error as? DatabaseError, error.resultCode == .SQLITE_CONSTRAINT {
+            return ForgeError(.conflict, "the name is already taken (\(error.message ?? "constraint"))", operation: operation)
+        }
+        return ForgeError(.store, "\(error)", operation: operation)
+    }
+
+    private static func now() -> Double { Date().timeIntervalSince1970 }
+
+    // MARK: - Users
+
+    private static let userColumns = "id, name, email, is_admin, is_active, created_at"
+
+    private static func user(_ row: Row, prefix: Int = 0) -> ForgeUser {
+        ForgeUser(id: row[prefix], name: row[prefix + 1], email: row[prefix + 2], isAdmin: row[prefix + 3],
+                  isActive: row[prefix + 4], createdAt: Date(timeIntervalSince1970: row[prefix + 5]))
+    }
+
+    public func createUser(name: String, email: String, passwordHash: String?, isAdmin: Bool) async throws(ForgeError) -> ForgeUser {
+        try ForgeUser.validate(name: name)
+        return try await write("create user") { db in
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM users WHERE name = ?", arguments: [name]) != nil {
+                throw ForgeError(.conflict, "a user named '\(name)' already exists", operation: "create user")
+            }
+            let created = Self.now()
+            try db.execute(sql: """
+                INSERT INTO users (name, email, password_hash, is_admin, is_active, created_at) VALUES (?, ?, ?, ?, 1, ?)
+                """, arguments: [name, email, passwordHash, isAdmin, created])
+            return ForgeUser(id: db.lastInsertedRowID, name: name, email: email, isAdmin: isAdmin, isActive: true,
+                             createdAt: Date(timeIntervalSince1970: created))
+        }
+    }
+
+    public func user(named name: String) async throws(ForgeError) -> ForgeUser? {
+        try await read("read user") { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM users WHERE name = ?", arguments: [name]).map { Self.user($0) }
+        }
+    }
+
+    public func user(id: Int64) async throws(ForgeError) -> ForgeUser? {
+        try await read("read user") { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM users WHERE id = ?", arguments: [id]).map { Self.user($0) }
+        }
+    }
+
+    public func users() async throws(ForgeError) -> [ForgeUser] {
+        try await read("list users") { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.userColumns) FROM users ORDER BY name").map { Self.user($0) }
+        }
+    }
+
+    public func updateUser(_ user: ForgeUser) async throws(ForgeError) {
+        try await write("update user") { db in
+            try db.execute(sql: "UPDATE users SET email = ?, is_admin = ?, is_active = ? WHERE id = ?",
+                           arguments: [user.email, user.isAdmin, user.isActive, user.id])
+            guard db.changesCount == 1 else { throw ForgeError(.notFound, "no user with id \(user.id)", operation: "update user") }
+        }
+    }
+
+    public func setPasswordHash(userID: Int64, _ hash: String?) async throws(ForgeError) {
+        try await write("set password") { db in
+            try db.execute(sql: "UPDATE users SET password_hash = ? WHERE id = ?", arguments: [hash, userID])
+            guard db.changesCount == 1 else { throw ForgeError(.notFound, "no user with id \(userID)", operation: "set password") }
+        }
+    }
+
+    public func credentials(named name: String) async throws(ForgeError) -> (user: ForgeUser, passwordHash: String?)? {
+        let found: (ForgeUser, String?)? = try await read("read credentials") { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.userColumns), password_hash FROM users WHERE name = ?", arguments: [name])
+                .map { (Self.user($0), $0[6]) }
+        }
+        guard let (user, hash) = found else { return nil }
+        return (user, hash)
+    }
+
+    public func deleteUser(id: Int64) async throws(ForgeError) {
+        try await write("delete user") { db in
+            try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [id])
+            guard db.changesCount == 1 else { throw ForgeError(.notFound, "no user with id \(id)", operation: "delete user") }
+        }
+    }
+
+    // MARK: - Tokens
+
+    private static func token(_ row: Row) -> APIToken {
+        APIToken(id: row[0], userID: row[1], name: row[2], createdAt: Date(timeIntervalSince1970: row[3]),
+                 lastUsedAt: (row[4] as Double?).map(Date.init(timeIntervalSince1970:)))
+    }
+
+    public func createToken(userID: Int64, name: String, digest: String) async throws(ForgeError) -> APIToken {
+        guard !name.isEmpty, name.utf8.count <= 100, !name.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+            throw ForgeError(.invalidArgument, "a token's name must have 1 to 100 characters and no control characters",
+                             operation: "create token")
+        }
+        return try await write("create token") { db in
+            let created = Self.now()
+            try db.execute(sql: "INSERT INTO api_tokens (user_id, name, digest, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: [userID, name, digest, created])
+            return APIToken(id: db.lastInsertedRowID, userID: userID, name: name,
+                            createdAt: Date(timeIntervalSince1970: created), lastUsedAt: nil)
+        }
+    }
+
+    public func tokens(userID: Int64) async throws(ForgeError) -> [APIToken] {
+        try await read("list tokens") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, user_id, name, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY id DESC
+                """, arguments: [userID]).map(Self.token)
+        }
+    }
+
+    public func deleteToken(id: Int64, userID: Int64) async throws(ForgeError) {
+        try await write("revoke token") { db in
+            try db.execute(sql: "DELETE FROM api_tokens WHERE id = ? AND user_id = ?", arguments: [id, userID])
+            guard db.changesCount == 1 else { throw ForgeError(.notFound, "no token \(id) of this user", operation: "revoke token") }
+        }
+    }
+
+    public func user(tokenDigest: String) async throws(ForgeError) -> ForgeUser? {
+        let found: (ForgeUser, Double?)? = try await read("authenticate token") { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT u.id, u.name, u.email, u.is_admin, u.is_active, u.created_at, t.last_used_at
+                FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = ?
+                """, arguments: [tokenDigest]) else { return nil }
+            return (Self.user(row), row[6])
+        }
+        guard let (user, lastUsed) = found else { return nil }
+        // Record use to the minute, so that a busy token does not write on every request.
+        let now = Self.now()
+        if (lastUsed ?? 0) < now - 60 {
+            try await write("mark token used") { db in
+                try db.execute(sql: "UPDATE api_tokens SET last_used_at = ? WHERE digest = ?", arguments: [now, tokenDigest])
+            }
+        }
+        return user
+    }
+
+    // MARK: - Groups
+
+    private static func group(_ row: Row) throws -> RepositoryGroup {
+        RepositoryGroup(id: row[0], path: try RepositoryPath(row[1] as String), description: row[2],
+                        createdAt: Date(timeIntervalSince1970: row[3]))
+    }
+
+    /// Creates `path` and its missing ancestors; throws `conflict` when a repository holds one of the names.
+    private static func ensureGroups(_ path: RepositoryPath, description: String, db: Database) throws -> RepositoryGroup {
+        var result: RepositoryGroup?
+        for level in path.ancestors + [path] {
+            let text = level.description
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM repositories WHERE path = ?", arguments: [text]) != nil {
+                throw ForgeError(.conflict, "'\(text)' is a repository, not a group", operation: "create group")
+            }
+            if let row = try Row.fetchOne(db, sql: "SELECT id, path, description, created_at FROM repository_groups WHERE path = ?",
+                                          arguments: [text]) {
+                result = try group(row)
+                continue
+            }
+            let created = now()
+            let text2 = level == path ? description : ""
+            try db.execute(sql: "INSERT INTO repository_groups (path, description, created_at) VALUES (?, ?, ?)",
+                           arguments: [text, text2, created])
+            result = RepositoryGroup(id: db.lastInsertedRowID, path: level, description: text2, createdAt: Date(timeIntervalSince1970: created))
+        }
+        guard let result else { throw ForgeError(.store, "no group was created", operation: "create group") }
+        return result
+    }
+
+    public func createGroup(_ path: RepositoryPath, description: String) async throws(ForgeError) -> RepositoryGroup {
+        try await write("create group") { db in
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM repository_groups WHERE path = ?", arguments: [path.description]) != nil {
+                throw ForgeError(.conflict, "the group '\(path)' already exists", operation: "create group")
+            }
+            return try Self.ensureGroups(path, description: description, db: db)
+        }
+    }
+
+    public func group(_ path: RepositoryPath) async throws(ForgeError) -> RepositoryGroup? {
+        try await read("read group") { db in
+            try Row.fetchOne(db, sql: "SELECT id, path, description, created_at FROM repository_groups WHERE path = ?",
+                             arguments: [path.description]).map(Self.group)
+        }
+    }
+
+    public func groups() async throws(ForgeError) -> [RepositoryGroup] {
+        try await read("list groups") { db in
+            try Row.fetchAll(db, sql: "SELECT id, path, description, created_at FROM repository_groups ORDER BY path").map(Self.group)
+        }
+    }
+
+    public func deleteGroup(_ path: RepositoryPath) async throws(ForgeError) {
+        try await write("delete group") { db in
+            let prefix = Self.likePrefix(path)
+            let inside = try Int.fetchOne(db, sql: """
+                SELECT (SELECT count(*) FROM repositories WHERE path LIKE ? ESCAPE '\\')
+                     + (SELECT count(*) FROM repository_groups WHERE path LIKE ? ESCAPE '\\')
+                """, arguments: [prefix, prefix]) ?? 0
+            guard inside == 0 else {
+                throw ForgeError(.conflict, "the group '\(path)' is not empty", operation: "delete group")
+            }
+            try db.execute(sql: "DELETE FROM repository_groups WHERE path = ?", arguments: [path.description])
+            guard db.changesCount == 1 else { throw ForgeError(.notFound, "no group '\(path)'", operation: "delete group") }
+        }
+    }
+
+    /// A LIKE pattern for everything strictly inside `path` (`_` is allowed in names, so it is escaped).
+    private static func likePrefix(_ path: RepositoryPath) -> String {
+        path.description.replacingOccurrences(of: "_", with: "\\_") + "/%"
+    }
+
+    // MARK: - Repositories
+
+    private static let repositoryColumns = "id, path, kind, is_private, description, owner_id, fork_of, allowed_networks, created_at"
+
+    private static func repository(_ row: Row) throws -> RepositoryRecord {
+        let kindText: String = row[2]
+        guard let kind = RepositoryKind(rawValue: kindText) else {
+            throw ForgeError(.corrupt, "unknown repository kind '\(kindText)'", operation: "read repository")
+        }
+        let networks = try (row[7] as String).split(separator: " ").map { try CIDR(String($0)) }
+        return RepositoryRecord(id: row[0], path: try RepositoryPath(row[1] as String), kind: kind, isPrivate: row[3],
+                                description: row[4], ownerID: row[5], forkOf: row[6], allowedNetworks: networks,
+                                createdAt: Date(timeIntervalSince1970: row[8]))
+    }
+
+    private static func checkFree(_ path: RepositoryPath, db: Database, operation: String) throws {
+        if try Row.fetchOne(db, sql: "SELECT 1 FROM repositories WHERE path = ?", arguments: [path.description]) != nil {
+            throw ForgeError(.conflict, "a repository named '\(path)' already exists", operation: operation)
+        }
+        if try Row.fetchOne(db, sql: "SELECT 1 FROM repository_groups WHERE path = ?", arguments: [path.description]) != nil {
+            throw ForgeError(.conflict, "'\(path)' is a repository group", operation: operation)
+        }
+        if let parent = path.parent { _ = try ensureGroups(parent, description: "", db: db) }
+    }
+
+    public func insertRepository(path: RepositoryPath, kind: RepositoryKind, isPrivate: Bool, description: String,
+                                 ownerID: Int64?, forkOf: Int64?) async throws(ForgeError) -> RepositoryRecord {
+        try await write("create repository") { db in
+            try Self.checkFree(path, db: db, operation: "create repository")
+            let created = Self.now()
+            try db.execute(sql: """
+                INSERT INTO repositories (path, kind, is_private, description, owner_id, fork_of, allowed_networks, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, '', ?)
+                """, arguments: [path.description, kind.rawValue, isPrivate, description, ownerID, forkOf, created])
+            return RepositoryRecord(id: db.lastInsertedRowID, path: path, kind: kind, isPrivate: isPrivate, description: description,
+                                    ownerID: ownerID, forkOf: forkOf, allowedNetworks: [], createdAt: Date(timeIntervalSince1970: created))
+        }
+    }
+
+    public func repository(_ path: RepositoryPath) async throws(ForgeError) -> RepositoryRecord? {
+        try await read("read repository") { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.repositoryColumns) FROM repositories WHERE path = ?",
+                             arguments: [path.description]).map(Self.repository)
+        }
+    }
+
+    public func repository(id: Int64) async throws(ForgeError) -> RepositoryRecord? {
+        try await read("read repository") { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.repositoryColumns) FROM repositories WHERE id = ?", arguments: [id]).map(Self.repository)
+        }
+    }
+
+    public func repositories() async throws(ForgeError) -> [RepositoryRecord] {
+        try await read("list repositories") { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.repositoryColumns) FROM repositories ORDER BY path").map(Self.repository)
+        }
+    }
+
+    public func updateRepository(_ repository: RepositoryRecord) async throws(ForgeError) {
+        try await write("update repository") { db in
+            try db.execute(sql: "UPDATE repositories SET is_private = ?, description = ?, allowed_networks = ? WHERE id = ?",
+                           arguments: [repository.isPrivate, repository.description,
+                                       repository.allowedNetworks.map(\.description).joined(separator: " "), repository.id])
+            guard db.changesCount == 1 else {
+                throw ForgeError(.notFound, "no repository with id \(repository.id)", operation: "update repository")
+            }
+        }
+    }
+
+    public func renameRepository(id: Int64, to path: RepositoryPath) async throws(ForgeError) -> RepositoryRecord {
+        try await write("rename repository") { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.repositoryColumns) FROM repositories WHERE id = ?", arguments: [id]) else {
+                throw ForgeError(.notFound, "no repository with id \(id)", operation: "rename repository")
+            }
+            var record = try Self.repository(row)
+            if record.path.description.lowercased() != path.description.lowercased() {
+                try Self.checkFree(path, db: db, operation: "rename repository")
+            }
+            try db.execute(sql: "UPDATE repositories SET path = ? WHERE id = ?", arguments: [path.description, id])
+            record.path = path
+            return record
+        }
+    }
+
+    public func deleteRepository(id: Int64) async throws(ForgeError) {
+        try await write("delete repository") { db in
+            try db.execute(sql: "DELETE FROM repositories WHERE id = ?", arguments: [id])
+            guard db.changesCount == 1 else { throw ForgeError(.notFound, "no repository with id \(id)", operation: "delete repository") }
+        }
+    }
+
+    // MARK: - Permissions
+
+    private static func targetID(_ target: PermissionTarget, db: Database, operation: String) throws -> (table: String, column: String, id: Int64) {
+        switch target {
+        case .repository(let path):
+            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM repositories WHERE path = ?", arguments: [path.description]) else {
+                throw ForgeError(.notFound, "no repository '\(path)'", operation: operation)
+            }
+            return ("repository_permissions", "repository_id", id)
+        case .group(let path):
+            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM repository_groups WHERE path = ?", arguments: [path.description]) else {
+                throw ForgeError(.notFound, "no group '\(path)'", operation: operation)
+            }
+            return ("group_permissions", "group_id", id)
+        }
+    }
+
+    public func setPermission(userID: Int64, on target: PermissionTarget, level: AccessLevel?) async throws(ForgeError) {
+        try await write("set permission") { db in
+            let (table, column, id) = try Self.targetID(target, db: db, operation: "set permission")
+            guard try Row.fetchOne(db, sql: "SELECT 1 FROM users WHERE id = ?", arguments: [userID]) != nil else {
+                throw ForgeError(.notFound, "no user with id \(userID)", operation: "set permission")
+            }
+            if let level {
+                try db.execute(sql: """
+                    INSERT INTO \(table) (\(column), user_id, level) VALUES (?, ?, ?)
+                    ON CONFLICT (\(column), user_id) DO UPDATE SET level = excluded.level
+                    """, arguments: [id, userID, level.rawValue])
+            } else {
+                try db.execute(sql: "DELETE FROM \(table) WHERE \(column) = ? AND user_id = ?", arguments: [id, userID])
+            }
+        }
+    }
+
+    public func permissions(on target: PermissionTarget) async throws(ForgeError) -> [PermissionGrant] {
+        try await read("list permissions") { db in
+            let (table, column, id) = try Self.targetID(target, db: db, operation: "list permissions")
+            return try Row.fetchAll(db, sql: """
+                SELECT u.id, u.name, u.email, u.is_admin, u.is_active, u.created_at, p.level
+                FROM \(table) p JOIN users u ON u.id = p.user_id WHERE p.\(column) = ? ORDER BY u.name
+                """, arguments: [id]).map { row in
+                PermissionGrant(user: Self.user(row), level: AccessLevel(rawValue: row[6]) ?? .none)
+            }
+        }
+    }
+
+    public func permissionFacts(repository path: RepositoryPath, userID: Int64?) async throws(ForgeError) -> PermissionFacts? {
+        try await read("read permissions") { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.repositoryColumns) FROM repositories WHERE path = ?",
+                                             arguments: [path.description]) else { return nil }
+            let repository = try Self.repository(row)
+            return try Self.facts(for: repository, userID: userID, db: db)
+        }
+    }
+
+    public func permissionFacts(userID: Int64?) async throws(ForgeError) -> [PermissionFacts] {
+        try await read("read permissions") { db in
+            let repositories = try Row.fetchAll(db, sql: "SELECT \(Self.repositoryColumns) FROM repositories ORDER BY path").map(Self.repository)
+            guard let userID, let user = try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM users WHERE id = ?",
+                                                            arguments: [userID]).map({ Self.user($0) }) else {
+                return repositories.map { PermissionFacts(repository: $0, user: nil, repositoryLevel: nil, groupLevels: []) }
+            }
+            var direct: [Int64: AccessLevel] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT repository_id, level FROM repository_permissions WHERE user_id = ?", arguments: [userID]) {
+                direct[row[0]] = AccessLevel(rawValue: row[1])
+            }
+            var byGroup: [String: AccessLevel] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT g.path, p.level FROM group_permissions p JOIN repository_groups g ON g.id = p.group_id WHERE p.user_id = ?
+                """, arguments: [userID]) {
+                byGroup[(row[0] as String).lowercased()] = AccessLevel(rawValue: row[1])
+            }
+            return repositories.map { repository in
+                PermissionFacts(repository: repository, user: user, repositoryLevel: direct[repository.id],
+                                groupLevels: repository.path.ancestors.map { byGroup[$0.description.lowercased()] })
+            }
+        }
+    }
+
+    private static func facts(for repository: RepositoryRecord, userID: Int64?, db: Database) throws -> PermissionFacts {
+        guard let userID, let user = try Row.fetchOne(db, sql: "SELECT \(userColumns) FROM users WHERE id = ?",
+                                                        arguments: [userID]).map({ Self.user($0) }) else {
+            return PermissionFacts(repository: repository, user: nil, repositoryLevel: nil, groupLevels: [])
+        }
+        let direct = try Int.fetchOne(db, sql: "SELECT level FROM repository_permissions WHERE repository_id = ? AND user_id = ?",
+                                      arguments: [repository.id, userID]).flatMap(AccessLevel.init(rawValue:))
+        var groupLevels: [AccessLevel?] = []
+        for ancestor in repository.path.ancestors {
+            let level = try Int.fetchOne(db, sql: """
+                SELECT p.level FROM group_permissions p JOIN repository_groups g ON g.id = p.group_id
+                WHERE g.path = ? AND p.user_id = ?
+                """, arguments: [ancestor.description, userID]).flatMap(AccessLevel.init(rawValue:))
+            groupLevels.append(level)
+        }
+        return PermissionFacts(repository: repository, user: user, repositoryLevel: direct, groupLevels: groupLevels)
+    }
+}

@@ -1,0 +1,61 @@
+public import ForgeKit
+import Foundation
+public import Hummingbird
+public import NIOCore
+
+/// A request context that keeps the connection's remote address, which repository allow-lists need.
+///
+/// ```swift
+/// let router = Router(context: ForgeRequestContext.self)
+/// ```
+public struct ForgeRequestContext: RequestContext, RemoteAddressRequestContext {
+    /// Hummingbird's per-request storage.
+    public var coreContext: CoreRequestContextStorage
+    /// The address of the connection's other end.
+    public let remoteAddress: SocketAddress?
+
+    /// Creates the context for a request on `source`'s channel.
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
+    }
+}
+
+/// Who made a request, from its `Authorization` header.
+public enum ForgeCaller: Sendable, Hashable {
+    /// No credentials were sent.
+    case anonymous
+    /// Valid credentials of this user.
+    case user(ForgeUser)
+    /// Credentials were sent and are wrong (or the user is disabled): answer 401.
+    case rejected
+
+    /// The user, when there is one.
+    public var user: ForgeUser? {
+        if case .user(let user) = self { return user }
+        return nil
+    }
+}
+
+extension ForgeAccounts {
+    /// The caller of `request`: HTTP basic authentication with a password or an API token in the
+    /// password field, or `Authorization: Bearer <token>` / `token <token>`.
+    public func caller(of request: Request) async throws(ForgeError) -> ForgeCaller {
+        guard let header = request.headers[.authorization] else { return .anonymous }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2 else { return .rejected }
+        let scheme = parts[0].lowercased(), value = parts[1].trimmingCharacters(in: .whitespaces)
+        switch scheme {
+        case "basic":
+            guard value.utf8.count <= 4096, let decoded = Data(base64Encoded: value),
+                  let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":") else { return .rejected }
+            let name = String(text[..<colon]), secret = String(text[text.index(after: colon)...])
+            guard !secret.isEmpty else { return .rejected }
+            return try await authenticate(name: name, secret: secret).map(ForgeCaller.user) ?? .rejected
+        case "bearer", "token":
+            return try await authenticate(token: value).map(ForgeCaller.user) ?? .rejected
+        default:
+            return .rejected
+        }
+    }
+}

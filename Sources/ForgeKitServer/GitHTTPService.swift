@@ -1,0 +1,145 @@
+public import ForgeKit
+import Foundation
+import HTTPTypes
+public import Hummingbird
+public import Logging
+import NIOCore
+
+/// Git smart HTTP for the repositories of a ``RepositoryStore``, as a Hummingbird middleware: clone,
+/// fetch and push at `http://HOST:PORT/NAME` (or `NAME.git`), through `git http-backend`.
+///
+/// Requests that are not smart-HTTP routes pass on to the next responder, so the middleware can sit
+/// in front of a web UI or an API on the same router. For the others, in order:
+///
+/// | Check | Answer |
+/// |---|---|
+/// | the repository name is not a valid ``RepositoryPath`` (`..`, control characters) | `400` |
+/// | dumb-protocol or wrong-method request | `403` |
+/// | credentials sent and wrong | `401` |
+/// | the caller lacks the level (read to fetch, write to push): anonymous | `401` with `WWW-Authenticate` |
+/// | … signed in, but may not see the repository (or it does not exist) | `404` |
+/// | … signed in, may read but not push | `403` |
+///
+/// git runs only after these checks pass. Both bodies stream: a push is fed to git as it arrives and
+/// a clone's pack is sent as git writes it. A push that moved references publishes a
+/// ``ForgeEvent/push(_:)`` on the store's event bus with the exact updates git applied.
+public struct GitHTTPService<Context: RemoteAddressRequestContext>: RouterMiddleware {
+    /// The repositories served.
+    public let repositories: RepositoryStore
+    /// Who may do what.
+    public let accounts: ForgeAccounts
+    /// The git side.
+    public let backend: GitHTTPBackend
+    private let logger: Logger
+
+    /// Creates the middleware.
+    public init(repositories: RepositoryStore, accounts: ForgeAccounts, backend: GitHTTPBackend,
+                logger: Logger = Logger(label: "forgeworks.forge.git-http")) {
+        self.repositories = repositories
+        self.accounts = accounts
+        self.backend = backend
+        self.logger = logger
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let recognised: GitSmartHTTPRequest?
+        do throws(ForgeError) {
+            recognised = try GitSmartHTTPRequest.recognise(method: request.method.rawValue, path: request.uri.path, query: request.uri.query)
+        } catch {
+            return Self.text(error.code == .invalidArgument ? .badRequest : .forbidden, error.message)
+        }
+        guard let smart = recognised else { return try await next(request, context) }
+        do {
+            return try await serve(smart, request: request, context: context)
+        } catch {
+            logger.error("git request failed", metadata: ["repository": "\(smart.repository)", "error": "\(error)"])
+            return Self.text(.internalServerError, "the request failed")
+        }
+    }
+
+    private func serve(_ smart: GitSmartHTTPRequest, request: Request, context: Context) async throws(ForgeError) -> Response {
+        let caller = try await accounts.caller(of: request)
+        if caller == .rejected { return Self.challenge("wrong user name, password or token") }
+        let user = caller.user
+        let peer = context.remoteAddress?.ipAddress
+        guard let facts = try await repositories.metadata.permissionFacts(repository: smart.repository, userID: user?.id),
+              facts.repository.kind == .git else {
+            return user == nil ? Self.challenge("sign in to see this repository") : Self.text(.notFound, "repository not found")
+        }
+        let level = facts.effectiveLevel(from: peer.flatMap { IPAddress($0) })
+        guard level >= smart.requiredLevel else {
+            if user == nil { return Self.challenge("sign in to \(smart.service == .receivePack ? "push to" : "read") this repository") }
+            if level == .none { return Self.text(.notFound, "repository not found") }
+            return Self.text(.forbidden, "\(user?.name ?? "you") may read \(facts.repository.path) but not push to it")
+        }
+
+        let headers = request.headers
+        let info = GitHTTPBackend.RequestInfo(
+            method: request.method.rawValue, query: request.uri.query, contentType: headers[.contentType],
+            contentLength: headers[.contentLength].flatMap { Int($0) }, contentEncoding: headers[.contentEncoding],
+            gitProtocol: HTTPField.Name("Git-Protocol").flatMap { headers[$0] }, remoteUser: user?.name, remoteAddress: peer)
+        let exchange = try backend.start(smart, directory: facts.repository.path, info: info)
+        let head: (status: Int, headers: [(String, String)])
+        do {
+            if !smart.isAdvertisement {
+                do {
+                    for try await buffer in request.body {
+                        try await exchange.write(Array(buffer.readableBytesView))
+                    }
+                } catch {
+                    throw error as? ForgeError ?? ForgeError(.network, "the request body broke off: \(error)", operation: "serve git")
+                }
+            }
+            exchange.endRequest()
+            head = try await exchange.responseHead()
+        } catch {
+            exchange.cancel()
+            let outcome = await exchange.finish()
+            logger.warning("git http-backend failed", metadata: ["repository": "\(smart.repository)", "error": "\(error)",
+                                                                 "stderr": "\(outcome.standardError.prefix(500))"])
+            return Self.text(.internalServerError, "git failed")
+        }
+
+        var fields = HTTPFields()
+        for (name, value) in head.headers {
+            if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
+        }
+        let repository = facts.repository, events = repositories.events, logger = self.logger
+        let isPush = smart.service == .receivePack && !smart.isAdvertisement
+        let pusher = user?.name
+        let body = ResponseBody { writer in
+            do {
+                while let chunk = try await exchange.nextBodyChunk() {
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                }
+            } catch {
+                exchange.cancel()
+                _ = await exchange.finish()
+                throw error
+            }
+            let outcome = await exchange.finish()
+            if outcome.status != 0 {
+                logger.warning("git http-backend exited with \(outcome.status)",
+                               metadata: ["repository": "\(repository.path)", "stderr": "\(outcome.standardError.prefix(500))"])
+            }
+            if isPush, !outcome.updates.isEmpty {
+                logger.info("push", metadata: ["repository": "\(repository.path)", "pusher": "\(pusher ?? "-")",
+                                               "references": "\(outcome.updates.count)"])
+                events.publish(.push(PushEvent(repository: repository, pusher: pusher, updates: outcome.updates, date: Date())))
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: HTTPResponse.Status(code: head.status), headers: fields, body: body)
+    }
+
+    private static func text(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: message + "\n")))
+    }
+
+    private static func challenge(_ message: String) -> Response {
+        Response(status: .unauthorized,
+                 headers: [.contentType: "text/plain; charset=utf-8", .wwwAuthenticate: "Basic realm=\"Forgeworks\", charset=\"UTF-8\""],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: message + "\n")))
+    }
+}
