@@ -58,20 +58,14 @@ public struct GitHTTPService<Context: RemoteAddressRequestContext>: RouterMiddle
     }
 
     private func serve(_ smart: GitSmartHTTPRequest, request: Request, context: Context) async throws(ForgeError) -> Response {
-        let caller = try await accounts.caller(of: request)
-        if caller == .rejected { return Self.challenge("wrong user name, password or token") }
-        let user = caller.user
+        let user: ForgeUser?, facts: PermissionFacts
+        switch try await RepositoryAccess.authorize(request, peer: context.remoteAddress?.ipAddress, accounts: accounts,
+                                                    store: repositories.metadata, repository: smart.repository, kind: .git,
+                                                    level: smart.requiredLevel, action: smart.service == .receivePack ? "push to" : "read") {
+        case .denied(let response): return response
+        case .allowed(let allowedUser, let allowedFacts): (user, facts) = (allowedUser, allowedFacts)
+        }
         let peer = context.remoteAddress?.ipAddress
-        guard let facts = try await repositories.metadata.permissionFacts(repository: smart.repository, userID: user?.id),
-              facts.repository.kind == .git else {
-            return user == nil ? Self.challenge("sign in to see this repository") : Self.text(.notFound, "repository not found")
-        }
-        let level = facts.effectiveLevel(from: peer.flatMap { IPAddress($0) })
-        guard level >= smart.requiredLevel else {
-            if user == nil { return Self.challenge("sign in to \(smart.service == .receivePack ? "push to" : "read") this repository") }
-            if level == .none { return Self.text(.notFound, "repository not found") }
-            return Self.text(.forbidden, "\(user?.name ?? "you") may read \(facts.repository.path) but not push to it")
-        }
 
         let headers = request.headers
         let info = GitHTTPBackend.RequestInfo(
@@ -133,13 +127,6 @@ public struct GitHTTPService<Context: RemoteAddressRequestContext>: RouterMiddle
     }
 
     private static func text(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(string: message + "\n")))
-    }
-
-    private static func challenge(_ message: String) -> Response {
-        Response(status: .unauthorized,
-                 headers: [.contentType: "text/plain; charset=utf-8", .wwwAuthenticate: "Basic realm=\"Forgeworks\", charset=\"UTF-8\""],
-                 body: ResponseBody(byteBuffer: ByteBuffer(string: message + "\n")))
+        RepositoryAccess.text(status, message)
     }
 }

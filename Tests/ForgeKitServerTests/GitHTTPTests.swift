@@ -37,6 +37,8 @@ struct GitForge {
         logger.logLevel = .warning
         let router = Router(context: ForgeRequestContext.self)
         router.add(middleware: GitHTTPService(repositories: repositories, accounts: accounts, backend: backend, logger: logger))
+        let hgBackend = try MercurialHTTPBackend(root: repositories.root, stateDirectory: folder + "/state/hg")
+        router.add(middleware: MercurialHTTPService(repositories: repositories, accounts: accounts, backend: hgBackend, logger: logger))
         router.get("/healthz") { _, _ in "ok" }
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),

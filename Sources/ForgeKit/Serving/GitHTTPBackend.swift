@@ -74,7 +74,7 @@ public struct GitSmartHTTPRequest: Sendable, Hashable {
 ///
 /// The backend runs with an isolated configuration (no system or user configuration files), with
 /// pushes enabled (authorisation is the caller's job), and with a `post-receive` hook of its own that
-/// records which references a push moved — so that ``GitHTTPExchange/finish()`` can report them
+/// records which references a push moved — so that ``CGIExchange/finish()`` can report them
 /// exactly as git applied them, however many pushes run at once. Hooks inside the repositories are
 /// not run.
 public struct GitHTTPBackend: Sendable {
@@ -165,7 +165,7 @@ public struct GitHTTPBackend: Sendable {
     }
 
     /// Starts git for `request` on the repository stored at `directory` (a path relative to ``root``).
-    public func start(_ request: GitSmartHTTPRequest, directory: RepositoryPath, info: RequestInfo) throws(ForgeError) -> GitHTTPExchange {
+    public func start(_ request: GitSmartHTTPRequest, directory: RepositoryPath, info: RequestInfo) throws(ForgeError) -> CGIExchange {
         let suffix = request.isAdvertisement ? "/info/refs" : "/" + request.service.rawValue
         var environment: [String: String] = [
             "GIT_PROJECT_ROOT": root,
@@ -195,13 +195,13 @@ public struct GitHTTPBackend: Sendable {
             record = file
         }
         let process = try ChildProcess([git, "http-backend"], environment: environment)
-        return GitHTTPExchange(process: process, pushRecord: record)
+        return CGIExchange(process: process, pushRecord: record)
     }
 }
 
-/// One running `git http-backend`: feed it the request body, read its response head and body, then
-/// ``finish()``.
-public final class GitHTTPExchange: Sendable {
+/// One running CGI program (`git http-backend`, hgweb): feed it the request body, read its response
+/// head and body, then ``finish()``.
+public final class CGIExchange: Sendable {
     private let process: ChildProcess
     private let pushRecord: String?
     private let leftover = Mutex<[UInt8]>([])
@@ -227,12 +227,12 @@ public final class GitHTTPExchange: Sendable {
                 leftover.withLock { $0 = Array(buffer[(end + separator)...]) }
                 return try Self.parseHead(Array(buffer[..<end]))
             }
-            guard buffer.count < limit else { throw ForgeError(.io, "git's response head is too long", operation: "serve git") }
+            guard buffer.count < limit else { throw ForgeError(.io, "the response head is too long", operation: "serve repository") }
             let chunk = try await process.read()
             if chunk.isEmpty {
                 let detail = await process.standardError()
-                throw ForgeError(.io, "git http-backend ended without answering" + (detail.isEmpty ? "" : ": \(detail.prefix(500))"),
-                                 operation: "serve git")
+                throw ForgeError(.io, "the backend ended without answering" + (detail.isEmpty ? "" : ": \(detail.prefix(500))"),
+                                 operation: "serve repository")
             }
             buffer += chunk
         }
