@@ -76,6 +76,8 @@ let package = Package(
             dependencies: [
                 "ForgeKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -250,7 +252,7 @@ let package = Package(
         .testTarget(
             name: "ForgeKitServerTests",
             dependencies: [
-                "ForgeKit", "ForgeKitServer", "ForgeKitTesting",
+                "ForgeKit", "ForgeKitServer", "ForgeKitTesting", "PipelineKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -99,4 +99,21 @@ public protocol ForgeMetadataStore: Sendable {
     func permissionFacts(repository path: RepositoryPath, userID: Int64?) async throws(ForgeError) -> PermissionFacts?
     /// Every repository with the facts for `userID` (nil: anonymous), for listings.
     func permissionFacts(userID: Int64?) async throws(ForgeError) -> [PermissionFacts]
+
+    // MARK: Webhooks
+
+    /// Adds an outbound webhook to a repository (the URL is checked with ``RepositoryWebhook/validate(url:)``).
+    func createWebhook(repositoryID: Int64, url: String, secret: String?) async throws(ForgeError) -> RepositoryWebhook
+    /// A repository's webhooks.
+    func webhooks(repositoryID: Int64) async throws(ForgeError) -> [RepositoryWebhook]
+    /// Removes a webhook and its delivery log.
+    func deleteWebhook(id: Int64) async throws(ForgeError)
+    /// Queues a delivery, due at once.
+    func enqueueDelivery(webhookID: Int64, event: String, payload: [UInt8]) async throws(ForgeError) -> WebhookDeliveryRecord
+    /// Pending deliveries due by `now`, oldest first, with their webhooks.
+    func dueDeliveries(now: Date, limit: Int) async throws(ForgeError) -> [(WebhookDeliveryRecord, RepositoryWebhook)]
+    /// Records an attempt: delivered, or failed with a next attempt due (`retryAt`), or failed for good (`retryAt` nil).
+    func recordAttempt(deliveryID: Int64, status: Int?, error: String?, delivered: Bool, retryAt: Date?) async throws(ForgeError)
+    /// A webhook's deliveries, newest first.
+    func deliveries(webhookID: Int64, limit: Int) async throws(ForgeError) -> [WebhookDeliveryRecord]
 }

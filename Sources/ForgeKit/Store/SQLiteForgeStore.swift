@@ -81,6 +81,35 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
                 CREATE INDEX group_permissions_by_user ON group_permissions(user_id);
                 """)
         }
+        migrator.registerMigration("v2 webhooks") { db in
+            try db.execute(sql: """
+                CREATE TABLE webhooks (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    repository_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+                    url TEXT NOT NULL,
+                    secret TEXT,
+                    is_active INTEGER NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX webhooks_by_repository ON webhooks(repository_id);
+                CREATE TABLE webhook_deliveries (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    webhook_id INTEGER NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+                    guid TEXT NOT NULL,
+                    event TEXT NOT NULL,
+                    payload BLOB NOT NULL,
+                    state TEXT NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    next_attempt_at REAL,
+                    response_status INTEGER,
+                    last_error TEXT,
+                    created_at REAL NOT NULL,
+                    delivered_at REAL
+                );
+                CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE state = 'pending';
+                CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id, id);
+                """)
+        }
         return migrator
     }
 
@@ -507,5 +536,100 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
             groupLevels.append(level)
         }
         return PermissionFacts(repository: repository, user: user, repositoryLevel: direct, groupLevels: groupLevels)
+    }
+
+    // MARK: - Webhooks
+
+    private static func webhook(_ row: Row, at offset: Int = 0) -> RepositoryWebhook {
+        RepositoryWebhook(id: row[offset], repositoryID: row[offset + 1], url: row[offset + 2], secret: row[offset + 3],
+                          isActive: row[offset + 4], createdAt: Date(timeIntervalSince1970: row[offset + 5]))
+    }
+
+    private static let deliveryColumns = """
+        id, webhook_id, guid, event, payload, state, attempts, next_attempt_at, response_status, last_error, created_at, delivered_at
+        """
+
+    private static func delivery(_ row: Row) -> WebhookDeliveryRecord {
+        WebhookDeliveryRecord(id: row[0], webhookID: row[1], guid: row[2], event: row[3], payload: [UInt8](row[4] as Data),
+                              state: WebhookDeliveryRecord.State(rawValue: row[5]) ?? .failed, attempts: row[6],
+                              nextAttemptAt: (row[7] as Double?).map(Date.init(timeIntervalSince1970:)), responseStatus: row[8],
+                              lastError: row[9], createdAt: Date(timeIntervalSince1970: row[10]),
+                              deliveredAt: (row[11] as Double?).map(Date.init(timeIntervalSince1970:)))
+    }
+
+    public func createWebhook(repositoryID: Int64, url: String, secret: String?) async throws(ForgeError) -> RepositoryWebhook {
+        try RepositoryWebhook.validate(url: url)
+        if let secret, secret.isEmpty || secret.utf8.count > 1024 {
+            throw ForgeError(.invalidArgument, "a webhook secret must have 1 to 1,024 bytes", operation: "create webhook")
+        }
+        return try await write("create webhook") { db in
+            guard try Row.fetchOne(db, sql: "SELECT 1 FROM repositories WHERE id = ?", arguments: [repositoryID]) != nil else {
+                throw ForgeError(.notFound, "no repository with id \(repositoryID)", operation: "create webhook")
+            }
+            let created = Self.now()
+            try db.execute(sql: "INSERT INTO webhooks (repository_id, url, secret, is_active, created_at) VALUES (?, ?, ?, 1, ?)",
+                           arguments: [repositoryID, url, secret, created])
+            return RepositoryWebhook(id: db.lastInsertedRowID, repositoryID: repositoryID, url: url, secret: secret, isActive: true,
+                                     createdAt: Date(timeIntervalSince1970: created))
+        }
+    }
+
+    public func webhooks(repositoryID: Int64) async throws(ForgeError) -> [RepositoryWebhook] {
+        try await read("list webhooks") { db in
+            try Row.fetchAll(db, sql: "SELECT id, repository_id, url, secret, is_active, created_at FROM webhooks WHERE repository_id = ? ORDER BY id",
+                             arguments: [repositoryID]).map { Self.webhook($0) }
+        }
+    }
+
+    public func deleteWebhook(id: Int64) async throws(ForgeError) {
+        try await write("delete webhook") { db in
+            try db.execute(sql: "DELETE FROM webhooks WHERE id = ?", arguments: [id])
+            guard db.changesCount == 1 else { throw ForgeError(.notFound, "no webhook with id \(id)", operation: "delete webhook") }
+        }
+    }
+
+    public func enqueueDelivery(webhookID: Int64, event: String, payload: [UInt8]) async throws(ForgeError) -> WebhookDeliveryRecord {
+        try await write("queue delivery") { db in
+            let created = Self.now()
+            let guid = UUID().uuidString.lowercased()
+            try db.execute(sql: """
+                INSERT INTO webhook_deliveries (webhook_id, guid, event, payload, state, attempts, next_attempt_at, created_at)
+                VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)
+                """, arguments: [webhookID, guid, event, Data(payload), created, created])
+            return WebhookDeliveryRecord(id: db.lastInsertedRowID, webhookID: webhookID, guid: guid, event: event, payload: payload,
+                                         state: .pending, attempts: 0, nextAttemptAt: Date(timeIntervalSince1970: created),
+                                         responseStatus: nil, lastError: nil, createdAt: Date(timeIntervalSince1970: created), deliveredAt: nil)
+        }
+    }
+
+    public func dueDeliveries(now: Date, limit: Int) async throws(ForgeError) -> [(WebhookDeliveryRecord, RepositoryWebhook)] {
+        let rows: [(WebhookDeliveryRecord, RepositoryWebhook)] = try await read("read due deliveries") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT d.id, d.webhook_id, d.guid, d.event, d.payload, d.state, d.attempts, d.next_attempt_at, d.response_status,
+                       d.last_error, d.created_at, d.delivered_at, w.id, w.repository_id, w.url, w.secret, w.is_active, w.created_at
+                FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+                WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND w.is_active = 1
+                ORDER BY d.next_attempt_at, d.id LIMIT ?
+                """, arguments: [now.timeIntervalSince1970, limit]).map { (Self.delivery($0), Self.webhook($0, at: 12)) }
+        }
+        return rows
+    }
+
+    public func recordAttempt(deliveryID: Int64, status: Int?, error: String?, delivered: Bool, retryAt: Date?) async throws(ForgeError) {
+        try await write("record delivery attempt") { db in
+            let state = delivered ? "delivered" : (retryAt == nil ? "failed" : "pending")
+            try db.execute(sql: """
+                UPDATE webhook_deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?, response_status = ?,
+                       last_error = ?, delivered_at = ? WHERE id = ?
+                """, arguments: [state, delivered ? nil : retryAt?.timeIntervalSince1970, status, error,
+                                 delivered ? Self.now() : nil, deliveryID])
+        }
+    }
+
+    public func deliveries(webhookID: Int64, limit: Int) async throws(ForgeError) -> [WebhookDeliveryRecord] {
+        try await read("list deliveries") { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.deliveryColumns) FROM webhook_deliveries WHERE webhook_id = ? ORDER BY id DESC LIMIT ?",
+                             arguments: [webhookID, limit]).map(Self.delivery)
+        }
     }
 }
