@@ -13,12 +13,14 @@ let package = Package(
         .library(name: "ForgeKit", targets: ["ForgeKit"]),
         .library(name: "ForgeKitTesting", targets: ["ForgeKitTesting"]),
         .library(name: "ForgeKitServer", targets: ["ForgeKitServer"]),
+        .library(name: "ForgeWeb", targets: ["ForgeWeb"]),
         .library(name: "PipelineKit", targets: ["PipelineKit"]),
         .library(name: "PipelineKitTesting", targets: ["PipelineKitTesting"]),
         .library(name: "PipelineKitServer", targets: ["PipelineKitServer"]),
         .library(name: "DeployKit", targets: ["DeployKit"]),
         .library(name: "DeployKitServer", targets: ["DeployKitServer"]),
         .library(name: "RebuildKit", targets: ["RebuildKit"]),
+        .executable(name: "forge", targets: ["forge"]),
         .executable(name: "git-tool", targets: ["git-tool"]),
         .executable(name: "hamster-ci", targets: ["hamster-ci"]),
         .executable(name: "hookd", targets: ["hookd"]),
@@ -161,7 +163,30 @@ let package = Package(
             swiftSettings: upcoming
         ),
 
+        .target(
+            name: "ForgeWeb",
+            dependencies: [
+                "ForgeKit", "ForgeKitServer", "PipelineKit", "DeployKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+
         // Examples: small compositions of the kits.
+        .executableTarget(
+            name: "forge",
+            dependencies: [
+                "ForgeWeb", "ForgeKit", "ForgeKitServer", "PipelineKit", "DeployKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/forge",
+            swiftSettings: upcoming
+        ),
         .executableTarget(
             name: "git-tool",
             dependencies: [
@@ -253,6 +278,18 @@ let package = Package(
             name: "ForgeKitServerTests",
             dependencies: [
                 "ForgeKit", "ForgeKitServer", "ForgeKitTesting", "PipelineKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "ForgeWebTests",
+            dependencies: [
+                "ForgeWeb", "forge", "ForgeKit", "ForgeKitServer", "ForgeKitTesting", "PipelineKit", "DeployKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -88,7 +88,7 @@ public final class WebhookDispatcher: Sendable {
         let hooks = try await repositories.metadata.webhooks(repositoryID: push.repository.id).filter(\.isActive)
         guard !hooks.isEmpty else { return }
         for update in push.updates {
-            let (commits, forced) = await commits(of: push.repository, update: update)
+            let (commits, forced) = await repositories.pushedCommits(push.repository, update: update, logger: logger)
             let payload = GitHubPushPayload.encode(push, update: update, commits: commits, forced: forced, baseURL: options.baseURL)
             for hook in hooks {
                 _ = try await repositories.metadata.enqueueDelivery(webhookID: hook.id, event: "push", payload: payload)
@@ -157,70 +157,4 @@ public final class WebhookDispatcher: Sendable {
         }
     }
 
-    /// The commits a push brought to a reference (oldest first, at most 20), and whether it was forced.
-    private func commits(of repository: RepositoryRecord, update: ReferenceUpdate) async -> ([PayloadCommit], Bool) {
-        guard !update.isDeletion else { return ([], false) }
-        let directory = repositories.directory(for: repository.path)
-        do {
-            switch repository.kind {
-            case .git:
-                let git = try await GitRepository.open(at: directory)
-                return try await git.withSession { session in
-                    var revisions = [update.new.hex]
-                    var forced = false
-                    if update.isCreation {
-                        // A new branch lists what no other branch has, as GitHub does.
-                        for reference in try session.branches() where reference.name != update.name {
-                            revisions.append("^" + reference.target.hex)
-                        }
-                    } else {
-                        revisions.append("^" + update.old.hex)
-                        forced = !(try session.isAncestor(update.old, of: update.new))
-                    }
-                    let log = try session.log(LogOptions(revisions, limit: GitHubPushPayload.maximumCommits))
-                    let entries = try log.reversed().map { commit in
-                        let changes = try session.changes(in: commit.id)
-                        return PayloadCommit(
-                            id: commit.id.hex, message: Self.trimmed(commit.message),
-                            timestamp: Date(timeIntervalSince1970: TimeInterval(commit.author.time)),
-                            timeZoneOffsetMinutes: commit.author.timeZoneOffsetMinutes, authorName: commit.author.name,
-                            authorEmail: commit.author.email,
-                            added: changes.filter { $0.kind == .added }.map(\.path),
-                            removed: changes.filter { $0.kind == .deleted }.map(\.path),
-                            modified: changes.filter { $0.kind != .added && $0.kind != .deleted }.map(\.path))
-                    }
-                    return (entries, forced)
-                }
-            case .hg:
-                let hg = try await MercurialRepository.open(at: directory)
-                defer { Task { await hg.close() } }
-                let revset = update.isCreation ? "ancestors(\(update.new.hex))" : "only(\(update.new.hex), \(update.old.hex))"
-                let log = try await hg.log(revset, limit: GitHubPushPayload.maximumCommits)
-                var entries: [PayloadCommit] = []
-                for changeset in log.reversed() {
-                    let changes = try await hg.changedFiles(changeset.node)
-                    let user = changeset.user
-                    let name = user.split(separator: "<").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? user
-                    let email = user.split(separator: "<").dropFirst().first.map { String($0.prefix { $0 != ">" }) } ?? ""
-                    entries.append(PayloadCommit(
-                        id: changeset.node, message: Self.trimmed(changeset.message), timestamp: changeset.date,
-                        timeZoneOffsetMinutes: changeset.timeZoneOffsetSeconds / 60, authorName: name, authorEmail: email,
-                        added: changes.filter { $0.kind == .added }.map(\.path), removed: changes.filter { $0.kind == .removed }.map(\.path),
-                        modified: changes.filter { $0.kind == .modified }.map(\.path)))
-                }
-                let forced = update.isCreation ? false : try await hg.log("\(update.old.hex) and ancestors(\(update.new.hex))").isEmpty
-                return (entries, forced)
-            }
-        } catch {
-            logger.warning("cannot list a push's commits", metadata: ["repository": "\(repository.path)", "error": "\(error)"])
-            return ([], false)
-        }
-    }
-
-    /// A message without its trailing newlines, as GitHub's payloads carry it.
-    private static func trimmed(_ message: String) -> String {
-        var text = Substring(message)
-        while text.last == "\n" || text.last == "\r\n" { text = text.dropLast() }
-        return String(text)
-    }
 }

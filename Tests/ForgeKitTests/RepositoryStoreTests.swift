@@ -184,11 +184,11 @@ import Testing
 
         // Put a commit in through a clone, then fork, rename and delete.
         let work = fixture.folder + "/work"
-        try GitCLI.git(["clone", "-q", directory, work], in: fixture.folder)
+        _ = try GitCLI.git(["clone", "-q", directory, work], in: fixture.folder)
         try Data("hello\n".utf8).write(to: URL(fileURLWithPath: work + "/README"))
-        try GitCLI.git(["add", "README"], in: work)
-        try GitCLI.git(["commit", "-q", "-m", "first"], in: work)
-        try GitCLI.git(["push", "-q", "origin", "HEAD:main"], in: work)
+        _ = try GitCLI.git(["add", "README"], in: work)
+        _ = try GitCLI.git(["commit", "-q", "-m", "first"], in: work)
+        _ = try GitCLI.git(["push", "-q", "origin", "HEAD:main"], in: work)
 
         let fork = try await fixture.repositories.fork(path, to: try RepositoryPath("owner/app"), owner: owner)
         #expect(fork.forkOf == record.id && fork.isPrivate && fork.description == "the app")

@@ -116,4 +116,13 @@ public protocol ForgeMetadataStore: Sendable {
     func recordAttempt(deliveryID: Int64, status: Int?, error: String?, delivered: Bool, retryAt: Date?) async throws(ForgeError)
     /// A webhook's deliveries, newest first.
     func deliveries(webhookID: Int64, limit: Int) async throws(ForgeError) -> [WebhookDeliveryRecord]
+
+    // MARK: Web sessions
+
+    /// Stores a signed-in session under the digest of its cookie, with its CSRF token.
+    func createSession(digest: String, userID: Int64, csrfToken: String, expiresAt: Date) async throws(ForgeError)
+    /// The user and CSRF token of an unexpired session of an active user; nil otherwise.
+    func session(digest: String, now: Date) async throws(ForgeError) -> (user: ForgeUser, csrfToken: String)?
+    /// Ends a session (signing out); also removes expired ones.
+    func deleteSession(digest: String, now: Date) async throws(ForgeError)
 }

@@ -110,6 +110,17 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
                 CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id, id);
                 """)
         }
+        migrator.registerMigration("v3 sessions") { db in
+            try db.execute(sql: """
+                CREATE TABLE web_sessions (
+                    digest TEXT PRIMARY KEY,
+                    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    csrf_token TEXT NOT NULL,
+                    expires_at REAL NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX web_sessions_expiry ON web_sessions(expires_at);
+                """)
+        }
         return migrator
     }
 
@@ -630,6 +641,32 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
         try await read("list deliveries") { db in
             try Row.fetchAll(db, sql: "SELECT \(Self.deliveryColumns) FROM webhook_deliveries WHERE webhook_id = ? ORDER BY id DESC LIMIT ?",
                              arguments: [webhookID, limit]).map(Self.delivery)
+        }
+    }
+
+    // MARK: - Web sessions
+
+    public func createSession(digest: String, userID: Int64, csrfToken: String, expiresAt: Date) async throws(ForgeError) {
+        try await write("create session") { db in
+            try db.execute(sql: "INSERT INTO web_sessions (digest, user_id, csrf_token, expires_at) VALUES (?, ?, ?, ?)",
+                           arguments: [digest, userID, csrfToken, expiresAt.timeIntervalSince1970])
+        }
+    }
+
+    public func session(digest: String, now: Date) async throws(ForgeError) -> (user: ForgeUser, csrfToken: String)? {
+        let found: (ForgeUser, String)? = try await read("read session") { db in
+            try Row.fetchOne(db, sql: """
+                SELECT u.id, u.name, u.email, u.is_admin, u.is_active, u.created_at, s.csrf_token
+                FROM web_sessions s JOIN users u ON u.id = s.user_id WHERE s.digest = ? AND s.expires_at > ?
+                """, arguments: [digest, now.timeIntervalSince1970]).map { (Self.user($0), $0[6]) }
+        }
+        guard let (user, token) = found, user.isActive else { return nil }
+        return (user, token)
+    }
+
+    public func deleteSession(digest: String, now: Date) async throws(ForgeError) {
+        try await write("delete session") { db in
+            try db.execute(sql: "DELETE FROM web_sessions WHERE digest = ? OR expires_at <= ?", arguments: [digest, now.timeIntervalSince1970])
         }
     }
 }

@@ -1,0 +1,78 @@
+import DeployKit
+import ForgeKit
+import ForgeWeb
+import Foundation
+import Logging
+
+/// The demo `make run` shows: a repository whose pushes run a pipeline (tests, then a deployment).
+enum Demo {
+    static let path = "demo/hello"
+
+    static let files: [(String, String, Bool)] = [
+        ("README.md", "# hello\n\nThe Forgeworks demo. Push a change and watch its pipeline run.\n", false),
+        ("hello.sh", "#!/bin/sh\necho \"hello, ${1:-world}\"\n", true),
+        ("test.sh", "#!/bin/sh\nset -e\ntest \"$(./hello.sh forge)\" = \"hello, forge\"\necho \"tests passed\"\n", true),
+        ("deploy.sh", "#!/bin/bash\necho \"deploying $(git rev-parse --short HEAD 2>/dev/null || echo release) to ${DEPLOY_RELEASE_DIR:-.}\"\n", true),
+        (".pipeline.yml", """
+            name: test-and-deploy
+            source:
+              source_class: push
+              criteria: {branch: main}
+            actions:
+              - name: test
+                task: shell
+                kwargs: {command: ./test.sh}
+                success_handler:
+                  name: deploy
+                  task: deploy
+                  kwargs: {project: demo.hello}
+
+            """, false),
+    ]
+
+    /// Creates `demo/hello` on the first start and pushes its first commit with the git client, so
+    /// that the push runs the pipeline as any push would.
+    static func prepare(forge: Forge, admin: ForgeUser, url: String, logger: Logger) async throws {
+        let path = try RepositoryPath(Self.path)
+        if let existing = try await forge.repositories.repository(path) {
+            FileHandle.standardOutput.write(Data("forge: demo repository at \(url)/\(existing.path)\n".utf8))
+            return
+        }
+        let repository = try await forge.repositories.create(path, kind: .git, description: "The Forgeworks demo", owner: admin)
+        try await forge.configureDeployment(of: repository, script: "./deploy.sh",
+                                            releasesPath: forge.options.dataDirectory + "/releases/demo-hello")
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("forge-demo-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        for (name, text, executable) in files {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: work + "/" + name))
+            if executable { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: work + "/" + name) }
+        }
+        let (token, record) = try await forge.accounts.createToken(userID: admin.id, name: "demo setup")
+        defer { Task { try? await forge.store.deleteToken(id: record.id, userID: admin.id) } }
+        let remote = url.replacingOccurrences(of: "://", with: "://admin:\(token)@") + "/" + Self.path + ".git"
+        for arguments in [["init", "-q", "-b", "main"], ["add", "."], ["commit", "-q", "-m", "Start the demo"], ["push", "-q", remote, "main"]] {
+            try git(arguments, in: work)
+        }
+        FileHandle.standardOutput.write(Data("forge: demo repository at \(url)/\(Self.path) — its first push is running its pipeline\n".utf8))
+    }
+
+    private static func git(_ arguments: [String], in directory: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git"] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        var environment = ProcessInfo.processInfo.environment
+        environment["GIT_AUTHOR_NAME"] = "Forgeworks demo"
+        environment["GIT_AUTHOR_EMAIL"] = "demo@forgeworks.invalid"
+        environment["GIT_COMMITTER_NAME"] = "Forgeworks demo"
+        environment["GIT_COMMITTER_EMAIL"] = "demo@forgeworks.invalid"
+        environment["GIT_TERMINAL_PROMPT"] = "0"
+        process.environment = environment
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw ForgeError(.io, "git \(arguments.first ?? "") failed with status \(process.terminationStatus)", operation: "prepare demo")
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import ArgumentParser
+import DeployKit
+import ForgeKit
+import ForgeKitServer
+import ForgeWeb
+import Foundation
+import Hummingbird
+import Logging
+
+/// forge: a self-hosted forge with CI and deploys in one process (Kallithea's job, assembled from the kits).
+@main
+struct ForgeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forge",
+        abstract: "A self-hosted Git and Mercurial forge with pipelines and deployments, in one process.",
+        subcommands: [Serve.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the forge (the default).")
+
+    @Option(name: .long, help: "The data folder: SQLite databases, repositories, workspaces (created if missing).")
+    var data: String = "forge-data"
+
+    @Option(name: .long, help: "The address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(name: .long, help: "The port to listen on (0 picks a free one).")
+    var port: Int = 8080
+
+    @Option(name: .long, help: "The public URL, for clone URLs and webhooks (default http://HOST:PORT).")
+    var publicURL: String?
+
+    @Option(name: .long, help: "How many pipeline actions run at once.")
+    var workers: Int = 4
+
+    @Flag(name: .long, help: "Create the demo repository demo/hello with a pipeline and a deployment, and push to it.")
+    var demo = false
+
+    @Flag(name: .customLong("no-local-runner"), help: "Deploy only through remote runners.")
+    var noLocalRunner = false
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        if let publicURL {
+            guard let url = URL(string: publicURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ValidationError("--public-url must be an http(s) URL, got '\(publicURL)'")
+            }
+        }
+        guard !host.isEmpty else { throw ValidationError("--host must not be empty") }
+    }
+
+    func run() async throws {
+        var configured = Logger(label: "forge")
+        configured.logLevel = .info
+        let logger = configured
+        let base = publicURL ?? "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
+        let forge: Forge
+        do {
+            forge = try Forge(.init(dataDirectory: data, publicURL: base, pipelineWorkers: workers, localRunner: !noLocalRunner), logger: logger)
+        } catch {
+            throw ValidationError("cannot open the data folder \(data): \(error)")
+        }
+        let environment = ProcessInfo.processInfo.environment
+        let (admin, generated) = try await forge.accounts.ensureAdministrator(password: environment["FORGE_ADMIN_PASSWORD"])
+        if let generated {
+            // Shown once, as Kallithea's OpenShift template did; it is not stored anywhere in clear.
+            FileHandle.standardOutput.write(Data("forge: created user 'admin' with password \(generated)\n".utf8))
+        }
+        let ports = AsyncStream<Int>.makeStream()
+        let router = Router(context: ForgeRequestContext.self)
+        forge.addRoutes(to: router)
+        let host = self.host, port = self.port, demo = self.demo
+        let application = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "forge"),
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port ?? port
+                FileHandle.standardOutput.write(Data("forge listening on http://\(host):\(bound) (data in \(forge.options.dataDirectory))\n".utf8))
+                ports.continuation.yield(bound)
+            },
+            logger: logger)
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await application.runService()
+                return true
+            }
+            group.addTask {
+                await forge.runBackground()
+                return false
+            }
+            if demo {
+                group.addTask {
+                    var iterator = ports.stream.makeAsyncIterator()
+                    guard let bound = await iterator.next() else { return false }
+                    do {
+                        try await Demo.prepare(forge: forge, admin: admin, url: "http://127.0.0.1:\(bound)", logger: logger)
+                    } catch {
+                        logger.error("the demo could not be prepared", metadata: ["error": "\(error)"])
+                    }
+                    return false
+                }
+            }
+            // The server stops on SIGTERM or SIGINT; then the background work stops too.
+            while let serverEnded = try await group.next() {
+                if serverEnded { break }
+            }
+            group.cancelAll()
+        }
+    }
+}

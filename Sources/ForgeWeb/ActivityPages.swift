@@ -1,0 +1,202 @@
+import DeployKit
+import ForgeKit
+import ForgeKitServer
+import Foundation
+import Logging
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PipelineKit
+
+extension ForgeWebService {
+    /// The pipeline runs whose source is this repository, newest first.
+    func repositoryRuns(_ repository: RepositoryRecord, limit: Int = 50) async throws -> [RunRecord] {
+        guard let runs else { return [] }
+        // The run store has no repository index yet; the recent runs are filtered here.
+        let recent = try await runs.runs(RunQuery(limit: 500))
+        return Array(recent.filter { $0.source.attributes["repo"]?.text == repository.path.description }.prefix(limit))
+    }
+
+    func runsPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel) async throws -> Response {
+        guard runs != nil else { throw ForgeError(.notFound, "this forge runs no pipelines", operation: "runs") }
+        var body = "<h2>Pipeline runs</h2><table id=\"run-list\"><tr><th>Run</th><th>Configuration</th><th>Status</th><th>Commit</th><th>Trigger</th><th>Started</th></tr>"
+        for run in try await repositoryRuns(repository) {
+            let commit = run.source.checkout?.commit ?? run.source.attributes["commit"]?.text ?? ""
+            body += "<tr><td><a class=\"run-link\" href=\"\(link(repository, "run", String(run.id.rawValue)))\">#\(run.id.rawValue)</a></td>"
+            body += "<td>\(escape(run.configurationName))</td><td><span class=\"state \(run.status.rawValue)\">\(run.status.rawValue)</span></td>"
+            body += "<td class=\"mono\">\(escape(String(commit.prefix(10))))</td><td>\(escape(run.trigger))</td><td>\(Web.relativeTime(run.createdAt))</td></tr>"
+        }
+        return frame(repository, viewer: viewer, level: level, title: "Runs", active: "runs", body: body + "</table>")
+    }
+
+    func runPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, id: String) async throws -> Response {
+        guard let runs, let number = Int64(id), let detail = try await runs.run(RunID(rawValue: number)),
+              detail.run.source.attributes["repo"]?.text == repository.path.description else {
+            throw ForgeError(.notFound, "no run \(id) in this repository", operation: "run")
+        }
+        let run = detail.run
+        var body = "<h2>Run #\(run.id.rawValue) · \(escape(run.configurationName)) "
+        body += "<span id=\"run-status\" class=\"state \(run.status.rawValue)\">\(run.status.rawValue)</span></h2>"
+        if let reason = run.reason { body += "<p class=\"muted\">\(escape(reason))</p>" }
+        body += "<table id=\"steps\"><tr><th>Step</th><th>Task</th><th>State</th><th>Attempts</th><th>Result</th></tr>"
+        for step in detail.steps {
+            body += "<tr><td>\(escape(step.actionName))</td><td>\(escape(step.task))</td><td>\(step.state.rawValue)</td><td>\(step.attempts)</td>"
+            body += "<td>\(escape(step.error ?? step.result.map { "\($0)" } ?? ""))</td></tr>"
+        }
+        body += "</table><h3>Log</h3><pre id=\"log\"></pre>"
+        body += liveLogScript(url: "/api/v1/runs/\(run.id.rawValue)/log", statusElement: "run-status")
+        return frame(repository, viewer: viewer, level: level, title: "Run #\(run.id.rawValue)", active: "runs", body: body)
+    }
+
+    /// Polls a log endpoint (`{text, next, state, done}`) and appends what arrives, until it says done.
+    func liveLogScript(url: String, statusElement: String) -> String {
+        """
+        <script>
+        (function(){var next=0,log=document.getElementById('log'),st=document.getElementById('\(statusElement)');
+        function poll(){fetch('\(url)?after='+next,{credentials:'same-origin'}).then(function(r){return r.json()}).then(function(d){
+        if(d.text){log.textContent+=d.text;}next=d.next;if(st&&d.state){st.textContent=d.state;st.className='state '+d.state;}
+        if(!d.done){setTimeout(poll,500);}}).catch(function(){setTimeout(poll,2000);});}poll();})();
+        </script>
+        """
+    }
+
+    func deploymentsPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel) async throws -> Response {
+        guard let deployments else { throw ForgeError(.notFound, "this forge deploys nothing", operation: "deployments") }
+        let project = Forge.deployProject(of: repository.path)
+        let list = try await deployments.store.deployments(DeploymentQuery(project: project, limit: 50))
+        var body = "<h2>Deployments</h2><p class=\"muted\">Deploy project <code>\(escape(project))</code>.</p>"
+        body += "<table id=\"deployment-list\"><tr><th>Deployment</th><th>Branch</th><th>Commit</th><th>Environment</th><th>State</th><th>Release</th><th>When</th></tr>"
+        var environments: Set<String> = []
+        for deployment in list {
+            environments.insert(deployment.environment)
+            body += "<tr><td><a href=\"\(link(repository, "deployment", String(deployment.id.rawValue)))\">#\(deployment.id.rawValue)</a></td>"
+            body += "<td>\(escape(deployment.branch))</td><td class=\"mono\">\(escape(String(deployment.commit.prefix(10))))</td>"
+            body += "<td>\(escape(deployment.environment))</td><td><span class=\"state \(deployment.state.rawValue)\">\(deployment.state.rawValue)</span></td>"
+            body += "<td>\(escape(deployment.release ?? ""))</td><td>\(Web.relativeTime(deployment.createdAt))</td></tr>"
+        }
+        body += "</table>"
+        if level >= .write {
+            for environment in environments.sorted() {
+                body += "<form method=\"post\" action=\"\(link(repository, "deployments"))\"><input type=\"hidden\" name=\"_csrf\" value=\"\(escape(viewer.csrf ?? ""))\">"
+                body += "<input type=\"hidden\" name=\"environment\" value=\"\(escape(environment))\">"
+                body += "<button name=\"action\" value=\"rollback\" class=\"rollback\">Roll \(escape(environment)) back to the previous release</button></form>"
+            }
+        }
+        return frame(repository, viewer: viewer, level: level, title: "Deployments", active: "deployments", body: body)
+    }
+
+    func deploymentPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, id: String) async throws -> Response {
+        guard let deployments, let number = Int64(id) else { throw ForgeError(.notFound, "no deployment \(id)", operation: "deployment") }
+        let deployment: Deployment
+        do {
+            deployment = try await deployments.deployment(DeploymentID(rawValue: number))
+        } catch {
+            throw ForgeError(.notFound, "no deployment \(id)", operation: "deployment")
+        }
+        guard deployment.project == Forge.deployProject(of: repository.path) else { throw ForgeError(.notFound, "no deployment \(id) here", operation: "deployment") }
+        var body = "<h2>Deployment #\(deployment.id.rawValue) of \(escape(deployment.branch)) to \(escape(deployment.environment)) "
+        body += "<span id=\"deployment-status\" class=\"state \(deployment.state.rawValue)\">\(deployment.state.rawValue)</span></h2>"
+        if let reason = deployment.reason { body += "<p class=\"muted\">\(escape(reason))</p>" }
+        body += "<h3>Log</h3><pre id=\"log\"></pre>" + liveLogScript(url: "/api/v1/deployments/\(deployment.id.rawValue)/log", statusElement: "deployment-status")
+        return frame(repository, viewer: viewer, level: level, title: "Deployment", active: "deployments", body: body)
+    }
+
+    // MARK: - Settings
+
+    func settingsPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, message: String?) async throws -> Response {
+        let csrf = "<input type=\"hidden\" name=\"_csrf\" value=\"\(escape(viewer.csrf ?? ""))\">"
+        let action = link(repository, "settings")
+        var body = ""
+        if let message { body += "<p class=\"error\">\(escape(message))</p>" }
+        body += "<h2>Permissions</h2><table id=\"permissions\"><tr><th>User</th><th>Level</th></tr>"
+        for grant in try await store.permissions(on: .repository(repository.path)) {
+            body += "<tr><td>\(escape(grant.user.name))</td><td>\(grant.level)</td></tr>"
+        }
+        body += """
+            </table><form method="post" action="\(action)">\(csrf)<input type="hidden" name="action" value="grant">
+            <label>User <input name="user" id="grant-user" required></label>
+            <label>Level <select name="level" id="grant-level"><option>read</option><option>write</option><option>admin</option><option>none</option></select></label>
+            <button id="grant">Grant</button></form>
+            <h2>Visibility</h2><form method="post" action="\(action)">\(csrf)<input type="hidden" name="action" value="visibility">
+            <label><input type="checkbox" name="private" value="1"\(repository.isPrivate ? " checked" : "")> Private</label>
+            <label>Allowed networks <input name="networks" value="\(escape(repository.allowedNetworks.map(\.description).joined(separator: " ")))" placeholder="10.0.0.0/8 ::1"></label>
+            <button>Save</button></form><h2>Webhooks</h2><table id="webhooks"><tr><th>URL</th><th>Signed</th><th>Last deliveries</th><th></th></tr>
+            """
+        for hook in try await store.webhooks(repositoryID: repository.id) {
+            let recent = try await store.deliveries(webhookID: hook.id, limit: 5)
+            body += "<tr><td>\(escape(hook.url))</td><td>\(hook.secret == nil ? "no" : "yes")</td><td>"
+            body += recent.map { "<span class=\"state \($0.state.rawValue)\">\($0.state.rawValue) \($0.responseStatus.map(String.init) ?? "")</span>" }.joined(separator: " ")
+            body += "</td><td><form method=\"post\" action=\"\(action)\">\(csrf)<input type=\"hidden\" name=\"action\" value=\"delete-webhook\">"
+            body += "<input type=\"hidden\" name=\"id\" value=\"\(hook.id)\"><button>Remove</button></form></td></tr>"
+        }
+        body += """
+            </table><form method="post" action="\(action)">\(csrf)<input type="hidden" name="action" value="add-webhook">
+            <label>URL <input name="url" required placeholder="https://ci.example/hook"></label> <label>Secret <input name="secret"></label>
+            <button>Add webhook</button></form>
+            <h2>Danger zone</h2><form method="post" action="\(action)">\(csrf)<input type="hidden" name="action" value="delete">
+            <label>Type the name to delete: <input name="confirm"></label> <button>Delete this repository</button></form>
+            """
+        return frame(repository, viewer: viewer, level: level, title: "Settings", active: "settings", body: body)
+    }
+
+    /// Every POST below a repository: settings forms and rollbacks.
+    func repositoryAction(_ request: Request, viewer: Viewer, form: [String: String], peer: String?) async throws -> Response {
+        let route = try RepositoryRoute.parse(request.uri.path)
+        let (repository, level) = try await readable(route.repository, viewer: viewer, peer: peer)
+        let user = viewer.user?.name ?? "anonymous"
+        switch route.action {
+        case "deployments":
+            guard level >= .write else { throw ForgeError(.forbidden, "you may not deploy \(repository.path)", operation: "rollback") }
+            guard let deployments, form["action"] == "rollback", let environment = form["environment"] else {
+                throw ForgeError(.invalidArgument, "unknown deployment action", operation: "deployments")
+            }
+            do {
+                let deployment = try await deployments.rollback(project: Forge.deployProject(of: repository.path), environment: environment, requestedBy: user)
+                return Web.redirect(link(repository, "deployment", String(deployment.id.rawValue)))
+            } catch {
+                throw ForgeError(.invalidArgument, error.message, operation: "rollback")
+            }
+        case "settings":
+            guard level >= .admin else { throw ForgeError(.forbidden, "only the repository's admins change its settings", operation: "settings") }
+            do {
+                switch form["action"] {
+                case "grant":
+                    guard let target = try await store.user(named: form["user"] ?? "") else {
+                        throw ForgeError(.notFound, "no user '\(form["user"] ?? "")'", operation: "grant")
+                    }
+                    guard let chosen = AccessLevel(name: form["level"] ?? "") else {
+                        throw ForgeError(.invalidArgument, "unknown level", operation: "grant")
+                    }
+                    try await store.setPermission(userID: target.id, on: .repository(repository.path), level: chosen == .none ? nil : chosen)
+                case "visibility":
+                    var updated = repository
+                    updated.isPrivate = form["private"] == "1"
+                    updated.allowedNetworks = try (form["networks"] ?? "").split(separator: " ").map { try CIDR(String($0)) }
+                    try await store.updateRepository(updated)
+                case "add-webhook":
+                    let secret = form["secret"].flatMap { $0.isEmpty ? nil : $0 }
+                    _ = try await store.createWebhook(repositoryID: repository.id, url: form["url"] ?? "", secret: secret)
+                case "delete-webhook":
+                    guard let id = Int64(form["id"] ?? ""),
+                          try await store.webhooks(repositoryID: repository.id).contains(where: { $0.id == id }) else {
+                        throw ForgeError(.notFound, "no such webhook", operation: "delete webhook")
+                    }
+                    try await store.deleteWebhook(id: id)
+                case "delete":
+                    guard form["confirm"] == repository.path.description else {
+                        throw ForgeError(.invalidArgument, "type the repository's name to delete it", operation: "delete")
+                    }
+                    try await repositories.delete(repository.path)
+                    return Web.redirect("/")
+                default:
+                    throw ForgeError(.invalidArgument, "unknown settings action", operation: "settings")
+                }
+            } catch let error as ForgeError {
+                return try await settingsPage(repository, viewer: viewer, level: level, message: error.message)
+            }
+            return Web.redirect(link(repository, "settings"))
+        default:
+            throw ForgeError(.notFound, "no such page", operation: "route")
+        }
+    }
+}

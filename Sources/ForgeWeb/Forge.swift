@@ -1,0 +1,152 @@
+public import DeployKit
+public import ForgeKit
+public import ForgeKitServer
+import Foundation
+public import Hummingbird
+public import Logging
+public import PipelineKit
+
+/// A whole forge in one process, assembled from the kits: repositories served over Git and Mercurial
+/// HTTP, the web UI and API, pushes running pipelines (stored configurations and each commit's
+/// `.pipeline.yml`), outbound webhooks, and deployments run by an in-process runner (remote runners
+/// can also connect through DeployKit's runner API).
+///
+/// Everything lives in one data folder, SQLite by default:
+///
+/// | Path | |
+/// |---|---|
+/// | `forge.sqlite` | users, tokens, groups, repositories, permissions, webhooks, sessions |
+/// | `repositories/` | the bare repositories, in group folders |
+/// | `runs.sqlite`, `workspaces/` | pipeline runs and their workspaces |
+/// | `deploy.sqlite`, `deploy-work/` | deployments, and the local runner's folders |
+/// | `state/` | the git and hg backends' own files |
+public final class Forge: Sendable {
+    /// How the forge is put together.
+    public struct Options: Sendable {
+        /// The data folder.
+        public var dataDirectory: String
+        /// The public URL (`http://HOST:PORT`).
+        public var publicURL: String
+        /// How many pipeline actions run at once.
+        public var pipelineWorkers: Int
+        /// Whether an in-process runner deploys.
+        public var localRunner: Bool
+        /// Extra actions for pipelines, besides PipelineKit's standard ones and `deploy`.
+        public var extraActions: [String: any Action]
+
+        /// Creates options.
+        public init(dataDirectory: String, publicURL: String, pipelineWorkers: Int = 4, localRunner: Bool = true,
+                    extraActions: [String: any Action] = [:]) {
+            self.dataDirectory = dataDirectory
+            self.publicURL = publicURL
+            self.pipelineWorkers = pipelineWorkers
+            self.localRunner = localRunner
+            self.extraActions = extraActions
+        }
+    }
+
+    /// How the forge is put together.
+    public let options: Options
+    /// Users, groups, repositories, permissions.
+    public let store: SQLiteForgeStore
+    /// Accounts and sign-in.
+    public let accounts: ForgeAccounts
+    /// The repositories.
+    public let repositories: RepositoryStore
+    /// Pipeline runs.
+    public let runs: SQLiteRunStore
+    /// Matches sources to configurations and queues runs.
+    public let dispatcher: PipelineDispatcher
+    /// Runs pipeline actions.
+    public let executor: PipelineExecutor
+    /// Deployments.
+    public let deployments: DeploymentController
+    /// Outbound webhooks.
+    public let webhooks: WebhookDispatcher
+    /// Pushes to pipeline runs.
+    public let trigger: PushPipelineTrigger
+    let gitBackend: GitHTTPBackend
+    let hgBackend: MercurialHTTPBackend
+    let runner: DeploymentRunner?
+    let logger: Logger
+
+    /// Opens (creating when needed) the forge in `options.dataDirectory`.
+    public init(_ options: Options, logger: Logger = Logger(label: "forge")) throws {
+        let data = (options.dataDirectory as NSString).standardizingPath
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        self.options = options
+        self.logger = logger
+        store = try SQLiteForgeStore(path: data + "/forge.sqlite", logger: logger)
+        accounts = ForgeAccounts(store: store, logger: logger)
+        repositories = try RepositoryStore(root: data + "/repositories", metadata: store, logger: logger)
+        gitBackend = try GitHTTPBackend(root: repositories.root, stateDirectory: data + "/state/git")
+        hgBackend = try MercurialHTTPBackend(root: repositories.root, stateDirectory: data + "/state/hg")
+        runs = try SQLiteRunStore(path: data + "/runs.sqlite", logger: logger)
+        let deployStore = try SQLiteDeploymentStore(path: data + "/deploy.sqlite", logger: logger)
+        deployments = DeploymentController(store: deployStore, logger: logger)
+        var actions = ActionRegistry.standard()
+        actions.register("deploy", DeployAction(controller: deployments))
+        for (name, action) in options.extraActions { actions.register(name, action) }
+        let reader = RepositoryConfigurationReader(loader: ConfigurationLoader(tasks: actions.names), allowLocalRepositories: true)
+        dispatcher = PipelineDispatcher(store: runs, configurations: ConfigurationIndex(), configurationStore: runs,
+                                        repositoryConfigurations: reader, logger: logger)
+        executor = PipelineExecutor(store: runs, actions: actions,
+                                    options: .init(workerID: "forge", concurrency: options.pipelineWorkers, workspaceRoot: data + "/workspaces"),
+                                    logger: logger)
+        webhooks = WebhookDispatcher(repositories: repositories, options: .init(baseURL: options.publicURL), logger: logger)
+        trigger = PushPipelineTrigger(repositories: repositories, dispatcher: dispatcher, publicURL: options.publicURL, logger: logger)
+        runner = options.localRunner
+            ? DeploymentRunner(connection: LocalRunnerConnection(controller: deployments, runner: RunnerRecord(name: "forge-local", projects: [])),
+                               options: .init(workDirectory: data + "/deploy-work"), logger: logger)
+            : nil
+    }
+
+    /// The web UI and API service.
+    public func webService<Context: RemoteAddressRequestContext>(context: Context.Type = Context.self) -> ForgeWebService<Context> {
+        ForgeWebService(repositories: repositories, accounts: accounts, runs: runs, deployments: deployments,
+                        options: .init(publicURL: options.publicURL), logger: logger)
+    }
+
+    /// Adds Git and Mercurial HTTP (as middleware), then the UI and API, to `router`.
+    public func addRoutes<Context: RemoteAddressRequestContext>(to router: Router<Context>) {
+        router.add(middleware: GitHTTPService<Context>(repositories: repositories, accounts: accounts, backend: gitBackend, logger: logger))
+        router.add(middleware: MercurialHTTPService<Context>(repositories: repositories, accounts: accounts, backend: hgBackend, logger: logger))
+        webService(context: Context.self).addRoutes(to: router)
+    }
+
+    /// The deploy project of a repository: its path with `/` written as `.` (`team/app` deploys as
+    /// `team.app`), since project names are single words. Pipelines name it in the `deploy` action's
+    /// `project`.
+    public static func deployProject(of path: RepositoryPath) -> String {
+        path.segments.joined(separator: ".")
+    }
+
+    /// Makes a repository deploy: its deploy project (``deployProject(of:)``) with one branch, one
+    /// environment that keeps releases under `releasesPath`, and the script to run.
+    public func configureDeployment(of repository: RepositoryRecord, branch: String = "main", mode: DeploymentMode = .auto,
+                                    script: String, environment: String = "production", releasesPath: String) async throws {
+        try await deployments.store.saveProject(ProjectSettings(
+            name: Self.deployProject(of: repository.path), repositoryURL: repositories.directory(for: repository.path),
+            branches: [BranchSettings(name: branch, mode: mode, script: script, environment: environment)],
+            environments: [EnvironmentSettings(name: environment, releases: ReleaseSettings(path: releasesPath))]))
+    }
+
+    /// Runs the forge's background work — pipeline executor, push trigger, webhooks, local runner,
+    /// lease expiry — until the task is cancelled.
+    public func runBackground() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do { try await self.executor.run() } catch { self.logger.error("pipeline executor stopped", metadata: ["error": "\(error)"]) }
+            }
+            group.addTask { await self.trigger.run() }
+            group.addTask { await self.webhooks.run() }
+            group.addTask { await self.deployments.runLeaseExpiry() }
+            if let runner {
+                group.addTask {
+                    do { try await runner.run() } catch { self.logger.error("local runner stopped", metadata: ["error": "\(error)"]) }
+                }
+            }
+            await group.waitForAll()
+        }
+    }
+}

@@ -1,0 +1,331 @@
+import DeployKit
+import ForgeKit
+import ForgeKitServer
+import Foundation
+import Logging
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PipelineKit
+
+/// The forge's REST API under `/api/v1`, with `Authorization: Bearer TOKEN`, `token TOKEN` or HTTP
+/// basic auth (a password or a token); a browser session works for reads (and for writes with an
+/// `X-CSRF-Token` header). Answers are JSON; errors are `{"error": "…"}` with 400, 401, 403, 404, 409 or 500.
+///
+/// | Route | |
+/// |---|---|
+/// | `GET /api/v1/user` | who you are |
+/// | `POST /api/v1/user/tokens` `{"name"}` | a new token for yourself (shown once) |
+/// | `GET /api/v1/users` · `POST /api/v1/users` `{"name", "password", "email", "admin"}` | users (admins only) |
+/// | `GET /api/v1/repos` | the repositories you can read |
+/// | `POST /api/v1/repos` `{"name", "type": "git"\|"hg", "private", "description"}` | create (`201`) |
+/// | `GET /api/v1/repos/NAME` · `DELETE /api/v1/repos/NAME` | one repository · delete it (admin) |
+/// | `GET /api/v1/repos/NAME/-/branches` · `/-/tags` | references |
+/// | `GET /api/v1/repos/NAME/-/commits?rev=&limit=` | history |
+/// | `GET /api/v1/repos/NAME/-/commits/ID` | a commit with its changed paths and diff |
+/// | `GET /api/v1/repos/NAME/-/tree/REV?path=` · `/-/blob/REV?path=` | a folder · a file (text, or base64) |
+/// | `PUT /api/v1/repos/NAME/-/permissions/USER` `{"level"}` | grant (`none` removes; admin) |
+/// | `GET`/`POST /api/v1/repos/NAME/-/hooks` `{"url", "secret"}` | webhooks (admin) |
+/// | `GET /api/v1/repos/NAME/-/hooks/ID/deliveries` | a webhook's delivery log (admin) |
+/// | `GET /api/v1/repos/NAME/-/runs` | pipeline runs |
+/// | `GET /api/v1/runs/ID/log?after=N` · `GET /api/v1/deployments/ID/log?after=N` | `{text, next, state, done}` |
+struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
+    let web: ForgeWebService<Context>
+
+    var store: any ForgeMetadataStore { web.store }
+
+    struct APIError: Error {
+        var status: HTTPResponse.Status
+        var message: String
+    }
+
+    func handle(_ request: Request, context: Context) async -> Response {
+        do {
+            let caller = try await web.accounts.caller(of: request)
+            var user: ForgeUser?
+            switch caller {
+            case .rejected: throw APIError(status: .unauthorized, message: "wrong credentials")
+            case .user(let found): user = found
+            case .anonymous:
+                let viewer = try await web.viewer(request)
+                if let sessionUser = viewer.user {
+                    if request.method != .get {
+                        guard let expected = viewer.csrf, let name = HTTPField.Name("X-CSRF-Token"), let given = request.headers[name],
+                              WebhookVerifier.constantTimeEqual(Array(expected.utf8), Array(given.utf8)) else {
+                            throw APIError(status: .forbidden, message: "a browser session needs an X-CSRF-Token header to change anything")
+                        }
+                    }
+                    user = sessionUser
+                }
+            }
+            return try await route(request, user: user, peer: context.remoteAddress?.ipAddress)
+        } catch let error as APIError {
+            return Self.json(error.status, ["error": error.message])
+        } catch let error as ForgeError {
+            return Self.json(Self.status(error.code), ["error": error.message])
+        } catch let error as DeployError {
+            return Self.json(error.code == .notFound ? .notFound : .badRequest, ["error": error.message])
+        } catch let error as PipelineError {
+            return Self.json(error.code == .notFound ? .notFound : .badRequest, ["error": error.message])
+        } catch {
+            web.logger.error("API request failed", metadata: ["error": "\(error)"])
+            return Self.json(.internalServerError, ["error": "the request failed"])
+        }
+    }
+
+    static func status(_ code: ForgeError.Code) -> HTTPResponse.Status {
+        switch code {
+        case .notFound: .notFound
+        case .invalidArgument, .ambiguous: .badRequest
+        case .conflict: .conflict
+        case .forbidden: .forbidden
+        case .authentication: .unauthorized
+        case .cancelled: .serviceUnavailable
+        default: .internalServerError
+        }
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ value: Any) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    func body(_ request: Request) async throws -> [String: Any] {
+        let buffer = try await request.body.collect(upTo: 1 << 20)
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
+            throw APIError(status: .badRequest, message: "the body must be a JSON object")
+        }
+        return object
+    }
+
+    func requireUser(_ user: ForgeUser?) throws -> ForgeUser {
+        guard let user else { throw APIError(status: .unauthorized, message: "sign in with a token or basic auth") }
+        return user
+    }
+
+    // MARK: - Routing
+
+    func route(_ request: Request, user: ForgeUser?, peer: String?) async throws -> Response {
+        let path = request.uri.path
+        guard path.hasPrefix("/api/v1/") else { throw APIError(status: .notFound, message: "no such route") }
+        let rest = String(path.dropFirst("/api/v1/".count))
+        let query = Web.parseQuery(request.uri.query ?? "")
+        let method = request.method
+        switch (method, rest) {
+        case (.get, "user"):
+            return Self.json(.ok, userJSON(try requireUser(user)))
+        case (.post, "user/tokens"):
+            let me = try requireUser(user)
+            let name = try await body(request)["name"] as? String ?? "api"
+            let (token, record) = try await web.accounts.createToken(userID: me.id, name: name)
+            return Self.json(.created, ["id": record.id, "name": record.name, "token": token])
+        case (.get, "users"):
+            guard try requireUser(user).isAdmin else { throw APIError(status: .forbidden, message: "only administrators list users") }
+            return Self.json(.ok, try await store.users().map(userJSON))
+        case (.post, "users"):
+            guard try requireUser(user).isAdmin else { throw APIError(status: .forbidden, message: "only administrators add users") }
+            let fields = try await body(request)
+            let created = try await web.accounts.createUser(NewUser(
+                name: fields["name"] as? String ?? "", email: fields["email"] as? String ?? "",
+                password: fields["password"] as? String, isAdmin: fields["admin"] as? Bool ?? false))
+            return Self.json(.created, userJSON(created))
+        case (.get, "repos"):
+            return Self.json(.ok, try await web.visibleRepositories(.init(user: user), peer: peer).map { repositoryJSON($0.0, level: $0.1) })
+        case (.post, "repos"):
+            let me = try requireUser(user)
+            let fields = try await body(request)
+            guard let name = fields["name"] as? String else { throw APIError(status: .badRequest, message: "'name' is required") }
+            let kindText = fields["type"] as? String ?? "git"
+            guard let kind = RepositoryKind(rawValue: kindText) else {
+                throw APIError(status: .badRequest, message: "'type' must be \"git\" or \"hg\"")
+            }
+            let record = try await web.repositories.create(try RepositoryPath(name), kind: kind, isPrivate: fields["private"] as? Bool ?? false,
+                                                           description: fields["description"] as? String ?? "", owner: me)
+            return Self.json(.created, repositoryJSON(record, level: .admin))
+        default:
+            break
+        }
+        if rest.hasPrefix("runs/") || rest.hasPrefix("deployments/") {
+            return try await activityLog(rest, query: query, user: user, peer: peer)
+        }
+        guard rest.hasPrefix("repos/") else { throw APIError(status: .notFound, message: "no such route") }
+        let route = try RepositoryRoute.parse(String(rest.dropFirst("repos".count)))
+        let (repository, level) = try await web.readable(route.repository, viewer: .init(user: user), peer: peer)
+        return try await repositoryRoute(route, repository: repository, level: level, method: method, query: query, request: request, user: user)
+    }
+
+    func repositoryRoute(_ route: RepositoryRoute, repository: RepositoryRecord, level: AccessLevel, method: HTTPRequest.Method,
+                         query: [String: String], request: Request, user: ForgeUser?) async throws -> Response {
+        let directory = web.repositories.directory(for: repository.path)
+        func requireAdmin() throws {
+            guard level >= .admin else { throw APIError(status: .forbidden, message: "this needs admin on \(repository.path)") }
+        }
+        switch (method, route.action) {
+        case (.get, ""):
+            return Self.json(.ok, repositoryJSON(repository, level: level))
+        case (.delete, ""):
+            try requireAdmin()
+            try await web.repositories.delete(repository.path)
+            return Response(status: .noContent)
+        case (.get, "branches"), (.get, "tags"):
+            guard repository.kind == .git else {
+                let hg = try await MercurialRepository.open(at: directory)
+                defer { Task { await hg.close() } }
+                let references = try await hg.references()
+                return Self.json(.ok, references.sorted { $0.key < $1.key }.map { ["name": $0.key, "commit": $0.value] })
+            }
+            let references = try await GitRepository.open(at: directory).references(prefix: route.action == "tags" ? "refs/tags/" : "refs/heads/")
+            return Self.json(.ok, references.map { ["name": $0.shortName, "ref": $0.name, "commit": $0.target.hex] })
+        case (.get, "commits"):
+            let limit = min(500, max(1, Int(query["limit"] ?? "50") ?? 50))
+            if let id = route.rest.first {
+                return try await commitDetail(repository, directory: directory, id: id)
+            }
+            switch repository.kind {
+            case .git:
+                let git = try await GitRepository.open(at: directory)
+                let revision = query["rev"] ?? "HEAD"
+                let commits = try await web.bounded { try await git.log(LogOptions([revision], limit: limit)) }
+                return Self.json(.ok, commits.map(commitJSON))
+            case .hg:
+                let hg = try await MercurialRepository.open(at: directory)
+                defer { Task { await hg.close() } }
+                let log = try await hg.log(query["rev"].map { "reverse(::\($0))" }, limit: limit)
+                return Self.json(.ok, log.map { ["id": $0.node, "revision": $0.revision, "message": $0.message, "branch": $0.branch,
+                                                 "author": $0.user, "date": $0.date.timeIntervalSince1970] as [String: Any] })
+            }
+        case (.get, "tree"):
+            guard repository.kind == .git else { throw APIError(status: .notFound, message: "trees are listed for git repositories") }
+            let revision = route.rest.first ?? "HEAD"
+            let entries = try await web.bounded {
+                try await GitRepository.open(at: directory).tree(at: revision, path: query["path"] ?? "", includeSizes: true)
+            }
+            return Self.json(.ok, entries.prefix(web.options.largestTree).map {
+                ["name": $0.name, "path": $0.path, "mode": String($0.mode.rawValue, radix: 8), "id": $0.id.hex, "size": $0.size as Any]
+            })
+        case (.get, "blob"):
+            let revision = route.rest.first ?? "HEAD"
+            guard let path = query["path"] else { throw APIError(status: .badRequest, message: "'path' is required") }
+            let bytes: [UInt8]
+            if repository.kind == .git {
+                bytes = try await web.bounded { try await GitRepository.open(at: directory).blob(at: revision, path: path, maxSize: 16 << 20) }
+            } else {
+                let hg = try await MercurialRepository.open(at: directory)
+                defer { Task { await hg.close() } }
+                bytes = try await hg.file(at: revision, path: path)
+            }
+            if !bytes.contains(0), let text = String(validating: bytes, as: UTF8.self) {
+                return Self.json(.ok, ["path": path, "size": bytes.count, "encoding": "utf-8", "content": text])
+            }
+            return Self.json(.ok, ["path": path, "size": bytes.count, "encoding": "base64", "content": Data(bytes).base64EncodedString()])
+        case (.put, "permissions"):
+            try requireAdmin()
+            guard let name = route.rest.first, let target = try await store.user(named: name) else {
+                throw APIError(status: .notFound, message: "no such user")
+            }
+            guard let levelName = try await body(request)["level"] as? String, let chosen = AccessLevel(name: levelName) else {
+                throw APIError(status: .badRequest, message: "'level' must be none, read, write or admin")
+            }
+            try await store.setPermission(userID: target.id, on: .repository(repository.path), level: chosen == .none ? nil : chosen)
+            return Self.json(.ok, ["user": target.name, "level": chosen.description])
+        case (.get, "hooks"):
+            try requireAdmin()
+            if route.rest.count == 2, route.rest[1] == "deliveries", let id = Int64(route.rest[0]),
+               try await store.webhooks(repositoryID: repository.id).contains(where: { $0.id == id }) {
+                return Self.json(.ok, try await store.deliveries(webhookID: id, limit: 50).map {
+                    ["id": $0.id, "guid": $0.guid, "event": $0.event, "state": $0.state.rawValue, "attempts": $0.attempts,
+                     "response_status": $0.responseStatus as Any, "error": $0.lastError as Any] as [String: Any]
+                })
+            }
+            return Self.json(.ok, try await store.webhooks(repositoryID: repository.id).map {
+                ["id": $0.id, "url": $0.url, "signed": $0.secret != nil, "active": $0.isActive] as [String: Any]
+            })
+        case (.post, "hooks"):
+            try requireAdmin()
+            let fields = try await body(request)
+            let hook = try await store.createWebhook(repositoryID: repository.id, url: fields["url"] as? String ?? "",
+                                                     secret: (fields["secret"] as? String).flatMap { $0.isEmpty ? nil : $0 })
+            return Self.json(.created, ["id": hook.id, "url": hook.url, "signed": hook.secret != nil])
+        case (.get, "runs"):
+            return Self.json(.ok, try await web.repositoryRuns(repository).map(runJSON))
+        default:
+            throw APIError(status: .notFound, message: "no such route")
+        }
+    }
+
+    func commitDetail(_ repository: RepositoryRecord, directory: String, id: String) async throws -> Response {
+        switch repository.kind {
+        case .git:
+            let git = try await GitRepository.open(at: directory)
+            let (commit, changes, patch) = try await web.bounded {
+                try await git.withSession { session in
+                    let commit = try session.commit(id)
+                    return (commit, try session.changes(in: commit.id), try session.patch(for: commit.id))
+                }
+            }
+            var object = commitJSON(commit)
+            object["files"] = changes.map { ["path": $0.path, "status": $0.kind.rawValue] }
+            object["patch"] = patch.text
+            object["patch_truncated"] = patch.truncated
+            return Self.json(.ok, object)
+        case .hg:
+            let hg = try await MercurialRepository.open(at: directory)
+            defer { Task { await hg.close() } }
+            guard let changeset = try await hg.log(id, limit: 1).first else { throw APIError(status: .notFound, message: "no such changeset") }
+            let files = try await hg.changedFiles(changeset.node)
+            return Self.json(.ok, ["id": changeset.node, "message": changeset.message, "author": changeset.user, "branch": changeset.branch,
+                                   "files": files.map { ["path": $0.path, "status": $0.kind.rawValue] }])
+        }
+    }
+
+    /// `{text, next, state, done}` for a run's or a deployment's log, for the live log pages.
+    func activityLog(_ rest: String, query: [String: String], user: ForgeUser?, peer: String?) async throws -> Response {
+        let parts = rest.split(separator: "/")
+        guard parts.count == 3, parts[2] == "log", let number = Int64(parts[1]) else { throw APIError(status: .notFound, message: "no such route") }
+        let after = max(0, Int(query["after"] ?? "0") ?? 0)
+        if parts[0] == "runs" {
+            guard let runs = web.runs, let detail = try await runs.run(RunID(rawValue: number)),
+                  let repo = detail.run.source.attributes["repo"]?.text else { throw APIError(status: .notFound, message: "no such run") }
+            _ = try await web.readable(try RepositoryPath(repo), viewer: .init(user: user), peer: peer)
+            let chunks = try await runs.logs(run: detail.run.id, after: Int64(after), limit: 1000)
+            let text = chunks.map(\.text).joined()
+            let next = chunks.last.map { Int($0.offset) + $0.text.utf8.count } ?? after
+            let done = [.succeeded, .failed, .errored, .cancelled].contains(detail.run.status)
+            return Self.json(.ok, ["text": text, "next": next, "state": detail.run.status.rawValue, "done": done && chunks.isEmpty])
+        }
+        guard let deployments = web.deployments else { throw APIError(status: .notFound, message: "no such deployment") }
+        let deployment = try await deployments.deployment(DeploymentID(rawValue: number))
+        guard let repository = try await store.repositories().first(where: { Forge.deployProject(of: $0.path) == deployment.project }) else {
+            throw APIError(status: .notFound, message: "no such deployment")
+        }
+        _ = try await web.readable(repository.path, viewer: .init(user: user), peer: peer)
+        let part = try await deployments.log(deployment.id, after: after)
+        return Self.json(.ok, ["text": part.text, "next": part.next, "state": deployment.state.rawValue,
+                               "done": deployment.state.isFinal && part.text.isEmpty])
+    }
+
+    // MARK: - JSON shapes
+
+    func userJSON(_ user: ForgeUser) -> [String: Any] {
+        ["id": user.id, "name": user.name, "email": user.email, "admin": user.isAdmin, "active": user.isActive]
+    }
+
+    func repositoryJSON(_ repository: RepositoryRecord, level: AccessLevel) -> [String: Any] {
+        ["id": repository.id, "name": repository.path.name, "full_name": repository.path.description, "type": repository.kind.rawValue,
+         "private": repository.isPrivate, "description": repository.description, "clone_url": web.cloneURL(repository),
+         "html_url": web.options.publicURL + "/" + repository.path.description, "permission": level.description,
+         "fork": repository.forkOf != nil]
+    }
+
+    func commitJSON(_ commit: Commit) -> [String: Any] {
+        ["id": commit.id.hex, "parents": commit.parentIDs.map(\.hex), "message": commit.message, "summary": commit.summary,
+         "author": ["name": commit.author.name, "email": commit.author.email, "time": commit.author.time,
+                    "offset_minutes": commit.author.timeZoneOffsetMinutes] as [String: Any],
+         "committer": ["name": commit.committer.name, "email": commit.committer.email, "time": commit.committer.time] as [String: Any]]
+    }
+
+    func runJSON(_ run: RunRecord) -> [String: Any] {
+        ["id": run.id.rawValue, "configuration": run.configurationName, "status": run.status.rawValue, "trigger": run.trigger,
+         "commit": run.source.checkout?.commit as Any, "created_at": run.createdAt.timeIntervalSince1970]
+    }
+}

@@ -1,0 +1,351 @@
+public import DeployKit
+public import ForgeKit
+import ForgeKitServer
+import Foundation
+import HTTPTypes
+public import Hummingbird
+public import Logging
+import NIOCore
+public import PipelineKit
+
+/// The forge's web UI and REST API, to mount on a Hummingbird router next to ``GitHTTPService`` and
+/// ``MercurialHTTPService`` (add those first, as middleware: they answer clone, fetch and push and
+/// pass everything else on).
+///
+/// The UI is server-rendered HTML: sign in, repositories and groups, a repository's summary with its
+/// clone URL, branches and tags, the commit log, a commit with its diff, a file browser at any
+/// revision, zip and tar downloads, pipeline runs with live logs, deployments with their logs and a
+/// rollback button, and admin pages for users and permissions. Repository pages live under
+/// `/NAME/-/…` (`/team/app/-/commits/main`), so that repository names of any depth never collide
+/// with a page.
+///
+/// Security: session cookies are `HttpOnly`, `SameSite=Lax` (and `Secure` when ``Options/secureCookies``),
+/// stored only as digests; every form carries a CSRF token checked in constant time; pages are never
+/// framed; a repository's contents are shown within size limits (``Options/largestBlob``,
+/// ``Options/largestTree``) and with a time limit, so a hostile repository cannot hang or exhaust the UI.
+///
+/// The REST API is described on ``ForgeAPI``.
+public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
+    /// How the UI behaves.
+    public struct Options: Sendable {
+        /// The forge's public URL (`http://HOST:PORT`), for clone URLs.
+        public var publicURL: String
+        /// How long a sign-in lasts.
+        public var sessionLifetime: Duration
+        /// Whether cookies are marked `Secure` (serve over HTTPS).
+        public var secureCookies: Bool
+        /// The largest file shown inline; larger ones are offered as downloads.
+        public var largestBlob: Int
+        /// The most entries a tree listing shows.
+        public var largestTree: Int
+        /// The longest a page may spend reading a repository.
+        public var readTimeout: Duration
+
+        /// Creates options.
+        public init(publicURL: String, sessionLifetime: Duration = .seconds(7 * 86_400), secureCookies: Bool = false,
+                    largestBlob: Int = 1 << 20, largestTree: Int = 2000, readTimeout: Duration = .seconds(10)) {
+            self.publicURL = publicURL
+            self.sessionLifetime = sessionLifetime
+            self.secureCookies = secureCookies
+            self.largestBlob = largestBlob
+            self.largestTree = largestTree
+            self.readTimeout = readTimeout
+        }
+    }
+
+    /// The repositories shown.
+    public let repositories: RepositoryStore
+    /// Accounts, for signing in.
+    public let accounts: ForgeAccounts
+    /// Pipeline runs, when the forge runs pipelines.
+    public let runs: (any RunStore)?
+    /// Deployments, when the forge deploys.
+    public let deployments: DeploymentController?
+    /// How the UI behaves.
+    public let options: Options
+    let logger: Logger
+
+    /// Creates the service.
+    public init(repositories: RepositoryStore, accounts: ForgeAccounts, runs: (any RunStore)? = nil, deployments: DeploymentController? = nil,
+                options: Options, logger: Logger = Logger(label: "forgeworks.forge.web")) {
+        self.repositories = repositories
+        self.accounts = accounts
+        self.runs = runs
+        self.deployments = deployments
+        self.options = options
+        self.logger = logger
+    }
+
+    var store: any ForgeMetadataStore { repositories.metadata }
+
+    /// Adds the UI's and the API's routes to `router`.
+    public func addRoutes(to router: Router<Context>) {
+        let api = ForgeAPI(web: self)
+        for method in [HTTPRequest.Method.get, .post, .put, .delete] {
+            router.on("/api/v1/**", method: method) { request, context in await api.handle(request, context: context) }
+        }
+        router.get("/login") { request, _ in await self.loginPage(request, error: nil) }
+        router.post("/login") { request, _ in await self.login(request) }
+        router.post("/logout") { request, _ in await self.logout(request) }
+        router.get("/") { request, _ in await self.page(request) { viewer in try await self.dashboard(viewer) } }
+        router.get("/new") { request, _ in await self.page(request) { viewer in try await self.newRepositoryPage(viewer, error: nil) } }
+        router.post("/new") { request, _ in await self.form(request) { viewer, form in try await self.createRepository(viewer, form) } }
+        router.get("/admin/users") { request, _ in await self.page(request) { viewer in try await self.usersPage(viewer, message: nil) } }
+        router.post("/admin/users") { request, _ in await self.form(request) { viewer, form in try await self.changeUsers(viewer, form) } }
+        router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/**") { request, context in
+            await self.page(request) { viewer in try await self.repositoryPage(request, viewer: viewer, peer: context.remoteAddress?.ipAddress) }
+        }
+        router.post("/**") { request, context in
+            await self.form(request) { viewer, form in
+                try await self.repositoryAction(request, viewer: viewer, form: form, peer: context.remoteAddress?.ipAddress)
+            }
+        }
+    }
+
+    // MARK: - Viewers and sessions
+
+    /// Who is looking: a signed-in user (with the session's CSRF token) or nobody.
+    struct Viewer: Sendable {
+        var user: ForgeUser?
+        var csrf: String?
+    }
+
+    static var sessionCookie: String { "forge_session" }
+    static var loginCookie: String { "forge_login" }
+
+    func cookie(_ request: Request, _ name: String) -> String? {
+        guard let header = request.headers[.cookie] else { return nil }
+        for part in header.split(separator: ";") {
+            let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+            if pair.count == 2, pair[0] == name { return String(pair[1]) }
+        }
+        return nil
+    }
+
+    func viewer(_ request: Request) async throws(ForgeError) -> Viewer {
+        guard let value = cookie(request, Self.sessionCookie), value.utf8.count <= 128,
+              let (user, csrf) = try await store.session(digest: TokenGenerator.digest(value), now: Date()) else { return Viewer() }
+        return Viewer(user: user, csrf: csrf)
+    }
+
+    func setCookie(_ name: String, _ value: String, maxAge: Int) -> HTTPField {
+        var text = "\(name)=\(value); Path=/; HttpOnly; SameSite=Lax; Max-Age=\(maxAge)"
+        if options.secureCookies { text += "; Secure" }
+        return HTTPField(name: .setCookie, value: text)
+    }
+
+    /// A GET page: the viewer resolved, errors shown as pages.
+    func page(_ request: Request, _ body: (Viewer) async throws -> Response) async -> Response {
+        do {
+            let viewer = try await viewer(request)
+            return try await body(viewer)
+        } catch {
+            return errorPage(error, viewer: nil)
+        }
+    }
+
+    /// A POST form: signed in, CSRF token checked, body parsed.
+    func form(_ request: Request, _ body: (Viewer, [String: String]) async throws -> Response) async -> Response {
+        do {
+            let viewer = try await viewer(request)
+            let form = try await Web.form(request)
+            guard viewer.user != nil, let expected = viewer.csrf, let given = form["_csrf"],
+                  WebhookVerifier.constantTimeEqual(Array(expected.utf8), Array(given.utf8)) else {
+                return Web.html(Page(title: "Forbidden", user: viewer.user?.name, csrf: viewer.csrf,
+                                     body: "<h1>Forbidden</h1><p class=\"error\">The form's security token is missing or stale; reload the page and try again.</p>"),
+                                status: .forbidden)
+            }
+            return try await body(viewer, form)
+        } catch {
+            return errorPage(error, viewer: nil)
+        }
+    }
+
+    func errorPage(_ error: any Error, viewer: Viewer?) -> Response {
+        let forge = error as? ForgeError
+        let status: HTTPResponse.Status
+        switch forge?.code {
+        case .some(.notFound): status = .notFound
+        case .some(.invalidArgument): status = .badRequest
+        case .some(.forbidden): status = .forbidden
+        case .some(.conflict): status = .conflict
+        case .some(.cancelled): status = .serviceUnavailable
+        default: status = .internalServerError
+        }
+        if status == .internalServerError { logger.error("page failed", metadata: ["error": "\(error)"]) }
+        let message = forge?.message ?? "something went wrong"
+        return Web.html(Page(title: "\(status.code)", user: viewer?.user?.name, csrf: viewer?.csrf,
+                             body: "<h1>\(status.code) \(escape(status.reasonPhrase))</h1><p class=\"error\">\(escape(message))</p>"),
+                        status: status)
+    }
+
+    func loginPage(_ request: Request, error: String?, status: HTTPResponse.Status = .ok) async -> Response {
+        let token = TokenGenerator.generate()
+        var body = "<h1>Sign in</h1>"
+        if let error { body += "<p class=\"error\" id=\"login-error\">\(escape(error))</p>" }
+        let next = Web.parseQuery(request.uri.query ?? "")["next"] ?? "/"
+        body += """
+            <form method="post" action="/login"><input type="hidden" name="_login" value="\(token)">
+            <input type="hidden" name="next" value="\(escape(next))">
+            <p><label>User <input name="user" id="user" autocomplete="username" required></label></p>
+            <p><label>Password <input name="password" id="password" type="password" autocomplete="current-password" required></label></p>
+            <p><button id="sign-in">Sign in</button></p></form>
+            """
+        return Web.html(Page(title: "Sign in", user: nil, csrf: nil, body: body), status: status,
+                        headers: HTTPFields([setCookie(Self.loginCookie, token, maxAge: 3600)]))
+    }
+
+    func login(_ request: Request) async -> Response {
+        do {
+            let form = try await Web.form(request, limit: 8 << 10)
+            // Login CSRF: the form's token must match the cookie set with the form.
+            guard let expected = cookie(request, Self.loginCookie), let given = form["_login"],
+                  WebhookVerifier.constantTimeEqual(Array(expected.utf8), Array(given.utf8)) else {
+                return await loginPage(request, error: "The sign-in form expired; please try again.", status: .forbidden)
+            }
+            guard let name = form["user"], let password = form["password"],
+                  let user = try await accounts.authenticate(name: name, secret: password) else {
+                return await loginPage(request, error: "Wrong user name or password.", status: .unauthorized)
+            }
+            let value = TokenGenerator.generate()
+            let lifetime = Int(options.sessionLifetime.components.seconds)
+            try await store.createSession(digest: TokenGenerator.digest(value), userID: user.id, csrfToken: TokenGenerator.generate(),
+                                          expiresAt: Date().addingTimeInterval(TimeInterval(lifetime)))
+            logger.info("signed in", metadata: ["user": "\(user.name)"])
+            var next = form["next"] ?? "/"
+            if !next.hasPrefix("/") || next.hasPrefix("//") || next.contains("\\") { next = "/" }
+            return Web.redirect(next, headers: HTTPFields([setCookie(Self.sessionCookie, value, maxAge: lifetime), setCookie(Self.loginCookie, "", maxAge: 0)]))
+        } catch {
+            return errorPage(error, viewer: nil)
+        }
+    }
+
+    func logout(_ request: Request) async -> Response {
+        await form(request) { _, _ in
+            if let value = cookie(request, Self.sessionCookie) {
+                try await store.deleteSession(digest: TokenGenerator.digest(value), now: Date())
+            }
+            return Web.redirect("/", headers: HTTPFields([setCookie(Self.sessionCookie, "", maxAge: 0)]))
+        }
+    }
+
+    // MARK: - Pages outside repositories
+
+    func visibleRepositories(_ viewer: Viewer, peer: String? = nil) async throws(ForgeError) -> [(RepositoryRecord, AccessLevel)] {
+        try await store.permissionFacts(userID: viewer.user?.id).compactMap { facts in
+            let level = facts.effectiveLevel(from: peer.flatMap { IPAddress($0) })
+            return level >= .read ? (facts.repository, level) : nil
+        }
+    }
+
+    func dashboard(_ viewer: Viewer) async throws -> Response {
+        let visible = try await visibleRepositories(viewer)
+        var body = "<h1>Repositories</h1>"
+        if visible.isEmpty {
+            body += viewer.user == nil ? "<p>No public repositories yet. <a href=\"/login\">Sign in</a> to see more.</p>"
+                : "<p>No repositories yet. <a href=\"/new\">Create one</a>.</p>"
+        } else {
+            body += "<table id=\"repositories\"><tr><th>Name</th><th>Kind</th><th>Visibility</th><th>Your access</th><th>Description</th></tr>"
+            for (repository, level) in visible {
+                body += "<tr><td><a class=\"repository\" href=\"/\(urlEncodePath(repository.path.description))\">\(escape(repository.path.description))</a></td>"
+                body += "<td>\(repository.kind.rawValue)</td><td>\(repository.isPrivate ? "private" : "public")</td><td>\(level)</td>"
+                body += "<td>\(escape(repository.description))</td></tr>"
+            }
+            body += "</table>"
+        }
+        return Web.html(Page(title: "Repositories", user: viewer.user?.name, csrf: viewer.csrf, body: body))
+    }
+
+    func newRepositoryPage(_ viewer: Viewer, error: String?) async throws -> Response {
+        guard viewer.user != nil else { return Web.redirect("/login?next=/new") }
+        var body = "<h1>New repository</h1>"
+        if let error { body += "<p class=\"error\">\(escape(error))</p>" }
+        body += """
+            <form method="post" action="/new"><input type="hidden" name="_csrf" value="\(escape(viewer.csrf ?? ""))">
+            <p><label>Name <input name="name" placeholder="group/name" required></label></p>
+            <p><label>Kind <select name="type"><option value="git">Git</option><option value="hg">Mercurial</option></select></label></p>
+            <p><label><input type="checkbox" name="private" value="1"> Private</label></p>
+            <p><label>Description <input name="description"></label></p><p><button>Create</button></p></form>
+            """
+        return Web.html(Page(title: "New repository", user: viewer.user?.name, csrf: viewer.csrf, body: body))
+    }
+
+    func createRepository(_ viewer: Viewer, _ form: [String: String]) async throws -> Response {
+        do {
+            let path = try RepositoryPath(form["name"] ?? "")
+            let kind = RepositoryKind(rawValue: form["type"] ?? "git") ?? .git
+            let record = try await repositories.create(path, kind: kind, isPrivate: form["private"] == "1",
+                                                       description: form["description"] ?? "", owner: viewer.user)
+            return Web.redirect("/" + urlEncodePath(record.path.description))
+        } catch {
+            return try await newRepositoryPage(viewer, error: error.message)
+        }
+    }
+
+    func usersPage(_ viewer: Viewer, message: String?) async throws -> Response {
+        guard let user = viewer.user, user.isAdmin else {
+            throw ForgeError(.forbidden, "only administrators manage users", operation: "users")
+        }
+        var body = "<h1>Users</h1>"
+        if let message { body += "<p class=\"error\">\(escape(message))</p>" }
+        body += "<table id=\"users\"><tr><th>Name</th><th>E-mail</th><th>Admin</th><th>Active</th><th></th></tr>"
+        for account in try await store.users() {
+            body += "<tr><td>\(escape(account.name))</td><td>\(escape(account.email))</td><td>\(account.isAdmin ? "yes" : "no")</td>"
+            body += "<td>\(account.isActive ? "yes" : "no")</td><td><form method=\"post\" action=\"/admin/users\">"
+            body += "<input type=\"hidden\" name=\"_csrf\" value=\"\(escape(viewer.csrf ?? ""))\"><input type=\"hidden\" name=\"user\" value=\"\(escape(account.name))\">"
+            body += "<button name=\"action\" value=\"toggle-admin\">\(account.isAdmin ? "Revoke admin" : "Make admin")</button> "
+            body += "<button name=\"action\" value=\"toggle-active\">\(account.isActive ? "Disable" : "Enable")</button></form></td></tr>"
+        }
+        body += """
+            </table><h2>Add a user</h2><form method="post" action="/admin/users">
+            <input type="hidden" name="_csrf" value="\(escape(viewer.csrf ?? ""))"><input type="hidden" name="action" value="create">
+            <p><label>Name <input name="user" required></label> <label>E-mail <input name="email"></label>
+            <label>Password <input name="password" type="password" required></label>
+            <label><input type="checkbox" name="admin" value="1"> Administrator</label> <button>Add</button></p></form>
+            """
+        return Web.html(Page(title: "Users", user: user.name, csrf: viewer.csrf, body: body))
+    }
+
+    func changeUsers(_ viewer: Viewer, _ form: [String: String]) async throws -> Response {
+        guard let admin = viewer.user, admin.isAdmin else { throw ForgeError(.forbidden, "only administrators manage users", operation: "users") }
+        do {
+            switch form["action"] {
+            case "create":
+                _ = try await accounts.createUser(NewUser(name: form["user"] ?? "", email: form["email"] ?? "", password: form["password"],
+                                                          isAdmin: form["admin"] == "1"))
+            case "toggle-admin", "toggle-active":
+                guard var account = try await store.user(named: form["user"] ?? "") else {
+                    throw ForgeError(.notFound, "no such user", operation: "users")
+                }
+                guard account.id != admin.id else { throw ForgeError(.invalidArgument, "you cannot change your own account here", operation: "users") }
+                if form["action"] == "toggle-admin" { account.isAdmin.toggle() } else { account.isActive.toggle() }
+                try await store.updateUser(account)
+            default:
+                throw ForgeError(.invalidArgument, "unknown action", operation: "users")
+            }
+        } catch {
+            return try await usersPage(viewer, message: (error as? ForgeError)?.message ?? "\(error)")
+        }
+        return Web.redirect("/admin/users")
+    }
+
+    // MARK: - Timeouts
+
+    /// Runs a repository read with the page time limit; the read is cancelled when it runs over.
+    func bounded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let limit = options.readTimeout
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else {
+                throw ForgeError(.cancelled, "reading the repository took longer than \(limit)", operation: "read repository")
+            }
+            return value
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import ForgeKitServer
+import Foundation
+import Logging
+import Hummingbird
+import HTTPTypes
+import NIOCore
+
+/// Text made safe for HTML: `&`, `<`, `>`, `"` and `'` escaped.
+func escape(_ text: some StringProtocol) -> String {
+    var result = ""
+    result.reserveCapacity(text.utf8.count)
+    for character in text.unicodeScalars {
+        switch character {
+        case "&": result += "&amp;"
+        case "<": result += "&lt;"
+        case ">": result += "&gt;"
+        case "\"": result += "&quot;"
+        case "'": result += "&#39;"
+        default: result.unicodeScalars.append(character)
+        }
+    }
+    return result
+}
+
+/// A path segment or query value percent-encoded for a URL.
+func urlEncode(_ text: some StringProtocol) -> String {
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~")
+    return String(text).addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+}
+
+/// A path inside a repository encoded segment by segment (slashes kept).
+func urlEncodePath(_ path: String) -> String {
+    path.split(separator: "/", omittingEmptySubsequences: false).map { urlEncode($0) }.joined(separator: "/")
+}
+
+/// The forge's page frame: a header with the signed-in user, the page's title and body.
+struct Page {
+    var title: String
+    var user: String?
+    var csrf: String?
+    var body: String
+
+    static let style = """
+        body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1f2328;background:#fff}
+        header{background:#24292f;color:#fff;padding:.6em 1.2em;display:flex;gap:1.2em;align-items:center}
+        header a{color:#fff;text-decoration:none;font-weight:600}header form{margin:0 0 0 auto}
+        main{max-width:1100px;margin:1.2em auto;padding:0 1.2em}
+        table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #d0d7de;padding:.35em .5em;text-align:left;vertical-align:top}
+        pre{background:#f6f8fa;padding:.8em;overflow:auto;font:13px/1.4 ui-monospace,monospace}
+        code,.mono{font-family:ui-monospace,monospace}.muted{color:#57606a}
+        .add{background:#e6ffec}.del{background:#ffebe9}.hunk{color:#0969da}
+        .state{padding:.1em .5em;border-radius:1em;font-size:.85em;color:#fff;background:#6e7781}
+        .succeeded,.delivered{background:#1a7f37}.failed,.errored{background:#cf222e}.running{background:#9a6700}
+        .queued,.initialized,.not_initialized,.pending{background:#0969da}.cancelled{background:#6e7781}
+        nav.tabs a{margin-right:1em}input,select,button{font:inherit;padding:.25em .4em}
+        .error{background:#ffebe9;border:1px solid #cf222e;padding:.6em;margin:.6em 0}
+        """
+
+    func render() -> String {
+        var html = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">"
+        html += "<title>\(escape(title)) · Forgeworks</title><style>\(Self.style)</style></head><body><header><a href=\"/\">Forgeworks</a>"
+        if let user {
+            html += "<a href=\"/new\">New repository</a><a href=\"/admin/users\">Users</a><span>\(escape(user))</span>"
+            html += "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"_csrf\" value=\"\(escape(csrf ?? ""))\">"
+            html += "<button id=\"logout\">Sign out</button></form>"
+        } else {
+            html += "<a href=\"/login\" id=\"login-link\" style=\"margin-left:auto\">Sign in</a>"
+        }
+        html += "</header><main>\(body)</main></body></html>"
+        return html
+    }
+}
+
+enum Web {
+    static func html(_ page: Page, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
+        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
+        if let options = HTTPField.Name("X-Frame-Options") { headers[options] = "DENY" }
+        if let policy = HTTPField.Name("Content-Security-Policy") {
+            headers[policy] = "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline' 'self'; frame-ancestors 'none'"
+        }
+        headers.append(contentsOf: extra)
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: page.render())))
+    }
+
+    static func redirect(_ location: String, headers extra: HTTPFields = [:]) -> Response {
+        var headers: HTTPFields = [.location: location]
+        headers.append(contentsOf: extra)
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    static func text(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// Parses an `application/x-www-form-urlencoded` body.
+    static func form(_ request: Request, limit: Int = 64 << 10) async throws -> [String: String] {
+        let buffer = try await request.body.collect(upTo: limit)
+        return parseQuery(String(buffer: buffer))
+    }
+
+    static func parseQuery(_ text: String) -> [String: String] {
+        var values: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            let value = parts.count > 1 ? (String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "") : ""
+            if !name.isEmpty, values[name] == nil { values[name] = value }
+        }
+        return values
+    }
+
+    static func relativeTime(_ date: Date) -> String {
+        let seconds = Int(Date().timeIntervalSince(date))
+        switch seconds {
+        case ..<60: return "just now"
+        case ..<3600: return "\(seconds / 60) min ago"
+        case ..<86_400: return "\(seconds / 3600) h ago"
+        default: return "\(seconds / 86_400) days ago"
+        }
+    }
+}

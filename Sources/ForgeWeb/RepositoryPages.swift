@@ -1,0 +1,421 @@
+import DeployKit
+import ForgeKit
+import ForgeKitServer
+import Foundation
+import Logging
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PipelineKit
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A repository URL taken apart: `/team/app/-/tree/main/src` is `team/app`, `tree`, `["main", "src"]`.
+struct RepositoryRoute {
+    var repository: RepositoryPath
+    var action: String
+    var rest: [String]
+
+    /// Parses a request path; each segment is percent-decoded on its own, so `feature%2Fx` is one revision.
+    static func parse(_ path: String) throws(ForgeError) -> RepositoryRoute {
+        var segments: [String] = []
+        for raw in path.split(separator: "/", omittingEmptySubsequences: true) {
+            guard let decoded = String(raw).removingPercentEncoding else {
+                throw ForgeError(.invalidArgument, "the path is not valid percent-encoding", operation: "route")
+            }
+            segments.append(decoded)
+        }
+        guard !segments.isEmpty else { throw ForgeError(.notFound, "no such page", operation: "route") }
+        if let dash = segments.firstIndex(of: "-") {
+            let repository = try RepositoryPath(segments[..<dash].joined(separator: "/"))
+            let after = Array(segments[(dash + 1)...])
+            return RepositoryRoute(repository: repository, action: after.first ?? "", rest: Array(after.dropFirst()))
+        }
+        return RepositoryRoute(repository: try RepositoryPath(segments.joined(separator: "/")), action: "", rest: [])
+    }
+}
+
+extension ForgeWebService {
+    /// The repository, if the viewer may read it (else `notFound`, as for a missing one).
+    func readable(_ path: RepositoryPath, viewer: Viewer, peer: String?) async throws(ForgeError) -> (RepositoryRecord, AccessLevel) {
+        guard let facts = try await store.permissionFacts(repository: path, userID: viewer.user?.id) else {
+            throw ForgeError(.notFound, "no repository '\(path)'", operation: "open repository")
+        }
+        let level = facts.effectiveLevel(from: peer.flatMap { IPAddress($0) })
+        guard level >= .read else { throw ForgeError(.notFound, "no repository '\(path)'", operation: "open repository") }
+        return (facts.repository, level)
+    }
+
+    func cloneURL(_ repository: RepositoryRecord) -> String {
+        options.publicURL + "/" + repository.path.description + (repository.kind == .git ? ".git" : "")
+    }
+
+    func link(_ repository: RepositoryRecord, _ action: String, _ parts: String...) -> String {
+        var url = "/" + urlEncodePath(repository.path.description) + "/-/" + action
+        for part in parts { url += "/" + urlEncode(part) }
+        return url
+    }
+
+    func frame(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, title: String, active: String, body: String) -> Response {
+        let base = "/" + urlEncodePath(repository.path.description)
+        var tabs = "<nav class=\"tabs\"><a href=\"\(base)\">Summary</a><a href=\"\(base)/-/commits\">Commits</a>"
+        if repository.kind == .git {
+            tabs += "<a href=\"\(base)/-/tree\">Files</a><a href=\"\(base)/-/branches\">Branches</a><a href=\"\(base)/-/tags\">Tags</a>"
+        }
+        if runs != nil { tabs += "<a href=\"\(base)/-/runs\" id=\"runs-tab\">Pipeline runs</a>" }
+        if deployments != nil { tabs += "<a href=\"\(base)/-/deployments\">Deployments</a>" }
+        if level >= .admin { tabs += "<a href=\"\(base)/-/settings\">Settings</a>" }
+        tabs += "</nav>"
+        let heading = "<h1><a href=\"\(base)\">\(escape(repository.path.description))</a> <small class=\"muted\">\(repository.kind.rawValue)"
+            + "\(repository.isPrivate ? " · private" : "")</small></h1>"
+        return Web.html(Page(title: "\(title) · \(repository.path)", user: viewer.user?.name, csrf: viewer.csrf, body: heading + tabs + body))
+    }
+
+    /// Every GET below a repository.
+    func repositoryPage(_ request: Request, viewer: Viewer, peer: String?) async throws -> Response {
+        let route = try RepositoryRoute.parse(request.uri.path)
+        let (repository, level) = try await readable(route.repository, viewer: viewer, peer: peer)
+        let query = Web.parseQuery(request.uri.query ?? "")
+        switch (repository.kind, route.action) {
+        case (_, ""): return try await summary(repository, viewer: viewer, level: level)
+        case (.git, "tree"): return try await treePage(repository, viewer: viewer, level: level, rest: route.rest)
+        case (.git, "blob"): return try await blobPage(repository, viewer: viewer, level: level, rest: route.rest)
+        case (_, "raw"): return try await raw(repository, rest: route.rest)
+        case (_, "commits"): return try await commitsPage(repository, viewer: viewer, level: level, revision: route.rest.first,
+                                                            page: max(1, Int(query["page"] ?? "1") ?? 1))
+        case (_, "commit"): return try await commitPage(repository, viewer: viewer, level: level, id: route.rest.first ?? "")
+        case (.git, "branches"), (.git, "tags"): return try await referencesPage(repository, viewer: viewer, level: level, kind: route.action)
+        case (_, "archive"): return try await archive(repository, name: route.rest.first ?? "")
+        case (_, "runs"): return try await runsPage(repository, viewer: viewer, level: level)
+        case (_, "run"): return try await runPage(repository, viewer: viewer, level: level, id: route.rest.first ?? "")
+        case (_, "deployments"): return try await deploymentsPage(repository, viewer: viewer, level: level)
+        case (_, "deployment"): return try await deploymentPage(repository, viewer: viewer, level: level, id: route.rest.first ?? "")
+        case (_, "settings"):
+            guard level >= .admin else { throw ForgeError(.forbidden, "only the repository's admins see its settings", operation: "settings") }
+            return try await settingsPage(repository, viewer: viewer, level: level, message: nil)
+        default:
+            throw ForgeError(.notFound, "no such page", operation: "route")
+        }
+    }
+
+    // MARK: - Summary
+
+    func summary(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel) async throws -> Response {
+        var body = "<p>\(escape(repository.description))</p><p>Clone: <code id=\"clone-url\">\(escape(cloneURL(repository)))</code></p>"
+        let directory = repositories.directory(for: repository.path)
+        switch repository.kind {
+        case .git:
+            let (head, commits, entries, readme) = try await bounded { () async throws -> (Head, [Commit], [TreeEntry], String?) in
+                let git = try await GitRepository.open(at: directory)
+                return try await git.withSession { session in
+                    let head = try session.head()
+                    guard let commit = head.commit else { return (head, [], [], nil) }
+                    let commits = try session.log(LogOptions([commit.hex], limit: 5))
+                    let entries = try session.tree(at: commit.hex)
+                    var readme: String?
+                    if let entry = entries.first(where: { ["README", "README.md", "README.txt", "readme.md"].contains($0.name) && $0.mode != .tree }),
+                       let bytes = try? session.blob(entry.id, maxSize: 256 << 10) {
+                        readme = String(validating: bytes, as: UTF8.self)
+                    }
+                    return (head, commits, entries, readme)
+                }
+            }
+            guard let tip = head.commit else {
+                body += "<p id=\"empty\">This repository is empty. Push to it:</p><pre>git remote add origin \(escape(cloneURL(repository)))\ngit push origin main</pre>"
+                return frame(repository, viewer: viewer, level: level, title: "Summary", active: "", body: body)
+            }
+            if case .branch(let name, _) = head { body += "<p>Default branch <code>\(escape(name))</code></p>" }
+            body += "<h2>Latest commits</h2>" + commitTable(repository, commits)
+            body += "<h2>Files</h2>" + treeTable(repository, revision: tip.hex, directory: "", entries: entries)
+            if let readme { body += "<h2>README</h2><pre id=\"readme\">\(escape(readme))</pre>" }
+        case .hg:
+            let log = try await bounded { () async throws -> [MercurialChangeset] in
+                let hg = try await MercurialRepository.open(at: directory)
+                defer { Task { await hg.close() } }
+                return try await hg.log(nil, limit: 5)
+            }
+            if log.isEmpty {
+                body += "<p id=\"empty\">This repository is empty. Push to it: <code>hg push \(escape(cloneURL(repository)))</code></p>"
+            } else {
+                body += "<h2>Latest changesets</h2>" + changesetTable(repository, log)
+            }
+        }
+        return frame(repository, viewer: viewer, level: level, title: "Summary", active: "", body: body)
+    }
+
+    func commitTable(_ repository: RepositoryRecord, _ commits: [Commit]) -> String {
+        var html = "<table class=\"commits\"><tr><th>Commit</th><th>Message</th><th>Author</th><th>Date</th></tr>"
+        for commit in commits {
+            let date = Date(timeIntervalSince1970: TimeInterval(commit.author.time))
+            html += "<tr><td><a class=\"mono commit-link\" href=\"\(link(repository, "commit", commit.id.hex))\">\(commit.id.abbreviated(10))</a></td>"
+            html += "<td>\(escape(commit.summary))</td><td>\(escape(commit.author.name))</td><td>\(Web.relativeTime(date))</td></tr>"
+        }
+        return html + "</table>"
+    }
+
+    func changesetTable(_ repository: RepositoryRecord, _ log: [MercurialChangeset]) -> String {
+        var html = "<table class=\"commits\"><tr><th>Changeset</th><th>Message</th><th>Branch</th><th>Author</th><th>Date</th></tr>"
+        for changeset in log {
+            html += "<tr><td><a class=\"mono commit-link\" href=\"\(link(repository, "commit", changeset.node))\">\(changeset.revision):\(changeset.node.prefix(12))</a></td>"
+            html += "<td>\(escape(changeset.summary))</td><td>\(escape(changeset.branch))</td><td>\(escape(changeset.user))</td>"
+            html += "<td>\(Web.relativeTime(changeset.date))</td></tr>"
+        }
+        return html + "</table>"
+    }
+
+    func treeTable(_ repository: RepositoryRecord, revision: String, directory: String, entries: [TreeEntry]) -> String {
+        var html = "<table id=\"files\"><tr><th>Name</th><th>Size</th></tr>"
+        if !directory.isEmpty {
+            let parent = directory.split(separator: "/").dropLast().joined(separator: "/")
+            html += "<tr><td><a href=\"\(link(repository, "tree", revision))\(parent.isEmpty ? "" : "/" + urlEncodePath(parent))\">..</a></td><td></td></tr>"
+        }
+        let sorted = entries.sorted { ($0.mode == .tree ? 0 : 1, $0.name) < ($1.mode == .tree ? 0 : 1, $1.name) }
+        for entry in sorted.prefix(options.largestTree) {
+            let path = directory.isEmpty ? entry.name : directory + "/" + entry.name
+            switch entry.mode {
+            case .tree:
+                html += "<tr><td><a href=\"\(link(repository, "tree", revision))/\(urlEncodePath(path))\">\(escape(entry.name))/</a></td><td></td></tr>"
+            case .gitlink:
+                html += "<tr><td>\(escape(entry.name)) <span class=\"muted\">(submodule at \(entry.id.abbreviated()))</span></td><td></td></tr>"
+            default:
+                let label = entry.mode == .symlink ? " → (symlink)" : ""
+                html += "<tr><td><a href=\"\(link(repository, "blob", revision))/\(urlEncodePath(path))\">\(escape(entry.name))</a>\(label)</td>"
+                html += "<td>\(entry.size.map(String.init) ?? "")</td></tr>"
+            }
+        }
+        if entries.count > options.largestTree {
+            html += "<tr><td colspan=\"2\" class=\"muted\">\(entries.count - options.largestTree) more entries not shown</td></tr>"
+        }
+        return html + "</table>"
+    }
+
+    // MARK: - Files
+
+    func treePage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, rest: [String]) async throws -> Response {
+        let directory = repositories.directory(for: repository.path)
+        let revision = rest.first ?? "HEAD"
+        let path = rest.dropFirst().joined(separator: "/")
+        let entries = try await bounded {
+            try await GitRepository.open(at: directory).tree(at: revision, path: path, includeSizes: true)
+        }
+        let body = "<h2>\(escape(revision)): /\(escape(path))</h2>" + treeTable(repository, revision: revision, directory: path, entries: entries)
+        return frame(repository, viewer: viewer, level: level, title: "Files", active: "tree", body: body)
+    }
+
+    func blobPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, rest: [String]) async throws -> Response {
+        guard rest.count >= 2 else { throw ForgeError(.notFound, "no file named", operation: "read file") }
+        let revision = rest[0], path = rest.dropFirst().joined(separator: "/")
+        let directory = repositories.directory(for: repository.path)
+        let largest = options.largestBlob
+        let bytes: [UInt8]? = try await bounded {
+            do {
+                return try await GitRepository.open(at: directory).blob(at: revision, path: path, maxSize: largest)
+            } catch let error as ForgeError where error.code == .invalidArgument && error.message.contains("more than the limit") {
+                return nil
+            }
+        }
+        var body = "<h2>\(escape(revision)): \(escape(path))</h2><p><a href=\"\(link(repository, "raw", revision))/\(urlEncodePath(path))\">Raw</a></p>"
+        if let bytes, !bytes.contains(0), let text = String(validating: bytes, as: UTF8.self) {
+            body += "<pre id=\"blob\">\(escape(text))</pre>"
+        } else {
+            body += "<p class=\"muted\" id=\"blob-binary\">This file is binary or larger than \(largest) bytes; download it raw.</p>"
+        }
+        return frame(repository, viewer: viewer, level: level, title: path, active: "tree", body: body)
+    }
+
+    func raw(_ repository: RepositoryRecord, rest: [String]) async throws -> Response {
+        guard rest.count >= 2 else { throw ForgeError(.notFound, "no file named", operation: "read file") }
+        let revision = rest[0], path = rest.dropFirst().joined(separator: "/")
+        let directory = repositories.directory(for: repository.path)
+        let bytes: [UInt8]
+        switch repository.kind {
+        case .git:
+            bytes = try await bounded { try await GitRepository.open(at: directory).blob(at: revision, path: path, maxSize: 64 << 20) }
+        case .hg:
+            bytes = try await bounded {
+                let hg = try await MercurialRepository.open(at: directory)
+                defer { Task { await hg.close() } }
+                return try await hg.file(at: revision, path: path)
+            }
+        }
+        var headers: HTTPFields = [.contentType: "application/octet-stream"]
+        if let nosniff = HTTPField.Name("X-Content-Type-Options") { headers[nosniff] = "nosniff" }
+        if !bytes.contains(0), String(validating: bytes, as: UTF8.self) != nil { headers[.contentType] = "text/plain; charset=utf-8" }
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    // MARK: - History
+
+    func commitsPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, revision: String?, page: Int) async throws -> Response {
+        let directory = repositories.directory(for: repository.path)
+        let perPage = 50
+        var body = ""
+        switch repository.kind {
+        case .git:
+            let revision = revision ?? "HEAD"
+            let commits = try await bounded { () async throws -> [Commit] in
+                let git = try await GitRepository.open(at: directory)
+                return try await git.withSession { session in
+                    if case .unborn = try session.head(), revision == "HEAD" { return [] }
+                    let all = try session.log(LogOptions([revision], limit: page * perPage))
+                    return Array(all.dropFirst((page - 1) * perPage))
+                }
+            }
+            body += "<h2>Commits on \(escape(revision))</h2>" + commitTable(repository, commits)
+            if commits.count == perPage {
+                body += "<p><a id=\"older\" href=\"\(link(repository, "commits", revision))?page=\(page + 1)\">Older</a></p>"
+            }
+        case .hg:
+            let log = try await bounded { () async throws -> [MercurialChangeset] in
+                let hg = try await MercurialRepository.open(at: directory)
+                defer { Task { await hg.close() } }
+                let all = try await hg.log(revision.map { "reverse(::\($0))" }, limit: page * perPage)
+                return Array(all.dropFirst((page - 1) * perPage))
+            }
+            body += "<h2>Changesets</h2>" + changesetTable(repository, log)
+        }
+        return frame(repository, viewer: viewer, level: level, title: "Commits", active: "commits", body: body)
+    }
+
+    func commitPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, id: String) async throws -> Response {
+        let directory = repositories.directory(for: repository.path)
+        var body = ""
+        switch repository.kind {
+        case .git:
+            let (commit, changes, patch) = try await bounded { () async throws -> (Commit, [PathChange], CommitPatch) in
+                let git = try await GitRepository.open(at: directory)
+                return try await git.withSession { session in
+                    let commit = try session.commit(id)
+                    return (commit, try session.changes(in: commit.id), try session.patch(for: commit.id))
+                }
+            }
+            let date = Date(timeIntervalSince1970: TimeInterval(commit.author.time))
+            body += "<h2 id=\"commit-summary\">\(escape(commit.summary))</h2><pre>\(escape(commit.message))</pre>"
+            body += "<p class=\"mono\">commit \(commit.id.hex)<br>"
+            for parent in commit.parentIDs { body += "parent <a href=\"\(link(repository, "commit", parent.hex))\">\(parent.hex)</a><br>" }
+            body += "author \(escape(commit.author.name)) &lt;\(escape(commit.author.email))&gt; · \(escape(date.formatted(.iso8601)))</p>"
+            body += "<p><a href=\"\(link(repository, "tree", commit.id.hex))\">Browse files</a> · "
+            body += "<a href=\"\(link(repository, "archive", commit.id.hex + ".zip"))\">zip</a> · "
+            body += "<a href=\"\(link(repository, "archive", commit.id.hex + ".tar"))\">tar</a></p>"
+            body += "<h3>\(changes.count) changed file\(changes.count == 1 ? "" : "s")</h3><ul id=\"changed\">"
+            for change in changes { body += "<li><span class=\"mono\">\(change.kind.rawValue)</span> \(escape(change.path))</li>" }
+            body += "</ul>" + renderPatch(patch.text)
+            if patch.truncated { body += "<p class=\"muted\">The diff is too large to show whole.</p>" }
+        case .hg:
+            let (changeset, files) = try await bounded { () async throws -> (MercurialChangeset, [MercurialFileChange]) in
+                let hg = try await MercurialRepository.open(at: directory)
+                defer { Task { await hg.close() } }
+                guard let changeset = try await hg.log(id, limit: 1).first else {
+                    throw ForgeError(.notFound, "no changeset '\(id)'", operation: "read changeset")
+                }
+                return (changeset, try await hg.changedFiles(changeset.node))
+            }
+            body += "<h2 id=\"commit-summary\">\(escape(changeset.summary))</h2><pre>\(escape(changeset.message))</pre>"
+            body += "<p class=\"mono\">changeset \(changeset.revision):\(changeset.node)<br>branch \(escape(changeset.branch))<br>"
+            body += "user \(escape(changeset.user))</p><ul id=\"changed\">"
+            for file in files { body += "<li>\(file.kind.rawValue) \(escape(file.path))</li>" }
+            body += "</ul><p><a href=\"\(link(repository, "archive", changeset.node + ".zip"))\">zip</a> · "
+            body += "<a href=\"\(link(repository, "archive", changeset.node + ".tar"))\">tar</a></p>"
+        }
+        return frame(repository, viewer: viewer, level: level, title: "Commit", active: "commits", body: body)
+    }
+
+    func renderPatch(_ text: String) -> String {
+        var html = "<pre id=\"diff\">"
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let escaped = escape(line)
+            if line.hasPrefix("+++") || line.hasPrefix("---") || line.hasPrefix("diff --git") {
+                html += "<b>\(escaped)</b>\n"
+            } else if line.hasPrefix("+") {
+                html += "<span class=\"add\">\(escaped)</span>\n"
+            } else if line.hasPrefix("-") {
+                html += "<span class=\"del\">\(escaped)</span>\n"
+            } else if line.hasPrefix("@@") {
+                html += "<span class=\"hunk\">\(escaped)</span>\n"
+            } else {
+                html += escaped + "\n"
+            }
+        }
+        return html + "</pre>"
+    }
+
+    func referencesPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, kind: String) async throws -> Response {
+        let directory = repositories.directory(for: repository.path)
+        let references = try await bounded {
+            try await GitRepository.open(at: directory).references(prefix: kind == "tags" ? "refs/tags/" : "refs/heads/")
+        }
+        var body = "<h2>\(kind == "tags" ? "Tags" : "Branches")</h2><table id=\"\(kind)\"><tr><th>Name</th><th>Commit</th><th>Downloads</th></tr>"
+        for reference in references {
+            body += "<tr><td><a href=\"\(link(repository, "commits", reference.shortName))\">\(escape(reference.shortName))</a></td>"
+            body += "<td class=\"mono\"><a href=\"\(link(repository, "commit", reference.target.hex))\">\(reference.target.abbreviated(10))</a></td>"
+            body += "<td><a href=\"\(link(repository, "archive", reference.shortName + ".zip"))\">zip</a> "
+            body += "<a href=\"\(link(repository, "archive", reference.shortName + ".tar"))\">tar</a></td></tr>"
+        }
+        return frame(repository, viewer: viewer, level: level, title: kind, active: kind, body: body + "</table>")
+    }
+
+    // MARK: - Archives
+
+    /// `REV.tar` or `REV.zip`, streamed through a pipe as the archive is written (memory stays flat).
+    func archive(_ repository: RepositoryRecord, name: String) async throws -> Response {
+        let format: String
+        if name.hasSuffix(".tar") { format = "tar" } else if name.hasSuffix(".zip") { format = "zip" } else {
+            throw ForgeError(.notFound, "archives are REV.tar or REV.zip", operation: "archive")
+        }
+        let revision = String(name.dropLast(4))
+        guard !revision.isEmpty else { throw ForgeError(.notFound, "no revision named", operation: "archive") }
+        let directory = repositories.directory(for: repository.path)
+        let prefix = repository.path.name + "-" + revision.replacingOccurrences(of: "/", with: "-") + "/"
+        // Resolve first, so that a bad revision is a 404 page rather than a broken download.
+        switch repository.kind {
+        case .git: _ = try await GitRepository.open(at: directory).resolve(revision)
+        case .hg:
+            let hg = try await MercurialRepository.open(at: directory)
+            defer { Task { await hg.close() } }
+            guard try await !hg.log(revision, limit: 1).isEmpty else { throw ForgeError(.notFound, "no revision '\(revision)'", operation: "archive") }
+        }
+        var descriptors: [Int32] = [-1, -1]
+        guard pipe(&descriptors) == 0 else { throw ForgeError(.io, "cannot make a pipe", operation: "archive") }
+        let (readEnd, writeEnd) = (descriptors[0], descriptors[1])
+        let kind = repository.kind
+        let writer = Task {
+            defer { close(writeEnd) }
+            switch kind {
+            case .git:
+                try await GitRepository.open(at: directory).archive(revision, format: format == "tar" ? .tar : .zip,
+                                                                   toDescriptor: writeEnd, prefix: prefix)
+            case .hg:
+                let hg = try await MercurialRepository.open(at: directory)
+                try await hg.archive(revision, format: format, toDescriptor: writeEnd, prefix: String(prefix.dropLast()))
+                await hg.close()
+            }
+        }
+        let body = ResponseBody { output in
+            defer { close(readEnd) }
+            while true {
+                let chunk: [UInt8] = await withCheckedContinuation { continuation in
+                    DispatchQueue.global().async {
+                        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+                        let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+                        continuation.resume(returning: count > 0 ? Array(buffer[..<count]) : [])
+                    }
+                }
+                if chunk.isEmpty { break }
+                do {
+                    try await output.write(ByteBuffer(bytes: chunk))
+                } catch {
+                    writer.cancel()
+                    throw error
+                }
+            }
+            _ = try? await writer.value
+            try await output.finish(nil)
+        }
+        let filename = prefix.dropLast() + "." + format
+        var headers: HTTPFields = [.contentType: format == "tar" ? "application/x-tar" : "application/zip"]
+        headers[.contentDisposition] = "attachment; filename=\"\(filename.replacingOccurrences(of: "\"", with: ""))\""
+        return Response(status: .ok, headers: headers, body: body)
+    }
+}

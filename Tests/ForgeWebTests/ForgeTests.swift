@@ -1,0 +1,284 @@
+import AsyncHTTPClient
+import DeployKit
+import ForgeKit
+import ForgeKitServer
+import ForgeKitTesting
+import ForgeWeb
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import PipelineKit
+import Testing
+
+/// A whole forge (`Forge`) on a loopback port, with an admin whose password is known.
+struct RunningForge {
+    let forge: Forge
+    let base: String
+    let folder: String
+
+    static let adminPassword = "admin-password"
+
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        }
+        guard bound else { throw ForgeError(.io, "no free port", operation: "test") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func run(_ body: (RunningForge) async throws -> Void) async throws {
+        let folder = try RepositoryFixture.temporaryDirectory(prefix: "forge-web")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let port = try freePort()
+        let base = "http://127.0.0.1:\(port)"
+        var logger = Logger(label: "test.forge")
+        logger.logLevel = .warning
+        let forge = try Forge(.init(dataDirectory: folder + "/data", publicURL: base, pipelineWorkers: 2), logger: logger)
+        _ = try await forge.accounts.ensureAdministrator(password: adminPassword)
+        let router = Router(context: ForgeRequestContext.self)
+        forge.addRoutes(to: router)
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            group.addTask { await forge.runBackground() }
+            defer { group.cancelAll() }
+            var iterator = ports.makeAsyncIterator()
+            _ = try #require(await iterator.next())
+            try await body(RunningForge(forge: forge, base: base, folder: folder))
+        }
+    }
+}
+
+/// A small HTTP client for the tests: status, headers and body of one request.
+struct Client {
+    let base: String
+
+    /// A client that does not follow redirects (the tests look at them).
+    static let http = HTTPClient(eventLoopGroupProvider: .singleton,
+                                 configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+
+    struct Answer {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: String
+        var bytes: [UInt8]
+    }
+
+    func send(_ method: HTTPMethod, _ path: String, user: String? = nil, password: String? = nil, json: Any? = nil,
+              form: [String: String]? = nil, cookie: String? = nil) async throws -> Answer {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        if let user, let password {
+            request.headers.add(name: "Authorization", value: "Basic " + Data("\(user):\(password)".utf8).base64EncodedString())
+        }
+        if let cookie { request.headers.add(name: "Cookie", value: cookie) }
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
+        }
+        if let form {
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            let text = form.map { "\($0.key.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+                .joined(separator: "&")
+            request.body = .bytes(ByteBuffer(string: text))
+        }
+        let response = try await Self.http.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 64 << 20)
+        let bytes = Array(body.readableBytesView)
+        return Answer(status: Int(response.status.code), headers: response.headers, body: String(decoding: bytes, as: UTF8.self), bytes: bytes)
+    }
+
+    func json(_ answer: Answer) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(answer.bytes))
+    }
+}
+
+func git(_ arguments: [String], in directory: String) async throws -> String {
+    let executable = try #require(GitHTTPBackend.findExecutable("git"))
+    var environment = GitCLI.environment
+    environment["GIT_TERMINAL_PROMPT"] = "0"
+    let result = try await ChildProcess.run([executable, "-C", directory] + arguments, environment: environment)
+    guard result.status == 0 else {
+        throw ForgeError(.git, "git \(arguments.joined(separator: " ")) failed: \(result.error)", operation: "test")
+    }
+    return String(decoding: result.output, as: UTF8.self)
+}
+
+/// Pushes a commit with a `.pipeline.yml` (test, then deploy) and a few files to `repository`.
+func pushProject(_ forge: RunningForge, repository: String, user: String, password: String, testCommand: String = "./test.sh") async throws -> String {
+    let work = forge.folder + "/work-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: work + "/src", withIntermediateDirectories: true)
+    let files = [
+        "README.md": "# app\n",
+        "src/main.c": "int main(void) { return 0; }\n",
+        "test.sh": "#!/bin/sh\necho \"testing $SOURCE_BRANCH\"\necho tests passed\n",
+        "deploy.sh": "#!/bin/bash\necho \"deployed to $DEPLOY_RELEASE_DIR\"\n",
+        ".pipeline.yml": """
+            name: test-and-deploy
+            source: {source_class: push, criteria: {branch: main}}
+            actions:
+              - name: test
+                task: shell
+                kwargs: {command: \(testCommand)}
+                success_handler: {name: deploy, task: deploy, kwargs: {project: \(repository.replacingOccurrences(of: "/", with: "."))}}
+
+            """,
+    ]
+    for (name, text) in files {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: work + "/" + name))
+        if name.hasSuffix(".sh") { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: work + "/" + name) }
+    }
+    _ = try await git(["init", "-q", "-b", "main"], in: work)
+    _ = try await git(["add", "."], in: work)
+    _ = try await git(["commit", "-q", "-m", "First commit\n\nWith a body."], in: work)
+    let remote = forge.base.replacingOccurrences(of: "://", with: "://\(user):\(password)@") + "/" + repository + ".git"
+    _ = try await git(["push", "-q", remote, "main"], in: work)
+    return try await git(["rev-parse", "HEAD"], in: work).trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+@Suite(.timeLimit(.minutes(5))) struct ForgeTests {
+    @Test func pushRunsThePipelineAndDeploys() async throws {
+        try await RunningForge.run { forge in
+            let client = Client(base: forge.base)
+            let admin = ("admin", RunningForge.adminPassword)
+
+            // The API creates repositories; anonymous callers and bad names are refused.
+            #expect(try await client.send(.POST, "/api/v1/repos", json: ["name": "team/app"]).status == 401)
+            let badName = try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "../etc"])
+            #expect(badName.status == 400 && badName.body.contains("not a valid repository name"))
+            #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "x", "type": "svn"]).status == 400)
+            let created = try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1,
+                                                json: ["name": "team/app", "type": "git", "private": false])
+            #expect(created.status == 201)
+            #expect((try client.json(created) as? [String: Any])?["clone_url"] as? String == forge.base + "/team/app.git")
+            #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "team/app"]).status == 409)
+
+            let record = try #require(try await forge.forge.repositories.repository(try RepositoryPath("team/app")))
+            try await forge.forge.configureDeployment(of: record, script: "./deploy.sh", releasesPath: forge.folder + "/releases")
+            let head = try await pushProject(forge, repository: "team/app", user: admin.0, password: admin.1)
+
+            // The push runs the commit's .pipeline.yml; its success deploys through the local runner.
+            var runs: [[String: Any]] = []
+            for _ in 0..<300 {
+                runs = try client.json(try await client.send(.GET, "/api/v1/repos/team/app/-/runs", user: admin.0, password: admin.1))
+                    as? [[String: Any]] ?? []
+                if let status = runs.first?["status"] as? String, status != "queued" && status != "running" { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(runs.count == 1)
+            #expect(runs.first?["status"] as? String == "succeeded")
+            #expect(runs.first?["commit"] as? String == head)
+            var deployment: Deployment?
+            for _ in 0..<300 {
+                deployment = try await forge.forge.deployments.store.deployments(DeploymentQuery(project: "team.app", limit: 5)).first
+                if let state = deployment?.state, state.isFinal { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(deployment?.state == .succeeded)
+            #expect(deployment?.commit == head)
+            #expect(FileManager.default.fileExists(atPath: forge.folder + "/releases/current/deploy.sh"))
+
+            // The run's log is readable through the API, as the live log page reads it.
+            let runID = try #require(runs.first?["id"] as? Int)
+            let log = try client.json(try await client.send(.GET, "/api/v1/runs/\(runID)/log?after=0", user: admin.0, password: admin.1))
+            #expect(((log as? [String: Any])?["text"] as? String)?.contains("tests passed") == true)
+
+            // Reads through the API.
+            let commit = try client.json(try await client.send(.GET, "/api/v1/repos/team/app/-/commits/\(head)")) as? [String: Any]
+            #expect((commit?["patch"] as? String)?.contains("+int main(void) { return 0; }") == true)
+            let tree = try client.json(try await client.send(.GET, "/api/v1/repos/team/app/-/tree/main?path=src")) as? [[String: Any]]
+            #expect(tree?.map { $0["name"] as? String } == ["main.c"])
+            let blob = try client.json(try await client.send(.GET, "/api/v1/repos/team/app/-/blob/main?path=README.md")) as? [String: Any]
+            #expect(blob?["content"] as? String == "# app\n")
+            #expect(try await client.send(.GET, "/api/v1/repos/team/app/-/blob/main?path=../../etc/passwd").status == 400)
+            #expect(try await client.send(.GET, "/api/v1/repos/team/app/-/blob/main?path=/etc/passwd").status == 400)
+            #expect(try await client.send(.GET, "/api/v1/repos/team/nothing").status == 404)
+        }
+    }
+
+    @Test func pagesAndSessions() async throws {
+        try await RunningForge.run { forge in
+            let client = Client(base: forge.base)
+            let owner = try await forge.forge.accounts.createUser(NewUser(name: "owner", password: "owner-password"))
+            _ = try await forge.forge.repositories.create(try RepositoryPath("team/site"), kind: .git, owner: owner)
+            _ = try await forge.forge.repositories.create(try RepositoryPath("team/hidden"), kind: .git, isPrivate: true, owner: owner)
+            let head = try await pushProject(forge, repository: "team/site", user: "owner", password: "owner-password")
+
+            // Anonymous visitors see public repositories and their pages, not private ones.
+            let home = try await client.send(.GET, "/")
+            #expect(home.status == 200 && home.body.contains("team/site") && !home.body.contains("team/hidden"))
+            #expect(home.headers["Content-Security-Policy"].first?.contains("frame-ancestors 'none'") == true)
+            let summary = try await client.send(.GET, "/team/site")
+            #expect(summary.body.contains(forge.base + "/team/site.git") && summary.body.contains("First commit"))
+            #expect(try await client.send(.GET, "/team/hidden").status == 404)
+            let commit = try await client.send(.GET, "/team/site/-/commit/\(head)")
+            #expect(commit.status == 200 && commit.body.contains("class=\"add\">+int main(void) { return 0; }"))
+            #expect(try await client.send(.GET, "/team/site/-/commits/main").body.contains(String(head.prefix(10))))
+            #expect(try await client.send(.GET, "/team/site/-/tree/main/src").body.contains("main.c"))
+            #expect(try await client.send(.GET, "/team/site/-/blob/main/README.md").body.contains("# app"))
+            #expect(try await client.send(.GET, "/team/site/-/branches").body.contains("main"))
+            #expect(try await client.send(.GET, "/team/site/-/blob/main/..%2F..%2Fetc%2Fpasswd").status == 400)
+            #expect(try await client.send(.GET, "/team/%2e%2e/-/commits").status == 400)
+            let zip = try await client.send(.GET, "/team/site/-/archive/main.zip")
+            #expect(zip.status == 200 && zip.bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]))
+            let tar = try await client.send(.GET, "/team/site/-/archive/main.tar")
+            #expect(tar.status == 200 && tar.bytes.count % 512 == 0 && String(decoding: tar.bytes[257..<262], as: UTF8.self) == "ustar")
+            #expect(try await client.send(.GET, "/team/site/-/archive/nosuchrev.zip").status == 404)
+
+            // Signing in: the form's token, then an HttpOnly, SameSite session cookie.
+            let form = try await client.send(.GET, "/login")
+            let loginCookie = try #require(form.headers["Set-Cookie"].first { $0.hasPrefix("forge_login=") })
+            let loginToken = String(loginCookie.dropFirst("forge_login=".count).prefix { $0 != ";" })
+            let refused = try await client.send(.POST, "/login", form: ["user": "owner", "password": "owner-password", "_login": "forged"],
+                                                cookie: "forge_login=\(loginToken)")
+            #expect(refused.status == 403, "a sign-in without the form's token is refused")
+            let wrong = try await client.send(.POST, "/login", form: ["user": "owner", "password": "nope-nope", "_login": loginToken],
+                                              cookie: "forge_login=\(loginToken)")
+            #expect(wrong.status == 401)
+            let signedIn = try await client.send(.POST, "/login", form: ["user": "owner", "password": "owner-password", "_login": loginToken],
+                                                 cookie: "forge_login=\(loginToken)")
+            #expect(signedIn.status == 303)
+            let sessionCookie = try #require(signedIn.headers["Set-Cookie"].first { $0.hasPrefix("forge_session=") })
+            #expect(sessionCookie.contains("HttpOnly") && sessionCookie.contains("SameSite=Lax"))
+            let session = String(sessionCookie.prefix { $0 != ";" })
+            let mine = try await client.send(.GET, "/", cookie: session)
+            #expect(mine.body.contains("team/hidden"), "the owner sees the private repository")
+            let csrf = try #require(mine.body.range(of: "name=\"_csrf\" value=\"").map { mine.body[$0.upperBound...].prefix { $0 != "\"" } })
+
+            // Forms need the session's CSRF token.
+            let forged = try await client.send(.POST, "/new", form: ["name": "team/forged", "type": "git"], cookie: session)
+            #expect(forged.status == 403)
+            #expect(try await forge.forge.repositories.repository(try RepositoryPath("team/forged")) == nil)
+            let made = try await client.send(.POST, "/new", form: ["name": "team/made", "type": "git", "_csrf": String(csrf)], cookie: session)
+            #expect(made.status == 303)
+            #expect(try await forge.forge.repositories.repository(try RepositoryPath("team/made")) != nil)
+            let badName = try await client.send(.POST, "/new", form: ["name": "../../etc", "type": "git", "_csrf": String(csrf)], cookie: session)
+            #expect(badName.body.contains("not a valid repository name"))
+
+            // Settings: grant a permission through the form.
+            _ = try await forge.forge.accounts.createUser(NewUser(name: "reader", password: "reader-password"))
+            let grant = try await client.send(.POST, "/team/hidden/-/settings",
+                                              form: ["action": "grant", "user": "reader", "level": "read", "_csrf": String(csrf)], cookie: session)
+            #expect(grant.status == 303)
+            #expect(try await client.send(.GET, "/team/hidden", user: "reader", password: "reader-password").status == 404,
+                    "pages use sessions, not basic auth")
+            let readerRepos = try client.json(try await client.send(.GET, "/api/v1/repos", user: "reader", password: "reader-password"))
+            #expect((readerRepos as? [[String: Any]])?.compactMap { $0["full_name"] as? String }.contains("team/hidden") == true)
+
+            // Signing out ends the session.
+            #expect(try await client.send(.POST, "/logout", form: ["_csrf": String(csrf)], cookie: session).status == 303)
+            #expect(!(try await client.send(.GET, "/", cookie: session).body.contains("team/hidden")))
+        }
+    }
+}
