@@ -9,9 +9,14 @@ bootstrap:
 build: bootstrap
 	$(SWIFT) build
 
-# Until the forge example exists, `make run` shows git-tool on a repository it creates.
-run: build
-	@bash scripts/demo "$$($(SWIFT) build --show-bin-path)/git-tool"
+# `make run` starts the forge on loopback with SQLite in forge-data/, and on its first start creates
+# the demo repository demo/hello and pushes to it, so that its pipeline runs and deploys at once.
+# FORGE_PORT picks another port; FORGE_ADMIN_PASSWORD sets the admin's password on the first start.
+FORGE_PORT ?= 8080
+
+run: bootstrap
+	$(SWIFT) build --product forge
+	"$$($(SWIFT) build --show-bin-path)/forge" serve --data forge-data --host 127.0.0.1 --port $(FORGE_PORT) --demo
 
 test: bootstrap
 	$(SWIFT) test

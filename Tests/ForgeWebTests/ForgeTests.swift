@@ -282,3 +282,139 @@ func pushProject(_ forge: RunningForge, repository: String, user: String, passwo
         }
     }
 }
+
+/// Keeps every log line, to check what never gets logged.
+final class CapturedLogs: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    var text: String { lock.withLock { lines.joined(separator: "\n") } }
+
+    struct Handler: LogHandler {
+        let sink: CapturedLogs
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let all = metadata.merging(event.metadata ?? [:]) { _, new in new }
+            sink.append("\(event.level) \(event.message) \(all.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))")
+        }
+    }
+}
+
+@Suite(.timeLimit(.minutes(5))) struct ForgeSecurityTests {
+    @Test func hostileRepositoriesAndSecretsInLogs() async throws {
+        let folder = try RepositoryFixture.temporaryDirectory(prefix: "forge-hostile")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let logs = CapturedLogs()
+        let logger = Logger(label: "test.forge") { _ in CapturedLogs.Handler(sink: logs) }
+        let port = try RunningForge.freePort()
+        let base = "http://127.0.0.1:\(port)"
+        let forge = try Forge(.init(dataDirectory: folder + "/data", publicURL: base, pipelineWorkers: 1), logger: logger)
+        let router = Router(context: ForgeRequestContext.self)
+        forge.addRoutes(to: router)
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        var quiet = Logger(label: "test.server")
+        quiet.logLevel = .critical
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: quiet)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            group.addTask { await forge.runBackground() }
+            defer { group.cancelAll() }
+            var iterator = ports.makeAsyncIterator()
+            _ = try #require(await iterator.next())
+            let client = Client(base: base)
+            let password = "very-secret-password-\(UUID().uuidString.prefix(8))"
+            let owner = try await forge.accounts.createUser(NewUser(name: "owner", password: password))
+            _ = try await forge.repositories.create(try RepositoryPath("hostile"), kind: .git, owner: owner)
+            let (token, _) = try await forge.accounts.createToken(userID: owner.id, name: "t")
+
+            // A hostile repository: a 5 MiB blob, a tree 120 levels deep, symlinks pointing outside.
+            let work = folder + "/work"
+            var deep = work
+            for _ in 0..<120 { deep += "/d" }
+            try FileManager.default.createDirectory(atPath: deep, withIntermediateDirectories: true)
+            try Data("bottom\n".utf8).write(to: URL(fileURLWithPath: deep + "/file.txt"))
+            let random = try #require(FileHandle(forReadingAtPath: "/dev/urandom"))
+            try random.readData(ofLength: 5 << 20).write(to: URL(fileURLWithPath: work + "/huge.bin"))
+            try Data(repeating: UInt8(ascii: "a"), count: 3 << 20).write(to: URL(fileURLWithPath: work + "/huge.txt"))
+            try FileManager.default.createSymbolicLink(atPath: work + "/passwd", withDestinationPath: "/etc/passwd")
+            try FileManager.default.createSymbolicLink(atPath: work + "/up", withDestinationPath: "../../../../")
+            _ = try await git(["init", "-q", "-b", "main"], in: work)
+            _ = try await git(["add", "."], in: work)
+            _ = try await git(["commit", "-q", "-m", "hostile"], in: work)
+            _ = try await git(["push", "-q", base.replacingOccurrences(of: "://", with: "://owner:\(password)@") + "/hostile.git", "main"], in: work)
+
+            let clock = ContinuousClock()
+            let started = clock.now
+            let huge = try await client.send(.GET, "/hostile/-/blob/main/huge.txt", user: "owner", password: password)
+            #expect(huge.status == 200 && huge.body.contains("larger than") && huge.bytes.count < 100_000, "a large file is not inlined")
+            #expect(try await client.send(.GET, "/hostile/-/blob/main/huge.bin").body.contains("binary"))
+            let link = try await client.send(.GET, "/hostile/-/blob/main/passwd")
+            #expect(link.status == 200 && link.body.contains("/etc/passwd") && !link.body.contains("root:x:0:0"),
+                    "a symlink shows its target, never the file it points to")
+            let raw = try await client.send(.GET, "/hostile/-/raw/main/passwd")
+            #expect(raw.body == "/etc/passwd")
+            let deepPath = Array(repeating: "d", count: 120).joined(separator: "/")
+            #expect(try await client.send(.GET, "/hostile/-/tree/main/\(deepPath)").body.contains("file.txt"))
+            #expect(try await client.send(.GET, "/hostile/-/blob/main/\(deepPath)/file.txt").body.contains("bottom"))
+            let commit = try await client.send(.GET, "/hostile/-/commits/main")
+            #expect(commit.status == 200)
+            let diff = try await client.send(.GET, "/hostile/-/commit/main")
+            #expect(diff.status == 200 && diff.bytes.count < 3 << 20, "the diff of a huge commit is bounded")
+            #expect(clock.now - started < .seconds(60))
+
+            // Secrets never reach the logs: passwords on sign-in and git pushes, tokens on API calls.
+            #expect(try await client.send(.GET, "/api/v1/user", user: "owner", password: token).status == 200)
+            #expect(try await client.send(.GET, "/api/v1/user", user: "owner", password: "wrong-\(password)").status == 401)
+            let login = try await client.send(.GET, "/login")
+            let cookie = try #require(login.headers["Set-Cookie"].first { $0.hasPrefix("forge_login=") })
+            let loginToken = String(cookie.dropFirst("forge_login=".count).prefix { $0 != ";" })
+            _ = try await client.send(.POST, "/login", form: ["user": "owner", "password": password, "_login": loginToken],
+                                      cookie: "forge_login=\(loginToken)")
+            let text = logs.text
+            #expect(text.contains("signed in"), "the logs were captured")
+            #expect(!text.contains(password))
+            #expect(!text.contains(token))
+        }
+    }
+}
+
+@Suite(.timeLimit(.minutes(3))) struct ForgeMercurialTests {
+    @Test func mercurialRepositoriesInTheUIAndAPI() async throws {
+        try await RunningForge.run { forge in
+            let client = Client(base: forge.base)
+            let created = try await client.send(.POST, "/api/v1/repos", user: "admin", password: RunningForge.adminPassword,
+                                                json: ["name": "hg/project", "type": "hg"])
+            #expect(created.status == 201)
+            let hg = try #require(GitHTTPBackend.findExecutable("hg"))
+            let work = forge.folder + "/hg-work"
+            let environment = ["HGRCPATH": "", "HGPLAIN": "1", "HGUSER": "Ada <ada@example.com>", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"]
+            func run(_ arguments: [String]) async throws {
+                let result = try await ChildProcess.run([hg, "--cwd", work] + arguments, environment: environment)
+                guard result.status == 0 else { throw ForgeError(.io, "hg \(arguments) failed: \(result.error)", operation: "test") }
+            }
+            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+            try await run(["init"])
+            try Data("hello\n".utf8).write(to: URL(fileURLWithPath: work + "/hello.txt"))
+            try await run(["commit", "-A", "-m", "hello from hg"])
+            try await run(["push", forge.base.replacingOccurrences(of: "://", with: "://admin:\(RunningForge.adminPassword)@") + "/hg/project"])
+
+            let summary = try await client.send(.GET, "/hg/project")
+            #expect(summary.status == 200 && summary.body.contains("hello from hg") && summary.body.contains(forge.base + "/hg/project"))
+            let commits = try client.json(try await client.send(.GET, "/api/v1/repos/hg/project/-/commits")) as? [[String: Any]]
+            let node = try #require(commits?.first?["id"] as? String)
+            #expect(try await client.send(.GET, "/hg/project/-/commit/\(node)").body.contains("hello.txt"))
+            #expect(try await client.send(.GET, "/hg/project/-/raw/\(node)/hello.txt").body == "hello\n")
+            let zip = try await client.send(.GET, "/hg/project/-/archive/\(node).zip")
+            #expect(zip.status == 200 && zip.bytes.starts(with: [0x50, 0x4B]))
+        }
+    }
+}
