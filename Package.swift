@@ -352,7 +352,7 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
-        .testTarget(name: "RebuildKitTests", dependencies: ["RebuildKit", "rebuilder", .product(name: "Hummingbird", package: "hummingbird")], resources: [.copy("Fixtures")], swiftSettings: upcoming),
+        .testTarget(name: "RebuildKitTests", dependencies: ["RebuildKit", "rebuilder", "PipelineKit", .product(name: "Hummingbird", package: "hummingbird")], resources: [.copy("Fixtures")], swiftSettings: upcoming),
     ],
     swiftLanguageModes: [.v6]
 )

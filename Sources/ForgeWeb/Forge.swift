@@ -33,15 +33,18 @@ public final class Forge: Sendable {
         public var localRunner: Bool
         /// Extra actions for pipelines, besides PipelineKit's standard ones and `deploy`.
         public var extraActions: [String: any Action]
+        /// How passwords are hashed (tests use a cheaper cost).
+        public var passwordHasher: PasswordHasher
 
         /// Creates options.
         public init(dataDirectory: String, publicURL: String, pipelineWorkers: Int = 4, localRunner: Bool = true,
-                    extraActions: [String: any Action] = [:]) {
+                    extraActions: [String: any Action] = [:], passwordHasher: PasswordHasher = PasswordHasher()) {
             self.dataDirectory = dataDirectory
             self.publicURL = publicURL
             self.pipelineWorkers = pipelineWorkers
             self.localRunner = localRunner
             self.extraActions = extraActions
+            self.passwordHasher = passwordHasher
         }
     }
 
@@ -77,7 +80,7 @@ public final class Forge: Sendable {
         self.options = options
         self.logger = logger
         store = try SQLiteForgeStore(path: data + "/forge.sqlite", logger: logger)
-        accounts = ForgeAccounts(store: store, logger: logger)
+        accounts = ForgeAccounts(store: store, hasher: options.passwordHasher, logger: logger)
         repositories = try RepositoryStore(root: data + "/repositories", metadata: store, logger: logger)
         gitBackend = try GitHTTPBackend(root: repositories.root, stateDirectory: data + "/state/git")
         hgBackend = try MercurialHTTPBackend(root: repositories.root, stateDirectory: data + "/state/hg")

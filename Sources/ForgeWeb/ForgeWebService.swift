@@ -87,7 +87,9 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
         router.get("/login") { request, _ in await self.loginPage(request, error: nil) }
         router.post("/login") { request, _ in await self.login(request) }
         router.post("/logout") { request, _ in await self.logout(request) }
-        router.get("/") { request, _ in await self.page(request) { viewer in try await self.dashboard(viewer) } }
+        router.get("/") { request, context in
+            await self.page(request) { viewer in try await self.dashboard(viewer, peer: context.remoteAddress?.ipAddress) }
+        }
         router.get("/new") { request, _ in await self.page(request) { viewer in try await self.newRepositoryPage(viewer, error: nil) } }
         router.post("/new") { request, _ in await self.form(request) { viewer, form in try await self.createRepository(viewer, form) } }
         router.get("/admin/users") { request, _ in await self.page(request) { viewer in try await self.usersPage(viewer, message: nil) } }
@@ -239,8 +241,8 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
         }
     }
 
-    func dashboard(_ viewer: Viewer) async throws -> Response {
-        let visible = try await visibleRepositories(viewer)
+    func dashboard(_ viewer: Viewer, peer: String?) async throws -> Response {
+        let visible = try await visibleRepositories(viewer, peer: peer)
         var body = "<h1>Repositories</h1>"
         if visible.isEmpty {
             body += viewer.user == nil ? "<p>No public repositories yet. <a href=\"/login\">Sign in</a> to see more.</p>"

@@ -392,11 +392,12 @@ extension ForgeWebService {
                 await hg.close()
             }
         }
+        let reader = DispatchQueue(label: "forgeweb.archive.reader")
         let body = ResponseBody { output in
             defer { close(readEnd) }
             while true {
                 let chunk: [UInt8] = await withCheckedContinuation { continuation in
-                    DispatchQueue.global().async {
+                    reader.async {
                         var buffer = [UInt8](repeating: 0, count: 64 << 10)
                         let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
                         continuation.resume(returning: count > 0 ? Array(buffer[..<count]) : [])

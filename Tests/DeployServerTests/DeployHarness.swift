@@ -25,7 +25,7 @@ struct DeployHarness: Sendable {
     var work: String { directory + "/work" }
 
     /// Starts everything, runs `body`, and stops everything.
-    static func with(options: DeploymentController.Options = .init(lease: .seconds(5), pollInterval: .milliseconds(50)),
+    static func with(options: DeploymentController.Options = .init(lease: .seconds(20), pollInterval: .milliseconds(50)),
                      notifiers: [any DeploymentNotifier] = [], script: String, variables: [String: String] = [:],
                      _ body: @escaping @Sendable (DeployHarness) async throws -> Void) async throws {
         let directory = try RepositoryFixture.temporaryDirectory(prefix: "deploy-harness")

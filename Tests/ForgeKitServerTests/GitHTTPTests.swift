@@ -238,11 +238,11 @@ func nextPush(_ events: AsyncStream<ForgeEvent>) async -> PushEvent? {
             try await gitOK(["init", "-q", "-b", "main", work])
             let random = try #require(FileHandle(forReadingAtPath: "/dev/urandom"))
             for file in 0..<4 {
-                try random.readData(ofLength: 4 << 20).write(to: URL(fileURLWithPath: "\(work)/blob\(file).bin"))
+                try random.readData(ofLength: 1 << 20).write(to: URL(fileURLWithPath: "\(work)/blob\(file).bin"))
             }
             try random.close()
             try await gitOK(["add", "."], in: work)
-            try await gitOK(["commit", "-q", "-m", "16 MiB of noise"], in: work)
+            try await gitOK(["commit", "-q", "-m", "4 MiB of noise"], in: work)
             let url = forge.url("big", user: "owner", secret: "owner-password")
             try await gitOK(["push", "-q", url, "main"], in: work)
             let copy = forge.folder + "/copy"

@@ -42,7 +42,8 @@ struct RunningForge {
         let base = "http://127.0.0.1:\(port)"
         var logger = Logger(label: "test.forge")
         logger.logLevel = .warning
-        let forge = try Forge(.init(dataDirectory: folder + "/data", publicURL: base, pipelineWorkers: 2), logger: logger)
+        let forge = try Forge(.init(dataDirectory: folder + "/data", publicURL: base, pipelineWorkers: 2,
+                                    passwordHasher: PasswordHasher(logRounds: 10)), logger: logger)
         _ = try await forge.accounts.ensureAdministrator(password: adminPassword)
         let router = Router(context: ForgeRequestContext.self)
         forge.addRoutes(to: router)
@@ -316,7 +317,8 @@ final class CapturedLogs: @unchecked Sendable {
         let logger = Logger(label: "test.forge") { _ in CapturedLogs.Handler(sink: logs) }
         let port = try RunningForge.freePort()
         let base = "http://127.0.0.1:\(port)"
-        let forge = try Forge(.init(dataDirectory: folder + "/data", publicURL: base, pipelineWorkers: 1), logger: logger)
+        let forge = try Forge(.init(dataDirectory: folder + "/data", publicURL: base, pipelineWorkers: 1,
+                                    passwordHasher: PasswordHasher(logRounds: 10)), logger: logger)
         let router = Router(context: ForgeRequestContext.self)
         forge.addRoutes(to: router)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
@@ -336,15 +338,15 @@ final class CapturedLogs: @unchecked Sendable {
             _ = try await forge.repositories.create(try RepositoryPath("hostile"), kind: .git, owner: owner)
             let (token, _) = try await forge.accounts.createToken(userID: owner.id, name: "t")
 
-            // A hostile repository: a 5 MiB blob, a tree 120 levels deep, symlinks pointing outside.
+            // A hostile repository: blobs over the inline limit, a tree 120 levels deep, symlinks pointing outside.
             let work = folder + "/work"
             var deep = work
             for _ in 0..<120 { deep += "/d" }
             try FileManager.default.createDirectory(atPath: deep, withIntermediateDirectories: true)
             try Data("bottom\n".utf8).write(to: URL(fileURLWithPath: deep + "/file.txt"))
             let random = try #require(FileHandle(forReadingAtPath: "/dev/urandom"))
-            try random.readData(ofLength: 5 << 20).write(to: URL(fileURLWithPath: work + "/huge.bin"))
-            try Data(repeating: UInt8(ascii: "a"), count: 3 << 20).write(to: URL(fileURLWithPath: work + "/huge.txt"))
+            try random.readData(ofLength: 2 << 20).write(to: URL(fileURLWithPath: work + "/huge.bin"))
+            try Data(repeating: UInt8(ascii: "a"), count: (1 << 20) + 1).write(to: URL(fileURLWithPath: work + "/huge.txt"))
             try FileManager.default.createSymbolicLink(atPath: work + "/passwd", withDestinationPath: "/etc/passwd")
             try FileManager.default.createSymbolicLink(atPath: work + "/up", withDestinationPath: "../../../../")
             _ = try await git(["init", "-q", "-b", "main"], in: work)

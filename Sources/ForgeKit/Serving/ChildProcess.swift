@@ -14,8 +14,9 @@ private func c_pipe2(_ descriptors: UnsafeMutablePointer<Int32>, _ flags: Int32)
 
 /// A child process with pipes on its standard input, output and error, for streaming: `git
 /// http-backend` behind an HTTP request, `hg` commands. Started with `posix_spawn` in its own process
-/// group, with SIGPIPE at its default; blocking reads, writes and the final wait happen on Dispatch's
-/// threads, never on Swift's cooperative pool.
+/// group, with SIGPIPE at its default; blocking reads, writes and the final wait happen on serial
+/// Dispatch queues of its own — which get threads of their own — never on Swift's cooperative pool or
+/// Dispatch's width-limited global queues (a blocked read there would starve both).
 ///
 /// Each pipe is used by one caller at a time (reads in order, writes in order); every descriptor is
 /// closed once, and a process that is dropped without being waited for is killed (with its group) and reaped.
@@ -24,6 +25,9 @@ package final class ChildProcess: Sendable {
     private let state: Mutex<State>
     private let errorCapture: ErrorCapture
     private let description: String
+    private let inputQueue = DispatchQueue(label: "forgekit.child.input")
+    private let outputQueue = DispatchQueue(label: "forgekit.child.output")
+    private let waitQueue = DispatchQueue(label: "forgekit.child.wait")
 
     /// Writing to a pipe whose reader exited must fail with EPIPE rather than kill this process.
     private static let ignoreBrokenPipes: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
@@ -97,7 +101,7 @@ package final class ChildProcess: Sendable {
         if status == nil {
             kill(-pid, SIGKILL)
             let pid = self.pid
-            DispatchQueue.global().async {
+            DispatchQueue(label: "forgekit.child.reap").async {
                 var status: Int32 = 0
                 while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
             }
@@ -109,7 +113,7 @@ package final class ChildProcess: Sendable {
         guard !bytes.isEmpty else { return }
         let descriptor = state.withLock { $0.input }
         guard descriptor >= 0 else { throw ForgeError(.misuse, "standard input is closed", operation: "write to \(description)") }
-        let failure: Int32? = await Self.offPool {
+        let failure: Int32? = await Self.offPool(inputQueue) {
             var written = 0
             while written < bytes.count {
                 let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, $0.count - written) }
@@ -140,7 +144,7 @@ package final class ChildProcess: Sendable {
     package func read(maximum: Int = 64 << 10) async throws(ForgeError) -> [UInt8] {
         let descriptor = state.withLock { $0.output }
         guard descriptor >= 0 else { return [] }
-        let result: Result<[UInt8], ForgeError> = await Self.offPool {
+        let result: Result<[UInt8], ForgeError> = await Self.offPool(outputQueue) {
             var buffer = [UInt8](repeating: 0, count: maximum)
             while true {
                 let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress!, $0.count) }
@@ -176,7 +180,7 @@ package final class ChildProcess: Sendable {
     package func wait() async -> Int32 {
         if let status = state.withLock({ $0.status }) { return status }
         let pid = self.pid
-        let status: Int32 = await Self.offPool {
+        let status: Int32 = await Self.offPool(waitQueue) {
             var raw: Int32 = 0
             while waitpid(pid, &raw, 0) < 0 {
                 if errno != EINTR { return 255 }
@@ -205,20 +209,20 @@ package final class ChildProcess: Sendable {
         await errorCapture.text()
     }
 
-    private static func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    private static func offPool<T: Sendable>(_ queue: DispatchQueue, _ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: body()) }
+            queue.async { continuation.resume(returning: body()) }
         }
     }
 }
 
 /// Drains a child's standard error on a Dispatch thread, keeping the tail.
 private final class ErrorCapture: Sendable {
-    private let done = DispatchSemaphore(value: 0)
     private let captured = Mutex<[UInt8]>([])
+    private let queue = DispatchQueue(label: "forgekit.child.error")
 
     init(descriptor: Int32, limit: Int) {
-        DispatchQueue.global().async { [self] in
+        queue.async { [self] in
             var buffer = [UInt8](repeating: 0, count: 4096)
             while true {
                 let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress!, $0.count) }
@@ -230,17 +234,13 @@ private final class ErrorCapture: Sendable {
                 }
             }
             close(descriptor)
-            done.signal()
         }
     }
 
     func text() async -> String {
+        // Queued behind the capture on the same serial queue: it runs once the pipe is drained.
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async { [done] in
-                done.wait()
-                done.signal()
-                continuation.resume()
-            }
+            queue.async { continuation.resume() }
         }
         return String(decoding: captured.withLock { $0 }, as: UTF8.self)
     }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Synchronization
 
 /// A Git smart-HTTP request, recognised from its method, path and query.

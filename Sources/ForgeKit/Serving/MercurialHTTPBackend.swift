@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A request of Mercurial's HTTP wire protocol: `GET|POST /NAME?cmd=COMMAND…`.
 public struct MercurialHTTPRequest: Sendable, Hashable {

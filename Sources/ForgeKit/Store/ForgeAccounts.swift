@@ -34,7 +34,8 @@ public final class ForgeAccounts: Sendable {
     ///   for a name already taken.
     public func createUser(_ user: NewUser) async throws(ForgeError) -> ForgeUser {
         try ForgeUser.validate(name: user.name)
-        let hash = try user.password.map { password throws(ForgeError) in try hasher.hash(password) }
+        var hash: String?
+        if let password = user.password { hash = try await hasher.hashOffPool(password) }
         let created = try await store.createUser(name: user.name, email: user.email, passwordHash: hash, isAdmin: user.isAdmin)
         logger.info("created user", metadata: ["user": "\(created.name)", "admin": "\(created.isAdmin)"])
         return created
@@ -42,7 +43,7 @@ public final class ForgeAccounts: Sendable {
 
     /// Replaces a user's password.
     public func setPassword(userID: Int64, _ password: String) async throws(ForgeError) {
-        let hash = try hasher.hash(password)
+        let hash = try await hasher.hashOffPool(password)
         try await store.setPasswordHash(userID: userID, hash)
     }
 
