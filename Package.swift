@@ -166,7 +166,7 @@ let package = Package(
         .target(
             name: "ForgeWeb",
             dependencies: [
-                "ForgeKit", "ForgeKitServer", "PipelineKit", "DeployKit",
+                "ForgeKit", "ForgeKitServer", "PipelineKit", "DeployKit", "DeployKitServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

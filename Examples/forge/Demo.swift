@@ -39,8 +39,19 @@ enum Demo {
             return
         }
         let repository = try await forge.repositories.create(path, kind: .git, description: "The Forgeworks demo", owner: admin)
-        try await forge.configureDeployment(of: repository, script: "./deploy.sh",
-                                            releasesPath: forge.options.dataDirectory + "/releases/demo-hello")
+        do {
+            try await forge.configureDeployment(of: repository, script: "./deploy.sh",
+                                                releasesPath: forge.options.dataDirectory + "/releases/demo-hello")
+            try await push(forge: forge, admin: admin, url: url)
+        } catch {
+            // Leave nothing half made: the next start tries again.
+            try? await forge.repositories.delete(path)
+            throw error
+        }
+        FileHandle.standardOutput.write(Data("forge: demo repository at \(url)/\(Self.path) — its first push is running its pipeline\n".utf8))
+    }
+
+    private static func push(forge: Forge, admin: ForgeUser, url: String) async throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("forge-demo-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: work) }
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
@@ -54,7 +65,6 @@ enum Demo {
         for arguments in [["init", "-q", "-b", "main"], ["add", "."], ["commit", "-q", "-m", "Start the demo"], ["push", "-q", remote, "main"]] {
             try git(arguments, in: work)
         }
-        FileHandle.standardOutput.write(Data("forge: demo repository at \(url)/\(Self.path) — its first push is running its pipeline\n".utf8))
     }
 
     private static func git(_ arguments: [String], in directory: String) throws {

@@ -42,6 +42,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("no-local-runner"), help: "Deploy only through remote runners.")
     var noLocalRunner = false
 
+    @Option(name: .long, help: "NAME=TOKEN: a remote deploy-runner allowed to connect (token of 16+ characters); repeatable.")
+    var runner: [String] = []
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
@@ -51,6 +54,20 @@ struct Serve: AsyncParsableCommand {
             }
         }
         guard !host.isEmpty else { throw ValidationError("--host must not be empty") }
+        _ = try remoteRunners()
+    }
+
+    func remoteRunners() throws -> [String: String] {
+        var runners: [String: String] = [:]
+        for text in runner {
+            guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+                throw ValidationError("--runner needs NAME=TOKEN, got '\(text)'")
+            }
+            let token = String(text[text.index(after: equals)...])
+            guard token.count >= 16 else { throw ValidationError("--runner \(text[..<equals]): the token needs 16 characters or more") }
+            runners[String(text[..<equals])] = token
+        }
+        return runners
     }
 
     func run() async throws {
@@ -60,10 +77,13 @@ struct Serve: AsyncParsableCommand {
         let base = publicURL ?? "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
         let forge: Forge
         do {
-            forge = try Forge(.init(dataDirectory: data, publicURL: base, pipelineWorkers: workers, localRunner: !noLocalRunner), logger: logger)
+            forge = try Forge(.init(dataDirectory: data, publicURL: base, pipelineWorkers: workers, localRunner: !noLocalRunner,
+                                    remoteRunners: try remoteRunners(),
+                                    deploymentAPIToken: ProcessInfo.processInfo.environment["FORGE_DEPLOY_API_TOKEN"]), logger: logger)
         } catch {
             throw ValidationError("cannot open the data folder \(data): \(error)")
         }
+        try await forge.registerRemoteRunners()
         let environment = ProcessInfo.processInfo.environment
         let (admin, generated) = try await forge.accounts.ensureAdministrator(password: environment["FORGE_ADMIN_PASSWORD"])
         if let generated {

@@ -1,6 +1,7 @@
 public import DeployKit
 public import ForgeKit
 public import ForgeKitServer
+import DeployKitServer
 import Foundation
 public import Hummingbird
 public import Logging
@@ -35,16 +36,25 @@ public final class Forge: Sendable {
         public var extraActions: [String: any Action]
         /// How passwords are hashed (tests use a cheaper cost).
         public var passwordHasher: PasswordHasher
+        /// Remote runners allowed to connect through DeployKit's runner API (`/api/runner/…`), by name,
+        /// with their tokens (16 characters or more); `deploy-runner --server URL --token TOKEN` connects.
+        public var remoteRunners: [String: String]
+        /// The bearer token of DeployKit's deployment API (`/api/deployments`, `/api/rollbacks`, …);
+        /// without one, that API refuses everything (the forge's UI and `/api/v1` are the way in).
+        public var deploymentAPIToken: String?
 
         /// Creates options.
         public init(dataDirectory: String, publicURL: String, pipelineWorkers: Int = 4, localRunner: Bool = true,
-                    extraActions: [String: any Action] = [:], passwordHasher: PasswordHasher = PasswordHasher()) {
+                    extraActions: [String: any Action] = [:], passwordHasher: PasswordHasher = PasswordHasher(),
+                    remoteRunners: [String: String] = [:], deploymentAPIToken: String? = nil) {
             self.dataDirectory = dataDirectory
             self.publicURL = publicURL
             self.pipelineWorkers = pipelineWorkers
             self.localRunner = localRunner
             self.extraActions = extraActions
             self.passwordHasher = passwordHasher
+            self.remoteRunners = remoteRunners
+            self.deploymentAPIToken = deploymentAPIToken
         }
     }
 
@@ -75,8 +85,11 @@ public final class Forge: Sendable {
 
     /// Opens (creating when needed) the forge in `options.dataDirectory`.
     public init(_ options: Options, logger: Logger = Logger(label: "forge")) throws {
-        let data = (options.dataDirectory as NSString).standardizingPath
+        // Absolute, so that release folders and repository locations handed to runners stay valid.
+        let data = URL(fileURLWithPath: options.dataDirectory).standardizedFileURL.path
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        var options = options
+        options.dataDirectory = data
         self.options = options
         self.logger = logger
         store = try SQLiteForgeStore(path: data + "/forge.sqlite", logger: logger)
@@ -110,11 +123,21 @@ public final class Forge: Sendable {
                         options: .init(publicURL: options.publicURL), logger: logger)
     }
 
-    /// Adds Git and Mercurial HTTP (as middleware), then the UI and API, to `router`.
+    /// Adds Git and Mercurial HTTP (as middleware), DeployKit's runner API, then the UI and API, to `router`.
     public func addRoutes<Context: RemoteAddressRequestContext>(to router: Router<Context>) {
         router.add(middleware: GitHTTPService<Context>(repositories: repositories, accounts: accounts, backend: gitBackend, logger: logger))
         router.add(middleware: MercurialHTTPService<Context>(repositories: repositories, accounts: accounts, backend: hgBackend, logger: logger))
+        // Without a configured token the deployment API gets one nobody knows: only runners get in.
+        let apiToken = options.deploymentAPIToken ?? TokenGenerator.generate()
+        DeploymentHTTPService(controller: deployments, options: .init(apiToken: apiToken), logger: logger).addRoutes(to: router)
         webService(context: Context.self).addRoutes(to: router)
+    }
+
+    /// Registers the configured remote runners (``Options/remoteRunners``); call once at start.
+    public func registerRemoteRunners() async throws {
+        for (name, token) in options.remoteRunners.sorted(by: { $0.key < $1.key }) {
+            try await deployments.registerRunner(name: name, projects: [], token: token)
+        }
     }
 
     /// The deploy project of a repository: its path with `/` written as `.` (`team/app` deploys as

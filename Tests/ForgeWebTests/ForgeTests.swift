@@ -35,16 +35,17 @@ struct RunningForge {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    static func run(_ body: (RunningForge) async throws -> Void) async throws {
+    static func run(localRunner: Bool = true, remoteRunners: [String: String] = [:], _ body: (RunningForge) async throws -> Void) async throws {
         let folder = try RepositoryFixture.temporaryDirectory(prefix: "forge-web")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let port = try freePort()
         let base = "http://127.0.0.1:\(port)"
         var logger = Logger(label: "test.forge")
         logger.logLevel = .warning
-        let forge = try Forge(.init(dataDirectory: folder + "/data", publicURL: base, pipelineWorkers: 2,
-                                    passwordHasher: PasswordHasher(logRounds: 10)), logger: logger)
+        let forge = try Forge(.init(dataDirectory: folder + "/data", publicURL: base, pipelineWorkers: 2, localRunner: localRunner,
+                                    passwordHasher: PasswordHasher(logRounds: 10), remoteRunners: remoteRunners), logger: logger)
         _ = try await forge.accounts.ensureAdministrator(password: adminPassword)
+        try await forge.registerRemoteRunners()
         let router = Router(context: ForgeRequestContext.self)
         forge.addRoutes(to: router)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
@@ -205,6 +206,35 @@ func pushProject(_ forge: RunningForge, repository: String, user: String, passwo
             #expect(try await client.send(.GET, "/api/v1/repos/team/app/-/blob/main?path=../../etc/passwd").status == 400)
             #expect(try await client.send(.GET, "/api/v1/repos/team/app/-/blob/main?path=/etc/passwd").status == 400)
             #expect(try await client.send(.GET, "/api/v1/repos/team/nothing").status == 404)
+        }
+    }
+
+    @Test func aRemoteRunnerDeploysOverHTTP() async throws {
+        let token = "remote-runner-token-0123456789"
+        try await RunningForge.run(localRunner: false, remoteRunners: ["far-away": token]) { forge in
+            let client = Client(base: forge.base)
+            let record = try await forge.forge.repositories.create(try RepositoryPath("team/api"), kind: .git)
+            try await forge.forge.configureDeployment(of: record, script: "./deploy.sh", releasesPath: forge.folder + "/remote-releases")
+            // DeployKit's deployment API is closed without its token; the runner API needs a runner's.
+            #expect(try await client.send(.GET, "/api/deployments").status == 401)
+            #expect(try await client.send(.POST, "/api/runner/alive").status == 401)
+
+            var logger = Logger(label: "test.runner")
+            logger.logLevel = .warning
+            let runner = DeploymentRunner(connection: DeploymentClient(server: forge.base, token: token),
+                                          options: .init(workDirectory: forge.folder + "/remote-work", claimWait: .seconds(2)), logger: logger)
+            let running = Task { try await runner.run() }
+            defer { running.cancel() }
+            let head = try await pushProject(forge, repository: "team/api", user: "admin", password: RunningForge.adminPassword)
+            var deployment: Deployment?
+            for _ in 0..<300 {
+                deployment = try await forge.forge.deployments.store.deployments(DeploymentQuery(project: "team.api", limit: 5)).first
+                if let state = deployment?.state, state.isFinal { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(deployment?.state == .succeeded)
+            #expect(deployment?.runner == "far-away")
+            #expect(deployment?.commit == head)
         }
     }
 

@@ -245,7 +245,8 @@ public final class CGIExchange: Sendable {
             return value
         }
         if !pending.isEmpty { return pending }
-        let chunk = try await process.read()
+        // Large reads: a clone's pack passes through here, and each read is a hop to another thread.
+        let chunk = try await process.read(maximum: 256 << 10)
         return chunk.isEmpty ? nil : chunk
     }
 
