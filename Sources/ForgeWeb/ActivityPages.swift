@@ -139,9 +139,70 @@ extension ForgeWebService {
         return frame(repository, viewer: viewer, level: level, title: "Settings", active: "settings", body: body)
     }
 
+    // MARK: - Groups
+
+    /// Whether the viewer administers `group`: a global admin, or `admin` granted on it or a group above it.
+    func administers(_ group: RepositoryGroup, viewer: Viewer) async throws(ForgeError) -> Bool {
+        guard let user = viewer.user, user.isActive else { return false }
+        if user.isAdmin { return true }
+        for path in group.path.ancestors + [group.path] {
+            if try await store.permissions(on: .group(path)).contains(where: { $0.user.id == user.id && $0.level == .admin }) { return true }
+        }
+        return false
+    }
+
+    func groupPage(_ group: RepositoryGroup, viewer: Viewer, peer: String?, message: String?) async throws -> Response {
+        let prefix = group.path.description + "/"
+        let inside = try await visibleRepositories(viewer, peer: peer).filter { $0.0.path.description.hasPrefix(prefix) }
+        let subgroups = try await store.groups().filter { $0.path.parent == group.path }
+        var body = "<h1>\(escape(group.path.description)) <small class=\"muted\">group</small></h1><p>\(escape(group.description))</p>"
+        if let message { body += "<p class=\"error\">\(escape(message))</p>" }
+        if !subgroups.isEmpty {
+            body += "<h2>Groups</h2><ul id=\"subgroups\">"
+            for subgroup in subgroups { body += "<li><a href=\"/\(urlEncodePath(subgroup.path.description))\">\(escape(subgroup.path.name))</a></li>" }
+            body += "</ul>"
+        }
+        body += "<h2>Repositories</h2><table id=\"group-repositories\"><tr><th>Name</th><th>Kind</th><th>Your access</th></tr>"
+        for (repository, level) in inside {
+            body += "<tr><td><a class=\"repository\" href=\"/\(urlEncodePath(repository.path.description))\">\(escape(repository.path.description))</a></td>"
+            body += "<td>\(repository.kind.rawValue)</td><td>\(level)</td></tr>"
+        }
+        body += "</table>"
+        if try await administers(group, viewer: viewer) {
+            body += "<h2>Members</h2><p class=\"muted\">Levels granted here apply to every repository inside, unless a repository grants its own.</p>"
+            body += "<table id=\"members\"><tr><th>User</th><th>Level</th></tr>"
+            for grant in try await store.permissions(on: .group(group.path)) {
+                body += "<tr><td>\(escape(grant.user.name))</td><td>\(grant.level)</td></tr>"
+            }
+            body += """
+                </table><form method="post" action="/\(urlEncodePath(group.path.description))/-/members">
+                <input type="hidden" name="_csrf" value="\(escape(viewer.csrf ?? ""))">
+                <label>User <input name="user" required></label>
+                <label>Level <select name="level"><option>read</option><option>write</option><option>admin</option><option>none</option></select></label>
+                <button>Grant</button></form>
+                """
+        }
+        return Web.html(Page(title: group.path.description, user: viewer.user?.name, csrf: viewer.csrf, body: body))
+    }
+
     /// Every POST below a repository: settings forms and rollbacks.
     func repositoryAction(_ request: Request, viewer: Viewer, form: [String: String], peer: String?) async throws -> Response {
         let route = try RepositoryRoute.parse(request.uri.path)
+        if route.action == "members", try await store.repository(route.repository) == nil, let group = try await store.group(route.repository) {
+            guard try await administers(group, viewer: viewer) else {
+                throw ForgeError(.forbidden, "only the group's admins grant its permissions", operation: "group members")
+            }
+            do {
+                guard let target = try await store.user(named: form["user"] ?? "") else {
+                    throw ForgeError(.notFound, "no user '\(form["user"] ?? "")'", operation: "grant")
+                }
+                guard let chosen = AccessLevel(name: form["level"] ?? "") else { throw ForgeError(.invalidArgument, "unknown level", operation: "grant") }
+                try await store.setPermission(userID: target.id, on: .group(group.path), level: chosen == .none ? nil : chosen)
+            } catch let error as ForgeError {
+                return try await groupPage(group, viewer: viewer, peer: peer, message: error.message)
+            }
+            return Web.redirect("/" + urlEncodePath(group.path.description))
+        }
         let (repository, level) = try await readable(route.repository, viewer: viewer, peer: peer)
         let user = viewer.user?.name ?? "anonymous"
         switch route.action {

@@ -78,6 +78,7 @@ public final class Forge: Sendable {
     public let webhooks: WebhookDispatcher
     /// Pushes to pipeline runs.
     public let trigger: PushPipelineTrigger
+    let configurationLoader: ConfigurationLoader
     let gitBackend: GitHTTPBackend
     let hgBackend: MercurialHTTPBackend
     let runner: DeploymentRunner?
@@ -103,7 +104,8 @@ public final class Forge: Sendable {
         var actions = ActionRegistry.standard()
         actions.register("deploy", DeployAction(controller: deployments))
         for (name, action) in options.extraActions { actions.register(name, action) }
-        let reader = RepositoryConfigurationReader(loader: ConfigurationLoader(tasks: actions.names), allowLocalRepositories: true)
+        configurationLoader = ConfigurationLoader(tasks: actions.names)
+        let reader = RepositoryConfigurationReader(loader: configurationLoader, allowLocalRepositories: true)
         dispatcher = PipelineDispatcher(store: runs, configurations: ConfigurationIndex(), configurationStore: runs,
                                         repositoryConfigurations: reader, logger: logger)
         executor = PipelineExecutor(store: runs, actions: actions,
@@ -120,7 +122,7 @@ public final class Forge: Sendable {
     /// The web UI and API service.
     public func webService<Context: RemoteAddressRequestContext>(context: Context.Type = Context.self) -> ForgeWebService<Context> {
         ForgeWebService(repositories: repositories, accounts: accounts, runs: runs, deployments: deployments,
-                        options: .init(publicURL: options.publicURL), logger: logger)
+                        pipelines: (dispatcher, configurationLoader), options: .init(publicURL: options.publicURL), logger: logger)
     }
 
     /// Adds Git and Mercurial HTTP (as middleware), DeployKit's runner API, then the UI and API, to `router`.

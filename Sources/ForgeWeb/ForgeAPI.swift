@@ -25,9 +25,11 @@ import PipelineKit
 /// | `GET /api/v1/repos/NAME/-/commits/ID` | a commit with its changed paths and diff |
 /// | `GET /api/v1/repos/NAME/-/tree/REV?path=` · `/-/blob/REV?path=` | a folder · a file (text, or base64) |
 /// | `PUT /api/v1/repos/NAME/-/permissions/USER` `{"level"}` | grant (`none` removes; admin) |
+/// | `GET /api/v1/groups` · `PUT /api/v1/groups/PATH/-/permissions/USER` `{"level"}` | groups · grant on a group (its admins) |
 /// | `GET`/`POST /api/v1/repos/NAME/-/hooks` `{"url", "secret"}` | webhooks (admin) |
 /// | `GET /api/v1/repos/NAME/-/hooks/ID/deliveries` | a webhook's delivery log (admin) |
 /// | `GET /api/v1/repos/NAME/-/runs` | pipeline runs |
+/// | `PUT /api/v1/repos/NAME/-/pipelines` (YAML or JSON body) | store pipeline configurations for this repository (admin) |
 /// | `GET /api/v1/runs/ID/log?after=N` · `GET /api/v1/deployments/ID/log?after=N` | `{text, next, state, done}` |
 struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
     let web: ForgeWebService<Context>
@@ -145,6 +147,25 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
         default:
             break
         }
+        if rest == "groups" && method == .get {
+            return Self.json(.ok, try await store.groups().map { ["path": $0.path.description, "description": $0.description] })
+        }
+        if rest.hasPrefix("groups/"), method == .put {
+            // PUT /api/v1/groups/PATH/-/permissions/USER {"level"}
+            let route = try RepositoryRoute.parse(String(rest.dropFirst("groups".count)))
+            guard route.action == "permissions", let name = route.rest.first, let group = try await store.group(route.repository) else {
+                throw APIError(status: .notFound, message: "no such route")
+            }
+            guard try await web.administers(group, viewer: .init(user: user)) else {
+                throw APIError(status: user == nil ? .unauthorized : .forbidden, message: "this needs admin on the group \(group.path)")
+            }
+            guard let target = try await store.user(named: name) else { throw APIError(status: .notFound, message: "no such user") }
+            guard let levelName = try await body(request)["level"] as? String, let chosen = AccessLevel(name: levelName) else {
+                throw APIError(status: .badRequest, message: "'level' must be none, read, write or admin")
+            }
+            try await store.setPermission(userID: target.id, on: .group(group.path), level: chosen == .none ? nil : chosen)
+            return Self.json(.ok, ["group": group.path.description, "user": target.name, "level": chosen.description])
+        }
         if rest.hasPrefix("runs/") || rest.hasPrefix("deployments/") {
             return try await activityLog(rest, query: query, user: user, peer: peer)
         }
@@ -248,6 +269,20 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             return Self.json(.created, ["id": hook.id, "url": hook.url, "signed": hook.secret != nil])
         case (.get, "runs"):
             return Self.json(.ok, try await web.repositoryRuns(repository).map(runJSON))
+        case (.put, "pipelines"):
+            // Stored configurations (YAML or JSON, the seed's schema), bound to this repository:
+            // their `repo` criterion is set to it and their names are prefixed with it.
+            try requireAdmin()
+            guard let (dispatcher, loader) = web.pipelines else { throw APIError(status: .notFound, message: "this forge runs no pipelines") }
+            let text = String(buffer: try await request.body.collect(upTo: loader.maximumFileSize))
+            var saved: [String] = []
+            for var configuration in try loader.load(text: text, file: "\(repository.path) stored pipeline") {
+                configuration.name = repository.path.description + ":" + configuration.name
+                configuration.criteria["repo"] = try Criterion(.exact(repository.path.description))
+                try await dispatcher.saveConfiguration(configuration)
+                saved.append(configuration.name)
+            }
+            return Self.json(.ok, ["saved": saved])
         default:
             throw APIError(status: .notFound, message: "no such route")
         }

@@ -61,17 +61,21 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
     public let runs: (any RunStore)?
     /// Deployments, when the forge deploys.
     public let deployments: DeploymentController?
+    /// Where repositories' stored pipeline configurations go, with the loader that checks them.
+    public let pipelines: (dispatcher: PipelineDispatcher, loader: ConfigurationLoader)?
     /// How the UI behaves.
     public let options: Options
     let logger: Logger
 
     /// Creates the service.
     public init(repositories: RepositoryStore, accounts: ForgeAccounts, runs: (any RunStore)? = nil, deployments: DeploymentController? = nil,
+                pipelines: (dispatcher: PipelineDispatcher, loader: ConfigurationLoader)? = nil,
                 options: Options, logger: Logger = Logger(label: "forgeworks.forge.web")) {
         self.repositories = repositories
         self.accounts = accounts
         self.runs = runs
         self.deployments = deployments
+        self.pipelines = pipelines
         self.options = options
         self.logger = logger
     }

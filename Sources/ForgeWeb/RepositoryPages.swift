@@ -76,6 +76,10 @@ extension ForgeWebService {
     /// Every GET below a repository.
     func repositoryPage(_ request: Request, viewer: Viewer, peer: String?) async throws -> Response {
         let route = try RepositoryRoute.parse(request.uri.path)
+        if route.action == "" || route.action == "members", try await store.repository(route.repository) == nil,
+           let group = try await store.group(route.repository) {
+            return try await groupPage(group, viewer: viewer, peer: peer, message: nil)
+        }
         let (repository, level) = try await readable(route.repository, viewer: viewer, peer: peer)
         let query = Web.parseQuery(request.uri.query ?? "")
         switch (repository.kind, route.action) {

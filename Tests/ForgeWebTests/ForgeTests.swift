@@ -238,6 +238,70 @@ func pushProject(_ forge: RunningForge, repository: String, user: String, passwo
         }
     }
 
+    @Test func storedPipelinesRunWithoutAPipelineFile() async throws {
+        try await RunningForge.run { forge in
+            let client = Client(base: forge.base)
+            let admin = ("admin", RunningForge.adminPassword)
+            _ = try await forge.forge.repositories.create(try RepositoryPath("team/plain"), kind: .git)
+            var request = HTTPClientRequest(url: forge.base + "/api/v1/repos/team/plain/-/pipelines")
+            request.method = .PUT
+            request.headers.add(name: "Authorization", value: "Basic " + Data("admin:\(admin.1)".utf8).base64EncodedString())
+            request.body = .bytes(ByteBuffer(string: "name: check\nsource: {source_class: push}\nactions: [{name: say, task: shell, kwargs: {command: 'echo stored pipeline for $SOURCE_REPO'}}]\n"))
+            let stored = try await Client.http.execute(request, timeout: .seconds(10))
+            #expect(stored.status == .ok)
+            request.body = .bytes(ByteBuffer(string: "name: broken\nsource: {source_class: push}\nactions: [{name: x, task: nosuchtask}]\n"))
+            #expect(try await Client.http.execute(request, timeout: .seconds(10)).status == .badRequest, "a bad configuration is refused")
+
+            // A push of a commit without .pipeline.yml runs the stored configuration.
+            let work = forge.folder + "/plain"
+            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+            try Data("x\n".utf8).write(to: URL(fileURLWithPath: work + "/x"))
+            _ = try await git(["init", "-q", "-b", "main"], in: work)
+            _ = try await git(["add", "."], in: work)
+            _ = try await git(["commit", "-q", "-m", "plain"], in: work)
+            _ = try await git(["push", "-q", forge.base.replacingOccurrences(of: "://", with: "://admin:\(admin.1)@") + "/team/plain", "main"], in: work)
+            var runs: [[String: Any]] = []
+            for _ in 0..<300 {
+                runs = try client.json(try await client.send(.GET, "/api/v1/repos/team/plain/-/runs")) as? [[String: Any]] ?? []
+                if let status = runs.first?["status"] as? String, status == "succeeded" || status == "failed" || status == "errored" { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(runs.first?["configuration"] as? String == "team/plain:check")
+            #expect(runs.first?["status"] as? String == "succeeded")
+        }
+    }
+
+    @Test func groupsInTheUIAndAPI() async throws {
+        try await RunningForge.run { forge in
+            let client = Client(base: forge.base)
+            let admin = ("admin", RunningForge.adminPassword)
+            _ = try await forge.forge.accounts.createUser(NewUser(name: "member", password: "member-password"))
+            _ = try await forge.forge.repositories.create(try RepositoryPath("team/inner/secret"), kind: .git, isPrivate: true)
+            #expect(try await client.send(.GET, "/api/v1/repos/team/inner/secret", user: "member", password: "member-password").status == 404)
+
+            // Only a group's admins grant on it; a grant on a group reaches every repository inside.
+            let refused = try await client.send(.PUT, "/api/v1/groups/team/-/permissions/member", user: "member", password: "member-password",
+                                                json: ["level": "admin"])
+            #expect(refused.status == 403)
+            #expect(try await client.send(.PUT, "/api/v1/groups/team/-/permissions/member", user: admin.0, password: admin.1,
+                                          json: ["level": "superuser"]).status == 400)
+            #expect(try await client.send(.PUT, "/api/v1/groups/nogroup/-/permissions/member", user: admin.0, password: admin.1,
+                                          json: ["level": "read"]).status == 404)
+            let granted = try await client.send(.PUT, "/api/v1/groups/team/-/permissions/member", user: admin.0, password: admin.1,
+                                                json: ["level": "read"])
+            #expect(granted.status == 200)
+            let repo = try client.json(try await client.send(.GET, "/api/v1/repos/team/inner/secret", user: "member", password: "member-password"))
+            #expect((repo as? [String: Any])?["permission"] as? String == "read")
+            let groups = try client.json(try await client.send(.GET, "/api/v1/groups")) as? [[String: Any]]
+            #expect(groups?.compactMap { $0["path"] as? String } == ["team", "team/inner"])
+
+            // The group's page lists its groups, and its repositories for those who may see them.
+            let anonymous = try await client.send(.GET, "/team")
+            #expect(anonymous.status == 200 && anonymous.body.contains("inner") && !anonymous.body.contains("team/inner/secret"))
+            #expect(!anonymous.body.contains("id=\"members\""), "only the group's admins see its members")
+        }
+    }
+
     @Test func pagesAndSessions() async throws {
         try await RunningForge.run { forge in
             let client = Client(base: forge.base)
