@@ -74,44 +74,15 @@ public struct GitHTTPService<Context: RemoteAddressRequestContext>: RouterMiddle
             gitProtocol: HTTPField.Name("Git-Protocol").flatMap { headers[$0] }, remoteUser: user?.name, remoteAddress: peer)
         let exchange = try backend.start(smart, directory: facts.repository.path, info: info)
         let head: (status: Int, headers: [(String, String)])
-        do {
-            if !smart.isAdvertisement {
-                do {
-                    for try await buffer in request.body {
-                        try await exchange.write(Array(buffer.readableBytesView))
-                    }
-                } catch {
-                    throw error as? ForgeError ?? ForgeError(.network, "the request body broke off: \(error)", operation: "serve git")
-                }
-            }
-            exchange.endRequest()
-            head = try await exchange.responseHead()
-        } catch {
-            exchange.cancel()
-            let outcome = await exchange.finish()
-            logger.warning("git http-backend failed", metadata: ["repository": "\(smart.repository)", "error": "\(error)",
-                                                                 "stderr": "\(outcome.standardError.prefix(500))"])
-            return Self.text(.internalServerError, "git failed")
-        }
-
-        var fields = HTTPFields()
-        for (name, value) in head.headers {
-            if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
+        switch await RepositoryAccess.start(exchange, request: request, body: !smart.isAdvertisement, logger: logger,
+                                            repository: smart.repository) {
+        case .started(let started): head = started
+        case .failed(let response): return response
         }
         let repository = facts.repository, events = repositories.events, logger = self.logger
         let isPush = smart.service == .receivePack && !smart.isAdvertisement
         let pusher = user?.name
-        let body = ResponseBody { writer in
-            do {
-                while let chunk = try await exchange.nextBodyChunk() {
-                    try await writer.write(ByteBuffer(bytes: chunk))
-                }
-            } catch {
-                exchange.cancel()
-                _ = await exchange.finish()
-                throw error
-            }
-            let outcome = await exchange.finish()
+        return RepositoryAccess.streamed(exchange, head: head) { outcome in
             if outcome.status != 0 {
                 logger.warning("git http-backend exited with \(outcome.status)",
                                metadata: ["repository": "\(repository.path)", "stderr": "\(outcome.standardError.prefix(500))"])
@@ -121,9 +92,7 @@ public struct GitHTTPService<Context: RemoteAddressRequestContext>: RouterMiddle
                                                "references": "\(outcome.updates.count)"])
                 events.publish(.push(PushEvent(repository: repository, pusher: pusher, updates: outcome.updates, date: Date())))
             }
-            try await writer.finish(nil)
         }
-        return Response(status: HTTPResponse.Status(code: head.status), headers: fields, body: body)
     }
 
     private static func text(_ status: HTTPResponse.Status, _ message: String) -> Response {

@@ -73,8 +73,11 @@ public struct MercurialHTTPService<Context: RemoteAddressRequestContext>: Router
             return try await pushes.withLock(directory) {
                 let before = try await Self.references(directory)
                 let exchange = try start()
-                try await Self.feed(exchange, request)
-                let head = try await exchange.responseHead()
+                let head: (status: Int, headers: [(String, String)])
+                switch await RepositoryAccess.start(exchange, request: request, body: true, logger: logger, repository: facts.repository.path) {
+                case .started(let started): head = started
+                case .failed(let response): return response
+                }
                 var body: [UInt8] = []
                 while let chunk = try await exchange.nextBodyChunk() {
                     body += chunk
@@ -94,7 +97,7 @@ public struct MercurialHTTPService<Context: RemoteAddressRequestContext>: Router
                     logger.info("push", metadata: ["repository": "\(facts.repository.path)", "pusher": "\(user?.name ?? "-")"])
                     repositories.events.publish(.push(PushEvent(repository: facts.repository, pusher: user?.name, updates: updates, date: Date())))
                 }
-                return Response(status: HTTPResponse.Status(code: head.status), headers: Self.fields(head.headers),
+                return Response(status: HTTPResponse.Status(code: head.status), headers: RepositoryAccess.fields(head.headers),
                                  body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
             }
         } catch {
@@ -103,50 +106,10 @@ public struct MercurialHTTPService<Context: RemoteAddressRequestContext>: Router
     }
 
     private func respond(_ exchange: CGIExchange, request: Request, repository: RepositoryRecord) async throws(ForgeError) -> Response {
-        let head: (status: Int, headers: [(String, String)])
-        do {
-            try await Self.feed(exchange, request)
-            head = try await exchange.responseHead()
-        } catch {
-            exchange.cancel()
-            let outcome = await exchange.finish()
-            logger.warning("hgweb failed", metadata: ["repository": "\(repository.path)", "error": "\(error)",
-                                                      "stderr": "\(outcome.standardError.prefix(500))"])
-            return RepositoryAccess.text(.internalServerError, "hg failed")
+        switch await RepositoryAccess.start(exchange, request: request, body: true, logger: logger, repository: repository.path) {
+        case .started(let head): return RepositoryAccess.streamed(exchange, head: head) { _ in }
+        case .failed(let response): return response
         }
-        let body = ResponseBody { writer in
-            do {
-                while let chunk = try await exchange.nextBodyChunk() {
-                    try await writer.write(ByteBuffer(bytes: chunk))
-                }
-            } catch {
-                exchange.cancel()
-                _ = await exchange.finish()
-                throw error
-            }
-            _ = await exchange.finish()
-            try await writer.finish(nil)
-        }
-        return Response(status: HTTPResponse.Status(code: head.status), headers: Self.fields(head.headers), body: body)
-    }
-
-    private static func feed(_ exchange: CGIExchange, _ request: Request) async throws(ForgeError) {
-        do {
-            for try await buffer in request.body {
-                try await exchange.write(Array(buffer.readableBytesView))
-            }
-        } catch {
-            throw error as? ForgeError ?? ForgeError(.network, "the request body broke off: \(error)", operation: "serve hg")
-        }
-        exchange.endRequest()
-    }
-
-    private static func fields(_ headers: [(String, String)]) -> HTTPFields {
-        var fields = HTTPFields()
-        for (name, value) in headers {
-            if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
-        }
-        return fields
     }
 
     private static func references(_ directory: String) async throws(ForgeError) -> [String: String] {

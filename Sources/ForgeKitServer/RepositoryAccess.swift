@@ -2,6 +2,7 @@ import ForgeKit
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import Synchronization
 
@@ -31,6 +32,64 @@ enum RepositoryAccess {
             return .denied(text(.forbidden, "\(user?.name ?? "you") may read \(facts.repository.path) but not push to it"))
         }
         return .allowed(user, facts)
+    }
+
+    /// How starting a backend went: its response head, or the answer to give instead.
+    enum BackendStart {
+        case started((status: Int, headers: [(String, String)]))
+        case failed(Response)
+    }
+
+    /// Feeds the request body to the backend (when `body` is true) and reads the response head;
+    /// on failure the backend is stopped, what it said is logged, and the answer is a 500.
+    static func start(_ exchange: CGIExchange, request: Request, body: Bool, logger: Logger,
+                      repository: RepositoryPath) async -> BackendStart {
+        do {
+            if body {
+                do {
+                    for try await buffer in request.body {
+                        try await exchange.write(Array(buffer.readableBytesView))
+                    }
+                } catch {
+                    throw error as? ForgeError ?? ForgeError(.network, "the request body broke off: \(error)", operation: "serve repository")
+                }
+            }
+            exchange.endRequest()
+            return .started(try await exchange.responseHead())
+        } catch {
+            exchange.cancel()
+            let outcome = await exchange.finish()
+            logger.warning("the repository backend failed", metadata: ["repository": "\(repository)", "error": "\(error)",
+                                                                      "stderr": "\(outcome.standardError.prefix(500))"])
+            return .failed(text(.internalServerError, "the repository backend failed"))
+        }
+    }
+
+    /// The backend's response, its body streamed as the backend writes it; `finished` gets the outcome.
+    static func streamed(_ exchange: CGIExchange, head: (status: Int, headers: [(String, String)]),
+                         finished: @escaping @Sendable (CGIExchange.Outcome) -> Void) -> Response {
+        let body = ResponseBody { writer in
+            do {
+                while let chunk = try await exchange.nextBodyChunk() {
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                }
+            } catch {
+                exchange.cancel()
+                _ = await exchange.finish()
+                throw error
+            }
+            finished(await exchange.finish())
+            try await writer.finish(nil)
+        }
+        return Response(status: HTTPResponse.Status(code: head.status), headers: fields(head.headers), body: body)
+    }
+
+    static func fields(_ headers: [(String, String)]) -> HTTPFields {
+        var fields = HTTPFields()
+        for (name, value) in headers {
+            if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
+        }
+        return fields
     }
 
     static func text(_ status: HTTPResponse.Status, _ message: String) -> Response {

@@ -35,7 +35,8 @@ struct RunningForge {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    static func run(localRunner: Bool = true, remoteRunners: [String: String] = [:], _ body: (RunningForge) async throws -> Void) async throws {
+    static func run(localRunner: Bool = true, remoteRunners: [String: String] = [:], forgeLogger: Logger? = nil,
+                    _ body: (RunningForge) async throws -> Void) async throws {
         let folder = try RepositoryFixture.temporaryDirectory(prefix: "forge-web")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let port = try freePort()
@@ -43,7 +44,8 @@ struct RunningForge {
         var logger = Logger(label: "test.forge")
         logger.logLevel = .warning
         let forge = try Forge(.init(dataDirectory: folder + "/data", publicURL: base, pipelineWorkers: 2, localRunner: localRunner,
-                                    passwordHasher: PasswordHasher(logRounds: 10), remoteRunners: remoteRunners), logger: logger)
+                                    passwordHasher: PasswordHasher(logRounds: 10), remoteRunners: remoteRunners),
+                              logger: forgeLogger ?? logger)
         _ = try await forge.accounts.ensureAdministrator(password: adminPassword)
         try await forge.registerRemoteRunners()
         let router = Router(context: ForgeRequestContext.self)
@@ -405,27 +407,9 @@ final class CapturedLogs: @unchecked Sendable {
 
 @Suite(.timeLimit(.minutes(5))) struct ForgeSecurityTests {
     @Test func hostileRepositoriesAndSecretsInLogs() async throws {
-        let folder = try RepositoryFixture.temporaryDirectory(prefix: "forge-hostile")
-        defer { try? FileManager.default.removeItem(atPath: folder) }
         let logs = CapturedLogs()
-        let logger = Logger(label: "test.forge") { _ in CapturedLogs.Handler(sink: logs) }
-        let port = try RunningForge.freePort()
-        let base = "http://127.0.0.1:\(port)"
-        let forge = try Forge(.init(dataDirectory: folder + "/data", publicURL: base, pipelineWorkers: 1,
-                                    passwordHasher: PasswordHasher(logRounds: 10)), logger: logger)
-        let router = Router(context: ForgeRequestContext.self)
-        forge.addRoutes(to: router)
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        var quiet = Logger(label: "test.server")
-        quiet.logLevel = .critical
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: quiet)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
-            group.addTask { await forge.runBackground() }
-            defer { group.cancelAll() }
-            var iterator = ports.makeAsyncIterator()
-            _ = try #require(await iterator.next())
+        try await RunningForge.run(forgeLogger: Logger(label: "test.forge") { _ in CapturedLogs.Handler(sink: logs) }) { running in
+            let forge = running.forge, folder = running.folder, base = running.base
             let client = Client(base: base)
             let password = "very-secret-password-\(UUID().uuidString.prefix(8))"
             let owner = try await forge.accounts.createUser(NewUser(name: "owner", password: password))
