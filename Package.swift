@@ -152,7 +152,7 @@ let package = Package(
         .target(
             name: "RebuildKit",
             dependencies: [
-                "PipelineKit", "CLibSolv",
+                "PipelineKit", "ForgeKit", "CLibSolv",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),

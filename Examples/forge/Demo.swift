@@ -63,26 +63,23 @@ enum Demo {
         defer { Task { try? await forge.store.deleteToken(id: record.id, userID: admin.id) } }
         let remote = url.replacingOccurrences(of: "://", with: "://admin:\(token)@") + "/" + Self.path + ".git"
         for arguments in [["init", "-q", "-b", "main"], ["add", "."], ["commit", "-q", "-m", "Start the demo"], ["push", "-q", remote, "main"]] {
-            try git(arguments, in: work)
+            try await git(arguments, in: work)
         }
     }
 
-    private static func git(_ arguments: [String], in directory: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git"] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    private static func git(_ arguments: [String], in directory: String) async throws {
+        guard let git = GitHTTPBackend.findExecutable("git") else {
+            throw ForgeError(.notFound, "git is not installed", operation: "prepare demo")
+        }
         var environment = ProcessInfo.processInfo.environment
         environment["GIT_AUTHOR_NAME"] = "Forgeworks demo"
         environment["GIT_AUTHOR_EMAIL"] = "demo@forgeworks.invalid"
         environment["GIT_COMMITTER_NAME"] = "Forgeworks demo"
         environment["GIT_COMMITTER_EMAIL"] = "demo@forgeworks.invalid"
         environment["GIT_TERMINAL_PROMPT"] = "0"
-        process.environment = environment
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ForgeError(.io, "git \(arguments.first ?? "") failed with status \(process.terminationStatus)", operation: "prepare demo")
+        let result = try await ChildProcess.run([git, "-C", directory] + arguments, environment: environment)
+        guard result.status == 0 else {
+            throw ForgeError(.io, "git \(arguments.first ?? "") failed with status \(result.status): \(result.error)", operation: "prepare demo")
         }
     }
 }

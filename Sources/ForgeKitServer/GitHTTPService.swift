@@ -58,14 +58,14 @@ public struct GitHTTPService<Context: RemoteAddressRequestContext>: RouterMiddle
     }
 
     private func serve(_ smart: GitSmartHTTPRequest, request: Request, context: Context) async throws(ForgeError) -> Response {
+        let peer = context.remoteAddress?.ipAddress
         let user: ForgeUser?, facts: PermissionFacts
-        switch try await RepositoryAccess.authorize(request, peer: context.remoteAddress?.ipAddress, accounts: accounts,
+        switch try await RepositoryAccess.authorize(request, peer: peer, accounts: accounts,
                                                     store: repositories.metadata, repository: smart.repository, kind: .git,
                                                     level: smart.requiredLevel, action: smart.service == .receivePack ? "push to" : "read") {
         case .denied(let response): return response
         case .allowed(let allowedUser, let allowedFacts): (user, facts) = (allowedUser, allowedFacts)
         }
-        let peer = context.remoteAddress?.ipAddress
 
         let headers = request.headers
         let info = GitHTTPBackend.RequestInfo(

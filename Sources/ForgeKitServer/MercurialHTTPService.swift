@@ -113,14 +113,10 @@ public struct MercurialHTTPService<Context: RemoteAddressRequestContext>: Router
     }
 
     private static func references(_ directory: String) async throws(ForgeError) -> [String: String] {
-        let repository = try await MercurialRepository.open(at: directory)
         do {
-            let references = try await repository.references()
-            await repository.close()
-            return references
+            return try await MercurialRepository.withRepository(at: directory) { try await $0.references() }
         } catch {
-            await repository.close()
-            throw error
+            throw error as? ForgeError ?? ForgeError(.io, "\(error)", operation: "read hg references", path: directory)
         }
     }
 }

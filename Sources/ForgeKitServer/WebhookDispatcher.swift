@@ -77,9 +77,8 @@ public final class WebhookDispatcher: Sendable {
                     try? await Task.sleep(for: self.options.pollInterval)
                 }
             }
-            // The event stream ends only with the bus; when the task is cancelled, stop both.
-            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
-            group.cancelAll()
+            // Both end when the task is cancelled: the event stream then ends, and the loop sees it.
+            await group.waitForAll()
         }
     }
 

@@ -190,9 +190,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             return Response(status: .noContent)
         case (.get, "branches"), (.get, "tags"):
             guard repository.kind == .git else {
-                let hg = try await MercurialRepository.open(at: directory)
-                defer { Task { await hg.close() } }
-                let references = try await hg.references()
+                let references = try await MercurialRepository.withRepository(at: directory) { try await $0.references() }
                 return Self.json(.ok, references.sorted { $0.key < $1.key }.map { ["name": $0.key, "commit": $0.value] })
             }
             let references = try await GitRepository.open(at: directory).references(prefix: route.action == "tags" ? "refs/tags/" : "refs/heads/")
@@ -209,9 +207,9 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
                 let commits = try await web.bounded { try await git.log(LogOptions([revision], limit: limit)) }
                 return Self.json(.ok, commits.map(commitJSON))
             case .hg:
-                let hg = try await MercurialRepository.open(at: directory)
-                defer { Task { await hg.close() } }
-                let log = try await hg.log(query["rev"].map { "reverse(::\($0))" }, limit: limit)
+                let log = try await MercurialRepository.withRepository(at: directory) {
+                    try await $0.log(query["rev"].map { "reverse(::\($0))" }, limit: limit)
+                }
                 return Self.json(.ok, log.map { ["id": $0.node, "revision": $0.revision, "message": $0.message, "branch": $0.branch,
                                                  "author": $0.user, "date": $0.date.timeIntervalSince1970] as [String: Any] })
             }
@@ -231,9 +229,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             if repository.kind == .git {
                 bytes = try await web.bounded { try await GitRepository.open(at: directory).blob(at: revision, path: path, maxSize: 16 << 20) }
             } else {
-                let hg = try await MercurialRepository.open(at: directory)
-                defer { Task { await hg.close() } }
-                bytes = try await hg.file(at: revision, path: path)
+                bytes = try await MercurialRepository.withRepository(at: directory) { try await $0.file(at: revision, path: path) }
             }
             if !bytes.contains(0), let text = String(validating: bytes, as: UTF8.self) {
                 return Self.json(.ok, ["path": path, "size": bytes.count, "encoding": "utf-8", "content": text])
@@ -304,10 +300,11 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             object["patch_truncated"] = patch.truncated
             return Self.json(.ok, object)
         case .hg:
-            let hg = try await MercurialRepository.open(at: directory)
-            defer { Task { await hg.close() } }
-            guard let changeset = try await hg.log(id, limit: 1).first else { throw APIError(status: .notFound, message: "no such changeset") }
-            let files = try await hg.changedFiles(changeset.node)
+            let (found, files) = try await MercurialRepository.withRepository(at: directory) { hg -> (MercurialChangeset?, [MercurialFileChange]) in
+                guard let changeset = try await hg.log(id, limit: 1).first else { return (nil, []) }
+                return (changeset, try await hg.changedFiles(changeset.node))
+            }
+            guard let changeset = found else { throw APIError(status: .notFound, message: "no such changeset") }
             return Self.json(.ok, ["id": changeset.node, "message": changeset.message, "author": changeset.user, "branch": changeset.branch,
                                    "files": files.map { ["path": $0.path, "status": $0.kind.rawValue] }])
         }
@@ -330,10 +327,13 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
         }
         guard let deployments = web.deployments else { throw APIError(status: .notFound, message: "no such deployment") }
         let deployment = try await deployments.deployment(DeploymentID(rawValue: number))
-        guard let repository = try await store.repositories().first(where: { Forge.deployProject(of: $0.path) == deployment.project }) else {
+        // The project knows its repository's folder; the repository is the one stored there.
+        let root = web.repositories.root + "/"
+        guard let project = try await deployments.store.project(named: deployment.project), project.repositoryURL.hasPrefix(root),
+              let path = try? RepositoryPath(String(project.repositoryURL.dropFirst(root.count))) else {
             throw APIError(status: .notFound, message: "no such deployment")
         }
-        _ = try await web.readable(repository.path, viewer: .init(user: user), peer: peer)
+        _ = try await web.readable(path, viewer: .init(user: user), peer: peer)
         let part = try await deployments.log(deployment.id, after: after)
         return Self.json(.ok, ["text": part.text, "next": part.next, "state": deployment.state.rawValue,
                                "done": deployment.state.isFinal && part.text.isEmpty])

@@ -135,10 +135,8 @@ extension ForgeWebService {
             body += "<h2>Files</h2>" + treeTable(repository, revision: tip.hex, directory: "", entries: entries)
             if let readme { body += "<h2>README</h2><pre id=\"readme\">\(escape(readme))</pre>" }
         case .hg:
-            let log = try await bounded { () async throws -> [MercurialChangeset] in
-                let hg = try await MercurialRepository.open(at: directory)
-                defer { Task { await hg.close() } }
-                return try await hg.log(nil, limit: 5)
+            let log = try await bounded {
+                try await MercurialRepository.withRepository(at: directory) { try await $0.log(nil, limit: 5) }
             }
             if log.isEmpty {
                 body += "<p id=\"empty\">This repository is empty. Push to it: <code>hg push \(escape(cloneURL(repository)))</code></p>"
@@ -239,9 +237,7 @@ extension ForgeWebService {
             bytes = try await bounded { try await GitRepository.open(at: directory).blob(at: revision, path: path, maxSize: 64 << 20) }
         case .hg:
             bytes = try await bounded {
-                let hg = try await MercurialRepository.open(at: directory)
-                defer { Task { await hg.close() } }
-                return try await hg.file(at: revision, path: path)
+                try await MercurialRepository.withRepository(at: directory) { try await $0.file(at: revision, path: path) }
             }
         }
         var headers: HTTPFields = [.contentType: "application/octet-stream"]
@@ -272,10 +268,10 @@ extension ForgeWebService {
                 body += "<p><a id=\"older\" href=\"\(link(repository, "commits", revision))?page=\(page + 1)\">Older</a></p>"
             }
         case .hg:
-            let log = try await bounded { () async throws -> [MercurialChangeset] in
-                let hg = try await MercurialRepository.open(at: directory)
-                defer { Task { await hg.close() } }
-                let all = try await hg.log(revision.map { "reverse(::\($0))" }, limit: page * perPage)
+            let log = try await bounded {
+                let all = try await MercurialRepository.withRepository(at: directory) {
+                    try await $0.log(revision.map { "reverse(::\($0))" }, limit: page * perPage)
+                }
                 return Array(all.dropFirst((page - 1) * perPage))
             }
             body += "<h2>Changesets</h2>" + changesetTable(repository, log)
@@ -308,13 +304,13 @@ extension ForgeWebService {
             body += "</ul>" + renderPatch(patch.text)
             if patch.truncated { body += "<p class=\"muted\">The diff is too large to show whole.</p>" }
         case .hg:
-            let (changeset, files) = try await bounded { () async throws -> (MercurialChangeset, [MercurialFileChange]) in
-                let hg = try await MercurialRepository.open(at: directory)
-                defer { Task { await hg.close() } }
-                guard let changeset = try await hg.log(id, limit: 1).first else {
-                    throw ForgeError(.notFound, "no changeset '\(id)'", operation: "read changeset")
+            let (changeset, files) = try await bounded {
+                try await MercurialRepository.withRepository(at: directory) { hg -> (MercurialChangeset, [MercurialFileChange]) in
+                    guard let changeset = try await hg.log(id, limit: 1).first else {
+                        throw ForgeError(.notFound, "no changeset '\(id)'", operation: "read changeset")
+                    }
+                    return (changeset, try await hg.changedFiles(changeset.node))
                 }
-                return (changeset, try await hg.changedFiles(changeset.node))
             }
             body += "<h2 id=\"commit-summary\">\(escape(changeset.summary))</h2><pre>\(escape(changeset.message))</pre>"
             body += "<p class=\"mono\">changeset \(changeset.revision):\(changeset.node)<br>branch \(escape(changeset.branch))<br>"
@@ -376,9 +372,9 @@ extension ForgeWebService {
         switch repository.kind {
         case .git: _ = try await GitRepository.open(at: directory).resolve(revision)
         case .hg:
-            let hg = try await MercurialRepository.open(at: directory)
-            defer { Task { await hg.close() } }
-            guard try await !hg.log(revision, limit: 1).isEmpty else { throw ForgeError(.notFound, "no revision '\(revision)'", operation: "archive") }
+            guard try await !MercurialRepository.withRepository(at: directory, { try await $0.log(revision, limit: 1) }).isEmpty else {
+                throw ForgeError(.notFound, "no revision '\(revision)'", operation: "archive")
+            }
         }
         var descriptors: [Int32] = [-1, -1]
         guard pipe(&descriptors) == 0 else { throw ForgeError(.io, "cannot make a pipe", operation: "archive") }
@@ -391,9 +387,9 @@ extension ForgeWebService {
                 try await GitRepository.open(at: directory).archive(revision, format: format == "tar" ? .tar : .zip,
                                                                    toDescriptor: writeEnd, prefix: prefix)
             case .hg:
-                let hg = try await MercurialRepository.open(at: directory)
-                try await hg.archive(revision, format: format, toDescriptor: writeEnd, prefix: String(prefix.dropLast()))
-                await hg.close()
+                try await MercurialRepository.withRepository(at: directory) {
+                    try await $0.archive(revision, format: format, toDescriptor: writeEnd, prefix: String(prefix.dropLast()))
+                }
             }
         }
         let reader = DispatchQueue(label: "forgeweb.archive.reader")

@@ -1,4 +1,5 @@
 import Crypto
+import ForgeKit
 import Foundation
 import PipelineKit
 

@@ -1,4 +1,5 @@
 public import Foundation
+import ForgeKit
 import GRDB
 public import Logging
 import Synchronization
@@ -87,35 +88,15 @@ public final class SQLiteDeploymentStore: DeploymentStore {
     // MARK: - Transactions
 
     private func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(DeployError) -> T {
-        do {
-            return try await pool.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
-                }
-                guard let result else { throw DeployError(.store, "the transaction returned nothing", operation: operation) }
-                return result
-            }
-        } catch let error as DeployError {
-            throw error
-        } catch is CancellationError {
-            throw DeployError(.cancelled, "cancelled", operation: operation)
-        } catch {
-            throw DeployError(.store, "\(error)", operation: operation)
-        }
+        try await SQLiteAccess.write(pool, body) { error, cancelled in Self.failure(error, cancelled: cancelled, operation) }
     }
 
     private func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(DeployError) -> T {
-        do {
-            return try await pool.read(body)
-        } catch let error as DeployError {
-            throw error
-        } catch is CancellationError {
-            throw DeployError(.cancelled, "cancelled", operation: operation)
-        } catch {
-            throw DeployError(.store, "\(error)", operation: operation)
-        }
+        try await SQLiteAccess.read(pool, body) { error, cancelled in Self.failure(error, cancelled: cancelled, operation) }
+    }
+
+    private static func failure(_ error: any Error, cancelled: Bool, _ operation: String) -> DeployError {
+        cancelled ? DeployError(.cancelled, "cancelled", operation: operation) : DeployError(.store, "\(error)", operation: operation)
     }
 
     // MARK: - Projects and runners

@@ -94,6 +94,21 @@ public actor MercurialRepository {
         return repository
     }
 
+    /// Opens the repository at `path`, runs `body` with it, and stops its command server whatever happens.
+    public static func withRepository<T>(at path: String, logger: Logger = Logger(label: "forgekit.hg"),
+                                         isolation: isolated (any Actor)? = #isolation,
+                                         _ body: (MercurialRepository) async throws -> T) async throws -> T {
+        let repository = try await open(at: path, logger: logger)
+        do {
+            let value = try await body(repository)
+            await repository.close()
+            return value
+        } catch {
+            await repository.close()
+            throw error
+        }
+    }
+
     private func readHello() async throws(ForgeError) {
         let (channel, data) = try await frame()
         let text = String(decoding: data, as: UTF8.self)

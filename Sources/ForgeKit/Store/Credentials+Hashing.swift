@@ -117,10 +117,7 @@ public enum TokenGenerator {
 
     /// The digest under which a token is stored and looked up (lowercase hex SHA-256).
     public static func digest(_ token: String) -> String {
-        SHA256.hash(data: Array(token.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        Hex.encode(SHA256.hash(data: Array(token.utf8)))
     }
 
     /// Whether `text` has the shape of a token (so that a password is not looked up as one).
@@ -130,7 +127,7 @@ public enum TokenGenerator {
 }
 
 /// Compares two byte strings in time that depends only on their lengths.
-func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+private func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     guard a.count == b.count else { return false }
     var difference: UInt8 = 0
     for index in a.indices { difference |= a[index] ^ b[index] }

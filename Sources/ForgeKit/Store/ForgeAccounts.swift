@@ -105,7 +105,6 @@ public final class ForgeAccounts: Sendable {
     }
 
     private static func cacheKey(name: String, secret: String) -> String {
-        let digest = SHA256.hash(data: Array((name.lowercased() + "\u{0}" + secret).utf8))
-        return digest.map { String($0, radix: 16) }.joined()
+        Hex.encode(SHA256.hash(data: Array((name.lowercased() + "\u{0}" + secret).utf8)))
     }
 }

@@ -127,32 +127,15 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
     // MARK: - Transactions
 
     private func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(ForgeError) -> T {
-        do {
-            return try await pool.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
-                }
-                guard let result else { throw ForgeError(.store, "the transaction returned nothing", operation: operation) }
-                return result
-            }
-        } catch {
-            throw Self.mapped(error, operation)
-        }
+        try await SQLiteAccess.write(pool, body) { error, cancelled in Self.failure(error, cancelled: cancelled, operation) }
     }
 
     private func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(ForgeError) -> T {
-        do {
-            return try await pool.read(body)
-        } catch {
-            throw Self.mapped(error, operation)
-        }
+        try await SQLiteAccess.read(pool, body) { error, cancelled in Self.failure(error, cancelled: cancelled, operation) }
     }
 
-    private static func mapped(_ error: any Error, _ operation: String) -> ForgeError {
-        if let error = error as? ForgeError { return error }
-        if error is CancellationError { return ForgeError(.cancelled, "cancelled", operation: operation) }
+    private static func failure(_ error: any Error, cancelled: Bool, _ operation: String) -> ForgeError {
+        if cancelled { return ForgeError(.cancelled, "cancelled", operation: operation) }
         if let error = error as? DatabaseError, error.resultCode == .SQLITE_CONSTRAINT {
             return ForgeError(.conflict, "the name is already taken (\(error.message ?? "constraint"))", operation: operation)
         }

@@ -95,6 +95,6 @@ public enum WebhookSignature {
     /// The header value for `body` signed with `secret`.
     public static func sign(_ body: [UInt8], secret: String) -> String {
         let code = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8)))
-        return "sha256=" + code.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        return "sha256=" + Hex.encode(code)
     }
 }

@@ -39,24 +39,24 @@ extension RepositoryStore {
                     return (entries, forced)
                 }
             case .hg:
-                let hg = try await MercurialRepository.open(at: directory)
-                defer { Task { await hg.close() } }
-                let revset = update.isCreation ? "ancestors(\(update.new.hex))" : "only(\(update.new.hex), \(update.old.hex))"
-                let log = try await hg.log(revset, limit: GitHubPushPayload.maximumCommits)
-                var entries: [PayloadCommit] = []
-                for changeset in log.reversed() {
-                    let changes = try await hg.changedFiles(changeset.node)
-                    let user = changeset.user
-                    let name = user.split(separator: "<").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? user
-                    let email = user.split(separator: "<").dropFirst().first.map { String($0.prefix { $0 != ">" }) } ?? ""
-                    entries.append(PayloadCommit(
-                        id: changeset.node, message: Self.trimmed(changeset.message), timestamp: changeset.date,
-                        timeZoneOffsetMinutes: changeset.timeZoneOffsetSeconds / 60, authorName: name, authorEmail: email,
-                        added: changes.filter { $0.kind == .added }.map(\.path), removed: changes.filter { $0.kind == .removed }.map(\.path),
-                        modified: changes.filter { $0.kind == .modified }.map(\.path)))
+                return try await MercurialRepository.withRepository(at: directory) { hg -> ([PayloadCommit], Bool) in
+                    let revset = update.isCreation ? "ancestors(\(update.new.hex))" : "only(\(update.new.hex), \(update.old.hex))"
+                    let log = try await hg.log(revset, limit: GitHubPushPayload.maximumCommits)
+                    var entries: [PayloadCommit] = []
+                    for changeset in log.reversed() {
+                        let changes = try await hg.changedFiles(changeset.node)
+                        let user = changeset.user
+                        let name = user.split(separator: "<").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? user
+                        let email = user.split(separator: "<").dropFirst().first.map { String($0.prefix { $0 != ">" }) } ?? ""
+                        entries.append(PayloadCommit(
+                            id: changeset.node, message: Self.trimmed(changeset.message), timestamp: changeset.date,
+                            timeZoneOffsetMinutes: changeset.timeZoneOffsetSeconds / 60, authorName: name, authorEmail: email,
+                            added: changes.filter { $0.kind == .added }.map(\.path), removed: changes.filter { $0.kind == .removed }.map(\.path),
+                            modified: changes.filter { $0.kind == .modified }.map(\.path)))
+                    }
+                    let forced = update.isCreation ? false : try await hg.log("\(update.old.hex) and ancestors(\(update.new.hex))").isEmpty
+                    return (entries, forced)
                 }
-                let forced = update.isCreation ? false : try await hg.log("\(update.old.hex) and ancestors(\(update.new.hex))").isEmpty
-                return (entries, forced)
             }
         } catch {
             logger?.warning("cannot list a push's commits", metadata: ["repository": "\(repository.path)", "error": "\(error)"])

@@ -1,4 +1,5 @@
 import Crypto
+import ForgeKit
 public import Foundation
 import GRDB
 public import Logging
@@ -135,35 +136,15 @@ public final class SQLiteRunStore: RunStore {
     // MARK: - Writing
 
     fileprivate func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(PipelineError) -> T {
-        do {
-            return try await pool.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
-                }
-                guard let result else { throw PipelineError(.store, "the transaction returned nothing", operation: operation) }
-                return result
-            }
-        } catch let error as PipelineError {
-            throw error
-        } catch is CancellationError {
-            throw PipelineError(.cancelled, "cancelled", operation: operation)
-        } catch {
-            throw PipelineError(.store, "\(error)", operation: operation)
-        }
+        try await SQLiteAccess.write(pool, body) { error, cancelled in Self.failure(error, cancelled: cancelled, operation) }
     }
 
     fileprivate func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(PipelineError) -> T {
-        do {
-            return try await pool.read(body)
-        } catch let error as PipelineError {
-            throw error
-        } catch is CancellationError {
-            throw PipelineError(.cancelled, "cancelled", operation: operation)
-        } catch {
-            throw PipelineError(.store, "\(error)", operation: operation)
-        }
+        try await SQLiteAccess.read(pool, body) { error, cancelled in Self.failure(error, cancelled: cancelled, operation) }
+    }
+
+    private static func failure(_ error: any Error, cancelled: Bool, _ operation: String) -> PipelineError {
+        cancelled ? PipelineError(.cancelled, "cancelled", operation: operation) : PipelineError(.store, "\(error)", operation: operation)
     }
 
     private func notify() {

@@ -1,4 +1,5 @@
 import Crypto
+import ForgeKit
 import Foundation
 
 /// Decodes webhook requests from GitHub, GitLab and Gitea/Forgejo into ``WebhookDelivery`` values.

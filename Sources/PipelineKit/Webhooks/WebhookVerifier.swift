@@ -1,4 +1,5 @@
 import Crypto
+import ForgeKit
 
 /// Checks that a webhook request came from the forge that knows the shared secret.
 ///

@@ -1,5 +1,6 @@
 import CLibSolv
 import Crypto
+import ForgeKit
 public import Foundation
 import PipelineKit
 
