@@ -18,8 +18,10 @@ run: bootstrap
 	$(SWIFT) build --product forge
 	"$$($(SWIFT) build --show-bin-path)/forge" serve --data forge-data --host 127.0.0.1 --port $(FORGE_PORT) --demo
 
+# `make test` runs the whole suite beside a throwaway PostgreSQL server (scripts/with-postgres:
+# initdb into a temporary folder, a loopback port, stopped afterwards), named by TEST_POSTGRES_URL.
 test: bootstrap
-	$(SWIFT) test
+	bash scripts/with-postgres $(SWIFT) test
 
 bench: bootstrap
 	bash bench/run

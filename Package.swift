@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "DeployKit", targets: ["DeployKit"]),
         .library(name: "DeployKitServer", targets: ["DeployKitServer"]),
         .library(name: "RebuildKit", targets: ["RebuildKit"]),
+        .library(name: "PipelineKitPostgres", targets: ["PipelineKitPostgres"]),
         .executable(name: "forge", targets: ["forge"]),
         .executable(name: "git-tool", targets: ["git-tool"]),
         .executable(name: "hamster-ci", targets: ["hamster-ci"]),
@@ -42,6 +43,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // C libraries from the system (Debian's -dev packages; scripts/bootstrap installs them).
@@ -163,6 +165,27 @@ let package = Package(
             swiftSettings: upcoming
         ),
 
+        // PostgreSQL stores, in targets of their own so that the embedded (SQLite) users of a kit do
+        // not compile a PostgreSQL driver.
+        .target(
+            name: "PostgresStoreSupport",
+            dependencies: [
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "PipelineKitPostgres",
+            dependencies: [
+                "PipelineKit", "PostgresStoreSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: upcoming
+        ),
+
         .target(
             name: "ForgeWeb",
             dependencies: [
@@ -201,7 +224,7 @@ let package = Package(
         .executableTarget(
             name: "hamster-ci",
             dependencies: [
-                "PipelineKit", "PipelineKitServer",
+                "PipelineKit", "PipelineKitServer", "PipelineKitPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -257,7 +280,7 @@ let package = Package(
         // Benchmarks (bench/run); built here so that they keep compiling.
         .executableTarget(
             name: "pipeline-bench",
-            dependencies: ["PipelineKit"],
+            dependencies: ["PipelineKit", "PipelineKitPostgres"],
             path: "bench/PipelineBench",
             swiftSettings: upcoming
         ),
@@ -306,7 +329,7 @@ let package = Package(
         .testTarget(
             name: "PipelineKitTests",
             dependencies: [
-                "PipelineKit", "PipelineKitTesting", "ForgeKit", "ForgeKitTesting",
+                "PipelineKit", "PipelineKitTesting", "PipelineKitPostgres", "ForgeKit", "ForgeKitTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,22 +1,59 @@
 import Foundation
 import PipelineKit
+import PipelineKitPostgres
 import PipelineKitTesting
 import Synchronization
 import Testing
 
-/// The two stores every executor test runs against.
+/// The stores every executor and conformance test runs against: SQLite, PostgreSQL (when
+/// `TEST_POSTGRES_URL` names a server; `make test` starts one) and the in-memory test store.
 enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case sqlite, memory
-    var testDescription: String { rawValue }
+    case sqlite, postgresql, memory
+    var testDescription: String {
+        switch self {
+        case .sqlite: "SQLite"
+        case .postgresql: "PostgreSQL"
+        case .memory: "in memory"
+        }
+    }
 
-    func make() throws -> any RunStore {
+    /// A new, empty store. PostgreSQL stores each get a schema of their own in the test server's
+    /// database; without `TEST_POSTGRES_URL` the PostgreSQL case is skipped, saying why.
+    func make() async throws -> any RunStore {
         switch self {
         case .memory: return InMemoryRunStore()
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-store-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             return try SQLiteRunStore(path: directory.appendingPathComponent("runs.sqlite").path)
+        case .postgresql:
+            return try await PostgresTestDatabase.runStore()
         }
+    }
+}
+
+/// The PostgreSQL server the tests use: `TEST_POSTGRES_URL`, which `make test` sets (scripts/with-postgres).
+enum PostgresTestDatabase {
+    static var url: String? {
+        ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The URL, or the test is skipped (cancelled) with the reason.
+    static func requireURL() throws -> String {
+        guard let url else {
+            try Test.cancel("TEST_POSTGRES_URL is not set, so this PostgreSQL test is skipped; `make test` starts a server and sets it")
+        }
+        return url
+    }
+
+    /// A schema name no other test uses.
+    static func freshSchema() -> String {
+        "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+    }
+
+    /// A run store in a schema of its own.
+    static func runStore(schema: String = freshSchema()) async throws -> PostgresRunStore {
+        try await PostgresRunStore(url: try requireURL(), schema: schema, maximumConnections: 4)
     }
 }
 
@@ -31,11 +68,11 @@ func testOptions(_ worker: String = "test-worker", lease: Duration = .seconds(30
                              retryDelay: .milliseconds(10), maximumRetryDelay: .milliseconds(50))
 }
 
-@Suite("The durable executor: chains, handlers, retries, timeouts, cancellation, leases")
+@Suite("Run store conformance through the durable executor (SQLite, PostgreSQL, in memory): chains, handlers, retries, timeouts, cancellation, leases")
 struct ExecutorTests {
     @Test("A falsy result runs the failure handler with it as parent; the next action gets the top-level result", arguments: StoreKind.allCases)
     func chainsAndHandlers(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let check = RecordingAction(result: ["ok": false, "output": "E501"])
         let recorder = RecordingAction(result: ["ok": true])
         var actions = ActionRegistry()
@@ -63,7 +100,7 @@ struct ExecutorTests {
 
     @Test("An action that throws is a task failure: no handler runs, the chain stops, the run is errored", arguments: StoreKind.allCases)
     func taskFailure(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let broken = RecordingAction { _ in throw PipelineError(.io, "disk full", operation: "write") }
         let recorder = RecordingAction()
         var actions = ActionRegistry()
@@ -85,7 +122,7 @@ struct ExecutorTests {
 
     @Test("Retries with back-off: attempts and failures are counted", arguments: StoreKind.allCases)
     func retries(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let flaky = RecordingAction { context in
             if context.attempt < 3 { throw PipelineError(.io, "try again", operation: "flaky") }
             return ["ok": true]
@@ -104,7 +141,7 @@ struct ExecutorTests {
 
     @Test("An action past its timeout is stopped and the run errors", arguments: StoreKind.allCases)
     func timeout(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let slow = RecordingAction { _ in
             try await Task.sleep(for: .seconds(30))
             return ["ok": true]
@@ -121,7 +158,7 @@ struct ExecutorTests {
 
     @Test("Cancelling a run stops its running action and queues nothing more", arguments: StoreKind.allCases)
     func cancellation(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let started = AsyncStream<Void>.makeStream()
         let slow = RecordingAction { _ in
             started.continuation.yield()
@@ -154,7 +191,7 @@ struct ExecutorTests {
 
     @Test("A newer run of a concurrency group supersedes the pending one", arguments: StoreKind.allCases)
     func concurrencyGroups(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let recorder = RecordingAction()
         var actions = ActionRegistry()
         actions.register("step", recorder)
@@ -170,7 +207,7 @@ struct ExecutorTests {
 
     @Test("A run stored with its webhook body sees that body as `event` in templates", arguments: StoreKind.allCases)
     func eventFromStoredBody(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let recorder = RecordingAction()
         var actions = ActionRegistry()
         actions.register("record", recorder)
@@ -186,7 +223,7 @@ struct ExecutorTests {
 
     @Test("A delivery id is stored once; a repeat stores nothing", arguments: StoreKind.allCases)
     func deduplication(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let configuration = PipelineConfiguration(name: "c", sourceClass: "push", actions: [action("a")])
         let event = EventRecord(provider: "github", deliveryID: "d-1", kind: "push", body: Array("{}".utf8))
         let first = try await store.enqueue(event: event, runs: [NewRun(configuration: configuration, source: .testPush())], now: Date())
@@ -198,7 +235,7 @@ struct ExecutorTests {
 
     @Test("A dead worker's step is claimed again when its lease runs out; its late outcome is refused", arguments: StoreKind.allCases)
     func leases(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let configuration = PipelineConfiguration(name: "c", sourceClass: "push", actions: [action("a"), action("b")])
         let enqueued = try await store.enqueue(event: nil, runs: [NewRun(configuration: configuration, source: .testPush())], now: Date())
         let start = Date()
@@ -227,7 +264,7 @@ struct ExecutorTests {
 
     @Test("A worker restarted under its name takes its claims back at once and runs them again", arguments: StoreKind.allCases)
     func restartTakesClaimsBack(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let recorder = RecordingAction()
         var actions = ActionRegistry()
         actions.register("step", recorder)
@@ -243,7 +280,7 @@ struct ExecutorTests {
 
     @Test("Output is stored in order with secrets masked, in results too", arguments: StoreKind.allCases)
     func logsAndSecrets(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let talker = RecordingAction { context in
             context.output.write("token is s3cr3t-value\n")
             context.output.write("second line\n")
@@ -264,7 +301,7 @@ struct ExecutorTests {
 
     @Test("Many chains run concurrently; every step is recorded once", arguments: StoreKind.allCases)
     func manyChains(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         var actions = ActionRegistry()
         let counter = Atomic<Int>(0)
         actions.register("count", RecordingAction { _ in

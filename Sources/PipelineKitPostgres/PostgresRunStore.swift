@@ -1,0 +1,437 @@
+import Crypto
+import ForgeKit
+public import Foundation
+public import Logging
+public import PipelineKit
+import PostgresNIO
+import PostgresStoreSupport
+import Synchronization
+
+/// The ``RunStore`` for many machines: runs, steps and logs in PostgreSQL, shared by any number of
+/// worker processes.
+///
+/// - Claims take steps with `FOR UPDATE SKIP LOCKED`, so concurrent workers never wait for one
+///   another and never get the same step; a claim holds a lease, and a step whose lease ran out is
+///   claimed again by another worker with its attempt count raised.
+/// - Enqueue, claim and finish are server-side functions, one round trip each; a worker's batch of
+///   outcomes is recorded, and its chains' next steps claimed, in one statement.
+/// - New work is announced with `NOTIFY`; ``wakeups()`` listens on a connection of its own, so
+///   idle workers in other processes start at once rather than at their next poll.
+/// - The schema is created and migrated on start (versioned, under an advisory lock).
+/// - When the server restarts, the pool reconnects; calls that fail meanwhile throw
+///   ``PipelineError/Code/store``, which the executor retries, and claims whose outcomes could not
+///   be recorded run again when their leases run out.
+public final class PostgresRunStore: RunStore {
+    private let database: PostgresStoreDatabase
+    private let logger: Logger
+    private let channel: String
+    private let snapshots = Mutex<[String: (configuration: PipelineConfiguration, body: String, hash: String)]>([:])
+    private let configurationCache = Mutex<[String: PipelineConfiguration]>([:])
+
+    /// Connects to the database at `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, with
+    /// optional `?schema=NAME&sslmode=disable|prefer|require`), creates the store's schema or
+    /// brings it up to date, and returns the store. `schema` overrides the URL's. A server that
+    /// cannot be reached yet is tried again for up to `patience`.
+    public init(url: String, schema: String? = nil, maximumConnections: Int = 8, patience: Duration = .seconds(30),
+                logger: Logger = Logger(label: "forgeworks.pipeline.postgres")) async throws(PipelineError) {
+        let location: PostgresLocation
+        do {
+            location = try PostgresLocation(url: url, schema: schema)
+        } catch {
+            throw PipelineError(.store, error.message, operation: "open run store")
+        }
+        database = PostgresStoreDatabase(location: location, maximumConnections: maximumConnections, logger: logger)
+        self.logger = logger
+        channel = "forgeworks_runs_\(location.schema)"
+        do throws(PostgresStoreFailure) {
+            try await database.migrate(component: "pipeline-runs", PostgresRunSchema.migrations, patience: patience)
+        } catch {
+            database.close()
+            throw PipelineError(.store, error.description, operation: "open run store")
+        }
+    }
+
+    /// Closes the store's connections.
+    public func close() {
+        database.close()
+    }
+
+    // MARK: - Plumbing
+
+    private func failure(_ error: any Error, _ operation: String) -> PipelineError {
+        if let error = error as? PipelineError { return error }
+        if error is CancellationError { return PipelineError(.cancelled, "cancelled", operation: operation) }
+        return PipelineError(.store, PostgresStoreFailure(operation: operation, error).message, operation: operation)
+    }
+
+    /// Runs `query` and decodes every row with `decode`.
+    private func rows<T: Sendable>(_ operation: String, _ query: PostgresQuery,
+                                   _ decode: (PostgresRow) throws -> T) async throws(PipelineError) -> [T] {
+        do {
+            var results: [T] = []
+            for try await row in try await database.client.query(query, logger: logger) {
+                results.append(try decode(row))
+            }
+            return results
+        } catch {
+            throw failure(error, operation)
+        }
+    }
+
+    private static func value(_ text: String) throws(PipelineError) -> Value { try Value(jsonText: text) }
+
+    public func wakeups() -> AsyncStream<Void> {
+        database.wakeups(channel: channel)
+    }
+
+    private func snapshot(of configuration: PipelineConfiguration) -> (String, String) {
+        if let cached = snapshots.withLock({ $0[configuration.name] }), cached.configuration == configuration {
+            return (cached.body, cached.hash)
+        }
+        let body = configuration.jsonValue.jsonText
+        let hash = Hex.encode(SHA256.hash(data: Array(body.utf8)))
+        snapshots.withLock { cache in
+            if cache.count > 10_000 { cache.removeAll() }
+            cache[configuration.name] = (configuration, body, hash)
+        }
+        return (body, hash)
+    }
+
+    // MARK: - Writing
+
+    public func enqueue(event: EventRecord?, runs: [NewRun], now: Date) async throws(PipelineError) -> EnqueueResult {
+        var documents: [Value] = []
+        for run in runs {
+            guard let first = run.configuration.firstStep else {
+                throw PipelineError(.invalidConfiguration, "configuration '\(run.configuration.name)' has no actions", operation: "enqueue")
+            }
+            let (body, hash) = snapshot(of: run.configuration)
+            var fields: [String: Value] = [
+                "hash": .string(hash), "name": .string(run.configuration.name), "body": .string(body),
+                "source": .string(run.source.jsonValue.jsonText), "trigger": .string(run.trigger),
+                "path": .string(first.path.description), "action": .string(first.actionName), "task": .string(first.task),
+                "parent": .string(first.parent.jsonText),
+            ]
+            if run.event != .null { fields["event"] = .string(run.event.jsonText) }
+            if let group = run.concurrencyGroup { fields["group"] = .string(group) }
+            if let anchor = first.anchor { fields["anchor"] = .string(anchor.jsonText) }
+            documents.append(.map(fields))
+        }
+        let time = now.timeIntervalSince1970
+        let runsJSON = Value.list(documents).jsonText
+        let query: PostgresQuery = """
+            SELECT o_event, o_run, o_superseded, o_duplicate FROM forgeworks_enqueue(\(time), \(event != nil), \(event?.provider),
+                \(event?.deliveryID), \(event?.kind), \(event.map { ByteBuffer(bytes: $0.body) }), \(runsJSON)::jsonb)
+            """
+        let rows = try await rows("enqueue", query) { row in try row.decode((Int64?, Int64?, Int64?, Bool?).self) }
+        if rows.contains(where: { $0.3 == true }) {
+            return EnqueueResult(eventID: nil, runs: [], superseded: [], duplicate: true)
+        }
+        var eventID: Int64?
+        var stored: [Int64] = []
+        var superseded: [RunID] = []
+        for row in rows {
+            if let id = row.0 { eventID = id }
+            if let id = row.1 { stored.append(id) }
+            if let id = row.2 { superseded.append(RunID(id)) }
+        }
+        guard stored.count == runs.count else {
+            throw PipelineError(.store, "stored \(stored.count) of \(runs.count) runs", operation: "enqueue")
+        }
+        let records = zip(stored, runs).map { id, run in
+            RunRecord(id: RunID(id), configurationName: run.configuration.name, status: .queued, source: run.source,
+                      concurrencyGroup: run.concurrencyGroup, trigger: run.trigger, reason: nil, createdAt: now, startedAt: nil, finishedAt: nil)
+        }
+        if !records.isEmpty { database.wakeLocalListeners() }
+        return EnqueueResult(eventID: eventID, runs: records, superseded: superseded, duplicate: false)
+    }
+
+    public func claim(worker: String, limit: Int, lease: Duration, now: Date) async throws(PipelineError) -> ClaimResult {
+        guard limit > 0 else { return ClaimResult(steps: [], nextDue: nil) }
+        let time = now.timeIntervalSince1970
+        let query: PostgresQuery = """
+            SELECT o_run, o_sequence, o_path, o_attempt, o_failures, o_parent, o_anchor, o_next_due
+            FROM forgeworks_claim(\(worker), \(time), \(time + lease.secondsValue), \(Int64(limit)))
+            """
+        typealias Row = (Int64?, Int?, String?, Int?, Int?, String?, String?, Double?)
+        let rows = try await rows("claim", query) { row in try row.decode(Row.self) }
+        var steps: [ClaimedStep] = []
+        var nextDue: Date?
+        for row in rows {
+            guard let run = row.0, let sequence = row.1, let path = row.2, let attempt = row.3, let failures = row.4,
+                  let parent = row.5 else {
+                nextDue = row.7.map(Date.init(timeIntervalSince1970:))
+                continue
+            }
+            steps.append(ClaimedStep(key: StepKey(run: RunID(run), sequence: sequence), path: StepPath(path) ?? StepPath(action: 0),
+                                     attempt: attempt, failures: failures, parent: try Self.value(parent),
+                                     anchor: try row.6.map { text throws(PipelineError) in try Self.value(text) }))
+        }
+        return ClaimResult(steps: steps, nextDue: nextDue)
+    }
+
+    public func finish(_ outcomes: [StepOutcome], worker: String, lease: Duration, now: Date) async throws(PipelineError) -> FinishResult {
+        guard !outcomes.isEmpty else { return FinishResult(claimed: [], refused: [], finishedRuns: [:]) }
+        var documents: [Value] = []
+        var nextSteps: [StepKey: NextStep] = [:]
+        for outcome in outcomes {
+            var fields: [String: Value] = [
+                "run": .int(Int(outcome.key.run.rawValue)), "sequence": .int(outcome.key.sequence), "attempt": .int(outcome.attempt),
+            ]
+            switch outcome.kind {
+            case .succeeded(let result, let next, let falsy, let claimNext):
+                fields["kind"] = "succeeded"
+                fields["result"] = .string(result.jsonText)
+                fields["falsy"] = .bool(falsy)
+                fields["claim_next"] = .bool(claimNext)
+                if let next {
+                    nextSteps[outcome.key] = next
+                    fields["next_path"] = .string(next.path.description)
+                    fields["next_action"] = .string(next.actionName)
+                    fields["next_task"] = .string(next.task)
+                    fields["next_parent"] = .string(next.parent.jsonText)
+                    if let anchor = next.anchor { fields["next_anchor"] = .string(anchor.jsonText) }
+                }
+            case .threw(let error, let retryAt):
+                fields["kind"] = "threw"
+                fields["error"] = .string(error)
+                if let retryAt { fields["retry_at"] = .double(retryAt.timeIntervalSince1970) }
+            }
+            documents.append(.map(fields))
+        }
+        let time = now.timeIntervalSince1970
+        let query: PostgresQuery = """
+            SELECT o_run, o_sequence, o_outcome, o_next, o_status
+            FROM forgeworks_finish(\(worker), \(time), \(time + lease.secondsValue), \(Value.list(documents).jsonText)::jsonb)
+            """
+        let rows = try await rows("finish", query) { row in try row.decode((Int64, Int, String, Int?, String?).self) }
+        var claimed: [ClaimedStep] = []
+        var refused: [StepKey] = []
+        var finished: [RunID: RunStatus] = [:]
+        var queuedUnclaimed = false
+        for (run, sequence, outcome, next, status) in rows {
+            let key = StepKey(run: RunID(run), sequence: sequence)
+            switch outcome {
+            case "refused":
+                refused.append(key)
+            case "claimed":
+                if let next, let step = nextSteps[key] {
+                    claimed.append(ClaimedStep(key: StepKey(run: RunID(run), sequence: next), path: step.path, attempt: 1, failures: 0,
+                                               parent: step.parent, anchor: step.anchor))
+                }
+            case "finished":
+                finished[RunID(run)] = status.flatMap(RunStatus.init(rawValue:)) ?? .errored
+            default:
+                queuedUnclaimed = true
+            }
+        }
+        if queuedUnclaimed || !finished.isEmpty { database.wakeLocalListeners() }
+        return FinishResult(claimed: claimed, refused: refused, finishedRuns: finished)
+    }
+
+    public func renew(_ steps: [StepKey], worker: String, lease: Duration, now: Date) async throws(PipelineError) -> RenewResult {
+        guard !steps.isEmpty else { return RenewResult(cancelled: [], lost: []) }
+        let until = now.timeIntervalSince1970 + lease.secondsValue
+        let runs = steps.map(\.run.rawValue)
+        let sequences = steps.map { Int64($0.sequence) }
+        let query: PostgresQuery = """
+            WITH held AS (
+                UPDATE steps s SET lease_until = \(until)
+                FROM unnest(\(runs)::bigint[], \(sequences)::bigint[]) AS k(run_id, sequence)
+                WHERE s.run_id = k.run_id AND s.sequence = k.sequence AND s.state = 'running' AND s.worker = \(worker)
+                RETURNING s.run_id, s.sequence)
+            SELECT held.run_id, held.sequence, r.status FROM held JOIN runs r ON r.id = held.run_id
+            """
+        let rows = try await rows("renew leases", query) { row in try row.decode((Int64, Int, String).self) }
+        var lost = Set(steps)
+        var cancelled: Set<StepKey> = []
+        for (run, sequence, status) in rows {
+            let key = StepKey(run: RunID(run), sequence: sequence)
+            lost.remove(key)
+            if status != RunStatus.running.rawValue { cancelled.insert(key) }
+        }
+        return RenewResult(cancelled: cancelled, lost: lost)
+    }
+
+    public func release(worker: String, now: Date) async throws(PipelineError) -> Int {
+        let query: PostgresQuery = """
+            WITH released AS (
+                UPDATE steps SET state = 'queued', worker = NULL, lease_until = NULL, due_at = \(now.timeIntervalSince1970)
+                WHERE state = 'running' AND worker = \(worker) RETURNING 1)
+            SELECT count(*), CASE WHEN count(*) > 0 THEN (SELECT forgeworks_wake()::text) END FROM released
+            """
+        let rows = try await rows("release claims", query) { row in try row.decode((Int64, String?).self) }
+        let count = Int(rows.first?.0 ?? 0)
+        if count > 0 { database.wakeLocalListeners() }
+        return count
+    }
+
+    public func appendLogs(_ entries: [LogEntry], now: Date) async throws(PipelineError) {
+        guard !entries.isEmpty else { return }
+        let runs = entries.map(\.step.run.rawValue)
+        let steps = entries.map { Int64($0.step.sequence) }
+        let texts = entries.map(\.text)
+        let query: PostgresQuery = """
+            INSERT INTO logs (run_id, step, text, at)
+            SELECT run_id, step, text, \(now.timeIntervalSince1970)
+            FROM unnest(\(runs)::bigint[], \(steps)::bigint[], \(texts)::text[]) WITH ORDINALITY AS e(run_id, step, text, position)
+            ORDER BY position
+            """
+        _ = try await rows("append logs", query) { _ in () }
+    }
+
+    public func cancel(_ run: RunID, reason: String, now: Date) async throws(PipelineError) -> Bool {
+        let query: PostgresQuery = "SELECT forgeworks_cancel(\(run.rawValue), \(reason), \(now.timeIntervalSince1970))"
+        let rows = try await rows("cancel run", query) { row in try row.decode(String.self) }
+        switch rows.first {
+        case "cancelled":
+            database.wakeLocalListeners()
+            return true
+        case "ended": return false
+        default: throw PipelineError(.notFound, "no run \(run)", operation: "cancel run")
+        }
+    }
+
+    // MARK: - Reading
+
+    public func context(of run: RunID) async throws(PipelineError) -> RunContext {
+        let query: PostgresQuery = """
+            SELECT r.configuration_hash, c.body, r.source, r.event, r.status, e.body
+            FROM runs r JOIN configurations c ON c.hash = r.configuration_hash LEFT JOIN events e ON e.id = r.event_id
+            WHERE r.id = \(run.rawValue)
+            """
+        let rows = try await rows("read run", query) { row in try row.decode((String, String, String, String?, String, ByteBuffer?).self) }
+        guard let (hash, body, sourceText, eventText, status, eventBody) = rows.first else {
+            throw PipelineError(.notFound, "no run \(run)", operation: "read run")
+        }
+        let configuration: PipelineConfiguration
+        if let cached = configurationCache.withLock({ $0[hash] }) {
+            configuration = cached
+        } else {
+            let loaded = try ConfigurationLoader(sources: nil, tasks: nil).load(text: body, file: "run \(run)")
+            guard let first = loaded.first else { throw PipelineError(.store, "run \(run) has no configuration", operation: "read run") }
+            configuration = first
+            configurationCache.withLock { cache in
+                if cache.count > 4096 { cache.removeAll() }
+                cache[hash] = first
+            }
+        }
+        let source = try Source(jsonValue: try Self.value(sourceText))
+        var event = Value.null
+        if let eventText {
+            event = try Self.value(eventText)
+        } else if let eventBody, eventBody.readableBytes > 0 {
+            let bytes = Array(eventBody.readableBytesView)
+            event = (try? bytes.withUnsafeBufferPointer { buffer throws(PipelineError) in try Value(jsonBytes: buffer) })
+                ?? .string(String(decoding: bytes, as: UTF8.self))
+        }
+        return RunContext(configuration: configuration, source: source, event: event, status: RunStatus(rawValue: status) ?? .queued)
+    }
+
+    private static let runColumns = """
+        id, configuration_name, status, source, concurrency_group, trigger, reason, created_at, started_at, finished_at
+        """
+
+    private typealias RunRow = (Int64, String, String, String, String?, String, String?, Double, Double?, Double?)
+
+    private static func runRecord(_ row: RunRow) throws(PipelineError) -> RunRecord {
+        RunRecord(id: RunID(row.0), configurationName: row.1, status: RunStatus(rawValue: row.2) ?? .errored,
+                  source: try Source(jsonValue: try value(row.3)), concurrencyGroup: row.4, trigger: row.5, reason: row.6,
+                  createdAt: Date(timeIntervalSince1970: row.7), startedAt: row.8.map(Date.init(timeIntervalSince1970:)),
+                  finishedAt: row.9.map(Date.init(timeIntervalSince1970:)))
+    }
+
+    public func run(_ id: RunID) async throws(PipelineError) -> RunDetail? {
+        let runRows = try await rows("read run", "SELECT \(unescaped: Self.runColumns) FROM runs WHERE id = \(id.rawValue)") { row in
+            try row.decode(RunRow.self)
+        }
+        guard let runRow = runRows.first else { return nil }
+        typealias StepRow = (Int, String, String, String, String, Int, Int, String?, String?, Double?, Double?)
+        let stepRows = try await rows("read run", """
+            SELECT sequence, path, action_name, task, state, attempts, failures, result, error, started_at, finished_at
+            FROM steps WHERE run_id = \(id.rawValue) ORDER BY sequence
+            """) { row in try row.decode(StepRow.self) }
+        var steps: [StepRecord] = []
+        for row in stepRows {
+            steps.append(StepRecord(run: id, sequence: row.0, path: StepPath(row.1) ?? StepPath(action: 0), actionName: row.2, task: row.3,
+                                    state: StepState(rawValue: row.4) ?? .errored, attempts: row.5, failures: row.6,
+                                    result: try row.7.map { text throws(PipelineError) in try Self.value(text) }, error: row.8,
+                                    startedAt: row.9.map(Date.init(timeIntervalSince1970:)),
+                                    finishedAt: row.10.map(Date.init(timeIntervalSince1970:))))
+        }
+        return RunDetail(run: try Self.runRecord(runRow), steps: steps)
+    }
+
+    public func runs(_ query: RunQuery) async throws(PipelineError) -> [RunRecord] {
+        var conditions: [String] = []
+        var bindings = PostgresBindings()
+        if let name = query.configuration {
+            bindings.append(name)
+            conditions.append("configuration_name = $\(bindings.count)")
+        }
+        if let statuses = query.statuses, !statuses.isEmpty {
+            bindings.append(statuses.map(\.rawValue).sorted())
+            conditions.append("status = ANY($\(bindings.count)::text[])")
+        }
+        if let before = query.before {
+            bindings.append(before.rawValue)
+            conditions.append("id < $\(bindings.count)")
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let limit = max(1, min(query.limit, 1000))
+        let sql = "SELECT \(Self.runColumns) FROM runs \(whereClause) ORDER BY id DESC LIMIT \(limit)"
+        let rows = try await rows("list runs", PostgresQuery(unsafeSQL: sql, binds: bindings)) { row in try row.decode(RunRow.self) }
+        var records: [RunRecord] = []
+        for row in rows { records.append(try Self.runRecord(row)) }
+        return records
+    }
+
+    public func logs(run: RunID, after offset: Int64, limit: Int) async throws(PipelineError) -> [LogChunk] {
+        let bounded = Int64(max(1, min(limit, 10_000)))
+        let query: PostgresQuery = """
+            SELECT id, step, text FROM logs WHERE run_id = \(run.rawValue) AND id > \(offset) ORDER BY id LIMIT \(bounded)
+            """
+        return try await rows("read logs", query) { row in
+            let (id, step, text) = try row.decode((Int64, Int, String).self)
+            return LogChunk(run: run, step: step, offset: id, text: text)
+        }
+    }
+}
+
+extension PostgresRunStore: ConfigurationStore {
+    public func saveConfiguration(_ configuration: PipelineConfiguration, now: Date) async throws(PipelineError) {
+        let query: PostgresQuery = """
+            INSERT INTO stored_configurations (name, body, updated_at) VALUES (\(configuration.name), \(configuration.jsonValue.jsonText),
+                \(now.timeIntervalSince1970))
+            ON CONFLICT (name) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
+            """
+        _ = try await rows("save configuration", query) { _ in () }
+    }
+
+    public func deleteConfiguration(named name: String) async throws(PipelineError) -> Bool {
+        let rows = try await rows("delete configuration", "DELETE FROM stored_configurations WHERE name = \(name) RETURNING name") { row in
+            try row.decode(String.self)
+        }
+        return !rows.isEmpty
+    }
+
+    public func storedConfigurations() async throws(PipelineError) -> [PipelineConfiguration] {
+        let rows = try await rows("read configurations", "SELECT name, body FROM stored_configurations ORDER BY name") { row in
+            try row.decode((String, String).self)
+        }
+        let loader = ConfigurationLoader(sources: nil, tasks: nil)
+        var configurations: [PipelineConfiguration] = []
+        for (name, body) in rows {
+            configurations += try loader.load(text: body, file: "stored configuration '\(name)'")
+        }
+        return configurations
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as the stores' `Date` arithmetic wants it.
+    fileprivate var secondsValue: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+    }
+}

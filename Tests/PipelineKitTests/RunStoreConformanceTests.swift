@@ -1,0 +1,202 @@
+import Foundation
+import PipelineKit
+import PipelineKitPostgres
+import PipelineKitTesting
+import Synchronization
+import Testing
+
+/// What every ``RunStore`` must do beyond what the executor tests show: exclusive claims under
+/// concurrency, concurrency groups across workers, listing, logs and cancellation. Each test runs on
+/// SQLite, PostgreSQL and the in-memory store.
+@Suite("Run store conformance (SQLite, PostgreSQL, in memory): claims, groups, queries, logs")
+struct RunStoreConformanceTests {
+    let single = PipelineConfiguration(name: "single", sourceClass: "push", actions: [ActionSpec(name: "a", task: "noop")])
+
+    @Test("Eight workers claiming at once never get the same step, and together get every one", arguments: StoreKind.allCases)
+    func exclusiveClaims(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let runs = (0..<240).map { _ in NewRun(configuration: single, source: .testPush()) }
+        _ = try await store.enqueue(event: nil, runs: runs, now: Date())
+        let claims = try await withThrowingTaskGroup(of: [StepKey].self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    var mine: [StepKey] = []
+                    while true {
+                        let claim = try await store.claim(worker: "w\(worker)", limit: 7, lease: .seconds(60), now: Date())
+                        if claim.steps.isEmpty { return mine }
+                        mine += claim.steps.map(\.key)
+                    }
+                }
+            }
+            var all: [StepKey] = []
+            for try await keys in group { all += keys }
+            return all
+        }
+        #expect(claims.count == 240)
+        #expect(Set(claims).count == 240, "a step was claimed twice")
+        let running = try await store.runs(RunQuery(statuses: [.running], limit: 1000))
+        #expect(running.count == 240)
+    }
+
+    @Test("A concurrency group runs one run at a time, whichever worker asks", arguments: StoreKind.allCases)
+    func concurrencyGroups(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let first = try await store.enqueue(event: nil, runs: [NewRun(configuration: single, source: .testPush(), concurrencyGroup: "deploy-prod")],
+                                            now: Date())
+        let taken = try await store.claim(worker: "w1", limit: 5, lease: .seconds(60), now: Date())
+        #expect(taken.steps.map(\.key.run) == [first.runs[0].id])
+        // A second run of the group, queued while the first runs, is not superseded but waits.
+        let second = try await store.enqueue(event: nil, runs: [NewRun(configuration: single, source: .testPush(), concurrencyGroup: "deploy-prod")],
+                                             now: Date())
+        #expect(second.superseded.isEmpty)
+        #expect(try await store.claim(worker: "w2", limit: 5, lease: .seconds(60), now: Date()).steps.isEmpty)
+        let done = try await store.finish([StepOutcome(key: taken.steps[0].key, attempt: 1,
+                                                       kind: .succeeded(result: ["ok": true], next: nil, falsy: false, claimNext: false))],
+                                          worker: "w1", lease: .seconds(60), now: Date())
+        #expect(done.finishedRuns == [first.runs[0].id: .succeeded])
+        let next = try await store.claim(worker: "w2", limit: 5, lease: .seconds(60), now: Date())
+        #expect(next.steps.map(\.key.run) == [second.runs[0].id])
+        // A third queued behind the running second supersedes nothing running, but a fourth supersedes the third.
+        let third = try await store.enqueue(event: nil, runs: [NewRun(configuration: single, source: .testPush(), concurrencyGroup: "deploy-prod")],
+                                            now: Date())
+        let fourth = try await store.enqueue(event: nil, runs: [NewRun(configuration: single, source: .testPush(), concurrencyGroup: "deploy-prod")],
+                                             now: Date())
+        #expect(fourth.superseded == [third.runs[0].id])
+        #expect(try await store.run(third.runs[0].id)?.run.status == .superseded)
+    }
+
+    @Test("Runs are listed newest first, by configuration, status and page", arguments: StoreKind.allCases)
+    func listing(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let other = PipelineConfiguration(name: "other", sourceClass: "push", actions: [ActionSpec(name: "a", task: "noop")])
+        let stored = try await store.enqueue(event: nil, runs: [
+            NewRun(configuration: single, source: .testPush()), NewRun(configuration: other, source: .testPush()),
+            NewRun(configuration: single, source: .testPush()),
+        ], now: Date())
+        let ids = stored.runs.map(\.id)
+        #expect(try await store.runs(RunQuery()).map(\.id) == ids.reversed())
+        #expect(try await store.runs(RunQuery(configuration: "single")).map(\.id) == [ids[2], ids[0]])
+        #expect(try await store.runs(RunQuery(before: ids[2], limit: 1)).map(\.id) == [ids[1]])
+        #expect(try await store.cancel(ids[1], reason: "not needed", now: Date()))
+        #expect(try await store.runs(RunQuery(statuses: [.cancelled])).map(\.id) == [ids[1]])
+        #expect(try await store.runs(RunQuery(statuses: [.queued, .cancelled])).count == 3)
+        let cancelled = try #require(try await store.run(ids[1]))
+        #expect(cancelled.run.reason == "not needed")
+        #expect(cancelled.steps.map(\.state) == [.cancelled])
+    }
+
+    @Test("Cancelling an ended run says so; an unknown run is not found", arguments: StoreKind.allCases)
+    func cancelEdges(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let stored = try await store.enqueue(event: nil, runs: [NewRun(configuration: single, source: .testPush())], now: Date())
+        #expect(try await store.cancel(stored.runs[0].id, reason: "stop", now: Date()))
+        #expect(try await store.cancel(stored.runs[0].id, reason: "again", now: Date()) == false)
+        await #expect(throws: PipelineError.self) { try await store.cancel(RunID(987_654), reason: "x", now: Date()) }
+        #expect(try await store.run(RunID(987_654)) == nil)
+        #expect(try await store.claim(worker: "w", limit: 5, lease: .seconds(5), now: Date()).steps.isEmpty)
+    }
+
+    @Test("Logs come back in order, paged by offset", arguments: StoreKind.allCases)
+    func logPaging(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let stored = try await store.enqueue(event: nil, runs: [NewRun(configuration: single, source: .testPush())], now: Date())
+        let key = StepKey(run: stored.runs[0].id, sequence: 0)
+        try await store.appendLogs((1...5).map { LogEntry(step: key, text: "line \($0)\n") }, now: Date())
+        let page = try await store.logs(run: key.run, after: 0, limit: 2)
+        #expect(page.map(\.text) == ["line 1\n", "line 2\n"])
+        let rest = try await store.logs(run: key.run, after: try #require(page.last).offset, limit: 100)
+        #expect(rest.map(\.text) == ["line 3\n", "line 4\n", "line 5\n"])
+        #expect(try await store.logs(run: RunID(424_242), after: 0, limit: 10).isEmpty)
+    }
+
+    @Test("Stored configurations are saved, replaced, listed and deleted", arguments: [StoreKind.sqlite, .postgresql])
+    func storedConfigurations(kind: StoreKind) async throws {
+        let store = try #require(try await kind.make() as? any ConfigurationStore)
+        try await store.saveConfiguration(single, now: Date())
+        var changed = single
+        changed.actions.append(ActionSpec(name: "b", task: "noop"))
+        try await store.saveConfiguration(changed, now: Date())
+        try await store.saveConfiguration(PipelineConfiguration(name: "another", sourceClass: "tag", actions: [ActionSpec(name: "x", task: "noop")]),
+                                          now: Date())
+        let stored = try await store.storedConfigurations()
+        #expect(stored.map(\.name) == ["another", "single"])
+        #expect(stored.last?.actions.map(\.name) == ["a", "b"])
+        #expect(try await store.deleteConfiguration(named: "another"))
+        #expect(try await store.deleteConfiguration(named: "another") == false)
+        #expect(try await store.storedConfigurations().map(\.name) == ["single"])
+    }
+}
+
+/// What only the PostgreSQL store has: several processes on one database.
+@Suite("PostgreSQL run store: NOTIFY wake-ups across processes, concurrent migrations, bad URLs")
+struct PostgresRunStoreTests {
+    let single = PipelineConfiguration(name: "single", sourceClass: "push", actions: [ActionSpec(name: "a", task: "noop")])
+
+    @Test("PostgreSQL: stores opened at once on a new schema migrate it once and all work")
+    func concurrentMigrations() async throws {
+        let schema = PostgresTestDatabase.freshSchema()
+        let stores = try await withThrowingTaskGroup(of: PostgresRunStore.self) { group in
+            for _ in 0..<4 { group.addTask { try await PostgresTestDatabase.runStore(schema: schema) } }
+            var stores: [PostgresRunStore] = []
+            for try await store in group { stores.append(store) }
+            return stores
+        }
+        for (index, store) in stores.enumerated() {
+            _ = try await store.enqueue(event: EventRecord(provider: "test", deliveryID: "d\(index)", kind: "push", body: Array("{}".utf8)),
+                                        runs: [NewRun(configuration: single, source: .testPush())], now: Date())
+        }
+        #expect(try await stores[0].runs(RunQuery()).count == 4)
+    }
+
+    @Test("PostgreSQL: work enqueued through one store wakes the workers of another (LISTEN/NOTIFY)")
+    func notifyAcrossStores() async throws {
+        let schema = PostgresTestDatabase.freshSchema()
+        let listener = try await PostgresTestDatabase.runStore(schema: schema)
+        let producer = try await PostgresTestDatabase.runStore(schema: schema)
+        let woken = AsyncStream<Void>.makeStream()
+        let watcher = Task {
+            // The first wake-up says the listening connection is up (a listener must look for work
+            // then); the second is the producer's NOTIFY.
+            var count = 0
+            for await _ in listener.wakeups() {
+                count += 1
+                woken.continuation.yield()
+                if count == 2 { return }
+            }
+        }
+        defer { watcher.cancel() }
+        var signals = woken.stream.makeAsyncIterator()
+        _ = await signals.next()
+        _ = try await producer.enqueue(event: nil, runs: [NewRun(configuration: single, source: .testPush())], now: Date())
+        let timeout = Task {
+            try await Task.sleep(for: .seconds(20))
+            woken.continuation.finish()
+        }
+        defer { timeout.cancel() }
+        let woke = await signals.next() != nil
+        #expect(woke, "no NOTIFY reached the other store within 20 s")
+        #expect(try await listener.claim(worker: "w", limit: 1, lease: .seconds(30), now: Date()).steps.count == 1)
+    }
+
+    @Test("PostgreSQL: a bad database URL is refused with the reason, before any connection")
+    func badURLs() async throws {
+        for (url, reason) in [("mysql://u@localhost/db", "scheme"), ("postgres://localhost/db", "user"),
+                              ("postgres://u@localhost/db?schema=Robert'); DROP TABLE runs;--", "schema"),
+                              ("postgres://u@localhost/db?color=blue", "unknown URL parameter"),
+                              ("postgres://u@localhost/db?sslmode=sometimes", "sslmode")] {
+            let error = await #expect(throws: PipelineError.self) {
+                _ = try await PostgresRunStore(url: url, patience: .zero)
+            }
+            #expect(error?.code == .store)
+            #expect(error?.message.contains(reason) == true, "\(url): \(error?.message ?? "")")
+        }
+    }
+
+    @Test("PostgreSQL: a server that is not there is an error after the patience runs out, not a hang")
+    func unreachable() async throws {
+        let error = await #expect(throws: PipelineError.self) {
+            _ = try await PostgresRunStore(url: "postgres://nobody@127.0.0.1:1/none?sslmode=disable", patience: .milliseconds(300))
+        }
+        #expect(error?.code == .store)
+    }
+}
