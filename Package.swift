@@ -280,7 +280,11 @@ let package = Package(
         // Benchmarks (bench/run); built here so that they keep compiling.
         .executableTarget(
             name: "pipeline-bench",
-            dependencies: ["PipelineKit", "PipelineKitPostgres"],
+            dependencies: [
+                "PipelineKit", "PipelineKitPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "bench/PipelineBench",
             swiftSettings: upcoming
         ),
@@ -341,7 +345,9 @@ let package = Package(
         .testTarget(
             name: "HamsterCITests",
             dependencies: [
-                "hamster-ci", "PipelineKit", "ForgeKit", "ForgeKitTesting",
+                "hamster-ci", "PipelineKit", "PipelineKitPostgres", "ForgeKit", "ForgeKitTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PipelineKit
+import PipelineKitPostgres
 import PipelineKitServer
 
 /// hamster-ci: the pipeline seed's system in one process — webhooks in, configurations matched,
@@ -57,6 +58,21 @@ func namedValue(_ text: String, flag: String) throws -> (name: String, value: St
     return (String(text[..<equals]), String(text[text.index(after: equals)...]))
 }
 
+/// A run store that also keeps configurations: SQLite or PostgreSQL.
+typealias HamsterStore = any RunStore & ConfigurationStore
+
+/// Opens the run store `--database` names: a `postgres://` URL (PostgreSQL, shared by workers on
+/// many machines), or else the SQLite file `--db` (or `--database`) names.
+func openStore(database: String?, db: String, logger: Logger) async throws -> HamsterStore {
+    if let database, database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
+        return try await PostgresRunStore(url: database, logger: logger)
+    }
+    if let database, database.contains("://") {
+        throw ValidationError("--database must be a postgres:// URL or a SQLite file path, not '\(database)'")
+    }
+    return try SQLiteRunStore(path: database ?? db, logger: logger)
+}
+
 func loadConfigurations(_ path: String, actions: ActionRegistry) throws -> [PipelineConfiguration] {
     let loader = ConfigurationLoader(tasks: actions.names)
     var isDirectory: ObjCBool = false
@@ -78,6 +94,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .long, help: "The SQLite database of runs (created if missing).")
     var db: String = "hamster-ci.sqlite"
+
+    @Option(name: .long, help: "Where runs are stored: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME], or a SQLite file (default: --db).")
+    var database: String?
 
     @Option(name: .long, help: "The address to listen on.")
     var host: String = "127.0.0.1"
@@ -144,7 +163,7 @@ struct Serve: AsyncParsableCommand {
         }
         let actions = try actionOptions.registry()
         let configurations = try loadConfigurations(config, actions: actions)
-        let store = try SQLiteRunStore(path: db, logger: logger)
+        let store = try await openStore(database: database, db: db, logger: logger)
         let reader = pipelineFiles
             ? RepositoryConfigurationReader(loader: ConfigurationLoader(tasks: actions.names),
                                             mirrorDirectory: dataDirectory + "/mirrors",
@@ -211,6 +230,9 @@ struct Worker: AsyncParsableCommand {
     @Option(name: .long, help: "The SQLite database of runs.")
     var db: String = "hamster-ci.sqlite"
 
+    @Option(name: .long, help: "Where runs are stored: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME], or a SQLite file (default: --db).")
+    var database: String?
+
     @Option(name: .long, help: "How many actions run at once.")
     var workers: Int = 4
 
@@ -234,16 +256,28 @@ struct Worker: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "hamster-ci")
         logger.logLevel = .info
-        let store = try SQLiteRunStore(path: db, logger: logger)
+        let store = try await openStore(database: database, db: db, logger: logger)
         let executor = PipelineExecutor(
             store: store, actions: try actionOptions.registry(),
             options: .init(workerID: workerID, concurrency: workers, lease: .seconds(lease), pollInterval: .milliseconds(pollMilliseconds),
                            workspaceRoot: actionOptions.workspaceRoot, maskedValues: actionOptions.maskedValues),
             logger: logger)
-        FileHandle.standardOutput.write(Data("hamster-ci worker \(executor.options.workerID) on \(db)\n".utf8))
+        let place = (store as? PostgresRunStore).map { "\($0.location)" } ?? (database ?? db)
+        FileHandle.standardOutput.write(Data("hamster-ci worker \(executor.options.workerID) on \(place)\n".utf8))
         // SIGTERM or SIGINT stops the worker: actions in flight are interrupted and left claimed, so
         // they run again when a worker of the same name starts (or when their leases run out).
-        let work = Task { try await executor.run() }
+        let work = Task {
+            // A database that is restarting is waited for: the executor starts again when it is back.
+            while true {
+                do {
+                    try await executor.run()
+                    return
+                } catch let error as PipelineError where error.code == .store {
+                    logger.warning("the run store failed; starting again", metadata: ["error": "\(error)"])
+                    try await Task.sleep(for: .milliseconds(500))
+                }
+            }
+        }
         let signals = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number)

@@ -51,6 +51,9 @@ public final class PostgresRunStore: RunStore {
         }
     }
 
+    /// Where the store lives: its URL without the password, with the schema.
+    public var location: String { database.location.description }
+
     /// Closes the store's connections.
     public func close() {
         database.close()

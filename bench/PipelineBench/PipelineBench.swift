@@ -5,10 +5,13 @@ import PipelineKit
 /// from an enqueued event to its first action starting. Prints figures; bench/pipeline runs it.
 ///
 /// Usage: pipeline-bench [CHAINS] [CONCURRENCY]
+///        pipeline-bench postgres URL [CHAINS] [WORKERS] [CONCURRENCY]   (see PostgresBench)
 @main
 struct PipelineBench {
     static func main() async throws {
         let arguments = CommandLine.arguments
+        if arguments.count > 1, arguments[1] == "postgres" { return try await PostgresBench.main(arguments) }
+        if arguments.count > 1, arguments[1] == "pg-worker" { return try await PostgresBench.worker(arguments) }
         let chains = arguments.count > 1 ? Int(arguments[1]) ?? 20_000 : 20_000
         let concurrency = arguments.count > 2 ? Int(arguments[2]) ?? 64 : 64
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-bench-\(UUID().uuidString)")

@@ -286,10 +286,22 @@ public final class PipelineExecutor: Sendable {
             return StepOutcome(key: key, attempt: step.attempt, kind: .threw(error: masked, retryAt: nil))
         }
         let context: RunContext
-        do {
-            context = try await self.context(of: key.run)
-        } catch {
-            return fail("cannot read the run: \(error)", retryable: false, failures: step.failures, retries: 0)
+        var delay = Duration.milliseconds(100)
+        var attempt = 0
+        while true {
+            do {
+                context = try await self.context(of: key.run)
+                break
+            } catch let error as PipelineError where error.code == .store && attempt < 8 {
+                // An unreachable or restarting database fails the read, not the run: try again.
+                attempt += 1
+                logger.warning("cannot read the run; retrying", metadata: ["run": "\(key.run)", "error": "\(error)"])
+                do { try await clock.sleep(until: clock.now().addingTimeInterval(delay.seconds)) } catch { return nil }
+                delay = min(delay * 2, .seconds(2))
+            } catch {
+                if Task.isCancelled { return nil }
+                return fail("cannot read the run: \(error)", retryable: false, failures: step.failures, retries: 0)
+            }
         }
         guard let spec = context.configuration.action(at: step.path) else {
             return fail("the configuration has no action at \(step.path)", retryable: false, failures: step.failures, retries: 0)
