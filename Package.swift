@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "DeployKitServer", targets: ["DeployKitServer"]),
         .library(name: "RebuildKit", targets: ["RebuildKit"]),
         .library(name: "PipelineKitPostgres", targets: ["PipelineKitPostgres"]),
+        .library(name: "DeployKitPostgres", targets: ["DeployKitPostgres"]),
         .executable(name: "forge", targets: ["forge"]),
         .executable(name: "git-tool", targets: ["git-tool"]),
         .executable(name: "hamster-ci", targets: ["hamster-ci"]),
@@ -182,6 +183,15 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "DeployKitPostgres",
+            dependencies: [
+                "DeployKit", "PostgresStoreSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming
         ),
@@ -356,7 +366,7 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
-        .testTarget(name: "DeployKitTests", dependencies: ["DeployKit", "ForgeKit"], swiftSettings: upcoming),
+        .testTarget(name: "DeployKitTests", dependencies: ["DeployKit", "DeployKitPostgres", "ForgeKit"], swiftSettings: upcoming),
         .testTarget(
             name: "HookdTests",
             dependencies: [

@@ -25,6 +25,10 @@ package struct PostgresStoreFailure: Error, CustomStringConvertible, Sendable {
             self = failure
             return
         }
+        if let wrapped = error as? PostgresTransactionError, let inner = wrapped.closureError ?? wrapped.beginError {
+            self.init(operation: operation, inner)
+            return
+        }
         var message = "\(error)"
         var state: String?
         if let error = error as? PSQLError {

@@ -1,27 +1,43 @@
 import DeployKit
+import DeployKitPostgres
 import Foundation
 import Testing
 
-/// The SQLite deployment store's rules, in-process.
-@Suite("SQLite deployment store")
-struct DeploymentStoreTests {
-    let directory: String
-    let store: SQLiteDeploymentStore
-    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+/// The stores every deployment store test runs against: SQLite, and PostgreSQL when
+/// `TEST_POSTGRES_URL` names a server (`make test` starts one); without it the PostgreSQL case is
+/// skipped, saying why.
+enum DeploymentStoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgresql
+    var testDescription: String { self == .sqlite ? "SQLite" : "PostgreSQL" }
 
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("deploy-store-\(UUID().uuidString)").path
-        store = try SQLiteDeploymentStore(path: directory + "/deploy.sqlite")
+    func make() async throws -> any DeploymentStore {
+        switch self {
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("deploy-store-\(UUID().uuidString)").path
+            return try SQLiteDeploymentStore(path: directory + "/deploy.sqlite")
+        case .postgresql:
+            guard let url = ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"], !url.isEmpty else {
+                try Test.cancel("TEST_POSTGRES_URL is not set, so this PostgreSQL test is skipped; `make test` starts a server and sets it")
+            }
+            let schema = "d_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            return try await PostgresDeploymentStore(url: url, schema: schema, maximumConnections: 4)
+        }
     }
+}
+
+/// The deployment store's rules (conformance: every store passes them).
+@Suite("Deployment store conformance (SQLite, PostgreSQL)")
+struct DeploymentStoreTests {
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
     func new(_ environment: String = "prod", project: String = "app", state: DeploymentState = .initialized) -> NewDeployment {
         NewDeployment(project: project, branch: "main", commit: String(repeating: "a", count: 40), environment: environment,
                       state: state, requestedBy: "test")
     }
 
-    @Test("a newer pending deployment supersedes older pending ones of the same environment, not running ones or other environments")
-    func supersede() async throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+    @Test("a newer pending deployment supersedes older pending ones of the same environment, not running ones or other environments", arguments: DeploymentStoreKind.allCases)
+    func supersede(kind: DeploymentStoreKind) async throws {
+        let store = try await kind.make()
         let first = try await store.create(new(), now: t0)
         let claimed = try #require(try await store.claim(runner: "r1", projects: [], lease: .seconds(30), now: t0))
         #expect(claimed.id == first.id && claimed.state == .running && claimed.attempt == 1)
@@ -40,21 +56,21 @@ struct DeploymentStoreTests {
         #expect(try await store.claim(runner: "r2", projects: [], lease: .seconds(30), now: t0)?.id == third.id)
     }
 
-    @Test("a runner only gets deployments of its projects")
-    func projects() async throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+    @Test("a runner only gets deployments of its projects", arguments: DeploymentStoreKind.allCases)
+    func projects(kind: DeploymentStoreKind) async throws {
+        let store = try await kind.make()
         let web = try await store.create(new(project: "web"), now: t0)
         _ = try await store.create(new(project: "api"), now: t0)
         #expect(try await store.claim(runner: "r1", projects: ["web", "docs"], lease: .seconds(30), now: t0)?.id == web.id)
         #expect(try await store.claim(runner: "r1", projects: ["web", "docs"], lease: .seconds(30), now: t0) == nil)
     }
 
-    @Test("concurrent claims never hand one deployment to two runners")
-    func concurrentClaims() async throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+    @Test("concurrent claims never hand one deployment to two runners", arguments: DeploymentStoreKind.allCases)
+    func concurrentClaims(kind: DeploymentStoreKind) async throws {
+        let store = try await kind.make()
         var ids = Set<DeploymentID>()
         for index in 0..<120 { ids.insert(try await store.create(new("env-\(index)"), now: t0).id) }
-        let store = self.store, t0 = self.t0
+        let t0 = self.t0
         let claims = try await withThrowingTaskGroup(of: [DeploymentID].self) { group in
             for worker in 0..<8 {
                 group.addTask {
@@ -71,9 +87,9 @@ struct DeploymentStoreTests {
         #expect(Set(claims) == ids)
     }
 
-    @Test("changes by a runner that does not hold the deployment are conflicts")
-    func conflicts() async throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+    @Test("changes by a runner that does not hold the deployment are conflicts", arguments: DeploymentStoreKind.allCases)
+    func conflicts(kind: DeploymentStoreKind) async throws {
+        let store = try await kind.make()
         let created = try await store.create(new(), now: t0)
         let claimed = try #require(try await store.claim(runner: "r1", projects: [], lease: .seconds(30), now: t0))
         await #expect(throws: DeployError.self) {
@@ -98,9 +114,9 @@ struct DeploymentStoreTests {
         }
     }
 
-    @Test("an expired lease fails the deployment, or re-queues it until the attempts run out")
-    func leases() async throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+    @Test("an expired lease fails the deployment, or re-queues it until the attempts run out", arguments: DeploymentStoreKind.allCases)
+    func leases(kind: DeploymentStoreKind) async throws {
+        let store = try await kind.make()
         let failing = try await store.create(new("a"), now: t0)
         _ = try await store.claim(runner: "r1", projects: [], lease: .seconds(10), now: t0)
         #expect(try await store.expireLeases(now: t0.addingTimeInterval(5), policy: .fail).isEmpty)
@@ -127,9 +143,9 @@ struct DeploymentStoreTests {
         #expect(log.contains("attempt 2 on runner r2"))
     }
 
-    @Test("logs are read from any byte offset, in order")
-    func logs() async throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+    @Test("logs are read from any byte offset, in order", arguments: DeploymentStoreKind.allCases)
+    func logs(kind: DeploymentStoreKind) async throws {
+        let store = try await kind.make()
         let created = try await store.create(new(), now: t0)
         let claimed = try #require(try await store.claim(runner: "r1", projects: [], lease: .seconds(30), now: t0))
         let header = try await store.log(created.id, after: 0, limit: 1 << 20)
@@ -148,9 +164,9 @@ struct DeploymentStoreTests {
         await #expect(throws: DeployError.self) { _ = try await store.log(DeploymentID(999), after: 0, limit: 10) }
     }
 
-    @Test("projects are checked before they are stored")
-    func invalidProjects() async throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+    @Test("projects are checked before they are stored", arguments: DeploymentStoreKind.allCases)
+    func invalidProjects(kind: DeploymentStoreKind) async throws {
+        let store = try await kind.make()
         let good = ProjectSettings(name: "web", repositoryURL: "/srv/git/web.git",
                                    branches: [BranchSettings(name: "main", mode: .auto, script: "make deploy", environment: "prod")],
                                    environments: [EnvironmentSettings(name: "prod")])
