@@ -257,7 +257,7 @@ let package = Package(
         .executableTarget(
             name: "deploy-server",
             dependencies: [
-                "DeployKit", "DeployKitServer", "ForgeKit",
+                "DeployKit", "DeployKitServer", "DeployKitPostgres", "ForgeKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

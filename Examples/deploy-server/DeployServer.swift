@@ -1,5 +1,6 @@
 import ArgumentParser
 import DeployKit
+import DeployKitPostgres
 import DeployKitServer
 import ForgeKit
 import Foundation
@@ -22,8 +23,22 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "The SQLite database.")
     var db: String = "deploy.sqlite"
 
-    func controller(logger: Logger = Logger(label: "deploy-server")) throws -> DeploymentController {
-        DeploymentController(store: try SQLiteDeploymentStore(path: db, logger: logger), logger: logger)
+    @Option(name: .long, help: "Where deployments are stored: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME], or a SQLite file (default: --db).")
+    var database: String?
+
+    /// The store `--database` names (PostgreSQL, shared by several servers), or the SQLite file.
+    func open(logger: Logger = Logger(label: "deploy-server")) async throws -> any DeploymentStore {
+        if let database, database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
+            return try await PostgresDeploymentStore(url: database, logger: logger)
+        }
+        if let database, database.contains("://") {
+            throw ValidationError("--database must be a postgres:// URL or a SQLite file path, not '\(database)'")
+        }
+        return try SQLiteDeploymentStore(path: database ?? db, logger: logger)
+    }
+
+    func controller(logger: Logger = Logger(label: "deploy-server")) async throws -> DeploymentController {
+        DeploymentController(store: try await open(logger: logger), logger: logger)
     }
 }
 
@@ -89,7 +104,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "deploy-server")
         logger.logLevel = .info
-        let sqlite = try SQLiteDeploymentStore(path: store.db, logger: logger)
+        let sqlite = try await store.open(logger: logger)
         var notifiers: [any DeploymentNotifier] = slackWebhook.map { SlackNotifier(url: $0) }
         notifiers += notifyWebhook.map { JSONWebhookNotifier(url: $0, secret: notifySecret) }
         let controller = DeploymentController(
@@ -153,7 +168,7 @@ struct Deploy: AsyncParsableCommand {
     var by: String = ProcessInfo.processInfo.environment["USER"] ?? "cli"
 
     func run() async throws {
-        let controller = try store.controller()
+        let controller = try await store.controller()
         var commit = self.commit
         let isFullID = [40, 64].contains(commit.count) && commit.allSatisfy(\.isHexDigit)
         if !isFullID, let project = try await controller.store.project(named: project), project.repositoryURL.hasPrefix("/") {
@@ -256,7 +271,7 @@ struct Configure: AsyncParsableCommand {
     func run() async throws {
         let projects: [ProjectSettings]
         do { projects = try ProjectsFile.load(file) } catch { throw ValidationError(error.description) }
-        let sqlite = try SQLiteDeploymentStore(path: store.db)
+        let sqlite = try await store.open()
         for project in projects {
             try await sqlite.saveProject(project)
             print("project \(project.name): \(project.branches.count) branches, \(project.environments.count) environments")
@@ -276,7 +291,7 @@ struct Status: AsyncParsableCommand {
     var limit: Int = 20
 
     func run() async throws {
-        let controller = try store.controller()
+        let controller = try await store.controller()
         if let id {
             let deployment = try await controller.deployment(DeploymentID(id))
             print(deployment: deployment)
