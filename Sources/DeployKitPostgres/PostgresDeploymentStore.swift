@@ -46,6 +46,19 @@ public final class PostgresDeploymentStore: DeploymentStore {
     /// Closes the store's connections.
     public func close() { database.close() }
 
+    private var channel: String { "forgeworks_deploy_\(database.location.schema)" }
+
+    /// Yields whenever a deployment changes in any process using this database (`LISTEN`), and
+    /// once after each reconnection.
+    public func changes() -> AsyncStream<Void>? {
+        database.wakeups(channel: channel)
+    }
+
+    /// Tells every process listening that deployments changed (sent when the transaction commits).
+    private static func announce(_ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("SELECT pg_notify('forgeworks_deploy_' || current_schema(), '')", logger: logger)
+    }
+
     static let migrations: [(name: String, statements: [String])] = [
         ("v1", [
             "CREATE TABLE projects (name TEXT PRIMARY KEY, body TEXT NOT NULL)",
@@ -289,6 +302,7 @@ public final class PostgresDeploymentStore: DeploymentStore {
             for old in superseded {
                 try await Self.append(connection, old, "[deploy] superseded by deployment \(id)\n", logger: logger)
             }
+            try await Self.announce(connection, logger: logger)
             return try await Self.fetch(connection, DeploymentID(id), operation, logger: logger)
         }
     }
@@ -302,6 +316,7 @@ public final class PostgresDeploymentStore: DeploymentStore {
                 throw DeployError(.conflict, "deployment \(id) is \(deployment.state.rawValue), not not_initialized", operation: operation)
             }
             try await connection.query("UPDATE deployments SET state = 'initialized' WHERE id = \(id.rawValue)", logger: logger)
+            try await Self.announce(connection, logger: logger)
             return try await Self.fetch(connection, id, operation, logger: logger)
         }
     }
@@ -335,6 +350,7 @@ public final class PostgresDeploymentStore: DeploymentStore {
                     """, logger: logger)
                 let claimed = try await Self.fetch(connection, DeploymentID(id), operation, logger: logger)
                 try await Self.append(connection, id, "[deploy] attempt \(claimed.attempt) on runner \(runner)\n", logger: logger)
+                try await Self.announce(connection, logger: logger)
                 return try await Self.fetch(connection, DeploymentID(id), operation, logger: logger)
             }
             return nil
@@ -368,6 +384,7 @@ public final class PostgresDeploymentStore: DeploymentStore {
         let logger = logger
         return try await transaction(operation) { connection in
             try await Self.requireHeld(connection, id, runner: runner, attempt: attempt, operation, logger: logger)
+            try await Self.announce(connection, logger: logger)
             return try await Self.append(connection, id.rawValue, text, logger: logger)
         }
     }
@@ -377,6 +394,7 @@ public final class PostgresDeploymentStore: DeploymentStore {
         let logger = logger
         try await transaction(operation) { connection in
             _ = try await Self.fetch(connection, id, operation, lock: true, logger: logger)
+            try await Self.announce(connection, logger: logger)
             try await Self.append(connection, id.rawValue, text, logger: logger)
         }
     }
@@ -402,6 +420,7 @@ public final class PostgresDeploymentStore: DeploymentStore {
                     ORDER BY m.id DESC LIMIT 1), d.commit_id)
                 WHERE d.id = \(id.rawValue) AND d.kind = 'rollback' AND d.release IS NOT NULL
                 """, logger: logger)
+            try await Self.announce(connection, logger: logger)
             return try await Self.fetch(connection, id, operation, logger: logger)
         }
     }
@@ -419,6 +438,7 @@ public final class PostgresDeploymentStore: DeploymentStore {
                 UPDATE deployments SET state = 'cancelled', reason = \(reason), finished_at = \(time), lease_until = NULL WHERE id = \(id.rawValue)
                 """, logger: logger)
             try await Self.append(connection, id.rawValue, "[deploy] cancelled: \(reason)\n", logger: logger)
+            try await Self.announce(connection, logger: logger)
             return try await Self.fetch(connection, id, operation, logger: logger)
         }
     }
@@ -452,6 +472,7 @@ public final class PostgresDeploymentStore: DeploymentStore {
                 }
                 changed.append(try await Self.fetch(connection, DeploymentID(id), operation, logger: logger))
             }
+            if !changed.isEmpty { try await Self.announce(connection, logger: logger) }
             return changed
         }
     }

@@ -236,3 +236,32 @@ struct ProjectsFileTests {
         }
     }
 }
+
+/// Several servers on one PostgreSQL database.
+@Suite("PostgreSQL deployment store: servers sharing one database")
+struct PostgresDeploymentStoreTests {
+    @Test("PostgreSQL: a deployment queued through one server wakes a runner waiting on another (LISTEN/NOTIFY), not its next poll")
+    func crossServerWakeUp() async throws {
+        guard let url = ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"], !url.isEmpty else {
+            try Test.cancel("TEST_POSTGRES_URL is not set, so this PostgreSQL test is skipped; `make test` starts a server and sets it")
+        }
+        let schema = "x_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let storeA = try await PostgresDeploymentStore(url: url, schema: schema, maximumConnections: 2)
+        let storeB = try await PostgresDeploymentStore(url: url, schema: schema, maximumConnections: 2)
+        try await storeA.saveProject(ProjectSettings(
+            name: "app", repositoryURL: "https://git.example/app.git",
+            branches: [BranchSettings(name: "main", mode: .auto, script: "true", environment: "prod")],
+            environments: [EnvironmentSettings(name: "prod")]))
+        let serverA = DeploymentController(store: storeA)
+        // Server B would look again only after a minute: a claim that returns sooner was woken.
+        let serverB = DeploymentController(store: storeB, options: .init(pollInterval: .seconds(60)))
+        try await serverB.registerRunner(name: "r1", projects: ["app"], token: "fwr_cross-server-test-token")
+        let runner = try #require(try await storeB.runners().first)
+        try await Task.sleep(for: .milliseconds(300))  // server B's listener connects
+        let waiting = Task { try await serverB.claim(for: runner, wait: .seconds(30)) }
+        try await Task.sleep(for: .milliseconds(300))  // the claim is waiting
+        let queued = try await serverA.queue(project: "app", branch: "main", commit: String(repeating: "b", count: 40), trigger: .person("test"))
+        let job = try await waiting.value
+        #expect(job?.deployment.id == queued.id)
+    }
+}

@@ -61,7 +61,18 @@ public final class DeploymentController: Sendable {
         self.notifiers = notifiers
         self.logger = logger
         self.now = now
+        // Changes made through other processes (a shared PostgreSQL store) wake this one's waiters.
+        let signal = changes
+        listener = store.changes().map { stream in
+            Task {
+                for await _ in stream { signal.fire() }
+            }
+        }
     }
+
+    private let listener: Task<Void, Never>?
+
+    deinit { listener?.cancel() }
 
     // MARK: - Runners
 

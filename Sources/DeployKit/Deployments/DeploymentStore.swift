@@ -53,4 +53,14 @@ public protocol DeploymentStore: Sendable {
     func log(_ id: DeploymentID, after: Int, limit: Int) async throws(DeployError) -> DeploymentLog
     /// The release the last successful deployment to an environment made or switched to.
     func currentRelease(project: String, environment: String) async throws(DeployError) -> Deployment?
+
+    /// A stream that yields when another process changed deployments (a PostgreSQL store's
+    /// `NOTIFY`), so that controllers in every process wake their waiting runners and log readers at
+    /// once; `nil` (the default) when the store has no such signal and controllers poll.
+    func changes() -> AsyncStream<Void>?
+}
+
+extension DeploymentStore {
+    /// No cross-process signal: controllers poll (``DeploymentController/Options/pollInterval``).
+    public func changes() -> AsyncStream<Void>? { nil }
 }
