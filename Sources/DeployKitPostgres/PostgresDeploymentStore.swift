@@ -24,20 +24,13 @@ public final class PostgresDeploymentStore: DeploymentStore {
     /// again for up to `patience`.
     public init(url: String, schema: String? = nil, maximumConnections: Int = 8, patience: Duration = .seconds(30),
                 logger: Logger = Logger(label: "forgeworks.deploy.postgres")) async throws(DeployError) {
-        let location: PostgresLocation
-        do {
-            location = try PostgresLocation(url: url, schema: schema)
-        } catch {
-            throw DeployError(.store, error.message, operation: "open deployment store")
-        }
-        database = PostgresStoreDatabase(location: location, maximumConnections: maximumConnections, logger: logger)
-        self.logger = logger
         do throws(PostgresStoreFailure) {
-            try await database.migrate(component: "deployments", Self.migrations, patience: patience)
+            database = try await .open(url: url, schema: schema, component: "deployments", migrations: Self.migrations,
+                                       maximumConnections: maximumConnections, patience: patience, logger: logger)
         } catch {
-            database.close()
             throw DeployError(.store, error.description, operation: "open deployment store")
         }
+        self.logger = logger
     }
 
     /// Where the store lives: its URL without the password, with the schema.
@@ -531,9 +524,3 @@ public final class PostgresDeploymentStore: DeploymentStore {
     }
 }
 
-extension Duration {
-    fileprivate var secondsValue: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
-    }
-}

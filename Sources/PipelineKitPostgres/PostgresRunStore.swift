@@ -34,21 +34,14 @@ public final class PostgresRunStore: RunStore {
     /// cannot be reached yet is tried again for up to `patience`.
     public init(url: String, schema: String? = nil, maximumConnections: Int = 8, patience: Duration = .seconds(30),
                 logger: Logger = Logger(label: "forgeworks.pipeline.postgres")) async throws(PipelineError) {
-        let location: PostgresLocation
-        do {
-            location = try PostgresLocation(url: url, schema: schema)
-        } catch {
-            throw PipelineError(.store, error.message, operation: "open run store")
-        }
-        database = PostgresStoreDatabase(location: location, maximumConnections: maximumConnections, logger: logger)
-        self.logger = logger
-        channel = "forgeworks_runs_\(location.schema)"
         do throws(PostgresStoreFailure) {
-            try await database.migrate(component: "pipeline-runs", PostgresRunSchema.migrations, patience: patience)
+            database = try await .open(url: url, schema: schema, component: "pipeline-runs", migrations: PostgresRunSchema.migrations,
+                                       maximumConnections: maximumConnections, patience: patience, logger: logger)
         } catch {
-            database.close()
             throw PipelineError(.store, error.description, operation: "open run store")
         }
+        self.logger = logger
+        channel = "forgeworks_runs_\(database.location.schema)"
     }
 
     /// Where the store lives: its URL without the password, with the schema.
@@ -431,10 +424,3 @@ extension PostgresRunStore: ConfigurationStore {
     }
 }
 
-extension Duration {
-    /// The duration in seconds, as the stores' `Date` arithmetic wants it.
-    fileprivate var secondsValue: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
-    }
-}

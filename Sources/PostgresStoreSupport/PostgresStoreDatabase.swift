@@ -160,6 +160,21 @@ package final class PostgresStoreDatabase: Sendable {
         }
     }
 
+    /// Parses `url` (with `schema` overriding its schema), starts a pool and applies `component`'s
+    /// migrations: what every PostgreSQL store does when it opens.
+    package static func open(url: String, schema: String?, component: String, migrations: [(name: String, statements: [String])],
+                             maximumConnections: Int, patience: Duration, logger: Logger) async throws(PostgresStoreFailure) -> PostgresStoreDatabase {
+        let database = PostgresStoreDatabase(location: try PostgresLocation(url: url, schema: schema),
+                                             maximumConnections: maximumConnections, logger: logger)
+        do {
+            try await database.migrate(component: component, migrations, patience: patience)
+        } catch {
+            database.close()
+            throw error
+        }
+        return database
+    }
+
     /// Stops the pool and the listener.
     package func close() {
         runner.cancel()
@@ -283,5 +298,13 @@ package final class PostgresStoreDatabase: Sendable {
             try? await Task.sleep(for: delay)
             delay = min(delay * 2, .seconds(2))
         }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as the stores' `Date` arithmetic wants it.
+    package var secondsValue: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
 }
