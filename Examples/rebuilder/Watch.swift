@@ -97,7 +97,7 @@ struct Watch: AsyncParsableCommand {
             do {
                 try await watcher.refresh()
                 try await watcher.tick()
-                FileHandle.standardOutput.write(StatusPage.json(try watcher.status()))
+                FileHandle.standardOutput.write(StatusPage.json(try await watcher.status()))
             } catch {
                 FileHandle.standardError.write(Data("rebuilder: \(error)\n".utf8))
                 throw ExitCode(2)
@@ -166,22 +166,22 @@ struct StatusPage: Sendable {
         let watcher = self.watcher
         router.get("/") { _, _ in
             do {
-                let html = Self.html(collection: watcher.collection, statuses: try watcher.status())
+                let html = Self.html(collection: watcher.collection, statuses: try await watcher.status())
                 return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
             } catch {
                 return Self.respond(.internalServerError, Failure(error: "\(error)"))
             }
         }
         router.get("/api/packages") { _, _ in
-            do { return Self.respond(.ok, try watcher.status()) } catch { return Self.respond(.internalServerError, Failure(error: "\(error)")) }
+            do { return Self.respond(.ok, try await watcher.status()) } catch { return Self.respond(.internalServerError, Failure(error: "\(error)")) }
         }
         router.get("/api/packages/:name") { _, context in
             let name = context.parameters.get("name") ?? ""
             do {
-                guard let package = try watcher.store.package(collection: watcher.collection.name, name: name) else {
+                guard let package = try await watcher.store.package(collection: watcher.collection.name, name: name) else {
                     return Self.respond(.notFound, Failure(error: "no package '\(name)'"))
                 }
-                return Self.respond(.ok, try watcher.status(of: package))
+                return Self.respond(.ok, try await watcher.status(of: package))
             } catch {
                 return Self.respond(.internalServerError, Failure(error: "\(error)"))
             }
@@ -198,12 +198,12 @@ struct StatusPage: Sendable {
                 return Self.respond(.badRequest, Failure(error: "manual_priority must be a finite number"))
             }
             do {
-                try watcher.store.update(collection: watcher.collection.name, name: name, tracked: update.tracked, blocked: update.blocked,
+                try await watcher.store.update(collection: watcher.collection.name, name: name, tracked: update.tracked, blocked: update.blocked,
                                          manualPriority: update.manualPriority)
-                guard let package = try watcher.store.package(collection: watcher.collection.name, name: name) else {
+                guard let package = try await watcher.store.package(collection: watcher.collection.name, name: name) else {
                     return Self.respond(.notFound, Failure(error: "no package '\(name)'"))
                 }
-                return Self.respond(.ok, try watcher.status(of: package))
+                return Self.respond(.ok, try await watcher.status(of: package))
             } catch let error as RebuildError where error.code == .notFound {
                 return Self.respond(.notFound, Failure(error: error.message))
             } catch {

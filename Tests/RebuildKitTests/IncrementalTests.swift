@@ -197,8 +197,8 @@ struct IncrementalTests {
                                      backend: ShellBuildBackend(command: "true", directory: "\(directory)/builds"))
         let first = try await watcher.refresh()
         #expect(first.resolved && !first.incremental && first.reresolved == 8)
-        let app = try #require(try store.package(collection: "test", name: "app"))
-        _ = try store.startBuild(BuildRecord(collection: "test", package: "app", version: "1.0", backendID: "1",
+        let app = try #require(try await store.package(collection: "test", name: "app"))
+        _ = try await store.startBuild(BuildRecord(collection: "test", package: "app", version: "1.0", backendID: "1",
                                              started: Date(), environment: app.environment))
 
         try (Self.updated([
@@ -211,17 +211,17 @@ struct IncrementalTests {
         #expect(second.reresolved == 1)  // need
         #expect(second.relabeledBinaries == 2)
         #expect(second.packages == 8 && second.unresolved == 0)
-        let relabeled = try #require(try store.package(collection: "test", name: "app"))
+        let relabeled = try #require(try await store.package(collection: "test", name: "app"))
         #expect(relabeled.environment.contains(ResolvedPackage(name: "libfoo1", version: "1.0-1+deb12u1", distance: 2)))
-        #expect(try store.changes(collection: "test", name: "app").map(\.name) == ["libfoo-dev", "libfoo1"])
-        #expect(try store.package(collection: "test", name: "need")?.resolved == true)
+        #expect(try await store.changes(collection: "test", name: "app").map(\.name) == ["libfoo-dev", "libfoo1"])
+        #expect(try await store.package(collection: "test", name: "need")?.resolved == true)
 
         // The stored environments and changes are what a full resolution gives.
-        let incremental = try store.packages(collection: "test")
+        let incremental = try await store.packages(collection: "test")
         let full = try await watcher.refresh(force: true)
         #expect(full.reresolved == 8)
-        #expect(try store.packages(collection: "test") == incremental)
-        #expect(try store.changes(collection: "test", name: "app").map(\.name) == ["libfoo-dev", "libfoo1"])
+        #expect(try await store.packages(collection: "test") == incremental)
+        #expect(try await store.changes(collection: "test", name: "app").map(\.name) == ["libfoo-dev", "libfoo1"])
     }
 }
 

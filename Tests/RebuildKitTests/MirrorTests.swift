@@ -92,12 +92,12 @@ struct MirrorTests {
             let third = try await watcher.refresh()
             #expect(third.incremental)
             #expect(third.reresolved == 1)
-            #expect(try store.package(collection: "remote", name: "need")?.resolved == true)
+            #expect(try await store.package(collection: "remote", name: "need")?.resolved == true)
 
             // A server error keeps the stored snapshot and the mirror as they were.
             server.fail(with: .internalServerError)
-            await #expect(throws: RebuildError.self) { try await watcher.refresh() }
-            #expect(try store.package(collection: "remote", name: "need")?.resolved == true)
+            await await #expect(throws: RebuildError.self) { try await watcher.refresh() }
+            #expect(try await store.package(collection: "remote", name: "need")?.resolved == true)
             #expect(FileManager.default.fileExists(atPath: "\(directory)/mirror/binary/Packages"))
         }
     }

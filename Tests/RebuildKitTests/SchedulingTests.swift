@@ -113,55 +113,55 @@ struct SchedulingTests {
         let first = try await watcher.refresh()
         #expect(first.resolved && first.packages == 4 && first.unresolved == 1)
         #expect(try await watcher.refresh().resolved == false, "the same snapshot is not resolved again")
-        var states = Dictionary(uniqueKeysWithValues: try watcher.status().map { ($0.package.name, $0.state) })
+        var states = Dictionary(uniqueKeysWithValues: try await watcher.status().map { ($0.package.name, $0.state) })
         #expect(states == ["app": .ok, "other": .ok, "broken": .unresolved, "held": .blocked])
-        #expect(try store.package(collection: "test", name: "broken")?.problems.first?.contains("nosuch") == true)
+        #expect(try await store.package(collection: "test", name: "broken")?.problems.first?.contains("nosuch") == true)
 
         // Nothing reaches the threshold yet.
         var tick = try await watcher.tick(now: Self.now)
         #expect(tick.submitted == nil)
         // A person raises app's priority: it is submitted, with its environment, and the manual priority is reset.
-        try store.update(collection: "test", name: "app", tracked: nil, blocked: nil, manualPriority: 300)
-        try store.update(collection: "test", name: "other", tracked: nil, blocked: nil, manualPriority: 280)
+        try await store.update(collection: "test", name: "app", tracked: nil, blocked: nil, manualPriority: 300)
+        try await store.update(collection: "test", name: "other", tracked: nil, blocked: nil, manualPriority: 280)
         tick = try await watcher.tick(now: Self.now)
         let appBuild = try #require(tick.submitted)
         #expect(appBuild.package == "app")
         #expect(appBuild.environment.map(\.name) == ["build-essential", "gcc", "libc6", "libfoo-dev", "libfoo1"])
-        #expect(try store.package(collection: "test", name: "app")?.manualPriority == 0)
+        #expect(try await store.package(collection: "test", name: "app")?.manualPriority == 0)
         // One build at a time: other waits until app's build has ended.
         tick = try await watcher.tick(now: Self.now)
         if tick.finished.isEmpty {
             #expect(tick.decision == .wait("1 builds running, the limit is 1"))
         }
-        for _ in 0..<200 where try store.runningBuilds().contains(where: { $0.package == "app" }) {
+        for _ in 0..<200 where try await store.runningBuilds().contains(where: { $0.package == "app" }) {
             try await Task.sleep(for: .milliseconds(25))
             tick = try await watcher.tick(now: Self.now)
         }
-        let appHistory = try store.builds(collection: "test", package: "app", limit: 5)
+        let appHistory = try await store.builds(collection: "test", package: "app", limit: 5)
         #expect(appHistory.first?.state == .succeeded)
         let log = try String(contentsOfFile: backend.logPath(appBuild.backendID), encoding: .utf8)
         #expect(log.contains("building app 1") && log.contains("libfoo1 1.0"))
         // other's build fails (the command exits 1): failing, with the reason.
-        for _ in 0..<200 where try store.builds(collection: "test", package: "other", limit: 1).first?.state ?? .running == .running {
+        for _ in 0..<200 where try await store.builds(collection: "test", package: "other", limit: 1).first?.state ?? .running == .running {
             try await Task.sleep(for: .milliseconds(25))
             try await watcher.tick(now: Self.now)
         }
-        #expect(try store.builds(collection: "test", package: "other", limit: 1).first?.reason == "exit status 1")
-        states = Dictionary(uniqueKeysWithValues: try watcher.status(now: Self.now).map { ($0.package.name, $0.state) })
+        #expect(try await store.builds(collection: "test", package: "other", limit: 1).first?.reason == "exit status 1")
+        states = Dictionary(uniqueKeysWithValues: try await watcher.status(now: Self.now).map { ($0.package.name, $0.state) })
         #expect(states["other"] == .failing)
 
         // A new snapshot: libc6 and libfoo move. app's changes are against its last build, with distances.
         let newer = ChangeTests.base.replacingOccurrences(of: "Version: 2.36-9", with: "Version: 2.37-1")
         try newer.write(toFile: "\(directory)/Packages", atomically: true, encoding: .utf8)
         #expect(try await watcher.refresh().resolved)
-        let app = try #require(try watcher.status(now: Self.now).first { $0.package.name == "app" })
+        let app = try #require(try await watcher.status(now: Self.now).first { $0.package.name == "app" })
         #expect(app.changes == [DependencyChange(name: "libc6", oldVersion: "2.36-9", newVersion: "2.37-1", distance: 3)])
         #expect(abs(app.priority.dependency - 256.0 / 3) < 1e-9)
         // Tracking and blocking set by hand survive a new snapshot.
-        try store.update(collection: "test", name: "app", tracked: false, blocked: nil, manualPriority: nil)
+        try await store.update(collection: "test", name: "app", tracked: false, blocked: nil, manualPriority: nil)
         #expect(try await watcher.refresh(force: true).resolved)
-        #expect(try store.package(collection: "test", name: "app")?.tracked == false)
-        #expect(throws: RebuildError.self) { try store.update(collection: "test", name: "nosuch", tracked: true, blocked: nil, manualPriority: nil) }
+        #expect(try await store.package(collection: "test", name: "app")?.tracked == false)
+        await #expect(throws: RebuildError.self) { try await store.update(collection: "test", name: "nosuch", tracked: true, blocked: nil, manualPriority: nil) }
     }
 
     @Test("a malformed index is an error and the stored snapshot stays as it was")
@@ -173,8 +173,8 @@ struct SchedulingTests {
                                      store: store, backend: ShellBuildBackend(command: "true", directory: "\(directory)/builds"))
         let good = try await watcher.refresh()
         try (Self.sources + "Package: truncated\nVersion").write(toFile: "\(directory)/Sources", atomically: true, encoding: .utf8)
-        await #expect(throws: RebuildError.self) { try await watcher.refresh() }
-        #expect(try store.snapshot(collection: "test") == good.snapshot)
-        #expect(try store.packages(collection: "test").count == 4)
+        await await #expect(throws: RebuildError.self) { try await watcher.refresh() }
+        #expect(try await store.snapshot(collection: "test") == good.snapshot)
+        #expect(try await store.packages(collection: "test").count == 4)
     }
 }

@@ -6,33 +6,33 @@ import GRDB
 public protocol RebuildStore: Sendable {
     /// Records that `collection` was resolved against a new snapshot, in one transaction: a snapshot
     /// is stored whole or not at all. Tracking, blocking and priorities set before are kept.
-    func storeSnapshot(collection: String, _ update: SnapshotUpdate) throws(RebuildError)
+    func storeSnapshot(collection: String, _ update: SnapshotUpdate) async throws(RebuildError)
     /// The snapshot a collection was last resolved against.
-    func snapshot(collection: String) throws(RebuildError) -> SnapshotIdentity?
+    func snapshot(collection: String) async throws(RebuildError) -> SnapshotIdentity?
     /// The binaries of that snapshot, nil when none were stored with it.
-    func binaries(collection: String) throws(RebuildError) -> [BinaryFingerprint]?
+    func binaries(collection: String) async throws(RebuildError) -> [BinaryFingerprint]?
     /// A collection's packages, by name; without `environments` their environments are left empty
     /// (reading every package's environment is the expensive part of a large collection).
-    func packages(collection: String, environments: Bool) throws(RebuildError) -> [PackageRecord]
+    func packages(collection: String, environments: Bool) async throws(RebuildError) -> [PackageRecord]
     /// One package, with its environment.
-    func package(collection: String, name: String) throws(RebuildError) -> PackageRecord?
+    func package(collection: String, name: String) async throws(RebuildError) -> PackageRecord?
     /// Sets tracking, blocking or the manual priority (nil leaves a value as it is).
-    func update(collection: String, name: String, tracked: Bool?, blocked: Bool?, manualPriority: Double?) throws(RebuildError)
+    func update(collection: String, name: String, tracked: Bool?, blocked: Bool?, manualPriority: Double?) async throws(RebuildError)
     /// A package's pending dependency changes.
-    func changes(collection: String, name: String) throws(RebuildError) -> [DependencyChange]
+    func changes(collection: String, name: String) async throws(RebuildError) -> [DependencyChange]
     /// Records a submitted build, resets the package's manual priority and clears its pending
     /// changes (the build's environment is the new baseline); returns it with its id.
-    func startBuild(_ build: BuildRecord) throws(RebuildError) -> BuildRecord
+    func startBuild(_ build: BuildRecord) async throws(RebuildError) -> BuildRecord
     /// Records how a build ended.
-    func finishBuild(id: Int64, state: BuildState, reason: String?, at: Date) throws(RebuildError)
+    func finishBuild(id: Int64, state: BuildState, reason: String?, at: Date) async throws(RebuildError)
     /// Builds still running.
-    func runningBuilds() throws(RebuildError) -> [BuildRecord]
+    func runningBuilds() async throws(RebuildError) -> [BuildRecord]
     /// A package's builds, newest first.
-    func builds(collection: String, package: String, limit: Int) throws(RebuildError) -> [BuildRecord]
+    func builds(collection: String, package: String, limit: Int) async throws(RebuildError) -> [BuildRecord]
     /// Every package's newest builds (at most `perPackage` each, newest first), by package, in one read.
-    func recentBuilds(collection: String, perPackage: Int) throws(RebuildError) -> [String: [BuildRecord]]
+    func recentBuilds(collection: String, perPackage: Int) async throws(RebuildError) -> [String: [BuildRecord]]
     /// Every package's pending dependency changes, by package, in one read.
-    func changes(collection: String) throws(RebuildError) -> [String: [DependencyChange]]
+    func changes(collection: String) async throws(RebuildError) -> [String: [DependencyChange]]
 }
 
 /// What a refresh stores: a new snapshot and the package records that changed with it.
@@ -71,13 +71,13 @@ public struct SnapshotUpdate: Sendable {
 extension RebuildStore {
     /// Replaces the collection's packages with `packages` (a complete update without binaries).
     public func storeSnapshot(collection: String, snapshot: SnapshotIdentity, packages: [PackageRecord],
-                              changes: [String: [DependencyChange]]) throws(RebuildError) {
-        try storeSnapshot(collection: collection, SnapshotUpdate(snapshot: snapshot, packages: packages, changes: changes, complete: true))
+                              changes: [String: [DependencyChange]]) async throws(RebuildError) {
+        try await storeSnapshot(collection: collection, SnapshotUpdate(snapshot: snapshot, packages: packages, changes: changes, complete: true))
     }
 
     /// A collection's packages with their environments.
-    public func packages(collection: String) throws(RebuildError) -> [PackageRecord] {
-        try packages(collection: collection, environments: true)
+    public func packages(collection: String) async throws(RebuildError) -> [PackageRecord] {
+        try await packages(collection: collection, environments: true)
     }
 }
 
@@ -182,7 +182,7 @@ public final class SQLiteRebuildStore: RebuildStore {
         try JSONDecoder().decode(type, from: Data(text.utf8))
     }
 
-    public func storeSnapshot(collection: String, _ update: SnapshotUpdate) throws(RebuildError) {
+    public func storeSnapshot(collection: String, _ update: SnapshotUpdate) async throws(RebuildError) {
         try write("store snapshot") { db in
             var kept: [String: Row] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT name, tracked, blocked, manual_priority, static_priority FROM packages WHERE collection = ?",
@@ -234,7 +234,7 @@ public final class SQLiteRebuildStore: RebuildStore {
         }
     }
 
-    public func binaries(collection: String) throws(RebuildError) -> [BinaryFingerprint]? {
+    public func binaries(collection: String) async throws(RebuildError) -> [BinaryFingerprint]? {
         try read("read snapshot binaries") { db in
             guard let body = try Data.fetchOne(db, sql: "SELECT body FROM snapshot_binaries WHERE collection = ?", arguments: [collection]) else { return nil }
             return try BinaryFingerprint.decode(body)
@@ -346,7 +346,7 @@ public final class SQLiteRebuildStore: RebuildStore {
         return environment
     }
 
-    public func snapshot(collection: String) throws(RebuildError) -> SnapshotIdentity? {
+    public func snapshot(collection: String) async throws(RebuildError) -> SnapshotIdentity? {
         try read("read snapshot") { db in
             guard let text = try String.fetchOne(db, sql: "SELECT snapshot FROM collections WHERE name = ?", arguments: [collection]) else { return nil }
             return try Self.decode(SnapshotIdentity.self, text)
@@ -360,7 +360,7 @@ public final class SQLiteRebuildStore: RebuildStore {
                       environment: try binaries.map { try decodeEnvironment(row["environment"], $0) } ?? [])
     }
 
-    public func packages(collection: String, environments: Bool) throws(RebuildError) -> [PackageRecord] {
+    public func packages(collection: String, environments: Bool) async throws(RebuildError) -> [PackageRecord] {
         try read("read packages") { db in
             let table = environments ? try Self.binaryVersions(db, collection: collection) : nil
             let columns = environments ? "*" : "name, version, tracked, blocked, manual_priority, static_priority, resolved, problems"
@@ -370,7 +370,7 @@ public final class SQLiteRebuildStore: RebuildStore {
         }
     }
 
-    public func package(collection: String, name: String) throws(RebuildError) -> PackageRecord? {
+    public func package(collection: String, name: String) async throws(RebuildError) -> PackageRecord? {
         try read("read package") { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM packages WHERE collection = ? AND name = ?", arguments: [collection, name]) else { return nil }
             // Only the (name, version) pairs this environment holds.
@@ -394,7 +394,7 @@ public final class SQLiteRebuildStore: RebuildStore {
         }
     }
 
-    public func update(collection: String, name: String, tracked: Bool?, blocked: Bool?, manualPriority: Double?) throws(RebuildError) {
+    public func update(collection: String, name: String, tracked: Bool?, blocked: Bool?, manualPriority: Double?) async throws(RebuildError) {
         try write("update package") { db in
             try db.execute(sql: """
                 UPDATE packages SET tracked = COALESCE(?, tracked), blocked = COALESCE(?, blocked), manual_priority = COALESCE(?, manual_priority)
@@ -406,14 +406,14 @@ public final class SQLiteRebuildStore: RebuildStore {
         }
     }
 
-    public func changes(collection: String, name: String) throws(RebuildError) -> [DependencyChange] {
+    public func changes(collection: String, name: String) async throws(RebuildError) -> [DependencyChange] {
         try read("read changes") { db in
             guard let text = try String.fetchOne(db, sql: "SELECT body FROM changes WHERE collection = ? AND package = ?", arguments: [collection, name]) else { return [] }
             return try Self.decode([DependencyChange].self, text)
         }
     }
 
-    public func startBuild(_ build: BuildRecord) throws(RebuildError) -> BuildRecord {
+    public func startBuild(_ build: BuildRecord) async throws(RebuildError) -> BuildRecord {
         try write("start build") { db in
             try db.execute(sql: """
                 INSERT INTO builds (collection, package, version, state, backend_id, started, environment) VALUES (?, ?, ?, 'running', ?, ?, ?)
@@ -427,7 +427,7 @@ public final class SQLiteRebuildStore: RebuildStore {
         }
     }
 
-    public func finishBuild(id: Int64, state: BuildState, reason: String?, at date: Date) throws(RebuildError) {
+    public func finishBuild(id: Int64, state: BuildState, reason: String?, at date: Date) async throws(RebuildError) {
         try write("finish build") { db in
             try db.execute(sql: "UPDATE builds SET state = ?, reason = ?, finished = ? WHERE id = ? AND state = 'running'",
                            arguments: [state.rawValue, reason, date.timeIntervalSince1970, id])
@@ -442,13 +442,13 @@ public final class SQLiteRebuildStore: RebuildStore {
                     environment: try decode([ResolvedPackage].self, row["environment"]), reason: row["reason"])
     }
 
-    public func runningBuilds() throws(RebuildError) -> [BuildRecord] {
+    public func runningBuilds() async throws(RebuildError) -> [BuildRecord] {
         try read("read running builds") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM builds WHERE state = 'running' ORDER BY id").map(Self.build)
         }
     }
 
-    public func recentBuilds(collection: String, perPackage: Int) throws(RebuildError) -> [String: [BuildRecord]] {
+    public func recentBuilds(collection: String, perPackage: Int) async throws(RebuildError) -> [String: [BuildRecord]] {
         try read("read builds") { db in
             var builds: [String: [BuildRecord]] = [:]
             for row in try Row.fetchAll(db, sql: """
@@ -462,7 +462,7 @@ public final class SQLiteRebuildStore: RebuildStore {
         }
     }
 
-    public func changes(collection: String) throws(RebuildError) -> [String: [DependencyChange]] {
+    public func changes(collection: String) async throws(RebuildError) -> [String: [DependencyChange]] {
         try read("read changes") { db in
             var changes: [String: [DependencyChange]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT package, body FROM changes WHERE collection = ?", arguments: [collection]) {
@@ -472,7 +472,7 @@ public final class SQLiteRebuildStore: RebuildStore {
         }
     }
 
-    public func builds(collection: String, package: String, limit: Int) throws(RebuildError) -> [BuildRecord] {
+    public func builds(collection: String, package: String, limit: Int) async throws(RebuildError) -> [BuildRecord] {
         try read("read builds") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM builds WHERE collection = ? AND package = ? ORDER BY id DESC LIMIT ?",
                              arguments: [collection, package, limit]).map(Self.build)

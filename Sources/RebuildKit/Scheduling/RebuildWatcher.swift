@@ -91,7 +91,7 @@ public final class RebuildWatcher: Sendable {
     /// (``IncrementalPlan``). `force` resolves everything.
     @discardableResult
     public func refresh(force: Bool = false) async throws(RebuildError) -> Refresh {
-        let previous = try store.snapshot(collection: collection.name)
+        let previous = try await store.snapshot(collection: collection.name)
         let repository = try await local(collection.repository, "binary")
         let sourceRepository: String?
         if let remote = collection.sourceRepository { sourceRepository = try await local(remote, "source") } else { sourceRepository = nil }
@@ -100,10 +100,10 @@ public final class RebuildWatcher: Sendable {
         }
         let tracked = collection.tracked.map(Set.init)
         let blocked = Set(collection.blocked ?? [])
-        let lastBuilds = try store.recentBuilds(collection: collection.name, perPackage: 1)
+        let lastBuilds = try await store.recentBuilds(collection: collection.name, perPackage: 1)
         var previousBinaries: [BinaryFingerprint]?
         if !force {
-            do { previousBinaries = try store.binaries(collection: collection.name) } catch {
+            do { previousBinaries = try await store.binaries(collection: collection.name) } catch {
                 logger.warning("the stored binaries cannot be read; resolving everything", metadata: ["error": "\(error)"])
             }
         }
@@ -111,7 +111,7 @@ public final class RebuildWatcher: Sendable {
         var stored: [String: PackageRecord] = [:]
         if let previousBinaries {
             plan = loaded.plan(previousBinaries)
-            for record in try store.packages(collection: collection.name, environments: false) { stored[record.name] = record }
+            for record in try await store.packages(collection: collection.name, environments: false) { stored[record.name] = record }
         }
         func keeps(_ source: (name: String, version: String)) -> Bool {
             guard let plan, let old = stored[source.name] else { return false }
@@ -132,7 +132,7 @@ public final class RebuildWatcher: Sendable {
                 total += 1
                 if old.resolved == false { unresolved += 1 }
                 if !plan.relabeled.isEmpty, old.resolved == true, let last = lastBuilds[source.name]?.first,
-                   let environment = try store.package(collection: collection.name, name: source.name)?.environment {
+                   let environment = try await store.package(collection: collection.name, name: source.name)?.environment {
                     let relabeled = plan.relabel(environment)
                     if relabeled != environment { changes[source.name] = ChangeDetector.changes(from: last.environment, to: relabeled) }
                 }
@@ -164,7 +164,7 @@ public final class RebuildWatcher: Sendable {
         let update = SnapshotUpdate(snapshot: loaded.snapshot, binaries: loaded.fingerprints(), packages: written,
                                     removed: plan == nil ? [] : stored.keys.filter { !names.contains($0) }.sorted(),
                                     changes: changes, relabeled: plan?.relabeled ?? [:], complete: plan == nil)
-        try store.storeSnapshot(collection: collection.name, update)
+        try await store.storeSnapshot(collection: collection.name, update)
         var refresh = Refresh(snapshot: loaded.snapshot, resolved: true, packages: total, unresolved: unresolved)
         refresh.reresolved = toResolve.count
         refresh.incremental = plan != nil
@@ -251,19 +251,20 @@ public final class RebuildWatcher: Sendable {
 
     /// Every package's status, highest priority first. Environments are left out (``status(of:now:)``
     /// has a package's).
-    public func status(now: Date = Date()) throws(RebuildError) -> [PackageStatus] {
-        let builds = try store.recentBuilds(collection: collection.name, perPackage: Self.buildsForPriority)
-        let changes = try store.changes(collection: collection.name)
-        let statuses = try store.packages(collection: collection.name, environments: false).map {
+    public func status(now: Date = Date()) async throws(RebuildError) -> [PackageStatus] {
+        let builds = try await store.recentBuilds(collection: collection.name, perPackage: Self.buildsForPriority)
+        let changes = try await store.changes(collection: collection.name)
+        let statuses = try await store.packages(collection: collection.name, environments: false).map {
             status(of: $0, builds: builds[$0.name] ?? [], changes: changes[$0.name] ?? [], now: now)
         }
         return statuses.sorted { ($0.priority.total, $1.package.name) > ($1.priority.total, $0.package.name) }
     }
 
     /// One package's status.
-    public func status(of package: PackageRecord, now: Date = Date()) throws(RebuildError) -> PackageStatus {
-        status(of: package, builds: try store.builds(collection: collection.name, package: package.name, limit: Self.buildsForPriority),
-               changes: try store.changes(collection: collection.name, name: package.name), now: now)
+    public func status(of package: PackageRecord, now: Date = Date()) async throws(RebuildError) -> PackageStatus {
+        let builds = try await store.builds(collection: collection.name, package: package.name, limit: Self.buildsForPriority)
+        let changes = try await store.changes(collection: collection.name, name: package.name)
+        return status(of: package, builds: builds, changes: changes, now: now)
     }
 
     /// How many of a package's newest builds its status reads (the priority needs the last two finished ones).
@@ -286,7 +287,7 @@ public final class RebuildWatcher: Sendable {
     @discardableResult
     public func tick(now: Date = Date()) async throws(RebuildError) -> Tick {
         var finished: [BuildRecord] = []
-        var running = try store.runningBuilds().filter { $0.collection == collection.name }
+        var running = try await store.runningBuilds().filter { $0.collection == collection.name }
         for build in running {
             let state: BuildState, reason: String?
             switch try await backend.poll(build.backendID) {
@@ -295,7 +296,7 @@ public final class RebuildWatcher: Sendable {
             case .failed(let why): (state, reason) = (.failed, why)
             case .canceled: (state, reason) = (.canceled, nil)
             }
-            try store.finishBuild(id: build.id, state: state, reason: reason, at: now)
+            try await store.finishBuild(id: build.id, state: state, reason: reason, at: now)
             var ended = build
             ended.state = state
             ended.reason = reason
@@ -306,17 +307,17 @@ public final class RebuildWatcher: Sendable {
         running.removeAll { build in finished.contains { $0.id == build.id } }
         let building = Set(running.map(\.package))
         var candidates: [RebuildScheduler.Candidate] = []
-        for status in try status(now: now) {
+        for status in try await status(now: now) {
             candidates.append(.init(package: status.package, priority: status.priority, building: building.contains(status.package.name)))
         }
         let decision = scheduler.decide(candidates: candidates, runningBuilds: running.count)
-        guard case .submit(let name, _) = decision, let package = try store.package(collection: collection.name, name: name) else {
+        guard case .submit(let name, _) = decision, let package = try await store.package(collection: collection.name, name: name) else {
             return Tick(finished: finished, decision: decision, submitted: nil)
         }
         let request = BuildRequest(collection: collection.name, package: name, version: package.version,
                                    architecture: collection.architecture, environment: package.environment)
         let id = try await backend.submit(request)
-        let build = try store.startBuild(BuildRecord(collection: collection.name, package: name, version: package.version,
+        let build = try await store.startBuild(BuildRecord(collection: collection.name, package: name, version: package.version,
                                                      backendID: id, started: now, environment: package.environment))
         logger.info("build submitted", metadata: ["package": "\(name)", "backend": "\(id)"])
         return Tick(finished: finished, decision: decision, submitted: build)
