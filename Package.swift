@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "RebuildKit", targets: ["RebuildKit"]),
         .library(name: "PipelineKitPostgres", targets: ["PipelineKitPostgres"]),
         .library(name: "DeployKitPostgres", targets: ["DeployKitPostgres"]),
+        .library(name: "RebuildKitPostgres", targets: ["RebuildKitPostgres"]),
         .executable(name: "forge", targets: ["forge"]),
         .executable(name: "git-tool", targets: ["git-tool"]),
         .executable(name: "hamster-ci", targets: ["hamster-ci"]),
@@ -187,6 +188,15 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "RebuildKitPostgres",
+            dependencies: [
+                "RebuildKit", "PostgresStoreSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "DeployKitPostgres",
             dependencies: [
                 "DeployKit", "PostgresStoreSupport",
@@ -278,7 +288,7 @@ let package = Package(
         .executableTarget(
             name: "rebuilder",
             dependencies: [
-                "RebuildKit",
+                "RebuildKit", "RebuildKitPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -391,7 +401,7 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
-        .testTarget(name: "RebuildKitTests", dependencies: ["RebuildKit", "rebuilder", "PipelineKit", .product(name: "Hummingbird", package: "hummingbird")], resources: [.copy("Fixtures")], swiftSettings: upcoming),
+        .testTarget(name: "RebuildKitTests", dependencies: ["RebuildKit", "RebuildKitPostgres", "rebuilder", "PipelineKit", .product(name: "Hummingbird", package: "hummingbird")], resources: [.copy("Fixtures")], swiftSettings: upcoming),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import RebuildKit
+import RebuildKitPostgres
 
 struct Watch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,8 +19,11 @@ struct Watch: AsyncParsableCommand {
     @Option(name: .long, help: "The collection file (JSON).")
     var collection: String
 
-    @Option(name: .long, help: "The SQLite database.")
-    var db: String
+    @Option(name: .long, help: "The SQLite database (its folder also holds builds/ and mirror/).")
+    var db: String?
+
+    @Option(name: .long, help: "Where packages and builds are stored: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME] (several watchers share it), or a SQLite file; builds/ and mirror/ then go in the current folder unless --db or --build-directory says otherwise.")
+    var database: String?
 
     @Option(name: .long, help: "The command a build runs (/bin/sh -c).")
     var buildCommand: String
@@ -59,6 +63,10 @@ struct Watch: AsyncParsableCommand {
         guard maxBuilds > 0 else { throw ValidationError("--max-builds must be at least 1") }
         guard threads > 0 else { throw ValidationError("--threads must be at least 1") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        guard db != nil || database != nil else { throw ValidationError("--db FILE or --database URL is required") }
+        if let database, database.contains("://"), !(database.hasPrefix("postgres://") || database.hasPrefix("postgresql://")) {
+            throw ValidationError("--database must be a postgres:// URL or a SQLite file path, not '\(database)'")
+        }
     }
 
     static func loadCollection(_ path: String) throws -> RebuildCollection {
@@ -82,9 +90,14 @@ struct Watch: AsyncParsableCommand {
         var logger = Logger(label: "rebuilder")
         logger.logLevel = .info
         let collection = try Self.loadCollection(self.collection)
-        let store: SQLiteRebuildStore
-        do { store = try SQLiteRebuildStore(path: db) } catch { throw ValidationError(error.description) }
-        let folder = (db as NSString).deletingLastPathComponent
+        let store: any RebuildStore
+        if let database, database.contains("://") {
+            store = try await PostgresRebuildStore(url: database, logger: logger)
+        } else {
+            let path = database ?? db ?? "rebuild.sqlite"
+            do { store = try SQLiteRebuildStore(path: path) } catch { throw ValidationError(error.description) }
+        }
+        let folder = ((db ?? (database?.contains("://") == false ? database : nil) ?? "./rebuild.sqlite") as NSString).deletingLastPathComponent
         let builds = buildDirectory ?? (folder.isEmpty ? "builds" : "\(folder)/builds")
         var policy = PriorityPolicy()
         policy.threshold = threshold

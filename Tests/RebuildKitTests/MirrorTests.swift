@@ -96,7 +96,7 @@ struct MirrorTests {
 
             // A server error keeps the stored snapshot and the mirror as they were.
             server.fail(with: .internalServerError)
-            await await #expect(throws: RebuildError.self) { try await watcher.refresh() }
+            await #expect(throws: RebuildError.self) { try await watcher.refresh() }
             #expect(try await store.package(collection: "remote", name: "need")?.resolved == true)
             #expect(FileManager.default.fileExists(atPath: "\(directory)/mirror/binary/Packages"))
         }

@@ -46,6 +46,36 @@ struct RebuilderCommandTests {
         #expect(statuses.allSatisfy { $0["last_build"] == nil })
     }
 
+    @Test("PostgreSQL: watch --once --database postgres://… stores the collection there and prints what the SQLite store gives")
+    func watchOncePostgres() throws {
+        guard let url = ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"], !url.isEmpty else {
+            try Test.cancel("TEST_POSTGRES_URL is not set, so this PostgreSQL test is skipped; `make test` starts a server and sets it")
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rebuilder-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let collection = #"{"name": "fixtures", "kind": "debian", "repository": "\#(Self.fixtures)", "architecture": "amd64", "blocked": ["t02-plain"]}"#
+        try collection.write(toFile: "\(directory)/collection.json", atomically: true, encoding: .utf8)
+        let schema = "w_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        func states(_ store: [String]) throws -> [String: String] {
+            let result = try Self.run(["watch", "--once", "--collection", "\(directory)/collection.json", "--build-command", "true",
+                                       "--build-directory", "\(directory)/builds"] + store)
+            #expect(result.status == 0, "\(result.stderr)")
+            let statuses = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+            return Dictionary(uniqueKeysWithValues: statuses.compactMap { status -> (String, String)? in
+                guard let package = status["package"] as? [String: Any], let name = package["name"] as? String,
+                      let state = status["state"] as? String else { return nil }
+                return (name, state)
+            })
+        }
+        let postgres = try states(["--database", url + "?schema=" + schema])
+        #expect(postgres["t02-plain"] == "blocked")
+        #expect(!postgres.isEmpty)
+        #expect(postgres == (try states(["--db", "\(directory)/r.sqlite"])))
+        // A second watcher on the same database finds the snapshot already resolved and the same statuses.
+        #expect(postgres == (try states(["--database", url + "?schema=" + schema])))
+    }
+
     @Test("bad input: a broken collection file, an unknown architecture, a missing index, bad flags")
     func badInput() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rebuilder-\(UUID().uuidString)").path

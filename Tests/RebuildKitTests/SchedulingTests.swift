@@ -173,7 +173,7 @@ struct SchedulingTests {
                                      store: store, backend: ShellBuildBackend(command: "true", directory: "\(directory)/builds"))
         let good = try await watcher.refresh()
         try (Self.sources + "Package: truncated\nVersion").write(toFile: "\(directory)/Sources", atomically: true, encoding: .utf8)
-        await await #expect(throws: RebuildError.self) { try await watcher.refresh() }
+        await #expect(throws: RebuildError.self) { try await watcher.refresh() }
         #expect(try await store.snapshot(collection: "test") == good.snapshot)
         #expect(try await store.packages(collection: "test").count == 4)
     }

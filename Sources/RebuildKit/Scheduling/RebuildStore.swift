@@ -277,13 +277,7 @@ public final class SQLiteRebuildStore: RebuildStore {
         }
 
         mutating func encode(_ environment: [ResolvedPackage], in db: Database) throws -> Data {
-            var bytes = Data(capacity: environment.count * 5)
-            for package in environment {
-                let id = try intern(name: package.name, version: package.version, in: db)
-                withUnsafeBytes(of: id.littleEndian) { bytes.append(contentsOf: $0) }
-                bytes.append(UInt8(clamping: package.distance ?? 0))
-            }
-            return bytes
+            try EnvironmentCodec.encode(environment) { name, version in try intern(name: name, version: version, in: db) }
         }
     }
 
@@ -300,20 +294,7 @@ public final class SQLiteRebuildStore: RebuildStore {
         let rows = try Row.fetchCursor(db, sql: "SELECT name, environment FROM packages WHERE collection = ?", arguments: [collection])
         var changed: [(String, Data)] = []
         while let row = try rows.next() {
-            var bytes: Data = row["environment"]
-            var touched = false
-            bytes.withUnsafeMutableBytes { (raw: UnsafeMutableRawBufferPointer) in
-                var offset = 0
-                while offset + 5 <= raw.count {
-                    let id = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
-                    if let new = mapping[id] {
-                        raw.storeBytes(of: new.littleEndian, toByteOffset: offset, as: UInt32.self)
-                        touched = true
-                    }
-                    offset += 5
-                }
-            }
-            if touched { changed.append((row["name"], bytes)) }
+            if let bytes = EnvironmentCodec.relabel(row["environment"], mapping) { changed.append((row["name"], bytes)) }
         }
         for (name, bytes) in changed { try update.execute(arguments: [bytes, collection, name]) }
     }
@@ -328,22 +309,7 @@ public final class SQLiteRebuildStore: RebuildStore {
     }
 
     private static func decodeEnvironment(_ bytes: Data, _ table: [Int64: (String, String)]) throws -> [ResolvedPackage] {
-        guard bytes.count % 5 == 0 else { throw RebuildError(.store, "a stored environment is \(bytes.count) bytes, not a multiple of 5", operation: "read environment") }
-        var environment: [ResolvedPackage] = []
-        environment.reserveCapacity(bytes.count / 5)
-        try bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws -> Void in
-            var offset = 0
-            while offset < raw.count {
-                let id = Int64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-                let distance = raw[offset + 4]
-                guard let (name, version) = table[id] else {
-                    throw RebuildError(.store, "a stored environment names unknown binary \(id)", operation: "read environment")
-                }
-                environment.append(ResolvedPackage(name: name, version: version, distance: distance == 0 ? nil : Int(distance)))
-                offset += 5
-            }
-        }
-        return environment
+        try EnvironmentCodec.decode(bytes, table)
     }
 
     public func snapshot(collection: String) async throws(RebuildError) -> SnapshotIdentity? {
@@ -374,15 +340,7 @@ public final class SQLiteRebuildStore: RebuildStore {
         try read("read package") { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM packages WHERE collection = ? AND name = ?", arguments: [collection, name]) else { return nil }
             // Only the (name, version) pairs this environment holds.
-            let bytes: Data = row["environment"]
-            var ids: Set<Int64> = []
-            bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-                var offset = 0
-                while offset + 5 <= raw.count {
-                    ids.insert(Int64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))))
-                    offset += 5
-                }
-            }
+            let ids = EnvironmentCodec.ids(in: row["environment"])
             var table: [Int64: (String, String)] = [:]
             let list = ids.map(String.init).joined(separator: ",")
             if !list.isEmpty {
