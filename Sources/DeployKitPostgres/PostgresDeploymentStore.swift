@@ -3,7 +3,6 @@ public import Foundation
 public import Logging
 import PostgresNIO
 import PostgresStoreSupport
-import Synchronization
 
 /// The ``DeploymentStore`` for many machines: projects, runners, deployments and logs in
 /// PostgreSQL, so that several `deploy-server`s (and the forge) share one queue.
@@ -16,7 +15,7 @@ import Synchronization
 public final class PostgresDeploymentStore: DeploymentStore {
     private let database: PostgresStoreDatabase
     private let logger: Logger
-    private let decodedProjects = Mutex<[String: ProjectSettings]>([:])
+    private let projectCoding = StoredProjects()
 
     /// Connects to the database at `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, with
     /// optional `?schema=NAME&sslmode=disable|prefer|require`), creates the store's tables or brings
@@ -104,11 +103,8 @@ public final class PostgresDeploymentStore: DeploymentStore {
     // MARK: - Plumbing
 
     private func failure(_ error: any Error, _ operation: String) -> DeployError {
+        let error = PostgresStoreDatabase.underlying(error)
         if let error = error as? DeployError { return error }
-        // An error thrown inside a transaction comes back wrapped, after the rollback.
-        if let wrapped = error as? PostgresTransactionError, let inner = wrapped.closureError ?? wrapped.beginError {
-            return failure(inner, operation)
-        }
         if error is CancellationError { return DeployError(.cancelled, "cancelled", operation: operation) }
         return DeployError(.store, PostgresStoreFailure(operation: operation, error).message, operation: operation)
     }
@@ -124,13 +120,7 @@ public final class PostgresDeploymentStore: DeploymentStore {
 
     private func rows<T: Sendable>(_ operation: String, _ query: PostgresQuery,
                                    _ decode: (PostgresRow) throws -> T) async throws(DeployError) -> [T] {
-        do {
-            var results: [T] = []
-            for try await row in try await database.client.query(query, logger: logger) { results.append(try decode(row)) }
-            return results
-        } catch {
-            throw failure(error, operation)
-        }
+        do { return try await database.rows(query, decode) } catch { throw failure(error, operation) }
     }
 
     private static let columns = """
@@ -183,15 +173,7 @@ public final class PostgresDeploymentStore: DeploymentStore {
     // MARK: - Projects and runners
 
     public func saveProject(_ project: ProjectSettings) async throws(DeployError) {
-        try project.validate()
-        let body: String
-        do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            body = String(decoding: try encoder.encode(project), as: UTF8.self)
-        } catch {
-            throw DeployError(.invalidConfiguration, "cannot encode project '\(project.name)': \(error)", operation: "save project")
-        }
+        let body = try projectCoding.encode(project)
         _ = try await rows("save project", """
             INSERT INTO projects (name, body) VALUES (\(project.name), \(body)) ON CONFLICT (name) DO UPDATE SET body = excluded.body
             """) { _ in () }
@@ -200,29 +182,14 @@ public final class PostgresDeploymentStore: DeploymentStore {
     public func project(named name: String) async throws(DeployError) -> ProjectSettings? {
         let bodies = try await rows("read project", "SELECT body FROM projects WHERE name = \(name)") { try $0.decode(String.self) }
         guard let body = bodies.first else { return nil }
-        return try decode(body)
+        return try projectCoding.decode(body)
     }
 
     public func projects() async throws(DeployError) -> [ProjectSettings] {
         let bodies = try await rows("list projects", "SELECT body FROM projects ORDER BY name") { try $0.decode(String.self) }
         var projects: [ProjectSettings] = []
-        for body in bodies { projects.append(try decode(body)) }
+        for body in bodies { projects.append(try projectCoding.decode(body)) }
         return projects
-    }
-
-    private func decode(_ body: String) throws(DeployError) -> ProjectSettings {
-        if let cached = decodedProjects.withLock({ $0[body] }) { return cached }
-        let project: ProjectSettings
-        do {
-            project = try JSONDecoder().decode(ProjectSettings.self, from: Data(body.utf8))
-        } catch {
-            throw DeployError(.store, "a stored project cannot be read: \(error)", operation: "read project")
-        }
-        decodedProjects.withLock { cache in
-            if cache.count >= 256 { cache.removeAll() }
-            cache[body] = project
-        }
-        return project
     }
 
     public func saveRunner(_ runner: RunnerRecord, tokenDigest: String) async throws(DeployError) {

@@ -1,11 +1,8 @@
-import Crypto
-import ForgeKit
 public import Foundation
 public import Logging
 public import PipelineKit
 import PostgresNIO
 import PostgresStoreSupport
-import Synchronization
 
 /// The ``RunStore`` for many machines: runs, steps and logs in PostgreSQL, shared by any number of
 /// worker processes.
@@ -25,8 +22,7 @@ public final class PostgresRunStore: RunStore {
     private let database: PostgresStoreDatabase
     private let logger: Logger
     private let channel: String
-    private let snapshots = Mutex<[String: (configuration: PipelineConfiguration, body: String, hash: String)]>([:])
-    private let configurationCache = Mutex<[String: PipelineConfiguration]>([:])
+    private let codec = RunStoreCodec()
 
     /// Connects to the database at `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, with
     /// optional `?schema=NAME&sslmode=disable|prefer|require`), creates the store's schema or
@@ -63,34 +59,13 @@ public final class PostgresRunStore: RunStore {
     /// Runs `query` and decodes every row with `decode`.
     private func rows<T: Sendable>(_ operation: String, _ query: PostgresQuery,
                                    _ decode: (PostgresRow) throws -> T) async throws(PipelineError) -> [T] {
-        do {
-            var results: [T] = []
-            for try await row in try await database.client.query(query, logger: logger) {
-                results.append(try decode(row))
-            }
-            return results
-        } catch {
-            throw failure(error, operation)
-        }
+        do { return try await database.rows(query, decode) } catch { throw failure(error, operation) }
     }
 
     private static func value(_ text: String) throws(PipelineError) -> Value { try Value(jsonText: text) }
 
     public func wakeups() -> AsyncStream<Void> {
         database.wakeups(channel: channel)
-    }
-
-    private func snapshot(of configuration: PipelineConfiguration) -> (String, String) {
-        if let cached = snapshots.withLock({ $0[configuration.name] }), cached.configuration == configuration {
-            return (cached.body, cached.hash)
-        }
-        let body = configuration.jsonValue.jsonText
-        let hash = Hex.encode(SHA256.hash(data: Array(body.utf8)))
-        snapshots.withLock { cache in
-            if cache.count > 10_000 { cache.removeAll() }
-            cache[configuration.name] = (configuration, body, hash)
-        }
-        return (body, hash)
     }
 
     // MARK: - Writing
@@ -101,7 +76,7 @@ public final class PostgresRunStore: RunStore {
             guard let first = run.configuration.firstStep else {
                 throw PipelineError(.invalidConfiguration, "configuration '\(run.configuration.name)' has no actions", operation: "enqueue")
             }
-            let (body, hash) = snapshot(of: run.configuration)
+            let (body, hash) = codec.snapshot(of: run.configuration)
             var fields: [String: Value] = [
                 "hash": .string(hash), "name": .string(run.configuration.name), "body": .string(body),
                 "source": .string(run.source.jsonValue.jsonText), "trigger": .string(run.trigger),
@@ -300,28 +275,8 @@ public final class PostgresRunStore: RunStore {
         guard let (hash, body, sourceText, eventText, status, eventBody) = rows.first else {
             throw PipelineError(.notFound, "no run \(run)", operation: "read run")
         }
-        let configuration: PipelineConfiguration
-        if let cached = configurationCache.withLock({ $0[hash] }) {
-            configuration = cached
-        } else {
-            let loaded = try ConfigurationLoader(sources: nil, tasks: nil).load(text: body, file: "run \(run)")
-            guard let first = loaded.first else { throw PipelineError(.store, "run \(run) has no configuration", operation: "read run") }
-            configuration = first
-            configurationCache.withLock { cache in
-                if cache.count > 4096 { cache.removeAll() }
-                cache[hash] = first
-            }
-        }
-        let source = try Source(jsonValue: try Self.value(sourceText))
-        var event = Value.null
-        if let eventText {
-            event = try Self.value(eventText)
-        } else if let eventBody, eventBody.readableBytes > 0 {
-            let bytes = Array(eventBody.readableBytesView)
-            event = (try? bytes.withUnsafeBufferPointer { buffer throws(PipelineError) in try Value(jsonBytes: buffer) })
-                ?? .string(String(decoding: bytes, as: UTF8.self))
-        }
-        return RunContext(configuration: configuration, source: source, event: event, status: RunStatus(rawValue: status) ?? .queued)
+        return try codec.context(of: run, hash: hash, body: body, source: sourceText, event: eventText,
+                                 eventBody: eventBody.map { Array($0.readableBytesView) }, status: status)
     }
 
     private static let runColumns = """

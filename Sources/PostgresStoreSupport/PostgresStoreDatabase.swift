@@ -21,12 +21,9 @@ package struct PostgresStoreFailure: Error, CustomStringConvertible, Sendable {
     /// Describes any error from PostgresNIO, keeping the server's message and code rather than
     /// PostgresNIO's generic text (which hides them in release builds).
     package init(operation: String, _ error: any Error) {
+        let error = PostgresStoreDatabase.underlying(error)
         if let failure = error as? PostgresStoreFailure {
             self = failure
-            return
-        }
-        if let wrapped = error as? PostgresTransactionError, let inner = wrapped.closureError ?? wrapped.beginError {
-            self.init(operation: operation, inner)
             return
         }
         var message = "\(error)"
@@ -231,6 +228,22 @@ package final class PostgresStoreDatabase: Sendable {
                 delay = min(delay * 2, .seconds(2))
             }
         }
+    }
+
+    /// Runs `query` on a pooled connection and decodes every row with `decode`.
+    package func rows<T>(_ query: PostgresQuery, _ decode: (PostgresRow) throws -> T) async throws -> [T] {
+        var results: [T] = []
+        for try await row in try await client.query(query, logger: logger) { results.append(try decode(row)) }
+        return results
+    }
+
+    /// The error a store should report for `error`: what the store's own code threw inside a
+    /// transaction (postgres-nio hands it back wrapped, after the rollback), else `error` itself.
+    package static func underlying(_ error: any Error) -> any Error {
+        if let wrapped = error as? PostgresTransactionError, let inner = wrapped.closureError ?? wrapped.beginError {
+            return underlying(inner)
+        }
+        return error
     }
 
     /// Binds strings to a query's `$1`, `$2`, …

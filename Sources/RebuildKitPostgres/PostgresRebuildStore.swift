@@ -86,22 +86,14 @@ public final class PostgresRebuildStore: RebuildStore {
     // MARK: - Plumbing
 
     private func failure(_ error: any Error, _ operation: String) -> RebuildError {
+        let error = PostgresStoreDatabase.underlying(error)
         if let error = error as? RebuildError { return error }
-        if let wrapped = error as? PostgresTransactionError, let inner = wrapped.closureError ?? wrapped.beginError {
-            return failure(inner, operation)
-        }
         return RebuildError(.store, PostgresStoreFailure(operation: operation, error).message, operation: operation)
     }
 
     private func rows<T: Sendable>(_ operation: String, _ query: PostgresQuery,
                                    _ decode: (PostgresRow) throws -> T) async throws(RebuildError) -> [T] {
-        do {
-            var results: [T] = []
-            for try await row in try await database.client.query(query, logger: logger) { results.append(try decode(row)) }
-            return results
-        } catch {
-            throw failure(error, operation)
-        }
+        do { return try await database.rows(query, decode) } catch { throw failure(error, operation) }
     }
 
     private static func json<T: Encodable>(_ value: T) throws -> String {

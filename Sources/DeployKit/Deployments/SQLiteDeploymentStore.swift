@@ -2,7 +2,6 @@ public import Foundation
 import ForgeKit
 import GRDB
 public import Logging
-import Synchronization
 
 /// The embedded ``DeploymentStore``: one SQLite file in WAL mode (through GRDB), safe for several
 /// processes on one machine (a `deploy-server` and its command-line tools).
@@ -12,9 +11,7 @@ import Synchronization
 public final class SQLiteDeploymentStore: DeploymentStore {
     private let pool: DatabasePool
     private let logger: Logger
-    /// Decoded projects by their stored text: every queue and claim reads a project, and decoding a
-    /// large one (thousands of environments) costs more than comparing its text.
-    private let decodedProjects = Mutex<[String: ProjectSettings]>([:])
+    private let projectCoding = StoredProjects()
 
     /// Opens (creating it, and its folder, when needed) the store at `path` and brings its schema up to date.
     public init(path: String, logger: Logger = Logger(label: "forgeworks.deploy.store")) throws(DeployError) {
@@ -102,15 +99,7 @@ public final class SQLiteDeploymentStore: DeploymentStore {
     // MARK: - Projects and runners
 
     public func saveProject(_ project: ProjectSettings) async throws(DeployError) {
-        try project.validate()
-        let body: String
-        do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            body = String(decoding: try encoder.encode(project), as: UTF8.self)
-        } catch {
-            throw DeployError(.invalidConfiguration, "cannot encode project '\(project.name)': \(error)", operation: "save project")
-        }
+        let body = try projectCoding.encode(project)
         try await write("save project") { db in
             try db.execute(sql: "INSERT INTO projects (name, body) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET body = excluded.body",
                            arguments: [project.name, body])
@@ -121,7 +110,7 @@ public final class SQLiteDeploymentStore: DeploymentStore {
         let body = try await read("read project") { db in
             try String.fetchOne(db, sql: "SELECT body FROM projects WHERE name = ?", arguments: [name])
         }
-        return try body.map { body throws(DeployError) in try decode(body) }
+        return try body.map { body throws(DeployError) in try projectCoding.decode(body) }
     }
 
     public func projects() async throws(DeployError) -> [ProjectSettings] {
@@ -129,26 +118,8 @@ public final class SQLiteDeploymentStore: DeploymentStore {
             try String.fetchAll(db, sql: "SELECT body FROM projects ORDER BY name")
         }
         var projects: [ProjectSettings] = []
-        for body in bodies { projects.append(try decode(body)) }
+        for body in bodies { projects.append(try projectCoding.decode(body)) }
         return projects
-    }
-
-    private func decode(_ body: String) throws(DeployError) -> ProjectSettings {
-        if let cached = decodedProjects.withLock({ $0[body] }) { return cached }
-        let project = try Self.decodeProject(body)
-        decodedProjects.withLock { cache in
-            if cache.count >= 256 { cache.removeAll() }
-            cache[body] = project
-        }
-        return project
-    }
-
-    private static func decodeProject(_ body: String) throws(DeployError) -> ProjectSettings {
-        do {
-            return try JSONDecoder().decode(ProjectSettings.self, from: Data(body.utf8))
-        } catch {
-            throw DeployError(.store, "a stored project cannot be read: \(error)", operation: "read project")
-        }
     }
 
     public func saveRunner(_ runner: RunnerRecord, tokenDigest: String) async throws(DeployError) {

@@ -1,4 +1,3 @@
-import Crypto
 import ForgeKit
 public import Foundation
 import GRDB
@@ -24,7 +23,7 @@ public final class SQLiteRunStore: RunStore {
     private let logger: Logger
     private let listeners = Mutex<[UInt64: AsyncStream<Void>.Continuation]>([:])
     private let nextListener = Atomic<UInt64>(0)
-    private let configurationCache = Mutex<[String: PipelineConfiguration]>([:])
+    private let codec = RunStoreCodec()
 
     /// Opens (creating it, and its folder, when needed) the store at `path` and brings its schema up to date.
     public init(path: String, durability: Durability = .process,
@@ -163,23 +162,6 @@ public final class SQLiteRunStore: RunStore {
         return stream
     }
 
-    /// A configuration's stored text and its SHA-256, cached by name: configurations rarely change,
-    /// and comparing one is cheaper than writing and hashing it for every event.
-    private let snapshots = Mutex<[String: (configuration: PipelineConfiguration, body: String, hash: String)]>([:])
-
-    private func snapshot(of configuration: PipelineConfiguration) -> (String, String) {
-        if let cached = snapshots.withLock({ $0[configuration.name] }), cached.configuration == configuration {
-            return (cached.body, cached.hash)
-        }
-        let body = configuration.jsonValue.jsonText
-        let hash = Self.hash(body)
-        snapshots.withLock { cache in
-            if cache.count > 10_000 { cache.removeAll() }
-            cache[configuration.name] = (configuration, body, hash)
-        }
-        return (body, hash)
-    }
-
     /// An enqueue waiting for its transaction.
     private struct PendingEnqueue: Sendable {
         struct Run: Sendable {
@@ -206,7 +188,7 @@ public final class SQLiteRunStore: RunStore {
             guard let first = run.configuration.firstStep else {
                 throw PipelineError(.invalidConfiguration, "configuration '\(run.configuration.name)' has no actions", operation: "enqueue")
             }
-            let (body, hash) = snapshot(of: run.configuration)
+            let (body, hash) = codec.snapshot(of: run.configuration)
             prepared.append(PendingEnqueue.Run(run: run, first: first, body: body, hash: hash, source: run.source.jsonValue.jsonText,
                                                event: run.event == .null ? nil : run.event.jsonText))
         }
@@ -503,29 +485,8 @@ public final class SQLiteRunStore: RunStore {
             return (row[0], row[1], row[2], row[3], row[4], row[5])
         }
         guard let fields else { throw PipelineError(.notFound, "no run \(run)", operation: "read run") }
-        let hash = fields.hash
-        let configuration: PipelineConfiguration
-        if let cached = configurationCache.withLock({ $0[hash] }) {
-            configuration = cached
-        } else {
-            let loaded = try ConfigurationLoader(sources: nil, tasks: nil).load(text: fields.body, file: "run \(run)")
-            guard let first = loaded.first else { throw PipelineError(.store, "run \(run) has no configuration", operation: "read run") }
-            configuration = first
-            configurationCache.withLock { cache in
-                if cache.count > 4096 { cache.removeAll() }
-                cache[hash] = first
-            }
-        }
-        let source = try Source(jsonValue: try Value(jsonText: fields.source))
-        var event = Value.null
-        if let text = fields.event {
-            event = try Value(jsonText: text)
-        } else if let body = fields.eventBody, !body.isEmpty {
-            event = (try? body.withUnsafeBytes { raw throws(PipelineError) in
-                try Value(jsonBytes: raw.bindMemory(to: UInt8.self))
-            }) ?? .string(String(decoding: body, as: UTF8.self))
-        }
-        return RunContext(configuration: configuration, source: source, event: event, status: RunStatus(rawValue: fields.status) ?? .queued)
+        return try codec.context(of: run, hash: fields.hash, body: fields.body, source: fields.source, event: fields.event,
+                                 eventBody: fields.eventBody.map(Array.init), status: fields.status)
     }
 
     public func run(_ id: RunID) async throws(PipelineError) -> RunDetail? {
@@ -586,9 +547,6 @@ public final class SQLiteRunStore: RunStore {
                    error: row["error"], startedAt: date(row["started_at"]), finishedAt: date(row["finished_at"]))
     }
 
-    private static func hash(_ text: String) -> String {
-        Hex.encode(SHA256.hash(data: Array(text.utf8)))
-    }
 }
 
 extension SQLiteRunStore: ConfigurationStore {
