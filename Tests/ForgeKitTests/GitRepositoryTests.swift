@@ -120,6 +120,74 @@ struct GitRepositoryTests {
         #expect(try await history.fixture.repository.withSession { try $0.changes(in: history.empty) }.isEmpty)
     }
 
+    /// Trees of neighbouring commits share most of their bytes; the diff decodes and compares only the
+    /// entries between their common start and end. A random history over wide directories whose names
+    /// share prefixes (`a`, `a.txt`, `a-b`, `a/`) exercises the boundaries: entries added first and
+    /// last, a file becoming a directory of the same name, modes, symlinks, deletions.
+    @Test("changed paths along a random history of wide trees equal git's, commit by commit and across")
+    func randomWideHistory() async throws {
+        let fixture = try await RepositoryFixture.make(bare: true)
+        defer { fixture.remove() }
+        let names = ["a", "a.txt", "a-b", "a0", "b", "bb", "b.c", "m", "z", "zz", "00", "~"]
+        let commits = try await fixture.build { repo -> [ObjectID] in
+            var generator = SplitMix64(seed: 0x5eed_f00d)
+            var existing: Set<String> = []
+            var made: [ObjectID] = []
+            var changes: [FixtureChange] = []
+            for index in 0..<120 { changes.append(.write("dir\(index % 7)/file\(index).txt", "\(index)\n")) }
+            for name in names { changes.append(.write(name, "root \(name)\n")); existing.insert(name) }
+            made.append(try repo.commit("wide", changes))
+            for step in 0..<60 {
+                var edits: [FixtureChange] = []
+                for _ in 0..<Int(generator.next() % 3 + 1) {
+                    let name = names[Int(generator.next() % UInt64(names.count))]
+                    let inside = "dir\(generator.next() % 7)/file\(generator.next() % 150).txt"
+                    switch generator.next() % 8 {
+                    case 0: edits.append(.write(inside, "step \(step)\n"))
+                    case 1: edits.append(.delete(inside))
+                    case 2 where existing.contains(name): edits.append(.delete(name)); existing.remove(name)
+                    case 3: edits.append(.write(name, "step \(step)\n")); existing.insert(name)
+                    case 4 where !existing.contains(name):
+                        // A directory where a file of the same name could be: it sorts as `name/`.
+                        edits.append(.write("\(name)/inner", "step \(step)\n"))
+                    case 5: edits.append(.write("\(name)/inner", "step \(step)\n")); existing.remove(name)
+                    case 6 where existing.contains(name): edits.append(.chmod(name, executable: generator.next() % 2 == 0))
+                    case 7: edits.append(.symlink("zz-link\(generator.next() % 3)", target: name))
+                    default: edits.append(.write("\(names.first!)-\(step)", "\(step)\n"))
+                    }
+                }
+                guard let commit = try? repo.commit("step \(step)", edits) else { continue }
+                made.append(commit)
+            }
+            return made
+        }
+        #expect(commits.count > 40)
+        func gitNameStatus(_ arguments: [String]) throws -> [String] {
+            let cli = try GitCLI.git(["-c", "core.quotePath=false"] + arguments, in: fixture.path)
+            let fields = cli.stdout.split(separator: 0, omittingEmptySubsequences: true).map { String(decoding: $0, as: UTF8.self) }
+            return stride(from: 0, to: fields.count - 1, by: 2).map { fields[$0] + "\t" + fields[$0 + 1] }
+        }
+        var picker = SplitMix64(seed: 7)
+        let pairs = zip(commits, commits.dropFirst()).map { ($0, $1) }
+            + (0..<30).map { _ in (commits[Int(picker.next() % UInt64(commits.count))], commits[Int(picker.next() % UInt64(commits.count))]) }
+        // One session for all pairs, so that trees decoded for one diff are shared with the next.
+        let ours = try await fixture.repository.withSession { session in
+            try pairs.map { pair in try session.changes(from: pair.0.hex, to: pair.1.hex).map { "\($0.kind.rawValue)\t\($0.path)" } }
+        }
+        for (index, pair) in pairs.enumerated() {
+            let expected = try gitNameStatus(["diff", "--name-status", "--no-renames", "-z", pair.0.hex, pair.1.hex])
+            #expect(ours[index] == expected, "\(pair.0)..\(pair.1)")
+        }
+        // Newest first, as a log walks: each commit against its parent.
+        let perCommit = try await fixture.repository.withSession { session in
+            try commits.reversed().map { id in try session.changes(in: id).map { "\($0.kind.rawValue)\t\($0.path)" } }
+        }
+        for (index, id) in commits.reversed().enumerated() {
+            let expected = try gitNameStatus(["diff-tree", "--root", "-r", "--no-commit-id", "--name-status", "--no-renames", "-z", id.hex])
+            #expect(perCommit[index] == expected, "\(id)")
+        }
+    }
+
     @Test("rename detection pairs a moved file, as git diff -M does")
     func renames() async throws {
         let history = try await StandardHistory.make()
@@ -252,4 +320,17 @@ struct GitRepositoryTests {
 final class SessionBox: @unchecked Sendable {
     var session: GitSession?
     func keep(_ session: GitSession) { self.session = session }
+}
+
+/// A small deterministic random number generator, so that a failing random test fails again.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }

@@ -28,7 +28,7 @@ final class RawObject {
 
 /// One entry of a parsed tree; the name stays in the raw object's buffer.
 struct RawTreeEntry {
-    let nameOffset: Int32
+    var nameOffset: Int32
     let nameLength: Int32
     let mode: UInt32
     let id: ObjectID
@@ -44,15 +44,147 @@ final class ParsedTree {
     init(object: RawObject) throws(ForgeError) {
         self.object = object
         var entries: [RawTreeEntry] = []
-        let data = object.data
-        let count = data.count
-        guard let base = data.baseAddress else {
-            self.entries = []
+        entries.reserveCapacity(object.data.count / 28 + 1)  // the smallest entry is 28 bytes
+        _ = try Self.parseEntries(object, from: 0, into: &entries, until: { _ in false })
+        self.entries = entries
+    }
+
+    private init(object: RawObject, entries: [RawTreeEntry]) {
+        self.object = object
+        self.entries = entries
+    }
+
+    /// Parses `object` using `other`, a parsed tree with the same name order, for the bytes both share
+    /// at their start and end: entries inside the common first bytes are the same entries, and so is
+    /// every entry after a point where the remaining bytes of both are equal. Only the entries between
+    /// are decoded, which for the trees of consecutive commits is usually one or two.
+    convenience init(object: RawObject, sharingWith other: ParsedTree) throws(ForgeError) {
+        let a = other.object.data, b = object.data
+        guard let aBase = a.baseAddress, let bBase = b.baseAddress, !other.entries.isEmpty else {
+            try self.init(object: object)
             return
         }
-        entries.reserveCapacity(count / 28 + 1)  // the smallest entry is 28 bytes
+        let prefixBytes = Self.commonPrefix(aBase, bBase, min(a.count, b.count))
+        // Entries of `other` that end inside the common prefix decode identically here.
+        let shared = other.entryCount(endingBy: prefixBytes)
+        let start = shared == 0 ? 0 : other.end(of: shared - 1)
+        let suffixBytes = Self.commonSuffix(aBase, a.count, bBase, b.count, limit: min(a.count, b.count) - start)
+        // An offset here that is an entry start in `other` at or after `suffixStart`, shifted by `delta`,
+        // starts the same run of entries in both.
+        let suffixStart = a.count - suffixBytes, delta = b.count - a.count
+        var entries: [RawTreeEntry] = []
+        entries.reserveCapacity(other.entries.count + 4)
+        entries.append(contentsOf: other.entries[0..<shared])
+        var resumeAt = other.entries.count
+        let stoppedAt = try Self.parseEntries(object, from: start, into: &entries, until: { offset in
+            let offsetInOther = offset - delta
+            guard offsetInOther >= suffixStart, offsetInOther < a.count else { return false }
+            guard let index = other.entryIndex(startingAt: offsetInOther, from: shared) else { return false }
+            resumeAt = index
+            return true
+        })
+        if stoppedAt < b.count {
+            let first = entries.count
+            entries.append(contentsOf: other.entries[resumeAt...])
+            if delta != 0 {
+                let shift = Int32(delta)
+                entries.withUnsafeMutableBufferPointer { buffer in
+                    for index in first..<buffer.count { buffer[index].nameOffset &+= shift }
+                }
+            }
+        }
+        self.init(object: object, entries: entries)
+    }
+
+    /// The offset just past entry `index` in the raw bytes.
+    @inline(__always) func end(of index: Int) -> Int {
+        Int(entries[index].nameOffset) + Int(entries[index].nameLength) + 21
+    }
+
+    /// The offset where entry `index` starts in the raw bytes.
+    @inline(__always) func start(of index: Int) -> Int {
+        index == 0 ? 0 : end(of: index - 1)
+    }
+
+    /// How many leading entries end at or before `offset`.
+    func entryCount(endingBy offset: Int) -> Int {
+        var low = 0, high = entries.count
+        while low < high {
+            let mid = (low + high) / 2
+            if end(of: mid) <= offset { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    /// The index (at or after `from`) of the entry that starts exactly at `offset`, if one does.
+    func entryIndex(startingAt offset: Int, from: Int) -> Int? {
+        let index = entryCount(endingBy: offset)
+        guard index >= from, index < entries.count, start(of: index) == offset else { return nil }
+        return index
+    }
+
+    /// How many leading and trailing entries two parsed trees share (same bytes at the same place from
+    /// their start, or from their end); the two counts never overlap in either tree.
+    static func sharedEnds(_ a: ParsedTree, _ b: ParsedTree) -> (prefix: Int, suffix: Int) {
+        guard let aBase = a.object.data.baseAddress, let bBase = b.object.data.baseAddress else { return (0, 0) }
+        let aCount = a.object.data.count, bCount = b.object.data.count
+        let prefixBytes = commonPrefix(aBase, bBase, min(aCount, bCount))
+        let prefix = min(a.entryCount(endingBy: prefixBytes), b.entries.count)
+        let start = prefix == 0 ? 0 : a.end(of: prefix - 1)
+        let suffixBytes = commonSuffix(aBase, aCount, bBase, bCount, limit: min(aCount, bCount) - start)
+        // Entries of `a` that start inside the common last bytes, first to last: the first whose start
+        // is also an entry start of `b` (at the same distance from the end) begins the shared run.
+        var index = max(a.entryCount(endingBy: aCount - suffixBytes), prefix)
+        while index < a.entries.count {
+            let fromEnd = aCount - a.start(of: index)
+            if fromEnd > suffixBytes { index += 1; continue }
+            if let other = b.entryIndex(startingAt: bCount - fromEnd, from: prefix) {
+                return (prefix, min(a.entries.count - index, b.entries.count - other))
+            }
+            index += 1
+        }
+        return (prefix, 0)
+    }
+
+    /// The length of the common first bytes of two buffers: `memcmp` over blocks, then eight bytes at a time.
+    static func commonPrefix(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Int {
         var i = 0
+        while i + 256 <= count, memcmp(a + i, b + i, 256) == 0 { i += 256 }
+        while i + 8 <= count {
+            let x = a.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ b.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            if x != 0 { return i + UInt64(littleEndian: x).trailingZeroBitCount / 8 }
+            i += 8
+        }
+        while i < count, a.load(fromByteOffset: i, as: UInt8.self) == b.load(fromByteOffset: i, as: UInt8.self) { i += 1 }
+        return i
+    }
+
+    /// The length of the common last bytes of two buffers, at most `limit`.
+    static func commonSuffix(_ a: UnsafeRawPointer, _ aCount: Int, _ b: UnsafeRawPointer, _ bCount: Int, limit: Int) -> Int {
+        var n = 0
+        while n + 256 <= limit, memcmp(a + (aCount - n - 256), b + (bCount - n - 256), 256) == 0 { n += 256 }
+        while n + 8 <= limit {
+            let x = a.loadUnaligned(fromByteOffset: aCount - n - 8, as: UInt64.self)
+                ^ b.loadUnaligned(fromByteOffset: bCount - n - 8, as: UInt64.self)
+            if x != 0 { return n + UInt64(littleEndian: x).leadingZeroBitCount / 8 }
+            n += 8
+        }
+        while n < limit, a.load(fromByteOffset: aCount - n - 1, as: UInt8.self) == b.load(fromByteOffset: bCount - n - 1, as: UInt8.self) {
+            n += 1
+        }
+        return n
+    }
+
+    /// Decodes entries from `offset` until the end, or until `stop` returns true for the offset of
+    /// the next entry; returns the offset where it stopped.
+    private static func parseEntries(_ object: RawObject, from offset: Int, into entries: inout [RawTreeEntry],
+                                     until stop: (Int) -> Bool) throws(ForgeError) -> Int {
+        let data = object.data
+        let count = data.count
+        guard let base = data.baseAddress else { return 0 }
+        var i = offset
         while i < count {
+            if stop(i) { return i }
             var mode: UInt32 = 0
             var digits = 0
             while i < count, base.load(fromByteOffset: i, as: UInt8.self) != 0x20 {
@@ -79,7 +211,7 @@ final class ParsedTree {
                                         id: ObjectID(rawBytes: base + nameEnd + 1)))
             i = nameEnd + 21
         }
-        self.entries = entries
+        return i
     }
 
     @inline(__always) func namePointer(_ entry: RawTreeEntry) -> UnsafeRawPointer {
@@ -181,14 +313,30 @@ final class ObjectStore {
     }
 
     func tree(_ id: ObjectID) throws(ForgeError) -> ParsedTree {
+        try tree(id, sharingWith: nil)
+    }
+
+    /// The parsed tree `id`; when it must be decoded and `similar` is given (the tree it is about to be
+    /// compared with), the entries both share at their start and end are taken from `similar`.
+    func tree(_ id: ObjectID, sharingWith similar: ParsedTree?) throws(ForgeError) -> ParsedTree {
         if let hit = trees[id] { return hit }
         let object = try read(id, operation: "read tree")
         guard object.kind == GIT_OBJECT_TREE else {
             throw ForgeError(.invalidArgument, "object \(id) is a \(Self.kindName(object.kind)), not a tree", operation: "read tree", path: path)
         }
-        let parsed = try ParsedTree(object: object)
+        let parsed: ParsedTree
+        if let similar {
+            parsed = try ParsedTree(object: object, sharingWith: similar)
+        } else {
+            parsed = try ParsedTree(object: object)
+        }
         trees[id] = parsed
         return parsed
+    }
+
+    /// The parsed tree `id` if it is cached.
+    func cachedTree(_ id: ObjectID) -> ParsedTree? {
+        trees[id]
     }
 
     func commitObject(_ id: ObjectID) throws(ForgeError) -> RawObject {

@@ -126,17 +126,38 @@ struct TreeDiffer {
     }
 
     private func diff(_ old: ObjectID?, _ new: ObjectID?, prefix: inout [UInt8], into out: inout [PathChange]) throws(ForgeError) {
-        let oldTree = try old.map { (id) throws(ForgeError) in try objects.tree(id) }
-        let newTree = try new.map { (id) throws(ForgeError) in try objects.tree(id) }
+        let oldTree: ParsedTree?, newTree: ParsedTree?
+        if let old, let new {
+            // The tree not yet decoded borrows the entries it shares with the other (in a history walk,
+            // one side was decoded for the previous commit).
+            if let cached = objects.cachedTree(new) {
+                newTree = cached
+                oldTree = try objects.tree(old, sharingWith: cached)
+            } else {
+                let parsedOld = try objects.tree(old)
+                oldTree = parsedOld
+                newTree = try objects.tree(new, sharingWith: parsedOld)
+            }
+        } else {
+            oldTree = try old.map { (id) throws(ForgeError) in try objects.tree(id) }
+            newTree = try new.map { (id) throws(ForgeError) in try objects.tree(id) }
+        }
+        // Entries both trees share at their start and end are equal: only the ones between are compared.
+        var i = 0, j = 0
+        var aEnd = oldTree?.entries.count ?? 0, bEnd = newTree?.entries.count ?? 0
+        if let oldTree, let newTree {
+            let (prefix, suffix) = ParsedTree.sharedEnds(oldTree, newTree)
+            i = prefix; j = prefix
+            aEnd -= suffix; bEnd -= suffix
+        }
         // Raw bases taken once: the loop below touches no class instance, so no reference counting.
         let aBase = oldTree?.object.data.baseAddress, bBase = newTree?.object.data.baseAddress
         let a = oldTree?.entries ?? [], b = newTree?.entries ?? []
         defer { withExtendedLifetime(oldTree) {}; withExtendedLifetime(newTree) {} }
-        var i = 0, j = 0
-        while i < a.count || j < b.count {
+        while i < aEnd || j < bEnd {
             let order: Int32
-            if i >= a.count { order = 1 }
-            else if j >= b.count { order = -1 }
+            if i >= aEnd { order = 1 }
+            else if j >= bEnd { order = -1 }
             else { order = Self.compare(aBase.unsafelyUnwrapped, a[i], bBase.unsafelyUnwrapped, b[j]) }
 
             if order == 0 {
