@@ -83,7 +83,13 @@ struct GitToolTests {
             _ = try builder.commit("attributes", [
                 .write(".gitattributes", "[attr]private export-ignore\n*.bat text eol=crlf\n*.id ident\nsecret export-ignore\n"
                        + "/drop.txt export-ignore\nlocal.* text eol=lf\n*.c whitespace=trail diff=cpp\ngen/[a-m]*.out private\n"
-                       + "*.dat binary\n*.cfg -diff\n*.lf text eol=lf\n*.raw -text\n"),
+                       + "*.dat binary\n*.cfg -diff\n*.lf text eol=lf\n*.raw -text\nbuild/ export-ignore\nlogs/** export-ignore\n"
+                       + "**/cache export-ignore\n"),
+                .write("build/out.o", "a directory-only pattern, in a bare repository\n"),
+                .write("src/build/gen.c", "also ignored: the pattern has no slash inside\n"),
+                .write("src/build.txt", "kept\n"),
+                .write("logs/a/b.log", "ignored by logs/**\n"),
+                .write("deep/er/cache/x", "ignored by **/cache\n"),
                 .write("table.dat", "text that the binary macro marks binary in a zip\n"),
                 .write("settings.cfg", "plain text, -diff\n"),
                 .write("mixed.lf", "stored\r\nwith a CRLF\n"),
@@ -116,6 +122,7 @@ struct GitToolTests {
         let listing = try GitCLI.run(["tar", "tf", fixture.root + "/ours.tar"], executable: "/usr/bin/env")
         #expect(!listing.text.contains("secret/") && !listing.text.contains("sub/hidden.txt") && listing.text.contains("keep/drop.txt"))
         #expect(!listing.text.split(separator: "\n").contains("drop.txt"))
+        #expect(!listing.text.contains("build/") && listing.text.contains("src/build.txt") && !listing.text.contains("cache/x"))
     }
 
     @Test("show prints a blob's bytes; archive equals git archive")

@@ -9,9 +9,12 @@ import Glibc
 /// from a working directory): `export-ignore` leaves a path out, and the checkout filters (`text`,
 /// `eol`, `crlf`, `ident`, with `core.autocrlf` and `core.eol`) convert file contents as a checkout would.
 ///
-/// Known gap: libgit2 decides whether a path is a directory by looking at the file system, so a
-/// directory pattern written with a trailing slash (`build/ export-ignore`) does not match in a bare
-/// repository; `build export-ignore` does.
+/// Paths are decided by ``AttributeRules`` from the `.gitattributes` files met while walking the tree,
+/// without libgit2's per-path lookup. libgit2 decides instead when something outside the commit can
+/// apply (`core.autocrlf`, `info/attributes`, a global attributes file) or a pattern is quoted; then a
+/// directory pattern with a trailing slash (`build/ export-ignore`) does not match in a bare
+/// repository, because libgit2 looks for the directory in the file system. libgit2 also loads the
+/// checkout filters of the few files that need converting.
 ///
 /// Confined to the session's thread, like the repository handle it borrows.
 final class ArchiveAttributes {
@@ -22,9 +25,9 @@ final class ArchiveAttributes {
     /// `core.autocrlf=true` converts text files that no attribute mentions.
     private let autocrlf: Bool
 
-    /// Skips lookups for paths no relevant line can match; `nil` when every path must be asked
+    /// The commit's rules, evaluated natively; `nil` when libgit2 must be asked for every path
     /// (`core.autocrlf`, or attributes outside the commit: `info/attributes`, a global attributes file).
-    private var prefilter: AttributePrefilter?
+    private var native: AttributeRules?
 
     /// The attributes one file's lookup asks for: `export-ignore`, then those that turn checkout filters on.
     /// For a zip, `diff` too: git's zip writer marks a file binary when `diff` is unset (`-diff`, as the
@@ -59,7 +62,7 @@ final class ArchiveAttributes {
             git_repository_path(repo).map { String(cString: $0) + "info/attributes" },
         ].compactMap { $0 }
         if !self.autocrlf && !globalFile && !candidates.contains(where: { FileManager.default.fileExists(atPath: $0) }) {
-            prefilter = AttributePrefilter(extraNames: zip ? ["diff"] : [])
+            native = AttributeRules(attributes: fileAttributes)
         }
         fileAttributeNames = .allocate(capacity: fileAttributes.count)
         for (index, name) in fileAttributes.enumerated() {
@@ -94,40 +97,63 @@ final class ArchiveAttributes {
     /// Takes in the `.gitattributes` file of `directory` (`[]` for the root, else `dir/`), before the
     /// directory's entries are looked up.
     func addAttributesFile(_ contents: UnsafeRawBufferPointer, directory: [UInt8]) {
-        prefilter?.add(file: contents, directory: directory)
+        native?.add(file: contents, directory: directory)
+        if native?.isComplete == false { native = nil }
     }
 
     /// Whether the file at `path` is left out (`export-ignore`), written as stored, or filtered.
     func rule(forFile path: [UInt8]) throws(ForgeError) -> FileRule {
-        if let prefilter, !prefilter.mayMatch(path) { return FileRule(action: .raw) }
+        let states: [AttributeRules.State]
+        if let native {
+            states = native.states(of: path)
+        } else {
+            states = try libgit2States(path)
+        }
+        if states[0] == .set { return FileRule(action: .skip) }
+        var binary: Bool?
+        if zip, let diff = states.last {
+            switch diff {
+            case .unset: binary = true
+            case .value(let driver): binary = driverIsBinary(driver)
+            default: binary = nil
+            }
+        }
+        if autocrlf { return FileRule(action: .filtered, binary: binary) }
+        guard states[1..<6].contains(where: { $0 != .unspecified }) else {
+            return FileRule(action: .raw, binary: binary)
+        }
+        // Checkout writes the stored bytes unchanged when no ident or filter driver applies and the
+        // line endings stay LF: `eol=lf`, or not text at all (`-text`, `-crlf`). Other files go through
+        // libgit2's filter list, which looks their attributes up again.
+        let (text, eol, crlf, ident, filter) = (states[1], states[2], states[3], states[4], states[5])
+        let noDriver = !Self.isSetOrValue(ident) && !Self.isSetOrValue(filter)
+        let staysLF = eol == .value("lf") || text == .unset || crlf == .unset
+        if noDriver && staysLF { return FileRule(action: .raw, binary: binary) }
+        return FileRule(action: .filtered, binary: binary)
+    }
+
+    private static func isSetOrValue(_ state: AttributeRules.State) -> Bool {
+        switch state {
+        case .set, .value: return true
+        case .unset, .unspecified: return false
+        }
+    }
+
+    /// The file attributes of `path` as libgit2 finds them.
+    private func libgit2States(_ path: [UInt8]) throws(ForgeError) -> [AttributeRules.State] {
         var values = [UnsafePointer<CChar>?](repeating: nil, count: fileAttributes.count)
         let result = withCPath(path) { cPath in
             git_attr_get_many_ext(&values, repo, &attributeOptions, cPath, fileAttributes.count, fileAttributeNames)
         }
         try Libgit2.check(result, "archive", path: gitPath)
-        if git_attr_value(values[0]) == GIT_ATTR_VALUE_TRUE { return FileRule(action: .skip) }
-        var binary: Bool?
-        if zip, let diff = values.last {
-            switch git_attr_value(diff) {
-            case GIT_ATTR_VALUE_FALSE: binary = true
-            case GIT_ATTR_VALUE_STRING: binary = diff.flatMap { driverIsBinary(String(cString: $0)) }
-            default: binary = nil
+        return values.map { value in
+            switch git_attr_value(value) {
+            case GIT_ATTR_VALUE_TRUE: return .set
+            case GIT_ATTR_VALUE_FALSE: return .unset
+            case GIT_ATTR_VALUE_STRING: return .value(value.map { String(cString: $0) } ?? "")
+            default: return .unspecified
             }
         }
-        if autocrlf { return FileRule(action: .filtered, binary: binary) }
-        guard values[1..<6].contains(where: { git_attr_value($0) != GIT_ATTR_VALUE_UNSPECIFIED }) else {
-            return FileRule(action: .raw, binary: binary)
-        }
-        // Checkout writes the stored bytes unchanged when no ident or filter driver applies and the
-        // line endings stay LF: `eol=lf`, or not text at all (`-text`, `-crlf`). Skipping the filter
-        // list saves its second attribute lookup for most files that name `text`.
-        let (text, eol, crlf, ident, filter) = (values[1], values[2], values[3], values[4], values[5])
-        let noDriver = git_attr_value(ident) != GIT_ATTR_VALUE_TRUE && git_attr_value(ident) != GIT_ATTR_VALUE_STRING
-            && git_attr_value(filter) != GIT_ATTR_VALUE_STRING && git_attr_value(filter) != GIT_ATTR_VALUE_TRUE
-        let staysLF = (git_attr_value(eol) == GIT_ATTR_VALUE_STRING && eol.map { strcmp($0, "lf") == 0 } == true)
-            || git_attr_value(text) == GIT_ATTR_VALUE_FALSE || git_attr_value(crlf) == GIT_ATTR_VALUE_FALSE
-        if noDriver && staysLF { return FileRule(action: .raw, binary: binary) }
-        return FileRule(action: .filtered, binary: binary)
     }
 
     private var driverBinary: [String: Bool?] = [:]
@@ -147,9 +173,10 @@ final class ArchiveAttributes {
         return answer
     }
 
-    /// Whether `path` (a directory's path without the trailing slash) has `export-ignore` set.
-    func isExportIgnored(_ path: [UInt8]) throws(ForgeError) -> Bool {
-        if let prefilter, !prefilter.mayMatch(path) { return false }
+    /// Whether `path` (without a trailing slash; a directory or submodule when `isDirectory`) has
+    /// `export-ignore` set.
+    func isExportIgnored(_ path: [UInt8], isDirectory: Bool) throws(ForgeError) -> Bool {
+        if let native { return native.states(of: path, isDirectory: isDirectory)[0] == .set }
         var value: UnsafePointer<CChar>?
         let result = withCPath(path) { cPath in git_attr_get_ext(&value, repo, &attributeOptions, cPath, "export-ignore") }
         try Libgit2.check(result, "archive", path: gitPath)

@@ -35,8 +35,10 @@ extension GitSession {
     /// Memory stays flat whatever the repository's size: one file's contents at a time, never the archive.
     /// For a commit, its `.gitattributes` apply as `git archive` applies them: `export-ignore` leaves
     /// paths out and the checkout conversions (`text`/`eol`/`crlf`, `ident`) rewrite file contents.
-    /// `export-subst` placeholders are left unexpanded, and a directory pattern with a trailing slash
-    /// (`build/ export-ignore`) does not match (write `build export-ignore`). A bare tree is archived without attributes.
+    /// `export-subst` placeholders are left unexpanded. When `core.autocrlf`, `info/attributes` or a global
+    /// attributes file is set, or a pattern is quoted, libgit2 decides each path, and then a directory
+    /// pattern with a trailing slash (`build/ export-ignore`) does not match in a bare repository (write
+    /// `build export-ignore`). A bare tree is archived without attributes.
     ///
     /// - Parameter prefix: prepended to every member path, as `git archive --prefix` (end it with `/`
     ///   for a directory).
@@ -91,15 +93,15 @@ extension GitSession {
             path.append(contentsOf: UnsafeRawBufferPointer(start: tree.namePointer(entry), count: Int(entry.nameLength)))
             switch entry.mode & 0o170000 {
             case 0o040000:
-                if let attributes, try attributes.isExportIgnored(path) { continue }
+                if let attributes, try attributes.isExportIgnored(path, isDirectory: true) { continue }
                 try encoder.addDirectory(path: path, objectID: entry.id.hex)
                 path.append(UInt8(ascii: "/"))
                 try archiveTree(entry.id, path: &path, encoder: encoder, attributes: attributes)
             case 0o160000:
-                if let attributes, try attributes.isExportIgnored(path) { continue }
+                if let attributes, try attributes.isExportIgnored(path, isDirectory: true) { continue }
                 try encoder.addGitlink(path: path, objectID: entry.id.hex)
             case 0o120000:
-                if let attributes, try attributes.isExportIgnored(path) { continue }
+                if let attributes, try attributes.isExportIgnored(path, isDirectory: false) { continue }
                 let blob = try objects.read(entry.id, operation: "archive")
                 try encoder.addSymlink(path: path, objectID: entry.id.hex, target: blob.data)
             case 0o100000:
