@@ -249,6 +249,36 @@ struct GitRepositoryTests {
         #expect(try await fixture.repository.commit(commit.hex).summary == "one")
     }
 
+    /// Archives read blobs ahead on two threads with their own handles; the order, a read error met
+    /// half-way and files larger than the read-ahead budget (8 MiB) must not show it.
+    @Test("archives read ahead in order; a damaged blob half-way is an error, not a hang")
+    func archiveReadAhead() async throws {
+        let fixture = try await RepositoryFixture.make(bare: true)
+        defer { fixture.remove() }
+        let (commit, damaged) = try await fixture.build { repo in
+            var changes: [FixtureChange] = (0..<600).map { .write("many/file\($0).txt", "file \($0)\n") }
+            for index in 0..<3 {
+                changes.append(.writeBytes("big/blob\(index).bin", (0..<(9 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) }))
+            }
+            let commit = try repo.commit("wide and heavy", changes)
+            let damaged = try repo.commit("one damaged", [.write("many/file300.txt", "to be damaged\n")])
+            try repo.corrupt(try repo.session.entry(at: damaged.hex, path: "many/file300.txt").id)
+            return (commit, damaged)
+        }
+        for format in [ArchiveFormat.tar, .zip] {
+            let bytes = try await fixture.repository.withSession { session in
+                let sink = MemorySink()
+                try session.archive(commit.hex, format: format, to: sink)
+                return sink.bytes
+            }
+            let git = try GitCLI.git(["archive", "--format=\(format.rawValue)", commit.hex], in: fixture.path)
+            #expect(bytes == git.stdout, "\(format)")
+        }
+        await #expect { try await fixture.repository.withSession { try $0.archive(damaged.hex, format: .tar, to: MemorySink()) } } throws: { error in
+            (error as? ForgeError)?.code == .corrupt
+        }
+    }
+
     @Test("checkout writes files, modes and symlinks into a directory, from a bare repository")
     func checkout() async throws {
         let history = try await StandardHistory.make(bare: true)
