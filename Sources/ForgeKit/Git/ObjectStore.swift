@@ -58,11 +58,13 @@ final class ParsedTree {
     /// at their start and end: entries inside the common first bytes are the same entries, and so is
     /// every entry after a point where the remaining bytes of both are equal. Only the entries between
     /// are decoded, which for the trees of consecutive commits is usually one or two.
-    convenience init(object: RawObject, sharingWith other: ParsedTree) throws(ForgeError) {
+    ///
+    /// Returns the tree with the number of entries shared at the start and at the end, the same
+    /// counts ``sharedEnds(_:_:)`` finds for the pair.
+    static func decode(_ object: RawObject, sharingWith other: ParsedTree) throws(ForgeError) -> (tree: ParsedTree, prefix: Int, suffix: Int) {
         let a = other.object.data, b = object.data
         guard let aBase = a.baseAddress, let bBase = b.baseAddress, !other.entries.isEmpty else {
-            try self.init(object: object)
-            return
+            return (try ParsedTree(object: object), 0, 0)
         }
         let prefixBytes = Self.commonPrefix(aBase, bBase, min(a.count, b.count))
         // Entries of `other` that end inside the common prefix decode identically here.
@@ -83,7 +85,9 @@ final class ParsedTree {
             resumeAt = index
             return true
         })
+        var suffix = 0
         if stoppedAt < b.count {
+            suffix = other.entries.count - resumeAt
             let first = entries.count
             entries.append(contentsOf: other.entries[resumeAt...])
             if delta != 0 {
@@ -93,7 +97,7 @@ final class ParsedTree {
                 }
             }
         }
-        self.init(object: object, entries: entries)
+        return (ParsedTree(object: object, entries: entries), shared, suffix)
     }
 
     /// The offset just past entry `index` in the raw bytes.
@@ -313,25 +317,31 @@ final class ObjectStore {
     }
 
     func tree(_ id: ObjectID) throws(ForgeError) -> ParsedTree {
-        try tree(id, sharingWith: nil)
+        if let hit = trees[id] { return hit }
+        let parsed = try ParsedTree(object: treeObject(id))
+        trees[id] = parsed
+        return parsed
     }
 
-    /// The parsed tree `id`; when it must be decoded and `similar` is given (the tree it is about to be
-    /// compared with), the entries both share at their start and end are taken from `similar`.
-    func tree(_ id: ObjectID, sharingWith similar: ParsedTree?) throws(ForgeError) -> ParsedTree {
-        if let hit = trees[id] { return hit }
+    /// The parsed tree `id` and the number of entries it shares with `similar` (the tree it is about
+    /// to be compared with) at their start and end. When `id` must be decoded, those shared entries
+    /// are taken from `similar` instead of decoded again.
+    func tree(_ id: ObjectID, sharingWith similar: ParsedTree) throws(ForgeError) -> (tree: ParsedTree, prefix: Int, suffix: Int) {
+        if let hit = trees[id] {
+            let (prefix, suffix) = ParsedTree.sharedEnds(similar, hit)
+            return (hit, prefix, suffix)
+        }
+        let decoded = try ParsedTree.decode(treeObject(id), sharingWith: similar)
+        trees[id] = decoded.tree
+        return decoded
+    }
+
+    private func treeObject(_ id: ObjectID) throws(ForgeError) -> RawObject {
         let object = try read(id, operation: "read tree")
         guard object.kind == GIT_OBJECT_TREE else {
             throw ForgeError(.invalidArgument, "object \(id) is a \(Self.kindName(object.kind)), not a tree", operation: "read tree", path: path)
         }
-        let parsed: ParsedTree
-        if let similar {
-            parsed = try ParsedTree(object: object, sharingWith: similar)
-        } else {
-            parsed = try ParsedTree(object: object)
-        }
-        trees[id] = parsed
-        return parsed
+        return object
     }
 
     /// The parsed tree `id` if it is cached.

@@ -127,29 +127,29 @@ struct TreeDiffer {
 
     private func diff(_ old: ObjectID?, _ new: ObjectID?, prefix: inout [UInt8], into out: inout [PathChange]) throws(ForgeError) {
         let oldTree: ParsedTree?, newTree: ParsedTree?
+        // Entries both trees share at their start and end are equal: only the ones between are compared.
+        var shared = (prefix: 0, suffix: 0)
         if let old, let new {
             // The tree not yet decoded borrows the entries it shares with the other (in a history walk,
             // one side was decoded for the previous commit).
             if let cached = objects.cachedTree(new) {
                 newTree = cached
-                oldTree = try objects.tree(old, sharingWith: cached)
+                let found = try objects.tree(old, sharingWith: cached)
+                oldTree = found.tree
+                shared = (found.prefix, found.suffix)
             } else {
                 let parsedOld = try objects.tree(old)
                 oldTree = parsedOld
-                newTree = try objects.tree(new, sharingWith: parsedOld)
+                let found = try objects.tree(new, sharingWith: parsedOld)
+                newTree = found.tree
+                shared = (found.prefix, found.suffix)
             }
         } else {
             oldTree = try old.map { (id) throws(ForgeError) in try objects.tree(id) }
             newTree = try new.map { (id) throws(ForgeError) in try objects.tree(id) }
         }
-        // Entries both trees share at their start and end are equal: only the ones between are compared.
-        var i = 0, j = 0
-        var aEnd = oldTree?.entries.count ?? 0, bEnd = newTree?.entries.count ?? 0
-        if let oldTree, let newTree {
-            let (prefix, suffix) = ParsedTree.sharedEnds(oldTree, newTree)
-            i = prefix; j = prefix
-            aEnd -= suffix; bEnd -= suffix
-        }
+        var i = shared.prefix, j = shared.prefix
+        let aEnd = (oldTree?.entries.count ?? 0) - shared.suffix, bEnd = (newTree?.entries.count ?? 0) - shared.suffix
         // Raw bases taken once: the loop below touches no class instance, so no reference counting.
         let aBase = oldTree?.object.data.baseAddress, bBase = newTree?.object.data.baseAddress
         let a = oldTree?.entries ?? [], b = newTree?.entries ?? []
