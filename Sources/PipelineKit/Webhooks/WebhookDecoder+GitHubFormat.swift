@@ -1,39 +1,66 @@
 /// GitHub's push and pull_request payloads, which Gitea and Forgejo follow field for field (except the
 /// pusher, and Gitea's `synchronized` for GitHub's `synchronize`).
 ///
-/// Property names mirror the JSON fields so that decoding errors name the documented field path.
+/// Property names mirror the documented JSON fields; each type reads its fields from a ``JSONObjectReader``,
+/// whose errors name the field's path.
 enum GitHubFormat {
     // MARK: Wire types
 
-    struct Repository: Decodable {
+    struct Repository {
         let full_name: String
         let clone_url: String
         let ssh_url: String?
         let html_url: String
         let default_branch: String?
+
+        init(_ json: JSONObjectReader) throws(PipelineError) {
+            full_name = try json.string("full_name")
+            clone_url = try json.string("clone_url")
+            ssh_url = try json.optionalString("ssh_url")
+            html_url = try json.string("html_url")
+            default_branch = try json.optionalString("default_branch")
+        }
     }
 
     /// GitHub sends `name` (the login) and `email`; Gitea sends a user (`login`, `full_name`, `email`,
     /// `username`).
-    struct Pusher: Decodable {
+    struct Pusher {
         let name: String?
         let login: String?
         let full_name: String?
         let email: String?
         let username: String?
+
+        init(_ json: JSONObjectReader) throws(PipelineError) {
+            name = try json.optionalString("name")
+            login = try json.optionalString("login")
+            full_name = try json.optionalString("full_name")
+            email = try json.optionalString("email")
+            username = try json.optionalString("username")
+        }
     }
 
-    struct User: Decodable {
+    struct User {
         let login: String
+
+        init(_ json: JSONObjectReader) throws(PipelineError) {
+            login = try json.string("login")
+        }
     }
 
-    struct Author: Decodable {
+    struct Author {
         let name: String
         let email: String?
         let username: String?
+
+        init(_ json: JSONObjectReader) throws(PipelineError) {
+            name = try json.string("name")
+            email = try json.optionalString("email")
+            username = try json.optionalString("username")
+        }
     }
 
-    struct Commit: Decodable {
+    struct Commit {
         let id: String
         let message: String
         let timestamp: String
@@ -41,9 +68,19 @@ enum GitHubFormat {
         let added: [String]?
         let modified: [String]?
         let removed: [String]?
+
+        init(_ json: JSONObjectReader) throws(PipelineError) {
+            id = try json.string("id")
+            message = try json.string("message")
+            timestamp = try json.string("timestamp")
+            author = try Author(json.object("author"))
+            added = try json.optionalStrings("added")
+            modified = try json.optionalStrings("modified")
+            removed = try json.optionalStrings("removed")
+        }
     }
 
-    struct Push: Decodable {
+    struct Push {
         let ref: String
         let before: String
         let after: String
@@ -54,15 +91,41 @@ enum GitHubFormat {
         let sender: User?
         let commits: [Commit]?
         let head_commit: Commit?
+
+        init(_ json: JSONObjectReader) throws(PipelineError) {
+            ref = try json.string("ref")
+            before = try json.string("before")
+            after = try json.string("after")
+            created = try json.optionalBool("created")
+            deleted = try json.optionalBool("deleted")
+            repository = try Repository(json.object("repository"))
+            pusher = try Pusher(json.object("pusher"))
+            if let sender = try json.optionalObject("sender") { self.sender = try User(sender) } else { sender = nil }
+            if let commits = try json.optionalObjects("commits") {
+                var list: [Commit] = []
+                list.reserveCapacity(commits.count)
+                for commit in commits { list.append(try Commit(commit)) }
+                self.commits = list
+            } else {
+                commits = nil
+            }
+            if let head = try json.optionalObject("head_commit") { head_commit = try Commit(head) } else { head_commit = nil }
+        }
     }
 
-    struct Side: Decodable {
+    struct Side {
         let ref: String
         let sha: String
         let repo: Repository?
+
+        init(_ json: JSONObjectReader) throws(PipelineError) {
+            ref = try json.string("ref")
+            sha = try json.string("sha")
+            if let repo = try json.optionalObject("repo") { self.repo = try Repository(repo) } else { repo = nil }
+        }
     }
 
-    struct PullRequest: Decodable {
+    struct PullRequest {
         let title: String
         let user: User
         let state: String
@@ -70,12 +133,28 @@ enum GitHubFormat {
         let html_url: String
         let head: Side
         let base: Side
+
+        init(_ json: JSONObjectReader) throws(PipelineError) {
+            title = try json.string("title")
+            user = try User(json.object("user"))
+            state = try json.string("state")
+            merged = try json.optionalBool("merged")
+            html_url = try json.string("html_url")
+            head = try Side(json.object("head"))
+            base = try Side(json.object("base"))
+        }
     }
 
-    struct PullRequestPayload: Decodable {
+    struct PullRequestPayload {
         let action: String
         let number: Int
         let pull_request: PullRequest
+
+        init(_ json: JSONObjectReader) throws(PipelineError) {
+            action = try json.string("action")
+            number = try json.integer("number")
+            pull_request = try PullRequest(json.object("pull_request"))
+        }
     }
 
     // MARK: Conversion

@@ -1,23 +1,37 @@
 /// GitLab's `Push Hook`, `Tag Push Hook` and `Merge Request Hook` payloads.
 ///
-/// Property names mirror the JSON fields so that decoding errors name the documented field path.
+/// Property names mirror the documented JSON fields; each type reads its fields from a ``JSONObjectReader``,
+/// whose errors name the field's path.
 enum GitLabFormat {
     // MARK: Wire types
 
-    struct Project: Decodable {
+    struct Project {
         let path_with_namespace: String
         let git_http_url: String
         let git_ssh_url: String?
         let web_url: String
         let default_branch: String?
+
+        init(_ json: JSONObjectReader) throws(PipelineError) {
+            path_with_namespace = try json.string("path_with_namespace")
+            git_http_url = try json.string("git_http_url")
+            git_ssh_url = try json.optionalString("git_ssh_url")
+            web_url = try json.string("web_url")
+            default_branch = try json.optionalString("default_branch")
+        }
     }
 
-    struct Author: Decodable {
+    struct Author {
         let name: String
         let email: String?
+
+        init(_ json: JSONObjectReader) throws(PipelineError) {
+            name = try json.string("name")
+            email = try json.optionalString("email")
+        }
     }
 
-    struct Commit: Decodable {
+    struct Commit {
         let id: String
         let message: String
         let timestamp: String
@@ -25,9 +39,19 @@ enum GitLabFormat {
         let added: [String]?
         let modified: [String]?
         let removed: [String]?
+
+        init(_ json: JSONObjectReader) throws(PipelineError) {
+            id = try json.string("id")
+            message = try json.string("message")
+            timestamp = try json.string("timestamp")
+            author = try Author(json.object("author"))
+            added = try json.optionalStrings("added")
+            modified = try json.optionalStrings("modified")
+            removed = try json.optionalStrings("removed")
+        }
     }
 
-    struct Push: Decodable {
+    struct Push {
         let object_kind: String
         let ref: String
         let before: String
@@ -37,17 +61,44 @@ enum GitLabFormat {
         let user_email: String?
         let project: Project
         let commits: [Commit]?
+
+        init(_ json: JSONObjectReader) throws(PipelineError) {
+            object_kind = try json.string("object_kind")
+            ref = try json.string("ref")
+            before = try json.string("before")
+            after = try json.string("after")
+            user_name = try json.string("user_name")
+            user_username = try json.optionalString("user_username")
+            user_email = try json.optionalString("user_email")
+            project = try Project(json.object("project"))
+            if let commits = try json.optionalObjects("commits") {
+                var list: [Commit] = []
+                list.reserveCapacity(commits.count)
+                for commit in commits { list.append(try Commit(commit)) }
+                self.commits = list
+            } else {
+                commits = nil
+            }
+        }
     }
 
-    struct User: Decodable {
+    struct User {
         let username: String
+
+        init(_ json: JSONObjectReader) throws(PipelineError) {
+            username = try json.string("username")
+        }
     }
 
-    struct LastCommit: Decodable {
+    struct LastCommit {
         let id: String
+
+        init(_ json: JSONObjectReader) throws(PipelineError) {
+            id = try json.string("id")
+        }
     }
 
-    struct Attributes: Decodable {
+    struct Attributes {
         let iid: Int
         let title: String
         let state: String
@@ -59,12 +110,32 @@ enum GitLabFormat {
         let source: Project?
         let target: Project
         let last_commit: LastCommit
+
+        init(_ json: JSONObjectReader) throws(PipelineError) {
+            iid = try json.integer("iid")
+            title = try json.string("title")
+            state = try json.string("state")
+            action = try json.optionalString("action")
+            oldrev = try json.optionalString("oldrev")
+            url = try json.string("url")
+            source_branch = try json.string("source_branch")
+            target_branch = try json.string("target_branch")
+            if let source = try json.optionalObject("source") { self.source = try Project(source) } else { source = nil }
+            target = try Project(json.object("target"))
+            last_commit = try LastCommit(json.object("last_commit"))
+        }
     }
 
-    struct MergeRequestPayload: Decodable {
+    struct MergeRequestPayload {
         let object_kind: String
         let user: User
         let object_attributes: Attributes
+
+        init(_ json: JSONObjectReader) throws(PipelineError) {
+            object_kind = try json.string("object_kind")
+            user = try User(json.object("user"))
+            object_attributes = try Attributes(json.object("object_attributes"))
+        }
     }
 
     // MARK: Conversion

@@ -79,25 +79,25 @@ public struct WebhookDecoder: Sendable {
             id = Hex.encode(SHA256.hash(data: body))
         }
 
-        /// The body (or its form `payload`) decoded as `type`; only called for event kinds that are decoded.
-        func json<T: Decodable>(_ type: T.Type) throws(PipelineError) -> T {
-            try Self.decodeJSON(type, from: Self.payload(body, headers: headers))
+        /// The body (or its form `payload`) as a JSON object; only read for event kinds that are decoded.
+        func json() throws(PipelineError) -> JSONObjectReader {
+            try JSONObjectReader.root(Self.document(Self.payload(body, headers: headers)))
         }
         let event: WebhookEvent
         switch (provider, kind) {
         case (.github, "ping"):
-            _ = try json(AnyJSONObject.self)
+            _ = try json()
             event = .ping
         case (.github, "push"), (.gitea, "push"):
-            event = try GitHubFormat.push(provider, json(GitHubFormat.Push.self))
+            event = try GitHubFormat.push(provider, GitHubFormat.Push(json()))
         case (.github, "pull_request"), (.gitea, "pull_request"):
-            event = try GitHubFormat.pullRequest(provider, json(GitHubFormat.PullRequestPayload.self))
+            event = try GitHubFormat.pullRequest(provider, GitHubFormat.PullRequestPayload(json()))
         case (.gitlab, "Push Hook"), (.gitlab, "Tag Push Hook"):
-            let push = try json(GitLabFormat.Push.self)
+            let push = try GitLabFormat.Push(json())
             try Self.expectObjectKind(push.object_kind, kind == "Push Hook" ? "push" : "tag_push", header: kind)
             event = GitLabFormat.push(push)
         case (.gitlab, "Merge Request Hook"):
-            let request = try json(GitLabFormat.MergeRequestPayload.self)
+            let request = try GitLabFormat.MergeRequestPayload(json())
             try Self.expectObjectKind(request.object_kind, "merge_request", header: kind)
             event = GitLabFormat.mergeRequest(request)
         default:
@@ -140,54 +140,12 @@ public struct WebhookDecoder: Sendable {
         throw error(.invalidEvent, "the form-encoded body has no 'payload' field")
     }
 
-    /// Decodes JSON, turning decoding errors into messages that name the field path.
-    static func decodeJSON<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(PipelineError) -> T {
+    /// Checks and indexes the JSON text (``JSONDocument``); a syntax error names its byte offset.
+    static func document(_ bytes: [UInt8]) throws(PipelineError) -> JSONDocument {
         do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
-        } catch let decodingError as DecodingError {
-            throw error(.invalidEvent, describe(decodingError))
+            return try JSONDocument(bytes)
         } catch {
-            throw Self.error(.invalidEvent, "the body is not valid JSON (\(error))")
-        }
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .keyNotFound(let key, let context):
-            return "\(path(context.codingPath + [key])) is missing"
-        case .valueNotFound(_, let context):
-            return "\(path(context.codingPath)) is missing (null)"
-        case .typeMismatch(let type, let context):
-            if context.codingPath.isEmpty { return "the body is not a JSON object" }
-            return "\(path(context.codingPath)) is not \(typeName(type))"
-        case .dataCorrupted(let context):
-            if context.codingPath.isEmpty { return "the body is not valid JSON (\(context.debugDescription))" }
-            return "\(path(context.codingPath)) is invalid (\(context.debugDescription))"
-        @unknown default:
-            return "the body could not be decoded (\(error))"
-        }
-    }
-
-    /// `pull_request.head.sha`, `commits[2].id`.
-    static func path(_ keys: [any CodingKey]) -> String {
-        var text = ""
-        for key in keys {
-            if let index = key.intValue {
-                text += "[\(index)]"
-            } else {
-                text += text.isEmpty ? key.stringValue : ".\(key.stringValue)"
-            }
-        }
-        return text.isEmpty ? "the body" : text
-    }
-
-    private static func typeName(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: "a string"
-        case is Bool.Type: "a boolean"
-        case is Int.Type: "an integer"
-        case is Double.Type: "a number"
-        default: "a \(type)"
+            throw Self.error(.invalidEvent, "the body is not valid JSON (\(error.message) at byte \(error.offset))")
         }
     }
 
@@ -195,20 +153,6 @@ public struct WebhookDecoder: Sendable {
 
     static func error(_ code: PipelineError.Code, _ message: String) -> PipelineError {
         PipelineError(code, message, operation: "decode webhook")
-    }
-}
-
-/// Any JSON object (the body of a ping, whose fields PipelineKit does not use).
-struct AnyJSONObject: Decodable {
-    init(from decoder: any Decoder) throws {
-        _ = try decoder.container(keyedBy: AnyKey.self)
-    }
-
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
     }
 }
 
