@@ -65,6 +65,25 @@ struct RunStoreConformanceTests {
         #expect(try await store.run(third.runs[0].id)?.run.status == .superseded)
     }
 
+    @Test("Each run keeps the configuration it was stored with, also when a duplicate delivery came first with a new one",
+          arguments: StoreKind.allCases)
+    func configurationSnapshots(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let changed = PipelineConfiguration(name: "single", sourceClass: "push", actions: [ActionSpec(name: "b", task: "noop")])
+        let event = EventRecord(provider: "test", deliveryID: "same", kind: "push", body: Array("{}".utf8))
+        let first = try await store.enqueue(event: event, runs: [NewRun(configuration: single, source: .testPush())], now: Date())
+        // The redelivery brings a configuration not stored yet; nothing of it is stored.
+        let again = try await store.enqueue(event: event, runs: [NewRun(configuration: changed, source: .testPush())], now: Date())
+        #expect(again.duplicate)
+        #expect(again.runs.isEmpty)
+        let next = EventRecord(provider: "test", deliveryID: "next", kind: "push", body: Array("{}".utf8))
+        let second = try await store.enqueue(event: next, runs: [NewRun(configuration: changed, source: .testPush())], now: Date())
+        let third = try await store.enqueue(event: nil, runs: [NewRun(configuration: single, source: .testPush())], now: Date())
+        #expect(try await store.context(of: first.runs[0].id).configuration == single)
+        #expect(try await store.context(of: second.runs[0].id).configuration == changed)
+        #expect(try await store.context(of: third.runs[0].id).configuration == single)
+    }
+
     @Test("Runs are listed newest first, by configuration, status and page", arguments: StoreKind.allCases)
     func listing(kind: StoreKind) async throws {
         let store = try await kind.make()

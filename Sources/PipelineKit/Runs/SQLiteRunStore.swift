@@ -179,6 +179,9 @@ public final class SQLiteRunStore: RunStore {
 
     private typealias EnqueueWaiter = CheckedContinuation<Result<EnqueueResult, PipelineError>, Never>
     private let pendingEnqueues = Mutex<(waiting: [(PendingEnqueue, EnqueueWaiter)], flushing: Bool)>(([], false))
+    /// Hashes of configuration snapshots this store has committed (rows of `configurations` are never
+    /// deleted), so that their insert is not repeated for every run.
+    private let committedSnapshots = Mutex<Set<String>>([])
 
     /// Stores the event and its runs. Concurrent calls share transactions (group commit): each call
     /// still returns only after its own rows are committed.
@@ -214,9 +217,16 @@ public final class SQLiteRunStore: RunStore {
             }
             guard !batch.isEmpty else { return }
             let requests = batch.map(\.0)
+            let known = committedSnapshots.withLock { $0 }
             do {
                 let results = try await write("enqueue") { db -> [EnqueueResult] in
-                    try requests.map { try Self.insert(db, $0) }
+                    try requests.map { try Self.insert(db, $0, knownSnapshots: known) }
+                }
+                committedSnapshots.withLock { hashes in
+                    if hashes.count > 10_000 { hashes.removeAll() }
+                    for (request, result) in zip(requests, results) where !result.duplicate {
+                        for run in request.runs { hashes.insert(run.hash) }
+                    }
                 }
                 if results.contains(where: { !$0.runs.isEmpty }) { notify() }
                 for (index, (_, waiter)) in batch.enumerated() { waiter.resume(returning: .success(results[index])) }
@@ -226,7 +236,7 @@ public final class SQLiteRunStore: RunStore {
         }
     }
 
-    private static func insert(_ db: Database, _ request: PendingEnqueue) throws -> EnqueueResult {
+    private static func insert(_ db: Database, _ request: PendingEnqueue, knownSnapshots: Set<String>) throws -> EnqueueResult {
         let time = request.now.timeIntervalSince1970
         var eventID: Int64?
         if let event = request.event {
@@ -244,8 +254,10 @@ public final class SQLiteRunStore: RunStore {
         var superseded: [RunID] = []
         for prepared in request.runs {
             let run = prepared.run
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO configurations (hash, name, body) VALUES (?, ?, ?)")
-                .execute(arguments: [prepared.hash, run.configuration.name, prepared.body])
+            if !knownSnapshots.contains(prepared.hash) {
+                try db.cachedStatement(sql: "INSERT OR IGNORE INTO configurations (hash, name, body) VALUES (?, ?, ?)")
+                    .execute(arguments: [prepared.hash, run.configuration.name, prepared.body])
+            }
             if let group = run.concurrencyGroup {
                 let older = try Int64.fetchAll(db.cachedStatement(sql: "SELECT id FROM runs WHERE concurrency_group = ? AND status = 'queued'"),
                                                arguments: [group])

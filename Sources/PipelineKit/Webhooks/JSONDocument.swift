@@ -369,6 +369,11 @@ final class JSONDocument {
             let start = index
             var escaped = false
             while index < bytes.count {
+                // Eight plain bytes at a time (no quote, backslash, control character or non-ASCII byte).
+                while index + 8 <= bytes.count, Self.isPlain(UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)) {
+                    index += 8
+                }
+                guard index < bytes.count else { break }
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
                     nodes.append(Node(kind: .string, escaped: escaped, start: UInt32(start), end: UInt32(index), next: UInt32(nodes.count + 1)))
@@ -404,6 +409,20 @@ final class JSONDocument {
                 }
             }
             throw fail("unexpected end of the text in a string")
+        }
+
+        /// Whether none of the eight bytes in `word` ends or escapes a string, is a control character or
+        /// starts a multi-byte UTF-8 sequence (the zero-byte test of "Bit Twiddling Hacks", which is exact
+        /// about whether any byte matches).
+        @inline(__always)
+        static func isPlain(_ word: UInt64) -> Bool {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            @inline(__always) func hasZero(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highs }
+            let quote = hasZero(word ^ (ones &* 0x22))
+            let backslash = hasZero(word ^ (ones &* 0x5C))
+            let control = hasZero(word & (ones &* 0xE0))
+            return (quote | backslash | control | (word & highs)) == 0
         }
 
         /// Steps over one multi-byte UTF-8 sequence (RFC 3629: no overlong forms, no surrogates, nothing
