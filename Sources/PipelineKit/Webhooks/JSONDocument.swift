@@ -196,7 +196,7 @@ final class JSONDocument {
                 guard let unicode = Unicode.Scalar(scalar) else {
                     throw SyntaxError(message: "a \\u escape outside Unicode", offset: offset + index)
                 }
-                out.append(contentsOf: UTF8.encode(unicode)!)
+                if let encoded = UTF8.encode(unicode) { out.append(contentsOf: encoded) }
             default: out.append(escape)  // " \ /
             }
         }
