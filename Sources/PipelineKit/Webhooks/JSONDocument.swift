@@ -1,3 +1,5 @@
+import ForgeKit
+
 /// A JSON text checked against RFC 8259 and indexed in one pass, so that a webhook decoder can read the few
 /// fields it needs without building a value for every field of a large payload.
 ///
@@ -158,7 +160,7 @@ final class JSONDocument {
         func hex4() throws(SyntaxError) -> UInt32 {
             var value: UInt32 = 0
             for _ in 0..<4 {
-                guard index < bytes.count, let digit = hexValue(bytes[index]) else {
+                guard index < bytes.count, let digit = Hex.value(bytes[index]) else {
                     throw SyntaxError(message: "a \\u escape needs four hex digits", offset: offset + index)
                 }
                 value = value << 4 | UInt32(digit)
@@ -201,15 +203,6 @@ final class JSONDocument {
             }
         }
         return out
-    }
-
-    fileprivate static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     // MARK: - Scanning
@@ -391,7 +384,7 @@ final class JSONDocument {
                     case UInt8(ascii: "u"):
                         index += 1
                         for _ in 0..<4 {
-                            guard index < bytes.count, JSONDocument.hexValue(bytes[index]) != nil else {
+                            guard index < bytes.count, Hex.value(bytes[index]) != nil else {
                                 throw fail("a \\u escape needs four hex digits")
                             }
                             index += 1
