@@ -117,12 +117,6 @@ final class JSONDocument {
         return value
     }
 
-    /// The number at node `index` as a `Double`.
-    func double(at index: Int) -> Double? {
-        let node = nodes[index]
-        return Double(String(decoding: bytes[Int(node.start)..<Int(node.end)], as: UTF8.self))
-    }
-
     /// How `index` is reached from the document's root: `pull_request.head`, `commits[2]`, or `""` for the root.
     func path(to index: Int) -> String {
         var text = ""
