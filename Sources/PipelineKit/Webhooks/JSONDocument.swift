@@ -96,14 +96,16 @@ final class JSONDocument {
         return result
     }
 
-    /// The string at node `index` with its escapes resolved (nil cannot happen for a scanned document, whose
-    /// strings are checked UTF-8).
-    func string(at index: Int) throws(SyntaxError) -> String? {
+    /// The string at node `index` with its escapes resolved. The scan has checked the document's UTF-8
+    /// and `unescape` refuses lone surrogates, so decoding never has anything to repair.
+    func string(at index: Int) throws(SyntaxError) -> String {
         let node = nodes[index]
-        return try bytes.withUnsafeBufferPointer { buffer throws(SyntaxError) -> String? in
+        return try bytes.withUnsafeBufferPointer { buffer throws(SyntaxError) -> String in
             let slice = UnsafeBufferPointer(rebasing: buffer[Int(node.start)..<Int(node.end)])
-            if !node.escaped { return String(validating: slice, as: UTF8.self) }
-            return String(validating: try Self.unescape(slice, offset: Int(node.start)), as: UTF8.self)
+            // `String(decoding:as:)` on a buffer is specialised; `String(validating:as:)` is generic in
+            // the standard library and looks up type metadata on every call.
+            if !node.escaped { return String(decoding: slice, as: UTF8.self) }
+            return String(decoding: try Self.unescape(slice, offset: Int(node.start)), as: UTF8.self)
         }
     }
 
@@ -130,7 +132,7 @@ final class JSONDocument {
                 var value = child
                 if node.kind == .object {
                     value = child + 1
-                    step = (try? string(at: child)).flatMap { $0 } ?? "?"
+                    step = (try? string(at: child)) ?? "?"
                 } else {
                     step = "[\(position)]"
                 }

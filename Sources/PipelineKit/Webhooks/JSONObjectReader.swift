@@ -97,14 +97,11 @@ struct JSONObjectReader {
     }
 
     private func text(at index: Int) throws(PipelineError) -> String {
-        let decoded: String?
         do {
-            decoded = try document.string(at: index)
+            return try document.string(at: index)
         } catch {
             throw WebhookDecoder.error(.invalidEvent, "\(document.path(to: index)) is invalid (\(error.message))")
         }
-        guard let decoded else { throw WebhookDecoder.error(.invalidEvent, "\(document.path(to: index)) is not valid UTF-8") }
-        return decoded
     }
 
     private func mismatch(_ key: StaticString, _ typeName: String) -> PipelineError {
