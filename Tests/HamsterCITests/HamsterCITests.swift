@@ -9,6 +9,14 @@ import Testing
 struct HamsterCITests {
     static let secret = "it's a secret to everybody"
     static let token = "ghp_test_token_123"
+
+    /// Runs the hamster-ci tool to its end without blocking a thread of the cooperative pool.
+    static func hamster(_ arguments: [String], environment extra: [String: String] = [:]) async throws
+        -> (status: Int32, text: String, stderr: String) {
+        let environment = GitCLI.environment.merging(extra) { _, new in new }
+        let result = try await ChildProcess.run([HamsterProcess.toolPath] + arguments, environment: environment)
+        return (result.status, String(decoding: result.output, as: UTF8.self), result.error)
+    }
     static var projectRoot: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     }
@@ -113,9 +121,12 @@ struct HamsterCITests {
         try Data(Self.pullRequestBody(repo: "DT2/dt", number: 3, headSHA: head.description, baseSHA: base.description,
                                       cloneURL: "file://" + fixture.path)).write(to: URL(fileURLWithPath: event))
         let config = Self.projectRoot + "/examples/hamster-ci/flake8_pull_request.json"
-        let result = try GitCLI.run(["run", "--config", config, "--event", event, "--github-api", github.baseURL, "--task", Self.checkCommand,
-                                     "--workspace-root", data + "/ws"],
-                                    executable: HamsterProcess.toolPath, environment: ["GITHUB_TOKEN": Self.token])
+        // Awaited, not waited for on a blocked thread: the fake GitHub API answers from this process's
+        // cooperative pool, which has one thread per core — blocking one of them for the whole run could
+        // leave none to answer the comment POST.
+        let result = try await Self.hamster(["run", "--config", config, "--event", event, "--github-api", github.baseURL,
+                                             "--task", Self.checkCommand, "--workspace-root", data + "/ws"],
+                                            environment: ["GITHUB_TOKEN": Self.token])
         #expect(result.status == 1, "a failed check fails the command: \(result.text) \(result.stderr)")
         #expect(result.text.contains("flake8_pull_request: failed"), "\(result.text)")
         #expect(result.text.contains("0 flake8diff [flake8_diff] succeeded"))
@@ -125,7 +136,7 @@ struct HamsterCITests {
 
         try #"{"name": "broken", "source": {"source_class": "push"}, "actions": [{"name": "a", "task": "nosuchtask"}]}"#
             .write(toFile: data + "/broken.json", atomically: true, encoding: .utf8)
-        let broken = try GitCLI.run(["run", "--config", data + "/broken.json", "--event", event], executable: HamsterProcess.toolPath)
+        let broken = try await Self.hamster(["run", "--config", data + "/broken.json", "--event", event])
         #expect(broken.status != 0)
         #expect(broken.stderr.contains("broken.json:1: actions[0].task: unknown task 'nosuchtask'"), "\(broken.stderr)")
     }
