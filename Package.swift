@@ -72,6 +72,7 @@ let package = Package(
                 "CGit2", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -353,6 +354,7 @@ let package = Package(
             name: "PipelineKitTests",
             dependencies: [
                 "PipelineKit", "PipelineKitTesting", "PipelineKitPostgres", "ForgeKit", "ForgeKitTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -108,7 +108,9 @@ public final class InMemoryRunStore: RunStore {
                                        startedAt: nil, finishedAt: nil)
                 var event = run.event
                 if event == .null, let body = request?.body, !body.isEmpty {
-                    event = (try? body.withUnsafeBufferPointer { bytes throws(PipelineError) in try Value(jsonBytes: bytes) }) ?? .null
+                    // As the SQLite and PostgreSQL stores do: a body that is not JSON is its text.
+                    event = (try? body.withUnsafeBufferPointer { bytes throws(PipelineError) in try Value(jsonBytes: bytes) })
+                        ?? .string(String(decoding: body, as: UTF8.self))
                 }
                 var stored = StoredRun(record: record, context: RunContext(configuration: run.configuration, source: run.source,
                                                                            event: event, status: .queued))

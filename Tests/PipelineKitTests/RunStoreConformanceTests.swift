@@ -84,6 +84,45 @@ struct RunStoreConformanceTests {
         #expect(try await store.context(of: third.runs[0].id).configuration == single)
     }
 
+    @Test("Events stored at once come back byte for byte in their runs' context, a repeated delivery among them storing nothing",
+          arguments: StoreKind.allCases)
+    func eventBodies(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let bodies: [[UInt8]] = [
+            Array(#"{"ref": "refs/heads/main", "commits": [{"message": "é ✓"}]}"#.utf8),
+            Array("not JSON, kept as text".utf8),
+            Array(#"{"big": "\#(String(repeating: "x", count: 9_000))"}"#.utf8),
+        ]
+        // Concurrent enqueues share transactions; the repeated delivery lands in the middle of them.
+        let results = try await withThrowingTaskGroup(of: (Int, EnqueueResult).self) { group in
+            for (index, body) in bodies.enumerated() {
+                group.addTask {
+                    let event = EventRecord(provider: "test", deliveryID: "d\(index)", kind: "push", body: body)
+                    return (index, try await store.enqueue(event: event, runs: [NewRun(configuration: single, source: .testPush())], now: Date()))
+                }
+            }
+            group.addTask {
+                let repeated = EventRecord(provider: "test", deliveryID: "d1", kind: "push", body: Array("{}".utf8))
+                return (-1, try await store.enqueue(event: repeated, runs: [NewRun(configuration: single, source: .testPush())], now: Date()))
+            }
+            var results: [Int: EnqueueResult] = [:]
+            for try await (index, result) in group { results[index] = result }
+            return results
+        }
+        let stored = (0..<bodies.count).compactMap { results[$0] }.filter { !$0.duplicate }
+        #expect(stored.count + (results[-1]?.duplicate == false ? 1 : 0) == bodies.count, "exactly one delivery d1 was refused")
+        for index in bodies.indices {
+            guard let result = results[index], !result.duplicate else { continue }
+            let event = try await store.context(of: result.runs[0].id).event
+            if index == 1 {
+                #expect(event == .string("not JSON, kept as text"))
+            } else {
+                #expect(event == (try bodies[index].withUnsafeBufferPointer { buffer throws(PipelineError) in try Value(jsonBytes: buffer) }),
+                        "event \(index)")
+            }
+        }
+    }
+
     @Test("Runs are listed newest first, by configuration, status and page", arguments: StoreKind.allCases)
     func listing(kind: StoreKind) async throws {
         let store = try await kind.make()

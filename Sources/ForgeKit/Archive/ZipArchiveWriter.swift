@@ -361,7 +361,7 @@ final class ZipArchiveWriter {
             creatorVersion = Self.unixCreator
             size = UInt64(data.count)
             compressedSize = size
-            crc = Self.crc32(data)
+            crc = CRC32.checksum(data)
             isText = !Self.looksBinary(data)
         case .file(let executable, let binary):
             if executable {
@@ -378,7 +378,7 @@ final class ZipArchiveWriter {
                 method = deflate ? Self.methodDeflate : Self.methodStore
                 compressedSize = deflate ? 0 : size
             } else {
-                crc = Self.crc32(data)
+                crc = CRC32.checksum(data)
                 compressedSize = size
                 if deflate {
                     switch try deflateTrial(data) {
@@ -434,7 +434,7 @@ final class ZipArchiveWriter {
 
         // The data.
         if streamed {
-            crc = Self.crc32(data)
+            crc = CRC32.checksum(data)
             if method == Self.methodDeflate {
                 compressedSize = try deflateToSink(data)
             } else {
@@ -560,13 +560,6 @@ final class ZipArchiveWriter {
     }
 
     // MARK: - Helpers
-
-    /// The CRC-32 of `data`, computed by zlib.
-    private static func crc32(_ data: UnsafeRawBufferPointer) -> UInt32 {
-        guard let base = data.baseAddress, !data.isEmpty else { return 0 }
-        let value = CZlib.crc32_z(0, base.assumingMemoryBound(to: Bytef.self), numericCast(data.count))
-        return UInt32(truncatingIfNeeded: value)
-    }
 
     /// git's binary test: a NUL byte among the first 8000 bytes.
     private static func looksBinary(_ data: UnsafeRawBufferPointer) -> Bool {

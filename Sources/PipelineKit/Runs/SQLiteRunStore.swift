@@ -5,11 +5,13 @@ public import Logging
 import Synchronization
 
 /// The embedded ``RunStore``: one SQLite file in WAL mode (through GRDB), safe for several
-/// processes on one machine.
+/// processes on one machine. Event bodies are appended to a second file beside it,
+/// `<path>-events`; back the two up together.
 ///
 /// Every change is one immediate transaction. With `synchronous = NORMAL` (the default here) a
 /// commit survives a crash of the process (kill -9) but not necessarily a power cut; pass
-/// `durability: .full` to fsync every commit.
+/// `durability: .full` to fsync every commit. WAL checkpoints run beside the writer instead of
+/// stalling it.
 public final class SQLiteRunStore: RunStore {
     /// How hard each commit is pushed to disk.
     public enum Durability: Sendable {
@@ -20,6 +22,9 @@ public final class SQLiteRunStore: RunStore {
     }
 
     private let pool: DatabasePool
+    private let bodies: EventBodyFile
+    private let syncsBodies: Bool
+    private let checkpointer: WALCheckpointer
     private let logger: Logger
     private let listeners = Mutex<[UInt64: AsyncStream<Void>.Continuation]>([:])
     private let nextListener = Atomic<UInt64>(0)
@@ -28,26 +33,40 @@ public final class SQLiteRunStore: RunStore {
     /// Opens (creating it, and its folder, when needed) the store at `path` and brings its schema up to date.
     public init(path: String, durability: Durability = .process,
                 logger: Logger = Logger(label: "forgeworks.pipeline.store")) throws(PipelineError) {
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.maximumReaderCount = 4
+        let synchronous = durability == .full ? "FULL" : "NORMAL"
+        let bodies = try EventBodyFile(path: path + "-events")
+        // Without a sync per commit, the bodies are synced before each checkpoint: a row that reaches
+        // the database file then has its body on disk.
+        var syncBodies: (@Sendable () throws -> Void)?
+        if durability != .full { syncBodies = { () throws in try bodies.sync() } }
+        let checkpointer = WALCheckpointer(path: path, synchronous: synchronous, logger: logger, beforeCheckpoint: syncBodies)
         configuration.prepareDatabase { db in
-            try db.execute(sql: durability == .full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            checkpointer.install(on: db)
             // A 64 MiB page cache and memory-mapped reads: the hot tables stay in memory.
             try db.execute(sql: "PRAGMA cache_size = -65536")
             try db.execute(sql: "PRAGMA mmap_size = 268435456")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
-        let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            checkpointer.attach(pool)
             try Self.migrator.migrate(pool)
         } catch {
             throw PipelineError(.store, "cannot open \(path): \(error)", operation: "open run store")
         }
+        self.bodies = bodies
+        self.syncsBodies = durability == .full
+        self.checkpointer = checkpointer
         self.logger = logger
     }
+
+    deinit { checkpointer.close() }
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -129,6 +148,14 @@ public final class SQLiteRunStore: RunStore {
                 );
                 """)
         }
+        migrator.registerMigration("v3-event-bodies-in-file") { db in
+            // New events keep an empty `body` and point into `<database>-events`; older rows keep theirs.
+            try db.execute(sql: """
+                ALTER TABLE events ADD COLUMN body_offset INTEGER;
+                ALTER TABLE events ADD COLUMN body_length INTEGER;
+                ALTER TABLE events ADD COLUMN body_checksum INTEGER;
+                """)
+        }
         return migrator
     }
 
@@ -173,6 +200,8 @@ public final class SQLiteRunStore: RunStore {
             var event: String?
         }
         var event: EventRecord?
+        /// The CRC-32 of the event's body.
+        var checksum: UInt32
         var runs: [Run]
         var now: Date
     }
@@ -195,7 +224,7 @@ public final class SQLiteRunStore: RunStore {
             prepared.append(PendingEnqueue.Run(run: run, first: first, body: body, hash: hash, source: run.source.jsonValue.jsonText,
                                                event: run.event == .null ? nil : run.event.jsonText))
         }
-        let pending = PendingEnqueue(event: event, runs: prepared, now: now)
+        let pending = PendingEnqueue(event: event, checksum: event.map { CRC32.checksum($0.body) } ?? 0, runs: prepared, now: now)
         let result = await withCheckedContinuation { (continuation: EnqueueWaiter) in
             let start = pendingEnqueues.withLock { state -> Bool in
                 state.waiting.append((pending, continuation))
@@ -218,9 +247,16 @@ public final class SQLiteRunStore: RunStore {
             guard !batch.isEmpty else { return }
             let requests = batch.map(\.0)
             let known = committedSnapshots.withLock { $0 }
+            let bodies = self.bodies, sync = syncsBodies
             do {
                 let results = try await write("enqueue") { db -> [EnqueueResult] in
-                    try requests.map { try Self.insert(db, $0, knownSnapshots: known) }
+                    // The bodies of the events stored go to the end of the bodies file in one write, before the commit.
+                    let start = try bodies.end()
+                    var appended: [UInt8] = []
+                    appended.reserveCapacity(requests.reduce(0) { $0 + ($1.event?.body.count ?? 0) })
+                    let results = try requests.map { try Self.insert(db, $0, knownSnapshots: known, bodiesAt: start, appended: &appended) }
+                    if !appended.isEmpty { try bodies.write(appended, at: start, sync: sync) }
+                    return results
                 }
                 committedSnapshots.withLock { hashes in
                     if hashes.count > 10_000 { hashes.removeAll() }
@@ -236,19 +272,25 @@ public final class SQLiteRunStore: RunStore {
         }
     }
 
-    private static func insert(_ db: Database, _ request: PendingEnqueue, knownSnapshots: Set<String>) throws -> EnqueueResult {
+    /// Inserts one enqueue's rows; the event's body is added to `appended`, which will be written at
+    /// `start` in the bodies file.
+    private static func insert(_ db: Database, _ request: PendingEnqueue, knownSnapshots: Set<String>,
+                               bodiesAt start: Int64, appended: inout [UInt8]) throws -> EnqueueResult {
         let time = request.now.timeIntervalSince1970
         var eventID: Int64?
         if let event = request.event {
             // One statement both stores the event and detects a repeated delivery (the unique index).
             try db.cachedStatement(sql: """
-                INSERT INTO events (provider, delivery_id, kind, body, received_at) VALUES (?, ?, ?, ?, ?)
+                INSERT INTO events (provider, delivery_id, kind, body, body_offset, body_length, body_checksum, received_at)
+                VALUES (?, ?, ?, X'', ?, ?, ?, ?)
                 ON CONFLICT (provider, delivery_id) WHERE delivery_id IS NOT NULL DO NOTHING
-                """).execute(arguments: [event.provider, event.deliveryID, event.kind, Data(event.body), time])
+                """).execute(arguments: [event.provider, event.deliveryID, event.kind, start + Int64(appended.count), event.body.count,
+                                         Int64(request.checksum), time])
             guard db.changesCount > 0 else {
                 return EnqueueResult(eventID: nil, runs: [], superseded: [], duplicate: true)
             }
             eventID = db.lastInsertedRowID
+            appended.append(contentsOf: event.body)
         }
         var records: [RunRecord] = []
         var superseded: [RunID] = []
@@ -487,18 +529,27 @@ public final class SQLiteRunStore: RunStore {
     // MARK: - Reading
 
     public func context(of run: RunID) async throws(PipelineError) -> RunContext {
-        typealias Fields = (hash: String, body: String, source: String, event: String?, status: String, eventBody: Data?)
+        typealias Fields = (hash: String, body: String, source: String, event: String?, status: String,
+                            eventID: Int64?, eventBody: Data?, stored: EventBodyFile.Location?)
         let fields = try await read("read run") { db -> Fields? in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT r.configuration_hash, c.body, r.source, r.event, r.status, e.body
+                SELECT r.configuration_hash, c.body, r.source, r.event, r.status, e.id, e.body, e.body_offset, e.body_length, e.body_checksum
                 FROM runs r JOIN configurations c ON c.hash = r.configuration_hash LEFT JOIN events e ON e.id = r.event_id
                 WHERE r.id = ?
                 """), arguments: [run.rawValue]) else { return nil }
-            return (row[0], row[1], row[2], row[3], row[4], row[5])
+            var stored: EventBodyFile.Location?
+            if let offset = row[7] as Int64?, let length = row[8] as Int?, let checksum = row[9] as Int64? {
+                stored = EventBodyFile.Location(offset: offset, length: length, checksum: UInt32(truncatingIfNeeded: checksum))
+            }
+            return (row[0], row[1], row[2], row[3], row[4], row[5], row[6], stored)
         }
         guard let fields else { throw PipelineError(.notFound, "no run \(run)", operation: "read run") }
+        var eventBody = fields.eventBody.map(Array.init)
+        if let stored = fields.stored, let event = fields.eventID {
+            eventBody = try bodies.read(stored, event: event)
+        }
         return try codec.context(of: run, hash: fields.hash, body: fields.body, source: fields.source, event: fields.event,
-                                 eventBody: fields.eventBody.map(Array.init), status: fields.status)
+                                 eventBody: eventBody, status: fields.status)
     }
 
     public func run(_ id: RunID) async throws(PipelineError) -> RunDetail? {
