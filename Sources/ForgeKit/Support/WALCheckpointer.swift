@@ -23,10 +23,13 @@ package final class WALCheckpointer: Sendable {
         var background: DatabaseQueue?
         var running = false
         var closed = false
+        /// The WAL size at which the next checkpoint starts.
+        var nextAt: Int32 = 0
     }
 
     private let path: String
     private let threshold: Int32
+    private let restartAt: Int32
     private let synchronous: String
     private let logger: Logger
     private let beforeCheckpoint: (@Sendable () throws -> Void)?
@@ -45,6 +48,7 @@ package final class WALCheckpointer: Sendable {
         self.beforeCheckpoint = beforeCheckpoint
         self.synchronous = synchronous
         self.threshold = Int32(clamping: threshold)
+        self.restartAt = Int32(clamping: threshold * 4)
         self.logger = logger
     }
 
@@ -69,7 +73,7 @@ package final class WALCheckpointer: Sendable {
     fileprivate func committed(walPages: Int32) {
         guard walPages >= threshold else { return }
         let start = state.withLock { state -> Bool in
-            guard !state.running, !state.closed, state.pool != nil else { return false }
+            guard !state.running, !state.closed, state.pool != nil, walPages >= state.nextAt else { return false }
             state.running = true
             return true
         }
@@ -77,12 +81,18 @@ package final class WALCheckpointer: Sendable {
     }
 
     private func checkpoint() {
-        defer { state.withLock { $0.running = false } }
+        var nextAt: Int32 = 0
+        defer { state.withLock { $0.running = false; $0.nextAt = nextAt } }
         do {
             guard let (pool, background) = try connections() else { return }
             try beforeCheckpoint?()
             // The bulk: copied and synced beside the writer, which keeps committing.
             let copied = try background.writeWithoutTransaction { try $0.checkpoint(.passive) }
+            guard copied.walFrameCount >= restartAt else {
+                // The WAL is not restarted yet: the next checkpoint waits for `threshold` more pages.
+                nextAt = Int32(clamping: copied.walFrameCount) + threshold
+                return
+            }
             // The rest, committed during the bulk: the writer copies it between two transactions, and
             // its next transaction restarts the WAL.
             let finished = try pool.writeWithoutTransaction { try $0.checkpoint(.passive) }
