@@ -234,20 +234,15 @@ private struct JSONParser {
                 case UInt8(ascii: "r"): out.append(0x0D)
                 case UInt8(ascii: "t"): out.append(0x09)
                 case UInt8(ascii: "u"):
-                    var scalar = try parseHex4()
-                    if (0xD800..<0xDC00).contains(scalar) {
-                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                            throw fail("unpaired surrogate")
-                        }
-                        index += 2
-                        let low = try parseHex4()
-                        guard (0xDC00..<0xE000).contains(low) else { throw fail("unpaired surrogate") }
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    } else if (0xDC00..<0xE000).contains(scalar) {
+                    do {
+                        try JSONUnicodeEscape.decode(bytes, at: &index, into: &out)
+                    } catch .truncated {
+                        throw fail("unexpected end in a \\u escape")
+                    } catch .notHex {
+                        throw fail("bad \\u escape")
+                    } catch {
                         throw fail("unpaired surrogate")
                     }
-                    guard let unicode = Unicode.Scalar(scalar) else { throw fail("bad \\u escape") }
-                    out.append(contentsOf: String(Character(unicode)).utf8)
                 default:
                     throw fail("bad escape")
                 }
@@ -257,23 +252,5 @@ private struct JSONParser {
             }
         }
         throw fail("unexpected end in a string")
-    }
-
-    mutating func parseHex4() throws(PipelineError) -> UInt32 {
-        guard index + 4 <= bytes.count else { throw fail("unexpected end in a \\u escape") }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let byte = bytes[index]
-            index += 1
-            let digit: UInt32
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-            default: throw fail("bad \\u escape")
-            }
-            value = value << 4 | digit
-        }
-        return value
     }
 }

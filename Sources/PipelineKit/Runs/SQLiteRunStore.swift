@@ -529,27 +529,25 @@ public final class SQLiteRunStore: RunStore {
     // MARK: - Reading
 
     public func context(of run: RunID) async throws(PipelineError) -> RunContext {
-        typealias Fields = (hash: String, body: String, source: String, event: String?, status: String,
-                            eventID: Int64?, eventBody: Data?, stored: EventBodyFile.Location?)
+        typealias Fields = (hash: String, body: String, source: String, event: String?, status: String, eventBody: [UInt8]?)
+        let bodies = self.bodies
         let fields = try await read("read run") { db -> Fields? in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT r.configuration_hash, c.body, r.source, r.event, r.status, e.id, e.body, e.body_offset, e.body_length, e.body_checksum
                 FROM runs r JOIN configurations c ON c.hash = r.configuration_hash LEFT JOIN events e ON e.id = r.event_id
                 WHERE r.id = ?
                 """), arguments: [run.rawValue]) else { return nil }
-            var stored: EventBodyFile.Location?
-            if let offset = row[7] as Int64?, let length = row[8] as Int?, let checksum = row[9] as Int64? {
-                stored = EventBodyFile.Location(offset: offset, length: length, checksum: UInt32(truncatingIfNeeded: checksum))
+            // The body is in the bodies file, or inline in rows written before that file existed.
+            var eventBody = (row[6] as Data?).map(Array.init)
+            if let event = row[5] as Int64?, let offset = row[7] as Int64?, let length = row[8] as Int?, let checksum = row[9] as Int64? {
+                eventBody = try bodies.read(EventBodyFile.Location(offset: offset, length: length, checksum: UInt32(truncatingIfNeeded: checksum)),
+                                            event: event)
             }
-            return (row[0], row[1], row[2], row[3], row[4], row[5], row[6], stored)
+            return (row[0], row[1], row[2], row[3], row[4], eventBody)
         }
         guard let fields else { throw PipelineError(.notFound, "no run \(run)", operation: "read run") }
-        var eventBody = fields.eventBody.map(Array.init)
-        if let stored = fields.stored, let event = fields.eventID {
-            eventBody = try bodies.read(stored, event: event)
-        }
         return try codec.context(of: run, hash: fields.hash, body: fields.body, source: fields.source, event: fields.event,
-                                 eventBody: eventBody, status: fields.status)
+                                 eventBody: fields.eventBody, status: fields.status)
     }
 
     public func run(_ id: RunID) async throws(PipelineError) -> RunDetail? {

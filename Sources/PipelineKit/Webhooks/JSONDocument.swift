@@ -153,17 +153,6 @@ final class JSONDocument {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var index = 0
-        func hex4() throws(SyntaxError) -> UInt32 {
-            var value: UInt32 = 0
-            for _ in 0..<4 {
-                guard index < bytes.count, let digit = Hex.value(bytes[index]) else {
-                    throw SyntaxError(message: "a \\u escape needs four hex digits", offset: offset + index)
-                }
-                value = value << 4 | UInt32(digit)
-                index += 1
-            }
-            return value
-        }
         while index < bytes.count {
             let byte = bytes[index]
             index += 1
@@ -177,24 +166,14 @@ final class JSONDocument {
             case UInt8(ascii: "r"): out.append(0x0D)
             case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "u"):
-                var scalar = try hex4()
-                if (0xD800..<0xDC00).contains(scalar) {
-                    guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                        throw SyntaxError(message: "an unpaired UTF-16 surrogate", offset: offset + index)
-                    }
-                    index += 2
-                    let low = try hex4()
-                    guard (0xDC00..<0xE000).contains(low) else {
-                        throw SyntaxError(message: "an unpaired UTF-16 surrogate", offset: offset + index)
-                    }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                } else if (0xDC00..<0xE000).contains(scalar) {
+                do {
+                    try JSONUnicodeEscape.decode(bytes, at: &index, into: &out)
+                } catch .unpairedSurrogate {
                     throw SyntaxError(message: "an unpaired UTF-16 surrogate", offset: offset + index)
+                } catch {
+                    // The scanner has checked every escape's four digits.
+                    throw SyntaxError(message: "a \\u escape needs four hex digits", offset: offset + index)
                 }
-                guard let unicode = Unicode.Scalar(scalar) else {
-                    throw SyntaxError(message: "a \\u escape outside Unicode", offset: offset + index)
-                }
-                if let encoded = UTF8.encode(unicode) { out.append(contentsOf: encoded) }
             default: out.append(escape)  // " \ /
             }
         }
