@@ -26,6 +26,9 @@ public struct PipelineError: Error, Hashable, Sendable, CustomStringConvertible 
         case io
         /// An action failed to run (a task failure, as opposed to a falsy result).
         case actionFailed = "action failed"
+        /// Commands cannot run in the sandbox here (no bubblewrap, namespaces refused), or a command
+        /// went past one of its limits.
+        case sandbox
     }
 
     /// What kind of failure this is.

@@ -20,6 +20,8 @@ struct ActionHarness: Sendable {
         let made = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkdtemp($0) != nil } ?? false }
         guard made else { throw PipelineError(.io, "cannot create a temporary directory", operation: "test") }
         root = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // Searchable by others, as a data folder is, so that the sandbox's own user reaches the workspace.
+        chmod(root, 0o711)
         workspace = Workspace(directory: root + "/workspace", source: source, environment: environment, masker: SecretMasker(secrets))
     }
 
@@ -80,6 +82,38 @@ enum Processes {
             try? await Task.sleep(for: .milliseconds(50))
         }
         return !isAlive(pid)
+    }
+
+    /// A `sleep` duration no other process uses, so that a sandboxed process (whose process id the
+    /// host does not learn) can be found by its command line: `sleep 100.123456`.
+    static func marker() -> String {
+        "100.\(Int.random(in: 100_000...999_999))"
+    }
+
+    /// The host's processes whose command line contains `marker`, zombies left out.
+    static func running(_ marker: String) -> [pid_t] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return entries.compactMap { pid_t($0) }.filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            let line = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+            return line.contains(marker) && isAlive(pid)
+        }
+    }
+
+    /// Waits up to 10 s until `count` processes with `marker` run.
+    static func waitUntilRunning(_ marker: String, count: Int = 1) async -> Bool {
+        for _ in 0..<200 where running(marker).count < count {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return running(marker).count >= count
+    }
+
+    /// Waits up to 10 s until no process with `marker` runs.
+    static func waitUntilGone(_ marker: String) async -> Bool {
+        for _ in 0..<200 where !running(marker).isEmpty {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return running(marker).isEmpty
     }
 
     /// The process id a command wrote to `path`, waiting up to 10 s for the file.

@@ -240,7 +240,7 @@ public final class DeploymentController: Sendable {
         }
         return DeploymentJob(deployment: deployment, repositoryURL: project.repositoryURL, script: script,
                              variables: environment.variables, secrets: environment.secrets, releases: environment.releases,
-                             leaseSeconds: options.lease.inSeconds)
+                             leaseSeconds: options.lease.inSeconds, network: environment.network)
     }
 
     /// Extends the runner's lease. Throws `conflict` when the runner no longer holds the deployment

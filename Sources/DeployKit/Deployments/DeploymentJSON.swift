@@ -1,4 +1,5 @@
 import Foundation
+public import PipelineKit
 
 /// What a runner receives when it claims a deployment: the deployment and everything needed to run
 /// it on another machine.
@@ -17,10 +18,12 @@ public struct DeploymentJob: Sendable, Hashable, Codable {
     public var releases: ReleaseSettings?
     /// How long the claim lasts without a heartbeat, in seconds.
     public var leaseSeconds: Double
+    /// The network the script reaches (the environment's ``EnvironmentSettings/network``).
+    public var network: Sandbox.Network
 
     /// Creates a job.
     public init(deployment: Deployment, repositoryURL: String, script: String, variables: [String: String],
-                secrets: [String: String], releases: ReleaseSettings?, leaseSeconds: Double) {
+                secrets: [String: String], releases: ReleaseSettings?, leaseSeconds: Double, network: Sandbox.Network = .host) {
         self.deployment = deployment
         self.repositoryURL = repositoryURL
         self.script = script
@@ -28,12 +31,26 @@ public struct DeploymentJob: Sendable, Hashable, Codable {
         self.secrets = secrets
         self.releases = releases
         self.leaseSeconds = leaseSeconds
+        self.network = network
     }
 
     enum CodingKeys: String, CodingKey {
-        case deployment, script, variables, secrets, releases
+        case deployment, script, variables, secrets, releases, network
         case repositoryURL = "repository_url"
         case leaseSeconds = "lease_seconds"
+    }
+
+    /// Decodes a job; a server that names no network gives ``Sandbox/Network/host``.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        deployment = try container.decode(Deployment.self, forKey: .deployment)
+        repositoryURL = try container.decode(String.self, forKey: .repositoryURL)
+        script = try container.decode(String.self, forKey: .script)
+        variables = try container.decode([String: String].self, forKey: .variables)
+        secrets = try container.decode([String: String].self, forKey: .secrets)
+        releases = try container.decodeIfPresent(ReleaseSettings.self, forKey: .releases)
+        leaseSeconds = try container.decode(Double.self, forKey: .leaseSeconds)
+        network = try container.decodeIfPresent(Sandbox.Network.self, forKey: .network) ?? .host
     }
 }
 

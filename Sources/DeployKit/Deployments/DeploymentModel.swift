@@ -1,4 +1,5 @@
 public import Foundation
+public import PipelineKit
 
 /// A deployment's number, unique in its store and increasing with creation.
 public struct DeploymentID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
@@ -70,13 +71,32 @@ public struct EnvironmentSettings: Sendable, Hashable, Codable {
     public var secrets: [String: String]
     /// When set, each deployment becomes a release directory and success switches `current` to it.
     public var releases: ReleaseSettings?
+    /// The network the deploy script reaches from the runner's sandbox: ``Sandbox/Network/host`` by
+    /// default (deploying usually needs it), ``Sandbox/Network/none`` for an empty network namespace.
+    public var network: Sandbox.Network
 
     /// Creates environment settings.
-    public init(name: String, variables: [String: String] = [:], secrets: [String: String] = [:], releases: ReleaseSettings? = nil) {
+    public init(name: String, variables: [String: String] = [:], secrets: [String: String] = [:], releases: ReleaseSettings? = nil,
+                network: Sandbox.Network = .host) {
         self.name = name
         self.variables = variables
         self.secrets = secrets
         self.releases = releases
+        self.network = network
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, variables, secrets, releases, network
+    }
+
+    /// Decodes settings; those stored before the network policy existed get ``Sandbox/Network/host``.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        variables = try container.decode([String: String].self, forKey: .variables)
+        secrets = try container.decode([String: String].self, forKey: .secrets)
+        releases = try container.decodeIfPresent(ReleaseSettings.self, forKey: .releases)
+        network = try container.decodeIfPresent(Sandbox.Network.self, forKey: .network) ?? .host
     }
 }
 

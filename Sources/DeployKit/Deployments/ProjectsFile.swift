@@ -1,4 +1,5 @@
 import Foundation
+import PipelineKit
 import Yams
 
 /// Reads projects from YAML (or JSON, which is YAML):
@@ -42,6 +43,7 @@ public enum ProjectsFile {
         var variables: [String: String]?
         var secrets: [String: String]?
         var releases: Releases?
+        var network: Sandbox.Network?
     }
     private struct Releases: Decodable {
         var path: String
@@ -67,7 +69,8 @@ public enum ProjectsFile {
                 branches: (project.branches ?? []).map { BranchSettings(name: $0.name, mode: $0.mode ?? .manual, script: $0.script, environment: $0.environment) },
                 environments: (project.environments ?? []).map {
                     EnvironmentSettings(name: $0.name, variables: $0.variables ?? [:], secrets: $0.secrets ?? [:],
-                                        releases: $0.releases.map { ReleaseSettings(path: $0.path, keep: $0.keep ?? 5) })
+                                        releases: $0.releases.map { ReleaseSettings(path: $0.path, keep: $0.keep ?? 5) },
+                                        network: $0.network ?? .host)
                 })
             do {
                 try settings.validate()

@@ -1,7 +1,7 @@
 import ForgeKit
 import Foundation
 public import Logging
-import PipelineKit
+public import PipelineKit
 import Synchronization
 
 #if canImport(Glibc)
@@ -51,11 +51,14 @@ public final class DeploymentRunner: Sendable {
         public var keepWorkDirectories: Bool
         /// The wait after a failed call to the server before trying again.
         public var retryDelay: Duration
+        /// Where scripts run; each job's network comes from its environment (``DeploymentJob/network``).
+        /// ``run()`` checks first that it works.
+        public var sandbox: Sandbox
 
         /// Creates options.
         public init(workDirectory: String, claimWait: Duration = .seconds(30), heartbeatInterval: Duration = .seconds(2),
                     timeout: Duration = .seconds(2 * 3600), gracePeriod: Duration = .seconds(5), keepWorkDirectories: Bool = false,
-                    retryDelay: Duration = .seconds(1)) {
+                    retryDelay: Duration = .seconds(1), sandbox: Sandbox = Sandbox(network: .host)) {
             self.workDirectory = workDirectory
             self.claimWait = claimWait
             self.heartbeatInterval = heartbeatInterval
@@ -63,6 +66,7 @@ public final class DeploymentRunner: Sendable {
             self.gracePeriod = gracePeriod
             self.keepWorkDirectories = keepWorkDirectories
             self.retryDelay = retryDelay
+            self.sandbox = sandbox
         }
     }
 
@@ -91,8 +95,18 @@ public final class DeploymentRunner: Sendable {
     }
 
     /// Claims and runs deployments until the task is cancelled. Server errors are logged and retried
-    /// after ``Options/retryDelay``; an invalid token stops the loop (it would never work).
+    /// after ``Options/retryDelay``; an invalid token stops the loop (it would never work), and so does
+    /// a sandbox that cannot run scripts here (`invalidConfiguration`, saying why) — before anything is claimed.
     public func run() async throws(DeployError) {
+        if options.sandbox.isIsolated {
+            do {
+                try await options.sandbox.check()
+            } catch {
+                throw DeployError(.invalidConfiguration, "deploy scripts cannot run in the sandbox: \(error.message)", operation: "run deployments")
+            }
+        } else {
+            logger.critical("deploy scripts run WITHOUT a sandbox, as this process's user with its files: for trusted single-user use only")
+        }
         while !Task.isCancelled {
             do {
                 _ = try await runOnce(wait: options.claimWait)
@@ -264,7 +278,8 @@ public final class DeploymentRunner: Sendable {
                             checkout: Source.Checkout(repositoryURL: job.repositoryURL, commit: deployment.commit))
 
         shipper.write("[runner] checking out \(masker.mask(job.repositoryURL)) at \(deployment.commit)\n")
-        let workspace = Workspace(directory: directory, source: source, environment: environment, masker: masker, logger: logger)
+        let workspace = Workspace(directory: directory, source: source, environment: environment, masker: masker, logger: logger,
+                                  sandbox: options.sandbox, network: job.network)
         let checkout = try await workspace.files()
         let mirror = try await GitRepository.open(at: directory + "/repository.git", logger: logger)
 
@@ -276,7 +291,7 @@ public final class DeploymentRunner: Sendable {
         environment["DEPLOY_ARCHIVE"] = archive
         environment["DEPLOY_RUNNER_CONFIG"] = configuration
 
-        var release: (manager: ReleaseManager, name: String)?
+        var release: (manager: ReleaseManager, name: String, path: String)?
         if let settings = job.releases {
             let manager = try ReleaseManager(root: settings.path, keep: settings.keep, logger: logger)
             var name = "\(deployment.id)-\(deployment.commit.prefix(12))"
@@ -285,7 +300,7 @@ public final class DeploymentRunner: Sendable {
             try await mirror.withSession { session in try session.checkout(deployment.commit, into: path) }
             environment["DEPLOY_RELEASE_DIR"] = path
             environment["DEPLOY_RELEASE"] = name
-            release = (manager, name)
+            release = (manager, name, path)
             shipper.write("[runner] release \(name) prepared in \(path)\n")
         }
 
@@ -299,7 +314,10 @@ public final class DeploymentRunner: Sendable {
         guard let bash = shells.first(where: { access($0, X_OK) == 0 }) else {
             throw RunnerFailure(reason: "bash is not installed on the runner")
         }
-        let command = Command([bash, wrapper, script, failure, "\(getpid())"], environment: environment, workingDirectory: checkout,
+        // Outside a sandbox a watchdog stops the script if the runner dies; a sandbox dies with it.
+        let watched = options.sandbox.isIsolated ? [] : ["\(getpid())"]
+        let command = Command([bash, wrapper, script, failure] + watched, environment: environment, workingDirectory: checkout,
+                              writable: release.map { [$0.path] } ?? [],
                               timeout: options.timeout, gracePeriod: options.gracePeriod, outputLimit: 4096)
         shipper.write("[runner] running the deploy script for \(deployment.environment)\n")
         let result: CommandResult
@@ -338,15 +356,18 @@ public final class DeploymentRunner: Sendable {
         }
     }
 
-    /// The wrapper: a watchdog that kills the script's process group if the runner dies, then the
-    /// script sourced under `set -eE -o pipefail` with an `ERR` trap that records the first failure.
-    /// Arguments: the script, the failure file, the runner's process id.
+    /// The wrapper: outside a sandbox, a watchdog that kills the script's process group if the runner
+    /// dies; then the script sourced under `set -eE -o pipefail` with an `ERR` trap that records the
+    /// first failure. Arguments: the script, the failure file, and outside a sandbox the runner's
+    /// process id.
     static let wrapper = """
         # Written by the Forgeworks deploy runner.
-        __deploy_script=$1 __deploy_failure=$2 __deploy_runner=$3
+        __deploy_script=$1 __deploy_failure=$2 __deploy_runner=${3-}
         set --
-        ( while kill -0 "$__deploy_runner" 2>/dev/null; do sleep 1; done; kill -KILL -- -$$ ) </dev/null >/dev/null 2>&1 &
-        disown $!
+        if [ -n "$__deploy_runner" ]; then
+          ( while kill -0 "$__deploy_runner" 2>/dev/null; do sleep 1; done; kill -KILL -- -$$ ) </dev/null >/dev/null 2>&1 &
+          disown $!
+        fi
         set -eE -o pipefail
         trap '__deploy_status=$?; if [ "${BASH_SOURCE[0]}" = "$__deploy_script" ]; then printf "%s\\t%s\\t%s\\n" "$__deploy_status" "$LINENO" "$BASH_COMMAND" >> "$__deploy_failure"; fi; exit $__deploy_status' ERR
         source "$__deploy_script"

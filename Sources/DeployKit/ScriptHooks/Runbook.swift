@@ -1,5 +1,6 @@
 public import ForgeKit
 import Foundation
+public import PipelineKit
 
 /// What a script hook runs, and for whom: captainhook's runbook format, plus an optional secret.
 ///
@@ -18,6 +19,16 @@ import Foundation
 /// - `allowedNetworks` (required): the networks a caller must be in. An empty list allows nobody.
 /// - `secret` (optional): when set, requests must carry GitHub's `X-Hub-Signature-256` HMAC of the
 ///   body keyed with it.
+/// - `sandbox` (optional): run the scripts in PipelineKit's ``Sandbox`` rather than as hookd's user:
+///   `true` (no network), or `{"network": "none"|"host", "readOnly": ["/srv/deploy"]}`. A sandboxed
+///   script sees the system, its own folder and the runbook folder read-only, and a scratch folder
+///   of its own (its `HOME` and working directory), and gets a minimal environment. Without it,
+///   scripts run unsandboxed, with hookd's environment, in the runbook folder: runbooks are the
+///   operator's own code.
+///
+/// A request body substituted for `{{POST}}` never becomes an option of the program: when the body
+/// starts with `-`, an argument starting with `{{POST}}` is refused unless the runbook put `--`
+/// before it (`"args": ["--", "{{POST}}"]`). Nothing is inserted behind the runbook's back.
 ///
 /// Unknown keys are ignored.
 public struct Runbook: Sendable, Hashable {
@@ -44,12 +55,47 @@ public struct Runbook: Sendable, Hashable {
     public var allowedNetworks: [CIDR]
     /// The GitHub-style webhook secret, if requests must be signed.
     public var secret: String?
+    /// How the scripts are sandboxed; nil runs them unsandboxed, as hookd's user.
+    public var sandbox: Isolation?
+
+    /// The sandbox a runbook asks for.
+    public struct Isolation: Sendable, Hashable {
+        /// The network the scripts reach.
+        public var network: Sandbox.Network
+        /// Further host paths the scripts see read-only.
+        public var readOnly: [String]
+
+        /// Creates sandbox settings.
+        public init(network: Sandbox.Network = .none, readOnly: [String] = []) {
+            self.network = network
+            self.readOnly = readOnly
+        }
+    }
 
     /// Creates a runbook.
-    public init(scripts: [Script], allowedNetworks: [CIDR], secret: String? = nil) {
+    public init(scripts: [Script], allowedNetworks: [CIDR], secret: String? = nil, sandbox: Isolation? = nil) {
         self.scripts = scripts
         self.allowedNetworks = allowedNetworks
         self.secret = secret
+        self.sandbox = sandbox
+    }
+
+    /// The arguments of `script` with `{{POST}}` replaced by `body`.
+    ///
+    /// - Throws: ``DeployError`` `invalidRequest` when the body starts with `-` and would begin an
+    ///   argument that is not after a `--` of the runbook's: it would be read as an option.
+    public static func arguments(of script: Script, body: String) throws(DeployError) -> [String] {
+        var arguments: [String] = []
+        var afterSeparator = false
+        for argument in script.args {
+            if argument.hasPrefix(bodyPlaceholder), body.hasPrefix("-"), !afterSeparator {
+                throw DeployError(.invalidRequest, "the body starts with '-' and would be read as an option of \(script.command); "
+                                  + "the runbook must put \"--\" before {{POST}} to accept it", operation: "run hook")
+            }
+            if argument == "--" { afterSeparator = true }
+            arguments.append(argument.replacingOccurrences(of: bodyPlaceholder, with: body))
+        }
+        return arguments
     }
 
     /// Whether `address` is in one of ``allowedNetworks``.
@@ -100,7 +146,25 @@ public struct Runbook: Sendable, Hashable {
             }
         }
         if let secret = raw.secret, secret.isEmpty { throw invalid("'secret' is empty; leave it out to accept unsigned requests") }
-        return Runbook(scripts: scripts, allowedNetworks: networks, secret: raw.secret)
+        var isolation: Isolation?
+        switch raw.sandbox {
+        case nil, .enabled(false)?: isolation = nil
+        case .enabled(true)?: isolation = Isolation()
+        case .settings(let settings)?:
+            var chosen = Isolation()
+            if let network = settings.network {
+                guard let parsed = Sandbox.Network(rawValue: network) else { throw invalid("sandbox.network must be \"none\" or \"host\"") }
+                chosen.network = parsed
+            }
+            for (index, path) in (settings.readOnly ?? []).enumerated() {
+                guard path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
+                    throw invalid("sandbox.readOnly[\(index)] must be an absolute path without '..'")
+                }
+            }
+            chosen.readOnly = settings.readOnly ?? []
+            isolation = chosen
+        }
+        return Runbook(scripts: scripts, allowedNetworks: networks, secret: raw.secret, sandbox: isolation)
     }
 
     private struct Raw: Decodable {
@@ -108,9 +172,27 @@ public struct Runbook: Sendable, Hashable {
             var command: String?
             var args: [String]?
         }
+        struct RawSandbox: Decodable {
+            var network: String?
+            var readOnly: [String]?
+        }
+        enum SandboxChoice: Decodable {
+            case enabled(Bool)
+            case settings(RawSandbox)
+
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.singleValueContainer()
+                if let flag = try? container.decode(Bool.self) {
+                    self = .enabled(flag)
+                } else {
+                    self = .settings(try container.decode(RawSandbox.self))
+                }
+            }
+        }
         var scripts: [RawScript]?
         var allowedNetworks: [String]?
         var secret: String?
+        var sandbox: SandboxChoice?
     }
 
     private static func describe(_ error: DecodingError) -> String {

@@ -68,8 +68,9 @@ public struct ScriptResult: Sendable, Hashable {
 /// 5. runs the scripts in order and returns one ``ScriptResult`` each. A script that fails (non-zero,
 ///    127 for a missing command, a timeout) does not stop the following ones, as in captainhook.
 ///
-/// Nothing runs unless every check passed. Scripts run without a shell, with the runner's
-/// environment, in the runbook directory, each in a process group of its own; on timeout the group
+/// Nothing runs unless every check passed. Scripts run without a shell, each in a process group of
+/// its own: with the runner's environment, in the runbook directory, or in PipelineKit's ``Sandbox``
+/// when the runbook asks for it (``Runbook/sandbox``); on timeout the group
 /// gets `SIGTERM`, then `SIGKILL` after ``Options/gracePeriod``. Whatever a script leaves running in
 /// its group when it exits is killed.
 ///
@@ -89,14 +90,18 @@ public struct ScriptHookRunner: Sendable {
         public var gracePeriod: Duration
         /// How many bytes of each of standard output and standard error a result keeps (the last ones).
         public var outputLimit: Int
+        /// The sandbox of runbooks that ask for one (``Runbook/sandbox``); their network comes from
+        /// the runbook.
+        public var sandbox: Sandbox
 
         /// Creates options.
         public init(trustedProxies: [CIDR] = [], timeout: Duration = .seconds(60), gracePeriod: Duration = .seconds(5),
-                    outputLimit: Int = 1 << 20) {
+                    outputLimit: Int = 1 << 20, sandbox: Sandbox = Sandbox()) {
             self.trustedProxies = trustedProxies
             self.timeout = timeout
             self.gracePeriod = gracePeriod
             self.outputLimit = outputLimit
+            self.sandbox = sandbox
         }
     }
 
@@ -171,10 +176,10 @@ public struct ScriptHookRunner: Sendable {
             throw DeployError(.invalidRequest, "the body contains a NUL byte and cannot become an argument", operation: "run hook")
         }
         logger.info("running hook", metadata: ["caller": "\(caller)", "scripts": "\(runbook.scripts.count)"])
+        let arguments = try runbook.scripts.map { script throws(DeployError) in try Runbook.arguments(of: script, body: body) }
         var results: [ScriptResult] = []
-        for script in runbook.scripts {
-            let arguments = script.args.map { $0.replacingOccurrences(of: Runbook.bodyPlaceholder, with: body) }
-            let result = try await run(command: script.command, arguments: arguments)
+        for (script, arguments) in zip(runbook.scripts, arguments) {
+            let result = try await run(command: script.command, arguments: arguments, runbook: runbook)
             logger.info("script ended", metadata: ["command": "\(script.command)", "status": "\(result.statusCode)",
                                                    "timed_out": "\(result.timedOut)"])
             results.append(result)
@@ -190,13 +195,14 @@ public struct ScriptHookRunner: Sendable {
     ///
     /// - Throws: ``DeployError`` `cancelled` when the calling task is cancelled (the script's group is
     ///   stopped first).
-    public func run(command: String, arguments: [String]) async throws(DeployError) -> ScriptResult {
+    public func run(command: String, arguments: [String], runbook: Runbook? = nil) async throws(DeployError) -> ScriptResult {
         let resolved: String
         switch Self.resolve(command, directory: directory) {
         case .program(let path): resolved = path
         case .unavailable(let failure): return failure
         }
-        return try await ScriptProcess.run(path: resolved, arguments: arguments, directory: directory, options: options)
+        return try await ScriptProcess.run(path: resolved, arguments: arguments, directory: directory,
+                                           runbook: runbook ?? Runbook(scripts: [], allowedNetworks: []), options: options)
     }
 
     enum Resolution {

@@ -1,7 +1,5 @@
+import Foundation
 import PipelineKit
-import Subprocess
-import Synchronization
-import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -9,111 +7,92 @@ import Glibc
 import Darwin
 #endif
 
-/// Runs one script with swift-subprocess: its own session and process group, standard output and
-/// standard error on separate pipes, a timeout that stops the whole group.
+/// Runs one script of a runbook through PipelineKit's ``Sandbox``: isolated when the runbook asks
+/// for it, otherwise as this process (``Sandbox/Isolation/unsafeNone``, with the runner's
+/// environment, in the runbook directory). Standard output and standard error are kept apart (the
+/// last bytes of each); a timeout stops the script's whole process group.
 enum ScriptProcess {
-    private enum Piece: Sendable {
-        case stdout([UInt8], Bool)
-        case stderr([UInt8], Bool)
-        case exited
-        case timer
-    }
-
-    static func run(path: String, arguments: [String], directory: String,
+    static func run(path: String, arguments: [String], directory: String, runbook: Runbook,
                     options: ScriptHookRunner.Options) async throws(DeployError) -> ScriptResult {
         let operation = "run script"
         if Task.isCancelled { throw DeployError(.cancelled, "the hook was cancelled before \(path) started", operation: operation) }
-        var platform = PlatformOptions()
-        platform.createSession = true
-        platform.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: options.gracePeriod)]
         let limit = max(1, options.outputLimit)
-        let timedOut = OnceFlag()
-        let collected: ExecutionResult<(stdout: ([UInt8], Bool), stderr: ([UInt8], Bool)), SequenceOutput, SequenceOutput>
-        do {
-            collected = try await Subprocess.run(
-                .path(FilePath(path)), arguments: Arguments(arguments), environment: .inherit,
-                workingDirectory: FilePath(directory), platformOptions: platform,
-                input: .none, output: .sequence, error: .sequence
-            ) { execution in
-                let group = execution.processIdentifier.value
-                let descriptor = execution.processIdentifier.processDescriptor
-                let standardOutput = execution.standardOutput
-                let standardError = execution.standardError
-                return await withTaskGroup(of: Piece.self) { tasks in
-                    tasks.addTask { await collect(standardOutput, limit: limit, as: Piece.stdout) }
-                    tasks.addTask { await collect(standardError, limit: limit, as: Piece.stderr) }
-                    tasks.addTask {
-                        // Wait for the first process even when this task is cancelled (the teardown stops it),
-                        // then sweep what it left in its group, so that the pipes close.
-                        await Task { await ProcessGroup.waitForExit(group, descriptor: descriptor) }.value
-                        _ = kill(-group, SIGKILL)
-                        return .exited
-                    }
-                    tasks.addTask {
-                        guard (try? await Task.sleep(for: options.timeout)) != nil else { return .timer }
-                        timedOut.set()
-                        await ProcessGroup.stop(group, gracePeriod: options.gracePeriod)
-                        return .timer
-                    }
-                    var stdout: ([UInt8], Bool) = ([], false), stderr: ([UInt8], Bool) = ([], false)
-                    var remaining = 3
-                    while remaining > 0, let piece = await tasks.next() {
-                        switch piece {
-                        case .stdout(let bytes, let truncated): stdout = (bytes, truncated); remaining -= 1
-                        case .stderr(let bytes, let truncated): stderr = (bytes, truncated); remaining -= 1
-                        case .exited: remaining -= 1
-                        case .timer: break
-                        }
-                    }
-                    tasks.cancelAll()
-                    return (stdout: stdout, stderr: stderr)
-                }
+        var sandbox: Sandbox
+        var command: SandboxedCommand
+        var scratch: String?
+        var lease: SandboxUser?
+        if let isolation = runbook.sandbox {
+            sandbox = options.sandbox
+            sandbox.network = isolation.network
+            sandbox.limits.output = nil
+            sandbox.readOnlyPaths += [directory, (path as NSString).deletingLastPathComponent] + isolation.readOnly
+            let made: String
+            let user: SandboxUser
+            do {
+                made = try Self.temporaryDirectory()
+                user = try sandbox.leaseUser()
+            } catch let error as DeployError {
+                return ScriptResult(stdout: "", stderr: "\(path): cannot run: \(error.message)\n", statusCode: 126)
+            } catch {
+                return ScriptResult(stdout: "", stderr: "\(path): cannot run: \(error)\n", statusCode: 126)
             }
-        } catch {
-            if Task.isCancelled { throw DeployError(.cancelled, "the hook was cancelled while \(path) ran", operation: operation) }
-            return ScriptResult(stdout: "", stderr: "\(path): cannot run: \(error)\n", statusCode: 126)
+            if let id = user.id { chown(made, id, id) }
+            lease = user
+            scratch = made
+            command = SandboxedCommand([path] + arguments, environment: Command.baseEnvironment(home: made), workingDirectory: made,
+                                       writable: [made], user: user, timeout: options.timeout, gracePeriod: options.gracePeriod)
+        } else {
+            sandbox = Sandbox.unsafeUnconfined(limits: Sandbox.Limits())
+            command = SandboxedCommand([path] + arguments, environment: ProcessInfo.processInfo.environment, workingDirectory: directory,
+                                       writable: [], timeout: options.timeout, gracePeriod: options.gracePeriod)
         }
-        if Task.isCancelled { throw DeployError(.cancelled, "the hook was cancelled while \(path) ran", operation: operation) }
-        let status: Int32
-        switch collected.terminationStatus {
-        case .exited(let code): status = Int32(truncatingIfNeeded: code)
-        case .signaled(let signal): status = 128 + Int32(truncatingIfNeeded: signal)
+        defer {
+            if let scratch { try? FileManager.default.removeItem(atPath: scratch) }
+            lease?.release()
         }
-        let wasStopped = timedOut.isSet
-        var stderr = text(collected.closureResult.stderr)
-        if wasStopped { stderr += "\n[stopped: the script ran longer than \(options.timeout)]\n" }
-        return ScriptResult(stdout: text(collected.closureResult.stdout), stderr: stderr, statusCode: status, timedOut: wasStopped)
-    }
-
-    /// Reads a stream to its end, keeping the last `limit` bytes.
-    private static func collect(_ stream: SubprocessOutputSequence, limit: Int,
-                                as piece: @Sendable ([UInt8], Bool) -> Piece) async -> Piece {
-        var kept: [UInt8] = []
+        var standardOutput: [UInt8] = []
         var dropped = false
+        let exit: Sandbox.Exit
         do {
-            for try await buffer in stream {
-                buffer.withUnsafeBytes { kept.append(contentsOf: $0) }
-                if kept.count > 2 * limit {
-                    kept.removeSubrange(..<(kept.count - limit))
+            exit = try await sandbox.run(command, errors: .separate(keepingLast: limit)) { chunk in
+                standardOutput += chunk
+                if standardOutput.count > 2 * limit {
+                    standardOutput.removeFirst(standardOutput.count - limit)
                     dropped = true
                 }
             }
+        } catch let error where error.code == .cancelled {
+            throw DeployError(.cancelled, "the hook was cancelled while \(path) ran", operation: operation)
+        } catch let error where error.code == .timeout {
+            return ScriptResult(stdout: text(standardOutput, limit: limit, dropped: dropped),
+                                stderr: "[stopped: the script ran longer than \(options.timeout)]\n", statusCode: 137, timedOut: true)
         } catch {
-            // The pipe failed; keep what arrived.
+            return ScriptResult(stdout: text(standardOutput, limit: limit, dropped: dropped),
+                                stderr: "\(path): cannot run: \(error.message)\n", statusCode: 126)
         }
-        if kept.count > limit {
-            kept.removeSubrange(..<(kept.count - limit))
-            dropped = true
-        }
-        return piece(kept, dropped)
+        let errorText = text(exit.standardError, limit: limit, dropped: exit.standardError.count >= limit)
+        return ScriptResult(stdout: text(standardOutput, limit: limit, dropped: dropped), stderr: errorText, statusCode: exit.status)
     }
 
-    /// The kept bytes as text, starting at a character boundary, marked when the start was dropped.
-    private static func text(_ captured: ([UInt8], Bool)) -> String {
-        let (bytes, truncated) = captured
+    /// A new folder of this process only, for a sandboxed script to work in.
+    private static func temporaryDirectory() throws(DeployError) -> String {
+        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        var template = Array("\(base)/hookd-script-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkdtemp($0) != nil } ?? false }
+        guard made else {
+            throw DeployError(.io, "cannot make a folder in \(base): \(String(cString: strerror(errno)))", operation: "run script")
+        }
+        return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The last `limit` bytes as text, starting at a character boundary, marked when the start was dropped.
+    private static func text(_ bytes: [UInt8], limit: Int, dropped: Bool) -> String {
+        var kept = bytes.count > limit ? Array(bytes.suffix(limit)) : bytes
+        let truncated = dropped || bytes.count > limit
         var start = 0
-        while truncated, start < bytes.count, bytes[start] & 0xC0 == 0x80 { start += 1 }
-        let text = String(decoding: bytes[start...], as: UTF8.self)
+        while truncated, start < kept.count, kept[start] & 0xC0 == 0x80 { start += 1 }
+        kept.removeFirst(start)
+        let text = String(decoding: kept, as: UTF8.self)
         return truncated ? "[…]" + text : text
     }
 }

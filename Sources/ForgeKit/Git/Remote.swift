@@ -60,14 +60,19 @@ public struct CloneOptions: Sendable {
     public var credentials: Credentials
     /// Called as objects arrive, on the clone's thread; keep it quick.
     public var progress: (@Sendable (TransferProgress) -> Void)?
+    /// Whether a clone of a local repository may hard-link its object files (fast, no extra disk)
+    /// rather than copy them. Pass `false` when the clone will be given to someone who must not be
+    /// able to change the original through a shared file.
+    public var hardLinks: Bool
 
     /// Creates clone options.
     public init(bare: Bool = false, branch: String? = nil, credentials: Credentials = .none,
-                progress: (@Sendable (TransferProgress) -> Void)? = nil) {
+                progress: (@Sendable (TransferProgress) -> Void)? = nil, hardLinks: Bool = true) {
         self.bare = bare
         self.branch = branch
         self.credentials = credentials
         self.progress = progress
+        self.hardLinks = hardLinks
     }
 }
 
@@ -204,6 +209,7 @@ extension GitRepository {
         var cloneOptions = git_clone_options()
         git_clone_options_init(&cloneOptions, UInt32(GIT_CLONE_OPTIONS_VERSION))
         cloneOptions.bare = options.bare ? 1 : 0
+        if !options.hardLinks { cloneOptions.local = GIT_CLONE_LOCAL_NO_LINKS }
         callbacks.install(&cloneOptions.fetch_opts.callbacks)
         var pointer: OpaquePointer?
         let result: Int32 = withExtendedLifetime(callbacks) {

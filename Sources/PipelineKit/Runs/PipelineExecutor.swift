@@ -42,13 +42,20 @@ public final class PipelineExecutor: Sendable {
         public var retryDelay: Duration
         /// The longest wait between retries (the wait doubles each time up to this).
         public var maximumRetryDelay: Duration
+        /// Where commands run (``Workspace/run(_:output:)``): a bubblewrap sandbox by default.
+        /// ``run()`` checks first that it works, and refuses to run anything when it does not.
+        public var sandbox: Sandbox
+        /// What a run's commands get besides the above, decided per run from its source (the network
+        /// policy and secrets of its repository, say); nil gives every run the same.
+        public var runSettings: (@Sendable (Source) async throws -> RunSettings)?
 
         /// Options; the worker ID defaults to `host-pid`.
         public init(workerID: String? = nil, concurrency: Int = 8, lease: Duration = .seconds(30),
                     pollInterval: Duration = .seconds(1), defaultTimeout: Duration = .seconds(3600),
                     workspaceRoot: String = FileManager.default.temporaryDirectory.appendingPathComponent("forgeworks-workspaces").path,
                     environment: [String: String] = [:], secrets: [String: String] = [:], maskedValues: [String] = [],
-                    retryDelay: Duration = .seconds(1), maximumRetryDelay: Duration = .seconds(300)) {
+                    retryDelay: Duration = .seconds(1), maximumRetryDelay: Duration = .seconds(300),
+                    sandbox: Sandbox = Sandbox(), runSettings: (@Sendable (Source) async throws -> RunSettings)? = nil) {
             self.workerID = workerID ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
             self.concurrency = max(1, concurrency)
             self.lease = lease
@@ -60,6 +67,26 @@ public final class PipelineExecutor: Sendable {
             self.maskedValues = maskedValues
             self.retryDelay = retryDelay
             self.maximumRetryDelay = maximumRetryDelay
+            self.sandbox = sandbox
+            self.runSettings = runSettings
+        }
+    }
+
+    /// What one run's commands get besides the executor's ``Options/environment`` and
+    /// ``Options/secrets`` (``Options/runSettings``).
+    public struct RunSettings: Sendable, Hashable {
+        /// The network its commands reach; nil takes the sandbox's.
+        public var network: Sandbox.Network?
+        /// Further variables.
+        public var environment: [String: String]
+        /// Further secret variables, masked in its logs and results.
+        public var secrets: [String: String]
+
+        /// Creates settings.
+        public init(network: Sandbox.Network? = nil, environment: [String: String] = [:], secrets: [String: String] = [:]) {
+            self.network = network
+            self.environment = environment
+            self.secrets = secrets
         }
     }
 
@@ -132,6 +159,11 @@ public final class PipelineExecutor: Sendable {
     }
 
     private func work(untilIdle: Bool) async throws {
+        if options.sandbox.isIsolated {
+            try await options.sandbox.check()
+        } else {
+            logger.critical("commands run WITHOUT a sandbox, as this process's user with its files: for trusted single-user use only")
+        }
         let released = try await store.release(worker: options.workerID, now: clock.now())
         if released > 0 {
             logger.notice("took back claims of a previous run of this worker", metadata: ["steps": "\(released)"])
@@ -259,13 +291,19 @@ public final class PipelineExecutor: Sendable {
         return context
     }
 
-    private func workspace(for run: RunID, source: Source) -> Workspace {
-        state.withLock { state in
+    /// The run's workspace on this worker, made on first use with the run's settings.
+    private func workspace(for run: RunID, source: Source) async throws -> Workspace {
+        if let workspace = state.withLock({ $0.workspaces[run] }) { return workspace }
+        let settings = try await options.runSettings?(source) ?? RunSettings()
+        var environment = commandEnvironment.merging(settings.environment) { $1 }
+        environment.merge(settings.secrets) { $1 }
+        let masker = settings.secrets.isEmpty ? self.masker : SecretMasker(self.masker.secrets + Array(settings.secrets.values))
+        let made = Workspace(directory: (workspaceDirectory as NSString).appendingPathComponent("run-\(run)"), source: source,
+                             environment: environment, masker: masker, logger: logger, sandbox: options.sandbox, network: settings.network)
+        return state.withLock { state in
             if let workspace = state.workspaces[run] { return workspace }
-            let workspace = Workspace(directory: (workspaceDirectory as NSString).appendingPathComponent("run-\(run)"), source: source,
-                                      environment: commandEnvironment, masker: masker, logger: logger)
-            state.workspaces[run] = workspace
-            return workspace
+            state.workspaces[run] = made
+            return made
         }
     }
 
@@ -318,14 +356,22 @@ public final class PipelineExecutor: Sendable {
         } catch {
             return fail("\(error)", retryable: false, failures: step.failures, retries: 0)
         }
+        let workspace: Workspace
+        do {
+            workspace = try await self.workspace(for: key.run, source: context.source)
+        } catch {
+            if Task.isCancelled { return nil }
+            return fail("cannot prepare the run's settings: \(error)", retryable: true, failures: step.failures, retries: max(spec.retries, 3))
+        }
+        let runMasker = workspace.masker
         let output = ActionOutput { [self] text in
-            let masked = masker.mask(text)
+            let masked = runMasker.mask(text)
             logBuffer.withLock { $0.append(LogEntry(step: key, text: masked)) }
         }
         let actionContext = ActionContext(
             run: key.run, configuration: context.configuration.name, actionName: spec.name, path: step.path,
             attempt: step.attempt, kwargs: kwargs, parent: step.parent, source: context.source, event: context.event,
-            workspace: workspace(for: key.run, source: context.source), output: output, logger: stepLogger)
+            workspace: workspace, output: output, logger: stepLogger)
         let timeout = spec.timeout ?? options.defaultTimeout.seconds
         let deadline = clock.now().addingTimeInterval(timeout)
         let task = state.withLock { state -> Task<Value, any Error> in
@@ -356,13 +402,13 @@ public final class PipelineExecutor: Sendable {
         case (_, .cancelled?), (_, .lost?):
             return StepOutcome(key: key, attempt: step.attempt, kind: .threw(error: "cancelled", retryAt: nil))
         case (.success(let value), nil):
-            let masked = masker.mask(value)
+            let masked = runMasker.mask(value)
             let next = context.configuration.step(after: step.path, result: masked, anchor: step.anchor)
             let falsy = step.path.handlers.isEmpty && !masked.isTruthy
             return StepOutcome(key: key, attempt: step.attempt, kind: .succeeded(result: masked, next: next, falsy: falsy, claimNext: true))
         case (.failure(let error), nil):
-            stepLogger.info("action threw", metadata: ["error": "\(masker.mask(String(describing: error)))"])
-            return fail(String(describing: error), retryable: true, failures: step.failures, retries: spec.retries)
+            stepLogger.info("action threw", metadata: ["error": "\(runMasker.mask(String(describing: error)))"])
+            return fail(runMasker.mask(String(describing: error)), retryable: true, failures: step.failures, retries: spec.retries)
         }
     }
 

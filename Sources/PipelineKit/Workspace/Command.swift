@@ -1,9 +1,10 @@
-/// A process to run in a workspace with ``Workspace/run(_:output:)``.
+/// A process to run in a workspace's sandbox with ``Workspace/run(_:output:)``.
 ///
 /// The process gets a small environment, not the worker's: `PATH`
 /// (`/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`), `HOME` (the workspace directory)
 /// and `LANG` (`C.UTF-8`), then the workspace's ``Workspace/environment``, then ``environment``; later
-/// ones win. So no credential of the worker leaks into a build unless it is given on purpose.
+/// ones win. So no credential of the worker leaks into a build unless it is given on purpose. It runs
+/// as the sandbox's unprivileged user, never as the worker's (see ``Sandbox``).
 ///
 /// ```swift
 /// let result = try await workspace.run(Command(["/bin/sh", "-c", "make test"], timeout: .seconds(600)),
@@ -17,11 +18,9 @@ public struct Command: Sendable, Hashable {
     public var environment: [String: String]
     /// Where the process starts; `nil` is the workspace directory.
     public var workingDirectory: String?
-    /// The user to run as (a name from the password database). The worker must be root to switch
-    /// users: the command then runs through util-linux's `setpriv` (the user's groups, `setgid`,
-    /// `setuid`), and the workspace directory is handed to that user. Any other worker may only name
-    /// itself. `nil` runs as the worker's user.
-    public var user: String?
+    /// Folders besides the workspace that the command may write (a release folder, say), shown at
+    /// the same paths in the sandbox. Each must be a real folder whose parent the command cannot write.
+    public var writable: [String]
     /// The longest the process may run; then it is stopped and the run throws ``PipelineError/Code/timeout``.
     public var timeout: Duration?
     /// How long the process group has between `SIGTERM` and `SIGKILL` when it is stopped.
@@ -32,21 +31,20 @@ public struct Command: Sendable, Hashable {
 
     /// Creates a command.
     public init(_ arguments: [String], environment: [String: String] = [:], workingDirectory: String? = nil,
-                user: String? = nil, timeout: Duration? = nil, gracePeriod: Duration = .seconds(5),
+                writable: [String] = [], timeout: Duration? = nil, gracePeriod: Duration = .seconds(5),
                 outputLimit: Int = 1 << 20) {
         self.arguments = arguments
         self.environment = environment
         self.workingDirectory = workingDirectory
-        self.user = user
+        self.writable = writable
         self.timeout = timeout
         self.gracePeriod = gracePeriod
         self.outputLimit = outputLimit
     }
 
     /// `/bin/sh -c script`.
-    public static func shell(_ script: String, environment: [String: String] = [:], user: String? = nil,
-                             timeout: Duration? = nil) -> Command {
-        Command(["/bin/sh", "-c", script], environment: environment, user: user, timeout: timeout)
+    public static func shell(_ script: String, environment: [String: String] = [:], timeout: Duration? = nil) -> Command {
+        Command(["/bin/sh", "-c", script], environment: environment, timeout: timeout)
     }
 
     /// The variables a process starts with before the workspace's and the command's own.

@@ -14,7 +14,7 @@ import Glibc
 /// let workspace = Workspace(directory: "/var/lib/hamster/runs/42", source: source)
 /// defer { workspace.remove() }
 /// let checkout = try await workspace.files()          // "/var/lib/hamster/runs/42/src"
-/// let result = try await workspace.run(.shell("flake8 ."), output: output)
+/// let result = try await workspace.run(.shell("flake8 ."), output: output)   // in the sandbox
 /// ```
 ///
 /// ## Topics
@@ -35,26 +35,44 @@ public final class Workspace: Sendable {
     /// How ``files()`` authenticates to the source's repository. Credentials written into the
     /// repository URL (`https://user:token@host/…`) are used instead when present.
     public let credentials: Credentials
+    /// Where commands run (``run(_:output:)``).
+    public let sandbox: Sandbox
+    /// The network commands reach; nil takes the sandbox's ``Sandbox/network``.
+    public let network: Sandbox.Network?
     let logger: Logger
 
     private let acquisition = Mutex<Task<Result<String, PipelineError>, Never>?>(nil)
     private let prepared = Atomic<Bool>(false)
+    let sandboxState = Mutex(SandboxState())
 
-    /// A workspace at `directory` (not created until it is used).
+    /// The sandbox user leased for this workspace's commands, and the folders handed to it.
+    struct SandboxState {
+        var user: SandboxUser?
+        var handedOver: Set<String> = []
+    }
+
+    /// A workspace at `directory` (not created until it is used), whose commands run in `sandbox`.
     public init(directory: String, source: Source, environment: [String: String] = [:],
                 masker: SecretMasker = SecretMasker(), logger: Logger = Logger(label: "forgeworks.pipeline.workspace"),
-                credentials: Credentials = .none) {
+                credentials: Credentials = .none, sandbox: Sandbox = Sandbox(), network: Sandbox.Network? = nil) {
         self.directory = directory
         self.source = source
         self.environment = environment
         self.masker = masker
         self.logger = logger
         self.credentials = credentials
+        self.sandbox = sandbox
+        self.network = network
     }
 
-    /// Removes the directory and everything in it.
+    /// Removes the directory and everything in it, and gives back the workspace's sandbox user.
     public func remove() {
         try? FileManager.default.removeItem(atPath: directory)
+        sandboxState.withLock { state in
+            state.user?.release()
+            state.user = nil
+            state.handedOver = []
+        }
     }
 
     /// Creates the directory (mode 0700, parents as needed) unless it exists, and returns its path.
@@ -90,7 +108,8 @@ public final class Workspace: Sendable {
     /// The directory holding the source's files, `directory/src`, acquired on the first call.
     ///
     /// The repository of ``Source/checkout`` is cloned with ForgeKit, bare, into
-    /// `directory/repository.git`; then `directory/src` is cloned from it (locally, objects hard-linked
+    /// `directory/repository.git` (copying a local repository's files, never hard-linking them: the
+    /// workspace's sandboxed commands may change what is in it); then `directory/src` is cloned from it (locally, objects hard-linked
     /// where the file system allows) as a git working copy whose `HEAD` is a branch at the checkout's
     /// commit, with a clean `git status`. That branch is the
     /// source's `branch` attribute when it points at the commit, else the remote's default branch when
@@ -147,7 +166,8 @@ public final class Workspace: Sendable {
             }
             let credentials = remote.credentials ?? self.credentials
             let repository = try await GitRepository.clone(from: remote.location, to: mirror,
-                                                           options: CloneOptions(bare: true, credentials: credentials), logger: logger)
+                                                           options: CloneOptions(bare: true, credentials: credentials, hardLinks: false),
+                                                           logger: logger)
             let commit = checkout.commit, preferred = source.attributes["branch"]?.text
             let branch = try await repository.withSession { session in
                 try Self.branch(at: commit, preferring: preferred, in: session, credentials: credentials)

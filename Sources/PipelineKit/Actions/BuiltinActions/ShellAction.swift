@@ -2,7 +2,9 @@
 /// files when it has any (in `directory/src`; a source without files runs in the empty workspace).
 ///
 /// kwargs: `command` (the script; never rendered as a template), and optionally `env` (a map of extra
-/// variables, rendered: they are data), `timeout` (seconds) and `user` (see ``Command/user``).
+/// variables, rendered: they are data) and `timeout` (seconds). The script runs in the workspace's
+/// ``Sandbox``, as its unprivileged user, with the run's network policy; a configuration cannot choose
+/// another user (a `user` kwarg is refused).
 ///
 /// Nothing from the source or the event is ever part of the script. The command reads them from its
 /// environment: `SOURCE_<ATTRIBUTE>` for each attribute (`SOURCE_REPO`, `SOURCE_BRANCH`,
@@ -40,10 +42,13 @@ public struct ShellAction: Action {
         let directory = context.source.checkout == nil ? try workspace.prepare() : try await workspace.files()
         var environment = try context.textMap("env")
         environment.merge(Self.variables(for: context)) { _, fixed in fixed }
-        let user = context.kwargs["user"] == nil ? nil : try context.string("user")
+        guard context.kwargs["user"] == nil else {
+            throw PipelineError(.invalidConfiguration, "'user' is not supported: commands run as the sandbox's unprivileged user",
+                                operation: "run shell", field: "kwargs.user")
+        }
         let timeout = try context.seconds("timeout")
         let result = try await workspace.run(
-            Command(["/bin/sh", "-c", script], environment: environment, workingDirectory: directory, user: user, timeout: timeout),
+            Command(["/bin/sh", "-c", script], environment: environment, workingDirectory: directory, timeout: timeout),
             output: context.output)
         return .map(["ok": .bool(result.succeeded), "output": .string(result.output),
                      "exit_code": .int(Int(result.exitCode)), "truncated": .bool(result.truncated)])
