@@ -67,7 +67,7 @@ public struct RepositoryFixture: Sendable {
         try? FileManager.default.removeItem(atPath: root)
     }
 
-    /// Makes a new empty temporary directory and returns its path.
+    /// Makes a new empty temporary directory (mode 0711) and returns its path.
     public static func temporaryDirectory(prefix: String) throws -> String {
         let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
         var template = Array("\(base)/\(prefix)-XXXXXX".utf8CString)
@@ -78,7 +78,11 @@ public struct RepositoryFixture: Sendable {
         guard made else {
             throw ForgeError(.io, "cannot create a temporary directory in \(base)", operation: "fixture")
         }
-        return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // Searchable (not readable) by others, as a data folder is: a sandbox's own user must reach
+        // the workspaces made inside.
+        chmod(path, 0o711)
+        return path
     }
 }
 

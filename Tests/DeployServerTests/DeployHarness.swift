@@ -120,15 +120,6 @@ struct DeployHarness: Sendable {
     }
 }
 
-/// Whether a process exists and is not a zombie.
-func isAlive(_ pid: Int32) -> Bool {
-    guard kill(pid, 0) == 0 else { return false }
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-          let close = stat.lastIndex(of: ")") else { return false }
-    let state = stat[stat.index(close, offsetBy: 2)]
-    return state != "Z" && state != "X"
-}
-
 /// Polls `condition` every 50 ms for up to `seconds`; returns whether it became true.
 func eventually(seconds: Double = 20, _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))

@@ -134,9 +134,9 @@ struct DeployProcessTests {
     func killedRunner() async throws {
         let (fixture, commit) = try await Self.repository()
         defer { fixture.remove() }
-        let pidFile = fixture.root + "/script.pid"
+        let marker = HostProcesses.marker()
         let script = """
-            if [ "$DEPLOY_ATTEMPT" = 1 ]; then sleep 300 & echo $! > \(pidFile); echo started; wait; fi
+            if [ "$DEPLOY_ATTEMPT" = 1 ]; then sleep \(marker) & echo started; wait; fi
             echo "attempt $DEPLOY_ATTEMPT done"
             """
         let yaml = """
@@ -147,18 +147,16 @@ struct DeployProcessTests {
                 environments: [{name: prod}]
             """
         for attempts in [1, 2] {
-            try? FileManager.default.removeItem(atPath: pidFile)
             let cluster = try await DeployCluster.start(projectsYAML: yaml, arguments: ["--lease", "2", "--attempts", "\(attempts)"])
             defer { cluster.stop() }
             let first = try cluster.runner("r0")
             let queued = try await cluster.request(.POST, "/api/deployments", json: #"{"project": "app", "branch": "main", "commit": "\#(commit)"}"#)
             #expect(queued.status == 201, "\(queued.body)")
-            #expect(await eventually { FileManager.default.fileExists(atPath: pidFile) })
-            let scriptPID = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+            #expect(await HostProcesses.waitUntilRunning(marker, timeout: .seconds(20)))
             first.kill(SIGKILL)
             first.process.waitUntilExit()
-            // The watchdog in the script's process group notices the runner is gone.
-            #expect(await eventually { !isAlive(scriptPID) })
+            // The sandbox dies with the runner (bubblewrap's --die-with-parent).
+            #expect(await HostProcesses.waitUntilGone(marker))
             if attempts == 1 {
                 #expect(try await eventually { try await cluster.deployment(1).state == .failed })
                 let deployment = try await cluster.deployment(1)
@@ -182,20 +180,19 @@ struct DeployProcessTests {
     func terminatedRunner() async throws {
         let (fixture, commit) = try await Self.repository()
         defer { fixture.remove() }
-        let pidFile = fixture.root + "/script.pid"
+        let marker = HostProcesses.marker()
         let yaml = """
             projects:
               - name: app
                 repository: \(fixture.path)
-                branches: [{name: main, environment: prod, script: "sleep 300 & echo $! > \(pidFile); wait"}]
+                branches: [{name: main, environment: prod, script: "sleep \(marker) & wait"}]
                 environments: [{name: prod}]
             """
         let cluster = try await DeployCluster.start(projectsYAML: yaml, arguments: ["--lease", "300"])
         defer { cluster.stop() }
         let runner = try cluster.runner("r0")
         #expect(try await cluster.request(.POST, "/api/deployments", json: #"{"project": "app", "branch": "main", "commit": "\#(commit)"}"#).status == 201)
-        #expect(await eventually { FileManager.default.fileExists(atPath: pidFile) })
-        let scriptPID = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(await HostProcesses.waitUntilRunning(marker, timeout: .seconds(20)))
         runner.kill(SIGTERM)
         runner.process.waitUntilExit()
         #expect(runner.process.terminationStatus == 0, "\(runner.text)")
@@ -203,7 +200,7 @@ struct DeployProcessTests {
         let deployment = try await cluster.deployment(1)
         #expect(deployment.state == .failed)
         #expect(deployment.reason == "the runner stopped the deploy script (the runner is shutting down)")
-        #expect(await eventually { !isAlive(scriptPID) })
+        #expect(await HostProcesses.waitUntilGone(marker))
     }
 
     @Test("bad command lines and projects files are refused with the reason, and nothing is stored")
@@ -240,14 +237,13 @@ struct DeployProcessTests {
     func drain() async throws {
         let (fixture, commit) = try await Self.repository()
         defer { fixture.remove() }
-        let ledger = fixture.root + "/ledger"
         let count = 160
         let environments = (0..<count).map { "{name: env-\($0)}" }.joined(separator: ", ")
         let yaml = """
             projects:
               - name: app
                 repository: \(fixture.path)
-                branches: [{name: main, environment: env-0, script: "echo \\"$DEPLOY_ID $DEPLOY_ATTEMPT\\" >> \(ledger)"}]
+                branches: [{name: main, environment: env-0, script: "echo \\"ran $DEPLOY_ID $DEPLOY_ATTEMPT\\""}]
                 environments: [\(environments)]
             """
         let cluster = try await DeployCluster.start(projectsYAML: yaml)
@@ -268,10 +264,12 @@ struct DeployProcessTests {
         let all = try JSONDecoder().decode([Deployment].self, from: Data(try await cluster.request(.GET, "/api/deployments?limit=1000").body.utf8))
         #expect(all.count == count)
         #expect(all.allSatisfy { $0.state == .succeeded && $0.attempt == 1 })
-        let lines = try String(contentsOfFile: ledger, encoding: .utf8).split(separator: "\n")
-        #expect(lines.count == count)
-        #expect(Set(lines).count == count)
-        #expect(Set(lines.map { $0.split(separator: " ")[0] }) == Set((1...count).map { "\($0)" }))
+        // Each script ran once: its log says so exactly once (the scripts see only their own folders,
+        // so the log, not a shared file, is the ledger).
+        for deployment in all {
+            let log = try await cluster.request(.GET, "/api/deployments/\(deployment.id)/log").body
+            #expect(log.components(separatedBy: "ran \(deployment.id) ").count == 2, "\(deployment.id): \(log)")
+        }
         // The work was shared.
         #expect(Set(all.compactMap(\.runner)).count >= 2)
     }

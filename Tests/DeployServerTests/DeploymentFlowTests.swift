@@ -24,12 +24,10 @@ struct DeploymentFlowTests {
             test -x bin/start
             cp README.md "$DEPLOY_RELEASE_DIR/deployed-readme"
             echo ready
-            while [ ! -f "$MARKER" ]; do sleep 0.02; done
+            while [ ! -f "$HOME/go" ]; do sleep 0.02; done
             echo finished
             """
-        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("marker-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: marker) }
-        try await DeployHarness.with(script: script, variables: ["MARKER": marker]) { harness in
+        try await DeployHarness.with(script: script) { harness in
             let runner = harness.runner()
             let running = Task { try await runner.runOnce(wait: .seconds(10)) }
             let id = try await harness.queue(commit: harness.commits[1])
@@ -39,7 +37,8 @@ struct DeploymentFlowTests {
             #expect(log.contains("token is ***"))
             #expect(!log.contains("s3cr3t-t0ken"))
             #expect(!log.contains("finished"))
-            _ = FileManager.default.createFile(atPath: marker, contents: Data())
+            // The script sees only its job folder (its HOME): the go-ahead is put there.
+            _ = FileManager.default.createFile(atPath: harness.work + "/\(id)-1/go", contents: Data())
             let outcome = try await running.value
             let release = "\(id)-\(harness.commits[1].prefix(12))"
             #expect(outcome == .succeeded(release: release))
@@ -92,16 +91,14 @@ struct DeploymentFlowTests {
 
     @Test("cancelling a running deployment stops the script's whole process group, and the runner reports nothing")
     func cancel() async throws {
-        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("pid-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: pidFile) }
-        let script = "sleep 300 &\necho $! > \"$PIDFILE\"\necho started\nwait\necho after\n"
-        try await DeployHarness.with(script: script, variables: ["PIDFILE": pidFile]) { harness in
+        let marker = HostProcesses.marker()
+        let script = "sleep \(marker) &\necho started\nwait\necho after\n"
+        try await DeployHarness.with(script: script) { harness in
             let runner = harness.runner()
             let running = Task { try await runner.runOnce(wait: .seconds(10)) }
             let id = try await harness.queue(commit: harness.commits[0])
             _ = try await harness.waitForLog(id, containing: "started")
-            let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-            #expect(isAlive(pid))
+            #expect(await HostProcesses.waitUntilRunning(marker))
             let cancelled = try await harness.request(.POST, "/api/deployments/\(id)/cancel")
             #expect(cancelled.status == 200)
             let outcome = try #require(try await running.value)
@@ -110,7 +107,7 @@ struct DeploymentFlowTests {
                 return
             }
             #expect(reason.contains("cancelled"))
-            #expect(await eventually { !isAlive(pid) })
+            #expect(await HostProcesses.waitUntilGone(marker))
             let deployment = try await harness.deployment(id)
             #expect(deployment.state == .cancelled)
             let log = try await harness.request(.GET, "/api/deployments/\(id)/log").body
@@ -120,9 +117,8 @@ struct DeploymentFlowTests {
 
     @Test("a script that runs past the runner's timeout is stopped, its process group with it, and the deployment fails saying so")
     func timeout() async throws {
-        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("pid-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: pidFile) }
-        try await DeployHarness.with(script: "sleep 300 &\necho $! > \"$PIDFILE\"\nwait\n", variables: ["PIDFILE": pidFile]) { harness in
+        let marker = HostProcesses.marker()
+        try await DeployHarness.with(script: "sleep \(marker) &\nwait\n") { harness in
             var logger = Logger(label: "deploy-test-runner")
             logger.logLevel = .critical
             let runner = DeploymentRunner(connection: DeploymentClient(server: harness.base, token: harness.runnerToken),
@@ -134,8 +130,7 @@ struct DeploymentFlowTests {
             let outcome = try await running.value
             #expect(outcome == .failed(reason: "the deploy script ran longer than 1 s and was stopped"))
             #expect(try await harness.deployment(id).state == .failed)
-            let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-            #expect(await eventually { !isAlive(pid) })
+            #expect(await HostProcesses.waitUntilGone(marker))
             // Without --keep the job directory is gone.
             #expect(!FileManager.default.fileExists(atPath: harness.work + "/\(id)-1"))
         }

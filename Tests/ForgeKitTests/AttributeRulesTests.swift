@@ -76,7 +76,7 @@ struct AttributeRulesTests {
     func matchesGit() throws {
         let root = try RepositoryFixture.temporaryDirectory(prefix: "attributes")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        try GitCLI.git(["init", "-q", root], in: "/")
+        _ = try GitCLI.git(["init", "-q", root], in: "/")
         var rules = AttributeRules(attributes: Self.attributes)
         for (directory, contents) in Self.files {
             try FileManager.default.createDirectory(atPath: root + "/" + directory, withIntermediateDirectories: true)

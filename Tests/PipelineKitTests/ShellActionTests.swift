@@ -1,3 +1,4 @@
+import ForgeKitTesting
 import Foundation
 import PipelineKit
 import Testing
@@ -139,29 +140,29 @@ struct ShellActionTests {
     func backgroundJobsKilled() async throws {
         let harness = try ActionHarness()
         defer { harness.remove() }
-        let marker = Processes.marker()
+        let marker = HostProcesses.marker()
         let result = try await ShellAction().run(harness.context(["command": .string("sleep \(marker) & echo done")]))
         #expect(result["output"] == "done\n")
-        #expect(await Processes.waitUntilGone(marker))
+        #expect(await HostProcesses.waitUntilGone(marker))
     }
 
     @Test("a timeout stops the whole process group, grandchildren included, and throws timeout")
     func timeoutKillsGrandchildren() async throws {
         let harness = try ActionHarness()
         defer { harness.remove() }
-        let child = Processes.marker(), grandchild = Processes.marker()
+        let child = HostProcesses.marker(), grandchild = HostProcesses.marker()
         let script = "sh -c 'sleep \(grandchild) & sleep \(child)' & wait"
         let error = await caughtError { _ = try await ShellAction().run(harness.context(["command": .string(script), "timeout": 1])) }
         #expect(error?.code == .timeout)
-        #expect(await Processes.waitUntilGone(child))
-        #expect(await Processes.waitUntilGone(grandchild))
+        #expect(await HostProcesses.waitUntilGone(child))
+        #expect(await HostProcesses.waitUntilGone(grandchild))
     }
 
     @Test("processes that ignore SIGTERM get SIGKILL after the grace period")
     func gracePeriodEscalates() async throws {
         let harness = try ActionHarness()
         defer { harness.remove() }
-        let child = Processes.marker()
+        let child = HostProcesses.marker()
         let script = "trap '' TERM; sleep \(child) & wait; wait; wait"
         let started = ContinuousClock.now
         let error = await caughtError {
@@ -170,24 +171,24 @@ struct ShellActionTests {
         }
         #expect(error?.code == .timeout)
         #expect(ContinuousClock.now - started < .seconds(60), "stopped long before the sleep would end")
-        #expect(await Processes.waitUntilGone(child))
+        #expect(await HostProcesses.waitUntilGone(child))
     }
 
     @Test("cancelling the task stops the process group and throws cancelled")
     func cancellation() async throws {
         let harness = try ActionHarness()
         defer { harness.remove() }
-        let leader = Processes.marker(), child = Processes.marker()
+        let leader = HostProcesses.marker(), child = HostProcesses.marker()
         let script = "sleep \(child) & sleep \(leader); wait"
         let context = harness.context(["command": .string(script)])
         let task = Task { try await ShellAction().run(context) }
-        #expect(await Processes.waitUntilRunning(leader))
-        #expect(await Processes.waitUntilRunning(child))
+        #expect(await HostProcesses.waitUntilRunning(leader))
+        #expect(await HostProcesses.waitUntilRunning(child))
         task.cancel()
         let error = await caughtError { _ = try await task.value }
         #expect(error?.code == .cancelled)
-        #expect(await Processes.waitUntilGone(leader))
-        #expect(await Processes.waitUntilGone(child))
+        #expect(await HostProcesses.waitUntilGone(leader))
+        #expect(await HostProcesses.waitUntilGone(child))
     }
 
     @Test("a program that cannot start, or a relative program path, is an error")

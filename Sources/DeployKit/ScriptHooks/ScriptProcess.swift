@@ -63,15 +63,15 @@ enum ScriptProcess {
             }
         } catch let error where error.code == .cancelled {
             throw DeployError(.cancelled, "the hook was cancelled while \(path) ran", operation: operation)
-        } catch let error where error.code == .timeout {
-            return ScriptResult(stdout: text(standardOutput, limit: limit, dropped: dropped),
-                                stderr: "[stopped: the script ran longer than \(options.timeout)]\n", statusCode: 137, timedOut: true)
         } catch {
             return ScriptResult(stdout: text(standardOutput, limit: limit, dropped: dropped),
                                 stderr: "\(path): cannot run: \(error.message)\n", statusCode: 126)
         }
-        let errorText = text(exit.standardError, limit: limit, dropped: exit.standardError.count >= limit)
-        return ScriptResult(stdout: text(standardOutput, limit: limit, dropped: dropped), stderr: errorText, statusCode: exit.status)
+        var errorText = text(exit.standardError, limit: limit, dropped: exit.standardError.count >= limit)
+        let timedOut = exit.stopped != nil
+        if timedOut { errorText += "\n[stopped: the script ran longer than \(options.timeout)]\n" }
+        return ScriptResult(stdout: text(standardOutput, limit: limit, dropped: dropped), stderr: errorText, statusCode: exit.status,
+                            timedOut: timedOut)
     }
 
     /// A new folder of this process only, for a sandboxed script to work in.

@@ -21,6 +21,26 @@ extension Sandbox {
         public var status: Int32
         /// The end of standard error, with ``ErrorStream/separate(keepingLast:)``; empty otherwise.
         public var standardError: [UInt8]
+        /// Why the sandbox stopped the command, if it did.
+        public var stopped: Stop?
+    }
+
+    /// Why the sandbox stopped a command.
+    public enum Stop: Sendable, Hashable {
+        /// It ran past its time limit.
+        case timeout(Duration)
+        /// It printed more than ``Limits/output`` bytes (what it printed up to the limit was passed on).
+        case output(Int)
+
+        /// The stop as an error of ``PipelineError/Code/timeout`` or ``PipelineError/Code/sandbox``.
+        public var error: PipelineError {
+            switch self {
+            case .timeout(let limit):
+                PipelineError(.timeout, "the command ran longer than \(limit) and was stopped", operation: "run command")
+            case .output(let limit):
+                PipelineError(.sandbox, "the command printed more than \(limit) bytes and was stopped", operation: "run command")
+            }
+        }
     }
 
     /// Runs `command` in the sandbox, passing its output to `standardOutput` as it arrives (on the
@@ -28,14 +48,13 @@ extension Sandbox {
     ///
     /// The command runs in a process group of its own. When its first process exits, whatever it
     /// left running is killed. On timeout, cancellation or too much output, the whole group gets
-    /// `SIGTERM`, then `SIGKILL` after the command's grace period. A non-zero exit status is a
-    /// result, not an error.
+    /// `SIGTERM`, then `SIGKILL` after the command's grace period. A non-zero exit status, and a stop
+    /// for time or output (``Exit/stopped``), are results, not errors.
     ///
-    /// - Throws: ``PipelineError/Code/timeout`` after the command's time limit,
-    ///   ``PipelineError/Code/cancelled`` when the task is cancelled, ``PipelineError/Code/sandbox``
-    ///   when the sandbox cannot start (what bubblewrap said) or the command printed more than
-    ///   ``Limits/output``, ``PipelineError/Code/invalidConfiguration`` for a program that is not an
-    ///   absolute path or a bad variable name.
+    /// - Throws: ``PipelineError/Code/cancelled`` when the task is cancelled, ``PipelineError/Code/sandbox``
+    ///   when the sandbox cannot start (what bubblewrap said, with ``ErrorStream/separate(keepingLast:)``),
+    ///   ``PipelineError/Code/io`` for a program that does not exist, ``PipelineError/Code/invalidConfiguration``
+    ///   for a program that is not an absolute path or a bad variable name.
     public func run(_ command: SandboxedCommand, errors: ErrorStream = .merged,
                     standardOutput: ([UInt8]) -> Void) async throws(PipelineError) -> Exit {
         let operation = "run command"
@@ -77,7 +96,7 @@ extension Sandbox {
         }
         process.closeInput()
         let stopped = Mutex<StopReason?>(nil)
-        let stop = { @Sendable (reason: StopReason) in
+        let requestStop = { @Sendable (reason: StopReason) in
             guard stopped.withLock({ current in
                 if current != nil { return false }
                 current = reason
@@ -97,7 +116,7 @@ extension Sandbox {
                 if let timeout = command.timeout {
                     tasks.addTask {
                         guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                        stop(.timeout)
+                        requestStop(.timeout)
                     }
                 }
                 while true {
@@ -112,7 +131,7 @@ extension Sandbox {
                     if let limit, printed > limit {
                         let allowed = chunk.count - (printed - limit)
                         if allowed > 0 { standardOutput(Array(chunk.prefix(allowed))) }
-                        stop(.output)
+                        requestStop(.output)
                         continue  // keep draining, so that the group is not blocked on a full pipe
                     }
                     if stopped.withLock({ $0 }) == .output { continue }
@@ -123,28 +142,24 @@ extension Sandbox {
                 tasks.cancelAll()
             }
         } onCancel: {
-            stop(.cancelled)
+            requestStop(.cancelled)
         }
         let status = await process.wait()
         let standardError = Array((await process.standardError()).utf8)
+        let stop: Stop?
         switch stopped.withLock({ $0 }) {
-        case .timeout?:
-            throw PipelineError(.timeout, "the command ran longer than \(command.timeout.map { "\($0)" } ?? "allowed") and was stopped",
-                                operation: operation)
-        case .cancelled?:
-            throw PipelineError(.cancelled, "the command was cancelled", operation: operation)
-        case .output?:
-            throw PipelineError(.sandbox, "the command printed more than \(limit ?? 0) bytes and was stopped", operation: operation)
-        case nil:
-            break
+        case .timeout?: stop = .timeout(command.timeout ?? .zero)
+        case .output?: stop = .output(limit ?? 0)
+        case .cancelled?: throw PipelineError(.cancelled, "the command was cancelled", operation: operation)
+        case nil: stop = nil
         }
         if Task.isCancelled {
             throw PipelineError(.cancelled, "the command was cancelled", operation: operation)
         }
-        if plan.isolated, status == Self.launchFailureStatus, let reason = Self.launchFailure(in: standardError) {
+        if stop == nil, plan.isolated, status == Self.launchFailureStatus, let reason = Self.launchFailure(in: standardError) {
             throw PipelineError(.sandbox, "the sandbox could not start: \(reason)", operation: operation)
         }
-        return Exit(status: status, standardError: standardError)
+        return Exit(status: status, standardError: standardError, stopped: stop)
     }
 
     /// Runs `/bin/true` in the sandbox, to find out whether commands can run here.

@@ -41,6 +41,7 @@ extension Workspace {
             chunk.withUnsafeBytes { collector.append($0) }
         }
         let (text, truncated) = collector.finish()
+        if let stop = exit.stopped { throw stop.error }
         return CommandResult(exitCode: exit.status, output: text, truncated: truncated)
     }
 

@@ -44,10 +44,10 @@ public protocol BuildBackend: Sendable {
     func cancel(_ id: String) async throws(RebuildError)
 }
 
-/// Builds by running a shell command in a PipelineKit workspace (its own process group, killed on
+/// Builds by running a shell command in a PipelineKit workspace, in its ``Sandbox`` (killed on
 /// cancel or timeout), with `REBUILD_COLLECTION`, `REBUILD_PACKAGE`, `REBUILD_VERSION`,
-/// `REBUILD_ARCHITECTURE` and `REBUILD_ENVIRONMENT` (a file listing `name version` per line) set.
-/// Exit status 0 is success. The output goes to `LOGS/ID.log`.
+/// `REBUILD_ARCHITECTURE` and `REBUILD_ENVIRONMENT` (a file in the workspace listing `name version`
+/// per line) set. Exit status 0 is success. The output goes to `LOGS/ID.log`.
 public final class ShellBuildBackend: BuildBackend {
     /// The command, run by `/bin/sh -c`.
     public let command: String
@@ -55,14 +55,17 @@ public final class ShellBuildBackend: BuildBackend {
     public let directory: String
     /// The longest a build may run.
     public let timeout: Duration?
+    /// Where the command runs.
+    public let sandbox: Sandbox
 
     private let builds = Mutex<[String: (task: Task<Void, Never>, status: BackendStatus)]>([:])
 
     /// Creates a backend.
-    public init(command: String, directory: String, timeout: Duration? = nil) {
+    public init(command: String, directory: String, timeout: Duration? = nil, sandbox: Sandbox = Sandbox()) {
         self.command = command
         self.directory = directory
         self.timeout = timeout
+        self.sandbox = sandbox
     }
 
     /// The log of build `id`.
@@ -70,17 +73,16 @@ public final class ShellBuildBackend: BuildBackend {
 
     public func submit(_ request: BuildRequest) async throws(RebuildError) -> String {
         let id = "\(request.package)-\(UUID().uuidString.prefix(8).lowercased())"
-        let workspaceDirectory = "\(directory)/\(id)"
-        let environmentFile = "\(directory)/\(id).environment"
+        let source = Source(sourceClass: "rebuild", attributes: request.attributes.mapValues { Value.string($0) })
+        let workspace = Workspace(directory: "\(directory)/\(id)", source: source, sandbox: sandbox)
+        let environmentFile = workspace.directory + "/.rebuild-environment"
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try workspace.prepare()
             try Data(request.environment.map { "\($0.name) \($0.version)\n" }.joined().utf8).write(to: URL(fileURLWithPath: environmentFile))
             _ = FileManager.default.createFile(atPath: logPath(id), contents: nil)
         } catch {
             throw RebuildError(.backend, "cannot prepare \(directory): \(error)", operation: "submit build")
         }
-        let source = Source(sourceClass: "rebuild", attributes: request.attributes.mapValues { Value.string($0) })
-        let workspace = Workspace(directory: workspaceDirectory, source: source)
         var variables = ["REBUILD_ENVIRONMENT": environmentFile]
         for (key, value) in request.attributes { variables["REBUILD_\(key.uppercased())"] = value }
         let command = Command(["/bin/sh", "-c", self.command], environment: variables, timeout: timeout)

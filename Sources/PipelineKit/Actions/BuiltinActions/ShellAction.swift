@@ -9,7 +9,8 @@
 /// Nothing from the source or the event is ever part of the script. The command reads them from its
 /// environment: `SOURCE_<ATTRIBUTE>` for each attribute (`SOURCE_REPO`, `SOURCE_BRANCH`,
 /// `SOURCE_BASE_BRANCH`; lists one element per line, maps as JSON), `SOURCE_CLASS`,
-/// `PIPELINE_RUN_ID`, `PIPELINE_CONFIGURATION`, `PIPELINE_ACTION` and `PARENT_OUTPUT` (the parent's
+/// `PIPELINE_RUN_ID`, `PIPELINE_CONFIGURATION`, `PIPELINE_ACTION`, `PIPELINE_ATTEMPT` (1 for the
+/// first run of this action, more when it runs again after a crash or a retry) and `PARENT_OUTPUT` (the parent's
 /// `output`, when it has one; values over 100,000 bytes are cut). These win over `env`, which wins
 /// over the workspace's ``Workspace/environment``. Quote them in the script as any shell variable:
 /// `git log "$SOURCE_BRANCH"`.
@@ -66,6 +67,7 @@ public struct ShellAction: Action {
         variables["PIPELINE_RUN_ID"] = context.run.description
         variables["PIPELINE_CONFIGURATION"] = context.configuration
         variables["PIPELINE_ACTION"] = context.actionName
+        variables["PIPELINE_ATTEMPT"] = String(context.attempt)
         if let output = context.parent["output"].flatMap(environmentText) {
             variables["PARENT_OUTPUT"] = bounded(output, keepingEnd: true)
         }
