@@ -272,7 +272,7 @@ let package = Package(
         .executableTarget(
             name: "deploy-runner",
             dependencies: [
-                "DeployKit",
+                "DeployKit", "PipelineKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

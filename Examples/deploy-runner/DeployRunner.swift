@@ -2,6 +2,7 @@ import ArgumentParser
 import DeployKit
 import Foundation
 import Logging
+import PipelineKit
 
 /// deploy-runner: Polytene's runner on DeployKit — claims deployments from a deploy-server, runs
 /// their scripts, streams their output.
@@ -34,6 +35,9 @@ struct DeployRunnerCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Keep job directories after deployments.")
     var keep = false
 
+    @Flag(name: .customLong("unsafe-no-sandbox"), help: "Run deploy scripts as this runner's user with its files: for trusted single-user use only.")
+    var unsafeNoSandbox = false
+
     var resolvedToken: String? { token ?? ProcessInfo.processInfo.environment["DEPLOY_RUNNER_TOKEN"] }
 
     func validate() throws {
@@ -53,7 +57,8 @@ struct DeployRunnerCommand: AsyncParsableCommand {
         let runner = DeploymentRunner(
             connection: connection,
             options: .init(workDirectory: workDir, claimWait: .seconds(claimWait), heartbeatInterval: .milliseconds(Int64(heartbeat * 1000)),
-                           timeout: .seconds(timeout), keepWorkDirectories: keep),
+                           timeout: .seconds(timeout), keepWorkDirectories: keep,
+                           sandbox: unsafeNoSandbox ? .unsafeUnconfined() : Sandbox(network: .host)),
             logger: logger)
         FileHandle.standardOutput.write(Data("deploy-runner working for \(server) in \(workDir)\n".utf8))
         // SIGTERM or SIGINT: a running script is stopped (its process group) and reported failed.
@@ -71,6 +76,8 @@ struct DeployRunnerCommand: AsyncParsableCommand {
             logger.info("runner stopped")
         } catch let error as DeployError where error.code == .unauthenticated {
             throw ValidationError("the server refused the token: \(error.message)")
+        } catch let error as DeployError where error.code == .invalidConfiguration {
+            throw ValidationError("\(error.message); install bubblewrap, or pass --unsafe-no-sandbox on a machine only you use")
         }
     }
 }

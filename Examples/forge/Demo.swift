@@ -11,7 +11,7 @@ enum Demo {
     static let files: [(String, String, Bool)] = [
         ("README.md", "# hello\n\nThe Forgeworks demo. Push a change and watch its pipeline run.\n", false),
         ("hello.sh", "#!/bin/sh\necho \"hello, ${1:-world}\"\n", true),
-        ("test.sh", "#!/bin/sh\nset -e\ntest \"$(./hello.sh forge)\" = \"hello, forge\"\necho \"tests passed\"\n", true),
+        ("test.sh", "#!/bin/sh\nset -e\necho \"testing as $(id -un) on $(uname -n)\"\ntest \"$(./hello.sh forge)\" = \"hello, forge\"\necho \"tests passed\"\n", true),
         ("deploy.sh", "#!/bin/bash\necho \"deploying $(git rev-parse --short HEAD 2>/dev/null || echo release) to ${DEPLOY_RELEASE_DIR:-.}\"\n", true),
         (".pipeline.yml", """
             name: test-and-deploy

@@ -6,6 +6,7 @@ import ForgeWeb
 import Foundation
 import Hummingbird
 import Logging
+import PipelineKit
 
 /// forge: a self-hosted forge with CI and deploys in one process (Kallithea's job, assembled from the kits).
 @main
@@ -45,6 +46,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "NAME=TOKEN: a remote deploy-runner allowed to connect (token of 16+ characters); repeatable.")
     var runner: [String] = []
 
+    @Flag(name: .customLong("unsafe-no-sandbox"), help: "Run pipelines and deploy scripts as the forge's own user, with its files and environment: for trusted single-user use only.")
+    var unsafeNoSandbox = false
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
@@ -79,9 +83,16 @@ struct Serve: AsyncParsableCommand {
         do {
             forge = try Forge(.init(dataDirectory: data, publicURL: base, pipelineWorkers: workers, localRunner: !noLocalRunner,
                                     remoteRunners: try remoteRunners(),
-                                    deploymentAPIToken: ProcessInfo.processInfo.environment["FORGE_DEPLOY_API_TOKEN"]), logger: logger)
+                                    deploymentAPIToken: ProcessInfo.processInfo.environment["FORGE_DEPLOY_API_TOKEN"],
+                                    sandbox: unsafeNoSandbox ? .unsafeUnconfined() : Sandbox()), logger: logger)
         } catch {
             throw ValidationError("cannot open the data folder \(data): \(error)")
+        }
+        do {
+            try await forge.checkSandbox()
+        } catch {
+            throw ValidationError("pipelines cannot run in the sandbox: \(error.message). Install bubblewrap, or start with "
+                                  + "--unsafe-no-sandbox on a machine only you use")
         }
         try await forge.registerRemoteRunners()
         let environment = ProcessInfo.processInfo.environment

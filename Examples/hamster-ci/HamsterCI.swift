@@ -29,6 +29,16 @@ struct ActionOptions: ParsableArguments {
     @Option(name: .long, help: "Where run workspaces are made.")
     var workspaceRoot: String = FileManager.default.temporaryDirectory.appendingPathComponent("hamster-ci-workspaces").path
 
+    @Option(name: .long, help: "The network commands reach: none (an empty network namespace) or host.")
+    var network: String = "none"
+
+    @Option(name: .customLong("network-host"), help: ArgumentHelp(
+        "A repository (a source's repo attribute, OWNER/NAME) whose commands reach the host's network (repeatable).", valueName: "repo"))
+    var networkHost: [String] = []
+
+    @Flag(name: .customLong("unsafe-no-sandbox"), help: "Run commands as this process's user with its files and environment: for trusted single-user use only.")
+    var unsafeNoSandbox = false
+
     /// The seed's one shell task: flake8 on the Python files a pull request changes.
     static let flake8Diff = #"git diff --name-only --diff-filter=ACMR "$SOURCE_BASE_COMMIT" "$SOURCE_COMMIT" -- '*.py' | xargs -r flake8"#
 
@@ -47,6 +57,28 @@ struct ActionOptions: ParsableArguments {
 
     var maskedValues: [String] {
         ProcessInfo.processInfo.environment["GITHUB_TOKEN"].map { [$0] } ?? []
+    }
+
+    /// Where commands run: bubblewrap with `--network`, or nothing with `--unsafe-no-sandbox`.
+    func sandbox() throws -> Sandbox {
+        if unsafeNoSandbox { return .unsafeUnconfined() }
+        return Sandbox(network: try Sandbox.Network(parsing: network))
+    }
+
+    /// The host network for the `--network-host` repositories.
+    var runSettings: (@Sendable (Source) async throws -> PipelineExecutor.RunSettings)? {
+        guard !networkHost.isEmpty else { return nil }
+        let allowed = Set(networkHost)
+        return { source in
+            guard let repository = source.attributes["repo"]?.text, allowed.contains(repository) else { return .init() }
+            return .init(network: .host)
+        }
+    }
+
+    func executorOptions(workerID: String?, concurrency: Int, lease: Duration = .seconds(30),
+                         pollInterval: Duration = .seconds(1)) throws -> PipelineExecutor.Options {
+        .init(workerID: workerID, concurrency: concurrency, lease: lease, pollInterval: pollInterval, workspaceRoot: workspaceRoot,
+              maskedValues: maskedValues, sandbox: try sandbox(), runSettings: runSettings)
     }
 }
 
@@ -183,8 +215,8 @@ struct Serve: AsyncParsableCommand {
         router.get("/healthz") { _, _ in "ok\n" }
         let executor = PipelineExecutor(
             store: store, actions: actions,
-            options: .init(workerID: workerID ?? "hamster-ci@\(ProcessInfo.processInfo.hostName)", concurrency: workers,
-                           lease: .seconds(lease), workspaceRoot: actionOptions.workspaceRoot, maskedValues: actionOptions.maskedValues),
+            options: try actionOptions.executorOptions(workerID: workerID ?? "hamster-ci@\(ProcessInfo.processInfo.hostName)",
+                                                       concurrency: workers, lease: .seconds(lease)),
             logger: logger)
         let application = Application(
             router: router,
@@ -259,8 +291,8 @@ struct Worker: AsyncParsableCommand {
         let store = try await openStore(database: database, db: db, logger: logger)
         let executor = PipelineExecutor(
             store: store, actions: try actionOptions.registry(),
-            options: .init(workerID: workerID, concurrency: workers, lease: .seconds(lease), pollInterval: .milliseconds(pollMilliseconds),
-                           workspaceRoot: actionOptions.workspaceRoot, maskedValues: actionOptions.maskedValues),
+            options: try actionOptions.executorOptions(workerID: workerID, concurrency: workers, lease: .seconds(lease),
+                                                       pollInterval: .milliseconds(pollMilliseconds)),
             logger: logger)
         let place = (store as? PostgresRunStore).map { "\($0.location)" } ?? (database ?? db)
         FileHandle.standardOutput.write(Data("hamster-ci worker \(executor.options.workerID) on \(place)\n".utf8))
@@ -370,8 +402,7 @@ struct Run: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let executor = PipelineExecutor(store: store, actions: actions,
-                                        options: .init(workerID: "hamster-ci-run", concurrency: 4, workspaceRoot: actionOptions.workspaceRoot,
-                                                       maskedValues: actionOptions.maskedValues),
+                                        options: try actionOptions.executorOptions(workerID: "hamster-ci-run", concurrency: 4),
                                         logger: logger)
         try await executor.runUntilIdle()
         var allSucceeded = true

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import PipelineKit
 import RebuildKit
 import RebuildKitPostgres
 
@@ -55,6 +56,12 @@ struct Watch: AsyncParsableCommand {
     @Option(name: .long, help: "Threads resolving a snapshot, each with its own pool (default: the processors, at most 8).")
     var threads: Int = ConcurrentResolution.defaultThreads
 
+    @Option(name: .long, help: "The network build commands reach from their sandbox: host or none.")
+    var buildNetwork: String = "host"
+
+    @Flag(name: .customLong("unsafe-no-sandbox"), help: "Run build commands as this process's user with its files: for trusted single-user use only.")
+    var unsafeNoSandbox = false
+
     @Flag(name: .long, help: "Refresh and tick once, print the status as JSON, and exit.")
     var once = false
 
@@ -101,8 +108,14 @@ struct Watch: AsyncParsableCommand {
         let builds = buildDirectory ?? (folder.isEmpty ? "builds" : "\(folder)/builds")
         var policy = PriorityPolicy()
         policy.threshold = threshold
+        let sandbox = unsafeNoSandbox ? Sandbox.unsafeUnconfined() : Sandbox(network: try Sandbox.Network(parsing: buildNetwork))
+        do {
+            try await sandbox.check()
+        } catch {
+            throw ValidationError("build commands cannot run in the sandbox: \(error.message); install bubblewrap, or pass --unsafe-no-sandbox")
+        }
         let watcher = RebuildWatcher(collection: collection, store: store,
-                                     backend: ShellBuildBackend(command: buildCommand, directory: builds),
+                                     backend: ShellBuildBackend(command: buildCommand, directory: builds, sandbox: sandbox),
                                      scheduler: RebuildScheduler(policy: policy, maxRunningBuilds: maxBuilds, loadThreshold: loadThreshold),
                                      resolverThreads: threads, mirrorDirectory: "\(folder.isEmpty ? "." : folder)/mirror/\(collection.name)",
                                      logger: logger)

@@ -133,6 +133,29 @@ extension ForgeWebService {
             </table><form method="post" action="\(action)">\(csrf)<input type="hidden" name="action" value="add-webhook">
             <label>URL <input name="url" required placeholder="https://ci.example/hook"></label> <label>Secret <input name="secret"></label>
             <button>Add webhook</button></form>
+            """
+        body += "<h2>Pipelines</h2><p>Network of the pipelines' commands: <strong id=\"pipeline-network\">\(repository.pipelineNetwork.rawValue)</strong>"
+        body += repository.pipelineNetwork == .none ? " (an empty network namespace)." : " (the host's network)."
+        if viewer.user?.isAdmin == true {
+            body += """
+                </p><form method="post" action="\(action)">\(csrf)<input type="hidden" name="action" value="pipeline-network">
+                <label>Network <select name="network" id="pipeline-network-choice"><option\(repository.pipelineNetwork == .none ? " selected" : "")>none</option>
+                <option\(repository.pipelineNetwork == .host ? " selected" : "")>host</option></select></label> <button>Save</button></form>
+                """
+        } else {
+            body += " Only site administrators change it.</p>"
+        }
+        body += "<h3>Secrets</h3><p class=\"muted\">Variables the pipelines' commands get, masked in logs; their values are never shown again.</p>"
+        body += "<table id=\"secrets\"><tr><th>Name</th><th>Set</th><th></th></tr>"
+        for secret in try await store.secrets(repositoryID: repository.id) {
+            body += "<tr><td><code>\(escape(secret.name))</code></td><td>\(Web.relativeTime(secret.updatedAt))</td><td><form method=\"post\" action=\"\(action)\">"
+            body += "\(csrf)<input type=\"hidden\" name=\"action\" value=\"delete-secret\"><input type=\"hidden\" name=\"name\" value=\"\(escape(secret.name))\">"
+            body += "<button>Remove</button></form></td></tr>"
+        }
+        body += """
+            </table><form method="post" action="\(action)">\(csrf)<input type="hidden" name="action" value="set-secret">
+            <label>Name <input name="name" id="secret-name" required pattern="[A-Za-z_][A-Za-z0-9_]*"></label>
+            <label>Value <input name="value" id="secret-value" type="password" required autocomplete="off"></label> <button id="set-secret">Set secret</button></form>
             <h2>Danger zone</h2><form method="post" action="\(action)">\(csrf)<input type="hidden" name="action" value="delete">
             <label>Type the name to delete: <input name="confirm"></label> <button>Delete this repository</button></form>
             """
@@ -237,6 +260,18 @@ extension ForgeWebService {
                 case "add-webhook":
                     let secret = form["secret"].flatMap { $0.isEmpty ? nil : $0 }
                     _ = try await store.createWebhook(repositoryID: repository.id, url: form["url"] ?? "", secret: secret)
+                case "pipeline-network":
+                    guard viewer.user?.isAdmin == true else {
+                        throw ForgeError(.forbidden, "only site administrators change the pipelines' network", operation: "settings")
+                    }
+                    guard let network = PipelineNetwork(rawValue: form["network"] ?? "") else {
+                        throw ForgeError(.invalidArgument, "the network must be none or host", operation: "settings")
+                    }
+                    try await store.setPipelineNetwork(repositoryID: repository.id, network)
+                case "set-secret":
+                    try await store.setSecret(repositoryID: repository.id, name: form["name"] ?? "", value: form["value"] ?? "")
+                case "delete-secret":
+                    try await store.deleteSecret(repositoryID: repository.id, name: form["name"] ?? "")
                 case "delete-webhook":
                     guard let id = Int64(form["id"] ?? ""),
                           try await store.webhooks(repositoryID: repository.id).contains(where: { $0.id == id }) else {

@@ -42,11 +42,15 @@ public final class Forge: Sendable {
         /// The bearer token of DeployKit's deployment API (`/api/deployments`, `/api/rollbacks`, …);
         /// without one, that API refuses everything (the forge's UI and `/api/v1` are the way in).
         public var deploymentAPIToken: String?
+        /// Where pipeline commands and the local runner's deploy scripts run: bubblewrap by default.
+        /// A repository's pipelines reach the network its ``RepositoryRecord/pipelineNetwork`` says (a
+        /// site admin's setting, `none` by default); a deployment's script, its environment's.
+        public var sandbox: Sandbox
 
         /// Creates options.
         public init(dataDirectory: String, publicURL: String, pipelineWorkers: Int = 4, localRunner: Bool = true,
                     extraActions: [String: any Action] = [:], passwordHasher: PasswordHasher = PasswordHasher(),
-                    remoteRunners: [String: String] = [:], deploymentAPIToken: String? = nil) {
+                    remoteRunners: [String: String] = [:], deploymentAPIToken: String? = nil, sandbox: Sandbox = Sandbox()) {
             self.dataDirectory = dataDirectory
             self.publicURL = publicURL
             self.pipelineWorkers = pipelineWorkers
@@ -55,6 +59,7 @@ public final class Forge: Sendable {
             self.passwordHasher = passwordHasher
             self.remoteRunners = remoteRunners
             self.deploymentAPIToken = deploymentAPIToken
+            self.sandbox = sandbox
         }
     }
 
@@ -108,15 +113,40 @@ public final class Forge: Sendable {
         let reader = RepositoryConfigurationReader(loader: configurationLoader, allowLocalRepositories: true)
         dispatcher = PipelineDispatcher(store: runs, configurations: ConfigurationIndex(), configurationStore: runs,
                                         repositoryConfigurations: reader, logger: logger)
+        let metadata: any ForgeMetadataStore = store
         executor = PipelineExecutor(store: runs, actions: actions,
-                                    options: .init(workerID: "forge", concurrency: options.pipelineWorkers, workspaceRoot: data + "/workspaces"),
+                                    options: .init(workerID: "forge", concurrency: options.pipelineWorkers, workspaceRoot: data + "/workspaces",
+                                                   sandbox: options.sandbox,
+                                                   runSettings: { source in try await Self.runSettings(for: source, metadata: metadata) }),
                                     logger: logger)
         webhooks = WebhookDispatcher(repositories: repositories, options: .init(baseURL: options.publicURL), logger: logger)
         trigger = PushPipelineTrigger(repositories: repositories, dispatcher: dispatcher, publicURL: options.publicURL, logger: logger)
         runner = options.localRunner
             ? DeploymentRunner(connection: LocalRunnerConnection(controller: deployments, runner: RunnerRecord(name: "forge-local", projects: [])),
-                               options: .init(workDirectory: data + "/deploy-work"), logger: logger)
+                               options: .init(workDirectory: data + "/deploy-work", sandbox: options.sandbox), logger: logger)
             : nil
+    }
+
+    /// A run's network and secrets: those of the repository it runs for (by the source's `repo`). A
+    /// source naming no repository of the forge gets no network and no secret.
+    static func runSettings(for source: Source, metadata: any ForgeMetadataStore) async throws -> PipelineExecutor.RunSettings {
+        guard let name = source.attributes["repo"]?.text, let path = try? RepositoryPath(name),
+              let repository = try await metadata.repository(path) else {
+            return .init(network: Sandbox.Network.none)
+        }
+        return .init(network: repository.pipelineNetwork == .host ? .host : Sandbox.Network.none,
+                     secrets: try await metadata.secretValues(repositoryID: repository.id))
+    }
+
+    /// Checks that pipelines and deploy scripts can run in ``Options/sandbox``; call before serving.
+    ///
+    /// - Throws: ``PipelineError/Code/sandbox`` saying why not.
+    public func checkSandbox() async throws(PipelineError) {
+        guard options.sandbox.isIsolated else {
+            logger.critical("pipelines and deploy scripts run WITHOUT a sandbox, as the forge's own user with its files (--unsafe-no-sandbox): for trusted single-user use only")
+            return
+        }
+        try await options.sandbox.check()
     }
 
     /// The web UI and API service.

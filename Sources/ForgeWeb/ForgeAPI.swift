@@ -28,6 +28,8 @@ import PipelineKit
 /// | `GET /api/v1/groups` · `PUT /api/v1/groups/PATH/-/permissions/USER` `{"level"}` | groups · grant on a group (its admins) |
 /// | `GET`/`POST /api/v1/repos/NAME/-/hooks` `{"url", "secret"}` | webhooks (admin) |
 /// | `GET /api/v1/repos/NAME/-/hooks/ID/deliveries` | a webhook's delivery log (admin) |
+/// | `GET /api/v1/repos/NAME/-/secrets` · `PUT`/`DELETE /api/v1/repos/NAME/-/secrets/NAME` `{"data"}` | pipeline secrets, names only when read (admin) |
+/// | `PUT /api/v1/repos/NAME/-/pipeline-network` `{"network": "none"\|"host"}` | the pipelines' network (site admins) |
 /// | `GET /api/v1/repos/NAME/-/runs` | pipeline runs |
 /// | `PUT /api/v1/repos/NAME/-/pipelines` (YAML or JSON body) | store pipeline configurations for this repository (admin) |
 /// | `GET /api/v1/runs/ID/log?after=N` · `GET /api/v1/deployments/ID/log?after=N` | `{text, next, state, done}` |
@@ -263,6 +265,32 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             let hook = try await store.createWebhook(repositoryID: repository.id, url: fields["url"] as? String ?? "",
                                                      secret: (fields["secret"] as? String).flatMap { $0.isEmpty ? nil : $0 })
             return Self.json(.created, ["id": hook.id, "url": hook.url, "signed": hook.secret != nil])
+        case (.get, "secrets"):
+            try requireAdmin()
+            return Self.json(.ok, try await store.secrets(repositoryID: repository.id).map {
+                ["name": $0.name, "created_at": ISO8601DateFormatter().string(from: $0.updatedAt)]
+            })
+        case (.put, "secrets"), (.delete, "secrets"):
+            try requireAdmin()
+            guard route.rest.count == 1, let name = route.rest.first else { throw APIError(status: .notFound, message: "no such route") }
+            if method == .delete {
+                try await store.deleteSecret(repositoryID: repository.id, name: name)
+            } else {
+                guard let value = try await body(request)["data"] as? String else {
+                    throw APIError(status: .badRequest, message: "'data' (the secret's value) is required")
+                }
+                try await store.setSecret(repositoryID: repository.id, name: name, value: value)
+            }
+            return Response(status: .noContent)
+        case (.put, "pipeline-network"):
+            guard user?.isAdmin == true else {
+                throw APIError(status: .forbidden, message: "only site administrators change the pipelines' network")
+            }
+            guard let text = try await body(request)["network"] as? String, let network = PipelineNetwork(rawValue: text) else {
+                throw APIError(status: .badRequest, message: "'network' must be \"none\" or \"host\"")
+            }
+            try await store.setPipelineNetwork(repositoryID: repository.id, network)
+            return Self.json(.ok, ["network": network.rawValue])
         case (.get, "runs"):
             return Self.json(.ok, try await web.repositoryRuns(repository).map(runJSON))
         case (.put, "pipelines"):
@@ -349,7 +377,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
         ["id": repository.id, "name": repository.path.name, "full_name": repository.path.description, "type": repository.kind.rawValue,
          "private": repository.isPrivate, "description": repository.description, "clone_url": web.cloneURL(repository),
          "html_url": web.options.publicURL + "/" + repository.path.description, "permission": level.description,
-         "fork": repository.forkOf != nil]
+         "fork": repository.forkOf != nil, "pipeline_network": repository.pipelineNetwork.rawValue]
     }
 
     func commitJSON(_ commit: Commit) -> [String: Any] {

@@ -88,6 +88,20 @@ public protocol ForgeMetadataStore: Sendable {
     func renameRepository(id: Int64, to path: RepositoryPath) async throws(ForgeError) -> RepositoryRecord
     /// Removes a repository's record and its permissions.
     func deleteRepository(id: Int64) async throws(ForgeError)
+    /// Sets the network a repository's pipelines reach. The caller checks that a site admin asked.
+    func setPipelineNetwork(repositoryID: Int64, _ network: PipelineNetwork) async throws(ForgeError)
+
+    // MARK: Pipeline secrets
+
+    /// Sets (or replaces) a secret of a repository's pipelines; the name is checked with
+    /// ``RepositorySecret/validate(name:)``, the value may not be empty or hold a NUL.
+    func setSecret(repositoryID: Int64, name: String, value: String) async throws(ForgeError)
+    /// Removes a secret; `notFound` when there is none of that name.
+    func deleteSecret(repositoryID: Int64, name: String) async throws(ForgeError)
+    /// A repository's secrets, by name, without their values.
+    func secrets(repositoryID: Int64) async throws(ForgeError) -> [RepositorySecret]
+    /// A repository's secrets with their values, for its pipelines' commands.
+    func secretValues(repositoryID: Int64) async throws(ForgeError) -> [String: String]
 
     // MARK: Permissions
 

@@ -164,10 +164,13 @@ public struct RepositoryRecord: Sendable, Hashable, Codable, Identifiable {
     public var allowedNetworks: [CIDR]
     /// When it was created.
     public let createdAt: Date
+    /// The network its pipelines' commands reach; only site admins change it
+    /// (``ForgeMetadataStore/setPipelineNetwork(repositoryID:_:)``).
+    public internal(set) var pipelineNetwork: PipelineNetwork
 
     /// Creates a repository value.
     public init(id: Int64, path: RepositoryPath, kind: RepositoryKind, isPrivate: Bool, description: String,
-                ownerID: Int64?, forkOf: Int64?, allowedNetworks: [CIDR], createdAt: Date) {
+                ownerID: Int64?, forkOf: Int64?, allowedNetworks: [CIDR], createdAt: Date, pipelineNetwork: PipelineNetwork = .none) {
         self.id = id
         self.path = path
         self.kind = kind
@@ -177,6 +180,53 @@ public struct RepositoryRecord: Sendable, Hashable, Codable, Identifiable {
         self.forkOf = forkOf
         self.allowedNetworks = allowedNetworks
         self.createdAt = createdAt
+        self.pipelineNetwork = pipelineNetwork
+    }
+}
+
+/// The network a repository's pipeline commands reach from their sandbox.
+public enum PipelineNetwork: String, Sendable, Hashable, Codable, CaseIterable {
+    /// None: an empty network namespace (the default).
+    case none
+    /// The host's network.
+    case host
+}
+
+/// A secret of a repository's pipelines: a variable its commands get, masked in logs. Its value is
+/// never shown again once stored.
+public struct RepositorySecret: Sendable, Hashable {
+    /// The variable's name.
+    public var name: String
+    /// When it was last set.
+    public var updatedAt: Date
+
+    /// Creates a secret's description.
+    public init(name: String, updatedAt: Date) {
+        self.name = name
+        self.updatedAt = updatedAt
+    }
+
+    /// Checks a secret's name: a shell variable name (`[A-Za-z_][A-Za-z0-9_]*`, at most 100
+    /// characters) that is not one the forge sets itself (`PATH`, `HOME`, `LANG`, and the `SOURCE_`,
+    /// `PIPELINE_`, `PARENT_` and `DEPLOY_` families).
+    ///
+    /// - Throws: ``ForgeError`` `invalidArgument` saying what is wrong.
+    public static func validate(name: String) throws(ForgeError) {
+        let operation = "set secret"
+        let bytes = Array(name.utf8)
+        guard let first = bytes.first, bytes.count <= 100 else {
+            throw ForgeError(.invalidArgument, "a secret's name has 1 to 100 characters", operation: operation)
+        }
+        func isLetter(_ byte: UInt8) -> Bool { (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F }
+        guard isLetter(first), bytes.allSatisfy({ isLetter($0) || ($0 >= 0x30 && $0 <= 0x39) }) else {
+            throw ForgeError(.invalidArgument, "'\(name)' is not a variable name (letters, digits and _, not starting with a digit)",
+                             operation: operation)
+        }
+        let upper = name.uppercased()
+        guard !["PATH", "HOME", "LANG"].contains(upper),
+              !["SOURCE_", "PIPELINE_", "PARENT_", "DEPLOY_"].contains(where: { upper.hasPrefix($0) }) else {
+            throw ForgeError(.invalidArgument, "'\(name)' is a variable the forge sets itself", operation: operation)
+        }
     }
 }
 

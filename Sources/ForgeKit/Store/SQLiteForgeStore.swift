@@ -121,6 +121,18 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
                 CREATE INDEX web_sessions_expiry ON web_sessions(expires_at);
                 """)
         }
+        migrator.registerMigration("v4 pipeline network and secrets") { db in
+            try db.execute(sql: """
+                ALTER TABLE repositories ADD COLUMN pipeline_network TEXT NOT NULL DEFAULT 'none';
+                CREATE TABLE repository_secrets (
+                    repository_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    updated_at REAL NOT NULL,
+                    PRIMARY KEY (repository_id, name)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 
@@ -346,7 +358,7 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
 
     // MARK: - Repositories
 
-    private static let repositoryColumns = "id, path, kind, is_private, description, owner_id, fork_of, allowed_networks, created_at"
+    private static let repositoryColumns = "id, path, kind, is_private, description, owner_id, fork_of, allowed_networks, created_at, pipeline_network"
 
     private static func repository(_ row: Row) throws -> RepositoryRecord {
         let kindText: String = row[2]
@@ -354,9 +366,64 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
             throw ForgeError(.corrupt, "unknown repository kind '\(kindText)'", operation: "read repository")
         }
         let networks = try (row[7] as String).split(separator: " ").map { try CIDR(String($0)) }
+        let networkText: String = row[9]
+        guard let network = PipelineNetwork(rawValue: networkText) else {
+            throw ForgeError(.corrupt, "unknown pipeline network '\(networkText)'", operation: "read repository")
+        }
         return RepositoryRecord(id: row[0], path: try RepositoryPath(row[1] as String), kind: kind, isPrivate: row[3],
                                 description: row[4], ownerID: row[5], forkOf: row[6], allowedNetworks: networks,
-                                createdAt: Date(timeIntervalSince1970: row[8]))
+                                createdAt: Date(timeIntervalSince1970: row[8]), pipelineNetwork: network)
+    }
+
+    public func setPipelineNetwork(repositoryID: Int64, _ network: PipelineNetwork) async throws(ForgeError) {
+        try await write("set pipeline network") { db in
+            try db.execute(sql: "UPDATE repositories SET pipeline_network = ? WHERE id = ?", arguments: [network.rawValue, repositoryID])
+            guard db.changesCount == 1 else {
+                throw ForgeError(.notFound, "no repository with id \(repositoryID)", operation: "set pipeline network")
+            }
+        }
+    }
+
+    // MARK: - Pipeline secrets
+
+    public func setSecret(repositoryID: Int64, name: String, value: String) async throws(ForgeError) {
+        try RepositorySecret.validate(name: name)
+        guard !value.isEmpty, !value.utf8.contains(0), value.utf8.count <= 64 << 10 else {
+            throw ForgeError(.invalidArgument, "a secret's value has 1 byte to 64 KiB, without NUL", operation: "set secret")
+        }
+        try await write("set secret") { db in
+            guard try Row.fetchOne(db, sql: "SELECT 1 FROM repositories WHERE id = ?", arguments: [repositoryID]) != nil else {
+                throw ForgeError(.notFound, "no repository with id \(repositoryID)", operation: "set secret")
+            }
+            try db.execute(sql: """
+                INSERT INTO repository_secrets (repository_id, name, value, updated_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (repository_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                """, arguments: [repositoryID, name, value, Date().timeIntervalSince1970])
+        }
+    }
+
+    public func deleteSecret(repositoryID: Int64, name: String) async throws(ForgeError) {
+        try await write("delete secret") { db in
+            try db.execute(sql: "DELETE FROM repository_secrets WHERE repository_id = ? AND name = ?", arguments: [repositoryID, name])
+            guard db.changesCount == 1 else { throw ForgeError(.notFound, "no secret '\(name)'", operation: "delete secret") }
+        }
+    }
+
+    public func secrets(repositoryID: Int64) async throws(ForgeError) -> [RepositorySecret] {
+        try await read("read secrets") { db in
+            try Row.fetchAll(db, sql: "SELECT name, updated_at FROM repository_secrets WHERE repository_id = ? ORDER BY name",
+                             arguments: [repositoryID]).map { RepositorySecret(name: $0[0], updatedAt: Date(timeIntervalSince1970: $0[1])) }
+        }
+    }
+
+    public func secretValues(repositoryID: Int64) async throws(ForgeError) -> [String: String] {
+        try await read("read secrets") { db in
+            var values: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT name, value FROM repository_secrets WHERE repository_id = ?", arguments: [repositoryID]) {
+                values[row[0]] = row[1]
+            }
+            return values
+        }
     }
 
     private static func checkFree(_ path: RepositoryPath, db: Database, operation: String) throws {

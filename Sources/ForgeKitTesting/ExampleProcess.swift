@@ -1,0 +1,88 @@
+public import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A built executable of this package (an example such as `forge` or `deploy-server`) running as a
+/// child process of a test, its standard output and error collected.
+///
+/// ```swift
+/// let server = try ExampleProcess("forge", ["serve", "--port", "0", "--data", folder])
+/// let port = try await server.waitFor(#"listening on http://127\.0\.0\.1:(\d+)"#)
+/// ```
+public final class ExampleProcess: @unchecked Sendable {
+    /// The path of the executable `name` beside the test bundle (`.build/debug/NAME`).
+    public static func toolPath(_ name: String) -> String {
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [products, products.deletingLastPathComponent()] {
+            let path = candidate.appendingPathComponent(name).path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return ".build/debug/" + name
+    }
+
+    /// The process.
+    public let process = Process()
+    private final class Output: Sendable {
+        let text = Mutex("")
+    }
+    private let output = Output()
+    /// What it printed so far (standard output and error together).
+    public var text: String { output.text.withLock { $0 } }
+
+    /// Starts `tool` with `arguments`, with this process's environment or `environment`.
+    public init(_ tool: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+        process.executableURL = URL(fileURLWithPath: Self.toolPath(tool))
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        pipe.fileHandleForReading.readabilityHandler = { [output] handle in
+            let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil; return }
+            output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        try process.run()
+    }
+
+    /// Waits up to `seconds` for output matching `pattern` and returns its first capture group (the
+    /// whole match when it has none).
+    public func waitFor(_ pattern: String, seconds: Double = 60) async throws -> String {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while text.range(of: pattern, options: .regularExpression) == nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        guard let range = text.range(of: pattern, options: .regularExpression) else {
+            throw ExampleProcessError(description: "no '\(pattern)' in the output of \(process.executableURL?.lastPathComponent ?? "?"): \(text)")
+        }
+        let regex = try NSRegularExpression(pattern: pattern)
+        let match = String(text[range])
+        guard let result = regex.firstMatch(in: match, range: NSRange(match.startIndex..., in: match)), result.numberOfRanges > 1,
+              let capture = Range(result.range(at: 1), in: match) else { return match }
+        return String(match[capture])
+    }
+
+    /// Sends `signal` to the process, if it runs.
+    public func kill(_ signal: Int32) {
+        if process.isRunning { _ = Glibc.kill(process.processIdentifier, signal) }
+    }
+
+    /// Ends the process (`SIGTERM`) and waits for it.
+    public func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    deinit { stop() }
+}
+
+/// What ``ExampleProcess/waitFor(_:seconds:)`` throws when the output never matched.
+public struct ExampleProcessError: Error, CustomStringConvertible {
+    /// What was expected, and what the process printed.
+    public let description: String
+}

@@ -1,0 +1,178 @@
+import ForgeKit
+import ForgeKitServer
+import ForgeKitTesting
+import ForgeWeb
+import Foundation
+import NIOHTTP1
+import PipelineKit
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Pushes `files` (path → text; `.sh` files executable) as one commit on `main` and returns its id.
+func pushFiles(_ forge: RunningForge, repository: String, user: String, password: String, files: [String: String],
+               message: String = "files") async throws -> String {
+    let work = forge.folder + "/work-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+    for (name, text) in files {
+        let path = work + "/" + name
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        if name.hasSuffix(".sh") { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path) }
+    }
+    _ = try await git(["init", "-q", "-b", "main"], in: work)
+    _ = try await git(["add", "."], in: work)
+    _ = try await git(["commit", "-q", "-m", message], in: work)
+    let remote = forge.base.replacingOccurrences(of: "://", with: "://\(user):\(password)@") + "/" + repository + ".git"
+    _ = try await git(["push", "-q", "-f", remote, "main"], in: work)
+    return try await git(["rev-parse", "HEAD"], in: work).trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// Waits for the run of `commit` in `repository` to end; its JSON and its log.
+func finishedRun(_ client: Client, repository: String, commit: String, user: String, password: String) async throws -> ([String: Any], String) {
+    for _ in 0..<600 {
+        let runs = try client.json(try await client.send(.GET, "/api/v1/repos/\(repository)/-/runs", user: user, password: password))
+            as? [[String: Any]] ?? []
+        if let run = runs.first(where: { $0["commit"] as? String == commit }), let status = run["status"] as? String,
+           !["queued", "running"].contains(status), let id = run["id"] as? Int {
+            var log = ""
+            var after = 0
+            while true {
+                let part = try client.json(try await client.send(.GET, "/api/v1/runs/\(id)/log?after=\(after)", user: user, password: password))
+                    as? [String: Any] ?? [:]
+                log += part["text"] as? String ?? ""
+                guard let next = part["next"] as? Int, next > after else { break }
+                after = next
+            }
+            return (run, log)
+        }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    throw ForgeError(.io, "the run of \(commit) in \(repository) did not end", operation: "test")
+}
+
+/// Pipelines are code from strangers: what any account's pipeline can reach in the forge.
+@Suite(.timeLimit(.minutes(5))) struct ForgeSandboxTests {
+    @Test func aNonAdminsPipelineFindsNothingOfOthers() async throws {
+        setenv("FORGE_TEST_SERVER_SECRET", "server-environment-secret-8841", 1)
+        defer { unsetenv("FORGE_TEST_SERVER_SECRET") }
+        try await RunningForge.run { forge in
+            let client = Client(base: forge.base)
+            let admin = ("admin", RunningForge.adminPassword)
+            for name in ["alice", "mallory"] {
+                let made = try await client.send(.POST, "/api/v1/users", user: admin.0, password: admin.1,
+                                                 json: ["name": name, "password": "\(name)-password-123"])
+                #expect(made.status == 201)
+            }
+            // Alice's private repository, with something worth stealing.
+            #expect(try await client.send(.POST, "/api/v1/repos", user: "alice", password: "alice-password-123",
+                                          json: ["name": "alice/vault", "private": true]).status == 201)
+            _ = try await pushFiles(forge, repository: "alice/vault", user: "alice", password: "alice-password-123",
+                                    files: ["plans.txt": "ALICE-VAULT-CONTENT-5521\n"])
+
+            // Mallory's pipeline goes looking for it, for the forge's databases and the server's environment.
+            #expect(try await client.send(.POST, "/api/v1/repos", user: "mallory", password: "mallory-password-123",
+                                          json: ["name": "mallory/probe"]).status == 201)
+            let data = forge.folder + "/data"
+            let port = URL(string: forge.base)?.port ?? 0
+            let probe = """
+                #!/bin/bash
+                echo "== who: $(id -un) on $(uname -n)"
+                echo "== data:"; ls \(data) 2>&1; ls \(data)/repositories/alice 2>&1
+                cat \(data)/forge.sqlite 2>&1 | head -c 64; echo
+                cat \(data)/runs.sqlite 2>&1 | head -c 64; echo
+                grep -r ALICE-VAULT-CONTENT / --exclude-dir=proc --exclude-dir=sys --exclude-dir=usr 2>/dev/null | grep -v probe.sh | head -3
+                echo "== environment:"; cat /proc/*/environ 2>/dev/null | tr '\\0' '\\n' | grep -c FORGE_TEST_SERVER_SECRET
+                echo "== forge: $( (exec 3<>/dev/tcp/127.0.0.1/\(port) && echo REACHED) 2>&1 | tail -1)"
+                echo "== git: $(git log --format=%s -1) $(git status --porcelain | wc -l)"
+                make -s && cat built.txt
+                echo "== origin:"; for object in $(find ../repository.git/objects -type f | head -20); do chmod u+w "$object" 2>/dev/null; printf 'x' >> "$object" 2>/dev/null; done; echo tampered
+                """
+            let files = [
+                "probe.sh": probe,
+                "Makefile": "all:\n\techo built by make > built.txt\n",
+                ".pipeline.yml": "name: probe\nsource: {source_class: push}\nactions:\n  - {name: probe, task: shell, kwargs: {command: ./probe.sh}}\n",
+            ]
+            let first = try await pushFiles(forge, repository: "mallory/probe", user: "mallory", password: "mallory-password-123",
+                                            files: files, message: "probe the forge")
+            let (run, log) = try await finishedRun(client, repository: "mallory/probe", commit: first, user: "mallory", password: "mallory-password-123")
+            #expect(run["status"] as? String == "succeeded", "\(run)\n\(log)")
+            #expect(log.contains("== who: build on sandbox"))
+            #expect(!log.contains("ALICE-VAULT-CONTENT-5521"), "another user's private repository: \(log)")
+            #expect(!log.contains("SQLite format 3"), "the forge's databases: \(log)")
+            #expect(!log.contains("server-environment-secret-8841"))
+            #expect(log.contains("== environment:\n0\n"), "no process shows the server's environment: \(log)")
+            #expect(log.contains("No such file or directory"))
+            #expect(!log.contains("REACHED"), "with the network policy none, not even the forge on loopback: \(log)")
+            #expect(log.contains("== git: probe the forge 0"), "git works on the checkout: \(log)")
+            #expect(log.contains("built by make"))
+            // The tampering touched only the workspace's copy: the forge's repository is whole.
+            let fsck = try await git(["--git-dir", data + "/repositories/mallory/probe", "fsck", "--strict"], in: forge.folder)
+            #expect(!fsck.contains("error"))
+
+            // Only a site admin opens the network, and then the same probe reaches the forge.
+            let refused = try await client.send(.PUT, "/api/v1/repos/mallory/probe/-/pipeline-network", user: "mallory",
+                                                password: "mallory-password-123", json: ["network": "host"])
+            #expect(refused.status == 403)
+            let opened = try await client.send(.PUT, "/api/v1/repos/mallory/probe/-/pipeline-network", user: admin.0, password: admin.1,
+                                               json: ["network": "host"])
+            #expect(opened.status == 200)
+            var again = files
+            again["again.txt"] = "again\n"
+            let second = try await pushFiles(forge, repository: "mallory/probe", user: "mallory", password: "mallory-password-123",
+                                             files: again, message: "probe again")
+            let (_, hostLog) = try await finishedRun(client, repository: "mallory/probe", commit: second, user: "mallory",
+                                                     password: "mallory-password-123")
+            #expect(hostLog.contains("REACHED"), "\(hostLog)")
+        }
+    }
+
+    @Test func repositorySecretsReachOnlyTheirRepositorysRunsMasked() async throws {
+        try await RunningForge.run { forge in
+            let client = Client(base: forge.base)
+            let admin = ("admin", RunningForge.adminPassword)
+            for name in ["with-secret", "without-secret"] {
+                #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "team/\(name)"]).status == 201)
+            }
+            let put = try await client.send(.PUT, "/api/v1/repos/team/with-secret/-/secrets/DEPLOY_KEY_X", user: admin.0, password: admin.1,
+                                            json: ["data": "value"])
+            #expect(put.status == 400, "the forge's own variable families are refused")
+            #expect(try await client.send(.PUT, "/api/v1/repos/team/with-secret/-/secrets/API_KEY", user: admin.0, password: admin.1,
+                                          json: ["data": "s3cr3t-value-991"]).status == 204)
+            let listed = try await client.send(.GET, "/api/v1/repos/team/with-secret/-/secrets", user: admin.0, password: admin.1)
+            #expect(listed.body.contains("API_KEY") && !listed.body.contains("s3cr3t-value-991"))
+            let files = [".pipeline.yml": "name: show\nsource: {source_class: push}\nactions:\n  - {name: show, task: shell, kwargs: {command: 'echo \"key=${API_KEY-unset}\"; echo \"tail=${API_KEY#s3cr3t-}\"'}}\n"]
+            let withCommit = try await pushFiles(forge, repository: "team/with-secret", user: admin.0, password: admin.1, files: files)
+            let (_, withLog) = try await finishedRun(client, repository: "team/with-secret", commit: withCommit, user: admin.0, password: admin.1)
+            #expect(withLog.contains("key=***"), "\(withLog)")
+            #expect(withLog.contains("tail=value-991"), "the command got the value")
+            #expect(!withLog.contains("s3cr3t-value-991"))
+            let withoutCommit = try await pushFiles(forge, repository: "team/without-secret", user: admin.0, password: admin.1, files: files)
+            let (_, withoutLog) = try await finishedRun(client, repository: "team/without-secret", commit: withoutCommit, user: admin.0,
+                                                        password: admin.1)
+            #expect(withoutLog.contains("key=unset"), "\(withoutLog)")
+        }
+    }
+
+    @Test func theDemoOfMakeRunRunsInTheSandbox() async throws {
+        let folder = try RepositoryFixture.temporaryDirectory(prefix: "forge-demo")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["FORGE_ADMIN_PASSWORD"] = "demo-admin-password"
+        let server = try ExampleProcess("forge", ["serve", "--data", folder + "/data", "--host", "127.0.0.1", "--port", "0", "--demo"],
+                                        environment: environment)
+        defer { server.stop() }
+        let port = try await server.waitFor(#"forge listening on http://127\.0\.0\.1:(\d+)"#)
+        _ = try await server.waitFor("its first push is running its pipeline")
+        let client = Client(base: "http://127.0.0.1:\(port)")
+        let runs = try client.json(try await client.send(.GET, "/api/v1/repos/demo/hello/-/runs", user: "admin", password: "demo-admin-password"))
+            as? [[String: Any]] ?? []
+        let commit = try #require(runs.first?["commit"] as? String)
+        let (run, log) = try await finishedRun(client, repository: "demo/hello", commit: commit, user: "admin", password: "demo-admin-password")
+        #expect(run["status"] as? String == "succeeded", "\(log)\n\(server.text)")
+        #expect(log.contains("tests passed"))
+        #expect(log.contains("as build on sandbox"), "the demo's test ran as the sandbox's user: \(log)")
+    }
+}
