@@ -113,3 +113,57 @@ import Testing
         #expect(result.stdout == "[…]efgh")
     }
 }
+
+@Suite struct ScriptHookSandboxTests {
+    static func directory() throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hooks-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test func aRunbookMayAskForTheSandbox() async throws {
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "#!/bin/sh\necho \"$(id -un) on $(uname -n) in $PWD\"; ls \(directory) >/dev/null && echo sees-runbooks; echo \"secret=${HOOKD_TEST_SECRET-unset}\"\n"
+            .write(toFile: directory + "/probe.sh", atomically: true, encoding: .utf8)
+        chmod(directory + "/probe.sh", 0o755)
+        let sandboxed = #"{"scripts": [{"command": "./probe.sh"}], "allowedNetworks": ["127.0.0.0/8"], "sandbox": {"network": "none"}}"#
+        try sandboxed.write(toFile: directory + "/boxed.json", atomically: true, encoding: .utf8)
+        try sandboxed.replacingOccurrences(of: #", "sandbox": {"network": "none"}"#, with: "")
+            .write(toFile: directory + "/open.json", atomically: true, encoding: .utf8)
+        setenv("HOOKD_TEST_SECRET", "hookd-only-value", 1)
+        defer { unsetenv("HOOKD_TEST_SECRET") }
+        let runner = ScriptHookRunner(directory: directory)
+        #expect(try await runner.runbook(id: "boxed").sandbox == Runbook.Isolation(network: .none))
+        let boxed = try await runner.run(ScriptHookRequest(id: "boxed", peerAddress: "127.0.0.1"))
+        #expect(boxed.map(\.statusCode) == [0], "\(boxed)")
+        #expect(boxed.first?.stdout.hasPrefix("build on sandbox in /") == true, "\(boxed)")
+        #expect(boxed.first?.stdout.contains("sees-runbooks") == true)
+        #expect(boxed.first?.stdout.contains("secret=unset") == true, "hookd's environment stays outside")
+        // Unsandboxed (the default): hookd's own user and environment, in the runbook folder.
+        let open = try await runner.run(ScriptHookRequest(id: "open", peerAddress: "127.0.0.1"))
+        #expect(open.first?.stdout.contains("secret=hookd-only-value") == true, "\(open)")
+        #expect(open.first?.stdout.contains("in \(directory)") == true)
+    }
+
+    @Test func aBodyThatLooksLikeAnOptionIsRefusedUnlessTheRunbookSeparatedIt() async throws {
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try #"{"scripts": [{"command": "/bin/echo", "args": ["got", "{{POST}}"]}], "allowedNetworks": ["127.0.0.0/8"]}"#
+            .write(toFile: directory + "/bare.json", atomically: true, encoding: .utf8)
+        try #"{"scripts": [{"command": "/bin/echo", "args": ["--", "{{POST}}"]}], "allowedNetworks": ["127.0.0.0/8"]}"#
+            .write(toFile: directory + "/separated.json", atomically: true, encoding: .utf8)
+        let runner = ScriptHookRunner(directory: directory)
+        do {
+            _ = try await runner.run(ScriptHookRequest(id: "bare", peerAddress: "127.0.0.1", body: Array("--help".utf8)))
+            Issue.record("a body starting with - became an argument")
+        } catch {
+            #expect(error.code == .invalidRequest)
+            #expect(error.message.contains("--"))
+        }
+        let plain = try await runner.run(ScriptHookRequest(id: "bare", peerAddress: "127.0.0.1", body: Array("payload".utf8)))
+        #expect(plain.first?.stdout == "got payload\n")
+        let separated = try await runner.run(ScriptHookRequest(id: "separated", peerAddress: "127.0.0.1", body: Array("-n x".utf8)))
+        #expect(separated.first?.stdout == "-- -n x\n", "the runbook's own -- is kept, nothing is inserted")
+    }
+}

@@ -25,7 +25,8 @@ enum ScriptProcess {
             sandbox = options.sandbox
             sandbox.network = isolation.network
             sandbox.limits.output = nil
-            sandbox.readOnlyPaths += [directory, (path as NSString).deletingLastPathComponent] + isolation.readOnly
+            sandbox.readOnlyPaths += ([directory, (path as NSString).deletingLastPathComponent] + isolation.readOnly)
+                .map { ($0 as NSString).standardizingPath }
             let made: String
             let user: SandboxUser
             do {
