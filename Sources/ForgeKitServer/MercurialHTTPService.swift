@@ -8,11 +8,15 @@ import NIOCore
 /// Mercurial over HTTP for the repositories of a ``RepositoryStore``, as a Hummingbird middleware:
 /// `hg clone`, `pull` and `push` at `http://HOST:PORT/NAME`, through Mercurial's own hgweb.
 ///
-/// Wire-protocol requests (`?cmd=…`) go through the same checks as ``GitHTTPService`` (400 for a bad
-/// name, 401, 403, 404) before hg runs; others pass on to the next responder. `unbundle` and
-/// `pushkey` need `write`. Pushes to one repository are served one at a time, and a push that moved
-/// branch heads or bookmarks publishes a ``ForgeEvent/push(_:)`` (`refs/heads/BRANCH`,
-/// `refs/bookmarks/NAME`, old and new nodes) from the repository's state before and after it.
+/// Wire-protocol requests (`?cmd=…`, read as hgweb reads them: see ``MercurialHTTPRequest``) go
+/// through the same checks as ``GitHTTPService`` (400 for a bad name or query, 401, 403, 404) before hg
+/// runs; requests without a `cmd` pass on to the next responder, and a `cmd` that is not a
+/// wire-protocol command is refused (hgweb's HTML pages are never served). `unbundle` and `pushkey`,
+/// alone or inside a `batch`, need `write`, and hgweb accepts a push only from the user authorised
+/// here. Pushes to one repository are served one at a time, and a push that changed anything —
+/// changesets, bookmarks, phases — publishes a ``ForgeEvent/push(_:)`` (`refs/heads/BRANCH`,
+/// `refs/bookmarks/NAME`, `refs/phases/draft/NODE`, old and new nodes) from the repository's state
+/// before and after it.
 public struct MercurialHTTPService<Context: RemoteAddressRequestContext>: RouterMiddleware {
     /// The repositories served.
     public let repositories: RepositoryStore
@@ -33,18 +37,52 @@ public struct MercurialHTTPService<Context: RemoteAddressRequestContext>: Router
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let recognised: MercurialHTTPRequest?
-        do throws(ForgeError) {
-            recognised = try MercurialHTTPRequest.recognise(path: request.uri.path, query: request.uri.query)
-        } catch {
-            return RepositoryAccess.text(.badRequest, error.message)
+        switch await classify(request) {
+        case .passOn:
+            return try await next(request, context)
+        case .answer(let response):
+            return response
+        case .serve(let hg, let request):
+            do {
+                return try await serve(hg, request: request, context: context)
+            } catch {
+                logger.error("hg request failed", metadata: ["repository": "\(hg.repository)", "error": "\(error)"])
+                return RepositoryAccess.text(.internalServerError, "the request failed")
+            }
         }
-        guard let hg = recognised else { return try await next(request, context) }
-        do {
-            return try await serve(hg, request: request, context: context)
+    }
+
+    private enum Classification {
+        case passOn
+        case answer(Response)
+        case serve(MercurialHTTPRequest, Request)
+    }
+
+    /// What the request is: not Mercurial's (no `cmd`), refused, or a wire-protocol request to serve
+    /// (with its body intact when part of it was read to classify a batch).
+    private func classify(_ request: Request) async -> Classification {
+        let headers = request.headers.map { ($0.name.rawName, $0.value) }
+        do throws(ForgeError) {
+            switch try MercurialHTTPRequest.recognise(path: request.uri.path, query: request.uri.query, headers: headers) {
+            case .none:
+                return .passOn
+            case .request(let hg):
+                return .serve(hg, request)
+            case .needsBody(let length):
+                // A batch whose commands are in the body: read it (it is small), classify, then hand
+                // hgweb the same bytes.
+                guard let body = try? await request.body.collect(upTo: MercurialHTTPRequest.maximumPostArguments + (64 << 10)) else {
+                    return .answer(RepositoryAccess.text(.badRequest, "the request body is too long for a batch"))
+                }
+                let bytes = Array(body.readableBytesView)
+                guard bytes.count >= length, case .request(let hg) = try MercurialHTTPRequest.recognise(
+                    path: request.uri.path, query: request.uri.query, headers: headers, body: Array(bytes[..<length])) else {
+                    return .answer(RepositoryAccess.text(.badRequest, "the body is shorter than X-HgArgs-Post says"))
+                }
+                return .serve(hg, Request(head: request.head, body: RequestBody(buffer: body)))
+            }
         } catch {
-            logger.error("hg request failed", metadata: ["repository": "\(hg.repository)", "error": "\(error)"])
-            return RepositoryAccess.text(.internalServerError, "the request failed")
+            return .answer(RepositoryAccess.text(error.code == .invalidArgument ? .badRequest : .internalServerError, error.message))
         }
     }
 
@@ -59,9 +97,11 @@ public struct MercurialHTTPService<Context: RemoteAddressRequestContext>: Router
         }
         let headers = request.headers.map { ($0.name.rawName, $0.value) }
         let directory = repositories.directory(for: facts.repository.path)
+        // hgweb takes a push only from this user, and only when they may write here.
+        let pusher = facts.effectiveLevel(from: peer.flatMap { IPAddress($0) }) >= .write ? user?.name : nil
         let start = { () throws(ForgeError) -> CGIExchange in
             try backend.start(hg, directory: facts.repository.path, method: request.method.rawValue, query: request.uri.query ?? "",
-                              headers: headers, remoteUser: user?.name, remoteAddress: peer)
+                              headers: headers, remoteUser: user?.name, remoteAddress: peer, pusher: pusher)
         }
         guard hg.isPush else {
             let exchange = try start()
@@ -114,7 +154,7 @@ public struct MercurialHTTPService<Context: RemoteAddressRequestContext>: Router
 
     private static func references(_ directory: String) async throws(ForgeError) -> [String: String] {
         do {
-            return try await MercurialRepository.withRepository(at: directory) { try await $0.references() }
+            return try await MercurialRepository.withRepository(at: directory) { try await $0.pushState() }
         } catch {
             throw error as? ForgeError ?? ForgeError(.io, "\(error)", operation: "read hg references", path: directory)
         }

@@ -210,7 +210,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
                 return Self.json(.ok, commits.map(commitJSON))
             case .hg:
                 let log = try await MercurialRepository.withRepository(at: directory) {
-                    try await $0.log(query["rev"].map { "reverse(::\($0))" }, limit: limit)
+                    try await $0.log(try query["rev"].map { rev throws(ForgeError) in try .ancestors(of: rev) }, limit: limit)
                 }
                 return Self.json(.ok, log.map { ["id": $0.node, "revision": $0.revision, "message": $0.message, "branch": $0.branch,
                                                  "author": $0.user, "date": $0.date.timeIntervalSince1970] as [String: Any] })
@@ -329,7 +329,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             return Self.json(.ok, object)
         case .hg:
             let (found, files) = try await MercurialRepository.withRepository(at: directory) { hg -> (MercurialChangeset?, [MercurialFileChange]) in
-                guard let changeset = try await hg.log(id, limit: 1).first else { return (nil, []) }
+                guard let changeset = try await hg.log(try .symbol(id), limit: 1).first else { return (nil, []) }
                 return (changeset, try await hg.changedFiles(changeset.node))
             }
             guard let changeset = found else { throw APIError(status: .notFound, message: "no such changeset") }

@@ -270,7 +270,7 @@ extension ForgeWebService {
         case .hg:
             let log = try await bounded {
                 let all = try await MercurialRepository.withRepository(at: directory) {
-                    try await $0.log(revision.map { "reverse(::\($0))" }, limit: page * perPage)
+                    try await $0.log(try revision.map { name throws(ForgeError) in try .ancestors(of: name) }, limit: page * perPage)
                 }
                 return Array(all.dropFirst((page - 1) * perPage))
             }
@@ -306,7 +306,7 @@ extension ForgeWebService {
         case .hg:
             let (changeset, files) = try await bounded {
                 try await MercurialRepository.withRepository(at: directory) { hg -> (MercurialChangeset, [MercurialFileChange]) in
-                    guard let changeset = try await hg.log(id, limit: 1).first else {
+                    guard let changeset = try await hg.log(try .symbol(id), limit: 1).first else {
                         throw ForgeError(.notFound, "no changeset '\(id)'", operation: "read changeset")
                     }
                     return (changeset, try await hg.changedFiles(changeset.node))
@@ -372,7 +372,7 @@ extension ForgeWebService {
         switch repository.kind {
         case .git: _ = try await GitRepository.open(at: directory).resolve(revision)
         case .hg:
-            guard try await !MercurialRepository.withRepository(at: directory, { try await $0.log(revision, limit: 1) }).isEmpty else {
+            guard try await !MercurialRepository.withRepository(at: directory, { try await $0.log(try .symbol(revision), limit: 1) }).isEmpty else {
                 throw ForgeError(.notFound, "no revision '\(revision)'", operation: "archive")
             }
         }

@@ -1,6 +1,10 @@
 import ForgeKit
 import ForgeKitServer
 import Foundation
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+import Synchronization
 import Testing
 
 /// The hg client, isolated from any configuration, never prompting.
@@ -78,6 +82,192 @@ func hgOK(_ arguments: [String], in directory: String? = nil) async throws -> St
             #expect(stranger.status != 0 && (stranger.error + stranger.output).contains("404"), "\(stranger.error)")
             #expect(try await hgOK(["identify", "-r", "default", forge.url("hg/project", user: "bob", secret: "bob-password")])
                 .hasPrefix(String(second.prefix(12))))
+        }
+    }
+}
+
+/// One raw request to the forge: its status and body.
+func rawRequest(_ url: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: [UInt8] = [],
+                user: String? = nil, password: String? = nil) async throws -> (status: Int, body: String) {
+    var request = HTTPClientRequest(url: url)
+    request.method = method
+    for (name, value) in headers { request.headers.add(name: name, value: value) }
+    if let user, let password {
+        request.headers.add(name: "Authorization", value: "Basic " + Data("\(user):\(password)".utf8).base64EncodedString())
+    }
+    if !body.isEmpty { request.body = .bytes(ByteBuffer(bytes: body)) }
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+    let collected = try await response.body.collect(upTo: 16 << 20)
+    return (Int(response.status.code), String(buffer: collected))
+}
+
+/// A loopback listener that counts the connections made to it.
+final class ConnectionCounter: @unchecked Sendable {
+    let port: Int
+    private let descriptor: Int32
+    private let count: Counter
+    private let thread: Thread
+
+    final class Counter: Sendable {
+        let value = Mutex(0)
+    }
+
+    init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.descriptor = descriptor
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        }
+        guard bound, listen(descriptor, 16) == 0 else { throw ForgeError(.io, "cannot listen", operation: "test") }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        let counter = Counter()
+        count = counter
+        let listener = descriptor
+        thread = Thread {
+            while true {
+                let client = accept(listener, nil, nil)
+                if client < 0 { return }
+                counter.value.withLock { $0 += 1 }
+                close(client)
+            }
+        }
+        thread.start()
+    }
+
+    var connections: Int { count.value.withLock { $0 } }
+
+    deinit { shutdown(descriptor, Int32(SHUT_RDWR)); close(descriptor) }
+}
+
+@Suite(.timeLimit(.minutes(3))) struct MercurialHTTPSecurityTests {
+    /// A public hg repository with one changeset pushed by alice (write); bob may read.
+    static func prepared(_ forge: GitForge) async throws -> (path: RepositoryPath, node: String) {
+        let alice = try await forge.accounts.createUser(NewUser(name: "alice", password: "alice-password"))
+        let bob = try await forge.accounts.createUser(NewUser(name: "bob", password: "bob-password"))
+        let path = try RepositoryPath("hg/project")
+        _ = try await forge.repositories.create(path, kind: .hg, isPrivate: false)
+        try await forge.store.setPermission(userID: alice.id, on: .repository(path), level: .write)
+        try await forge.store.setPermission(userID: bob.id, on: .repository(path), level: .read)
+        let work = forge.folder + "/alice-\(UUID().uuidString)"
+        try await hgOK(["init", work])
+        try Data("hello\n".utf8).write(to: URL(fileURLWithPath: work + "/README"))
+        try await hgOK(["commit", "-A", "-m", "first"], in: work)
+        try await hgOK(["phase", "--force", "--draft", "."], in: work)
+        // Not publishing, so that changesets stay draft and a phase change is a push of its own.
+        try "[phases]\npublish = False\n".write(toFile: forge.repositories.directory(for: path) + "/.hg/hgrc", atomically: true, encoding: .utf8)
+        try await hgOK(["push", forge.url("hg/project", user: "alice", secret: "alice-password")], in: work)
+        return (path, try await hgOK(["log", "-r", ".", "-T", "{node}"], in: work))
+    }
+
+    static func bookmarks(_ forge: GitForge, _ path: RepositoryPath) async throws -> [String: String] {
+        try await MercurialRepository.withRepository(at: forge.repositories.directory(for: path)) { hg in
+            try await hg.references().filter { $0.key.hasPrefix("refs/bookmarks/") }
+        }
+    }
+
+    @Test func theAccessCheckSeesTheCommandHgwebRuns() async throws {
+        try await GitForge.run { forge in
+            let (path, node) = try await Self.prepared(forge)
+            let url = forge.base + "/hg/project"
+            let pushkey = "pushkey namespace=bookmarks,key=evil,old=,new=\(node)"
+
+            // A repeated cmd (hgweb runs the last one) is refused.
+            let repeated = try await rawRequest(url + "?cmd=capabilities&cmd=pushkey&namespace=bookmarks&key=evil&old=&new=\(node)", method: .POST)
+            #expect(repeated.status == 400, "\(repeated)")
+            let encoded = try await rawRequest(url + "?cmd=heads&c%6Dd=pushkey", method: .POST)
+            #expect(encoded.status == 400)
+            // A batch carrying pushkey needs write: anonymous is asked to sign in, bob (read) is refused.
+            let anonymous = try await rawRequest(url + "?cmd=batch", method: .POST, headers: [("X-HgArg-1", "cmds=" + pushkey)])
+            #expect(anonymous.status == 401)
+            let reader = try await rawRequest(url + "?cmd=batch", method: .POST, headers: [("X-HgArg-1", "cmds=" + pushkey)],
+                                              user: "bob", password: "bob-password")
+            #expect(reader.status == 403)
+            let inQuery = try await rawRequest(url + "?cmd=batch&cmds=" + (pushkey.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""),
+                                               method: .POST)
+            #expect(inQuery.status == 401)
+            // The same in the body (X-HgArgs-Post), and a phase change nested in a batch inside the batch.
+            let body = Array(("cmds=" + (pushkey.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")).utf8)
+            let posted = try await rawRequest(url + "?cmd=batch", method: .POST, headers: [("X-HgArgs-Post", "\(body.count)")], body: body,
+                                              user: "bob", password: "bob-password")
+            #expect(posted.status == 403)
+            // The inner batch's cmds as a batch argument, escaped as the hg client escapes it.
+            let phase = "pushkey namespace:ephases:okey:e\(node):oold:e1:onew:e0"
+            let nested = try await rawRequest(url + "?cmd=batch", method: .POST, headers: [("X-HgArg-1", "cmds=batch cmds=" + phase)],
+                                              user: "bob", password: "bob-password")
+            #expect(nested.status == 403)
+            let negative = try await rawRequest(url + "?cmd=batch", method: .POST, headers: [("X-HgArgs-Post", "-1")], body: body)
+            #expect(negative.status == 400)
+            #expect(try await Self.bookmarks(forge, path).isEmpty, "no bookmark moved")
+            let phaseNow = try await MercurialRepository.withRepository(at: forge.repositories.directory(for: path)) { try await $0.log().first?.phase }
+            #expect(phaseNow == "draft", "no phase changed")
+
+            // Reads still work, batched or not; the writer still pushes a bookmark through a batch.
+            let heads = try await rawRequest(url + "?cmd=batch", method: .POST, headers: [("X-HgArg-1", "cmds=heads ;known nodes=")])
+            #expect(heads.status == 200)
+            let written = try await rawRequest(url + "?cmd=pushkey&namespace=bookmarks&key=release&old=&new=\(node)", method: .POST,
+                                               user: "alice", password: "alice-password")
+            #expect(written.status == 200, "\(written)")
+            #expect(try await Self.bookmarks(forge, path) == ["refs/bookmarks/release": node])
+        }
+    }
+
+    @Test func onlyTheWireProtocolIsServed() async throws {
+        try await GitForge.run { forge in
+            _ = try await Self.prepared(forge)
+            for command in ["log", "archive&node=tip&type=zip", "static&file=style.css", "summary", "json-log", ""] {
+                let answer = try await rawRequest(forge.base + "/hg/project?cmd=" + command)
+                #expect(answer.status == 400 && !answer.body.contains("<html"), "cmd=\(command): \(answer)")
+            }
+            #expect(try await rawRequest(forge.base + "/hg/project?cmd=capabilities").status == 200)
+        }
+    }
+
+    @Test func aPushCannotMakeTheServerFetchAURL() async throws {
+        try await GitForge.run { forge in
+            let (path, _) = try await Self.prepared(forge)
+            let listener = try ConnectionCounter()
+            // A bundle2 with a mandatory remote-changegroup part, as a malicious client would send.
+            let script = """
+                from mercurial import bundle2, ui as uimod
+                import sys
+                b = bundle2.bundle20(uimod.ui.load())
+                b.newpart(b'remote-changegroup', mandatoryparams=[(b'url', b'http://127.0.0.1:\(listener.port)/x.hg'), (b'size', b'10')])
+                sys.stdout.buffer.write(b''.join(b.getchunks()))
+                """
+            let python = try #require(["/usr/bin/python3", "/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) })
+            let made = try await ChildProcess.run([python, "-c", script], environment: ["PATH": "/usr/bin:/bin"])
+            #expect(made.status == 0, "\(made.error)")
+            let answer = try await rawRequest(forge.base + "/hg/project?cmd=unbundle", method: .POST,
+                                              headers: [("Content-Type", "application/mercurial-0.1"), ("X-HgArg-1", "heads=666f726365")],
+                                              body: made.output, user: "alice", password: "alice-password")
+            #expect(!answer.body.isEmpty)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(listener.connections == 0, "the server connected to the pusher's URL")
+            #expect(try await MercurialRepository.withRepository(at: forge.repositories.directory(for: path)) { try await $0.log().count } == 1)
+        }
+    }
+
+    @Test func bookmarkAndPhasePushesArePushEvents() async throws {
+        try await GitForge.run { forge in
+            let (_, node) = try await Self.prepared(forge)
+            let events = forge.repositories.events.subscribe()
+            let work = forge.folder + "/clone"
+            try await hgOK(["clone", forge.url("hg/project"), work])
+            try await hgOK(["bookmark", "-r", node, "feature"], in: work)
+            // hg push exits 1 when it pushed no changeset, even when it moved a bookmark or a phase.
+            let exported = try await hg(["push", "-B", "feature", forge.url("hg/project", user: "alice", secret: "alice-password")], in: work)
+            #expect(exported.status <= 1 && exported.output.contains("exporting bookmark feature"), "\(exported)")
+            let bookmark = try #require(await nextPush(events))
+            #expect(bookmark.updates.map(\.name) == ["refs/bookmarks/feature"])
+            try await hgOK(["phase", "--public", node], in: work)
+            let published = try await hg(["push", forge.url("hg/project", user: "alice", secret: "alice-password")], in: work)
+            #expect(published.status <= 1, "\(published)")
+            let phase = try #require(await nextPush(events))
+            #expect(phase.updates == [ReferenceUpdate(name: "refs/phases/draft/\(node)", old: try #require(ObjectID(hex: node)), new: .zero)])
         }
     }
 }

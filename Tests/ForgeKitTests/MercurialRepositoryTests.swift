@@ -42,7 +42,7 @@ import Testing
         #expect(log[2].user == "Ada <ada@example.com>")
         #expect(log[0].branch == "stable" && log[1].bookmarks == ["feature"])
         #expect(log[0].parents == [log[1].node])
-        #expect(try await repository.log("0", limit: 1).map(\.revision) == [0])
+        #expect(try await repository.log(.symbol("0"), limit: 1).map(\.revision) == [0])
 
         let changes = try await repository.changedFiles("1")
         #expect(Set(changes) == [MercurialFileChange(path: "a.txt", kind: .modified), MercurialFileChange(path: "c.txt", kind: .added),
@@ -62,7 +62,14 @@ import Testing
         for bad in ["../etc/passwd", "/etc/passwd", "dir//b.txt", ""] {
             await #expect(throws: ForgeError.self) { try await repository.file(at: "0", path: bad) }
         }
-        await #expect(throws: ForgeError.self) { try await repository.log("--config=x") }
+        await #expect(throws: ForgeError.self) { try await repository.log(try .symbol("--config=x")) }
+        // A revision from a URL is a symbol, never a revset: a revset naming a remote names nothing here.
+        await #expect(throws: ForgeError.self) { try await repository.log(try .symbol("remote(tip, 'http://127.0.0.1:9/')")) }
+        await #expect(throws: ForgeError.self) { try await repository.log(try .symbol("0 or 1")) }
+        await #expect(throws: ForgeError.self) { try await repository.file(at: "all()", path: "a.txt") }
+        #expect(try await repository.log(try .ancestors(of: "feature")).count == 2)
+        #expect(try await repository.log(try .symbol(log[1].node)).map(\.node) == [log[1].node])
+        #expect(try await repository.log(try .symbol(String(log[1].node.prefix(8)))).map(\.node) == [log[1].node])
         #expect(try await repository.file(at: "0", path: "a.txt") == Array("one\n".utf8), "the server still answers")
 
         // An archive streams to a descriptor; tar lists what the revision holds.

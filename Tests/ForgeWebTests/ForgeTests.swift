@@ -495,6 +495,32 @@ final class CapturedLogs: @unchecked Sendable {
             #expect(try await client.send(.GET, "/hg/project/-/raw/\(node)/hello.txt").body == "hello\n")
             let zip = try await client.send(.GET, "/hg/project/-/archive/\(node).zip")
             #expect(zip.status == 200 && zip.bytes.starts(with: [0x50, 0x4B]))
+
+            // A revision from a URL is looked up, never evaluated: a revset naming a remote connects nowhere.
+            let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(listener) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
+            }
+            #expect(listen(listener, 4) == 0)
+            _ = fcntl(listener, F_SETFL, O_NONBLOCK)
+            let revset = "remote(tip,'http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))/')"
+            let encoded = revset.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+            for path in ["/hg/project/-/commit/\(encoded)", "/hg/project/-/commits/\(encoded)", "/hg/project/-/raw/\(encoded)/hello.txt",
+                         "/api/v1/repos/hg/project/-/commits/\(encoded)", "/api/v1/repos/hg/project/-/commits?rev=\(encoded)",
+                         "/hg/project/-/archive/\(encoded).zip"] {
+                let answer = try await client.send(.GET, path)
+                #expect([400, 404].contains(answer.status), "\(path): \(answer.status) \(answer.body.prefix(300))")
+                #expect(!answer.body.contains(forge.folder), "errors never show the server's folders: \(answer.body.prefix(300))")
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(accept(listener, nil, nil) < 0, "the forge connected out")
+            let missing = try await client.send(.GET, "/hg/project/-/raw/\(node)/no-such-file.txt")
+            #expect(missing.status == 404 && !missing.body.contains(forge.folder), "\(missing.body.prefix(300))")
         }
     }
 }

@@ -30,6 +30,50 @@ public struct MercurialChangeset: Sendable, Hashable, Codable {
     public var summary: String { String(message.prefix { $0 != "\n" }) }
 }
 
+/// Which changesets to log: a changeset someone named (looked up as a symbol, never evaluated as a
+/// revset, so `remote(tip, 'http://…')` names nothing rather than connecting out), its ancestors, or
+/// an expression the program wrote itself.
+public struct MercurialRevisions: Sendable, Hashable {
+    /// The revset hg is given.
+    public let revset: String
+
+    private init(revset: String) {
+        self.revset = revset
+    }
+
+    /// The changeset `text` names — a node id or its prefix, a revision number, a branch, bookmark or
+    /// tag — as a revset string literal, which hg only looks up as a symbol.
+    ///
+    /// - Throws: ``ForgeError`` `invalidArgument` for an empty text or one over 1 KiB.
+    public static func symbol(_ text: String) throws(ForgeError) -> MercurialRevisions {
+        MercurialRevisions(revset: try literal(text))
+    }
+
+    /// The changeset `text` names and its ancestors, newest first.
+    public static func ancestors(of text: String) throws(ForgeError) -> MercurialRevisions {
+        MercurialRevisions(revset: "reverse(::\(try literal(text)))")
+    }
+
+    /// A revset the program wrote itself, from node ids it read from hg: never from input.
+    public static func expression(_ revset: String) -> MercurialRevisions {
+        MercurialRevisions(revset: revset)
+    }
+
+    /// `text` as a revset string literal: every byte written `\xHH` between single quotes.
+    static func literal(_ text: String) throws(ForgeError) -> String {
+        guard !text.isEmpty, text.utf8.count <= 1024 else {
+            throw ForgeError(.invalidArgument, "'\(text.prefix(64))' is not a revision", operation: "hg revision")
+        }
+        let digits = Array("0123456789abcdef".utf8)
+        var escaped: [UInt8] = [UInt8(ascii: "'")]
+        for byte in text.utf8 {
+            escaped += [UInt8(ascii: "\\"), UInt8(ascii: "x"), digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]]
+        }
+        escaped.append(UInt8(ascii: "'"))
+        return String(decoding: escaped, as: UTF8.self)
+    }
+}
+
 /// A file a changeset changed, as `hg status --change` reports it.
 public struct MercurialFileChange: Sendable, Hashable, Codable {
     /// `added`, `modified` or `removed`.
@@ -174,7 +218,8 @@ public actor MercurialRepository {
     private func checked(_ arguments: [String], operation: String) async throws(ForgeError) -> [UInt8] {
         let (code, output, errorText) = try await run(arguments)
         guard code == 0 else {
-            let message = errorText.trimmingCharacters(in: .whitespacesAndNewlines)
+            // What hg says is shown to people: never with the server's folders in it.
+            let message = errorText.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: path, with: "the repository")
             let notFound = message.contains("unknown revision") || message.contains("no such file") || message.contains("not found")
                 || message.contains("filtered revision") || message.contains("ambiguous")
             throw ForgeError(notFound ? .notFound : .io, message.isEmpty ? "hg \(arguments[0]) failed (\(code))" : message,
@@ -183,12 +228,14 @@ public actor MercurialRepository {
         return output
     }
 
-    /// A revision expression as a single, option-proof argument (a revision never starts with `-`).
+    /// The changeset `revision` names, as a revset literal hg only looks up as a symbol (an argument
+    /// that is never an option either: it starts with a quote).
     private func revisionArgument(_ revision: String, operation: String) throws(ForgeError) -> String {
-        guard !revision.isEmpty, !revision.hasPrefix("-"), revision.utf8.count <= 1024 else {
-            throw ForgeError(.invalidArgument, "'\(revision.prefix(64))' is not a revision", operation: operation, path: path)
+        do {
+            return try MercurialRevisions.literal(revision)
+        } catch {
+            throw ForgeError(.invalidArgument, error.message, operation: operation, path: path)
         }
-        return revision
     }
 
     private struct JSONChangeset: Decodable {
@@ -204,10 +251,10 @@ public actor MercurialRepository {
         let phase: String
     }
 
-    /// Changesets of `revisions` (a revset; all when nil), newest first, at most `limit`.
-    public func log(_ revisions: String? = nil, limit: Int? = nil) async throws(ForgeError) -> [MercurialChangeset] {
+    /// Changesets of `revisions` (all when nil), newest first, at most `limit`.
+    public func log(_ revisions: MercurialRevisions? = nil, limit: Int? = nil) async throws(ForgeError) -> [MercurialChangeset] {
         var arguments = ["log", "-T", "json"]
-        if let revisions { arguments += ["-r", try revisionArgument(revisions, operation: "hg log")] }
+        if let revisions { arguments += ["-r", revisions.revset] }
         if let limit { arguments += ["-l", String(max(1, limit))] }
         let output = try await checked(arguments, operation: "hg log")
         let decoded: [JSONChangeset]
@@ -224,7 +271,7 @@ public actor MercurialRepository {
         }
     }
 
-    /// The files `revision` changed against its first parent.
+    /// The files the changeset `revision` names (a symbol) changed against its first parent.
     public func changedFiles(_ revision: String) async throws(ForgeError) -> [MercurialFileChange] {
         let output = try await checked(["status", "--change", try revisionArgument(revision, operation: "hg status"), "-amr", "-T", "json"],
                                        operation: "hg status")
@@ -245,7 +292,7 @@ public actor MercurialRepository {
         }
     }
 
-    /// The contents of `file` at `revision`.
+    /// The contents of `file` at the changeset `revision` names (a symbol).
     ///
     /// - Throws: ``ForgeError`` `invalidArgument` for an absolute path or one with `..`, `notFound`
     ///   when the file or revision does not exist.
@@ -273,7 +320,22 @@ public actor MercurialRepository {
         return references
     }
 
-    /// Writes an archive of `revision` (`tar`, `tgz` or `zip`) to `descriptor`, streamed as hg produces it.
+    /// What a push can change, as references: the branch heads and bookmarks of ``references()``, and
+    /// each changeset that is not public as `refs/phases/draft/NODE` or `refs/phases/secret/NODE` (at
+    /// most 10,000 of them; a publishing server has few). Comparing two states tells what a push did.
+    public func pushState() async throws(ForgeError) -> [String: String] {
+        var state = try await references()
+        let output = try await checked(["log", "-r", "not public()", "-l", "10000", "-T", "{phase}\t{node}\n"], operation: "hg phases")
+        for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+            let fields = line.split(separator: "\t")
+            guard fields.count == 2 else { continue }
+            state["refs/phases/\(fields[0])/\(fields[1])"] = String(fields[1])
+        }
+        return state
+    }
+
+    /// Writes an archive of the changeset `revision` names (a symbol; `tar`, `tgz` or `zip`) to
+    /// `descriptor`, streamed as hg produces it.
     public func archive(_ revision: String, format: String, toDescriptor descriptor: Int32, prefix: String = "") async throws(ForgeError) {
         guard ["tar", "tgz", "zip"].contains(format) else {
             throw ForgeError(.invalidArgument, "hg archives as tar, tgz or zip, not '\(format)'", operation: "hg archive", path: path)

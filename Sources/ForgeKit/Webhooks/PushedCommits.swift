@@ -41,7 +41,7 @@ extension RepositoryStore {
             case .hg:
                 return try await MercurialRepository.withRepository(at: directory) { hg -> ([PayloadCommit], Bool) in
                     let revset = update.isCreation ? "ancestors(\(update.new.hex))" : "only(\(update.new.hex), \(update.old.hex))"
-                    let log = try await hg.log(revset, limit: GitHubPushPayload.maximumCommits)
+                    let log = try await hg.log(.expression(revset), limit: GitHubPushPayload.maximumCommits)
                     var entries: [PayloadCommit] = []
                     for changeset in log.reversed() {
                         let changes = try await hg.changedFiles(changeset.node)
@@ -54,7 +54,7 @@ extension RepositoryStore {
                             added: changes.filter { $0.kind == .added }.map(\.path), removed: changes.filter { $0.kind == .removed }.map(\.path),
                             modified: changes.filter { $0.kind == .modified }.map(\.path)))
                     }
-                    let forced = update.isCreation ? false : try await hg.log("\(update.old.hex) and ancestors(\(update.new.hex))").isEmpty
+                    let forced = update.isCreation ? false : try await hg.log(.expression("\(update.old.hex) and ancestors(\(update.new.hex))")).isEmpty
                     return (entries, forced)
                 }
             }
