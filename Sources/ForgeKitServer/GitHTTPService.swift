@@ -20,9 +20,10 @@ import NIOCore
 /// | … signed in, but may not see the repository (or it does not exist) | `404` |
 /// | … signed in, may read but not push | `403` |
 ///
-/// git runs only after these checks pass. Both bodies stream: a push is fed to git as it arrives and
-/// a clone's pack is sent as git writes it. A push that moved references publishes a
-/// ``ForgeEvent/push(_:)`` on the store's event bus with the exact updates git applied.
+/// git runs only after these checks pass. A push is fed to git as it arrives and a clone's pack is
+/// sent as git writes it. A push that moved references is recorded in the store's
+/// ``RepositoryStore/outbox`` with the exact updates git applied *before* git's answer reaches the
+/// client (the answer is held until then), so a push the client was told succeeded is never lost.
 public struct GitHTTPService<Context: RemoteAddressRequestContext>: RouterMiddleware {
     /// The repositories served.
     public let repositories: RepositoryStore
@@ -79,20 +80,31 @@ public struct GitHTTPService<Context: RemoteAddressRequestContext>: RouterMiddle
         case .started(let started): head = started
         case .failed(let response): return response
         }
-        let repository = facts.repository, events = repositories.events, logger = self.logger
-        let isPush = smart.service == .receivePack && !smart.isAdvertisement
-        let pusher = user?.name
-        return RepositoryAccess.streamed(exchange, head: head) { outcome in
-            if outcome.status != 0 {
-                logger.warning("git http-backend exited with \(outcome.status)",
-                               metadata: ["repository": "\(repository.path)", "stderr": "\(outcome.standardError.prefix(500))"])
-            }
-            if isPush, !outcome.updates.isEmpty {
-                logger.info("push", metadata: ["repository": "\(repository.path)", "pusher": "\(pusher ?? "-")",
-                                               "references": "\(outcome.updates.count)"])
-                events.publish(.push(PushEvent(repository: repository, pusher: pusher, updates: outcome.updates, date: Date())))
+        let repository = facts.repository, logger = self.logger
+        guard smart.service == .receivePack && !smart.isAdvertisement else {
+            return RepositoryAccess.streamed(exchange, head: head) { outcome in
+                if outcome.status != 0 {
+                    logger.warning("git http-backend exited with \(outcome.status)",
+                                   metadata: ["repository": "\(repository.path)", "stderr": "\(outcome.standardError.prefix(500))"])
+                }
             }
         }
+        // A push: git's report is held until the push is recorded.
+        let (body, outcome) = try await RepositoryAccess.collected(exchange, operation: "serve git")
+        if outcome.status != 0 {
+            logger.warning("git http-backend exited with \(outcome.status)",
+                           metadata: ["repository": "\(repository.path)", "stderr": "\(outcome.standardError.prefix(500))"])
+        }
+        if !outcome.updates.isEmpty {
+            do {
+                try await repositories.recordPush(PushEvent(repository: repository, pusher: user?.name, updates: outcome.updates, date: Date()))
+            } catch {
+                logger.error("a push was applied but cannot be recorded", metadata: ["repository": "\(repository.path)", "error": "\(error)"])
+                return Self.text(.internalServerError, "the push could not be recorded; push again")
+            }
+        }
+        return Response(status: HTTPResponse.Status(code: head.status), headers: RepositoryAccess.fields(head.headers),
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     private static func text(_ status: HTTPResponse.Status, _ message: String) -> Response {

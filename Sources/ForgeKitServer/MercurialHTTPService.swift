@@ -118,12 +118,7 @@ public struct MercurialHTTPService<Context: RemoteAddressRequestContext>: Router
                 case .started(let started): head = started
                 case .failed(let response): return response
                 }
-                var body: [UInt8] = []
-                while let chunk = try await exchange.nextBodyChunk() {
-                    body += chunk
-                    guard body.count <= 16 << 20 else { throw ForgeError(.io, "hg's answer to a push is too long", operation: "serve hg") }
-                }
-                let outcome = await exchange.finish()
+                let (body, outcome) = try await RepositoryAccess.collected(exchange, operation: "serve hg")
                 let after = try await Self.references(directory)
                 let updates = Set(before.keys).union(after.keys).sorted().compactMap { name -> ReferenceUpdate? in
                     guard before[name] != after[name] else { return nil }
@@ -134,8 +129,14 @@ public struct MercurialHTTPService<Context: RemoteAddressRequestContext>: Router
                     logger.warning("hgweb exited with \(outcome.status)", metadata: ["stderr": "\(outcome.standardError.prefix(500))"])
                 }
                 if !updates.isEmpty {
-                    logger.info("push", metadata: ["repository": "\(facts.repository.path)", "pusher": "\(user?.name ?? "-")"])
-                    repositories.events.publish(.push(PushEvent(repository: facts.repository, pusher: user?.name, updates: updates, date: Date())))
+                    // Recorded before hg's answer reaches the client.
+                    do {
+                        try await repositories.recordPush(PushEvent(repository: facts.repository, pusher: user?.name, updates: updates, date: Date()))
+                    } catch {
+                        logger.error("a push was applied but cannot be recorded", metadata: ["repository": "\(facts.repository.path)",
+                                                                                            "error": "\(error)"])
+                        return RepositoryAccess.text(.internalServerError, "the push could not be recorded; push again")
+                    }
                 }
                 return Response(status: HTTPResponse.Status(code: head.status), headers: RepositoryAccess.fields(head.headers),
                                  body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))

@@ -65,6 +65,23 @@ enum RepositoryAccess {
         }
     }
 
+    /// The backend's whole response body (a push's answer is short: at most 16 MiB) and how it ended:
+    /// for pushes, whose answer waits until the push is recorded.
+    static func collected(_ exchange: CGIExchange, operation: String) async throws(ForgeError) -> ([UInt8], CGIExchange.Outcome) {
+        var body: [UInt8] = []
+        do throws(ForgeError) {
+            while let chunk = try await exchange.nextBodyChunk() {
+                body += chunk
+                guard body.count <= 16 << 20 else { throw ForgeError(.io, "the answer to a push is too long", operation: operation) }
+            }
+        } catch {
+            exchange.cancel()
+            _ = await exchange.finish()
+            throw error
+        }
+        return (body, await exchange.finish())
+    }
+
     /// The backend's response, its body streamed as the backend writes it; `finished` gets the outcome.
     static func streamed(_ exchange: CGIExchange, head: (status: Int, headers: [(String, String)]),
                          finished: @escaping @Sendable (CGIExchange.Outcome) -> Void) -> Response {

@@ -5,10 +5,12 @@ public import Logging
 import NIOCore
 import NIOHTTP1
 
-/// Delivers repositories' outbound webhooks: each push becomes one GitHub-compatible `push` payload per
-/// moved reference, queued durably in the store for every active webhook of the repository, then
-/// POSTed with `X-GitHub-Event`, `X-GitHub-Delivery` and, when the webhook has a secret,
-/// `X-Hub-Signature-256`. A non-2xx answer or a network error is retried with exponential backoff
+/// Delivers repositories' outbound webhooks: each push of the store's ``PushOutbox`` becomes one
+/// GitHub-compatible `push` payload per moved reference, queued durably in the store for every active
+/// webhook of the repository, then POSTed with `X-GitHub-Event`, `X-GitHub-Delivery` and, when the
+/// webhook has a secret, `X-Hub-Signature-256`. The delivery id is derived from the push and the
+/// webhook (``StoredPush/deliveryID(for:webhookID:)``): queueing a push again after a crash queues
+/// nothing new, and every attempt of a delivery carries the same id, so a receiver can de-duplicate. A non-2xx answer or a network error is retried with exponential backoff
 /// (``Options/firstRetry`` doubling up to ``Options/longestRetry``) until ``Options/maximumAttempts``;
 /// every attempt is recorded in the delivery log. TLS certificates are verified (AsyncHTTPClient's default).
 ///
@@ -57,18 +59,15 @@ public final class WebhookDispatcher: Sendable {
         self.logger = logger
     }
 
-    /// Queues push events' payloads and delivers what is due, until the task is cancelled.
+    /// The name under which the dispatcher consumes the push outbox.
+    public static let outboxConsumer = "webhooks"
+
+    /// Queues the outbox's pushes' payloads and delivers what is due, until the task is cancelled.
     public func run() async {
-        let events = repositories.events.subscribe()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await event in events {
-                    guard case .push(let push) = event else { continue }
-                    do {
-                        try await self.enqueue(push)
-                    } catch {
-                        self.logger.error("cannot queue webhook deliveries", metadata: ["repository": "\(push.repository.path)", "error": "\(error)"])
-                    }
+                await self.repositories.outbox.consume(as: Self.outboxConsumer, logger: self.logger) { push in
+                    try await self.enqueue(push)
                 }
             }
             group.addTask {
@@ -77,20 +76,22 @@ public final class WebhookDispatcher: Sendable {
                     try? await Task.sleep(for: self.options.pollInterval)
                 }
             }
-            // Both end when the task is cancelled: the event stream then ends, and the loop sees it.
             await group.waitForAll()
         }
     }
 
-    /// Queues one delivery per moved reference for each active webhook of the pushed repository.
-    public func enqueue(_ push: PushEvent) async throws(ForgeError) {
-        let hooks = try await repositories.metadata.webhooks(repositoryID: push.repository.id).filter(\.isActive)
+    /// Queues one delivery per moved reference for each active webhook of the pushed repository, under
+    /// ids derived from the push; queueing the same push again queues nothing new.
+    public func enqueue(_ push: StoredPush) async throws(ForgeError) {
+        let event = push.event
+        let hooks = try await repositories.metadata.webhooks(repositoryID: event.repository.id).filter(\.isActive)
         guard !hooks.isEmpty else { return }
-        for update in push.updates {
-            let (commits, forced) = await repositories.pushedCommits(push.repository, update: update, logger: logger)
-            let payload = GitHubPushPayload.encode(push, update: update, commits: commits, forced: forced, baseURL: options.baseURL)
+        for update in event.updates {
+            let (commits, forced) = await repositories.pushedCommits(event.repository, update: update, logger: logger)
+            let payload = GitHubPushPayload.encode(event, update: update, commits: commits, forced: forced, baseURL: options.baseURL)
             for hook in hooks {
-                _ = try await repositories.metadata.enqueueDelivery(webhookID: hook.id, event: "push", payload: payload)
+                _ = try await repositories.metadata.enqueueDelivery(webhookID: hook.id, event: "push", payload: payload,
+                                                                    guid: push.deliveryID(for: update, webhookID: hook.id))
             }
         }
     }

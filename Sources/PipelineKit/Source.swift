@@ -14,14 +14,37 @@ public struct Source: Sendable, Hashable, Codable {
 
     /// A repository and the commit to check out.
     public struct Checkout: Sendable, Hashable, Codable {
+        /// The version control system a checkout's repository uses.
+        public enum System: String, Sendable, Hashable, Codable {
+            /// Git (the default).
+            case git
+            /// Mercurial: ``Workspace/files()`` clones it with `hg`, on this machine only.
+            case hg
+        }
+
         /// The repository's clone URL or path.
         public var repositoryURL: String
-        /// The full commit id.
+        /// The full commit id (a Mercurial changeset's 40-hex node).
         public var commit: String
+        /// Git or Mercurial.
+        public var system: System
         /// Creates a checkout.
-        public init(repositoryURL: String, commit: String) {
+        public init(repositoryURL: String, commit: String, system: System = .git) {
             self.repositoryURL = repositoryURL
             self.commit = commit
+            self.system = system
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case repositoryURL, commit, system
+        }
+
+        /// Decodes a checkout; one stored without a system is Git's.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            repositoryURL = try container.decode(String.self, forKey: .repositoryURL)
+            commit = try container.decode(String.self, forKey: .commit)
+            system = try container.decodeIfPresent(System.self, forKey: .system) ?? .git
         }
     }
 

@@ -129,7 +129,10 @@ final class Receiver: Sendable {
             let dispatcher = WebhookDispatcher(repositories: forge.repositories,
                                                options: .init(baseURL: forge.base, maximumAttempts: 3, firstRetry: .zero, timeout: .seconds(1)), logger: logger)
             let update = ReferenceUpdate(name: "refs/heads/main", old: .zero, new: .zero)
-            try await dispatcher.enqueue(PushEvent(repository: record, pusher: nil, updates: [update], date: Date()))
+            let push = StoredPush(id: 1, event: PushEvent(repository: record, pusher: nil, updates: [update], date: Date()))
+            try await dispatcher.enqueue(push)
+            try await dispatcher.enqueue(push)
+            #expect(try await forge.store.deliveries(webhookID: hook.id, limit: 5).count == 1, "queueing a push again queues nothing new")
             for _ in 0..<5 { await dispatcher.deliverDue() }
             let delivery = try #require(try await forge.store.deliveries(webhookID: hook.id, limit: 5).first)
             #expect(delivery.state == .failed && delivery.attempts == 3)

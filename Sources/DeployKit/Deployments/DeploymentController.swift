@@ -1,4 +1,5 @@
 import Crypto
+import ForgeKit
 public import Foundation
 public import Logging
 

@@ -138,6 +138,31 @@ public actor MercurialRepository {
         return repository
     }
 
+    /// Clones the local repository at `source` into `destination` (which must not exist) with its
+    /// working copy at `node` (40 hex digits): copying the history through the pull protocol, never
+    /// hard-linking the source's files, with no configuration but the forge's (no hooks).
+    ///
+    /// - Throws: ``ForgeError`` `invalidArgument` for a node that is not 40 hex digits, `notFound` when
+    ///   hg is not installed, `io` when the clone fails (with hg's words, without the source's folder).
+    public static func clone(from source: String, to destination: String, node: String) async throws(ForgeError) {
+        let operation = "clone hg repository"
+        guard node.utf8.count == 40, node.utf8.allSatisfy({ Hex.value($0) != nil }) else {
+            throw ForgeError(.invalidArgument, "'\(node.prefix(64))' is not a changeset id", operation: operation)
+        }
+        guard !source.hasPrefix("-"), !destination.hasPrefix("-") else {
+            throw ForgeError(.invalidArgument, "a repository folder may not start with '-'", operation: operation)
+        }
+        guard let hg = GitHTTPBackend.findExecutable("hg") else {
+            throw ForgeError(.notFound, "hg is not installed", operation: operation)
+        }
+        let result = try await ChildProcess.run([hg, "clone", "--pull", "--updaterev", node, "--", source, destination],
+                                                environment: RepositoryStore.toolEnvironment(), limit: 1 << 20)
+        guard result.status == 0 else {
+            let message = result.error.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: source, with: "the repository")
+            throw ForgeError(.io, "hg clone failed (\(result.status)): \(message.prefix(1000))", operation: operation, path: destination)
+        }
+    }
+
     /// Opens the repository at `path`, runs `body` with it, and stops its command server whatever happens.
     public static func withRepository<T>(at path: String, logger: Logger = Logger(label: "forgekit.hg"),
                                          isolation: isolated (any Actor)? = #isolation,

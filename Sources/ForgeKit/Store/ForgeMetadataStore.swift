@@ -122,14 +122,29 @@ public protocol ForgeMetadataStore: Sendable {
     func webhooks(repositoryID: Int64) async throws(ForgeError) -> [RepositoryWebhook]
     /// Removes a webhook and its delivery log.
     func deleteWebhook(id: Int64) async throws(ForgeError)
-    /// Queues a delivery, due at once.
-    func enqueueDelivery(webhookID: Int64, event: String, payload: [UInt8]) async throws(ForgeError) -> WebhookDeliveryRecord
+    /// Queues a delivery, due at once, under `guid` (a random one when nil). A delivery of the same
+    /// webhook with the same guid already queued is kept as it is, and nil is returned: queueing is
+    /// idempotent.
+    func enqueueDelivery(webhookID: Int64, event: String, payload: [UInt8], guid: String?) async throws(ForgeError) -> WebhookDeliveryRecord?
     /// Pending deliveries due by `now`, oldest first, with their webhooks.
     func dueDeliveries(now: Date, limit: Int) async throws(ForgeError) -> [(WebhookDeliveryRecord, RepositoryWebhook)]
     /// Records an attempt: delivered, or failed with a next attempt due (`retryAt`), or failed for good (`retryAt` nil).
     func recordAttempt(deliveryID: Int64, status: Int?, error: String?, delivered: Bool, retryAt: Date?) async throws(ForgeError)
     /// A webhook's deliveries, newest first.
     func deliveries(webhookID: Int64, limit: Int) async throws(ForgeError) -> [WebhookDeliveryRecord]
+
+    // MARK: Push outbox
+
+    /// Records a push durably and returns its number: call it before telling the client the push
+    /// succeeded.
+    func recordPush(_ push: PushEvent) async throws(ForgeError) -> Int64
+    /// The recorded pushes numbered above `id`, in order, at most `limit`; pushes to repositories
+    /// deleted since are left out.
+    func pushes(after id: Int64, limit: Int) async throws(ForgeError) -> [StoredPush]
+    /// The number of the last push `consumer` finished with (0 when none).
+    func pushCursor(consumer: String) async throws(ForgeError) -> Int64
+    /// Records that `consumer` finished with every push up to `id`.
+    func setPushCursor(consumer: String, to id: Int64) async throws(ForgeError)
 
     // MARK: Web sessions
 

@@ -1,4 +1,5 @@
 public import Foundation
+import Crypto
 
 /// The version control system of a hosted repository.
 public enum RepositoryKind: String, Sendable, Hashable, Codable, CaseIterable {
@@ -315,5 +316,35 @@ public struct PushEvent: Sendable, Hashable {
         self.pusher = pusher
         self.updates = updates
         self.date = date
+    }
+}
+
+/// A push as the forge's outbox keeps it: recorded before the client is told the push succeeded,
+/// numbered in the order pushes were recorded.
+public struct StoredPush: Sendable, Hashable {
+    /// Its number in the outbox (increasing).
+    public var id: Int64
+    /// The push, with the repository as it is now (renames followed by id).
+    public var event: PushEvent
+
+    /// Creates a stored push.
+    public init(id: Int64, event: PushEvent) {
+        self.id = id
+        self.event = event
+    }
+
+    /// A delivery id derived from the push and one of its updates (and a webhook, for a webhook's
+    /// delivery): the same every time it is derived, so that a consumer that runs again after a crash
+    /// repeats the id rather than inventing one, and a receiver can de-duplicate. A UUID's text made
+    /// from the SHA-256 of the repository, the push's number, the reference and its old and new ids.
+    public func deliveryID(for update: ReferenceUpdate, webhookID: Int64? = nil) -> String {
+        var text = "forgeworks-push\u{0}\(event.repository.id)\u{0}\(id)\u{0}\(update.name)\u{0}\(update.old.hex)\u{0}\(update.new.hex)"
+        if let webhookID { text += "\u{0}webhook \(webhookID)" }
+        var bytes = Array(SHA256.hash(data: Array(text.utf8)).prefix(16))
+        bytes[6] = (bytes[6] & 0x0F) | 0x50
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let hex = Hex.encode(bytes)
+        let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
+        return parts.joined(separator: "-")
     }
 }

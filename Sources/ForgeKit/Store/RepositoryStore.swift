@@ -46,8 +46,10 @@ public final class RepositoryStore: Sendable {
     public let root: String
     /// Where the metadata lives.
     public let metadata: any ForgeMetadataStore
-    /// Where repository events are published.
+    /// Where repository events are published (as they happen; nothing is kept for later).
     public let events: ForgeEventBus
+    /// Where pushes are recorded durably, for consumers that must see every one.
+    public let outbox: PushOutbox
     private let logger: Logger
 
     /// Opens the store, creating `root` when needed.
@@ -58,6 +60,7 @@ public final class RepositoryStore: Sendable {
         self.root = (root as NSString).standardizingPath
         self.metadata = metadata
         self.events = events
+        self.outbox = PushOutbox(store: metadata)
         self.logger = logger
         do {
             try FileManager.default.createDirectory(atPath: self.root, withIntermediateDirectories: true)
@@ -80,6 +83,15 @@ public final class RepositoryStore: Sendable {
     /// The repository at `path`, or nil.
     public func repository(_ path: RepositoryPath) async throws(ForgeError) -> RepositoryRecord? {
         try await metadata.repository(path)
+    }
+
+    /// Records a push in the ``outbox`` (durably: call it before telling the client the push
+    /// succeeded), then publishes it on ``events``.
+    public func recordPush(_ push: PushEvent) async throws(ForgeError) {
+        _ = try await outbox.record(push)
+        events.publish(.push(push))
+        logger.info("push", metadata: ["repository": "\(push.repository.path)", "pusher": "\(push.pusher ?? "-")",
+                                       "references": "\(push.updates.count)"])
     }
 
     /// Creates an empty repository (and its groups, when missing).

@@ -133,6 +133,22 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v5 push outbox") { db in
+            try db.execute(sql: """
+                CREATE TABLE push_outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    repository_id INTEGER NOT NULL,
+                    pusher TEXT,
+                    updates TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE push_cursors (
+                    consumer TEXT PRIMARY KEY,
+                    last_id INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE UNIQUE INDEX webhook_deliveries_guid ON webhook_deliveries(webhook_id, guid);
+                """)
+        }
         return migrator
     }
 
@@ -649,14 +665,15 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
         }
     }
 
-    public func enqueueDelivery(webhookID: Int64, event: String, payload: [UInt8]) async throws(ForgeError) -> WebhookDeliveryRecord {
+    public func enqueueDelivery(webhookID: Int64, event: String, payload: [UInt8], guid: String?) async throws(ForgeError) -> WebhookDeliveryRecord? {
         try await write("queue delivery") { db in
             let created = Self.now()
-            let guid = UUID().uuidString.lowercased()
+            let guid = guid ?? UUID().uuidString.lowercased()
             try db.execute(sql: """
                 INSERT INTO webhook_deliveries (webhook_id, guid, event, payload, state, attempts, next_attempt_at, created_at)
-                VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)
+                VALUES (?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (webhook_id, guid) DO NOTHING
                 """, arguments: [webhookID, guid, event, Data(payload), created, created])
+            guard db.changesCount == 1 else { return nil }
             return WebhookDeliveryRecord(id: db.lastInsertedRowID, webhookID: webhookID, guid: guid, event: event, payload: payload,
                                          state: .pending, attempts: 0, nextAttemptAt: Date(timeIntervalSince1970: created),
                                          responseStatus: nil, lastError: nil, createdAt: Date(timeIntervalSince1970: created), deliveredAt: nil)
@@ -691,6 +708,72 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
         try await read("list deliveries") { db in
             try Row.fetchAll(db, sql: "SELECT \(Self.deliveryColumns) FROM webhook_deliveries WHERE webhook_id = ? ORDER BY id DESC LIMIT ?",
                              arguments: [webhookID, limit]).map(Self.delivery)
+        }
+    }
+
+    // MARK: - Push outbox
+
+    public func recordPush(_ push: PushEvent) async throws(ForgeError) -> Int64 {
+        // One line per update; a name's line breaks, control characters and `%` percent-escaped (a
+        // Mercurial bookmark may be named anything).
+        let updates = push.updates.map { "\($0.old.hex) \($0.new.hex) \(Self.escapedReference($0.name))" }.joined(separator: "\n")
+        return try await write("record push") { db in
+            try db.execute(sql: "INSERT INTO push_outbox (repository_id, pusher, updates, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: [push.repository.id, push.pusher, updates, push.date.timeIntervalSince1970])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func pushes(after id: Int64, limit: Int) async throws(ForgeError) -> [StoredPush] {
+        try await read("read pushes") { db in
+            // The repository's columns first, as ``repository(_:)`` reads them; the push's after them.
+            let columns = Self.repositoryColumns.split(separator: ",").map { "r." + $0.trimmingCharacters(in: .whitespaces) }
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT \(columns.joined(separator: ", ")), p.id, p.pusher, p.updates, p.created_at
+                FROM push_outbox p JOIN repositories r ON r.id = p.repository_id
+                WHERE p.id > ? ORDER BY p.id LIMIT ?
+                """, arguments: [id, limit])
+            let first = columns.count
+            return try rows.map { row in
+                let repository = try Self.repository(row)
+                var updates: [ReferenceUpdate] = []
+                for line in (row[first + 2] as String).split(separator: "\n") {
+                    let fields = line.split(separator: " ", maxSplits: 2)
+                    guard fields.count == 3, let old = ObjectID(hex: String(fields[0])), let new = ObjectID(hex: String(fields[1])) else {
+                        throw ForgeError(.corrupt, "push \(row[first] as Int64) has a malformed update", operation: "read pushes")
+                    }
+                    updates.append(ReferenceUpdate(name: String(fields[2]).removingPercentEncoding ?? String(fields[2]), old: old, new: new))
+                }
+                return StoredPush(id: row[first], event: PushEvent(repository: repository, pusher: row[first + 1], updates: updates,
+                                                                   date: Date(timeIntervalSince1970: row[first + 3])))
+            }
+        }
+    }
+
+    private static func escapedReference(_ name: String) -> String {
+        var bytes: [UInt8] = []
+        for byte in name.utf8 {
+            if byte < 0x20 || byte == 0x7F || byte == UInt8(ascii: "%") {
+                bytes += Array("%".utf8) + Array(Hex.encode([byte]).uppercased().utf8)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    public func pushCursor(consumer: String) async throws(ForgeError) -> Int64 {
+        try await read("read push cursor") { db in
+            try Int64.fetchOne(db, sql: "SELECT last_id FROM push_cursors WHERE consumer = ?", arguments: [consumer]) ?? 0
+        }
+    }
+
+    public func setPushCursor(consumer: String, to id: Int64) async throws(ForgeError) {
+        try await write("record push cursor") { db in
+            try db.execute(sql: """
+                INSERT INTO push_cursors (consumer, last_id) VALUES (?, ?)
+                ON CONFLICT (consumer) DO UPDATE SET last_id = max(last_id, excluded.last_id)
+                """, arguments: [consumer, id])
         }
     }
 

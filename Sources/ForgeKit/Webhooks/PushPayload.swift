@@ -33,6 +33,15 @@ public struct PayloadCommit: Sendable, Hashable, Codable {
     }
 }
 
+extension PayloadCommit {
+    /// When it was authored, as webhooks write it: ISO 8601 in the author's offset.
+    public var timestampText: String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(secondsFromGMT: timeZoneOffsetMinutes * 60)
+        return formatter.string(from: timestamp)
+    }
+}
+
 /// GitHub's `push` webhook payload, which Gitea, Forgejo and most CI systems read: one payload per
 /// moved reference, with `ref`, `before`, `after`, `created`, `deleted`, `forced`, `commits` (oldest
 /// first, at most ``maximumCommits``), `head_commit`, `repository`, `pusher` and `sender`.
@@ -51,14 +60,9 @@ public enum GitHubPushPayload {
         let repository = event.repository
         let web = baseURL + "/" + repository.path.description
         let zero = String(repeating: "0", count: 40)
-        func timestamp(_ commit: PayloadCommit) -> String {
-            let formatter = ISO8601DateFormatter()
-            formatter.timeZone = TimeZone(secondsFromGMT: commit.timeZoneOffsetMinutes * 60)
-            return formatter.string(from: commit.timestamp)
-        }
         func entry(_ commit: PayloadCommit) -> [String: Any] {
             let person: [String: Any] = ["name": commit.authorName, "email": commit.authorEmail, "username": commit.authorName]
-            return ["id": commit.id, "message": commit.message, "timestamp": timestamp(commit), "url": web + "/commit/" + commit.id,
+            return ["id": commit.id, "message": commit.message, "timestamp": commit.timestampText, "url": web + "/commit/" + commit.id,
                     "distinct": true, "author": person, "committer": person,
                     "added": commit.added, "removed": commit.removed, "modified": commit.modified]
         }

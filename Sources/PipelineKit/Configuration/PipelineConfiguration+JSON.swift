@@ -43,11 +43,13 @@ extension Criterion.Pattern {
 
 extension Source {
     /// The source as a JSON-shaped value: `source_class`, `attributes`, and `checkout`
-    /// (`repository_url`, `commit`) when it has one.
+    /// (`repository_url`, `commit`, and `system` when it is not `git`) when it has one.
     public var jsonValue: Value {
         var members: [String: Value] = ["source_class": .string(sourceClass), "attributes": .map(attributes)]
         if let checkout {
-            members["checkout"] = ["repository_url": .string(checkout.repositoryURL), "commit": .string(checkout.commit)]
+            var fields: [String: Value] = ["repository_url": .string(checkout.repositoryURL), "commit": .string(checkout.commit)]
+            if checkout.system != .git { fields["system"] = .string(checkout.system.rawValue) }
+            members["checkout"] = .map(fields)
         }
         return .map(members)
     }
@@ -64,7 +66,14 @@ extension Source {
             guard let url = checkoutValue["repository_url"]?.text, let commit = checkoutValue["commit"]?.text else {
                 throw PipelineError(.invalidEvent, "a checkout needs 'repository_url' and 'commit'", operation: "read source")
             }
-            checkout = Checkout(repositoryURL: url, commit: commit)
+            var system = Checkout.System.git
+            if let name = checkoutValue["system"]?.text {
+                guard let known = Checkout.System(rawValue: name) else {
+                    throw PipelineError(.invalidEvent, "a checkout's system is 'git' or 'hg', not '\(name)'", operation: "read source")
+                }
+                system = known
+            }
+            checkout = Checkout(repositoryURL: url, commit: commit, system: system)
         }
         self.init(sourceClass: sourceClass, attributes: attributes, checkout: checkout)
     }

@@ -49,12 +49,54 @@ public struct RepositoryConfigurationReader: Sendable {
         }
         let names = fileNames
         let found: (String, [UInt8])?
+        if checkout.system == .hg {
+            guard Self.isLocal(checkout.repositoryURL) else { return [] }
+            found = try await mercurialFile(names, at: checkout.commit, in: repositoryPath, operation: operation)
+        } else {
+            found = try await gitFile(names, at: checkout.commit, in: repositoryPath, operation: operation)
+        }
+        guard let (name, bytes) = found else { return [] }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw PipelineError(.invalidConfiguration, "the file is not UTF-8", operation: operation, file: name)
+        }
+        return try loader.load(text: text, file: "\(name)@\(checkout.commit.prefix(12))")
+    }
+
+    /// The first of `names` at `commit` of the Mercurial repository at `path`, if any.
+    private func mercurialFile(_ names: [String], at commit: String, in path: String, operation: String)
+        async throws(PipelineError) -> (String, [UInt8])? {
+        do {
+            return try await MercurialRepository.withRepository(at: path) { hg -> (String, [UInt8])? in
+                for name in names {
+                    do {
+                        let bytes = try await hg.file(at: commit, path: name)
+                        guard bytes.count <= loader.maximumFileSize else {
+                            throw PipelineError(.tooLarge, "\(name) is larger than \(loader.maximumFileSize) bytes", operation: operation)
+                        }
+                        return (name, bytes)
+                    } catch let error as ForgeError where error.code == .notFound {
+                        continue
+                    }
+                }
+                return nil
+            }
+        } catch let error as PipelineError {
+            throw error
+        } catch {
+            throw PipelineError(.io, "\(error)", operation: operation)
+        }
+    }
+
+    /// The first of `names` at `commit` of the Git repository at `path`, if any.
+    private func gitFile(_ names: [String], at commit: String, in repositoryPath: String, operation: String)
+        async throws(PipelineError) -> (String, [UInt8])? {
+        let found: (String, [UInt8])?
         do {
             let repository = try await GitRepository.open(at: repositoryPath)
             found = try await repository.withSession { session -> (String, [UInt8])? in
                 for name in names {
                     do {
-                        return (name, try session.blob(at: checkout.commit, path: name, maxSize: loader.maximumFileSize))
+                        return (name, try session.blob(at: commit, path: name, maxSize: loader.maximumFileSize))
                     } catch let error as ForgeError where error.code == .notFound {
                         continue
                     }
@@ -64,11 +106,7 @@ public struct RepositoryConfigurationReader: Sendable {
         } catch {
             throw PipelineError(.io, "\(error)", operation: operation)
         }
-        guard let (name, bytes) = found else { return [] }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw PipelineError(.invalidConfiguration, "the file is not UTF-8", operation: operation, file: name)
-        }
-        return try loader.load(text: text, file: "\(name)@\(checkout.commit.prefix(12))")
+        return found
     }
 
     private func mirror(_ url: String, in directory: String, commit: String) async throws(PipelineError) -> String {

@@ -148,6 +148,7 @@ public final class Workspace: Sendable {
     }
 
     private func acquire(_ checkout: Source.Checkout) async -> Result<String, PipelineError> {
+        if checkout.system == .hg { return await acquireMercurial(checkout) }
         let remote = RemoteLocation(checkout.repositoryURL)
         let shown = masker.mask(remote.display)
         let operation = "acquire files"
@@ -186,6 +187,35 @@ public final class Workspace: Sendable {
             }
             let message = masker.mask(remote.mask("\(error)"))
             return .failure(PipelineError(.io, "cannot clone \(shown) at \(checkout.commit): \(message)", operation: operation))
+        }
+    }
+
+    /// A Mercurial checkout: a local repository cloned into `directory/src` with hg (the pull
+    /// protocol: nothing hard-linked), its working copy at the commit.
+    private func acquireMercurial(_ checkout: Source.Checkout) async -> Result<String, PipelineError> {
+        let operation = "acquire files"
+        guard RepositoryConfigurationReader.isLocal(checkout.repositoryURL) else {
+            return .failure(PipelineError(.invalidEvent, "Mercurial repositories are checked out from this machine only", operation: operation))
+        }
+        let root: String
+        do {
+            root = try prepare()
+        } catch {
+            return .failure(error)
+        }
+        let target = root + "/src"
+        let source = checkout.repositoryURL.hasPrefix("file://") ? String(checkout.repositoryURL.dropFirst(7)) : checkout.repositoryURL
+        do {
+            if FileManager.default.fileExists(atPath: target) {
+                try await Self.offPool { try FileManager.default.removeItem(atPath: target) }
+            }
+            try await MercurialRepository.clone(from: source, to: target, node: checkout.commit)
+            logger.debug("acquired files", metadata: ["from": "\(source)", "commit": "\(checkout.commit)"])
+            return .success(target)
+        } catch let error as ForgeError {
+            return .failure(PipelineError(.io, "cannot clone the Mercurial repository at \(checkout.commit): \(error.message)", operation: operation))
+        } catch {
+            return .failure(PipelineError(.io, "cannot clone the Mercurial repository: \(error)", operation: operation))
         }
     }
 

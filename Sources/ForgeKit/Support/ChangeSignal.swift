@@ -1,8 +1,8 @@
 import Synchronization
 
-/// A broadcast "something changed": waiters wake when it fires or when their time runs out.
+/// A broadcast "something changed" (new deployments, new pushes in the outbox): waiters wake when it fires or when their time runs out.
 /// Waiters compare a generation number, so a change between reading and waiting is never missed.
-final class ChangeSignal: Sendable {
+package final class ChangeSignal: Sendable {
     private struct State {
         var generation: UInt64 = 0
         var nextWaiter: UInt64 = 0
@@ -11,11 +11,13 @@ final class ChangeSignal: Sendable {
     }
     private let state = Mutex(State())
 
+    package init() {}
+
     /// The current generation; pass it to ``wait(after:timeout:)``.
-    var generation: UInt64 { state.withLock { $0.generation } }
+    package var generation: UInt64 { state.withLock { $0.generation } }
 
     /// Wakes every waiter.
-    func fire() {
+    package func fire() {
         let waiters = state.withLock { state in
             state.generation &+= 1
             defer { state.waiters.removeAll() }
@@ -25,7 +27,7 @@ final class ChangeSignal: Sendable {
     }
 
     /// Returns when the generation is no longer `seen`, after `timeout`, or when the task is cancelled.
-    func wait(after seen: UInt64, timeout: Duration) async {
+    package func wait(after seen: UInt64, timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.waitForChange(after: seen) }
             group.addTask { try? await Task.sleep(for: timeout) }
