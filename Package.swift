@@ -238,7 +238,7 @@ let package = Package(
         .executableTarget(
             name: "hamster-ci",
             dependencies: [
-                "PipelineKit", "PipelineKitServer", "PipelineKitPostgres",
+                "PipelineKit", "PipelineKitServer", "PipelineKitPostgres", "ForgeKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -348,10 +348,12 @@ let package = Package(
             name: "PipelineKitTests",
             dependencies: [
                 "PipelineKit", "PipelineKitTesting", "PipelineKitPostgres", "ForgeKit", "ForgeKitTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Fixtures")],

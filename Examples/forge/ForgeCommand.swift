@@ -46,6 +46,11 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "NAME=TOKEN: a remote deploy-runner allowed to connect (token of 16+ characters); repeatable.")
     var runner: [String] = []
 
+    @Option(name: .customLong("webhook-allow"), help: ArgumentHelp(
+        "A host or network (CIDR) that webhooks and pipelines' http actions may reach although it is internal (repeatable).",
+        valueName: "host|cidr"))
+    var webhookAllow: [String] = []
+
     @Flag(name: .customLong("unsafe-no-sandbox"), help: "Run pipelines and deploy scripts as the forge's own user, with its files and environment: for trusted single-user use only.")
     var unsafeNoSandbox = false
 
@@ -59,6 +64,7 @@ struct Serve: AsyncParsableCommand {
         }
         guard !host.isEmpty else { throw ValidationError("--host must not be empty") }
         _ = try remoteRunners()
+        do { _ = try OutboundPolicy(allowing: webhookAllow) } catch { throw ValidationError("--webhook-allow: \(error.message)") }
     }
 
     func remoteRunners() throws -> [String: String] {
@@ -84,7 +90,8 @@ struct Serve: AsyncParsableCommand {
             forge = try Forge(.init(dataDirectory: data, publicURL: base, pipelineWorkers: workers, localRunner: !noLocalRunner,
                                     remoteRunners: try remoteRunners(),
                                     deploymentAPIToken: ProcessInfo.processInfo.environment["FORGE_DEPLOY_API_TOKEN"],
-                                    sandbox: unsafeNoSandbox ? .unsafeUnconfined() : Sandbox()), logger: logger)
+                                    sandbox: unsafeNoSandbox ? .unsafeUnconfined() : Sandbox(),
+                                    outbound: try OutboundPolicy(allowing: webhookAllow)), logger: logger)
         } catch {
             throw ValidationError("cannot open the data folder \(data): \(error)")
         }

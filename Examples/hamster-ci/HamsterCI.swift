@@ -1,4 +1,5 @@
 import ArgumentParser
+import ForgeKit
 import Foundation
 import Hummingbird
 import Logging
@@ -39,11 +40,22 @@ struct ActionOptions: ParsableArguments {
     @Flag(name: .customLong("unsafe-no-sandbox"), help: "Run commands as this process's user with its files and environment: for trusted single-user use only.")
     var unsafeNoSandbox = false
 
+    @Option(name: .customLong("webhook-allow"), help: ArgumentHelp(
+        "A host or network (CIDR) that http actions, clones of payloads' repositories and polls may reach although it is internal (repeatable).",
+        valueName: "host|cidr"))
+    var webhookAllow: [String] = []
+
+    /// Where requests to URLs from payloads and configurations may go.
+    func outbound() throws -> OutboundPolicy {
+        do { return try OutboundPolicy(allowing: webhookAllow) } catch { throw ValidationError("--webhook-allow: \(error.message)") }
+    }
+
     /// The seed's one shell task: flake8 on the Python files a pull request changes.
     static let flake8Diff = #"git diff --name-only --diff-filter=ACMR "$SOURCE_BASE_COMMIT" "$SOURCE_COMMIT" -- '*.py' | xargs -r flake8"#
 
     func registry() throws -> ActionRegistry {
-        var actions = ActionRegistry.standard(.init(apiBaseURL: githubAPI, token: ProcessInfo.processInfo.environment["GITHUB_TOKEN"]))
+        var actions = ActionRegistry.standard(.init(apiBaseURL: githubAPI, token: ProcessInfo.processInfo.environment["GITHUB_TOKEN"],
+                                                    outbound: try outbound()))
         actions.register("flake8_diff", ShellAction(command: Self.flake8Diff))
         for task in tasks {
             let (name, command) = try namedValue(task, flag: "task")
@@ -78,7 +90,7 @@ struct ActionOptions: ParsableArguments {
     func executorOptions(workerID: String?, concurrency: Int, lease: Duration = .seconds(30),
                          pollInterval: Duration = .seconds(1)) throws -> PipelineExecutor.Options {
         .init(workerID: workerID, concurrency: concurrency, lease: lease, pollInterval: pollInterval, workspaceRoot: workspaceRoot,
-              maskedValues: maskedValues, sandbox: try sandbox(), runSettings: runSettings)
+              maskedValues: maskedValues, sandbox: try sandbox(), runSettings: runSettings, outbound: try outbound())
     }
 }
 
@@ -199,7 +211,7 @@ struct Serve: AsyncParsableCommand {
         let reader = pipelineFiles
             ? RepositoryConfigurationReader(loader: ConfigurationLoader(tasks: actions.names),
                                             mirrorDirectory: dataDirectory + "/mirrors",
-                                            allowLocalRepositories: allowFileURLs)
+                                            allowLocalRepositories: allowFileURLs, outbound: try actionOptions.outbound())
             : nil
         let dispatcher = PipelineDispatcher(store: store, configurations: ConfigurationIndex(configurations), configurationStore: store,
                                             repositoryConfigurations: reader, logger: logger)
@@ -241,7 +253,7 @@ struct Serve: AsyncParsableCommand {
         }
         let poller = polled.isEmpty ? nil : try RepositoryPoller(
             repositories: polled, directory: dataDirectory + "/poll-mirrors",
-            interval: .seconds(pollInterval), logger: logger)
+            interval: .seconds(pollInterval), outbound: try actionOptions.outbound(), logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await application.runService() }
             if !noWorker { group.addTask { try await executor.run() } }

@@ -1,4 +1,4 @@
-public import AsyncHTTPClient
+import AsyncHTTPClient
 public import ForgeKit
 import Foundation
 public import Logging
@@ -30,16 +30,19 @@ public final class WebhookDispatcher: Sendable {
         public var timeout: Duration
         /// How often due deliveries are looked for.
         public var pollInterval: Duration
+        /// Where deliveries may go: webhook URLs are set by repository admins, so they are untrusted.
+        public var outbound: OutboundPolicy
 
         /// Creates options.
         public init(baseURL: String, maximumAttempts: Int = 8, firstRetry: Duration = .seconds(10), longestRetry: Duration = .seconds(3600),
-                    timeout: Duration = .seconds(10), pollInterval: Duration = .seconds(1)) {
+                    timeout: Duration = .seconds(10), pollInterval: Duration = .seconds(1), outbound: OutboundPolicy = .standard) {
             self.baseURL = baseURL
             self.maximumAttempts = maximumAttempts
             self.firstRetry = firstRetry
             self.longestRetry = longestRetry
             self.timeout = timeout
             self.pollInterval = pollInterval
+            self.outbound = outbound
         }
     }
 
@@ -47,16 +50,23 @@ public final class WebhookDispatcher: Sendable {
     public let repositories: RepositoryStore
     /// How deliveries are made.
     public let options: Options
-    private let client: HTTPClient
     private let logger: Logger
 
     /// Creates a dispatcher.
-    public init(repositories: RepositoryStore, options: Options, client: HTTPClient = .shared,
-                logger: Logger = Logger(label: "forgeworks.forge.webhooks")) {
+    public init(repositories: RepositoryStore, options: Options, logger: Logger = Logger(label: "forgeworks.forge.webhooks")) {
         self.repositories = repositories
         self.options = options
-        self.client = client
         self.logger = logger
+    }
+
+    /// The client deliveries go through: the outbound policy's proxy, no redirects.
+    private func client() throws(ForgeError) -> HTTPClient {
+        try options.outbound.client { host, port in
+            var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+            configuration.proxy = .server(host: host, port: port)
+            configuration.connectionPool.retryConnectionEstablishment = false
+            return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        }
     }
 
     /// The name under which the dispatcher consumes the push outbox.
@@ -128,18 +138,29 @@ public final class WebhookDispatcher: Sendable {
         request.body = .bytes(ByteBuffer(bytes: delivery.payload))
         var status: Int?
         var failure: String?
+        var refused = false
         do {
+            // The policy's reason, rather than a failed connection, when the URL is refused.
+            try await options.outbound.check(url: hook.url)
             let seconds = Int64(options.timeout.components.seconds) + (options.timeout.components.attoseconds > 0 ? 1 : 0)
-            let response = try await client.execute(request, timeout: .seconds(max(1, seconds)))
+            let response = try await client().execute(request, timeout: .seconds(max(1, seconds)))
+            if response.status == .forbidden, let refusal = response.headers[OutboundPolicy.refusalHeader].first {
+                throw ForgeError(.forbidden, refusal, operation: "deliver webhook")
+            }
             status = Int(response.status.code)
             _ = try? await response.body.collect(upTo: 1 << 20)
             if !(200..<300).contains(Int(response.status.code)) { failure = "HTTP \(response.status.code)" }
+        } catch let error as HTTPClientError where error == .invalidProxyResponse {
+            failure = "refused by the outbound policy's proxy (an address it refuses, or none reachable)"
+        } catch let error as ForgeError where error.code == .forbidden || error.code == .invalidArgument {
+            failure = "refused: \(error.message)"
+            refused = true
         } catch {
             failure = "\(error)"
         }
         let attempts = delivery.attempts + 1
         var retryAt: Date?
-        if failure != nil, attempts < options.maximumAttempts {
+        if failure != nil, !refused, attempts < options.maximumAttempts {
             let first = Double(options.firstRetry.components.seconds) + Double(options.firstRetry.components.attoseconds) / 1e18
             let longest = Double(options.longestRetry.components.seconds)
             retryAt = Date().addingTimeInterval(min(longest, first * pow(2, Double(attempts - 1))))

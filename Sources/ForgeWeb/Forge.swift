@@ -46,11 +46,15 @@ public final class Forge: Sendable {
         /// A repository's pipelines reach the network its ``RepositoryRecord/pipelineNetwork`` says (a
         /// site admin's setting, `none` by default); a deployment's script, its environment's.
         public var sandbox: Sandbox
+        /// Where requests to URLs users supply may go: outbound webhooks and pipelines' `http` actions
+        /// reach the public internet and what an admin allowed (`--webhook-allow`).
+        public var outbound: OutboundPolicy
 
         /// Creates options.
         public init(dataDirectory: String, publicURL: String, pipelineWorkers: Int = 4, localRunner: Bool = true,
                     extraActions: [String: any Action] = [:], passwordHasher: PasswordHasher = PasswordHasher(),
-                    remoteRunners: [String: String] = [:], deploymentAPIToken: String? = nil, sandbox: Sandbox = Sandbox()) {
+                    remoteRunners: [String: String] = [:], deploymentAPIToken: String? = nil, sandbox: Sandbox = Sandbox(),
+                    outbound: OutboundPolicy = .standard) {
             self.dataDirectory = dataDirectory
             self.publicURL = publicURL
             self.pipelineWorkers = pipelineWorkers
@@ -60,6 +64,7 @@ public final class Forge: Sendable {
             self.remoteRunners = remoteRunners
             self.deploymentAPIToken = deploymentAPIToken
             self.sandbox = sandbox
+            self.outbound = outbound
         }
     }
 
@@ -106,7 +111,7 @@ public final class Forge: Sendable {
         runs = try SQLiteRunStore(path: data + "/runs.sqlite", logger: logger)
         let deployStore = try SQLiteDeploymentStore(path: data + "/deploy.sqlite", logger: logger)
         deployments = DeploymentController(store: deployStore, logger: logger)
-        var actions = ActionRegistry.standard()
+        var actions = ActionRegistry.standard(.init(outbound: options.outbound))
         actions.register("deploy", DeployAction(controller: deployments))
         for (name, action) in options.extraActions { actions.register(name, action) }
         configurationLoader = ConfigurationLoader(tasks: actions.names)
@@ -117,9 +122,11 @@ public final class Forge: Sendable {
         executor = PipelineExecutor(store: runs, actions: actions,
                                     options: .init(workerID: "forge", concurrency: options.pipelineWorkers, workspaceRoot: data + "/workspaces",
                                                    sandbox: options.sandbox,
-                                                   runSettings: { source in try await Self.runSettings(for: source, metadata: metadata) }),
+                                                   runSettings: { source in try await Self.runSettings(for: source, metadata: metadata) },
+                                                   outbound: options.outbound),
                                     logger: logger)
-        webhooks = WebhookDispatcher(repositories: repositories, options: .init(baseURL: options.publicURL), logger: logger)
+        webhooks = WebhookDispatcher(repositories: repositories, options: .init(baseURL: options.publicURL, outbound: options.outbound),
+                                     logger: logger)
         trigger = PushPipelineTrigger(repositories: repositories, dispatcher: dispatcher, publicURL: options.publicURL, logger: logger)
         runner = options.localRunner
             ? DeploymentRunner(connection: LocalRunnerConnection(controller: deployments, runner: RunnerRecord(name: "forge-local", projects: [])),

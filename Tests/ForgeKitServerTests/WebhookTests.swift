@@ -53,7 +53,8 @@ final class Receiver: Sendable {
                 logger.logLevel = .critical
                 let dispatcher = WebhookDispatcher(
                     repositories: forge.repositories,
-                    options: .init(baseURL: forge.base, firstRetry: .milliseconds(200), pollInterval: .milliseconds(50)), logger: logger)
+                    options: .init(baseURL: forge.base, firstRetry: .milliseconds(200), pollInterval: .milliseconds(50),
+                                   outbound: try OutboundPolicy(allowing: ["127.0.0.1"])), logger: logger)
                 let running = Task { await dispatcher.run() }
                 defer { running.cancel() }
                 try await Task.sleep(for: .milliseconds(100))
@@ -127,7 +128,8 @@ final class Receiver: Sendable {
             var logger = Logger(label: "test.webhooks")
             logger.logLevel = .critical
             let dispatcher = WebhookDispatcher(repositories: forge.repositories,
-                                               options: .init(baseURL: forge.base, maximumAttempts: 3, firstRetry: .zero, timeout: .seconds(1)), logger: logger)
+                                               options: .init(baseURL: forge.base, maximumAttempts: 3, firstRetry: .zero, timeout: .seconds(1),
+                                                              outbound: try OutboundPolicy(allowing: ["127.0.0.1"])), logger: logger)
             let update = ReferenceUpdate(name: "refs/heads/main", old: .zero, new: .zero)
             let push = StoredPush(id: 1, event: PushEvent(repository: record, pusher: nil, updates: [update], date: Date()))
             try await dispatcher.enqueue(push)
@@ -137,6 +139,16 @@ final class Receiver: Sendable {
             let delivery = try #require(try await forge.store.deliveries(webhookID: hook.id, limit: 5).first)
             #expect(delivery.state == .failed && delivery.attempts == 3)
             #expect(delivery.responseStatus == nil && delivery.lastError != nil)
+
+            // By default an internal address is refused at once, and the delivery log says why.
+            let metadataHook = try await forge.store.createWebhook(repositoryID: record.id, url: "http://169.254.169.254/latest/meta-data/", secret: nil)
+            let strict = WebhookDispatcher(repositories: forge.repositories,
+                                           options: .init(baseURL: forge.base, maximumAttempts: 3, firstRetry: .zero, timeout: .seconds(1)), logger: logger)
+            try await strict.enqueue(StoredPush(id: 2, event: PushEvent(repository: record, pusher: nil, updates: [update], date: Date())))
+            await strict.deliverDue()
+            let refused = try #require(try await forge.store.deliveries(webhookID: metadataHook.id, limit: 5).first)
+            #expect(refused.state == .failed && refused.attempts == 1, "a refusal is not retried")
+            #expect(refused.lastError?.contains("link-local") == true, "\(refused.lastError ?? "")")
         }
     }
 }

@@ -468,6 +468,34 @@ final class CapturedLogs: @unchecked Sendable {
 }
 
 @Suite(.timeLimit(.minutes(3))) struct ForgeMercurialTests {
+    @Test func mercurialPushesRunPipelines() async throws {
+        try await RunningForge.run { forge in
+            let client = Client(base: forge.base)
+            #expect(try await client.send(.POST, "/api/v1/repos", user: "admin", password: RunningForge.adminPassword,
+                                          json: ["name": "hg/ci", "type": "hg"]).status == 201)
+            let hg = try #require(GitHTTPBackend.findExecutable("hg"))
+            let work = forge.folder + "/hg-ci"
+            let environment = ["HGRCPATH": "", "HGPLAIN": "1", "HGUSER": "Ada <ada@example.com>", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"]
+            func run(_ arguments: [String]) async throws {
+                let result = try await ChildProcess.run([hg, "--cwd", work] + arguments, environment: environment)
+                guard result.status == 0 else { throw ForgeError(.io, "hg \(arguments) failed: \(result.error)", operation: "test") }
+            }
+            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+            try await run(["init"])
+            try Data("name: hg-check\nsource: {source_class: push}\nactions:\n  - {name: check, task: shell, kwargs: {command: 'cat notes.txt; echo \"on $SOURCE_BRANCH at $SOURCE_COMMIT\"'}}\n".utf8)
+                .write(to: URL(fileURLWithPath: work + "/.pipeline.yml"))
+            try Data("from mercurial\n".utf8).write(to: URL(fileURLWithPath: work + "/notes.txt"))
+            try await run(["commit", "-A", "-m", "with a pipeline"])
+            try await run(["push", forge.base.replacingOccurrences(of: "://", with: "://admin:\(RunningForge.adminPassword)@") + "/hg/ci"])
+            let node = try #require(try await MercurialRepository.withRepository(at: forge.forge.repositories.directory(for: try RepositoryPath("hg/ci"))) {
+                try await $0.log().first?.node
+            })
+            let (run, log) = try await finishedRun(client, repository: "hg/ci", commit: node, user: "admin", password: RunningForge.adminPassword)
+            #expect(run["status"] as? String == "succeeded", "\(log)")
+            #expect(log.contains("from mercurial") && log.contains("on default at \(node)"), "\(log)")
+        }
+    }
+
     @Test func mercurialRepositoriesInTheUIAndAPI() async throws {
         try await RunningForge.run { forge in
             let client = Client(base: forge.base)

@@ -1,3 +1,4 @@
+import ForgeKit
 import Foundation
 import Logging
 import PipelineKit
@@ -14,7 +15,8 @@ struct ActionHarness: Sendable {
     let workspace: Workspace
     let recorder = OutputRecorder()
 
-    init(source: Source = ActionHarness.pushSource, environment: [String: String] = [:], secrets: [String] = []) throws {
+    init(source: Source = ActionHarness.pushSource, environment: [String: String] = [:], secrets: [String] = [],
+         outbound: OutboundPolicy = .standard) throws {
         let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
         var template = Array("\(base)/pipelinekit-actions-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkdtemp($0) != nil } ?? false }
@@ -22,7 +24,8 @@ struct ActionHarness: Sendable {
         root = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         // Searchable by others, as a data folder is, so that the sandbox's own user reaches the workspace.
         chmod(root, 0o711)
-        workspace = Workspace(directory: root + "/workspace", source: source, environment: environment, masker: SecretMasker(secrets))
+        workspace = Workspace(directory: root + "/workspace", source: source, environment: environment, masker: SecretMasker(secrets),
+                              outbound: outbound)
     }
 
     static let pushSource = Source(sourceClass: "push", attributes: ["repo": "acme/web", "branch": "main"])

@@ -94,9 +94,18 @@ struct GitActionTests {
 
         let unreachable = Source(sourceClass: "push", attributes: [:], checkout: Source.Checkout(
             repositoryURL: "http://builder:s3cr3t-t0ken@127.0.0.1:1/acme/web.git", commit: String(repeating: "a", count: 40)))
+        // A payload's URL on loopback is refused by the outbound policy, credentials masked.
         let other = try ActionHarness(source: unreachable)
         defer { other.remove() }
-        let error = await caughtError { _ = try await other.workspace.files() }
+        let refused = await caughtError { _ = try await other.workspace.files() }
+        #expect(refused?.code == .invalidEvent)
+        #expect(refused?.message.contains("http://***@127.0.0.1:1/acme/web.git") == true)
+        #expect(refused?.message.contains("loopback") == true)
+        #expect(refused?.description.contains("s3cr3t") == false)
+        // Allowed, it is fetched (through the policy's proxy) and fails to connect.
+        let allowed = try ActionHarness(source: unreachable, outbound: try OutboundPolicy(allowing: ["127.0.0.1"]))
+        defer { allowed.remove() }
+        let error = await caughtError { _ = try await allowed.workspace.files() }
         #expect(error?.code == .io)
         #expect(error?.message.contains("http://***@127.0.0.1:1/acme/web.git") == true)
         #expect(error?.description.contains("s3cr3t") == false)

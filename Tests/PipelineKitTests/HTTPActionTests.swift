@@ -1,8 +1,11 @@
+import AsyncHTTPClient
+import ForgeKit
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import PipelineKit
 import Synchronization
 import Testing
@@ -62,6 +65,9 @@ enum TestServer {
             _ = try await record(request)
             try await Task.sleep(for: .seconds(60))
             return response(.ok, "late", contentType: "text/plain")
+        }
+        router.get("/redirect") { _, _ -> Response in
+            Response(status: .found, headers: [.location: "http://127.0.0.1:1/elsewhere"])
         }
         router.get("/large") { request, _ -> Response in
             _ = try await record(request)
@@ -157,7 +163,7 @@ struct HTTPActionTests {
         try await TestServer.with { base, log in
             let harness = try ActionHarness()
             defer { harness.remove() }
-            let action = HTTPAction()
+            let action = HTTPAction(outbound: try OutboundPolicy(allowing: ["127.0.0.1"]))
             let echoed = try await action.run(harness.context([
                 "url": .string(base + "/echo"), "method": "put", "headers": ["X-Build": "42"], "body": ["state": "success", "n": 1],
             ]))
@@ -182,16 +188,74 @@ struct HTTPActionTests {
         try await TestServer.with { base, _ in
             let harness = try ActionHarness()
             defer { harness.remove() }
-            let large = try await HTTPAction(bodyLimit: 1000).run(harness.context(["url": .string(base + "/large")]))
+            let loopback = try OutboundPolicy(allowing: ["127.0.0.0/8"])
+            let large = try await HTTPAction(outbound: loopback, bodyLimit: 1000).run(harness.context(["url": .string(base + "/large")]))
             #expect(large["body"]?.text?.count == 1000)
             #expect(large["truncated"] == true)
             let file = await caughtError { _ = try await HTTPAction().run(harness.context(["url": "file:///etc/passwd"])) }
             #expect(file?.code == .invalidConfiguration)
             #expect(file?.field == "kwargs.url")
-            let slow = await caughtError { _ = try await HTTPAction().run(harness.context(["url": .string(base + "/slow"), "timeout": .double(0.5)])) }
+            let slow = await caughtError {
+                _ = try await HTTPAction(outbound: loopback).run(harness.context(["url": .string(base + "/slow"), "timeout": .double(0.5)]))
+            }
             #expect(slow?.code == .timeout)
-            let refused = await caughtError { _ = try await HTTPAction().run(harness.context(["url": "http://127.0.0.1:1/", "timeout": 1])) }
+            let refused = await caughtError { _ = try await HTTPAction(outbound: loopback).run(harness.context(["url": "http://127.0.0.1:1/", "timeout": 1])) }
             #expect(refused?.code == .io)
+        }
+    }
+
+    @Test("http refuses internal addresses unless allowed, and follows no redirect")
+    func httpOutboundPolicy() async throws {
+        try await TestServer.with { base, log in
+            let harness = try ActionHarness()
+            defer { harness.remove() }
+            let port = URL(string: base)?.port ?? 0
+            for url in ["\(base)/status/200", "http://localhost:\(port)/status/200", "http://[::1]:\(port)/", "http://10.1.2.3/",
+                        "http://169.254.169.254/latest/meta-data/", "http://0.0.0.0:\(port)/", "http://[::ffff:127.0.0.1]:\(port)/",
+                        "http://224.0.0.1/", "http://100.64.0.1/"] {
+                let refused = await caughtError { _ = try await HTTPAction().run(harness.context(["url": .string(url), "timeout": 2])) }
+                #expect(refused?.code == .invalidConfiguration, "\(url): \(String(describing: refused))")
+                #expect(refused?.message.contains("address") == true && refused?.message.contains("--webhook-allow") == true)
+            }
+            #expect(log.all.isEmpty, "nothing reached the server")
+            // Allowed by host name; the redirect's target is not followed (it would be refused anyway).
+            let allowed = try await HTTPAction(outbound: try OutboundPolicy(allowing: ["localhost", "127.0.0.1"]))
+                .run(harness.context(["url": .string("http://localhost:\(port)/redirect")]))
+            #expect(allowed["status"] == 302)
+        }
+    }
+
+    @Test("the proxy itself refuses an internal address, whatever the client checked first (no DNS rebinding)")
+    func proxyRefusesOnTheAddressItConnectsTo() async throws {
+        try await TestServer.with { base, log in
+            let policy = OutboundPolicy()
+            let (host, port) = try policy.proxy()
+            // A client that skips the policy's own check and asks the proxy straight away.
+            var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+            configuration.proxy = .server(host: host, port: port)
+            configuration.connectionPool.retryConnectionEstablishment = false
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            defer { _ = client.shutdown() }
+            await #expect(throws: HTTPClientError.self) { _ = try await client.execute(HTTPClientRequest(url: base + "/status/200"), timeout: .seconds(10)) }
+            // What the proxy answers, on the wire.
+            let target = base.replacingOccurrences(of: "http://", with: "")
+            let connection = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(connection) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr(host)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(connection, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 } }
+            #expect(connected)
+            let request = Array("CONNECT \(target) HTTP/1.1\r\nHost: \(target)\r\n\r\n".utf8)
+            _ = request.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, 0) }
+            var buffer = [UInt8](repeating: 0, count: 2048)
+            let count = buffer.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
+            let answer = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self)
+            #expect(answer.hasPrefix("HTTP/1.1 403"), "\(answer)")
+            #expect(answer.contains("loopback"))
+            #expect(log.all.isEmpty, "nothing reached the server")
         }
     }
 

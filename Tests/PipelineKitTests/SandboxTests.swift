@@ -138,6 +138,20 @@ struct SandboxTests {
         #expect(exit.status == 0 && output == "still here\n")
     }
 
+    @Test("a worker starting over its folder stops sandboxes still running there")
+    func leftovers() async throws {
+        let root = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let marker = HostProcesses.marker()
+        let running = Task { try await Self.run("sleep \(marker)", in: root) }
+        #expect(await HostProcesses.waitUntilRunning(marker))
+        #expect(Sandbox.killLeftovers(under: root + "/elsewhere") == 0)
+        #expect(Sandbox.killLeftovers(under: root) >= 1)
+        #expect(await HostProcesses.waitUntilGone(marker))
+        let (exit, _) = try await running.value
+        #expect(exit.status == 128 + SIGKILL)
+    }
+
     @Test("a sandbox that cannot start says why, before any command runs")
     func unavailable() async throws {
         let missing = Sandbox(toolDirectories: ["/nonexistent-tools"])

@@ -107,6 +107,10 @@ public final class DeploymentRunner: Sendable {
         } else {
             logger.critical("deploy scripts run WITHOUT a sandbox, as this process's user with its files: for trusted single-user use only")
         }
+        let leftovers = Sandbox.killLeftovers(under: options.workDirectory)
+        if leftovers > 0 {
+            logger.notice("stopped sandboxes left running by a previous run of this runner", metadata: ["processes": "\(leftovers)"])
+        }
         while !Task.isCancelled {
             do {
                 _ = try await runOnce(wait: options.claimWait)
@@ -279,7 +283,7 @@ public final class DeploymentRunner: Sendable {
 
         shipper.write("[runner] checking out \(masker.mask(job.repositoryURL)) at \(deployment.commit)\n")
         let workspace = Workspace(directory: directory, source: source, environment: environment, masker: masker, logger: logger,
-                                  sandbox: options.sandbox, network: job.network)
+                                  sandbox: options.sandbox, network: job.network, outbound: nil)
         let checkout = try await workspace.files()
         let mirror = try await GitRepository.open(at: directory + "/repository.git", logger: logger)
 

@@ -64,15 +64,19 @@ public struct CloneOptions: Sendable {
     /// rather than copy them. Pass `false` when the clone will be given to someone who must not be
     /// able to change the original through a shared file.
     public var hardLinks: Bool
+    /// An HTTP proxy (`http://HOST:PORT`) every connection of an http(s) clone goes through; an
+    /// ``OutboundPolicy``'s ``OutboundPolicy/proxyURL()`` for locations users supplied.
+    public var proxy: String?
 
     /// Creates clone options.
     public init(bare: Bool = false, branch: String? = nil, credentials: Credentials = .none,
-                progress: (@Sendable (TransferProgress) -> Void)? = nil, hardLinks: Bool = true) {
+                progress: (@Sendable (TransferProgress) -> Void)? = nil, hardLinks: Bool = true, proxy: String? = nil) {
         self.bare = bare
         self.branch = branch
         self.credentials = credentials
         self.progress = progress
         self.hardLinks = hardLinks
+        self.proxy = proxy
     }
 }
 
@@ -84,13 +88,34 @@ public struct FetchOptions: Sendable {
     public var prune: Bool
     /// Called as objects arrive, on the fetch's thread.
     public var progress: (@Sendable (TransferProgress) -> Void)?
+    /// An HTTP proxy (`http://HOST:PORT`) every connection of an http(s) fetch goes through.
+    public var proxy: String?
 
     /// Creates fetch options.
-    public init(credentials: Credentials = .none, prune: Bool = false, progress: (@Sendable (TransferProgress) -> Void)? = nil) {
+    public init(credentials: Credentials = .none, prune: Bool = false, progress: (@Sendable (TransferProgress) -> Void)? = nil,
+                proxy: String? = nil) {
         self.credentials = credentials
         self.prune = prune
         self.progress = progress
+        self.proxy = proxy
     }
+}
+
+/// Runs `body` with `text` as a C string kept alive meanwhile, or with nil.
+func withOptionalCString<T>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> T) -> T {
+    guard let text else { return body(nil) }
+    return text.withCString { body($0) }
+}
+
+/// Options that make a transfer go through the proxy at `url`, when there is one.
+func proxyOptions(_ url: UnsafePointer<CChar>?) -> git_proxy_options {
+    var options = git_proxy_options()
+    git_proxy_options_init(&options, UInt32(GIT_PROXY_OPTIONS_VERSION))
+    if let url {
+        options.type = GIT_PROXY_SPECIFIED
+        options.url = url
+    }
+    return options
 }
 
 /// State the libgit2 callbacks of one transfer share. Passed unretained, kept alive around the C call.
@@ -213,13 +238,16 @@ extension GitRepository {
         callbacks.install(&cloneOptions.fetch_opts.callbacks)
         var pointer: OpaquePointer?
         let result: Int32 = withExtendedLifetime(callbacks) {
-            if let branch = options.branch {
-                return branch.withCString { name in
-                    cloneOptions.checkout_branch = name
-                    return git_clone(&pointer, location, path, &cloneOptions)
+            withOptionalCString(options.proxy) { proxy in
+                cloneOptions.fetch_opts.proxy_opts = proxyOptions(proxy)
+                if let branch = options.branch {
+                    return branch.withCString { name in
+                        cloneOptions.checkout_branch = name
+                        return git_clone(&pointer, location, path, &cloneOptions)
+                    }
                 }
+                return git_clone(&pointer, location, path, &cloneOptions)
             }
-            return git_clone(&pointer, location, path, &cloneOptions)
         }
         guard result >= 0, let pointer else {
             throw callbacks.error(result, operation: "clone", path: location)
@@ -260,10 +288,13 @@ extension GitSession {
         var specs: [UnsafeMutablePointer<CChar>?] = refspecs.map { strdup($0) }
         defer { specs.forEach { free($0) } }
         result = withExtendedLifetime(callbacks) {
-            specs.withUnsafeMutableBufferPointer { buffer in
-                var array = git_strarray(strings: buffer.baseAddress, count: buffer.count)
-                if refspecs.isEmpty { return git_remote_fetch(handle, nil, &fetchOptions, nil) }
-                return git_remote_fetch(handle, &array, &fetchOptions, nil)
+            withOptionalCString(options.proxy) { proxy in
+                fetchOptions.proxy_opts = proxyOptions(proxy)
+                return specs.withUnsafeMutableBufferPointer { buffer in
+                    var array = git_strarray(strings: buffer.baseAddress, count: buffer.count)
+                    if refspecs.isEmpty { return git_remote_fetch(handle, nil, &fetchOptions, nil) }
+                    return git_remote_fetch(handle, &array, &fetchOptions, nil)
+                }
             }
         }
         guard result >= 0 else { throw callbacks.error(result, operation: "fetch", path: remote) }

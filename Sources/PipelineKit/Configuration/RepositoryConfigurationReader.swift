@@ -1,5 +1,5 @@
 import Crypto
-import ForgeKit
+public import ForgeKit
 import Foundation
 import Logging
 
@@ -17,14 +17,17 @@ public struct RepositoryConfigurationReader: Sendable {
     public var mirrorDirectory: String?
     /// Whether repository locations that are local paths or `file://` URLs may be read.
     public var allowLocalRepositories: Bool
+    /// Where remote repositories may be mirrored from (their URLs come from webhook payloads).
+    public var outbound: OutboundPolicy
 
     /// Creates a reader.
     public init(fileNames: [String] = [".pipeline.yml", ".pipeline.yaml", ".pipeline.json"], loader: ConfigurationLoader,
-                mirrorDirectory: String? = nil, allowLocalRepositories: Bool = false) {
+                mirrorDirectory: String? = nil, allowLocalRepositories: Bool = false, outbound: OutboundPolicy = .standard) {
         self.fileNames = fileNames
         self.loader = loader
         self.mirrorDirectory = mirrorDirectory
         self.allowLocalRepositories = allowLocalRepositories
+        self.outbound = outbound
     }
 
     /// Whether `location` names a repository on this machine rather than a server.
@@ -112,6 +115,7 @@ public struct RepositoryConfigurationReader: Sendable {
     private func mirror(_ url: String, in directory: String, commit: String) async throws(PipelineError) -> String {
         let key = Hex.encode(SHA256.hash(data: Array(url.utf8)).prefix(12))
         let path = (directory as NSString).appendingPathComponent(key + ".git")
+        let proxy = try await outbound.repositoryProxy(for: url, operation: "read the commit's pipeline file")
         do {
             if FileManager.default.fileExists(atPath: path) {
                 let repository = try await GitRepository.open(at: path)
@@ -119,12 +123,12 @@ public struct RepositoryConfigurationReader: Sendable {
                 if known == nil {
                     _ = try await repository.withSession { session in
                         try session.fetch(from: url, refspecs: ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*",
-                                                                "+refs/pull/*/head:refs/pull/*/head"])
+                                                                "+refs/pull/*/head:refs/pull/*/head"], options: FetchOptions(proxy: proxy))
                     }
                 }
             } else {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-                _ = try await GitRepository.clone(from: url, to: path, options: CloneOptions(bare: true))
+                _ = try await GitRepository.clone(from: url, to: path, options: CloneOptions(bare: true, proxy: proxy))
             }
         } catch {
             throw PipelineError(.io, "cannot mirror the repository: \(error)", operation: "read the commit's pipeline file")

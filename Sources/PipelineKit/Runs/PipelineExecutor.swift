@@ -1,3 +1,4 @@
+public import ForgeKit
 public import Foundation
 public import Logging
 import Synchronization
@@ -48,6 +49,9 @@ public final class PipelineExecutor: Sendable {
         /// What a run's commands get besides the above, decided per run from its source (the network
         /// policy and secrets of its repository, say); nil gives every run the same.
         public var runSettings: (@Sendable (Source) async throws -> RunSettings)?
+        /// Where workspaces may fetch a source's repository from when its location is a URL (webhook
+        /// payloads name them): the public internet, and what an admin allowed.
+        public var outbound: OutboundPolicy
 
         /// Options; the worker ID defaults to `host-pid`.
         public init(workerID: String? = nil, concurrency: Int = 8, lease: Duration = .seconds(30),
@@ -55,7 +59,8 @@ public final class PipelineExecutor: Sendable {
                     workspaceRoot: String = FileManager.default.temporaryDirectory.appendingPathComponent("forgeworks-workspaces").path,
                     environment: [String: String] = [:], secrets: [String: String] = [:], maskedValues: [String] = [],
                     retryDelay: Duration = .seconds(1), maximumRetryDelay: Duration = .seconds(300),
-                    sandbox: Sandbox = Sandbox(), runSettings: (@Sendable (Source) async throws -> RunSettings)? = nil) {
+                    sandbox: Sandbox = Sandbox(), runSettings: (@Sendable (Source) async throws -> RunSettings)? = nil,
+                    outbound: OutboundPolicy = .standard) {
             self.workerID = workerID ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
             self.concurrency = max(1, concurrency)
             self.lease = lease
@@ -69,6 +74,7 @@ public final class PipelineExecutor: Sendable {
             self.maximumRetryDelay = maximumRetryDelay
             self.sandbox = sandbox
             self.runSettings = runSettings
+            self.outbound = outbound
         }
     }
 
@@ -167,6 +173,10 @@ public final class PipelineExecutor: Sendable {
         let released = try await store.release(worker: options.workerID, now: clock.now())
         if released > 0 {
             logger.notice("took back claims of a previous run of this worker", metadata: ["steps": "\(released)"])
+        }
+        let leftovers = Sandbox.killLeftovers(under: workspaceDirectory)
+        if leftovers > 0 {
+            logger.notice("stopped sandboxes left running by a previous run of this worker", metadata: ["processes": "\(leftovers)"])
         }
         try? FileManager.default.removeItem(atPath: workspaceDirectory)
         defer {
@@ -299,7 +309,8 @@ public final class PipelineExecutor: Sendable {
         environment.merge(settings.secrets) { $1 }
         let masker = settings.secrets.isEmpty ? self.masker : SecretMasker(self.masker.secrets + Array(settings.secrets.values))
         let made = Workspace(directory: (workspaceDirectory as NSString).appendingPathComponent("run-\(run)"), source: source,
-                             environment: environment, masker: masker, logger: logger, sandbox: options.sandbox, network: settings.network)
+                             environment: environment, masker: masker, logger: logger, sandbox: options.sandbox, network: settings.network,
+                             outbound: options.outbound)
         return state.withLock { state in
             if let workspace = state.workspaces[run] { return workspace }
             state.workspaces[run] = made

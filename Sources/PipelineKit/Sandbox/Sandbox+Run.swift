@@ -197,6 +197,28 @@ extension Sandbox {
         }
     }
 
+    /// Kills what is left of sandboxes whose writable folders lie under `folder`: call it when
+    /// starting over that folder (an executor's workspaces, a runner's job folders), before removing it.
+    ///
+    /// A sandbox dies with the process that started it (`--die-with-parent`), but bubblewrap sets that
+    /// up a moment after the command starts: a `kill -9` in that moment leaves the sandbox running
+    /// without a parent. Returns how many processes were killed.
+    @discardableResult
+    public static func killLeftovers(under folder: String) -> Int {
+        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return 0 }
+        var killed = 0
+        for pid in entries.compactMap({ Int32($0) }) where pid != getpid() {
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), !data.isEmpty else { continue }
+            let arguments = data.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+            guard arguments.first?.hasSuffix("/bwrap") == true else { continue }
+            let binds = zip(arguments, arguments.dropFirst()).filter { $0.0 == "--bind" }.map(\.1)
+            guard binds.contains(where: { $0.hasPrefix(prefix) || $0 == folder }) else { continue }
+            if kill(pid, SIGKILL) == 0 { killed += 1 }
+        }
+        return killed
+    }
+
     // MARK: - The launch
 
     enum StopReason: Sendable {

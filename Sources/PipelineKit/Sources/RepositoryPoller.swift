@@ -55,6 +55,8 @@ public final class RepositoryPoller: Sendable {
     public let directory: String
     /// The time from the start of one poll to the start of the next.
     public let interval: Duration
+    /// Where repositories may be fetched from.
+    public let outbound: OutboundPolicy
     private let clock: any PipelineClock
     private let logger: Logger
     /// Per repository: the references last reported (`nil` until the first poll succeeds).
@@ -65,7 +67,7 @@ public final class RepositoryPoller: Sendable {
     /// - Throws: ``PipelineError/Code/invalidConfiguration`` for an empty URL or name, a prefix that
     ///   is not `refs/…/`, or a repository listed twice.
     public init(repositories: [PolledRepository], directory: String, interval: Duration = .seconds(60),
-                clock: any PipelineClock = SystemPipelineClock(),
+                outbound: OutboundPolicy = .standard, clock: any PipelineClock = SystemPipelineClock(),
                 logger: Logger = Logger(label: "forgeworks.pipeline.poller")) throws(PipelineError) {
         let operation = "create repository poller"
         var seen: Set<String> = []
@@ -92,6 +94,7 @@ public final class RepositoryPoller: Sendable {
         self.repositories = repositories
         self.directory = directory
         self.interval = interval
+        self.outbound = outbound
         self.clock = clock
         self.logger = logger
         self.known = Mutex(Array(repeating: nil, count: repositories.count))
@@ -179,7 +182,8 @@ public final class RepositoryPoller: Sendable {
             mirror = try await GitRepository.create(at: path, bare: true, logger: logger)
         }
         let prefixes = repository.refPrefixes
-        let options = FetchOptions(credentials: remote.credentials ?? repository.credentials, prune: true)
+        let proxy = try await outbound.repositoryProxy(for: repository.url, operation: "poll \(repository.name)")
+        let options = FetchOptions(credentials: remote.credentials ?? repository.credentials, prune: true, proxy: proxy)
         return try await mirror.withSession { session in
             try session.fetch(from: remote.location, refspecs: prefixes.map { "+\($0)*:\($0)*" }, options: options)
             var references: [String: ObjectID] = [:]

@@ -39,6 +39,9 @@ public final class Workspace: Sendable {
     public let sandbox: Sandbox
     /// The network commands reach; nil takes the sandbox's ``Sandbox/network``.
     public let network: Sandbox.Network?
+    /// The policy ``files()`` fetches a remote source's repository under, when the location came from
+    /// users (a webhook's payload); nil for a location the operator configured.
+    public let outbound: OutboundPolicy?
     let logger: Logger
 
     private let acquisition = Mutex<Task<Result<String, PipelineError>, Never>?>(nil)
@@ -54,7 +57,8 @@ public final class Workspace: Sendable {
     /// A workspace at `directory` (not created until it is used), whose commands run in `sandbox`.
     public init(directory: String, source: Source, environment: [String: String] = [:],
                 masker: SecretMasker = SecretMasker(), logger: Logger = Logger(label: "forgeworks.pipeline.workspace"),
-                credentials: Credentials = .none, sandbox: Sandbox = Sandbox(), network: Sandbox.Network? = nil) {
+                credentials: Credentials = .none, sandbox: Sandbox = Sandbox(), network: Sandbox.Network? = nil,
+                outbound: OutboundPolicy? = .standard) {
         self.directory = directory
         self.source = source
         self.environment = environment
@@ -63,6 +67,7 @@ public final class Workspace: Sendable {
         self.credentials = credentials
         self.sandbox = sandbox
         self.network = network
+        self.outbound = outbound
     }
 
     /// Removes the directory and everything in it, and gives back the workspace's sandbox user.
@@ -159,6 +164,12 @@ public final class Workspace: Sendable {
             return .failure(error)
         }
         let mirror = root + "/repository.git", target = root + "/src"
+        let proxy: String?
+        do {
+            proxy = try await outbound?.repositoryProxy(for: checkout.repositoryURL, operation: operation)
+        } catch {
+            return .failure(error)
+        }
         do {
             try await Self.offPool {
                 for path in [mirror, target] where FileManager.default.fileExists(atPath: path) {
@@ -167,11 +178,11 @@ public final class Workspace: Sendable {
             }
             let credentials = remote.credentials ?? self.credentials
             let repository = try await GitRepository.clone(from: remote.location, to: mirror,
-                                                           options: CloneOptions(bare: true, credentials: credentials, hardLinks: false),
+                                                           options: CloneOptions(bare: true, credentials: credentials, hardLinks: false, proxy: proxy),
                                                            logger: logger)
             let commit = checkout.commit, preferred = source.attributes["branch"]?.text
             let branch = try await repository.withSession { session in
-                try Self.branch(at: commit, preferring: preferred, in: session, credentials: credentials)
+                try Self.branch(at: commit, preferring: preferred, in: session, credentials: credentials, proxy: proxy)
             }
             _ = try await GitRepository.clone(from: mirror, to: target, options: CloneOptions(branch: branch), logger: logger)
             logger.debug("acquired files", metadata: ["from": "\(shown)", "commit": "\(checkout.commit)"])
@@ -222,14 +233,14 @@ public final class Workspace: Sendable {
     /// A branch of the bare clone that points at `commitID`: `preferred`, the default branch, or a new
     /// `forgeworks-checkout`. Pull and merge request heads are fetched when the commit is on no branch.
     private static func branch(at commitID: String, preferring preferred: String?, in session: GitSession,
-                               credentials: Credentials) throws(ForgeError) -> String {
+                               credentials: Credentials, proxy: String?) throws(ForgeError) -> String {
         let commit: ObjectID
         if let found = try? session.resolveCommit(commitID) {
             commit = found
         } else {
             try session.fetch(from: "origin", refspecs: ["+refs/pull/*/head:refs/pull/*/head",
                                                          "+refs/merge-requests/*/head:refs/merge-requests/*/head"],
-                              options: FetchOptions(credentials: credentials))
+                              options: FetchOptions(credentials: credentials, proxy: proxy))
             commit = try session.resolveCommit(commitID)
         }
         // A bare clone keeps the remote's branches as origin/NAME; make them branches of the clone, so

@@ -1,4 +1,4 @@
-public import AsyncHTTPClient
+public import ForgeKit
 
 /// `http`: sends an HTTP request and returns the response.
 ///
@@ -11,15 +11,19 @@ public import AsyncHTTPClient
 /// "headers": {lower-cased name: value}, "truncated": whether the body was cut}`. An unexpected status
 /// is a falsy result (the failure handler runs); a failed connection or a timeout throws, so that
 /// retries apply.
+///
+/// The URL comes from a configuration, so it is untrusted: it must pass the ``OutboundPolicy``
+/// (no loopback, private, link-local… address unless an admin allowed it, checked on the address
+/// connected to), and redirects are not followed. A refused URL throws, saying why.
 public struct HTTPAction: Action {
-    /// The client requests go through; its owner shuts it down (``HTTPClient/shared`` never is).
-    public let client: HTTPClient
+    /// Where requests may go.
+    public let outbound: OutboundPolicy
     /// The most bytes of a response body kept in the result.
     public let bodyLimit: Int
 
-    /// An http action sending through `client`.
-    public init(client: HTTPClient = .shared, bodyLimit: Int = 1 << 20) {
-        self.client = client
+    /// An http action sending where `outbound` allows.
+    public init(outbound: OutboundPolicy = .standard, bodyLimit: Int = 1 << 20) {
+        self.outbound = outbound
         self.bodyLimit = bodyLimit
     }
 
@@ -48,7 +52,12 @@ public struct HTTPAction: Action {
         let exchange = HTTPExchange(method: method, url: url, headers: headers.map { ($0.key, $0.value) }, body: body,
                                     timeout: try context.seconds("timeout") ?? .seconds(30))
         let masker = context.workspace.masker
-        let response = try await exchange.send(with: client, limit: bodyLimit, operation: operation, masker: masker)
+        do {
+            try await outbound.check(url: url)
+        } catch {
+            throw PipelineError(.invalidConfiguration, "\(masker.mask(url)) is refused: \(error.message)", operation: operation, field: "kwargs.url")
+        }
+        let response = try await exchange.send(with: try HTTPExchange.client(for: outbound), limit: bodyLimit, operation: operation, masker: masker)
         var responseHeaders: [String: Value] = [:]
         for (name, value) in response.headers {
             let key = name.lowercased()

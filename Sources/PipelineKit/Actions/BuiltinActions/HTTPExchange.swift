@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import ForgeKit
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -31,6 +32,20 @@ struct HTTPExchange: Sendable {
         }
     }
 
+    /// The client for requests to URLs that users supplied: through `policy`'s proxy, no redirects.
+    static func client(for policy: OutboundPolicy) throws(PipelineError) -> HTTPClient {
+        do {
+            return try policy.client { host, port in
+                var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+                configuration.proxy = .server(host: host, port: port)
+                configuration.connectionPool.retryConnectionEstablishment = false
+                return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            }
+        } catch {
+            throw PipelineError(.io, error.message, operation: "send an outbound request")
+        }
+    }
+
     /// Sends the request with `client` and reads at most `limit` bytes of the response body.
     ///
     /// Transport failures throw ``PipelineError/Code/io``, running out of time
@@ -44,6 +59,9 @@ struct HTTPExchange: Sendable {
         let amount = TimeAmount.seconds(seconds) + .nanoseconds(timeout.components.attoseconds / 1_000_000_000)
         do {
             let response = try await client.execute(request, timeout: amount)
+            if response.status == .forbidden, let refusal = response.headers[OutboundPolicy.refusalHeader].first {
+                throw PipelineError(.invalidConfiguration, "\(method) \(masker.mask(url)) was refused: \(refusal)", operation: operation)
+            }
             var bytes: [UInt8] = []
             var truncated = false
             for try await buffer in response.body {
@@ -57,6 +75,11 @@ struct HTTPExchange: Sendable {
             }
             return Response(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
                             body: bytes, truncated: truncated)
+        } catch let error as PipelineError {
+            throw error
+        } catch let error as HTTPClientError where error == .invalidProxyResponse {
+            throw PipelineError(.io, "\(method) \(masker.mask(url)) was refused by the outbound policy's proxy (an address it refuses, or none reachable)",
+                                operation: operation)
         } catch let error as HTTPClientError where [.deadlineExceeded, .readTimeout, .connectTimeout].contains(error) {
             throw PipelineError(.timeout, "\(method) \(masker.mask(url)) took longer than \(timeout)", operation: operation)
         } catch {

@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+public import ForgeKit
 
 /// The built-in actions and what they need to run.
 ///
@@ -12,8 +13,9 @@ public import AsyncHTTPClient
 public enum StandardActions {
     /// Settings of the built-in actions.
     public struct Options: Sendable {
-        /// The HTTP client `http` and `pull_request_comment` share. Whoever created it shuts it down
-        /// after the last run; the default, ``HTTPClient/shared``, lives as long as the process.
+        /// The HTTP client `pull_request_comment` sends through (to the operator's ``apiBaseURL``,
+        /// trusted). Whoever created it shuts it down after the last run; the default,
+        /// ``HTTPClient/shared``, lives as long as the process. (`http` goes through ``outbound``.)
         public var httpClient: HTTPClient
         /// The forge API `pull_request_comment` talks to (GitHub's; `https://HOST/api/v1` for Gitea).
         public var apiBaseURL: String
@@ -21,14 +23,17 @@ public enum StandardActions {
         public var token: String?
         /// The most bytes of a response body `http` keeps.
         public var responseBodyLimit: Int
+        /// Where `http` requests may go (their URLs come from configurations).
+        public var outbound: OutboundPolicy
 
         /// Creates options.
         public init(httpClient: HTTPClient = .shared, apiBaseURL: String = "https://api.github.com", token: String? = nil,
-                    responseBodyLimit: Int = 1 << 20) {
+                    responseBodyLimit: Int = 1 << 20, outbound: OutboundPolicy = .standard) {
             self.httpClient = httpClient
             self.apiBaseURL = apiBaseURL
             self.token = token
             self.responseBodyLimit = responseBodyLimit
+            self.outbound = outbound
         }
     }
 }
@@ -42,7 +47,7 @@ extension ActionRegistry {
         registry.register("shell", ShellAction())
         registry.register("noop", NoopAction())
         registry.register("mergeable", MergeableAction())
-        registry.register("http", HTTPAction(client: options.httpClient, bodyLimit: options.responseBodyLimit))
+        registry.register("http", HTTPAction(outbound: options.outbound, bodyLimit: options.responseBodyLimit))
         registry.register("pull_request_comment",
                           PullRequestCommentAction(client: options.httpClient, baseURL: options.apiBaseURL, token: options.token))
         return registry
