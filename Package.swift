@@ -332,6 +332,7 @@ let package = Package(
             dependencies: [
                 "ForgeWeb", "forge", "ForgeKit", "ForgeKitServer", "ForgeKitTesting", "PipelineKit", "DeployKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -203,7 +203,19 @@ public final class Forge: Sendable {
             group.addTask {
                 do { try await self.executor.run() } catch { self.logger.error("pipeline executor stopped", metadata: ["error": "\(error)"]) }
             }
-            group.addTask { await self.trigger.run() }
+            group.addTask {
+                // The stored configurations first: pushes waiting in the outbox are matched against them.
+                while !Task.isCancelled {
+                    do {
+                        try await self.dispatcher.reloadStoredConfigurations()
+                        break
+                    } catch {
+                        self.logger.error("cannot load stored pipeline configurations; trying again", metadata: ["error": "\(error)"])
+                        try? await Task.sleep(for: .seconds(1))
+                    }
+                }
+                await self.trigger.run()
+            }
             group.addTask { await self.webhooks.run() }
             group.addTask { await self.deployments.runLeaseExpiry() }
             if let runner {

@@ -14,7 +14,14 @@ import Glibc
 /// Pushes `files` (path → text; `.sh` files executable) as one commit on `main` and returns its id.
 func pushFiles(_ forge: RunningForge, repository: String, user: String, password: String, files: [String: String],
                message: String = "files") async throws -> String {
-    let work = forge.folder + "/work-" + UUID().uuidString
+    try await pushFiles(base: forge.base, folder: forge.folder, repository: repository, user: user, password: password,
+                        files: files, message: message)
+}
+
+/// Pushes `files` to the forge at `base`, working in a new folder inside `folder`.
+func pushFiles(base: String, folder: String, repository: String, user: String, password: String, files: [String: String],
+               message: String = "files") async throws -> String {
+    let work = folder + "/work-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
     for (name, text) in files {
         let path = work + "/" + name
@@ -25,7 +32,7 @@ func pushFiles(_ forge: RunningForge, repository: String, user: String, password
     _ = try await git(["init", "-q", "-b", "main"], in: work)
     _ = try await git(["add", "."], in: work)
     _ = try await git(["commit", "-q", "-m", message], in: work)
-    let remote = forge.base.replacingOccurrences(of: "://", with: "://\(user):\(password)@") + "/" + repository + ".git"
+    let remote = base.replacingOccurrences(of: "://", with: "://\(user):\(password)@") + "/" + repository + ".git"
     _ = try await git(["push", "-q", "-f", remote, "main"], in: work)
     return try await git(["rev-parse", "HEAD"], in: work).trimmingCharacters(in: .whitespacesAndNewlines)
 }
