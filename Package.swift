@@ -112,7 +112,7 @@ let package = Package(
         .target(
             name: "PipelineKitServer",
             dependencies: [
-                "PipelineKit",
+                "PipelineKit", "ForgeKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -140,7 +140,7 @@ let package = Package(
         .target(
             name: "DeployKitServer",
             dependencies: [
-                "DeployKit", "PipelineKit",
+                "DeployKit", "PipelineKit", "ForgeKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

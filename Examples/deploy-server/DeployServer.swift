@@ -69,8 +69,11 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "NAME=TOKEN: register a runner with this token on start (16+ characters); repeatable.")
     var runner: [String] = []
 
-    @Option(name: .long, help: "Require 'Authorization: Bearer TOKEN' on the non-runner API.")
+    @Option(name: .long, help: "Require 'Authorization: Bearer TOKEN' on the non-runner API; DEPLOY_API_TOKEN also works. Required unless --open-api.")
     var apiToken: String?
+
+    @Flag(name: .customLong("open-api"), help: "Serve the non-runner API without a token: anyone who reaches the port may deploy (loopback only).")
+    var openAPI = false
 
     @Option(name: .long, help: "Seconds a runner holds a deployment without a heartbeat.")
     var lease: Int = 30
@@ -104,6 +107,16 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "deploy-server")
         logger.logLevel = .info
+        let apiToken = (self.apiToken ?? ProcessInfo.processInfo.environment["DEPLOY_API_TOKEN"]).flatMap { $0.isEmpty ? nil : $0 }
+        if apiToken == nil {
+            guard openAPI else {
+                throw ValidationError("--api-token (or DEPLOY_API_TOKEN) is required; pass --open-api to serve the API to anyone on loopback")
+            }
+            guard IPAddress.isLoopback(host: host) else {
+                throw ValidationError("--open-api serves the API without a token, so only on loopback (--host 127.0.0.1), not on \(host)")
+            }
+            logger.warning("the deployment API is open: anyone who reaches \(host):\(port) may deploy")
+        }
         let sqlite = try await store.open(logger: logger)
         var notifiers: [any DeploymentNotifier] = slackWebhook.map { SlackNotifier(url: $0) }
         notifiers += notifyWebhook.map { JSONWebhookNotifier(url: $0, secret: notifySecret) }

@@ -25,7 +25,6 @@ enum Demo {
                 success_handler:
                   name: deploy
                   task: deploy
-                  kwargs: {project: demo.hello}
 
             """, false),
     ]

@@ -166,8 +166,11 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a claimed action is held without renewal before another worker may take it.")
     var lease: Int = 30
 
-    @Option(name: .long, help: "Require this bearer token on /api; HAMSTER_API_TOKEN also works.")
+    @Option(name: .long, help: "Require this bearer token on /api; HAMSTER_API_TOKEN also works. Required unless --open-api.")
     var apiToken: String?
+
+    @Flag(name: .customLong("open-api"), help: "Serve /api without a token: anyone who reaches the port may use it (loopback only).")
+    var openAPI = false
 
     @Option(name: .customLong("schedule"), help: ArgumentHelp(
         "Start `schedule` runs on a cron schedule, in UTC: NAME=CRON (repeatable), e.g. 'nightly=0 3 * * *'.", valueName: "name=cron"))
@@ -205,6 +208,16 @@ struct Serve: AsyncParsableCommand {
         guard let secret = webhookSecret ?? environment["HAMSTER_WEBHOOK_SECRET"], !secret.isEmpty else {
             throw ValidationError("--webhook-secret (or HAMSTER_WEBHOOK_SECRET) is required")
         }
+        let token = (apiToken ?? environment["HAMSTER_API_TOKEN"]).flatMap { $0.isEmpty ? nil : $0 }
+        if token == nil {
+            guard openAPI else {
+                throw ValidationError("--api-token (or HAMSTER_API_TOKEN) is required; pass --open-api to serve the API to anyone on loopback")
+            }
+            guard IPAddress.isLoopback(host: host) else {
+                throw ValidationError("--open-api serves the API without a token, so only on loopback (--host 127.0.0.1), not on \(host)")
+            }
+            logger.warning("the API is open: anyone who reaches \(host):\(port) may use it")
+        }
         let actions = try actionOptions.registry()
         let configurations = try loadConfigurations(config, actions: actions)
         let store = try await openStore(database: database, db: db, logger: logger)
@@ -219,7 +232,7 @@ struct Serve: AsyncParsableCommand {
         let service = try PipelineHTTPService(
             dispatcher: dispatcher,
             options: .init(webhookSecrets: [.github: secret, .gitlab: secret, .gitea: secret], allowFileURLs: allowFileURLs,
-                           apiToken: apiToken ?? environment["HAMSTER_API_TOKEN"],
+                           apiToken: token,
                            configurationLoader: ConfigurationLoader(tasks: actions.names)),
             logger: logger)
         let router = Router()

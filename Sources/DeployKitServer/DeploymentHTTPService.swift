@@ -1,4 +1,5 @@
 public import DeployKit
+import ForgeKit
 import Foundation
 public import Hummingbird
 public import Logging
@@ -140,6 +141,11 @@ public struct DeploymentHTTPService: Sendable {
     }
 
     private func asPerson(_ request: Request, _ body: () async throws -> Response) async -> Response {
+        guard JSONRequests.accepts(method: request.method.rawValue, contentType: request.headers[.contentType],
+                                   contentLength: request.headers[.contentLength], isChunked: request.headers[.transferEncoding] != nil,
+                                   alsoAccepted: ["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"]) else {
+            return Self.error(.unsupportedMediaType, JSONRequests.refusal)
+        }
         if let token = options.apiToken {
             let given = Self.bearer(request) ?? ""
             guard WebhookVerifier.constantTimeEqual(Array(given.utf8), Array(token.utf8)) else {

@@ -62,24 +62,40 @@ extension ForgeWebService {
 
     func deploymentsPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel) async throws -> Response {
         guard let deployments else { throw ForgeError(.notFound, "this forge deploys nothing", operation: "deployments") }
-        let project = Forge.deployProject(of: repository.path)
+        let project = Forge.deployProject(of: repository)
         let list = try await deployments.store.deployments(DeploymentQuery(project: project, limit: 50))
-        var body = "<h2>Deployments</h2><p class=\"muted\">Deploy project <code>\(escape(project))</code>.</p>"
-        body += "<table id=\"deployment-list\"><tr><th>Deployment</th><th>Branch</th><th>Commit</th><th>Environment</th><th>State</th><th>Release</th><th>When</th></tr>"
-        var environments: Set<String> = []
+        let settings = try await deployments.store.project(named: project)
+        let action = link(repository, "deployments")
+        func button(_ name: String, _ label: String, _ fields: [String: String], id: String) -> String {
+            var form = "<form method=\"post\" action=\"\(action)\" class=\"inline\"><input type=\"hidden\" name=\"_csrf\" value=\"\(escape(viewer.csrf ?? ""))\">"
+            for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
+                form += "<input type=\"hidden\" name=\"\(escape(key))\" value=\"\(escape(value))\">"
+            }
+            return form + "<button name=\"action\" value=\"\(name)\" class=\"\(name)\" id=\"\(escape(id))\">\(escape(label))</button></form>"
+        }
+        var body = "<h2>Deployments</h2>"
+        if settings == nil { body += "<p class=\"muted\">This repository does not deploy.</p>" }
+        body += "<table id=\"deployment-list\"><tr><th>Deployment</th><th>Branch</th><th>Commit</th><th>Environment</th><th>State</th><th>Release</th><th>When</th><th></th></tr>"
         for deployment in list {
-            environments.insert(deployment.environment)
             body += "<tr><td><a href=\"\(link(repository, "deployment", String(deployment.id.rawValue)))\">#\(deployment.id.rawValue)</a></td>"
             body += "<td>\(escape(deployment.branch))</td><td class=\"mono\">\(escape(String(deployment.commit.prefix(10))))</td>"
             body += "<td>\(escape(deployment.environment))</td><td><span class=\"state \(deployment.state.rawValue)\">\(deployment.state.rawValue)</span></td>"
-            body += "<td>\(escape(deployment.release ?? ""))</td><td>\(Web.relativeTime(deployment.createdAt))</td></tr>"
+            body += "<td>\(escape(deployment.release ?? ""))</td><td>\(Web.relativeTime(deployment.createdAt))</td><td>"
+            if level >= .write {
+                let id = String(deployment.id.rawValue)
+                if deployment.state == .notInitialized { body += button("start", "Approve", ["id": id], id: "start-\(id)") }
+                if !deployment.state.isFinal { body += button("cancel", "Cancel", ["id": id], id: "cancel-\(id)") }
+            }
+            body += "</td></tr>"
         }
         body += "</table>"
-        if level >= .write {
-            for environment in environments.sorted() {
-                body += "<form method=\"post\" action=\"\(link(repository, "deployments"))\"><input type=\"hidden\" name=\"_csrf\" value=\"\(escape(viewer.csrf ?? ""))\">"
-                body += "<input type=\"hidden\" name=\"environment\" value=\"\(escape(environment))\">"
-                body += "<button name=\"action\" value=\"rollback\" class=\"rollback\">Roll \(escape(environment)) back to the previous release</button></form>"
+        if level >= .write, let settings {
+            for branch in settings.branches {
+                body += button("deploy", "Deploy \(branch.name) to \(branch.environment)", ["branch": branch.name], id: "deploy-\(branch.name)")
+            }
+            for environment in settings.environments where environment.releases != nil {
+                body += button("rollback", "Roll \(environment.name) back to the previous release", ["environment": environment.name],
+                               id: "rollback-\(environment.name)")
             }
         }
         return frame(repository, viewer: viewer, level: level, title: "Deployments", active: "deployments", body: body)
@@ -93,7 +109,7 @@ extension ForgeWebService {
         } catch {
             throw ForgeError(.notFound, "no deployment \(id)", operation: "deployment")
         }
-        guard deployment.project == Forge.deployProject(of: repository.path) else { throw ForgeError(.notFound, "no deployment \(id) here", operation: "deployment") }
+        guard deployment.project == Forge.deployProject(of: repository) else { throw ForgeError(.notFound, "no deployment \(id)", operation: "deployment") }
         var body = "<h2>Deployment #\(deployment.id.rawValue) of \(escape(deployment.branch)) to \(escape(deployment.environment)) "
         body += "<span id=\"deployment-status\" class=\"state \(deployment.state.rawValue)\">\(deployment.state.rawValue)</span></h2>"
         if let reason = deployment.reason { body += "<p class=\"muted\">\(escape(reason))</p>" }
@@ -177,7 +193,7 @@ extension ForgeWebService {
     func groupPage(_ group: RepositoryGroup, viewer: Viewer, peer: String?, message: String?) async throws -> Response {
         let prefix = group.path.description + "/"
         let inside = try await visibleRepositories(viewer, peer: peer).filter { $0.0.path.description.hasPrefix(prefix) }
-        let subgroups = try await store.groups().filter { $0.path.parent == group.path }
+        let subgroups = try await visibleGroups(viewer, peer: peer).filter { $0.path.parent == group.path }
         var body = "<h1>\(escape(group.path.description)) <small class=\"muted\">group</small></h1><p>\(escape(group.description))</p>"
         if let message { body += "<p class=\"error\">\(escape(message))</p>" }
         if !subgroups.isEmpty {
@@ -211,7 +227,8 @@ extension ForgeWebService {
     /// Every POST below a repository: settings forms and rollbacks.
     func repositoryAction(_ request: Request, viewer: Viewer, form: [String: String], peer: String?) async throws -> Response {
         let route = try RepositoryRoute.parse(request.uri.path)
-        if route.action == "members", try await store.repository(route.repository) == nil, let group = try await store.group(route.repository) {
+        if route.action == "members", try await store.repository(route.repository) == nil, let group = try await store.group(route.repository),
+           try await canSee(group, viewer: viewer, peer: peer) {
             guard try await administers(group, viewer: viewer) else {
                 throw ForgeError(.forbidden, "only the group's admins grant its permissions", operation: "group members")
             }
@@ -230,16 +247,11 @@ extension ForgeWebService {
         let user = viewer.user?.name ?? "anonymous"
         switch route.action {
         case "deployments":
-            guard level >= .write else { throw ForgeError(.forbidden, "you may not deploy \(repository.path)", operation: "rollback") }
-            guard let deployments, form["action"] == "rollback", let environment = form["environment"] else {
-                throw ForgeError(.invalidArgument, "unknown deployment action", operation: "deployments")
-            }
-            do {
-                let deployment = try await deployments.rollback(project: Forge.deployProject(of: repository.path), environment: environment, requestedBy: user)
-                return Web.redirect(link(repository, "deployment", String(deployment.id.rawValue)))
-            } catch {
-                throw ForgeError(.invalidArgument, error.message, operation: "rollback")
-            }
+            guard level >= .write else { throw ForgeError(.forbidden, "you may not deploy \(repository.path)", operation: "deployments") }
+            guard let deployments else { throw ForgeError(.notFound, "this forge deploys nothing", operation: "deployments") }
+            let deployment = try await DeploymentRequests(controller: deployments, repositories: repositories)
+                .perform(form["action"] ?? "", on: repository, fields: form, by: user)
+            return Web.redirect(link(repository, "deployment", String(deployment.id.rawValue)))
         case "settings":
             guard level >= .admin else { throw ForgeError(.forbidden, "only the repository's admins change its settings", operation: "settings") }
             do {

@@ -111,14 +111,15 @@ public final class Forge: Sendable {
         runs = try SQLiteRunStore(path: data + "/runs.sqlite", logger: logger)
         let deployStore = try SQLiteDeploymentStore(path: data + "/deploy.sqlite", logger: logger)
         deployments = DeploymentController(store: deployStore, logger: logger)
+        let metadata: any ForgeMetadataStore = store
         var actions = ActionRegistry.standard(.init(outbound: options.outbound))
-        actions.register("deploy", DeployAction(controller: deployments))
+        let bound: DeployAction.ProjectPolicy = { context, requested in try await Self.deployProject(for: context, requested: requested, metadata: metadata) }
+        actions.register("deploy", DeployAction(controller: deployments, project: bound))
         for (name, action) in options.extraActions { actions.register(name, action) }
         configurationLoader = ConfigurationLoader(tasks: actions.names)
         let reader = RepositoryConfigurationReader(loader: configurationLoader, allowLocalRepositories: true)
         dispatcher = PipelineDispatcher(store: runs, configurations: ConfigurationIndex(), configurationStore: runs,
                                         repositoryConfigurations: reader, logger: logger)
-        let metadata: any ForgeMetadataStore = store
         executor = PipelineExecutor(store: runs, actions: actions,
                                     options: .init(workerID: "forge", concurrency: options.pipelineWorkers, workspaceRoot: data + "/workspaces",
                                                    sandbox: options.sandbox,
@@ -179,11 +180,32 @@ public final class Forge: Sendable {
         }
     }
 
-    /// The deploy project of a repository: its path with `/` written as `.` (`team/app` deploys as
-    /// `team.app`), since project names are single words. Pipelines name it in the `deploy` action's
-    /// `project`.
-    public static func deployProject(of path: RepositoryPath) -> String {
-        path.segments.joined(separator: ".")
+    /// The deploy project of a repository, bound to it by its id (`repo-42`): renames keep it, and no
+    /// other repository's name can lead to it.
+    public static func deployProject(of repository: RepositoryRecord) -> String {
+        "repo-\(repository.id)"
+    }
+
+    /// The id of the repository a deploy project is bound to; nil for a project of no repository.
+    public static func repositoryID(ofDeployProject name: String) -> Int64? {
+        guard name.hasPrefix("repo-"), let id = Int64(name.dropFirst("repo-".count)), id > 0 else { return nil }
+        return id
+    }
+
+    /// The project a pipeline run may deploy: its own repository's, whatever it asked for — a run asking
+    /// for another project, or one that belongs to no repository of the forge, deploys nothing.
+    static func deployProject(for context: ActionContext, requested: String?, metadata: any ForgeMetadataStore) async throws -> String {
+        let operation = "run action 'deploy'"
+        guard let name = context.source.attributes["repo"]?.text, let path = try? RepositoryPath(name),
+              let repository = try await metadata.repository(path) else {
+            throw PipelineError(.invalidConfiguration, "this run belongs to no repository of the forge, so it deploys nothing", operation: operation)
+        }
+        let own = deployProject(of: repository)
+        if let requested, requested != own {
+            throw PipelineError(.invalidConfiguration, "a pipeline deploys only its own repository (project '\(own)'), not '\(requested)'",
+                                operation: operation, field: "kwargs.project")
+        }
+        return own
     }
 
     /// Makes a repository deploy: its deploy project (``deployProject(of:)``) with one branch, one
@@ -191,7 +213,7 @@ public final class Forge: Sendable {
     public func configureDeployment(of repository: RepositoryRecord, branch: String = "main", mode: DeploymentMode = .auto,
                                     script: String, environment: String = "production", releasesPath: String) async throws {
         try await deployments.store.saveProject(ProjectSettings(
-            name: Self.deployProject(of: repository.path), repositoryURL: repositories.directory(for: repository.path),
+            name: Self.deployProject(of: repository), repositoryURL: repositories.directory(for: repository.path),
             branches: [BranchSettings(name: branch, mode: mode, script: script, environment: environment)],
             environments: [EnvironmentSettings(name: environment, releases: ReleaseSettings(path: releasesPath))]))
     }

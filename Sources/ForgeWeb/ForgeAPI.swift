@@ -32,7 +32,12 @@ import PipelineKit
 /// | `PUT /api/v1/repos/NAME/-/pipeline-network` `{"network": "none"\|"host"}` | the pipelines' network (site admins) |
 /// | `GET /api/v1/repos/NAME/-/runs` | pipeline runs |
 /// | `PUT /api/v1/repos/NAME/-/pipelines` (YAML or JSON body) | store pipeline configurations for this repository (admin) |
+/// | `GET`/`POST /api/v1/repos/NAME/-/deployments` `{"branch", "commit"?, "environment"?}` | deployments · queue one (write) |
+/// | `POST /api/v1/repos/NAME/-/deployments/ID/start` · `/cancel` · `…/-/deployments/rollback` `{"environment"}` | approve, cancel, roll back (write) |
 /// | `GET /api/v1/runs/ID/log?after=N` · `GET /api/v1/deployments/ID/log?after=N` | `{text, next, state, done}` |
+///
+/// Bodies are JSON (`Content-Type: application/json`; YAML also for pipelines): other types are
+/// refused with 415, so that no page on another site can post to the API.
 struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
     let web: ForgeWebService<Context>
 
@@ -43,7 +48,18 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
         var message: String
     }
 
+    /// Whether a request's body may be read: JSON, or YAML for pipelines (``JSONRequests``).
+    static func acceptsContentType(_ request: Request) -> Bool {
+        let yaml: Set<String> = request.uri.path.hasSuffix("/-/pipelines") ? ["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"] : []
+        return JSONRequests.accepts(method: request.method.rawValue, contentType: request.headers[.contentType],
+                                    contentLength: request.headers[.contentLength], isChunked: request.headers[.transferEncoding] != nil,
+                                    alsoAccepted: yaml)
+    }
+
     func handle(_ request: Request, context: Context) async -> Response {
+        guard Self.acceptsContentType(request) else {
+            return Self.json(.unsupportedMediaType, ["error": JSONRequests.refusal])
+        }
         do {
             let caller = try await web.accounts.caller(of: request)
             var user: ForgeUser?
@@ -143,19 +159,24 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             guard let kind = RepositoryKind(rawValue: kindText) else {
                 throw APIError(status: .badRequest, message: "'type' must be \"git\" or \"hg\"")
             }
-            let record = try await web.repositories.create(try RepositoryPath(name), kind: kind, isPrivate: fields["private"] as? Bool ?? false,
+            let path = try RepositoryPath(name)
+            try await web.requireCreation(of: path, by: me)
+            let record = try await web.repositories.create(path, kind: kind, isPrivate: fields["private"] as? Bool ?? false,
                                                            description: fields["description"] as? String ?? "", owner: me)
             return Self.json(.created, repositoryJSON(record, level: .admin))
         default:
             break
         }
         if rest == "groups" && method == .get {
-            return Self.json(.ok, try await store.groups().map { ["path": $0.path.description, "description": $0.description] })
+            return Self.json(.ok, try await web.visibleGroups(.init(user: user), peer: peer).map {
+                ["path": $0.path.description, "description": $0.description]
+            })
         }
         if rest.hasPrefix("groups/"), method == .put {
             // PUT /api/v1/groups/PATH/-/permissions/USER {"level"}
             let route = try RepositoryRoute.parse(String(rest.dropFirst("groups".count)))
-            guard route.action == "permissions", let name = route.rest.first, let group = try await store.group(route.repository) else {
+            guard route.action == "permissions", let name = route.rest.first, let group = try await store.group(route.repository),
+                  try await web.canSee(group, viewer: .init(user: user), peer: peer) else {
                 throw APIError(status: .notFound, message: "no such route")
             }
             guard try await web.administers(group, viewer: .init(user: user)) else {
@@ -291,6 +312,37 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             }
             try await store.setPipelineNetwork(repositoryID: repository.id, network)
             return Self.json(.ok, ["network": network.rawValue])
+        case (.get, "deployments"):
+            guard let deployments = web.deployments else { throw APIError(status: .notFound, message: "this forge deploys nothing") }
+            return Self.json(.ok, try await deployments.store.deployments(DeploymentQuery(project: Forge.deployProject(of: repository), limit: 100))
+                .map(deploymentJSON))
+        case (.post, "deployments"):
+            // POST …/-/deployments {"branch", "commit"?, "environment"?} · …/-/deployments/rollback {"environment", "release"?}
+            // · …/-/deployments/ID/start · …/-/deployments/ID/cancel
+            guard level >= .write else { throw APIError(status: .forbidden, message: "deploying \(repository.path) needs write on it") }
+            guard let deployments = web.deployments else { throw APIError(status: .notFound, message: "this forge deploys nothing") }
+            var fields: [String: String] = [:]
+            let bytes = try await request.body.collect(upTo: 1 << 20)
+            if bytes.readableBytes > 0 {
+                guard let object = try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [String: Any] else {
+                    throw APIError(status: .badRequest, message: "the body must be a JSON object")
+                }
+                for (key, value) in object {
+                    if let text = value as? String { fields[key] = text }
+                }
+            }
+            let action: String
+            switch route.rest.count {
+            case 0: action = "deploy"
+            case 1 where route.rest[0] == "rollback": action = "rollback"
+            case 2 where ["start", "cancel"].contains(route.rest[1]):
+                action = route.rest[1]
+                fields["id"] = route.rest[0]
+            default: throw APIError(status: .notFound, message: "no such route")
+            }
+            let deployment = try await DeploymentRequests(controller: deployments, repositories: web.repositories)
+                .perform(action, on: repository, fields: fields, by: user?.name ?? "anonymous")
+            return Self.json(action == "start" || action == "cancel" ? .ok : .created, deploymentJSON(deployment))
         case (.get, "runs"):
             return Self.json(.ok, try await web.repositoryRuns(repository).map(runJSON))
         case (.put, "pipelines"):
@@ -344,24 +396,25 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
         guard parts.count == 3, parts[2] == "log", let number = Int64(parts[1]) else { throw APIError(status: .notFound, message: "no such route") }
         let after = max(0, Int(query["after"] ?? "0") ?? 0)
         if parts[0] == "runs" {
+            // A run of a repository the caller cannot see answers as one that does not exist.
             guard let runs = web.runs, let detail = try await runs.run(RunID(rawValue: number)),
-                  let repo = detail.run.source.attributes["repo"]?.text else { throw APIError(status: .notFound, message: "no such run") }
-            _ = try await web.readable(try RepositoryPath(repo), viewer: .init(user: user), peer: peer)
+                  let repo = detail.run.source.attributes["repo"]?.text, let path = try? RepositoryPath(repo),
+                  (try? await web.readable(path, viewer: .init(user: user), peer: peer)) != nil else {
+                throw APIError(status: .notFound, message: "no such run")
+            }
             let chunks = try await runs.logs(run: detail.run.id, after: Int64(after), limit: 1000)
             let text = chunks.map(\.text).joined()
             let next = chunks.last.map { Int($0.offset) + $0.text.utf8.count } ?? after
             let done = [.succeeded, .failed, .errored, .cancelled].contains(detail.run.status)
             return Self.json(.ok, ["text": text, "next": next, "state": detail.run.status.rawValue, "done": done && chunks.isEmpty])
         }
-        guard let deployments = web.deployments else { throw APIError(status: .notFound, message: "no such deployment") }
-        let deployment = try await deployments.deployment(DeploymentID(rawValue: number))
-        // The project knows its repository's folder; the repository is the one stored there.
-        let root = web.repositories.root + "/"
-        guard let project = try await deployments.store.project(named: deployment.project), project.repositoryURL.hasPrefix(root),
-              let path = try? RepositoryPath(String(project.repositoryURL.dropFirst(root.count))) else {
+        // A deployment of a repository the caller cannot see answers as one that does not exist.
+        guard let deployments = web.deployments, let deployment = try? await deployments.deployment(DeploymentID(rawValue: number)),
+              let repositoryID = Forge.repositoryID(ofDeployProject: deployment.project),
+              let repository = try await store.repository(id: repositoryID),
+              (try? await web.readable(repository.path, viewer: .init(user: user), peer: peer)) != nil else {
             throw APIError(status: .notFound, message: "no such deployment")
         }
-        _ = try await web.readable(path, viewer: .init(user: user), peer: peer)
         let part = try await deployments.log(deployment.id, after: after)
         return Self.json(.ok, ["text": part.text, "next": part.next, "state": deployment.state.rawValue,
                                "done": deployment.state.isFinal && part.text.isEmpty])
@@ -385,6 +438,13 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
          "author": ["name": commit.author.name, "email": commit.author.email, "time": commit.author.time,
                     "offset_minutes": commit.author.timeZoneOffsetMinutes] as [String: Any],
          "committer": ["name": commit.committer.name, "email": commit.committer.email, "time": commit.committer.time] as [String: Any]]
+    }
+
+    func deploymentJSON(_ deployment: Deployment) -> [String: Any] {
+        ["id": deployment.id.rawValue, "branch": deployment.branch, "commit": deployment.commit, "environment": deployment.environment,
+         "state": deployment.state.rawValue, "attempt": deployment.attempt, "requested_by": deployment.requestedBy,
+         "release": deployment.release as Any, "reason": deployment.reason as Any,
+         "created_at": deployment.createdAt.timeIntervalSince1970]
     }
 
     func runJSON(_ run: RunRecord) -> [String: Any] {

@@ -143,11 +143,13 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
 
     /// A GET page: the viewer resolved, errors shown as pages.
     func page(_ request: Request, _ body: (Viewer) async throws -> Response) async -> Response {
+        var seen: Viewer?
         do {
             let viewer = try await viewer(request)
+            seen = viewer
             return try await body(viewer)
         } catch {
-            return errorPage(error, viewer: nil)
+            return errorPage(error, viewer: seen, path: request.uri.path)
         }
     }
 
@@ -168,7 +170,7 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
         }
     }
 
-    func errorPage(_ error: any Error, viewer: Viewer?) -> Response {
+    func errorPage(_ error: any Error, viewer: Viewer?, path: String? = nil) -> Response {
         let forge = error as? ForgeError
         let status: HTTPResponse.Status
         switch forge?.code {
@@ -181,9 +183,12 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
         }
         if status == .internalServerError { logger.error("page failed", metadata: ["error": "\(error)"]) }
         let message = forge?.message ?? "something went wrong"
-        return Web.html(Page(title: "\(status.code)", user: viewer?.user?.name, csrf: viewer?.csrf,
-                             body: "<h1>\(status.code) \(escape(status.reasonPhrase))</h1><p class=\"error\">\(escape(message))</p>"),
-                        status: status)
+        var body = "<h1>\(status.code) \(escape(status.reasonPhrase))</h1><p class=\"error\">\(escape(message))</p>"
+        if status == .notFound, viewer?.user == nil {
+            // The same offer whether the page does not exist or is not for the public.
+            body += "<p><a href=\"/login?next=\(urlEncode(path ?? "/"))\" id=\"sign-in-to-see\">Sign in</a> to see what your account may.</p>"
+        }
+        return Web.html(Page(title: "\(status.code)", user: viewer?.user?.name, csrf: viewer?.csrf, body: body), status: status)
     }
 
     func loginPage(_ request: Request, error: String?, status: HTTPResponse.Status = .ok) async -> Response {
@@ -245,6 +250,44 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
         }
     }
 
+    /// Whether `viewer` may create a repository at `path`: a site admin anywhere; anyone at the top
+    /// level or in their own namespace (a group named after them); others with write on the group
+    /// (or a group above it). A refusal says nothing of what the group holds.
+    func requireCreation(of path: RepositoryPath, by user: ForgeUser) async throws(ForgeError) {
+        guard let parent = path.parent, !user.isAdmin else { return }
+        if parent.segments.first?.lowercased() == user.name.lowercased() { return }
+        var level = AccessLevel.none
+        for group in parent.ancestors + [parent] {
+            for grant in try await store.permissions(on: .group(group)) where grant.user.id == user.id { level = max(level, grant.level) }
+        }
+        guard level >= .write else {
+            throw ForgeError(.forbidden, "creating repositories in '\(parent)' needs write on that group", operation: "create repository")
+        }
+    }
+
+    /// The groups `viewer` may see: those holding a repository the viewer can read (at any depth),
+    /// those granting the viewer something, all for a site admin.
+    func visibleGroups(_ viewer: Viewer, peer: String?) async throws(ForgeError) -> [RepositoryGroup] {
+        let groups = try await store.groups()
+        if viewer.user?.isAdmin == true { return groups }
+        let readable = try await visibleRepositories(viewer, peer: peer).map { $0.0.path.description + "/" }
+        var visible: [RepositoryGroup] = []
+        for group in groups {
+            let prefix = group.path.description + "/"
+            if readable.contains(where: { $0.hasPrefix(prefix) }) {
+                visible.append(group)
+            } else if let user = viewer.user, try await store.permissions(on: .group(group.path)).contains(where: { $0.user.id == user.id }) {
+                visible.append(group)
+            }
+        }
+        return visible
+    }
+
+    /// Whether `viewer` may see `group` (see ``visibleGroups(_:peer:)``).
+    func canSee(_ group: RepositoryGroup, viewer: Viewer, peer: String?) async throws(ForgeError) -> Bool {
+        try await visibleGroups(viewer, peer: peer).contains { $0.path == group.path }
+    }
+
     func dashboard(_ viewer: Viewer, peer: String?) async throws -> Response {
         let visible = try await visibleRepositories(viewer, peer: peer)
         var body = "<h1>Repositories</h1>"
@@ -281,6 +324,7 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
         do {
             let path = try RepositoryPath(form["name"] ?? "")
             let kind = RepositoryKind(rawValue: form["type"] ?? "git") ?? .git
+            if let user = viewer.user { try await requireCreation(of: path, by: user) }
             let record = try await repositories.create(path, kind: kind, isPrivate: form["private"] == "1",
                                                        description: form["description"] ?? "", owner: viewer.user)
             return Web.redirect("/" + urlEncodePath(record.path.description))

@@ -78,6 +78,10 @@ extension ForgeWebService {
         let route = try RepositoryRoute.parse(request.uri.path)
         if route.action == "" || route.action == "members", try await store.repository(route.repository) == nil,
            let group = try await store.group(route.repository) {
+            // A group with nothing the viewer may see answers as one that does not exist.
+            guard try await canSee(group, viewer: viewer, peer: peer) else {
+                throw ForgeError(.notFound, "no repository '\(route.repository)'", operation: "open repository")
+            }
             return try await groupPage(group, viewer: viewer, peer: peer, message: nil)
         }
         let (repository, level) = try await readable(route.repository, viewer: viewer, peer: peer)

@@ -1,3 +1,4 @@
+import ForgeKit
 import Foundation
 public import Hummingbird
 public import Logging
@@ -234,6 +235,11 @@ public struct PipelineHTTPService: Sendable {
     // MARK: - API
 
     func authorized(_ request: Request, _ body: () async throws -> Response) async throws -> Response {
+        guard JSONRequests.accepts(method: request.method.rawValue, contentType: request.headers[.contentType],
+                                   contentLength: request.headers[.contentLength], isChunked: request.headers[.transferEncoding] != nil,
+                                   alsoAccepted: ["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"]) else {
+            return Self.error(.unsupportedMediaType, JSONRequests.refusal)
+        }
         if let token = options.apiToken {
             let expected = "Bearer " + token
             guard let given = request.headers[.authorization], WebhookVerifier.constantTimeEqual(Array(given.utf8), Array(expected.utf8)) else {

@@ -22,7 +22,7 @@ struct DeployCluster {
         let directory = try RepositoryFixture.temporaryDirectory(prefix: "deploy-cluster")
         try projectsYAML.write(toFile: directory + "/projects.yml", atomically: true, encoding: .utf8)
         let runners = runnerNames.flatMap { ["--runner", "\($0)=\(token($0))"] }
-        let server = try ExampleProcess("deploy-server", ["serve", "--db", directory + "/deploy.sqlite", "--port", "0",
+        let server = try ExampleProcess("deploy-server", ["serve", "--db", directory + "/deploy.sqlite", "--port", "0", "--open-api",
                                                           "--config", directory + "/projects.yml"] + runners + arguments)
         let port = try await server.waitFor(#"listening on http://127\.0\.0\.1:(\d+)"#)
         return DeployCluster(directory: directory, server: server, base: "http://127.0.0.1:\(port)")
@@ -145,11 +145,13 @@ struct DeployProcessTests {
         try "projects:\n  - name: app\n    repository: /r\n    branches: [{name: main, environment: qa, script: x}]\n"
             .write(toFile: directory + "/bad.yml", atomically: true, encoding: .utf8)
         let cases: [(String, [String], String)] = [
-            ("deploy-server", ["serve", "--db", directory + "/d.sqlite", "--port", "0", "--config", directory + "/bad.yml"],
+            ("deploy-server", ["serve", "--db", directory + "/d.sqlite", "--port", "0", "--open-api", "--config", directory + "/bad.yml"],
              "branch 'main' deploys to environment 'qa', which is not defined"),
             ("deploy-server", ["configure", "--db", directory + "/d.sqlite", directory + "/missing.yml"], "cannot read"),
             ("deploy-server", ["serve", "--db", directory + "/d.sqlite", "--runner", "nameonly"], "--runner must be NAME=TOKEN"),
-            ("deploy-server", ["serve", "--db", directory + "/d.sqlite", "--port", "0", "--runner", "r1=short"], "at least 16 characters"),
+            ("deploy-server", ["serve", "--db", directory + "/d.sqlite", "--port", "0", "--open-api", "--runner", "r1=short"], "at least 16 characters"),
+            ("deploy-server", ["serve", "--db", directory + "/d.sqlite", "--port", "0"], "--api-token (or DEPLOY_API_TOKEN) is required"),
+            ("deploy-server", ["serve", "--db", directory + "/d.sqlite", "--port", "0", "--open-api", "--host", "0.0.0.0"], "only on loopback"),
             ("deploy-server", ["deploy", "--db", directory + "/d.sqlite", "nope", "main", String(repeating: "a", count: 40)], "there is no project 'nope'"),
             ("deploy-server", ["rollback", "--db", directory + "/d.sqlite", "nope", "prod"], "there is no project 'nope'"),
             ("deploy-runner", ["--server", "ftp://x", "--token", "t"], "--server must be an http:// or https:// URL"),

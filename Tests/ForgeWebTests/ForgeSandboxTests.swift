@@ -1,3 +1,4 @@
+import DeployKit
 import ForgeKit
 import ForgeKitServer
 import ForgeKitTesting
@@ -181,5 +182,52 @@ func finishedRun(_ client: Client, repository: String, commit: String, user: Str
         #expect(run["status"] as? String == "succeeded", "\(log)\n\(server.text)")
         #expect(log.contains("tests passed"))
         #expect(log.contains("as build on sandbox"), "the demo's test ran as the sandbox's user: \(log)")
+    }
+}
+
+/// Who may deploy what: a repository's runs and writers, its own project only.
+@Suite(.timeLimit(.minutes(5))) struct ForgeDeployAuthorizationTests {
+    @Test func pipelinesAndPeopleDeployOnlyTheirOwnRepository() async throws {
+        try await RunningForge.run(localRunner: false) { forge in
+            let client = Client(base: forge.base)
+            let admin = ("admin", RunningForge.adminPassword)
+            for name in ["alice", "mallory"] {
+                #expect(try await client.send(.POST, "/api/v1/users", user: admin.0, password: admin.1,
+                                              json: ["name": name, "password": "\(name)-password-123"]).status == 201)
+            }
+            let alice = ("alice", "alice-password-123"), mallory = ("mallory", "mallory-password-123")
+            // Alice's repository deploys; Mallory's repository is named as the old scheme would have mapped to the same project.
+            #expect(try await client.send(.POST, "/api/v1/repos", user: alice.0, password: alice.1, json: ["name": "alice/hello"]).status == 201)
+            #expect(try await client.send(.POST, "/api/v1/repos", user: mallory.0, password: mallory.1, json: ["name": "alice.hello"]).status == 201)
+            let record = try #require(try await forge.forge.repositories.repository(try RepositoryPath("alice/hello")))
+            try await forge.forge.configureDeployment(of: record, mode: .manual, script: "true", releasesPath: forge.folder + "/releases")
+            let project = Forge.deployProject(of: record)
+            _ = try await pushFiles(forge, repository: "alice/hello", user: alice.0, password: alice.1, files: ["README": "alice\n"])
+
+            // Mallory's pipeline names Alice's project: refused, nothing queued.
+            let attack = ".pipeline.yml"
+            let commit = try await pushFiles(forge, repository: "alice.hello", user: mallory.0, password: mallory.1,
+                                             files: [attack: "name: steal\nsource: {source_class: push}\nactions:\n  - {name: d, task: deploy, kwargs: {project: \(project), branch: main}}\n"])
+            let (run, log) = try await finishedRun(client, repository: "alice.hello", commit: commit, user: mallory.0, password: mallory.1)
+            #expect(run["status"] as? String != "succeeded", "\(log)")
+            #expect(try await forge.forge.deployments.store.deployments(DeploymentQuery(project: project, limit: 10)).isEmpty)
+
+            // People: a reader may not deploy; the writer queues, approves, cancels; nobody acts on another repository's deployment.
+            #expect(try await client.send(.POST, "/api/v1/repos/alice/hello/-/deployments", user: mallory.0, password: mallory.1,
+                                          json: ["branch": "main"]).status == 403)
+            let queued = try await client.send(.POST, "/api/v1/repos/alice/hello/-/deployments", user: alice.0, password: alice.1, json: ["branch": "main"])
+            #expect(queued.status == 201, "\(queued.body)")
+            let id = try #require((try client.json(queued) as? [String: Any])?["id"] as? Int)
+            #expect((try client.json(queued) as? [String: Any])?["state"] as? String == "initialized", "a person's deployment needs no approval")
+            #expect(try await client.send(.POST, "/api/v1/repos/alice.hello/-/deployments/\(id)/cancel", user: mallory.0, password: mallory.1).status == 404)
+            #expect(try await client.send(.POST, "/api/v1/repos/alice/hello/-/deployments/\(id)/cancel", user: mallory.0, password: mallory.1).status == 403)
+            let cancelled = try await client.send(.POST, "/api/v1/repos/alice/hello/-/deployments/\(id)/cancel", user: alice.0, password: alice.1)
+            let cancelledState = (try client.json(cancelled) as? [String: Any])?["state"] as? String
+            #expect(cancelled.status == 200 && cancelledState == "cancelled")
+            let listed = try client.json(try await client.send(.GET, "/api/v1/repos/alice/hello/-/deployments", user: alice.0, password: alice.1))
+            #expect((listed as? [[String: Any]])?.map { $0["id"] as? Int } == [id])
+            #expect((try client.json(try await client.send(.GET, "/api/v1/repos/alice.hello/-/deployments", user: mallory.0, password: mallory.1))
+                as? [[String: Any]])?.isEmpty == true)
+        }
     }
 }

@@ -135,7 +135,7 @@ func pushProject(_ forge: RunningForge, repository: String, user: String, passwo
               - name: test
                 task: shell
                 kwargs: {command: \(testCommand)}
-                success_handler: {name: deploy, task: deploy, kwargs: {project: \(repository.replacingOccurrences(of: "/", with: "."))}}
+                success_handler: {name: deploy, task: deploy}
 
             """,
     ]
@@ -185,7 +185,7 @@ func pushProject(_ forge: RunningForge, repository: String, user: String, passwo
             #expect(runs.first?["commit"] as? String == head)
             var deployment: Deployment?
             for _ in 0..<300 {
-                deployment = try await forge.forge.deployments.store.deployments(DeploymentQuery(project: "team.app", limit: 5)).first
+                deployment = try await forge.forge.deployments.store.deployments(DeploymentQuery(project: Forge.deployProject(of: record), limit: 5)).first
                 if let state = deployment?.state, state.isFinal { break }
                 try await Task.sleep(for: .milliseconds(100))
             }
@@ -230,7 +230,7 @@ func pushProject(_ forge: RunningForge, repository: String, user: String, passwo
             let head = try await pushProject(forge, repository: "team/api", user: "admin", password: RunningForge.adminPassword)
             var deployment: Deployment?
             for _ in 0..<300 {
-                deployment = try await forge.forge.deployments.store.deployments(DeploymentQuery(project: "team.api", limit: 5)).first
+                deployment = try await forge.forge.deployments.store.deployments(DeploymentQuery(project: Forge.deployProject(of: record), limit: 5)).first
                 if let state = deployment?.state, state.isFinal { break }
                 try await Task.sleep(for: .milliseconds(100))
             }
@@ -248,6 +248,10 @@ func pushProject(_ forge: RunningForge, repository: String, user: String, passwo
             var request = HTTPClientRequest(url: forge.base + "/api/v1/repos/team/plain/-/pipelines")
             request.method = .PUT
             request.headers.add(name: "Authorization", value: "Basic " + Data("admin:\(admin.1)".utf8).base64EncodedString())
+            request.headers.add(name: "Content-Type", value: "text/plain")
+            request.body = .bytes(ByteBuffer(string: "name: x\nsource: {source_class: push}\nactions: [{name: say, task: noop}]\n"))
+            #expect(try await Client.http.execute(request, timeout: .seconds(10)).status == .unsupportedMediaType, "not YAML nor JSON")
+            request.headers.replaceOrAdd(name: "Content-Type", value: "application/yaml")
             request.body = .bytes(ByteBuffer(string: "name: check\nsource: {source_class: push}\nactions: [{name: say, task: shell, kwargs: {command: 'echo stored pipeline for $SOURCE_REPO'}}]\n"))
             let stored = try await Client.http.execute(request, timeout: .seconds(10))
             #expect(stored.status == .ok)
@@ -281,10 +285,18 @@ func pushProject(_ forge: RunningForge, repository: String, user: String, passwo
             _ = try await forge.forge.repositories.create(try RepositoryPath("team/inner/secret"), kind: .git, isPrivate: true)
             #expect(try await client.send(.GET, "/api/v1/repos/team/inner/secret", user: "member", password: "member-password").status == 404)
 
-            // Only a group's admins grant on it; a grant on a group reaches every repository inside.
+            // A group with nothing the caller may see answers as one that does not exist: to anonymous
+            // callers too, whose 404 page offers sign-in as for any page that does not exist.
             let refused = try await client.send(.PUT, "/api/v1/groups/team/-/permissions/member", user: "member", password: "member-password",
                                                 json: ["level": "admin"])
-            #expect(refused.status == 403)
+            #expect(refused.status == 404)
+            let hidden = try await client.send(.GET, "/team")
+            let missing = try await client.send(.GET, "/no-such-group")
+            #expect(hidden.status == 404 && missing.status == 404)
+            #expect(hidden.body.contains("sign-in-to-see") && missing.body.contains("sign-in-to-see"))
+            #expect(hidden.body.replacingOccurrences(of: "team", with: "X") == missing.body.replacingOccurrences(of: "no-such-group", with: "X"),
+                    "the same page either way")
+            #expect((try client.json(try await client.send(.GET, "/api/v1/groups")) as? [[String: Any]])?.isEmpty == true)
             #expect(try await client.send(.PUT, "/api/v1/groups/team/-/permissions/member", user: admin.0, password: admin.1,
                                           json: ["level": "superuser"]).status == 400)
             #expect(try await client.send(.PUT, "/api/v1/groups/nogroup/-/permissions/member", user: admin.0, password: admin.1,
@@ -294,12 +306,14 @@ func pushProject(_ forge: RunningForge, repository: String, user: String, passwo
             #expect(granted.status == 200)
             let repo = try client.json(try await client.send(.GET, "/api/v1/repos/team/inner/secret", user: "member", password: "member-password"))
             #expect((repo as? [String: Any])?["permission"] as? String == "read")
-            let groups = try client.json(try await client.send(.GET, "/api/v1/groups")) as? [[String: Any]]
+            let groups = try client.json(try await client.send(.GET, "/api/v1/groups", user: "member", password: "member-password")) as? [[String: Any]]
             #expect(groups?.compactMap { $0["path"] as? String } == ["team", "team/inner"])
 
             // The group's page lists its groups, and its repositories for those who may see them.
+            _ = try await forge.forge.repositories.create(try RepositoryPath("team/open"), kind: .git)
             let anonymous = try await client.send(.GET, "/team")
-            #expect(anonymous.status == 200 && anonymous.body.contains("inner") && !anonymous.body.contains("team/inner/secret"))
+            #expect(anonymous.status == 200 && anonymous.body.contains("team/open") && !anonymous.body.contains("team/inner/secret"))
+            #expect(!anonymous.body.contains("id=\"subgroups\""), "a group with nothing visible is not listed: \(anonymous.body)")
             #expect(!anonymous.body.contains("id=\"members\""), "only the group's admins see its members")
         }
     }
@@ -357,9 +371,17 @@ func pushProject(_ forge: RunningForge, repository: String, user: String, passwo
             let forged = try await client.send(.POST, "/new", form: ["name": "team/forged", "type": "git"], cookie: session)
             #expect(forged.status == 403)
             #expect(try await forge.forge.repositories.repository(try RepositoryPath("team/forged")) == nil)
-            let made = try await client.send(.POST, "/new", form: ["name": "team/made", "type": "git", "_csrf": String(csrf)], cookie: session)
-            #expect(made.status == 303)
-            #expect(try await forge.forge.repositories.repository(try RepositoryPath("team/made")) != nil)
+            let made = try await client.send(.POST, "/new", form: ["name": "owner/made", "type": "git", "_csrf": String(csrf)], cookie: session)
+            #expect(made.status == 303, "a user creates repositories in their own namespace")
+            #expect(try await forge.forge.repositories.repository(try RepositoryPath("owner/made")) != nil)
+            // Elsewhere only with write on the group; the refusal says the same whether the name is taken or not.
+            _ = try await forge.forge.accounts.createUser(NewUser(name: "stranger", password: "stranger-password"))
+            for name in ["team/hidden", "team/free"] {
+                let answer = try await client.send(.POST, "/api/v1/repos", user: "stranger", password: "stranger-password", json: ["name": name])
+                #expect(answer.status == 403, "\(name): \(answer.body)")
+                #expect(answer.body.contains("needs write on that group") && !answer.body.contains("exists"))
+            }
+            #expect(try await forge.forge.repositories.repository(try RepositoryPath("team/free")) == nil)
             let badName = try await client.send(.POST, "/new", form: ["name": "../../etc", "type": "git", "_csrf": String(csrf)], cookie: session)
             #expect(badName.body.contains("not a valid repository name"))
 

@@ -260,6 +260,32 @@ struct HamsterCITests {
         #expect(logs.body == "one\ntwo\n")
     }
 
+    @Test("The API is closed unless opened on purpose, on loopback only; JSON endpoints take JSON only")
+    func closedAPI() async throws {
+        let data = try FixtureBuilderDirectory.make()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        try "name: manual\nsource: {source_class: manual}\nactions:\n  - {name: noop, task: noop}\n"
+            .write(toFile: data + "/c.yml", atomically: true, encoding: .utf8)
+        let common = ["serve", "--port", "0", "--config", data + "/c.yml", "--db", data + "/runs.sqlite", "--webhook-secret", Self.secret]
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "HAMSTER_API_TOKEN")
+        for (arguments, expected) in [([String](), "--api-token (or HAMSTER_API_TOKEN) is required"),
+                                      (["--open-api", "--host", "0.0.0.0"], "only on loopback")] {
+            let refused = try ExampleProcess("hamster-ci", common + arguments, environment: environment)
+            refused.process.waitUntilExit()
+            #expect(refused.process.terminationStatus != 0)
+            #expect(refused.text.contains(expected), "\(refused.text)")
+        }
+        let server = try await HamsterProcess.start(["--config", data + "/c.yml", "--db", data + "/runs.sqlite", "--webhook-secret", Self.secret])
+        defer { server.stop() }
+        let body = Array(#"{"configuration": "manual"}"#.utf8)
+        for type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+            let posted = try await httpRequest(.POST, server.baseURL + "/api/runs", headers: [("Content-Type", type)], body: body)
+            #expect(posted.status == 415, "\(type): \(posted.status)")
+        }
+        #expect(try await httpRequest(.POST, server.baseURL + "/api/runs", body: body).status == 201)
+    }
+
     @Test("kill -9 in the middle of a chain: on restart the interrupted action runs again and the chain completes")
     func crashRecovery() async throws {
         let data = try FixtureBuilderDirectory.make()

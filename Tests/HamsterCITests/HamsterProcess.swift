@@ -46,7 +46,8 @@ final class HamsterProcess: @unchecked Sendable {
     private init(_ arguments: [String], environment: [String: String]) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.toolPath)
-        process.arguments = ["serve", "--port", "0"] + arguments
+        // Without a token of its own the API is served open, on loopback (the tests' server is).
+        process.arguments = ["serve", "--port", "0"] + (arguments.contains("--api-token") ? [] : ["--open-api"]) + arguments
         var merged = ProcessInfo.processInfo.environment
         merged.merge(environment) { _, new in new }
         process.environment = merged
@@ -111,7 +112,11 @@ func httpRequest(_ method: Method, _ url: String, headers: [(String, String)] = 
     var request = HTTPClientRequest(url: url)
     request.method = HTTPMethod(rawValue: method.rawValue)
     for (name, value) in headers { request.headers.add(name: name, value: value) }
-    if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+    if let body {
+        // A body is JSON unless the caller says otherwise, as the API wants.
+        if !headers.contains(where: { $0.0.lowercased() == "content-type" }) { request.headers.add(name: "Content-Type", value: "application/json") }
+        request.body = .bytes(ByteBuffer(bytes: body))
+    }
     let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
     let buffer = try await response.body.collect(upTo: 16 << 20)
     return HTTPResult(status: Int(response.status.code), body: String(buffer: buffer))

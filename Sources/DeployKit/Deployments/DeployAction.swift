@@ -4,9 +4,9 @@ public import PipelineKit
 /// succeeds (a success handler, or the last action) so that an `auto` branch deploys when its
 /// pipeline passes and a `manual` one gets a deployment waiting for a person.
 ///
-/// kwargs: `project` (required), `environment` (default: the branch's), `branch` (default: the
-/// source's `branch` attribute), `commit` (default: the source's checkout commit, else its `after`
-/// or `commit` attribute).
+/// kwargs: `project` (required unless the action decides it, see ``init(controller:project:)``),
+/// `environment` (default: the branch's), `branch` (default: the source's `branch` attribute),
+/// `commit` (default: the source's checkout commit, else its `after` or `commit` attribute).
 ///
 /// ```json
 /// {"task": "shell", "kwargs": {"command": "make test"},
@@ -17,16 +17,29 @@ public import PipelineKit
 /// a branch that does not deploy returns `{"deployment": null, "reason": …}` rather than throwing
 /// (a chain may run `deploy` on every push and only some branches deploy; retrying would not help).
 public struct DeployAction: Action {
+    /// Decides which project a run may deploy, from the run and the `project` it asked for (nil when
+    /// it named none); throws to refuse.
+    public typealias ProjectPolicy = @Sendable (ActionContext, String?) async throws -> String
+
     /// Where deployments are queued.
     public let controller: DeploymentController
+    /// Which project a run deploys.
+    public let project: ProjectPolicy
 
-    /// An action queuing through `controller`.
-    public init(controller: DeploymentController) {
+    /// An action queuing through `controller`. By default a run deploys the project its `project`
+    /// kwarg names (required); a forge binds each repository's runs to its own project instead.
+    public init(controller: DeploymentController, project: ProjectPolicy? = nil) {
         self.controller = controller
+        self.project = project ?? { context, requested in
+            guard let requested else {
+                throw PipelineError(.invalidConfiguration, "kwargs.project is required", operation: "run action 'deploy'", field: "kwargs.project")
+            }
+            return requested
+        }
     }
 
     public func run(_ context: ActionContext) async throws -> Value {
-        let project = try context.string("project")
+        let project = try await self.project(context, context.kwargs["project"] == nil ? nil : try context.string("project"))
         let attributes = context.source.attributes
         guard let branch = context.kwargs["branch"]?.text ?? attributes["branch"]?.text else {
             throw PipelineError(.invalidConfiguration, "the source has no branch; give kwargs.branch", operation: "run action 'deploy'",

@@ -38,6 +38,14 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     /// Whether this is an IPv4 address (including one given in IPv4-mapped IPv6 form).
     public var isIPv4: Bool { bytes.count == 4 }
 
+    /// Whether this is a loopback address (`127.0.0.0/8`, `::1`).
+    public var isLoopback: Bool { isIPv4 ? bytes[0] == 127 : bytes == Array(repeating: 0, count: 15) + [1] }
+
+    /// Whether `host` (a name or an address to listen on) is this machine's loopback only.
+    public static func isLoopback(host: String) -> Bool {
+        host.lowercased() == "localhost" || IPAddress(host)?.isLoopback == true
+    }
+
     /// The address as text (`192.0.2.1`, `2001:db8::1`).
     public var description: String {
         if isIPv4 { return bytes.map(String.init).joined(separator: ".") }
