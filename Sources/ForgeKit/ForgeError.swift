@@ -31,6 +31,7 @@ public struct ForgeError: Error, Hashable, Sendable, CustomStringConvertible {
             case git
             case forbidden
             case store
+            case busy
         }
 
         let value: Value
@@ -65,6 +66,8 @@ public struct ForgeError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let forbidden = Code(.forbidden)
         /// The metadata database failed (it could not be opened, read or written).
         public static let store = Code(.store)
+        /// Too much of this work waits already (password checks under a flood): try again shortly.
+        public static let busy = Code(.busy)
 
         public var description: String { value.rawValue }
     }

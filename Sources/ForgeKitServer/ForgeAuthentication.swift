@@ -29,6 +29,9 @@ public enum ForgeCaller: Sendable, Hashable {
     case user(ForgeUser)
     /// Credentials were sent and are wrong (or the user is disabled): answer 401.
     case rejected
+    /// Credentials were sent but not checked: too many failures of this account or address, or the
+    /// password checks are busy. Answer 429 with `Retry-After`.
+    case throttled(retryAfter: Duration)
 
     /// The user, when there is one.
     public var user: ForgeUser? {
@@ -38,9 +41,10 @@ public enum ForgeCaller: Sendable, Hashable {
 }
 
 extension ForgeAccounts {
-    /// The caller of `request`: HTTP basic authentication with a password or an API token in the
-    /// password field, or `Authorization: Bearer <token>` / `token <token>`.
-    public func caller(of request: Request) async throws(ForgeError) -> ForgeCaller {
+    /// The caller of `request`, sent from `address` (the client's IP address, for the sign-in
+    /// throttle): HTTP basic authentication with a password or an API token in the password field,
+    /// or `Authorization: Bearer <token>` / `token <token>`.
+    public func caller(of request: Request, address: String?) async throws(ForgeError) -> ForgeCaller {
         guard let header = request.headers[.authorization] else { return .anonymous }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2 else { return .rejected }
@@ -51,11 +55,23 @@ extension ForgeAccounts {
                   let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":") else { return .rejected }
             let name = String(text[..<colon]), secret = String(text[text.index(after: colon)...])
             guard !secret.isEmpty else { return .rejected }
-            return try await authenticate(name: name, secret: secret).map(ForgeCaller.user) ?? .rejected
+            switch try await authenticate(name: name, secret: secret, address: address) {
+            case .user(let user): return .user(user)
+            case .rejected: return .rejected
+            case .throttled(let wait): return .throttled(retryAfter: wait)
+            }
         case "bearer", "token":
             return try await authenticate(token: value).map(ForgeCaller.user) ?? .rejected
         default:
             return .rejected
         }
+    }
+}
+
+extension Duration {
+    /// Whole seconds, rounded up and at least one: the value of a `Retry-After` header.
+    public var retryAfterSeconds: Int {
+        let (seconds, attoseconds) = components
+        return max(1, Int(seconds) + (attoseconds > 0 ? 1 : 0))
     }
 }

@@ -19,8 +19,15 @@ enum RepositoryAccess {
     static func authorize(_ request: Request, peer: String?, accounts: ForgeAccounts, store: any ForgeMetadataStore,
                           repository: RepositoryPath, kind: RepositoryKind, level required: AccessLevel,
                           action: String) async throws(ForgeError) -> Decision {
-        let caller = try await accounts.caller(of: request)
-        if caller == .rejected { return .denied(challenge("wrong user name, password or token")) }
+        let caller = try await accounts.caller(of: request, address: peer)
+        switch caller {
+        case .rejected: return .denied(challenge("wrong user name, password or token"))
+        case .throttled(let wait):
+            var response = text(.tooManyRequests, "too many failed sign-ins; try again in \(wait.retryAfterSeconds) seconds")
+            response.headers[.retryAfter] = String(wait.retryAfterSeconds)
+            return .denied(response)
+        case .anonymous, .user: break
+        }
         let user = caller.user
         guard let facts = try await store.permissionFacts(repository: repository, userID: user?.id), facts.repository.kind == kind else {
             return .denied(user == nil ? challenge("sign in to see this repository") : text(.notFound, "repository not found"))

@@ -43,21 +43,17 @@ extension ForgeWebService {
             body += "<tr><td>\(escape(step.actionName))</td><td>\(escape(step.task))</td><td>\(step.state.rawValue)</td><td>\(step.attempts)</td>"
             body += "<td>\(escape(step.error ?? step.result.map { "\($0)" } ?? ""))</td></tr>"
         }
-        body += "</table><h3>Log</h3><pre id=\"log\"></pre>"
-        body += liveLogScript(url: "/api/v1/runs/\(run.id.rawValue)/log", statusElement: "run-status")
+        body += "</table><h3>Log</h3>" + liveLog(url: "/api/v1/runs/\(run.id.rawValue)/log", statusElement: "run-status")
         return frame(repository, viewer: viewer, level: level, title: "Run #\(run.id.rawValue)", active: "runs", body: body)
     }
 
-    /// Polls a log endpoint (`{text, next, state, done}`) and appends what arrives, until it says done.
-    func liveLogScript(url: String, statusElement: String) -> String {
-        """
-        <script>
-        (function(){var next=0,log=document.getElementById('log'),st=document.getElementById('\(statusElement)');
-        function poll(){fetch('\(url)?after='+next,{credentials:'same-origin'}).then(function(r){return r.json()}).then(function(d){
-        if(d.text){log.textContent+=d.text;}next=d.next;if(st&&d.state){st.textContent=d.state;st.className='state '+d.state;}
-        if(!d.done){setTimeout(poll,500);}}).catch(function(){setTimeout(poll,2000);});}poll();})();
-        </script>
-        """
+    /// The log's element and the script that fills it: `/-/static/live-log.js` polls the element's
+    /// `data-log` endpoint (`{text, next, state, done}`) and appends what arrives until it says done,
+    /// showing the state in the element named by `data-status`. No inline script, so the page's
+    /// Content-Security-Policy allows scripts from the forge's own origin only.
+    func liveLog(url: String, statusElement: String) -> String {
+        "<pre id=\"log\" data-log=\"\(escape(url))\" data-status=\"\(escape(statusElement))\"></pre>"
+            + "<script src=\"\(Web.liveLogScriptPath)\" defer></script>"
     }
 
     func deploymentsPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel) async throws -> Response {
@@ -113,7 +109,7 @@ extension ForgeWebService {
         var body = "<h2>Deployment #\(deployment.id.rawValue) of \(escape(deployment.branch)) to \(escape(deployment.environment)) "
         body += "<span id=\"deployment-status\" class=\"state \(deployment.state.rawValue)\">\(deployment.state.rawValue)</span></h2>"
         if let reason = deployment.reason { body += "<p class=\"muted\">\(escape(reason))</p>" }
-        body += "<h3>Log</h3><pre id=\"log\"></pre>" + liveLogScript(url: "/api/v1/deployments/\(deployment.id.rawValue)/log", statusElement: "deployment-status")
+        body += "<h3>Log</h3>" + liveLog(url: "/api/v1/deployments/\(deployment.id.rawValue)/log", statusElement: "deployment-status")
         return frame(repository, viewer: viewer, level: level, title: "Deployment", active: "deployments", body: body)
     }
 

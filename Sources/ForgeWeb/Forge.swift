@@ -36,6 +36,8 @@ public final class Forge: Sendable {
         public var extraActions: [String: any Action]
         /// How passwords are hashed (tests use a cheaper cost).
         public var passwordHasher: PasswordHasher
+        /// How failed sign-ins are slowed down, per account and per address (``SignInThrottle``).
+        public var signInThrottle: SignInThrottle.Policy
         /// Remote runners allowed to connect through DeployKit's runner API (`/api/runner/…`), by name,
         /// with their tokens (16 characters or more); `deploy-runner --server URL --token TOKEN` connects.
         public var remoteRunners: [String: String]
@@ -53,6 +55,7 @@ public final class Forge: Sendable {
         /// Creates options.
         public init(dataDirectory: String, publicURL: String, pipelineWorkers: Int = 4, localRunner: Bool = true,
                     extraActions: [String: any Action] = [:], passwordHasher: PasswordHasher = PasswordHasher(),
+                    signInThrottle: SignInThrottle.Policy = .init(),
                     remoteRunners: [String: String] = [:], deploymentAPIToken: String? = nil, sandbox: Sandbox = Sandbox(),
                     outbound: OutboundPolicy = .standard) {
             self.dataDirectory = dataDirectory
@@ -61,6 +64,7 @@ public final class Forge: Sendable {
             self.localRunner = localRunner
             self.extraActions = extraActions
             self.passwordHasher = passwordHasher
+            self.signInThrottle = signInThrottle
             self.remoteRunners = remoteRunners
             self.deploymentAPIToken = deploymentAPIToken
             self.sandbox = sandbox
@@ -104,7 +108,8 @@ public final class Forge: Sendable {
         self.options = options
         self.logger = logger
         store = try SQLiteForgeStore(path: data + "/forge.sqlite", logger: logger)
-        accounts = ForgeAccounts(store: store, hasher: options.passwordHasher, logger: logger)
+        accounts = ForgeAccounts(store: store, hasher: options.passwordHasher, throttle: SignInThrottle(policy: options.signInThrottle),
+                                 logger: logger)
         repositories = try RepositoryStore(root: data + "/repositories", metadata: store, logger: logger)
         gitBackend = try GitHTTPBackend(root: repositories.root, stateDirectory: data + "/state/git")
         hgBackend = try MercurialHTTPBackend(root: repositories.root, stateDirectory: data + "/state/hg")

@@ -46,6 +46,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
     struct APIError: Error {
         var status: HTTPResponse.Status
         var message: String
+        var retryAfter: Int?
     }
 
     /// Whether a request's body may be read: JSON, or YAML for pipelines (``JSONRequests``).
@@ -61,10 +62,13 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             return Self.json(.unsupportedMediaType, ["error": JSONRequests.refusal])
         }
         do {
-            let caller = try await web.accounts.caller(of: request)
+            let caller = try await web.accounts.caller(of: request, address: context.remoteAddress?.ipAddress)
             var user: ForgeUser?
             switch caller {
             case .rejected: throw APIError(status: .unauthorized, message: "wrong credentials")
+            case .throttled(let wait):
+                throw APIError(status: .tooManyRequests, message: "too many failed sign-ins; try again in \(wait.retryAfterSeconds) seconds",
+                               retryAfter: wait.retryAfterSeconds)
             case .user(let found): user = found
             case .anonymous:
                 let viewer = try await web.viewer(request)
@@ -80,7 +84,9 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             }
             return try await route(request, user: user, peer: context.remoteAddress?.ipAddress)
         } catch let error as APIError {
-            return Self.json(error.status, ["error": error.message])
+            var response = Self.json(error.status, ["error": error.message])
+            if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
+            return response
         } catch let error as ForgeError {
             return Self.json(Self.status(error.code), ["error": error.message])
         } catch let error as DeployError {
@@ -100,7 +106,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
         case .conflict: .conflict
         case .forbidden: .forbidden
         case .authentication: .unauthorized
-        case .cancelled: .serviceUnavailable
+        case .cancelled, .busy: .serviceUnavailable
         default: .internalServerError
         }
     }

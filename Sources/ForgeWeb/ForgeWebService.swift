@@ -32,7 +32,8 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
         public var publicURL: String
         /// How long a sign-in lasts.
         public var sessionLifetime: Duration
-        /// Whether cookies are marked `Secure` (serve over HTTPS).
+        /// Whether cookies are marked `Secure` (sent back over HTTPS only): by default when
+        /// ``publicURL`` is `https`.
         public var secureCookies: Bool
         /// The largest file shown inline; larger ones are offered as downloads.
         public var largestBlob: Int
@@ -42,11 +43,11 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
         public var readTimeout: Duration
 
         /// Creates options.
-        public init(publicURL: String, sessionLifetime: Duration = .seconds(7 * 86_400), secureCookies: Bool = false,
+        public init(publicURL: String, sessionLifetime: Duration = .seconds(7 * 86_400), secureCookies: Bool? = nil,
                     largestBlob: Int = 1 << 20, largestTree: Int = 2000, readTimeout: Duration = .seconds(10)) {
             self.publicURL = publicURL
             self.sessionLifetime = sessionLifetime
-            self.secureCookies = secureCookies
+            self.secureCookies = secureCookies ?? publicURL.lowercased().hasPrefix("https://")
             self.largestBlob = largestBlob
             self.largestTree = largestTree
             self.readTimeout = readTimeout
@@ -89,7 +90,7 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
             router.on("/api/v1/**", method: method) { request, context in await api.handle(request, context: context) }
         }
         router.get("/login") { request, _ in await self.loginPage(request, error: nil) }
-        router.post("/login") { request, _ in await self.login(request) }
+        router.post("/login") { request, context in await self.login(request, address: context.remoteAddress?.ipAddress) }
         router.post("/logout") { request, _ in await self.logout(request) }
         router.get("/") { request, context in
             await self.page(request) { viewer in try await self.dashboard(viewer, peer: context.remoteAddress?.ipAddress) }
@@ -99,6 +100,10 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
         router.get("/admin/users") { request, _ in await self.page(request) { viewer in try await self.usersPage(viewer, message: nil) } }
         router.post("/admin/users") { request, _ in await self.form(request) { viewer, form in try await self.changeUsers(viewer, form) } }
         router.get("/healthz") { _, _ in "ok\n" }
+        router.get(RouterPath(Web.liveLogScriptPath)) { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=300"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(string: Web.liveLogScript)))
+        }
         router.get("/**") { request, context in
             await self.page(request) { viewer in try await self.repositoryPage(request, viewer: viewer, peer: context.remoteAddress?.ipAddress) }
         }
@@ -178,7 +183,7 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
         case .some(.invalidArgument): status = .badRequest
         case .some(.forbidden): status = .forbidden
         case .some(.conflict): status = .conflict
-        case .some(.cancelled): status = .serviceUnavailable
+        case .some(.cancelled), .some(.busy): status = .serviceUnavailable
         default: status = .internalServerError
         }
         if status == .internalServerError { logger.error("page failed", metadata: ["error": "\(error)"]) }
@@ -195,7 +200,7 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
         let token = TokenGenerator.generate()
         var body = "<h1>Sign in</h1>"
         if let error { body += "<p class=\"error\" id=\"login-error\">\(escape(error))</p>" }
-        let next = Web.parseQuery(request.uri.query ?? "")["next"] ?? "/"
+        let next = Web.localPath(Web.parseQuery(request.uri.query ?? "")["next"] ?? "/") ?? "/"
         body += """
             <form method="post" action="/login"><input type="hidden" name="_login" value="\(token)">
             <input type="hidden" name="next" value="\(escape(next))">
@@ -207,7 +212,7 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
                         headers: HTTPFields([setCookie(Self.loginCookie, token, maxAge: 3600)]))
     }
 
-    func login(_ request: Request) async -> Response {
+    func login(_ request: Request, address: String?) async -> Response {
         do {
             let form = try await Web.form(request, limit: 8 << 10)
             // Login CSRF: the form's token must match the cookie set with the form.
@@ -215,17 +220,25 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
                   WebhookVerifier.constantTimeEqual(Array(expected.utf8), Array(given.utf8)) else {
                 return await loginPage(request, error: "The sign-in form expired; please try again.", status: .forbidden)
             }
-            guard let name = form["user"], let password = form["password"],
-                  let user = try await accounts.authenticate(name: name, secret: password) else {
+            guard let name = form["user"], let password = form["password"] else {
                 return await loginPage(request, error: "Wrong user name or password.", status: .unauthorized)
+            }
+            let user: ForgeUser
+            switch try await accounts.authenticate(name: name, secret: password, address: address) {
+            case .user(let found): user = found
+            case .rejected: return await loginPage(request, error: "Wrong user name or password.", status: .unauthorized)
+            case .throttled(let wait):
+                var page = await loginPage(request, error: "Too many failed sign-ins: try again in \(wait.retryAfterSeconds) seconds.",
+                                           status: .tooManyRequests)
+                page.headers[.retryAfter] = String(wait.retryAfterSeconds)
+                return page
             }
             let value = TokenGenerator.generate()
             let lifetime = Int(options.sessionLifetime.components.seconds)
             try await store.createSession(digest: TokenGenerator.digest(value), userID: user.id, csrfToken: TokenGenerator.generate(),
                                           expiresAt: Date().addingTimeInterval(TimeInterval(lifetime)))
             logger.info("signed in", metadata: ["user": "\(user.name)"])
-            var next = form["next"] ?? "/"
-            if !next.hasPrefix("/") || next.hasPrefix("//") || next.contains("\\") { next = "/" }
+            let next = Web.localPath(form["next"] ?? "/") ?? "/"
             return Web.redirect(next, headers: HTTPFields([setCookie(Self.sessionCookie, value, maxAge: lifetime), setCookie(Self.loginCookie, "", maxAge: 0)]))
         } catch {
             return errorPage(error, viewer: nil)

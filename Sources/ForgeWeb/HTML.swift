@@ -77,10 +77,51 @@ enum Web {
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
         if let options = HTTPField.Name("X-Frame-Options") { headers[options] = "DENY" }
         if let policy = HTTPField.Name("Content-Security-Policy") {
-            headers[policy] = "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline' 'self'; frame-ancestors 'none'"
+            headers[policy] = Web.contentSecurityPolicy
         }
         headers.append(contentsOf: extra)
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: page.render())))
+    }
+
+    /// What pages may load: everything from the forge's own origin only; scripts only from files
+    /// it serves (no inline scripts or handlers, so injected markup cannot run); inline styles (the
+    /// pages' own `<style>`); no plugins, no framing, forms posting only to the forge.
+    static let contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; object-src 'none'; "
+        + "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+    /// Where the live log's script is served.
+    static let liveLogScriptPath = "/-/static/live-log.js"
+
+    /// Fills `pre[data-log]` elements from their log endpoints (see `liveLog(url:statusElement:)`).
+    static let liveLogScript = """
+        (function () {
+          document.querySelectorAll('pre[data-log]').forEach(function (log) {
+            var next = 0, url = log.getAttribute('data-log'), status = document.getElementById(log.getAttribute('data-status'));
+            function poll() {
+              fetch(url + '?after=' + next, {credentials: 'same-origin'}).then(function (r) { return r.json(); }).then(function (d) {
+                if (d.text) { log.textContent += d.text; }
+                next = d.next;
+                if (status && d.state) { status.textContent = d.state; status.className = 'state ' + d.state; }
+                if (!d.done) { setTimeout(poll, 500); }
+              }).catch(function () { setTimeout(poll, 2000); });
+            }
+            poll();
+          });
+        })();
+
+        """
+
+    /// `target` when it is a path on this site, to redirect to after sign-in; nil for anything a
+    /// browser could read as another origin. Browsers drop tabs and newlines from URLs and read `\`
+    /// as `/`, so `/\t/evil.example/` and `/\\evil.example` lead off-site like `//evil.example`:
+    /// only printable ASCII without spaces or backslashes (the forge's own links are percent-encoded),
+    /// starting with one `/` that is not followed by another, is accepted.
+    static func localPath(_ target: String) -> String? {
+        let bytes = target.utf8
+        guard bytes.first == UInt8(ascii: "/"), bytes.count <= 2048,
+              bytes.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: "\\") }),
+              bytes.dropFirst().first != UInt8(ascii: "/") else { return nil }
+        return target
     }
 
     static func redirect(_ location: String, headers extra: HTTPFields = [:]) -> Response {

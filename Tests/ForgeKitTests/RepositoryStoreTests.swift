@@ -132,34 +132,34 @@ import Testing
         let fixture = try Fixture()
         defer { fixture.remove() }
         let alice = try await fixture.accounts.createUser(NewUser(name: "alice", email: "a@example.com", password: "alice-password"))
-        #expect(try await fixture.accounts.authenticate(name: "alice", secret: "alice-password")?.id == alice.id)
-        #expect(try await fixture.accounts.authenticate(name: "ALICE", secret: "alice-password")?.id == alice.id)
-        #expect(try await fixture.accounts.authenticate(name: "alice", secret: "wrong-password") == nil)
-        #expect(try await fixture.accounts.authenticate(name: "nobody", secret: "alice-password") == nil)
+        #expect(try await fixture.accounts.authenticate(name: "alice", secret: "alice-password", address: nil).user?.id == alice.id)
+        #expect(try await fixture.accounts.authenticate(name: "ALICE", secret: "alice-password", address: nil).user?.id == alice.id)
+        #expect(try await fixture.accounts.authenticate(name: "alice", secret: "wrong-password", address: nil) == .rejected)
+        #expect(try await fixture.accounts.authenticate(name: "nobody", secret: "alice-password", address: nil) == .rejected)
         await #expect(throws: ForgeError.self) { try await fixture.accounts.createUser(NewUser(name: "Alice", password: "another-password")) }
         await #expect(throws: ForgeError.self) { try await fixture.accounts.createUser(NewUser(name: "../x", password: "another-password")) }
         await #expect(throws: ForgeError.self) { try await fixture.accounts.createUser(NewUser(name: "bob", password: "short")) }
 
         let (token, record) = try await fixture.accounts.createToken(userID: alice.id, name: "ci")
         #expect(try await fixture.accounts.authenticate(token: token)?.id == alice.id)
-        #expect(try await fixture.accounts.authenticate(name: "anything", secret: token)?.id == alice.id)
+        #expect(try await fixture.accounts.authenticate(name: "anything", secret: token, address: nil).user?.id == alice.id)
         #expect(try await fixture.store.tokens(userID: alice.id).first?.lastUsedAt != nil)
         try await fixture.store.deleteToken(id: record.id, userID: alice.id)
         #expect(try await fixture.accounts.authenticate(token: token) == nil)
 
         // A changed password invalidates the remembered one; a disabled user cannot sign in.
         try await fixture.accounts.setPassword(userID: alice.id, "new-password-1")
-        #expect(try await fixture.accounts.authenticate(name: "alice", secret: "alice-password") == nil)
-        #expect(try await fixture.accounts.authenticate(name: "alice", secret: "new-password-1") != nil)
+        #expect(try await fixture.accounts.authenticate(name: "alice", secret: "alice-password", address: nil) == .rejected)
+        #expect(try await fixture.accounts.authenticate(name: "alice", secret: "new-password-1", address: nil).user != nil)
         var disabled = alice
         disabled.isActive = false
         try await fixture.store.updateUser(disabled)
-        #expect(try await fixture.accounts.authenticate(name: "alice", secret: "new-password-1") == nil)
+        #expect(try await fixture.accounts.authenticate(name: "alice", secret: "new-password-1", address: nil) == .rejected)
 
         let (admin, generated) = try await fixture.accounts.ensureAdministrator(password: nil)
         #expect(admin.isAdmin)
         let password = try #require(generated)
-        #expect(try await fixture.accounts.authenticate(name: "admin", secret: password)?.isAdmin == true)
+        #expect(try await fixture.accounts.authenticate(name: "admin", secret: password, address: nil).user?.isAdmin == true)
         #expect(try await fixture.accounts.ensureAdministrator(password: nil).generatedPassword == nil, "created once")
     }
 

@@ -36,7 +36,7 @@ struct RunningForge {
     }
 
     static func run(localRunner: Bool = true, remoteRunners: [String: String] = [:], forgeLogger: Logger? = nil,
-                    _ body: (RunningForge) async throws -> Void) async throws {
+                    signInThrottle: SignInThrottle.Policy = .init(), _ body: (RunningForge) async throws -> Void) async throws {
         let folder = try RepositoryFixture.temporaryDirectory(prefix: "forge-web")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let port = try freePort()
@@ -44,7 +44,7 @@ struct RunningForge {
         var logger = Logger(label: "test.forge")
         logger.logLevel = .warning
         let forge = try Forge(.init(dataDirectory: folder + "/data", publicURL: base, pipelineWorkers: 2, localRunner: localRunner,
-                                    passwordHasher: PasswordHasher(logRounds: 10), remoteRunners: remoteRunners),
+                                    passwordHasher: PasswordHasher(logRounds: 10), signInThrottle: signInThrottle, remoteRunners: remoteRunners),
                               logger: forgeLogger ?? logger)
         _ = try await forge.accounts.ensureAdministrator(password: adminPassword)
         try await forge.registerRemoteRunners()

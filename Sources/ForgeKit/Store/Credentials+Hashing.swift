@@ -1,6 +1,5 @@
 import _CryptoExtras
 import Crypto
-import Dispatch
 import Foundation
 
 /// Password hashing with scrypt (a slow, memory-hard, salted hash), in a self-describing text form:
@@ -59,32 +58,6 @@ public struct PasswordHasher: Sendable {
                                         parallelism: parallelism, length: expected.count) else { return false }
         return constantTimeEqual(derived, Array(expected))
     }
-
-    /// ``verify(_:against:)`` off Swift's cooperative pool (a hash takes tens of milliseconds of CPU and
-    /// 32 MiB): on one serial queue, so that a burst of sign-ins — or a password-guessing client — uses
-    /// one core at most and never starves other work.
-    public static func verifyOffPool(_ password: String, against stored: String) async -> Bool {
-        await withCheckedContinuation { continuation in
-            hashingQueue.async { continuation.resume(returning: verify(password, against: stored)) }
-        }
-    }
-
-    /// ``hash(_:)`` on the same serial queue as ``verifyOffPool(_:against:)``.
-    public func hashOffPool(_ password: String) async throws(ForgeError) -> String {
-        let hasher = self
-        let result: Result<String, ForgeError> = await withCheckedContinuation { continuation in
-            Self.hashingQueue.async {
-                do throws(ForgeError) {
-                    continuation.resume(returning: .success(try hasher.hash(password)))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
-        }
-        return try result.get()
-    }
-
-    private static let hashingQueue = DispatchQueue(label: "forgekit.password-hashing")
 
     private static func derive(_ password: String, salt: [UInt8], logRounds: Int, blockSize: Int, parallelism: Int,
                                length: Int = 32) throws(ForgeError) -> [UInt8] {

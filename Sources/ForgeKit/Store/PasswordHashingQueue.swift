@@ -1,0 +1,138 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Runs password hashes — scrypt, tens of milliseconds of CPU and 32 MiB each — off Swift's
+/// cooperative pool with bounded concurrency and a bounded, fair waiting list.
+///
+/// At most ``Options/concurrency`` hashes run at once. Further requests wait in one short queue per
+/// client (an address, say), and the queues are served in turn, so a client sending a flood of
+/// passwords waits behind itself while another client's sign-in is served after at most one hash
+/// from each other waiting client. A client whose queue is full, or any client when
+/// ``Options/waiting`` requests already wait, is refused at once instead of queued: it is answered
+/// "busy", and never makes everyone else wait longer.
+///
+/// ```swift
+/// let queue = PasswordHashingQueue()
+/// let matches = await queue.run(for: "192.0.2.7") { PasswordHasher.verify(password, against: stored) }
+/// // nil: refused, try again later
+/// ```
+public final class PasswordHashingQueue: Sendable {
+    /// The bounds.
+    public struct Options: Sendable, Equatable {
+        /// How many hashes run at once.
+        public var concurrency: Int
+        /// How many requests of one client may wait.
+        public var waitingPerClient: Int
+        /// How many requests may wait in all.
+        public var waiting: Int
+
+        /// Creates bounds: by default half the processors (at least one) hash at once, four requests
+        /// of a client and 256 in all wait.
+        public init(concurrency: Int = PasswordHashingQueue.defaultConcurrency, waitingPerClient: Int = 4, waiting: Int = 256) {
+            self.concurrency = max(1, concurrency)
+            self.waitingPerClient = max(0, waitingPerClient)
+            self.waiting = max(0, waiting)
+        }
+    }
+
+    /// What the queue has done, for tests and metrics.
+    public struct Statistics: Sendable, Equatable {
+        /// Jobs run to their end.
+        public var completed = 0
+        /// Requests refused because a queue was full.
+        public var refused = 0
+        /// Jobs running now.
+        public var running = 0
+        /// Requests waiting now.
+        public var waiting = 0
+        /// The most jobs that ever ran at once.
+        public var mostRunning = 0
+    }
+
+    /// Half the active processors, at least one.
+    public static var defaultConcurrency: Int { max(1, ProcessInfo.processInfo.activeProcessorCount / 2) }
+
+    /// The bounds in force.
+    public let options: Options
+
+    private typealias Job = @Sendable () -> Void
+
+    private struct State {
+        var statistics = Statistics()
+        /// Waiting jobs by client.
+        var queues: [String: [Job]] = [:]
+        /// Clients with waiting jobs, in the order they are served.
+        var turn: [String] = []
+
+        mutating func next() -> Job? {
+            guard !turn.isEmpty else { return nil }
+            let client = turn.removeFirst()
+            guard var jobs = queues[client], !jobs.isEmpty else { return next() }
+            let job = jobs.removeFirst()
+            if jobs.isEmpty {
+                queues[client] = nil
+            } else {
+                queues[client] = jobs
+                turn.append(client)
+            }
+            statistics.waiting -= 1
+            return job
+        }
+    }
+
+    private let state = Mutex(State())
+    private let threads = DispatchQueue(label: "forgekit.password-hashing", qos: .userInitiated, attributes: .concurrent)
+
+    /// Creates a queue with `options`.
+    public init(options: Options = Options()) {
+        self.options = options
+    }
+
+    /// What the queue has done so far.
+    public var statistics: Statistics { state.withLock { $0.statistics } }
+
+    /// Runs `work` on one of the queue's threads for `client`, or returns nil at once when the
+    /// client's queue, or the whole waiting list, is full.
+    public func run<Result: Sendable>(for client: String, _ work: @escaping @Sendable () -> Result) async -> Result? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Result?, Never>) in
+            let job: Job = { continuation.resume(returning: work()) }
+            let options = self.options
+            let start = state.withLock { state -> Bool? in
+                if state.statistics.running < options.concurrency {
+                    state.statistics.running += 1
+                    state.statistics.mostRunning = max(state.statistics.mostRunning, state.statistics.running)
+                    return true
+                }
+                let mine = state.queues[client]?.count ?? 0
+                guard mine < options.waitingPerClient, state.statistics.waiting < options.waiting else {
+                    state.statistics.refused += 1
+                    return nil
+                }
+                if mine == 0 { state.turn.append(client) }
+                state.queues[client, default: []].append(job)
+                state.statistics.waiting += 1
+                return false
+            }
+            switch start {
+            case nil: continuation.resume(returning: nil)
+            case true?: perform(job)
+            case false?: break
+            }
+        }
+    }
+
+    /// Runs `job`, then the next waiting job on the same thread slot, until none waits.
+    private func perform(_ job: @escaping Job) {
+        threads.async {
+            job()
+            let next = self.state.withLock { state -> Job? in
+                state.statistics.completed += 1
+                if let next = state.next() { return next }
+                state.statistics.running -= 1
+                return nil
+            }
+            if let next { self.perform(next) }
+        }
+    }
+}
