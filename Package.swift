@@ -212,11 +212,21 @@ let package = Package(
             swiftSettings: upcoming
         ),
 
-        // Examples: small compositions of the kits.
+        // Examples: small compositions of the kits, and the options their servers share.
+        .target(
+            name: "ExampleSupport",
+            dependencies: [
+                "ForgeKitServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Examples/Support",
+            swiftSettings: upcoming
+        ),
         .executableTarget(
             name: "forge",
             dependencies: [
-                "ForgeWeb", "ForgeKit", "ForgeKitServer", "PipelineKit", "DeployKit",
+                "ExampleSupport", "ForgeWeb", "ForgeKit", "ForgeKitServer", "PipelineKit", "DeployKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -238,7 +248,7 @@ let package = Package(
         .executableTarget(
             name: "hamster-ci",
             dependencies: [
-                "PipelineKit", "PipelineKitServer", "PipelineKitPostgres", "ForgeKit",
+                "ExampleSupport", "PipelineKit", "PipelineKitServer", "PipelineKitPostgres", "ForgeKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -250,7 +260,7 @@ let package = Package(
         .executableTarget(
             name: "hookd",
             dependencies: [
-                "DeployKit", "DeployKitServer",
+                "ExampleSupport", "DeployKit", "DeployKitServer", "ForgeKit", "ForgeKitServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -261,7 +271,7 @@ let package = Package(
         .executableTarget(
             name: "deploy-server",
             dependencies: [
-                "DeployKit", "DeployKitServer", "DeployKitPostgres", "ForgeKit",
+                "ExampleSupport", "DeployKit", "DeployKitServer", "DeployKitPostgres", "ForgeKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -282,7 +292,7 @@ let package = Package(
         .executableTarget(
             name: "rebuilder",
             dependencies: [
-                "RebuildKit", "RebuildKitPostgres",
+                "ExampleSupport", "ForgeKitServer", "RebuildKit", "RebuildKitPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -2,7 +2,9 @@ import ArgumentParser
 import DeployKit
 import DeployKitPostgres
 import DeployKitServer
+import ExampleSupport
 import ForgeKit
+import ForgeKitServer
 import Foundation
 import Hummingbird
 import Logging
@@ -53,6 +55,8 @@ func print(deployment: Deployment) {
 }
 
 struct Serve: AsyncParsableCommand {
+    @OptionGroup(title: "Connections") var connections: ConnectionOptions
+
     static let configuration = CommandConfiguration(abstract: "Serve the runner API and the deployment API (the default).")
 
     @OptionGroup var store: StoreOptions
@@ -142,9 +146,10 @@ struct Serve: AsyncParsableCommand {
         router.get("/healthz") { _, _ in "ok\n" }
         DeploymentHTTPService(controller: controller, options: .init(apiToken: apiToken), logger: logger).addRoutes(to: router)
         let host = self.host, port = self.port, db = store.db
+        let connectionGuard = ConnectionGuard(connections.limits, logger: logger)
         let application = Application(
-            router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "deploy-server"),
+            router: router, server: connectionGuard.server,
+            configuration: connectionGuard.configure(.init(address: .hostname(host, port: port), serverName: "deploy-server")),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
                 FileHandle.standardOutput.write(Data("deploy-server listening on http://\(host):\(bound) (\(db))\n".utf8))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DeployKit
+import ExampleSupport
 import ForgeKit
 import ForgeKitServer
 import ForgeWeb
@@ -20,6 +21,8 @@ struct ForgeCommand: AsyncParsableCommand {
 }
 
 struct Serve: AsyncParsableCommand {
+    @OptionGroup(title: "Connections") var connections: ConnectionOptions
+
     static let configuration = CommandConfiguration(abstract: "Serve the forge (the default).")
 
     @Option(name: .long, help: "The data folder: SQLite databases, repositories, workspaces (created if missing).")
@@ -112,9 +115,10 @@ struct Serve: AsyncParsableCommand {
         let router = Router(context: ForgeRequestContext.self)
         forge.addRoutes(to: router)
         let host = self.host, port = self.port, demo = self.demo
+        let connectionGuard = ConnectionGuard(connections.limits, logger: logger)
         let application = Application(
-            router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "forge"),
+            router: router, server: connectionGuard.server,
+            configuration: connectionGuard.configure(.init(address: .hostname(host, port: port), serverName: "forge")),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
                 FileHandle.standardOutput.write(Data("forge listening on http://\(host):\(bound) (data in \(forge.options.dataDirectory))\n".utf8))

@@ -1,5 +1,7 @@
 import ArgumentParser
+import ExampleSupport
 import ForgeKit
+import ForgeKitServer
 import Foundation
 import Hummingbird
 import Logging
@@ -131,6 +133,8 @@ func loadConfigurations(_ path: String, actions: ActionRegistry) throws -> [Pipe
 }
 
 struct Serve: AsyncParsableCommand {
+    @OptionGroup(title: "Connections") var connections: ConnectionOptions
+
     static let configuration = CommandConfiguration(abstract: "Receive webhooks, run pipelines, serve the JSON API.")
 
     @Option(name: .long, help: "A directory of configurations (*.json, *.yml, *.yaml), or one file.")
@@ -243,9 +247,10 @@ struct Serve: AsyncParsableCommand {
             options: try actionOptions.executorOptions(workerID: workerID ?? "hamster-ci@\(ProcessInfo.processInfo.hostName)",
                                                        concurrency: workers, lease: .seconds(lease)),
             logger: logger)
+        let connectionGuard = ConnectionGuard(connections.limits, logger: logger)
         let application = Application(
-            router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "hamster-ci"),
+            router: router, server: connectionGuard.server,
+            configuration: connectionGuard.configure(.init(address: .hostname(host, port: port), serverName: "hamster-ci")),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
                 // Written in one call, unbuffered, so that a supervisor reading the pipe sees it at once.

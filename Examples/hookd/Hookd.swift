@@ -1,7 +1,9 @@
 import ArgumentParser
 import DeployKit
 import DeployKitServer
+import ExampleSupport
 import ForgeKit
+import ForgeKitServer
 import Foundation
 import Hummingbird
 import Logging
@@ -9,6 +11,8 @@ import Logging
 /// hookd: captainhook on DeployKit — `POST /{id}` runs the scripts of `{id}.json` in a directory.
 @main
 struct Hookd: AsyncParsableCommand {
+    @OptionGroup(title: "Connections") var connections: ConnectionOptions
+
     static let configuration = CommandConfiguration(
         commandName: "hookd",
         abstract: "Run scripts on webhooks (captainhook's runbooks) with DeployKit."
@@ -61,9 +65,10 @@ struct Hookd: AsyncParsableCommand {
         let router = Router(context: ScriptHookRequestContext.self)
         router.get("/healthz") { _, _ in "ok\n" }
         ScriptHookService(runner: runner, options: .init(echo: echo), logger: logger).addRoutes(to: router)
+        let connectionGuard = ConnectionGuard(connections.limits, logger: logger)
         let application = Application(
-            router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "hookd"),
+            router: router, server: connectionGuard.server,
+            configuration: connectionGuard.configure(.init(address: .hostname(host, port: port), serverName: "hookd")),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
                 // One unbuffered write, so that a supervisor reading the pipe sees it at once.

@@ -1,4 +1,6 @@
 import ArgumentParser
+import ExampleSupport
+import ForgeKitServer
 import Foundation
 import Hummingbird
 import Logging
@@ -7,6 +9,8 @@ import RebuildKit
 import RebuildKitPostgres
 
 struct Watch: AsyncParsableCommand {
+    @OptionGroup(title: "Connections") var connections: ConnectionOptions
+
     static let configuration = CommandConfiguration(
         abstract: "Watch a collection: resolve it when its repository changes, schedule and submit builds, serve a status page and JSON API.",
         discussion: """
@@ -133,9 +137,10 @@ struct Watch: AsyncParsableCommand {
         let router = Router()
         StatusPage(watcher: watcher).addRoutes(to: router)
         let host = self.host, port = self.port
+        let connectionGuard = ConnectionGuard(connections.limits, logger: logger)
         let application = Application(
-            router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "rebuilder"),
+            router: router, server: connectionGuard.server,
+            configuration: connectionGuard.configure(.init(address: .hostname(host, port: port), serverName: "rebuilder")),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
                 FileHandle.standardOutput.write(Data("rebuilder watching \(collection.name) on http://\(host):\(bound)\n".utf8))

@@ -32,10 +32,16 @@ public final class ExampleProcess: @unchecked Sendable {
     /// What it printed so far (standard output and error together).
     public var text: String { output.text.withLock { $0 } }
 
-    /// Starts `tool` with `arguments`, with this process's environment or `environment`.
-    public init(_ tool: String, _ arguments: [String], environment: [String: String]? = nil) throws {
-        process.executableURL = URL(fileURLWithPath: Self.toolPath(tool))
-        process.arguments = arguments
+    /// Starts `tool` with `arguments`, with this process's environment or `environment`, and at most
+    /// `openFiles` open file descriptors when given (through util-linux's `prlimit`).
+    public init(_ tool: String, _ arguments: [String], environment: [String: String]? = nil, openFiles: Int? = nil) throws {
+        if let openFiles {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+            process.arguments = ["--nofile=\(openFiles):\(openFiles)", Self.toolPath(tool)] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.toolPath(tool))
+            process.arguments = arguments
+        }
         if let environment { process.environment = environment }
         let pipe = Pipe()
         process.standardOutput = pipe

@@ -340,17 +340,24 @@ extension Sandbox {
         return nil
     }
 
-    /// `prlimit` with the limits, or nothing when none is set.
+    /// `prlimit` with the limits, or nothing when none is set. A limit above this process's own hard
+    /// limit is lowered to it (an unprivileged process cannot raise it, and the host's limit applies
+    /// anyway).
     func limitArguments() throws(PipelineError) -> [String] {
+        func capped(_ value: Int, _ resource: Int32) -> Int {
+            var current = rlimit()
+            guard getrlimit(resource, &current) == 0, current.rlim_max != rlim_t.max else { return value }
+            return min(value, Int(clamping: current.rlim_max))
+        }
         var limits: [String] = []
         if let cpu = self.limits.cpuTime {
             let seconds = max(1, Int(cpu.components.seconds))
-            limits.append("--cpu=\(seconds):\(seconds + 5)")
+            limits.append("--cpu=\(capped(seconds, Int32(RLIMIT_CPU.rawValue))):\(capped(seconds + 5, Int32(RLIMIT_CPU.rawValue)))")
         }
-        if let memory = self.limits.memory { limits.append("--data=\(max(1 << 20, memory))") }
-        if let processes = self.limits.processes { limits.append("--nproc=\(max(1, processes))") }
-        if let size = self.limits.fileSize { limits.append("--fsize=\(max(0, size))") }
-        if let files = self.limits.openFiles { limits.append("--nofile=\(max(16, files))") }
+        if let memory = self.limits.memory { limits.append("--data=\(capped(max(1 << 20, memory), Int32(RLIMIT_DATA.rawValue)))") }
+        if let processes = self.limits.processes { limits.append("--nproc=\(capped(max(1, processes), Int32(__RLIMIT_NPROC.rawValue)))") }
+        if let size = self.limits.fileSize { limits.append("--fsize=\(capped(max(0, size), Int32(RLIMIT_FSIZE.rawValue)))") }
+        if let files = self.limits.openFiles { limits.append("--nofile=\(capped(max(16, files), Int32(RLIMIT_NOFILE.rawValue)))") }
         guard !limits.isEmpty else { return [] }
         return [try tool("prlimit")] + limits + ["--core=0", "--"]
     }
