@@ -137,23 +137,24 @@ struct Archive: ParsableCommand {
 
     func run() throws {
         let format = ArchiveFormat(rawValue: self.format) ?? .tar
-        var descriptor: Int32 = 1
-        if let output {
-            descriptor = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            if descriptor < 0 {
-                throw fail(ForgeError(.io, "cannot open \(output): \(String(cString: strerror(errno)))", operation: "archive"))
-            }
+        // A file is written beside PATH and renamed over it when the archive is complete; a device
+        // or FIFO is written in place. A failure leaves whatever was at PATH as it was.
+        let file: OutputFile?
+        do {
+            file = try output.map { path throws(ForgeError) in try OutputFile(path: path) }
+        } catch {
+            throw fail(error)
         }
-        defer { if descriptor != 1 { close(descriptor) } }
         do {
             let repo = try GitRepository.openBlocking(at: repository.repo)
             try repo.withSessionBlocking { session in
-                let sink = FileDescriptorSink(descriptor: descriptor)
+                let sink = FileDescriptorSink(descriptor: file?.descriptor ?? 1)
                 try session.archive(revision, format: format, to: sink, prefix: prefix)
                 try sink.flush()
             }
+            try file?.commit()
         } catch {
-            if let output { unlink(output) }
+            file?.abandon()
             throw fail(error)
         }
     }

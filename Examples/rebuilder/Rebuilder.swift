@@ -59,6 +59,7 @@ struct Check: ParsableCommand {
             let resolver = try load()
             for path in sources { all += try SourcePackage.load(path) }
             FileHandle.standardError.write(Data("rebuilder: \(resolver.binaryCount) binary packages, \(all.count) source packages (\(arch))\n".utf8))
+            for rejected in resolver.rejectedBinaries { FileHandle.standardError.write(Data("rebuilder: left out \(rejected)\n".utf8)) }
             // Only the size of each environment is kept: holding 8 million entries would triple the peak memory.
             resolutions = try ConcurrentResolution.resolve(all, threads: threads, first: resolver, load: load) { resolver, source in
                 switch resolver.resolve(source, environment: environments) {

@@ -98,6 +98,8 @@ public final class PostgresDeploymentStore: DeploymentStore {
             )
             """,
         ]),
+        // Logs as bytes: PostgreSQL's text cannot hold the NUL a script may print.
+        ("v2", ["ALTER TABLE deployment_logs ALTER COLUMN text TYPE BYTEA USING convert_to(text, 'UTF8')"]),
     ]
 
     // MARK: - Plumbing
@@ -159,7 +161,7 @@ public final class PostgresDeploymentStore: DeploymentStore {
         ).decode((Int64,).self) { size = next }
         guard length > 0 else { return Int(size) }
         try await connection.query("""
-            INSERT INTO deployment_logs (deployment, byte_offset, text) VALUES (\(id), \(size - length), \(text))
+            INSERT INTO deployment_logs (deployment, byte_offset, text) VALUES (\(id), \(size - length), \(ByteBuffer(string: text)))
             """, logger: logger)
         return Int(size)
     }
@@ -468,14 +470,14 @@ public final class PostgresDeploymentStore: DeploymentStore {
             WHERE deployment = \(id.rawValue)
               AND byte_offset >= coalesce((SELECT max(byte_offset) FROM deployment_logs WHERE deployment = \(id.rawValue) AND byte_offset <= \(start)), 0)
             ORDER BY byte_offset LIMIT 4096
-            """) { try $0.decode((Int64, String).self) }
+            """) { try $0.decode((Int64, ByteBuffer).self) }
         var bytes: [UInt8] = []
         let first = chunks.first?.0 ?? start
         var position = first
-        for (offset, text) in chunks {
-            if !bytes.isEmpty, bytes.count + text.utf8.count > limit { break }
-            position = offset + Int64(text.utf8.count)
-            bytes.append(contentsOf: text.utf8)
+        for (offset, chunk) in chunks {
+            if !bytes.isEmpty, bytes.count + chunk.readableBytes > limit { break }
+            position = offset + Int64(chunk.readableBytes)
+            bytes.append(contentsOf: chunk.readableBytesView)
         }
         let skip = Int(start - first)
         let slice = skip < bytes.count ? bytes[skip...] : []

@@ -11,6 +11,8 @@
 enum PostgresRunSchema {
     static let migrations: [(name: String, statements: [String])] = [
         ("v1", v1),
+        // Logs as bytes: PostgreSQL's text cannot hold the NUL a command may print.
+        ("v2", ["ALTER TABLE logs ALTER COLUMN text TYPE BYTEA USING convert_to(text, 'UTF8')"]),
     ]
 
     static let v1: [String] = [

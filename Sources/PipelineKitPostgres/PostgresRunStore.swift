@@ -241,11 +241,11 @@ public final class PostgresRunStore: RunStore {
         guard !entries.isEmpty else { return }
         let runs = entries.map(\.step.run.rawValue)
         let steps = entries.map { Int64($0.step.sequence) }
-        let texts = entries.map(\.text)
+        let texts = entries.map { ByteBuffer(string: $0.text) }
         let query: PostgresQuery = """
             INSERT INTO logs (run_id, step, text, at)
             SELECT run_id, step, text, \(now.timeIntervalSince1970)
-            FROM unnest(\(runs)::bigint[], \(steps)::bigint[], \(texts)::text[]) WITH ORDINALITY AS e(run_id, step, text, position)
+            FROM unnest(\(runs)::bigint[], \(steps)::bigint[], \(texts)::bytea[]) WITH ORDINALITY AS e(run_id, step, text, position)
             ORDER BY position
             """
         _ = try await rows("append logs", query) { _ in () }
@@ -343,8 +343,8 @@ public final class PostgresRunStore: RunStore {
             SELECT id, step, text FROM logs WHERE run_id = \(run.rawValue) AND id > \(offset) ORDER BY id LIMIT \(bounded)
             """
         return try await rows("read logs", query) { row in
-            let (id, step, text) = try row.decode((Int64, Int, String).self)
-            return LogChunk(run: run, step: step, offset: id, text: text)
+            let (id, step, text) = try row.decode((Int64, Int, ByteBuffer).self)
+            return LogChunk(run: run, step: step, offset: id, text: String(buffer: text))
         }
     }
 }

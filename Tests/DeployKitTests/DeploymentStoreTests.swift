@@ -164,6 +164,25 @@ struct DeploymentStoreTests {
         await #expect(throws: DeployError.self) { _ = try await store.log(DeploymentID(999), after: 0, limit: 10) }
     }
 
+    @Test("logs keep every byte a script printed, NUL included, at exact offsets", arguments: DeploymentStoreKind.allCases)
+    func logsKeepNUL(kind: DeploymentStoreKind) async throws {
+        let store = try await kind.make()
+        let created = try await store.create(new(), now: t0)
+        let claimed = try #require(try await store.claim(runner: "r1", projects: [], lease: .seconds(30), now: t0))
+        let start = try await store.log(created.id, after: 0, limit: 1 << 20).next
+        var size = start
+        for text in ["before\u{0}after\n", "x\u{0}\u{0}y\n"] {
+            size = try await store.appendLog(created.id, runner: "r1", attempt: claimed.attempt, text: text, now: t0)
+        }
+        #expect(size == start + 13 + 5)
+        let all = try await store.log(created.id, after: start, limit: 1 << 20)
+        #expect(all.text == "before\u{0}after\nx\u{0}\u{0}y\n")
+        #expect(all.next == size)
+        // From just after the first NUL: the offsets count the bytes that are there.
+        #expect(try await store.log(created.id, after: start + 7, limit: 1 << 20).text == "after\nx\u{0}\u{0}y\n")
+        #expect(try await store.log(created.id, after: start + 15, limit: 1 << 20).text == "\u{0}y\n")
+    }
+
     @Test("projects are checked before they are stored", arguments: DeploymentStoreKind.allCases)
     func invalidProjects(kind: DeploymentStoreKind) async throws {
         let store = try await kind.make()

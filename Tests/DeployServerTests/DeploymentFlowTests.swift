@@ -173,6 +173,21 @@ struct DeploymentFlowTests {
             let badState = try await harness.request(.POST, "/api/runner/deployments/\(id)/finish", json: #"{"attempt": 1, "state": "running"}"#,
                                                      token: harness.runnerToken)
             #expect(badState.status == 400)
+            // The release a runner reports is checked like every release name, and nothing is recorded.
+            let next = try await harness.queue(commit: harness.commits[0])
+            let again = try await harness.request(.POST, "/api/runner/jobs?wait=1", token: harness.runnerToken)
+            #expect(again.status == 200)
+            for release in ["../../etc", "a/b", "..", String(repeating: "x", count: 300), "rel\\u0000ease"] {
+                let bad = try await harness.request(.POST, "/api/runner/deployments/\(next)/finish",
+                                                    json: #"{"attempt": 1, "state": "succeeded", "release": "\#(release)"}"#, token: harness.runnerToken)
+                #expect(bad.status == 400 && bad.body.contains("invalid release name"), "\(release): \(bad.status) \(bad.body)")
+            }
+            let unchanged = try await harness.request(.GET, "/api/deployments/\(next)")
+            #expect(unchanged.body.contains("\"running\"") && !unchanged.body.contains("etc"), "\(unchanged.body)")
+            let good = try await harness.request(.POST, "/api/runner/deployments/\(next)/finish",
+                                                 json: #"{"attempt": 1, "state": "failed", "reason": "test", "release": "20261204-1"}"#,
+                                                 token: harness.runnerToken)
+            #expect(good.status == 200, "\(good.body)")
             // Bad requests to the API.
             #expect(try await harness.request(.POST, "/api/deployments", json: "{").status == 400)
             #expect(try await harness.request(.POST, "/api/deployments", json: #"{"project": "app", "branch": "main", "commit": "HEAD"}"#).status == 400)

@@ -214,3 +214,96 @@ struct GitToolTests {
         #expect(try GitCLI.git(["rev-parse", "main"], in: fixture.root + "/http-clone.git").text == GitCLI.git(["rev-parse", "main"], in: fixture.path).text)
     }
 }
+
+/// What `git-tool archive -o PATH` leaves at PATH, and how damage is reported.
+@Suite("git-tool keeps what it does not replace and names damage as damage")
+struct GitToolIntegrityTests {
+    @Test("archive -o replaces a file only when the archive is complete; devices, FIFOs and links stay what they are")
+    func archiveOutput() async throws {
+        let fixture = try await GitToolTests.makeHistory()
+        defer { fixture.remove() }
+        let target = fixture.root + "/release.tar"
+        try Data("what was there\n".utf8).write(to: URL(fileURLWithPath: target))
+        chmod(target, 0o640)
+        // A failure leaves the file as it was (today it was truncated and then removed).
+        let failed = try GitToolTests.tool(["archive", "--repo", fixture.path, "-o", target, "no-such-revision"])
+        #expect(failed.status != 0 && failed.stderr.contains("unknown revision"))
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "what was there\n")
+        // Success replaces it, keeping its mode, and leaves nothing beside it.
+        let made = try GitToolTests.tool(["archive", "--repo", fixture.path, "-o", target, "main"])
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == Data(try GitCLI.git(["archive", "--format=tar", "main"], in: fixture.path).stdout))
+        #expect((try FileManager.default.attributesOfItem(atPath: target)[.posixPermissions] as? Int) == 0o640)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.root).filter { $0.hasPrefix(".release.tar") }.isEmpty)
+
+        // A symbolic link stays a link; the file it points to is replaced.
+        let link = fixture.root + "/latest.tar"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        #expect(try GitToolTests.tool(["archive", "--repo", fixture.path, "-o", link, "v5"]).status == 0)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == target)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == Data(try GitCLI.git(["archive", "--format=tar", "v5"], in: fixture.path).stdout))
+
+        // /dev/null is written in place and is still the device afterwards.
+        #expect(try GitToolTests.tool(["archive", "--repo", fixture.path, "-o", "/dev/null", "main"]).status == 0)
+        var status = stat()
+        #expect(stat("/dev/null", &status) == 0 && status.st_mode & S_IFMT == S_IFCHR)
+
+        // A FIFO that the archive fails to reach stays a FIFO (today it was unlinked).
+        let fifo = fixture.root + "/pipe"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let reader = Thread {
+            let descriptor = open(fifo, O_RDONLY)
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while descriptor >= 0, read(descriptor, &buffer, buffer.count) > 0 {}
+            if descriptor >= 0 { close(descriptor) }
+        }
+        reader.start()
+        let intoFIFO = try GitToolTests.tool(["archive", "--repo", fixture.path, "-o", fifo, "no-such-revision"])
+        #expect(intoFIFO.status != 0)
+        #expect(lstat(fifo, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO)
+
+        // A folder that cannot be written: a clear error, nothing created.
+        let missing = try GitToolTests.tool(["archive", "--repo", fixture.path, "-o", fixture.root + "/no/such/folder/x.tar", "main"])
+        #expect(missing.status != 0 && missing.stderr.contains("cannot create a file beside"))
+    }
+
+    @Test("a truncated pack or a missing object is reported as damage, not as an unknown revision")
+    func damage() async throws {
+        let fixture = try await GitToolTests.makeHistory()
+        defer { fixture.remove() }
+        // Loose objects first: a commit in the middle of main's history goes missing.
+        let loose = fixture.root + "/loose.git"
+        _ = try GitCLI.git(["init", "-q", "--bare", loose], in: fixture.root)
+        _ = try GitCLI.git(["config", "receive.unpackLimit", "1000000"], in: loose)
+        _ = try GitCLI.git(["push", "-q", loose, "main"], in: fixture.path)
+        let middle = try GitCLI.git(["rev-parse", "main~5"], in: loose).text.trimmingCharacters(in: .whitespacesAndNewlines)
+        try FileManager.default.removeItem(atPath: loose + "/objects/" + middle.prefix(2) + "/" + middle.dropFirst(2))
+        for arguments in [["log", "main"], ["log", "main~8"], ["changed", "main~8", "main"]] {
+            let answer = try GitToolTests.tool([arguments[0], "--repo", loose] + arguments.dropFirst())
+            #expect(answer.status != 0 && answer.stderr.contains("damaged") && !answer.stderr.contains("unknown revision"),
+                    "\(arguments): \(answer.stderr)")
+        }
+        // The tip itself missing.
+        let tip = try GitCLI.git(["rev-parse", "main"], in: loose).text.trimmingCharacters(in: .whitespacesAndNewlines)
+        try FileManager.default.removeItem(atPath: loose + "/objects/" + tip.prefix(2) + "/" + tip.dropFirst(2))
+        let archive = try GitToolTests.tool(["archive", "--repo", loose, "main"])
+        #expect(archive.status != 0 && archive.stderr.contains("damaged") && archive.stderr.contains(tip), "\(archive.stderr)")
+        // A name that does not exist is still just unknown.
+        #expect(try GitToolTests.tool(["log", "--repo", loose, "no-such-branch"]).stderr.contains("unknown revision 'no-such-branch'"))
+
+        // A pack cut in half.
+        let packed = fixture.root + "/packed.git"
+        _ = try GitCLI.git(["clone", "-q", "--bare", "--no-local", fixture.path, packed], in: fixture.root)
+        _ = try GitCLI.git(["repack", "-adq"], in: packed)
+        let pack = try #require(try FileManager.default.contentsOfDirectory(atPath: packed + "/objects/pack").first { $0.hasSuffix(".pack") })
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: packed + "/objects/pack/" + pack))
+        let size = try handle.seekToEnd()
+        try handle.truncate(atOffset: size / 2)
+        try handle.close()
+        for arguments in [["log", "main"], ["archive", "main"], ["show", "main:a/b/c.txt"]] {
+            let answer = try GitToolTests.tool([arguments[0], "--repo", packed] + arguments.dropFirst())
+            #expect(answer.status != 0 && answer.stderr.contains("damaged") && !answer.stderr.contains("unknown revision"),
+                    "\(arguments): \(answer.stderr)")
+        }
+    }
+}

@@ -167,6 +167,18 @@ struct RunStoreConformanceTests {
         #expect(try await store.logs(run: RunID(424_242), after: 0, limit: 10).isEmpty)
     }
 
+    @Test("Logs keep every byte a command printed, NUL included", arguments: StoreKind.allCases)
+    func logsKeepNUL(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let stored = try await store.enqueue(event: nil, runs: [NewRun(configuration: single, source: .testPush())], now: Date())
+        let key = StepKey(run: stored.runs[0].id, sequence: 0)
+        let texts = ["before\u{0}after\n", "\u{0}", "tw\u{0}ö\u{0}\n"]
+        try await store.appendLogs(texts.map { LogEntry(step: key, text: $0) }, now: Date())
+        let chunks = try await store.logs(run: key.run, after: 0, limit: 100)
+        #expect(chunks.map(\.text) == texts)
+        #expect(chunks.map { $0.text.utf8.count } == [13, 1, 7])
+    }
+
     @Test("Stored configurations are saved, replaced, listed and deleted", arguments: [StoreKind.sqlite, .postgresql])
     func storedConfigurations(kind: StoreKind) async throws {
         let store = try #require(try await kind.make() as? any ConfigurationStore)

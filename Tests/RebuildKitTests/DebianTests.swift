@@ -271,3 +271,66 @@ struct ChangeTests {
         #expect(ChangeDetector.changes(from: old, to: old).isEmpty)
     }
 }
+
+@Suite("invalid versions and repeated fields")
+struct InvalidStanzaTests {
+    @Test("Debian versions are checked as dpkg checks them", arguments: [
+        ("1", nil), ("1:2.3-4", nil), ("2.36-9+deb12u1", nil), ("1.0~rc1-1~bpo12+1", nil), ("1:2:3-4-5", nil), ("0", nil),
+        ("1:", "upstream version is empty"), (":1", "epoch (before ':') is empty"), ("1-", "Debian revision (after the last '-') is empty"),
+        ("a:1", "is not a number"), ("1.0 beta", "space"), ("", "empty"), ("1_0", "upstream version '1_0'"), ("1-a_b", "Debian revision 'a_b'"),
+        ("1.\u{FFFD}", "upstream version"),
+    ] as [(String, String?)])
+    func versions(_ text: String, _ expected: String?) {
+        let problem = DebianVersion.problem(text)
+        if let expected {
+            #expect(problem?.contains(expected) == true, "\(text.debugDescription): \(problem ?? "accepted")")
+        } else {
+            #expect(problem == nil, "\(text.debugDescription): \(problem ?? "")")
+        }
+    }
+
+    @Test("a source with an invalid version, a repeated field or bytes that are not UTF-8 is unparsable, with file and line; the rest resolve")
+    func sources() throws {
+        var text = Array("Package: good\nVersion: 1.0-1\nBuild-Depends: nomaplain\n\n".utf8)
+        text += Array("Package: epochonly\nVersion: 1:\n\n".utf8)                       // line 5
+        text += Array("Package: noepoch\nVersion: :1\n\n".utf8)                          // line 8
+        text += Array("Package: norevision\nVersion: 1-\n\n".utf8)                       // line 11
+        text += Array("Package: latin1\nVersion: 1.0-caf".utf8) + [0xE9] + Array("\n\n".utf8)   // line 14
+        text += Array("Package: twice\nVersion: 2\nBuild-Depends: nomaplain\nbuild-depends: missing\n\n".utf8)  // line 17
+        text += Array("Package: baddep\nVersion: 3\nBuild-Depends: nomaplain (>= 1:)\n".utf8)  // line 22
+        let sources = try SourcePackage.parse(text, file: "Sources")
+        #expect(sources.map(\.name) == ["good", "epochonly", "noepoch", "norevision", "latin1", "twice", "baddep"])
+        let resolver = try DebianResolver(packages: [fixtures + "/Packages"], architecture: DebianArchitecture("amd64"))
+        var reasons: [String: String] = [:]
+        for source in sources {
+            switch resolver.resolve(source) {
+            case .unparsable(let reason): reasons[source.name] = reason
+            case let other: #expect(source.name == "good" && other.isSatisfiable, "\(source.name): \(other)")
+            }
+        }
+        #expect(reasons["epochonly"]?.contains("Sources:line 5: source package 'epochonly' has an invalid version '1:'") == true, "\(reasons)")
+        #expect(reasons["noepoch"]?.contains("Sources:line 8") == true && reasons["noepoch"]?.contains("epoch") == true)
+        #expect(reasons["norevision"]?.contains("Sources:line 11") == true && reasons["norevision"]?.contains("revision") == true)
+        #expect(reasons["latin1"]?.contains("Sources:line 15: field 'Version' is not valid UTF-8") == true, "\(reasons["latin1"] ?? "")")
+        #expect(reasons["twice"]?.contains("Sources:line 20: field 'build-depends' is given twice (first on line 19)") == true,
+                "\(reasons["twice"] ?? "")")
+        #expect(reasons["baddep"]?.contains("Sources:22") == true && reasons["baddep"]?.contains("a bad version '1:'") == true,
+                "\(reasons["baddep"] ?? "")")
+    }
+
+    @Test("a binary with an invalid version or a repeated field is left out and reported; the others load")
+    func binaries() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("deb822-bad-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var packages = try String(contentsOfFile: fixtures + "/Packages", encoding: .utf8)
+        packages += "\nPackage: brokenver\nVersion: 1-\nArchitecture: amd64\n\nPackage: twiceprov\nVersion: 1\nArchitecture: amd64\nProvides: a\nProvides: b\n"
+        try packages.write(toFile: folder + "/Packages", atomically: true, encoding: .utf8)
+        let resolver = try DebianResolver(packages: [folder + "/Packages"], architecture: DebianArchitecture("amd64"))
+        #expect(resolver.rejectedBinaries.count == 2)
+        #expect(resolver.rejectedBinaries.contains { $0.contains("binary package 'brokenver'") && $0.contains("invalid version '1-'") })
+        #expect(resolver.rejectedBinaries.contains { $0.contains("binary package 'twiceprov'") && $0.contains("given twice") })
+        #expect(!resolver.resolve(SourcePackage(name: "t", version: "1", buildDepends: "brokenver")).isSatisfiable)
+        #expect(resolver.resolve(SourcePackage(name: "t", version: "1", buildDepends: "nomaplain")).isSatisfiable)
+    }
+}

@@ -168,9 +168,7 @@ public final class DeploymentController: Sendable {
         guard settings.releases != nil else {
             throw DeployError(.invalidRequest, "environment '\(environment)' of '\(name)' keeps no releases to roll back to", operation: operation)
         }
-        if let release, !ReleaseManager.isValidName(release) {
-            throw DeployError(.invalidRequest, "'\(release)' is not a valid release name", operation: operation)
-        }
+        if let release { try ReleaseManager.validate(release, operation) }
         let last = try await store.currentRelease(project: name, environment: environment)
         let branch = last?.branch ?? project.branches.first(where: { $0.environment == environment })?.name ?? ""
         // The commit is filled in when the runner reports the release it switched to.
@@ -259,6 +257,8 @@ public final class DeploymentController: Sendable {
     /// Ends a held deployment.
     public func finish(_ id: DeploymentID, runner: RunnerRecord, attempt: Int, succeeded: Bool, reason: String?,
                        release: String?) async throws(DeployError) -> Deployment {
+        // A runner's report is input like any other: the release it names must be a release name.
+        if let release { try ReleaseManager.validate(release, "finish deployment") }
         let deployment = try await store.finish(id, runner: runner.name, attempt: attempt, state: succeeded ? .succeeded : .failed,
                                                 reason: reason, release: release, now: now())
         logger.info("deployment ended", metadata: ["deployment": "\(id)", "state": "\(deployment.state.rawValue)"])

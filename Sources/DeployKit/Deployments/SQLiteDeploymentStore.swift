@@ -281,7 +281,8 @@ public final class SQLiteDeploymentStore: DeploymentStore {
     private static func appendLocked(_ db: Database, _ id: Int64, _ text: String) throws -> Int {
         let size = try Int.fetchOne(db, sql: "SELECT log_size FROM deployments WHERE id = ?", arguments: [id]) ?? 0
         guard !text.isEmpty else { return size }
-        try db.execute(sql: "INSERT INTO deployment_logs (deployment, offset, text) VALUES (?, ?, ?)", arguments: [id, size, text])
+        // As bytes: SQLite's text binding would stop at the first NUL the script printed.
+        try db.execute(sql: "INSERT INTO deployment_logs (deployment, offset, text) VALUES (?, ?, ?)", arguments: [id, size, Data(text.utf8)])
         let next = size + text.utf8.count
         try db.execute(sql: "UPDATE deployments SET log_size = ? WHERE id = ?", arguments: [next, id])
         return next
@@ -383,16 +384,18 @@ public final class SQLiteDeploymentStore: DeploymentStore {
             guard start < size else { return DeploymentLog(text: "", offset: min(start, size), next: min(start, size)) }
             let first = try Int.fetchOne(db, sql: "SELECT MAX(offset) FROM deployment_logs WHERE deployment = ? AND offset <= ?",
                                          arguments: [id.rawValue, start]) ?? 0
-            let rows = try Row.fetchCursor(db, sql: "SELECT offset, text FROM deployment_logs WHERE deployment = ? AND offset >= ? ORDER BY offset",
-                                           arguments: [id.rawValue, first])
+            // Read as bytes, whole (NULs included), whether a row holds a blob or older text.
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT offset, CAST(text AS BLOB) FROM deployment_logs WHERE deployment = ? AND offset >= ? ORDER BY offset
+                """, arguments: [id.rawValue, first])
             var bytes: [UInt8] = []
             var position = first
             while let row = try rows.next() {
-                let text: String = row["text"]
-                let offset: Int = row["offset"]
-                if !bytes.isEmpty, bytes.count + text.utf8.count > limit { break }
-                position = offset + text.utf8.count
-                bytes.append(contentsOf: text.utf8)
+                let offset: Int = row[0]
+                let chunk: Data = row[1] ?? Data()
+                if !bytes.isEmpty, bytes.count + chunk.count > limit { break }
+                position = offset + chunk.count
+                bytes.append(contentsOf: chunk)
             }
             let skip = start - first
             let slice = skip < bytes.count ? bytes[skip...] : []

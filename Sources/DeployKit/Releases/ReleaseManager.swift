@@ -122,7 +122,10 @@ public struct ReleaseManager: Sendable {
         }
     }
 
-    private func validate(_ name: String, _ operation: String) throws(DeployError) {
+    /// Throws ``DeployError`` `.invalidRequest` unless `name` is a valid release name
+    /// (``isValidName(_:)``): whatever names a release — a runner's report, a rollback request, a
+    /// folder — is checked here.
+    public static func validate(_ name: String, _ operation: String) throws(DeployError) {
         guard Self.isValidName(name) else {
             let shown = name.utf8.count > 64 ? String(name.prefix(64)) + "…" : name
             throw DeployError(.invalidRequest,
@@ -140,7 +143,7 @@ public struct ReleaseManager: Sendable {
     ///   exists, `.io` when the directory cannot be created.
     public func prepare(_ name: String) throws(DeployError) -> String {
         let operation = "prepare release"
-        try validate(name, operation)
+        try Self.validate(name, operation)
         let path = releasePath(name)
         try withLock(operation) { () throws(DeployError) in
             guard mkdir(path, 0o755) == 0 else {
@@ -163,7 +166,7 @@ public struct ReleaseManager: Sendable {
     ///   does not exist (`current` is unchanged), `.io` when the switch or the history write fails.
     public func activate(_ name: String) throws(DeployError) {
         let operation = "activate release"
-        try validate(name, operation)
+        try Self.validate(name, operation)
         try withLock(operation) { () throws(DeployError) in try activateLocked(name, operation) }
     }
 
@@ -174,7 +177,7 @@ public struct ReleaseManager: Sendable {
     ///   `.io` when it cannot be removed. A release that does not exist is not an error.
     public func discard(_ name: String) throws(DeployError) {
         let operation = "discard release"
-        try validate(name, operation)
+        try Self.validate(name, operation)
         try withLock(operation) { () throws(DeployError) in
             guard current != name else {
                 throw DeployError(.invalidRequest, "release '\(name)' is current and cannot be discarded", operation: operation)
@@ -199,7 +202,7 @@ public struct ReleaseManager: Sendable {
     @discardableResult
     public func rollback(to name: String? = nil) throws(DeployError) -> String {
         let operation = "roll back"
-        if let name { try validate(name, operation) }
+        if let name { try Self.validate(name, operation) }
         return try withLock(operation) { () throws(DeployError) -> String in
             let target: String
             if let name {

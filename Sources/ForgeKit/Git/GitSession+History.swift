@@ -112,7 +112,14 @@ final class HistoryWalker {
 
     private func parse(_ n: Int32) throws(ForgeError) {
         if nodes[Int(n)].flags & Self.parsed != 0 { return }
-        let header = try objects.commitHeader(nodes[Int(n)].id)
+        let header: CommitHeader
+        do {
+            header = try objects.commitHeader(nodes[Int(n)].id)
+        } catch where error.code == .notFound {
+            // Every commit walked was named by a reference or a child: a missing one is damage.
+            throw ForgeError(.corrupt, "the repository is damaged: \(error.message)", operation: error.operation, path: error.path,
+                             libgit2: error.libgit2)
+        }
         var parents: [Int32] = []
         parents.reserveCapacity(header.parentIDs.count)
         for id in header.parentIDs { parents.append(node(id)) }

@@ -143,6 +143,11 @@ extension GitSession {
         var peeled: OpaquePointer?
         let result = git_object_peel(&peeled, object, type)
         guard result >= 0, let peeled else {
+            if result == GIT_ENOTFOUND.rawValue {
+                let cause = Libgit2.error(result, operation: operation, path: path)
+                throw ForgeError(.corrupt, "the repository is damaged: the \(kind) of '\(revision)' cannot be read (\(cause.message))",
+                                 operation: operation, path: path, libgit2: cause.libgit2)
+            }
             throw ForgeError(.invalidArgument, "'\(revision)' does not name a \(kind)", operation: operation, path: path,
                              libgit2: .init(errorClass: git_error_last()?.pointee.klass ?? 0, errorCode: result))
         }
@@ -159,9 +164,45 @@ extension GitSession {
         var object: OpaquePointer?
         let result = git_revparse_single(&object, repo, revision)
         guard result >= 0, let object else {
-            throw revisionError(result, revision, operation: operation)
+            let error = revisionError(result, revision, operation: operation)
+            if error.code == .notFound, let damage = damage(behind: revision, repo, libgit2: error.libgit2, operation: operation) {
+                throw damage
+            }
+            throw error
         }
         return object
+    }
+
+    /// Why a revision that libgit2 could not find names something after all: its reference exists
+    /// but points to an object that cannot be read, or an object on the way (a parent, a tree) is
+    /// missing — a truncated pack or a lost object, reported as ``ForgeError/Code/corrupt``. Nil when
+    /// the name is simply unknown.
+    func damage(behind revision: String, _ repo: OpaquePointer, libgit2: ForgeError.Libgit2Detail?, operation: String) -> ForgeError? {
+        // What libgit2 said before the checks below overwrite it.
+        let said = git_error_last().flatMap { $0.pointee.message.map { String(cString: $0) } } ?? ""
+        let name = String(revision.prefix { !"~^:".contains($0) }.split(separator: "@{", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+        guard !name.isEmpty, !name.utf8.contains(0) else { return nil }
+        var reference: OpaquePointer?
+        guard git_reference_dwim(&reference, repo, name) == 0, let reference else { return nil }
+        defer { git_reference_free(reference) }
+        var resolved: OpaquePointer?
+        // A symbolic reference to a branch that does not exist yet is unborn, not damaged.
+        guard git_reference_resolve(&resolved, reference) == 0, let resolved else { return nil }
+        defer { git_reference_free(resolved) }
+        guard let target = git_reference_target(resolved) else { return nil }
+        let id = ObjectID(target)
+        var object: OpaquePointer?
+        let lookup = git_object_lookup(&object, repo, target, GIT_OBJECT_ANY)
+        if lookup < 0 || object == nil {
+            let cause = Libgit2.error(lookup, operation: operation, path: path)
+            return ForgeError(.corrupt, "the repository is damaged: '\(name)' points to \(id), which cannot be read (\(cause.message))",
+                              operation: operation, path: path, libgit2: cause.libgit2)
+        }
+        git_object_free(object)
+        // The name's own object is there; one reached from it is missing.
+        guard said.contains("no match for id") else { return nil }
+        return ForgeError(.corrupt, "the repository is damaged: an object that '\(revision)' leads to is missing (\(said))",
+                          operation: operation, path: path, libgit2: libgit2)
     }
 
     func revisionError(_ result: Int32, _ revision: String, operation: String) -> ForgeError {

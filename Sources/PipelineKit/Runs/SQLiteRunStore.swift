@@ -506,7 +506,8 @@ public final class SQLiteRunStore: RunStore {
         _ = try await write("append logs") { db -> Bool in
             let statement = try db.cachedStatement(sql: "INSERT INTO logs (run_id, step, text, at) VALUES (?, ?, ?, ?)")
             for entry in entries {
-                try statement.execute(arguments: [entry.step.run.rawValue, entry.step.sequence, entry.text, time])
+                // As bytes: SQLite's text binding would stop at the first NUL the command printed.
+                try statement.execute(arguments: [entry.step.run.rawValue, entry.step.sequence, Data(entry.text.utf8), time])
             }
             return true
         }
@@ -583,9 +584,10 @@ public final class SQLiteRunStore: RunStore {
     public func logs(run: RunID, after offset: Int64, limit: Int) async throws(PipelineError) -> [LogChunk] {
         let bounded = max(1, min(limit, 10_000))
         return try await read("read logs") { db in
-            try Row.fetchAll(db, sql: "SELECT id, step, text FROM logs WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?",
+            // Read as bytes, whole (NULs included), whether a row holds a blob or older text.
+            try Row.fetchAll(db, sql: "SELECT id, step, CAST(text AS BLOB) FROM logs WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?",
                              arguments: [run.rawValue, offset, bounded])
-                .map { LogChunk(run: run, step: $0[1], offset: $0[0], text: $0[2]) }
+                .map { LogChunk(run: run, step: $0[1], offset: $0[0], text: String(decoding: ($0[2] as Data?) ?? Data(), as: UTF8.self)) }
         }
     }
 

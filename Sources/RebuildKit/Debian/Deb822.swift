@@ -9,14 +9,29 @@ public struct Deb822Paragraph: Sendable, Hashable {
     public var fields: [(name: String, value: String)]
     /// The 1-based line of the first field.
     public var line: Int
+    /// What is wrong with the stanza though it could be split into fields — a field given twice, a
+    /// value that is not UTF-8 — each with its line (`line 12: …`). A package whose stanza has
+    /// problems is unparsable.
+    public var problems: [String]
+    /// Where the stanza's bytes are in the file (from its first field to the end of its last line).
+    public var bytes: Range<Int>
+
+    /// Creates a paragraph.
+    public init(fields: [(name: String, value: String)], line: Int, problems: [String] = [], bytes: Range<Int> = 0..<0) {
+        self.fields = fields
+        self.line = line
+        self.problems = problems
+        self.bytes = bytes
+    }
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.line == rhs.line && lhs.fields.count == rhs.fields.count
+        lhs.line == rhs.line && lhs.problems == rhs.problems && lhs.bytes == rhs.bytes && lhs.fields.count == rhs.fields.count
             && zip(lhs.fields, rhs.fields).allSatisfy { $0.name == $1.name && $0.value == $1.value }
     }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(line)
+        hasher.combine(problems)
         for field in fields { hasher.combine(field.name); hasher.combine(field.value) }
     }
 
@@ -69,13 +84,32 @@ public enum Deb822 {
 
     /// Splits deb822 text into paragraphs.
     ///
+    /// A field given twice in a stanza, or a field whose bytes are not UTF-8, does not stop the
+    /// file: it is recorded in the paragraph's ``Deb822Paragraph/problems``.
+    ///
     /// - Throws: ``RebuildError`` `.invalidIndex` with the file and line of a line that is neither a
     ///   field (`Name: value`) nor a continuation, or a continuation with no field before it.
     public static func paragraphs(_ bytes: [UInt8], file: String) throws(RebuildError) -> [Deb822Paragraph] {
         var paragraphs: [Deb822Paragraph] = []
         var fields: [(name: String, value: String)] = []
+        var fieldLines: [Int] = []
+        var problems: [String] = []
         var start = 0
+        var startByte = 0
+        var lastByte = 0
         var lineNumber = 0
+        func finish() {
+            paragraphs.append(Deb822Paragraph(fields: fields, line: start, problems: problems, bytes: startByte..<lastByte))
+            fields.removeAll(keepingCapacity: true)
+            fieldLines.removeAll(keepingCapacity: true)
+            problems.removeAll()
+        }
+        func checkUTF8(_ range: Range<Int>) {
+            guard bytes[range].contains(where: { $0 >= 0x80 }) else { return }
+            if String(validating: bytes[range], as: UTF8.self) == nil, let name = fields.last?.name {
+                problems.append("line \(lineNumber): field '\(name)' is not valid UTF-8")
+            }
+        }
         var index = 0
         let count = bytes.count
         func fail(_ message: String) -> RebuildError {
@@ -95,17 +129,16 @@ public enum Deb822 {
                 break
             }
             if blank {
-                if !fields.isEmpty {
-                    paragraphs.append(Deb822Paragraph(fields: fields, line: start))
-                    fields.removeAll(keepingCapacity: true)
-                }
+                if !fields.isEmpty { finish() }
                 continue
             }
             let first = bytes[index]
             if first == 0x23 { continue }  // a comment line
+            lastByte = min(end + 1, count)
             if first == 0x20 || first == 0x09 {
                 guard !fields.isEmpty else { throw fail("a continuation line with no field before it") }
                 var text = String(decoding: bytes[(index + 1)..<lineEnd], as: UTF8.self)
+                checkUTF8((index + 1)..<lineEnd)
                 if text == "." { text = "" }
                 fields[fields.count - 1].value += "\n" + text
                 continue
@@ -119,10 +152,18 @@ public enum Deb822 {
             while valueStart < lineEnd, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
             var valueEnd = lineEnd
             while valueEnd > valueStart, bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09 { valueEnd -= 1 }
-            if fields.isEmpty { start = lineNumber }
+            if fields.isEmpty {
+                start = lineNumber
+                startByte = index
+            }
+            if let earlier = fields.firstIndex(where: { Deb822Paragraph.sameFieldName($0.name, name) }) {
+                problems.append("line \(lineNumber): field '\(name)' is given twice (first on line \(fieldLines[earlier]))")
+            }
             fields.append((name, String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self)))
+            fieldLines.append(lineNumber)
+            checkUTF8(index..<lineEnd)
         }
-        if !fields.isEmpty { paragraphs.append(Deb822Paragraph(fields: fields, line: start)) }
+        if !fields.isEmpty { finish() }
         return paragraphs
     }
 }

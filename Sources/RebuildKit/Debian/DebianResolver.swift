@@ -66,6 +66,9 @@ public final class DebianResolver {
     public let buildGroup: [DependencyClause]
     /// How many binary packages were loaded.
     public let binaryCount: Int
+    /// Binary packages left out because their stanza is wrong though it could be read — an invalid
+    /// version, a field given twice, a value that is not UTF-8 — each with file and line.
+    public let rejectedBinaries: [String]
 
     /// Distances beyond this are unknown (Koschei caps its breadth-first search at 5).
     public static let maximumDistance = 5
@@ -91,19 +94,37 @@ public final class DebianResolver {
         multiArchAllowed = pool_str2id(pool, "allowed", 1)
         var essentials: [(name: String, version: String)] = []
         var count = 0
+        var rejected: [String] = []
         for path in packages {
-            let bytes = try Deb822.read(path)
+            var bytes = try Deb822.read(path)
             // Our own pass checks the file (errors with line numbers) and finds Essential packages,
             // which libsolv's reader does not keep.
             let paragraphs = try Deb822.paragraphs(bytes, file: path)
+            var kept: [Deb822Paragraph] = []
             for paragraph in paragraphs {
                 guard let name = paragraph["Package"], let version = paragraph["Version"], !name.isEmpty, !version.isEmpty else {
                     throw RebuildError(.invalidIndex, "a binary package stanza lacks Package or Version", operation: "load packages",
                                        file: path, line: paragraph.line)
                 }
+                var problems = paragraph.problems
+                if let reason = DebianVersion.problem(version) { problems.insert("line \(paragraph.line): invalid version '\(version)': \(reason)", at: 0) }
+                guard problems.isEmpty else {
+                    rejected.append("\(path): binary package '\(name)': " + problems.joined(separator: "; "))
+                    continue
+                }
+                kept.append(paragraph)
                 if paragraph["Essential"] == "yes" { essentials.append((name, version)) }
             }
-            count += paragraphs.count
+            if kept.count < paragraphs.count {
+                // libsolv reads the file itself: hand it the good stanzas only.
+                var filtered: [UInt8] = []
+                for paragraph in kept {
+                    filtered.append(contentsOf: bytes[paragraph.bytes])
+                    filtered.append(0x0A)
+                }
+                bytes = filtered
+            }
+            count += kept.count
             guard let repo = repo_create(pool, path) else { throw RebuildError(.solver, "cannot create a repository", operation: "load packages") }
             let status: Int32 = bytes.withUnsafeBytes { buffer in
                 guard let file = fmemopen(UnsafeMutableRawPointer(mutating: buffer.baseAddress), buffer.count, "r") else { return -1 }
@@ -115,6 +136,7 @@ public final class DebianResolver {
             }
         }
         binaryCount = count
+        rejectedBinaries = rejected
         solvables.finishLoading()
         // One job per Essential name: install one of the Essential versions of it.
         var byName: [String: [String]] = [:]
@@ -150,10 +172,11 @@ public final class DebianResolver {
     /// Resolves `source`'s build environment. With `environment` false a satisfiable result carries
     /// no package list (a yes/no check, as `rebuilder check` needs, is cheaper).
     public func resolve(_ source: SourcePackage, environment: Bool = true) -> BuildResolution {
+        if let problem = source.problem { return .unparsable(problem) }
         // Extra-Source-Only stanzas are checked too: dose-builddebcheck 7 reports them.
         guard source.builds(on: architecture) else { return .notApplicable }
         let relations: (depends: [DependencyClause], conflicts: [DependencyClause])
-        do { relations = try buildRelations(of: source) } catch { return .unparsable(error.message) }
+        do { relations = try buildRelations(of: source) } catch { return .unparsable(source.location.isEmpty ? error.message : "\(source.location): \(error.message)") }
         return resolve(depends: buildGroup + relations.depends, conflicts: relations.conflicts, environment: environment)
     }
 
@@ -178,7 +201,7 @@ public final class DebianResolver {
     /// version changed is the caller's to resolve.
     public func plan(previous: [BinaryFingerprint], sources: [SourcePackage]) -> IncrementalPlan {
         var relations: [(name: String, depends: [DependencyClause], conflicts: [DependencyClause])] = []
-        for source in sources where source.builds(on: architecture) {
+        for source in sources where source.problem == nil && source.builds(on: architecture) {
             guard let parsed = try? buildRelations(of: source) else { continue }
             relations.append((source.name, parsed.depends, parsed.conflicts))
         }

@@ -180,6 +180,7 @@ public enum DependencyParser {
             }
             let version = inside.trimmingCharactersSpace()
             guard !version.isEmpty, !version.contains(where: { $0 == " " || $0 == "\t" }) else { throw fail("a bad version '\(version)'") }
+            if let problem = DebianVersion.problem(String(version)) { throw fail("a bad version '\(version)': \(problem)") }
             alternative.version = (relation, version)
         }
         if rest.first == "[" {

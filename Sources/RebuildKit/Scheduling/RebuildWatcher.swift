@@ -204,6 +204,9 @@ public final class RebuildWatcher: Sendable {
                 try DebianResolver(packages: [packagesPath], architecture: architecture, buildGroup: buildGroup)
             }
             let resolver = try load()
+            for rejected in resolver.rejectedBinaries {
+                logger.warning("binary package left out", metadata: ["collection": "\(collection.name)", "reason": "\(rejected)"])
+            }
             var newest: [String: SourcePackage] = [:]
             for source in try SourcePackage.load(sourcesPath) where source.builds(on: architecture) {
                 // One record per name: the stanza the archive builds from, not one kept only for Built-Using.
