@@ -216,9 +216,10 @@ let package = Package(
         .target(
             name: "ExampleSupport",
             dependencies: [
-                "ForgeKitServer",
+                "ForgeKit", "ForgeKitServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Examples/Support",
             swiftSettings: upcoming

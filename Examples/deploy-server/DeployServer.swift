@@ -111,16 +111,8 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "deploy-server")
         logger.logLevel = .info
-        let apiToken = (self.apiToken ?? ProcessInfo.processInfo.environment["DEPLOY_API_TOKEN"]).flatMap { $0.isEmpty ? nil : $0 }
-        if apiToken == nil {
-            guard openAPI else {
-                throw ValidationError("--api-token (or DEPLOY_API_TOKEN) is required; pass --open-api to serve the API to anyone on loopback")
-            }
-            guard IPAddress.isLoopback(host: host) else {
-                throw ValidationError("--open-api serves the API without a token, so only on loopback (--host 127.0.0.1), not on \(host)")
-            }
-            logger.warning("the deployment API is open: anyone who reaches \(host):\(port) may deploy")
-        }
+        let apiToken = try APIAccess.token(self.apiToken, variable: "DEPLOY_API_TOKEN", openAPI: openAPI, host: host, port: port,
+                                           logger: logger, opened: "the deployment API is open")
         let sqlite = try await store.open(logger: logger)
         var notifiers: [any DeploymentNotifier] = slackWebhook.map { SlackNotifier(url: $0) }
         notifiers += notifyWebhook.map { JSONWebhookNotifier(url: $0, secret: notifySecret) }

@@ -212,16 +212,8 @@ struct Serve: AsyncParsableCommand {
         guard let secret = webhookSecret ?? environment["HAMSTER_WEBHOOK_SECRET"], !secret.isEmpty else {
             throw ValidationError("--webhook-secret (or HAMSTER_WEBHOOK_SECRET) is required")
         }
-        let token = (apiToken ?? environment["HAMSTER_API_TOKEN"]).flatMap { $0.isEmpty ? nil : $0 }
-        if token == nil {
-            guard openAPI else {
-                throw ValidationError("--api-token (or HAMSTER_API_TOKEN) is required; pass --open-api to serve the API to anyone on loopback")
-            }
-            guard IPAddress.isLoopback(host: host) else {
-                throw ValidationError("--open-api serves the API without a token, so only on loopback (--host 127.0.0.1), not on \(host)")
-            }
-            logger.warning("the API is open: anyone who reaches \(host):\(port) may use it")
-        }
+        let token = try APIAccess.token(apiToken, variable: "HAMSTER_API_TOKEN", openAPI: openAPI, host: host, port: port,
+                                        logger: logger, opened: "the API is open")
         let actions = try actionOptions.registry()
         let configurations = try loadConfigurations(config, actions: actions)
         let store = try await openStore(database: database, db: db, logger: logger)

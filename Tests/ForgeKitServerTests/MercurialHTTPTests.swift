@@ -1,5 +1,6 @@
 import ForgeKit
 import ForgeKitServer
+import ForgeKitTesting
 import Foundation
 import AsyncHTTPClient
 import NIOCore
@@ -31,12 +32,7 @@ func hgOK(_ arguments: [String], in directory: String? = nil) async throws -> St
 @Suite(.timeLimit(.minutes(3))) struct MercurialHTTPTests {
     @Test func cloneAndPushWithPermissions() async throws {
         try await GitForge.run { forge in
-            let alice = try await forge.accounts.createUser(NewUser(name: "alice", password: "alice-password"))
-            let bob = try await forge.accounts.createUser(NewUser(name: "bob", password: "bob-password"))
-            let path = try RepositoryPath("hg/project")
-            _ = try await forge.repositories.create(path, kind: .hg, isPrivate: false)
-            try await forge.store.setPermission(userID: alice.id, on: .repository(path), level: .write)
-            try await forge.store.setPermission(userID: bob.id, on: .repository(path), level: .read)
+            let path = try await MercurialHTTPSecurityTests.aliceWritesBobReads(forge)
             let events = forge.repositories.events.subscribe()
 
             let work = forge.folder + "/alice"
@@ -101,57 +97,22 @@ func rawRequest(_ url: String, method: HTTPMethod = .GET, headers: [(String, Str
     return (Int(response.status.code), String(buffer: collected))
 }
 
-/// A loopback listener that counts the connections made to it.
-final class ConnectionCounter: @unchecked Sendable {
-    let port: Int
-    private let descriptor: Int32
-    private let count: Counter
-    private let thread: Thread
-
-    final class Counter: Sendable {
-        let value = Mutex(0)
-    }
-
-    init() throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.descriptor = descriptor
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
-        }
-        guard bound, listen(descriptor, 16) == 0 else { throw ForgeError(.io, "cannot listen", operation: "test") }
-        port = Int(UInt16(bigEndian: address.sin_port))
-        let counter = Counter()
-        count = counter
-        let listener = descriptor
-        thread = Thread {
-            while true {
-                let client = accept(listener, nil, nil)
-                if client < 0 { return }
-                counter.value.withLock { $0 += 1 }
-                close(client)
-            }
-        }
-        thread.start()
-    }
-
-    var connections: Int { count.value.withLock { $0 } }
-
-    deinit { shutdown(descriptor, Int32(SHUT_RDWR)); close(descriptor) }
-}
 
 @Suite(.timeLimit(.minutes(3))) struct MercurialHTTPSecurityTests {
-    /// A public hg repository with one changeset pushed by alice (write); bob may read.
-    static func prepared(_ forge: GitForge) async throws -> (path: RepositoryPath, node: String) {
+    /// The public hg repository `hg/project`, on which alice may write and bob may read.
+    static func aliceWritesBobReads(_ forge: GitForge) async throws -> RepositoryPath {
         let alice = try await forge.accounts.createUser(NewUser(name: "alice", password: "alice-password"))
         let bob = try await forge.accounts.createUser(NewUser(name: "bob", password: "bob-password"))
         let path = try RepositoryPath("hg/project")
         _ = try await forge.repositories.create(path, kind: .hg, isPrivate: false)
         try await forge.store.setPermission(userID: alice.id, on: .repository(path), level: .write)
         try await forge.store.setPermission(userID: bob.id, on: .repository(path), level: .read)
+        return path
+    }
+
+    /// A public hg repository with one changeset pushed by alice (write); bob may read.
+    static func prepared(_ forge: GitForge) async throws -> (path: RepositoryPath, node: String) {
+        let path = try await aliceWritesBobReads(forge)
         let work = forge.folder + "/alice-\(UUID().uuidString)"
         try await hgOK(["init", work])
         try Data("hello\n".utf8).write(to: URL(fileURLWithPath: work + "/README"))

@@ -21,18 +21,9 @@ struct RunningForge {
     static let adminPassword = "admin-password"
 
     static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
-        }
-        guard bound else { throw ForgeError(.io, "no free port", operation: "test") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        let (descriptor, port) = try LoopbackListener.open(backlog: 1)
+        close(descriptor)
+        return port
     }
 
     static func run(localRunner: Bool = true, remoteRunners: [String: String] = [:], forgeLogger: Logger? = nil,
@@ -489,20 +480,33 @@ final class CapturedLogs: @unchecked Sendable {
     }
 }
 
+/// A Mercurial working copy for a test, and hg run in it as Ada with no user configuration.
+struct HgWorkingCopy {
+    let path: String
+    let hg: String
+
+    init(_ path: String) throws {
+        hg = try #require(GitHTTPBackend.findExecutable("hg"))
+        self.path = path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func run(_ arguments: [String]) async throws {
+        let environment = ["HGRCPATH": "", "HGPLAIN": "1", "HGUSER": "Ada <ada@example.com>", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"]
+        let result = try await ChildProcess.run([hg, "--cwd", path] + arguments, environment: environment)
+        guard result.status == 0 else { throw ForgeError(.io, "hg \(arguments) failed: \(result.error)", operation: "test") }
+    }
+}
+
 @Suite(.timeLimit(.minutes(3))) struct ForgeMercurialTests {
     @Test func mercurialPushesRunPipelines() async throws {
         try await RunningForge.run { forge in
             let client = Client(base: forge.base)
             #expect(try await client.send(.POST, "/api/v1/repos", user: "admin", password: RunningForge.adminPassword,
                                           json: ["name": "hg/ci", "type": "hg"]).status == 201)
-            let hg = try #require(GitHTTPBackend.findExecutable("hg"))
-            let work = forge.folder + "/hg-ci"
-            let environment = ["HGRCPATH": "", "HGPLAIN": "1", "HGUSER": "Ada <ada@example.com>", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"]
-            func run(_ arguments: [String]) async throws {
-                let result = try await ChildProcess.run([hg, "--cwd", work] + arguments, environment: environment)
-                guard result.status == 0 else { throw ForgeError(.io, "hg \(arguments) failed: \(result.error)", operation: "test") }
-            }
-            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+            let copy = try HgWorkingCopy(forge.folder + "/hg-ci")
+            let work = copy.path
+            func run(_ arguments: [String]) async throws { try await copy.run(arguments) }
             try await run(["init"])
             try Data("name: hg-check\nsource: {source_class: push}\nactions:\n  - {name: check, task: shell, kwargs: {command: 'cat notes.txt; echo \"on $SOURCE_BRANCH at $SOURCE_COMMIT\"'}}\n".utf8)
                 .write(to: URL(fileURLWithPath: work + "/.pipeline.yml"))
@@ -524,14 +528,9 @@ final class CapturedLogs: @unchecked Sendable {
             let created = try await client.send(.POST, "/api/v1/repos", user: "admin", password: RunningForge.adminPassword,
                                                 json: ["name": "hg/project", "type": "hg"])
             #expect(created.status == 201)
-            let hg = try #require(GitHTTPBackend.findExecutable("hg"))
-            let work = forge.folder + "/hg-work"
-            let environment = ["HGRCPATH": "", "HGPLAIN": "1", "HGUSER": "Ada <ada@example.com>", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"]
-            func run(_ arguments: [String]) async throws {
-                let result = try await ChildProcess.run([hg, "--cwd", work] + arguments, environment: environment)
-                guard result.status == 0 else { throw ForgeError(.io, "hg \(arguments) failed: \(result.error)", operation: "test") }
-            }
-            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+            let copy = try HgWorkingCopy(forge.folder + "/hg-work")
+            let work = copy.path
+            func run(_ arguments: [String]) async throws { try await copy.run(arguments) }
             try await run(["init"])
             try Data("hello\n".utf8).write(to: URL(fileURLWithPath: work + "/hello.txt"))
             try await run(["commit", "-A", "-m", "hello from hg"])
@@ -547,18 +546,8 @@ final class CapturedLogs: @unchecked Sendable {
             #expect(zip.status == 200 && zip.bytes.starts(with: [0x50, 0x4B]))
 
             // A revision from a URL is looked up, never evaluated: a revset naming a remote connects nowhere.
-            let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(listener) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafeMutablePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
-            }
-            #expect(listen(listener, 4) == 0)
-            _ = fcntl(listener, F_SETFL, O_NONBLOCK)
-            let revset = "remote(tip,'http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))/')"
+            let listener = try ConnectionCounter()
+            let revset = "remote(tip,'http://127.0.0.1:\(listener.port)/')"
             let encoded = revset.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
             for path in ["/hg/project/-/commit/\(encoded)", "/hg/project/-/commits/\(encoded)", "/hg/project/-/raw/\(encoded)/hello.txt",
                          "/api/v1/repos/hg/project/-/commits/\(encoded)", "/api/v1/repos/hg/project/-/commits?rev=\(encoded)",
@@ -568,7 +557,7 @@ final class CapturedLogs: @unchecked Sendable {
                 #expect(!answer.body.contains(forge.folder), "errors never show the server's folders: \(answer.body.prefix(300))")
             }
             try await Task.sleep(for: .milliseconds(200))
-            #expect(accept(listener, nil, nil) < 0, "the forge connected out")
+            #expect(listener.connections == 0, "the forge connected out")
             let missing = try await client.send(.GET, "/hg/project/-/raw/\(node)/no-such-file.txt")
             #expect(missing.status == 404 && !missing.body.contains(forge.folder), "\(missing.body.prefix(300))")
         }

@@ -70,17 +70,8 @@ struct SandboxTests {
         let root = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: root) }
         // A listening socket on the host's loopback.
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
-        }
-        #expect(bound && listen(listener, 8) == 0)
-        let port = Int(UInt16(bigEndian: address.sin_port))
+        let listener = try ConnectionCounter()
+        let port = listener.port
         let probe = "bash -c 'exec 3<>/dev/tcp/127.0.0.1/\(port) && echo CONNECTED' 2>&1; true"
         let (_, closed) = try await Self.run(probe, in: root, sandbox: Sandbox(network: .none))
         #expect(!closed.contains("CONNECTED"), "\(closed)")

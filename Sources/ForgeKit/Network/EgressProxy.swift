@@ -22,23 +22,7 @@ final class EgressProxy: Sendable {
     static let refusalHeader = "X-Forgeworks-Outbound-Refused"
 
     init(policy: OutboundPolicy) throws(ForgeError) {
-        let operation = "start the outbound proxy"
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw ForgeError(.io, "socket: \(String(cString: strerror(errno)))", operation: operation) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
-        }
-        guard bound, listen(descriptor, 128) == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(descriptor)
-            throw ForgeError(.io, "cannot listen on loopback: \(reason)", operation: operation)
-        }
-        listener = descriptor
-        port = Int(UInt16(bigEndian: address.sin_port))
+        (listener, port) = try LoopbackListener.open(backlog: 128)
         self.policy = policy
         let thread = Thread { [self] in acceptLoop() }
         thread.name = "forgeworks-egress"
