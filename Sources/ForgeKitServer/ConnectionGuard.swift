@@ -72,13 +72,27 @@ public final class ConnectionGuard: Sendable {
     public let limits: Limits
     let logger: Logger
     private let state = Mutex(State())
+    /// Whether the acceptor is holding back new connections for want of room (read without the lock).
+    private let full = Atomic<Bool>(false)
+    private let evictions = Atomic<Int>(0)
+    private let headTimeouts = Atomic<Int>(0)
+    private let epoch = ContinuousClock.now
 
     private struct State {
-        var statistics = Statistics()
-        /// Idle connections, by identity, with when they became idle.
-        var idle: [ObjectIdentifier: (channel: any Channel, since: ContinuousClock.Instant)] = [:]
-        /// Whether the acceptor is holding back new connections for want of room.
-        var full = false
+        /// Connections open now (counted by the acceptor).
+        var open = 0
+        /// The connections' trackers, registered when their pipelines are set up.
+        var connections: [ObjectIdentifier: Tracked] = [:]
+    }
+
+    /// One connection as the guard sees it: whether, and since when, it is idle. Its request handler
+    /// updates it on every request without taking the guard's lock; the lock is taken only when the
+    /// connection opens or closes, and when the acceptor looks for one to close.
+    final class Tracked: Sendable {
+        let channel: any Channel
+        /// Nanoseconds after the guard's start at which it became idle; -1 while busy.
+        let idleSince = Atomic<Int64>(-1)
+        init(channel: any Channel) { self.channel = channel }
     }
 
     /// Creates a guard with `limits`.
@@ -88,7 +102,12 @@ public final class ConnectionGuard: Sendable {
     }
 
     /// What the guard has done so far.
-    public var statistics: Statistics { state.withLock { $0.statistics } }
+    public var statistics: Statistics {
+        state.withLock { state in
+            Statistics(open: state.open, idle: state.connections.values.filter { $0.idleSince.load(ordering: .relaxed) >= 0 }.count,
+                       headTimeouts: headTimeouts.load(ordering: .relaxed), evicted: evictions.load(ordering: .relaxed))
+        }
+    }
 
     /// The HTTP/1.1 server to give `Application(router:server:…)`.
     public var server: HTTPServerBuilder {
@@ -111,60 +130,73 @@ public final class ConnectionGuard: Sendable {
     // MARK: - Bookkeeping
 
     func opened() {
-        state.withLock { $0.statistics.open += 1 }
+        state.withLock { $0.open += 1 }
     }
 
     func closed() {
-        state.withLock { $0.statistics.open -= 1 }
+        state.withLock { $0.open -= 1 }
     }
+
+    private var now: Int64 { (ContinuousClock.now - epoch).nanoseconds }
 
     /// Whether a new connection may be accepted; when not, the longest-idle connection is closed to
     /// make room (its closing lets the acceptor go on).
     func accepting() -> Bool {
         let maximum = limits.maximumConnections
-        let victim = state.withLock { state -> (any Channel)? in
-            guard state.statistics.open >= maximum else {
-                state.full = false
-                return nil
+        let (accept, victim) = state.withLock { state -> (Bool, (any Channel)?) in
+            guard state.open >= maximum else {
+                full.store(false, ordering: .relaxed)
+                return (true, nil)
             }
-            state.full = true
-            guard let oldest = state.idle.min(by: { $0.value.since < $1.value.since }) else { return nil }
-            state.idle[oldest.key] = nil
-            state.statistics.idle = state.idle.count
-            state.statistics.evicted += 1
-            return oldest.value.channel
+            full.store(true, ordering: .relaxed)
+            // The connection idle the longest, claimed (marked busy) so that it is closed once.
+            while let oldest = state.connections.values
+                .map({ ($0, $0.idleSince.load(ordering: .relaxed)) }).filter({ $0.1 >= 0 }).min(by: { $0.1 < $1.1 }) {
+                if oldest.0.idleSince.compareExchange(expected: oldest.1, desired: -1, ordering: .relaxed).exchanged {
+                    return (false, oldest.0.channel)
+                }
+            }
+            return (false, nil)
         }
         if let victim {
+            evictions.add(1, ordering: .relaxed)
             victim.close(promise: nil)
-            return false
         }
-        return !state.withLock { $0.full }
+        return accept
     }
 
-    /// `channel` has no request in progress: a new connection (`fresh`), or one that has answered its
-    /// requests — which is closed at once when new connections wait for room.
-    func becameIdle(_ channel: any Channel, fresh: Bool = false) {
-        let close = state.withLock { state -> Bool in
-            if state.full, !fresh {
-                state.statistics.evicted += 1
-                return true
-            }
-            state.idle[ObjectIdentifier(channel)] = (channel, .now)
-            state.statistics.idle = state.idle.count
-            return false
-        }
-        if close { channel.close(promise: nil) }
+    /// Starts tracking a new connection, idle until its first request begins.
+    func register(_ channel: any Channel) -> Tracked {
+        let tracked = Tracked(channel: channel)
+        tracked.idleSince.store(now, ordering: .relaxed)
+        state.withLock { _ = $0.connections[ObjectIdentifier(channel)] = tracked }
+        return tracked
     }
 
-    /// `channel` is receiving or answering a request, or has closed.
-    func becameBusy(_ channel: any Channel) {
-        state.withLock { state in
-            if state.idle.removeValue(forKey: ObjectIdentifier(channel)) != nil { state.statistics.idle = state.idle.count }
+    /// Stops tracking a closed connection.
+    func unregister(_ tracked: Tracked) {
+        tracked.idleSince.store(-1, ordering: .relaxed)
+        state.withLock { _ = $0.connections.removeValue(forKey: ObjectIdentifier(tracked.channel)) }
+    }
+
+    /// The connection has answered its requests: idle from now, or closed at once when new
+    /// connections wait for room.
+    func becameIdle(_ tracked: Tracked) {
+        if full.load(ordering: .relaxed) {
+            evictions.add(1, ordering: .relaxed)
+            tracked.channel.close(promise: nil)
+        } else {
+            tracked.idleSince.store(now, ordering: .relaxed)
         }
+    }
+
+    /// The connection is receiving or answering a request.
+    func becameBusy(_ tracked: Tracked) {
+        tracked.idleSince.store(-1, ordering: .relaxed)
     }
 
     func headTimedOut() {
-        state.withLock { $0.statistics.headTimeouts += 1 }
+        headTimeouts.add(1, ordering: .relaxed)
     }
 }
 
@@ -225,36 +257,37 @@ private final class RequestWatch: ChannelDuplexHandler, RemovableChannelHandler 
     /// Requests received on this connection so far.
     var requests = 0
     var deadline: Scheduled<Void>?
-    var channel: (any Channel)?
+    var tracked: ConnectionGuard.Tracked?
 
     init(guard: ConnectionGuard) { self.guard = `guard` }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        channel = context.channel
         // A new connection has the head timeout to send its first request whole.
+        tracked = self.guard.register(context.channel)
         startHeadClock(context: context)
-        self.guard.becameIdle(context.channel, fresh: true)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        deadline?.cancel()
-        deadline = nil
-        channel = nil
-        self.guard.becameBusy(context.channel)
+        stop()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        stop()
+        context.fireChannelInactive()
+    }
+
+    private func stop() {
         deadline?.cancel()
         deadline = nil
-        self.guard.becameBusy(context.channel)
-        context.fireChannelInactive()
+        if let tracked { self.guard.unregister(tracked) }
+        tracked = nil
     }
 
     /// The first bytes of a request: the head clock starts (if it is not already running).
     func bytesArrived(context: ChannelHandlerContext) {
         guard phase == .waiting else { return }
         phase = .head
-        self.guard.becameBusy(context.channel)
+        if let tracked { self.guard.becameBusy(tracked) }
         startHeadClock(context: context)
     }
 
@@ -265,7 +298,7 @@ private final class RequestWatch: ChannelDuplexHandler, RemovableChannelHandler 
             phase = .busy
             deadline?.cancel()
             deadline = nil
-            self.guard.becameBusy(context.channel)
+            if let tracked { self.guard.becameBusy(tracked) }
         }
         context.fireChannelRead(data)
     }
@@ -275,12 +308,11 @@ private final class RequestWatch: ChannelDuplexHandler, RemovableChannelHandler 
             inFlight = max(0, inFlight - 1)
             if inFlight == 0, phase == .busy {
                 phase = .waiting
-                let channel = context.channel
                 // Idle once the response has gone out.
                 let written = context.eventLoop.makePromise(of: Void.self)
                 written.futureResult.assumeIsolated().whenSuccess { [weak self] in
-                    guard let self, self.phase == .waiting else { return }
-                    self.guard.becameIdle(channel)
+                    guard let self, self.phase == .waiting, let tracked = self.tracked else { return }
+                    self.guard.becameIdle(tracked)
                 }
                 promise.map { written.futureResult.cascade(to: $0) }
                 context.write(data, promise: written)
@@ -300,8 +332,8 @@ private final class RequestWatch: ChannelDuplexHandler, RemovableChannelHandler 
             guard self.phase == .head || (self.phase == .waiting && self.requests == 0) else { return }
             self.guard.headTimedOut()
             self.guard.logger.debug("closing a connection that sent no complete request head in time",
-                                    metadata: ["peer": "\(self.channel?.remoteAddress?.description ?? "-")"])
-            self.channel?.close(promise: nil)
+                                    metadata: ["peer": "\(context.channel.remoteAddress?.description ?? "-")"])
+            context.close(promise: nil)
         }
     }
 }

@@ -113,6 +113,27 @@ final class ManualClock: Sendable {
         #expect(statistics.completed == 4 && statistics.mostRunning == 1 && statistics.running == 0 && statistics.waiting == 0)
     }
 
+    @Test func requestsWithoutFailuresGoAheadOfSuspectOnes() async throws {
+        let queue = PasswordHashingQueue(options: .init(concurrency: 1, waitingPerClient: 4, waiting: 64))
+        let gate = Gate()
+        let order = Order()
+        func submit(_ client: String, _ priority: PasswordHashingQueue.Priority) -> Task<Bool, Never> {
+            Task { await queue.run(for: client, priority: priority) { gate.wait(); order.append(client) } != nil }
+        }
+        var tasks = [submit("running", .suspect)]
+        try await waitUntil { queue.statistics.running == 1 }
+        for index in 0..<6 {
+            tasks.append(submit("flood-\(index)", .suspect))
+            try await waitUntil { queue.statistics.waiting == index + 1 }
+        }
+        tasks.append(submit("alice", .normal))
+        try await waitUntil { queue.statistics.waiting == 7 }
+        gate.open(8)
+        for task in tasks { #expect(await task.value) }
+        // alice, with no failures, waited only for the hash already running.
+        #expect(order.items == ["running", "alice"] + (0..<6).map { "flood-\($0)" })
+    }
+
     @Test func runsUpToItsConcurrencyAtOnce() async throws {
         let queue = PasswordHashingQueue(options: .init(concurrency: 2, waitingPerClient: 8, waiting: 8))
         let gate = Gate()

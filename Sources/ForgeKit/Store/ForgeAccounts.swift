@@ -126,7 +126,10 @@ public final class ForgeAccounts: Sendable {
         }
         let stored = candidate?.hash
         let hasher = hasher
-        let matches = await hashing.run(for: address ?? "") { [self] () -> Bool in
+        // An account and an address without recent failures go ahead of those with some.
+        let failures = throttle.failures(account: name, address: address)
+        let priority: PasswordHashingQueue.Priority = failures.account == 0 && failures.address == 0 ? .normal : .suspect
+        let matches = await hashing.run(for: address ?? "", priority: priority) { [self] () -> Bool in
             // A name without a usable hash is checked against a dummy one, so it takes as long.
             let against = stored ?? self.dummyHash.withLock { dummy in
                 if let dummy { return dummy }

@@ -8,9 +8,11 @@ import Synchronization
 /// At most ``Options/concurrency`` hashes run at once. Further requests wait in one short queue per
 /// client (an address, say), and the queues are served in turn, so a client sending a flood of
 /// passwords waits behind itself while another client's sign-in is served after at most one hash
-/// from each other waiting client. A client whose queue is full, or any client when
-/// ``Options/waiting`` requests already wait, is refused at once instead of queued: it is answered
-/// "busy", and never makes everyone else wait longer.
+/// from each other waiting client. Requests marked ``Priority/suspect`` (a client or account with
+/// recent failures) are served only when no ``Priority/normal`` one waits, so a sign-in without a
+/// history of failures goes ahead of many flooding clients. A client whose queue is full, or any
+/// client when ``Options/waiting`` requests already wait, is refused at once instead of queued: it is
+/// answered "busy", and never makes everyone else wait longer.
 ///
 /// ```swift
 /// let queue = PasswordHashingQueue()
@@ -50,6 +52,14 @@ public final class PasswordHashingQueue: Sendable {
         public var mostRunning = 0
     }
 
+    /// Which requests go first.
+    public enum Priority: Sendable, Hashable {
+        /// Served in turn with the other normal ones.
+        case normal
+        /// Served only when no normal request waits: clients and accounts with recent failures.
+        case suspect
+    }
+
     /// Half the active processors, at least one.
     public static var defaultConcurrency: Int { max(1, ProcessInfo.processInfo.activeProcessorCount / 2) }
 
@@ -60,24 +70,31 @@ public final class PasswordHashingQueue: Sendable {
 
     private struct State {
         var statistics = Statistics()
-        /// Waiting jobs by client.
-        var queues: [String: [Job]] = [:]
-        /// Clients with waiting jobs, in the order they are served.
-        var turn: [String] = []
+        /// Waiting jobs by client, each with its priority.
+        var queues: [String: [(job: Job, priority: Priority)]] = [:]
+        /// Clients with waiting jobs of each priority, in the order they are served.
+        var turns: [Priority: [String]] = [.normal: [], .suspect: []]
+
+        mutating func enqueue(_ job: @escaping Job, client: String, priority: Priority) {
+            queues[client, default: []].append((job, priority))
+            if !(turns[priority] ?? []).contains(client) { turns[priority, default: []].append(client) }
+            statistics.waiting += 1
+        }
 
         mutating func next() -> Job? {
-            guard !turn.isEmpty else { return nil }
-            let client = turn.removeFirst()
-            guard var jobs = queues[client], !jobs.isEmpty else { return next() }
-            let job = jobs.removeFirst()
-            if jobs.isEmpty {
-                queues[client] = nil
-            } else {
-                queues[client] = jobs
-                turn.append(client)
+            for priority in [Priority.normal, .suspect] {
+                while var turn = turns[priority], !turn.isEmpty {
+                    let client = turn.removeFirst()
+                    turns[priority] = turn
+                    guard var jobs = queues[client], let index = jobs.firstIndex(where: { $0.priority == priority }) else { continue }
+                    let job = jobs.remove(at: index).job
+                    queues[client] = jobs.isEmpty ? nil : jobs
+                    if jobs.contains(where: { $0.priority == priority }) { turns[priority, default: []].append(client) }
+                    statistics.waiting -= 1
+                    return job
+                }
             }
-            statistics.waiting -= 1
-            return job
+            return nil
         }
     }
 
@@ -94,7 +111,8 @@ public final class PasswordHashingQueue: Sendable {
 
     /// Runs `work` on one of the queue's threads for `client`, or returns nil at once when the
     /// client's queue, or the whole waiting list, is full.
-    public func run<Result: Sendable>(for client: String, _ work: @escaping @Sendable () -> Result) async -> Result? {
+    public func run<Result: Sendable>(for client: String, priority: Priority = .normal,
+                                      _ work: @escaping @Sendable () -> Result) async -> Result? {
         await withCheckedContinuation { (continuation: CheckedContinuation<Result?, Never>) in
             let job: Job = { continuation.resume(returning: work()) }
             let options = self.options
@@ -109,9 +127,7 @@ public final class PasswordHashingQueue: Sendable {
                     state.statistics.refused += 1
                     return nil
                 }
-                if mine == 0 { state.turn.append(client) }
-                state.queues[client, default: []].append(job)
-                state.statistics.waiting += 1
+                state.enqueue(job, client: client, priority: priority)
                 return false
             }
             switch start {
