@@ -60,6 +60,31 @@ import Testing
         }
     }
 
+    @Test func everyHeadOnAKeptAliveConnectionHasItsOwnTime() async throws {
+        try await serve(.init(headTimeout: .seconds(1), idleTimeout: .seconds(30), maximumConnections: 100)) { port, connections in
+            let connection = try RawConnection(port: port)
+            // Quick requests for well over a head timeout: never cut, whenever the head clock looks.
+            let start = ContinuousClock.now
+            var answered = 0
+            while ContinuousClock.now - start < .milliseconds(2500) {
+                try connection.send("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                let response = try #require(await connection.readResponse(within: .seconds(5)), "request \(answered + 1) was not answered")
+                #expect(response.hasPrefix("HTTP/1.1 200"))
+                answered += 1
+                try await Task.sleep(for: .milliseconds(150))
+            }
+            #expect(connections.statistics.headTimeouts == 0)
+            // Then a head begun between two looks of the clock, never finished: cut within its own
+            // timeout (plus the clock's slack), not left open until the idle timeout.
+            try await Task.sleep(for: .milliseconds(400))
+            try connection.send("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            let begun = ContinuousClock.now
+            #expect(await connection.waitForClose(within: .seconds(10)))
+            let waited = ContinuousClock.now - begun
+            #expect(waited >= .milliseconds(900) && waited < .seconds(3), "closed after \(waited)")
+            #expect(connections.statistics.headTimeouts == 1)
+        }
+    }
     @Test func idleConnectionsCloseButResponsesAreNeverCutShort() async throws {
         try await serve(.init(headTimeout: .seconds(1), idleTimeout: .seconds(2), maximumConnections: 100), slow: .seconds(4)) { port, _ in
             // A keep-alive connection that asked once and then says nothing is closed by the idle timeout.
