@@ -389,7 +389,7 @@ let package = Package(
         .testTarget(
             name: "HookdTests",
             dependencies: [
-                "hookd", "DeployKit",
+                "hookd", "DeployKit", "ForgeKitTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

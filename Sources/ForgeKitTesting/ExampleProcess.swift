@@ -46,9 +46,7 @@ public final class ExampleProcess: @unchecked Sendable {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
-        pipe.fileHandleForReading.readabilityHandler = { [output] handle in
-            let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil; return }
+        PipeDrain.start(pipe.fileHandleForReading) { [output] data in
             output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
         }
         try process.run()

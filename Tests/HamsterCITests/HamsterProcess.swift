@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Crypto
+import ForgeKitTesting
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -56,20 +57,14 @@ final class HamsterProcess: @unchecked Sendable {
         process.standardError = pipe
         let collected = log
         let listening = ports
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            guard !data.isEmpty else {
-                handle.readabilityHandler = nil
-                listening.continuation.finish()
-                return
-            }
+        PipeDrain.start(pipe.fileHandleForReading, onData: { data in
             let text = String(decoding: data, as: UTF8.self)
             let all = collected.text.withLock { $0 += text; return $0 }
             if let range = all.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
                 let match = all[range]
                 if let port = Int(match.split(separator: ":").last ?? "") { listening.continuation.yield(port) }
             }
-        }
+        }, onEnd: { listening.continuation.finish() })
         try process.run()
     }
 

@@ -1,3 +1,4 @@
+import ForgeKitTesting
 import Foundation
 import Logging
 import PipelineKit
@@ -35,20 +36,14 @@ final class PrivatePostgres: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         let lines = AsyncStream<String>.makeStream()
         let buffer = Mutex("")
-        output.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            guard !data.isEmpty else {
-                handle.readabilityHandler = nil
-                lines.continuation.finish()
-                return
-            }
+        PipeDrain.start(output.fileHandleForReading, onData: { data in
             let line = buffer.withLock { text -> String? in
                 text += String(decoding: data, as: UTF8.self)
                 guard let newline = text.firstIndex(of: "\n") else { return nil }
                 return String(text[..<newline])
             }
             if let line { lines.continuation.yield(line) }
-        }
+        }, onEnd: { lines.continuation.finish() })
         try process.run()
         let timer = Task {
             try await Task.sleep(for: .seconds(60))

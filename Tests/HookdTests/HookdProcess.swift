@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Crypto
+import ForgeKitTesting
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -54,19 +55,13 @@ final class HookdProcess: @unchecked Sendable {
         process.standardError = pipe
         let collected = log
         let listening = ports
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            guard !data.isEmpty else {
-                handle.readabilityHandler = nil
-                listening.continuation.finish()
-                return
-            }
+        PipeDrain.start(pipe.fileHandleForReading, onData: { data in
             let all = collected.text.withLock { $0 += String(decoding: data, as: UTF8.self); return $0 }
             if let range = all.range(of: #"hookd listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression),
                let port = Int(all[range].split(separator: ":").last ?? "") {
                 listening.continuation.yield(port)
             }
-        }
+        }, onEnd: { listening.continuation.finish() })
         try process.run()
     }
 

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import ForgeKitTesting
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -159,10 +160,7 @@ final class ChromeDriverProcess: @unchecked Sendable {
         process.standardOutput = pipe
         process.standardError = pipe
         let log = OutputLog()
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil } else { log.append(data) }
-        }
+        PipeDrain.start(pipe.fileHandleForReading) { data in log.append(data) }
         try process.run()
         let deadline = ContinuousClock.now + timeout
         var port = Self.port(in: log.text)
