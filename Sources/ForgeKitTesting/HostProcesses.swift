@@ -37,7 +37,7 @@ public enum HostProcesses {
     }
 
     /// Waits up to `timeout` until at least `count` processes with `marker` run; whether they do.
-    public static func waitUntilRunning(_ marker: String, count: Int = 1, timeout: Duration = .seconds(10)) async -> Bool {
+    public static func waitUntilRunning(_ marker: String, count: Int = 1, timeout: Duration = .seconds(60)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while running(marker).count < count, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(50))
@@ -46,7 +46,7 @@ public enum HostProcesses {
     }
 
     /// Waits up to `timeout` until no process with `marker` runs; whether none does.
-    public static func waitUntilGone(_ marker: String, timeout: Duration = .seconds(10)) async -> Bool {
+    public static func waitUntilGone(_ marker: String, timeout: Duration = .seconds(30)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while !running(marker).isEmpty, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(50))

@@ -87,7 +87,7 @@ struct DeployProcessTests {
             let first = try cluster.runner("r0")
             let queued = try await cluster.request(.POST, "/api/deployments", json: #"{"project": "app", "branch": "main", "commit": "\#(commit)"}"#)
             #expect(queued.status == 201, "\(queued.body)")
-            #expect(await HostProcesses.waitUntilRunning(marker, timeout: .seconds(20)))
+            #expect(await HostProcesses.waitUntilRunning(marker))
             first.kill(SIGKILL)
             first.process.waitUntilExit()
             // The sandbox dies with the runner (bubblewrap's --die-with-parent).
@@ -127,7 +127,7 @@ struct DeployProcessTests {
         defer { cluster.stop() }
         let runner = try cluster.runner("r0")
         #expect(try await cluster.request(.POST, "/api/deployments", json: #"{"project": "app", "branch": "main", "commit": "\#(commit)"}"#).status == 201)
-        #expect(await HostProcesses.waitUntilRunning(marker, timeout: .seconds(20)))
+        #expect(await HostProcesses.waitUntilRunning(marker))
         runner.kill(SIGTERM)
         runner.process.waitUntilExit()
         #expect(runner.process.terminationStatus == 0, "\(runner.text)")
