@@ -202,7 +202,9 @@ extension Sandbox {
     ///
     /// A sandbox dies with the process that started it (`--die-with-parent`), but bubblewrap sets that
     /// up a moment after the command starts: a `kill -9` in that moment leaves the sandbox running
-    /// without a parent. Returns how many processes were killed.
+    /// without a parent. A sandbox is found at every step of its launch (`setpriv`, then `prlimit`,
+    /// then `bwrap`: one process that executes each in turn), not only once bubblewrap runs. Returns
+    /// how many processes were killed.
     @discardableResult
     public static func killLeftovers(under folder: String) -> Int {
         let prefix = folder.hasSuffix("/") ? folder : folder + "/"
@@ -211,7 +213,10 @@ extension Sandbox {
         for pid in entries.compactMap({ Int32($0) }) where pid != getpid() {
             guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), !data.isEmpty else { continue }
             let arguments = data.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-            guard arguments.first?.hasSuffix("/bwrap") == true else { continue }
+            // The launch chain (`launchPlan`): its first program is one of its three tools, and
+            // bubblewrap is in it.
+            guard let program = arguments.first, ["/setpriv", "/prlimit", "/bwrap"].contains(where: { program.hasSuffix($0) }),
+                  arguments.contains(where: { $0.hasSuffix("/bwrap") }) else { continue }
             let binds = zip(arguments, arguments.dropFirst()).filter { $0.0 == "--bind" }.map(\.1)
             guard binds.contains(where: { $0.hasPrefix(prefix) || $0 == folder }) else { continue }
             if kill(pid, SIGKILL) == 0 { killed += 1 }
