@@ -27,6 +27,8 @@ public final class ExampleProcess: @unchecked Sendable {
     public let process = Process()
     private final class Output: Sendable {
         let text = Mutex("")
+        /// Whether everything the process (and whatever shares its output) printed has been read.
+        let ended = Atomic(false)
     }
     private let output = Output()
     /// What it printed so far (standard output and error together).
@@ -46,9 +48,9 @@ public final class ExampleProcess: @unchecked Sendable {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
-        PipeDrain.start(pipe.fileHandleForReading) { [output] data in
+        PipeDrain.start(pipe.fileHandleForReading, onData: { [output] data in
             output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
-        }
+        }, onEnd: { [output] in output.ended.store(true, ordering: .releasing) })
         try process.run()
     }
 
@@ -67,6 +69,18 @@ public final class ExampleProcess: @unchecked Sendable {
         guard let result = regex.firstMatch(in: match, range: NSRange(match.startIndex..., in: match)), result.numberOfRanges > 1,
               let capture = Range(result.range(at: 1), in: match) else { return match }
         return String(match[capture])
+    }
+
+    /// Waits, without blocking a thread of Swift's pool, until the process has ended and all it
+    /// printed has been read (so ``text`` is complete); returns its status, or nil when it still runs
+    /// after `timeout`.
+    @discardableResult
+    public func waitForExit(timeout: Duration = .seconds(120)) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning || !output.ended.load(ordering: .acquiring), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return process.isRunning ? nil : process.terminationStatus
     }
 
     /// Sends `signal` to the process, if it runs.
