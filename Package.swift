@@ -385,7 +385,7 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
-        .testTarget(name: "DeployKitTests", dependencies: ["DeployKit", "DeployKitPostgres", "ForgeKit"], swiftSettings: upcoming),
+        .testTarget(name: "DeployKitTests", dependencies: ["DeployKit", "DeployKitPostgres", "ForgeKit", "ForgeKitTesting"], swiftSettings: upcoming),
         .testTarget(
             name: "HookdTests",
             dependencies: [

@@ -1,5 +1,6 @@
 import DeployKit
 import ForgeKit
+import ForgeKitTesting
 import Foundation
 import PipelineKit
 import Testing
@@ -124,25 +125,26 @@ import Testing
     @Test func aRunbookMayAskForTheSandbox() async throws {
         let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try "#!/bin/sh\necho \"$(id -un) on $(uname -n) in $PWD\"; ls \(directory) >/dev/null && echo sees-runbooks; echo \"secret=${HOOKD_TEST_SECRET-unset}\"\n"
+        try "#!/bin/sh\necho \"$(id -un) on $(uname -n) in $PWD\"; ls \(directory) >/dev/null && echo sees-runbooks; \(HostEnvironment.probe(of: "$$"))\n"
             .write(toFile: directory + "/probe.sh", atomically: true, encoding: .utf8)
         chmod(directory + "/probe.sh", 0o755)
         let sandboxed = #"{"scripts": [{"command": "./probe.sh"}], "allowedNetworks": ["127.0.0.0/8"], "sandbox": {"network": "none"}}"#
         try sandboxed.write(toFile: directory + "/boxed.json", atomically: true, encoding: .utf8)
         try sandboxed.replacingOccurrences(of: #", "sandbox": {"network": "none"}"#, with: "")
             .write(toFile: directory + "/open.json", atomically: true, encoding: .utf8)
-        setenv("HOOKD_TEST_SECRET", "hookd-only-value", 1)
-        defer { unsetenv("HOOKD_TEST_SECRET") }
         let runner = ScriptHookRunner(directory: directory)
         #expect(try await runner.runbook(id: "boxed").sandbox == Runbook.Isolation(network: .none))
         let boxed = try await runner.run(ScriptHookRequest(id: "boxed", peerAddress: "127.0.0.1"))
         #expect(boxed.map(\.statusCode) == [0], "\(boxed)")
         #expect(boxed.first?.stdout.hasPrefix("build on sandbox in /") == true, "\(boxed)")
         #expect(boxed.first?.stdout.contains("sees-runbooks") == true)
-        #expect(boxed.first?.stdout.contains("secret=unset") == true, "hookd's environment stays outside")
+        // hookd's environment stays outside; the unsandboxed runbook below gets all of it.
+        let hookdOnly = HostEnvironment.names(excluding: ["PATH", "HOME", "LANG"])
+        let boxedNames = HostEnvironment.probed(in: boxed.first?.stdout ?? "")
+        #expect(boxedNames.contains("PATH") && boxedNames.isDisjoint(with: hookdOnly), "\(boxedNames)")
         // Unsandboxed (the default): hookd's own user and environment, in the runbook folder.
         let open = try await runner.run(ScriptHookRequest(id: "open", peerAddress: "127.0.0.1"))
-        #expect(open.first?.stdout.contains("secret=hookd-only-value") == true, "\(open)")
+        #expect(hookdOnly.isSubset(of: HostEnvironment.probed(in: open.first?.stdout ?? "")), "\(open)")
         #expect(open.first?.stdout.contains("in \(directory)") == true)
     }
 
