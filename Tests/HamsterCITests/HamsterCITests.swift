@@ -60,7 +60,7 @@ struct HamsterCITests {
         let data = try FixtureBuilderDirectory.make()
         defer { try? FileManager.default.removeItem(atPath: data) }
         let server = try await HamsterProcess.start([
-            "--config", Self.projectRoot + "/examples/hamster-ci", "--db", data + "/runs.sqlite", "--webhook-secret", Self.secret,
+            "--config", Self.projectRoot + "/configurations/hamster-ci", "--db", data + "/runs.sqlite", "--webhook-secret", Self.secret,
             "--github-api", github.baseURL, "--allow-file-urls", "--task", Self.checkCommand,
             "--workspace-root", data + "/workspaces",
         ], environment: ["GITHUB_TOKEN": Self.token])
@@ -120,7 +120,7 @@ struct HamsterCITests {
         let event = data + "/pull_request.json"
         try Data(Self.pullRequestBody(repo: "DT2/dt", number: 3, headSHA: head.description, baseSHA: base.description,
                                       cloneURL: "file://" + fixture.path)).write(to: URL(fileURLWithPath: event))
-        let config = Self.projectRoot + "/examples/hamster-ci/flake8_pull_request.json"
+        let config = Self.projectRoot + "/configurations/hamster-ci/flake8_pull_request.json"
         // Awaited, not waited for on a blocked thread: the fake GitHub API answers from this process's
         // cooperative pool, which has one thread per core — blocking one of them for the whole run could
         // leave none to answer the comment POST.
@@ -146,7 +146,7 @@ struct HamsterCITests {
         let data = try FixtureBuilderDirectory.make()
         defer { try? FileManager.default.removeItem(atPath: data) }
         let server = try await HamsterProcess.start([
-            "--config", Self.projectRoot + "/examples/hamster-ci", "--db", data + "/runs.sqlite", "--webhook-secret", Self.secret,
+            "--config", Self.projectRoot + "/configurations/hamster-ci", "--db", data + "/runs.sqlite", "--webhook-secret", Self.secret,
             "--task", Self.checkCommand, "--workspace-root", data + "/workspaces",
         ])
         defer { server.stop() }
@@ -191,7 +191,7 @@ struct HamsterCITests {
     func storedConfigurations() async throws {
         let data = try FixtureBuilderDirectory.make()
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let arguments = ["--config", Self.projectRoot + "/examples/hamster-ci", "--db", data + "/runs.sqlite",
+        let arguments = ["--config", Self.projectRoot + "/configurations/hamster-ci", "--db", data + "/runs.sqlite",
                          "--webhook-secret", Self.secret, "--task", Self.checkCommand, "--workspace-root", data + "/workspaces"]
         let server = try await HamsterProcess.start(arguments)
         let yaml = """

@@ -9,8 +9,8 @@ public import PipelineKit
 /// `commit` (default: the source's checkout commit, else its `after` or `commit` attribute).
 ///
 /// ```json
-/// {"task": "shell", "kwargs": {"command": "make test"},
-///  "on_success": {"task": "deploy", "kwargs": {"project": "web"}}}
+/// {"name": "test", "task": "shell", "kwargs": {"command": "make test"},
+///  "success_handler": {"name": "deploy", "task": "deploy", "kwargs": {"project": "web"}}}
 /// ```
 ///
 /// Returns `{"deployment": ID, "state": "initialized" | "not_initialized", "environment": NAME}`;

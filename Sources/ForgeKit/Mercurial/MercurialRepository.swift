@@ -94,8 +94,9 @@ public struct MercurialFileChange: Sendable, Hashable, Codable {
 }
 
 /// Read access to a Mercurial repository through Mercurial's command server (`hg serve --cmdserver
-/// pipe`): one long-lived `hg` process per repository, which answers each command without starting
-/// Python again — Mercurial's supported interface for other languages.
+/// pipe`): one `hg` process per open instance, which answers each command without starting Python
+/// again — Mercurial's supported interface for other languages. The process lives as long as the
+/// instance: keep one open to read a repository many times; each ``open(at:logger:)`` starts another.
 ///
 /// Commands run one at a time (the type is an actor). Output is read in the command server's framed
 /// channels and bounded; an archive streams to a file descriptor without being held in memory.
