@@ -120,7 +120,7 @@ let package = Package(
         ),
         .target(
             name: "PipelineKitTesting",
-            dependencies: ["PipelineKit"],
+            dependencies: ["PipelineKit", "ForgeKit"],
             swiftSettings: upcoming
         ),
         .target(
@@ -175,7 +175,7 @@ let package = Package(
         .target(
             name: "PipelineKitPostgres",
             dependencies: [
-                "PipelineKit", "PostgresStoreSupport",
+                "PipelineKit", "PostgresStoreSupport", "ForgeKit",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -193,7 +193,7 @@ let package = Package(
         .target(
             name: "DeployKitPostgres",
             dependencies: [
-                "DeployKit", "PostgresStoreSupport",
+                "DeployKit", "PostgresStoreSupport", "ForgeKit",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

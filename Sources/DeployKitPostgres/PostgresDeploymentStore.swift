@@ -1,4 +1,5 @@
 public import DeployKit
+import ForgeKit
 public import Foundation
 public import Logging
 import PostgresNIO
@@ -286,7 +287,7 @@ public final class PostgresDeploymentStore: DeploymentStore {
     public func claim(runner: String, projects: [String], lease: Duration, now: Date) async throws(DeployError) -> Deployment? {
         let operation = "claim deployment"
         let time = now.timeIntervalSince1970
-        let until = time + lease.secondsValue
+        let until = time + lease.inSeconds
         let logger = logger
         return try await transaction(operation) { connection -> Deployment? in
             // Candidates in queue order, skipping those another claim is looking at.
@@ -333,7 +334,7 @@ public final class PostgresDeploymentStore: DeploymentStore {
 
     public func renew(_ id: DeploymentID, runner: String, attempt: Int, lease: Duration, now: Date) async throws(DeployError) {
         let operation = "renew lease"
-        let until = now.timeIntervalSince1970 + lease.secondsValue
+        let until = now.timeIntervalSince1970 + lease.inSeconds
         let logger = logger
         try await transaction(operation) { connection in
             try await Self.requireHeld(connection, id, runner: runner, attempt: attempt, operation, logger: logger)

@@ -1,3 +1,4 @@
+import ForgeKit
 import Foundation
 public import Hummingbird
 public import HummingbirdCore
@@ -112,7 +113,7 @@ public final class ConnectionGuard: Sendable {
     /// The HTTP/1.1 server to give `Application(router:server:…)`.
     public var server: HTTPServerBuilder {
         let http = HTTP1Channel.Configuration(additionalChannelHandlers: [RequestWatch(guard: self)],
-                                              idleTimeout: TimeAmount.nanoseconds(Int64(limits.idleTimeout.nanoseconds)))
+                                              idleTimeout: TimeAmount.nanoseconds(limits.idleTimeout.inNanoseconds))
         return HTTPServerBuilder { responder in
             GuardedHTTP1Channel(http: HTTP1Channel(responder: responder, configuration: http))
         }
@@ -137,7 +138,7 @@ public final class ConnectionGuard: Sendable {
         state.withLock { $0.open -= 1 }
     }
 
-    private var now: Int64 { (ContinuousClock.now - epoch).nanoseconds }
+    private var now: Int64 { (ContinuousClock.now - epoch).inNanoseconds }
 
     /// Whether a new connection may be accepted; when not, the longest-idle connection is closed to
     /// make room (its closing lets the acceptor go on).
@@ -328,14 +329,14 @@ private final class RequestWatch: ChannelDuplexHandler, RemovableChannelHandler 
 
     private func startHeadClock(context: ChannelHandlerContext) {
         guard deadline == nil else { return }
-        let due = headStarted + .nanoseconds(self.guard.limits.headTimeout.nanoseconds)
+        let due = headStarted + .nanoseconds(self.guard.limits.headTimeout.inNanoseconds)
         deadline = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: due) { [weak self] in
             guard let self else { return }
             self.deadline = nil
             // Busy, or idle between requests (the idle timeout's business): nothing to do.
             guard self.phase == .head || (self.phase == .waiting && self.requests == 0) else { return }
             // A head begun after this check was scheduled has the rest of its own time.
-            if NIODeadline.now() < self.headStarted + .nanoseconds(self.guard.limits.headTimeout.nanoseconds) {
+            if NIODeadline.now() < self.headStarted + .nanoseconds(self.guard.limits.headTimeout.inNanoseconds) {
                 self.startHeadClock(context: context)
                 return
             }
@@ -344,14 +345,5 @@ private final class RequestWatch: ChannelDuplexHandler, RemovableChannelHandler 
                                     metadata: ["peer": "\(context.channel.remoteAddress?.description ?? "-")"])
             context.close(promise: nil)
         }
-    }
-}
-
-extension Duration {
-    /// The duration in whole nanoseconds (saturating).
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? .max : whole.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue
     }
 }

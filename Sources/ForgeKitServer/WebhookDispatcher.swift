@@ -142,8 +142,7 @@ public final class WebhookDispatcher: Sendable {
         do {
             // The policy's reason, rather than a failed connection, when the URL is refused.
             try await options.outbound.check(url: hook.url)
-            let seconds = Int64(options.timeout.components.seconds) + (options.timeout.components.attoseconds > 0 ? 1 : 0)
-            let response = try await client().execute(request, timeout: .seconds(max(1, seconds)))
+            let response = try await client().execute(request, timeout: .nanoseconds(max(1, options.timeout.inNanoseconds)))
             if response.status == .forbidden, let refusal = response.headers[OutboundPolicy.refusalHeader].first {
                 throw ForgeError(.forbidden, refusal, operation: "deliver webhook")
             }
@@ -161,9 +160,7 @@ public final class WebhookDispatcher: Sendable {
         let attempts = delivery.attempts + 1
         var retryAt: Date?
         if failure != nil, !refused, attempts < options.maximumAttempts {
-            let first = Double(options.firstRetry.components.seconds) + Double(options.firstRetry.components.attoseconds) / 1e18
-            let longest = Double(options.longestRetry.components.seconds)
-            retryAt = Date().addingTimeInterval(min(longest, first * pow(2, Double(attempts - 1))))
+            retryAt = Date().addingTimeInterval(min(options.longestRetry.inSeconds, options.firstRetry.inSeconds * pow(2, Double(attempts - 1))))
         }
         if let failure {
             logger.warning("webhook delivery failed", metadata: ["webhook": "\(hook.id)", "delivery": "\(delivery.guid)",

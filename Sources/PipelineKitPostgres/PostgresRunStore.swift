@@ -1,3 +1,4 @@
+import ForgeKit
 public import Foundation
 public import Logging
 public import PipelineKit
@@ -122,7 +123,7 @@ public final class PostgresRunStore: RunStore {
         let time = now.timeIntervalSince1970
         let query: PostgresQuery = """
             SELECT o_run, o_sequence, o_path, o_attempt, o_failures, o_parent, o_anchor, o_next_due
-            FROM forgeworks_claim(\(worker), \(time), \(time + lease.secondsValue), \(Int64(limit)))
+            FROM forgeworks_claim(\(worker), \(time), \(time + lease.inSeconds), \(Int64(limit)))
             """
         typealias Row = (Int64?, Int?, String?, Int?, Int?, String?, String?, Double?)
         let rows = try await rows("claim", query) { row in try row.decode(Row.self) }
@@ -173,7 +174,7 @@ public final class PostgresRunStore: RunStore {
         let time = now.timeIntervalSince1970
         let query: PostgresQuery = """
             SELECT o_run, o_sequence, o_outcome, o_next, o_status
-            FROM forgeworks_finish(\(worker), \(time), \(time + lease.secondsValue), \(Value.list(documents).jsonText)::jsonb)
+            FROM forgeworks_finish(\(worker), \(time), \(time + lease.inSeconds), \(Value.list(documents).jsonText)::jsonb)
             """
         let rows = try await rows("finish", query) { row in try row.decode((Int64, Int, String, Int?, String?).self) }
         var claimed: [ClaimedStep] = []
@@ -202,7 +203,7 @@ public final class PostgresRunStore: RunStore {
 
     public func renew(_ steps: [StepKey], worker: String, lease: Duration, now: Date) async throws(PipelineError) -> RenewResult {
         guard !steps.isEmpty else { return RenewResult(cancelled: [], lost: []) }
-        let until = now.timeIntervalSince1970 + lease.secondsValue
+        let until = now.timeIntervalSince1970 + lease.inSeconds
         let runs = steps.map(\.run.rawValue)
         let sequences = steps.map { Int64($0.sequence) }
         let query: PostgresQuery = """

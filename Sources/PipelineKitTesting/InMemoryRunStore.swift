@@ -1,3 +1,4 @@
+import ForgeKit
 public import Foundation
 public import PipelineKit
 import Synchronization
@@ -316,11 +317,5 @@ public final class InMemoryRunStore: RunStore {
         }
         if cancelled { notify() }
         return cancelled
-    }
-}
-
-extension Duration {
-    var inSeconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

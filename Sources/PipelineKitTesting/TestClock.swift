@@ -1,3 +1,4 @@
+import ForgeKit
 public import Foundation
 public import PipelineKit
 import Synchronization

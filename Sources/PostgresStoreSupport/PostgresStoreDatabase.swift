@@ -313,11 +313,3 @@ package final class PostgresStoreDatabase: Sendable {
         }
     }
 }
-
-extension Duration {
-    /// The duration in seconds, as the stores' `Date` arithmetic wants it.
-    package var secondsValue: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
-    }
-}

@@ -337,11 +337,13 @@ struct NotificationTests {
         }
     }
 
-    @Test("a failure notification carries the failing line")
-    func failure() async throws {
+    /// Also with a timeout under a second, which the notifier once rounded down to none at all.
+    @Test("a failure notification carries the failing line", arguments: [Duration.seconds(10), .milliseconds(800)])
+    func failure(timeout: Duration) async throws {
         let receiver = NotificationReceiver()
         try await receiver.with { url in
-            try await DeployHarness.with(notifiers: [JSONWebhookNotifier(url: url + "/json", events: [.failed])], script: "echo ok\nexit 3\n") { harness in
+            let notifier = JSONWebhookNotifier(url: url + "/json", events: [.failed], timeout: timeout)
+            try await DeployHarness.with(notifiers: [notifier], script: "echo ok\nexit 3\n") { harness in
                 let runner = harness.runner()
                 let running = Task { try await runner.runOnce(wait: .seconds(10)) }
                 _ = try await harness.queue(commit: harness.commits[0])

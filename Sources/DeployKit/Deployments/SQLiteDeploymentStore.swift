@@ -434,11 +434,3 @@ public final class SQLiteDeploymentStore: DeploymentStore {
                           reason: row["reason"], release: row["release"], logSize: row["log_size"])
     }
 }
-
-extension Duration {
-    /// The duration in seconds, as a `Double`.
-    var inSeconds: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
-    }
-}

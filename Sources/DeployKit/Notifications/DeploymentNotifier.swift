@@ -1,5 +1,6 @@
 public import AsyncHTTPClient
 import Crypto
+import ForgeKit
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -165,7 +166,7 @@ struct WebhookPoster: Sendable {
                 request.headers.add(name: "User-Agent", value: "forgeworks")
                 for (name, value) in headers { request.headers.add(name: name, value: value) }
                 request.body = .bytes(ByteBuffer(bytes: body))
-                let response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
+                let response = try await client.execute(request, timeout: .nanoseconds(timeout.inNanoseconds))
                 _ = try? await response.body.collect(upTo: 64 * 1024)
                 if (200..<300).contains(response.status.code) { return }
                 lastError = DeployError(.io, "\(url) answered \(response.status.code)", operation: operation)

@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+import ForgeKit
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -125,7 +126,7 @@ public struct DeploymentClient: RunnerConnection {
         }
         let status: Int, bytes: [UInt8]
         do {
-            let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout.inSeconds * 1000)))
+            let response = try await client.execute(request, timeout: .nanoseconds(timeout.inNanoseconds))
             status = Int(response.status.code)
             var buffer = try await response.body.collect(upTo: 64 << 20)
             bytes = buffer.readBytes(length: buffer.readableBytes) ?? []

@@ -108,7 +108,7 @@ public final class RepositoryPoller: Sendable {
             let started = clock.now()
             await poll(dispatcher: dispatcher)
             do {
-                try await clock.sleep(until: started.addingTimeInterval(interval.seconds))
+                try await clock.sleep(until: started.addingTimeInterval(interval.inSeconds))
             } catch {
                 throw PipelineError(.cancelled, "the poller was cancelled", operation: "run repository poller")
             }

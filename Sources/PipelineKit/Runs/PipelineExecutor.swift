@@ -210,7 +210,7 @@ public final class PipelineExecutor: Sendable {
                     } catch let error as PipelineError where error.code != .cancelled {
                         // A busy or unreachable database is not the end of the worker: try again shortly.
                         logger.warning("cannot claim work; retrying", metadata: ["error": "\(error)"])
-                        await signal.wait(until: clock.now().addingTimeInterval(options.pollInterval.seconds), clock: clock)
+                        await signal.wait(until: clock.now().addingTimeInterval(options.pollInterval.inSeconds), clock: clock)
                         continue
                     }
                     nextDue = claim.nextDue
@@ -225,7 +225,7 @@ public final class PipelineExecutor: Sendable {
                     // found nothing and nothing waits for a back-off, the store is idle.
                     if untilIdle && runningBefore == 0 && nextDue == nil { return }
                 }
-                var deadline = clock.now().addingTimeInterval(options.pollInterval.seconds)
+                var deadline = clock.now().addingTimeInterval(options.pollInterval.inSeconds)
                 if let nextDue, nextDue < deadline { deadline = nextDue }
                 await signal.wait(until: deadline, clock: clock)
             }
@@ -235,7 +235,7 @@ public final class PipelineExecutor: Sendable {
     /// Renews leases, stops steps that ran out of time or whose runs were cancelled, flushes logs.
     private func superviseLoop() async throws {
         var lastRenewal = clock.now()
-        let renewEvery = options.lease.seconds / 3
+        let renewEvery = options.lease.inSeconds / 3
         while !Task.isCancelled {
             try await Task.sleep(for: .milliseconds(100))
             let now = clock.now()
@@ -319,9 +319,9 @@ public final class PipelineExecutor: Sendable {
     }
 
     private func retryDelay(afterFailures failures: Int) -> Double {
-        let base = options.retryDelay.seconds
+        let base = options.retryDelay.inSeconds
         let delay = base * pow(2, Double(max(0, failures - 1)))
-        return min(delay, options.maximumRetryDelay.seconds)
+        return min(delay, options.maximumRetryDelay.inSeconds)
     }
 
     private func perform(_ step: ClaimedStep) async -> StepOutcome? {
@@ -345,7 +345,7 @@ public final class PipelineExecutor: Sendable {
                 // An unreachable or restarting database fails the read, not the run: try again.
                 attempt += 1
                 logger.warning("cannot read the run; retrying", metadata: ["run": "\(key.run)", "error": "\(error)"])
-                do { try await clock.sleep(until: clock.now().addingTimeInterval(delay.seconds)) } catch { return nil }
+                do { try await clock.sleep(until: clock.now().addingTimeInterval(delay.inSeconds)) } catch { return nil }
                 delay = min(delay * 2, .seconds(2))
             } catch {
                 if Task.isCancelled { return nil }
@@ -383,7 +383,7 @@ public final class PipelineExecutor: Sendable {
             run: key.run, configuration: context.configuration.name, actionName: spec.name, path: step.path,
             attempt: step.attempt, kwargs: kwargs, parent: step.parent, source: context.source, event: context.event,
             workspace: workspace, output: output, logger: stepLogger)
-        let timeout = spec.timeout ?? options.defaultTimeout.seconds
+        let timeout = spec.timeout ?? options.defaultTimeout.inSeconds
         let deadline = clock.now().addingTimeInterval(timeout)
         let task = state.withLock { state -> Task<Value, any Error> in
             let task = Task { try await action.run(actionContext) }

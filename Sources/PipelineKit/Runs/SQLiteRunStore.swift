@@ -342,7 +342,7 @@ public final class SQLiteRunStore: RunStore {
     public func claim(worker: String, limit: Int, lease: Duration, now: Date) async throws(PipelineError) -> ClaimResult {
         guard limit > 0 else { return ClaimResult(steps: [], nextDue: nil) }
         let time = now.timeIntervalSince1970
-        let leaseUntil = time + lease.seconds
+        let leaseUntil = time + lease.inSeconds
         return try await write("claim") { db -> ClaimResult in
             // Due queued steps and steps whose lease ran out, of runs still going, skipping runs whose
             // concurrency group has another run going.
@@ -398,7 +398,7 @@ public final class SQLiteRunStore: RunStore {
     public func finish(_ outcomes: [StepOutcome], worker: String, lease: Duration, now: Date) async throws(PipelineError) -> FinishResult {
         guard !outcomes.isEmpty else { return FinishResult(claimed: [], refused: [], finishedRuns: [:]) }
         let time = now.timeIntervalSince1970
-        let leaseUntil = time + lease.seconds
+        let leaseUntil = time + lease.inSeconds
         let result = try await write("finish") { db -> FinishResult in
             var claimed: [ClaimedStep] = []
             var refused: [StepKey] = []
@@ -470,7 +470,7 @@ public final class SQLiteRunStore: RunStore {
 
     public func renew(_ steps: [StepKey], worker: String, lease: Duration, now: Date) async throws(PipelineError) -> RenewResult {
         guard !steps.isEmpty else { return RenewResult(cancelled: [], lost: []) }
-        let leaseUntil = now.timeIntervalSince1970 + lease.seconds
+        let leaseUntil = now.timeIntervalSince1970 + lease.inSeconds
         return try await write("renew leases") { db -> RenewResult in
             var cancelled: Set<StepKey> = []
             var lost: Set<StepKey> = []

@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+import ForgeKit
 import Foundation
 public import Logging
 import NIOCore
@@ -113,7 +114,7 @@ public struct RepositoryMirror: Sendable {
         }
         let temporary = "\(target).part-\(UUID().uuidString)"
         do {
-            let response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
+            let response = try await client.execute(request, timeout: .nanoseconds(timeout.inNanoseconds))
             switch response.status {
             case .notModified:
                 return .unchanged

@@ -55,8 +55,7 @@ struct HTTPExchange: Sendable {
         request.method = HTTPMethod(rawValue: method)
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let seconds = timeout.components.seconds
-        let amount = TimeAmount.seconds(seconds) + .nanoseconds(timeout.components.attoseconds / 1_000_000_000)
+        let amount = TimeAmount.nanoseconds(timeout.inNanoseconds)
         do {
             let response = try await client.execute(request, timeout: amount)
             if response.status == .forbidden, let refusal = response.headers[OutboundPolicy.refusalHeader].first {
