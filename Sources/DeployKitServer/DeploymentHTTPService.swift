@@ -148,7 +148,7 @@ public struct DeploymentHTTPService: Sendable {
         }
         if let token = options.apiToken {
             let given = Self.bearer(request) ?? ""
-            guard WebhookVerifier.constantTimeEqual(Array(given.utf8), Array(token.utf8)) else {
+            guard ConstantTime.equal(given, token) else {
                 return Self.error(.unauthorized, "a valid 'Authorization: Bearer' token is required")
             }
         }

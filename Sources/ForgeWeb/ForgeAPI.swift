@@ -75,7 +75,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
                 if let sessionUser = viewer.user {
                     if request.method != .get {
                         guard let expected = viewer.csrf, let name = HTTPField.Name("X-CSRF-Token"), let given = request.headers[name],
-                              WebhookVerifier.constantTimeEqual(Array(expected.utf8), Array(given.utf8)) else {
+                              ConstantTime.equal(expected, given) else {
                             throw APIError(status: .forbidden, message: "a browser session needs an X-CSRF-Token header to change anything")
                         }
                     }

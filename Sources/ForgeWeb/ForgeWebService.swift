@@ -164,7 +164,7 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
             let viewer = try await viewer(request)
             let form = try await Web.form(request)
             guard viewer.user != nil, let expected = viewer.csrf, let given = form["_csrf"],
-                  WebhookVerifier.constantTimeEqual(Array(expected.utf8), Array(given.utf8)) else {
+                  ConstantTime.equal(expected, given) else {
                 return Web.html(Page(title: "Forbidden", user: viewer.user?.name, csrf: viewer.csrf,
                                      body: "<h1>Forbidden</h1><p class=\"error\">The form's security token is missing or stale; reload the page and try again.</p>"),
                                 status: .forbidden)
@@ -217,7 +217,7 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
             let form = try await Web.form(request, limit: 8 << 10)
             // Login CSRF: the form's token must match the cookie set with the form.
             guard let expected = cookie(request, Self.loginCookie), let given = form["_login"],
-                  WebhookVerifier.constantTimeEqual(Array(expected.utf8), Array(given.utf8)) else {
+                  ConstantTime.equal(expected, given) else {
                 return await loginPage(request, error: "The sign-in form expired; please try again.", status: .forbidden)
             }
             guard let name = form["user"], let password = form["password"] else {

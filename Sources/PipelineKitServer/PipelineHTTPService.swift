@@ -242,7 +242,7 @@ public struct PipelineHTTPService: Sendable {
         }
         if let token = options.apiToken {
             let expected = "Bearer " + token
-            guard let given = request.headers[.authorization], WebhookVerifier.constantTimeEqual(Array(given.utf8), Array(expected.utf8)) else {
+            guard let given = request.headers[.authorization], ConstantTime.equal(given, expected) else {
                 return Self.error(.unauthorized, "a valid 'Authorization: Bearer' token is required")
             }
         }

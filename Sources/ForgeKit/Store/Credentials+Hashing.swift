@@ -56,7 +56,7 @@ public struct PasswordHasher: Sendable {
               let parallelism = settings["p"], (1...16).contains(parallelism),
               let derived = try? derive(password, salt: Array(salt), logRounds: logRounds, blockSize: blockSize,
                                         parallelism: parallelism, length: expected.count) else { return false }
-        return constantTimeEqual(derived, Array(expected))
+        return ConstantTime.equal(derived, Array(expected))
     }
 
     private static func derive(_ password: String, salt: [UInt8], logRounds: Int, blockSize: Int, parallelism: Int,
@@ -99,10 +99,3 @@ public enum TokenGenerator {
     }
 }
 
-/// Compares two byte strings in time that depends only on their lengths.
-private func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    guard a.count == b.count else { return false }
-    var difference: UInt8 = 0
-    for index in a.indices { difference |= a[index] ^ b[index] }
-    return difference == 0
-}

@@ -77,7 +77,7 @@ public struct WebhookVerifier: Sendable {
         case .gitlab:
             let header = "X-Gitlab-Token"
             guard let token = headers[header] else { throw Self.failure("the \(header) header is missing") }
-            guard Self.constantTimeEqual(Array(token.utf8), secret) else {
+            guard ConstantTime.equal(Array(token.utf8), secret) else {
                 throw Self.failure("the \(header) header does not match the secret")
             }
         }
@@ -94,12 +94,9 @@ public struct WebhookVerifier: Sendable {
     }
 
     /// Compares two byte strings in time independent of their contents and lengths, by comparing their
-    /// SHA-256 digests byte for byte without an early exit.
+    /// SHA-256 digests byte for byte without an early exit (ForgeKit's one constant-time comparison).
     public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        let left = Array(SHA256.hash(data: a)), right = Array(SHA256.hash(data: b))
-        var difference: UInt8 = 0
-        for index in 0..<left.count { difference |= left[index] ^ right[index] }
-        return difference == 0
+        ConstantTime.equal(a, b)
     }
 
     private static func failure(_ message: String) -> PipelineError {
