@@ -1,4 +1,5 @@
 public import Foundation
+import ForgeKit
 import Synchronization
 
 #if canImport(Glibc)
@@ -8,11 +9,14 @@ import Glibc
 /// A built executable of this package (an example such as `forge` or `deploy-server`) running as a
 /// child process of a test, its standard output and error collected.
 ///
+/// Started through ForgeKit's process runner (posix_spawn), not Foundation's `Process`, which on
+/// Linux reads past a buffer while listing the test process's descriptors (a crash now and then).
+///
 /// ```swift
 /// let server = try ExampleProcess("forge", ["serve", "--port", "0", "--data", folder])
 /// let port = try await server.waitFor(#"listening on http://127\.0\.0\.1:(\d+)"#)
 /// ```
-public final class ExampleProcess: @unchecked Sendable {
+public final class ExampleProcess: Sendable {
     /// The path of the executable `name` beside the test bundle (`.build/debug/NAME`).
     public static func toolPath(_ name: String) -> String {
         let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -23,35 +27,36 @@ public final class ExampleProcess: @unchecked Sendable {
         return ".build/debug/" + name
     }
 
-    /// The process.
-    public let process = Process()
+    private let child: ChildProcess
+    private let name: String
     private final class Output: Sendable {
         let text = Mutex("")
         /// Whether everything the process (and whatever shares its output) printed has been read.
         let ended = Atomic(false)
     }
     private let output = Output()
+
+    /// The process id.
+    public var pid: Int32 { child.pid }
     /// What it printed so far (standard output and error together).
     public var text: String { output.text.withLock { $0 } }
+    /// Whether the process still runs.
+    public var isRunning: Bool { !child.hasExited }
 
     /// Starts `tool` with `arguments`, with this process's environment or `environment`, and at most
     /// `openFiles` open file descriptors when given (through util-linux's `prlimit`).
     public init(_ tool: String, _ arguments: [String], environment: [String: String]? = nil, openFiles: Int? = nil) throws {
-        if let openFiles {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
-            process.arguments = ["--nofile=\(openFiles):\(openFiles)", Self.toolPath(tool)] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: Self.toolPath(tool))
-            process.arguments = arguments
+        name = tool
+        let command = openFiles.map { ["/usr/bin/prlimit", "--nofile=\($0):\($0)", Self.toolPath(tool)] } ?? [Self.toolPath(tool)]
+        child = try ChildProcess(command + arguments, environment: environment ?? ProcessInfo.processInfo.environment,
+                                 options: ChildProcess.Options(mergeStandardError: true))
+        child.closeInput()
+        Task.detached { [child, output] in
+            while let chunk = try? await child.read(), !chunk.isEmpty {
+                output.text.withLock { $0 += String(decoding: chunk, as: UTF8.self) }
+            }
+            output.ended.store(true, ordering: .releasing)
         }
-        if let environment { process.environment = environment }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        PipeDrain.start(pipe.fileHandleForReading, onData: { [output] data in
-            output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
-        }, onEnd: { [output] in output.ended.store(true, ordering: .releasing) })
-        try process.run()
     }
 
     /// Waits up to `seconds` for output matching `pattern` and returns its first capture group (the
@@ -62,7 +67,7 @@ public final class ExampleProcess: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(50))
         }
         guard let range = text.range(of: pattern, options: .regularExpression) else {
-            throw ExampleProcessError(description: "no '\(pattern)' in the output of \(process.executableURL?.lastPathComponent ?? "?"): \(text)")
+            throw ExampleProcessError(description: "no '\(pattern)' in the output of \(name): \(text)")
         }
         let regex = try NSRegularExpression(pattern: pattern)
         let match = String(text[range])
@@ -72,28 +77,26 @@ public final class ExampleProcess: @unchecked Sendable {
     }
 
     /// Waits, without blocking a thread of Swift's pool, until the process has ended and all it
-    /// printed has been read (so ``text`` is complete); returns its status, or nil when it still runs
-    /// after `timeout`.
+    /// printed has been read (so ``text`` is complete); returns its status (128 + the signal when a
+    /// signal ended it), or nil when it still runs after `timeout`.
     @discardableResult
     public func waitForExit(timeout: Duration = .seconds(120)) async -> Int32? {
         let deadline = ContinuousClock.now + timeout
-        while process.isRunning || !output.ended.load(ordering: .acquiring), ContinuousClock.now < deadline {
+        while child.hasExited == false || !output.ended.load(ordering: .acquiring), ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        return process.isRunning ? nil : process.terminationStatus
+        return child.hasExited ? await child.wait(closingOutput: false) : nil
     }
 
     /// Sends `signal` to the process, if it runs.
     public func kill(_ signal: Int32) {
-        if process.isRunning { _ = Glibc.kill(process.processIdentifier, signal) }
+        if isRunning { _ = Glibc.kill(child.pid, signal) }
     }
 
-    /// Ends the process (`SIGTERM`) and waits for it.
+    /// Ends the process (`SIGTERM`) and waits for it, blocking the calling thread.
     public func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        if isRunning { _ = Glibc.kill(child.pid, SIGTERM) }
+        _ = child.waitBlocking(closingOutput: false)
     }
 
     deinit { stop() }

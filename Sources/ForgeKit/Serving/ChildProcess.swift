@@ -295,6 +295,14 @@ package final class ChildProcess: Sendable {
         return reap(closingOutput: closingOutput)
     }
 
+    /// ``wait(closingOutput:)`` for a caller that may block its thread (never one of Swift's pool).
+    package func waitBlocking(closingOutput: Bool = true) -> Int32 {
+        if let status = state.withLock({ $0.status }) { return status }
+        var info = siginfo_t()
+        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+        return reap(closingOutput: closingOutput)
+    }
+
     /// Reaps the child, which has exited; its exit code, or 128 + the signal that ended it.
     private func reap(closingOutput: Bool) -> Int32 {
         let pid = self.pid
@@ -423,9 +431,7 @@ extension ChildProcess {
             guard count > 0 else { break }
             output.append(contentsOf: buffer[..<min(count, max(0, limit - output.count))])
         }
-        var info = siginfo_t()
-        while waitid(P_PID, id_t(process.pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
-        let status = process.reap(closingOutput: true)
+        let status = process.waitBlocking()
         return (status, output, process.errorCapture?.textBlocking() ?? "")
     }
 
