@@ -38,7 +38,7 @@ public enum GitCLI {
     public static func run(_ arguments: [String], in directory: String? = nil, executable: String = "/usr/bin/git",
                     environment extra: [String: String] = [:]) throws -> Output {
         let result = try ChildProcess.runBlocking([executable] + arguments, environment: environment.merging(extra) { _, new in new },
-                                                  workingDirectory: directory)
+                                                  workingDirectory: directory, limit: .max)
         return Output(status: result.status, stdout: result.output, stderr: result.error)
     }
 
