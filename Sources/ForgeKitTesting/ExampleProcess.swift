@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import ForgeKit
 import Synchronization
 
@@ -6,8 +6,8 @@ import Synchronization
 import Glibc
 #endif
 
-/// A built executable of this package (an example such as `forge` or `deploy-server`) running as a
-/// child process of a test, its standard output and error collected.
+/// A built executable of this package (an example such as `forge` or `deploy-server`), or any other
+/// program, running as a child process of a test, its standard output and error collected.
 ///
 /// Started through ForgeKit's process runner (posix_spawn), not Foundation's `Process`, which on
 /// Linux reads past a buffer while listing the test process's descriptors (a crash now and then).
@@ -45,10 +45,16 @@ public final class ExampleProcess: Sendable {
 
     /// Starts `tool` with `arguments`, with this process's environment or `environment`, and at most
     /// `openFiles` open file descriptors when given (through util-linux's `prlimit`).
-    public init(_ tool: String, _ arguments: [String], environment: [String: String]? = nil, openFiles: Int? = nil) throws {
-        name = tool
+    public convenience init(_ tool: String, _ arguments: [String], environment: [String: String]? = nil, openFiles: Int? = nil) throws {
         let command = openFiles.map { ["/usr/bin/prlimit", "--nofile=\($0):\($0)", Self.toolPath(tool)] } ?? [Self.toolPath(tool)]
-        child = try ChildProcess(command + arguments, environment: environment ?? ProcessInfo.processInfo.environment,
+        try self.init(executable: command[0], Array(command.dropFirst()) + arguments, environment: environment, name: tool)
+    }
+
+    /// Starts any program (`executable`, an absolute path) with `arguments`, with this process's
+    /// environment or `environment`; `name` is what errors call it.
+    public init(executable: String, _ arguments: [String], environment: [String: String]? = nil, name: String? = nil) throws {
+        self.name = name ?? URL(fileURLWithPath: executable).lastPathComponent
+        child = try ChildProcess([executable] + arguments, environment: environment ?? ProcessInfo.processInfo.environment,
                                  options: ChildProcess.Options(mergeStandardError: true))
         child.closeInput()
         Task.detached { [child, output] in
