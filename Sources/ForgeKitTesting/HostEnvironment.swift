@@ -4,9 +4,9 @@ public import Foundation
 /// server's variables (its admin password, its API tokens).
 ///
 /// Tests never plant a variable with `setenv`: changing the environment while other tests start
-/// processes or read it is a data race in the C library (`environ` is reallocated under readers),
-/// which crashed the test process in `Process.run()`. They compare names instead: whatever runs the
-/// tests has variables of its own (`make` its `MAKEFLAGS`, a shell its `TERM`, CI its `CI`).
+/// processes or read it is a data race in the C library (`environ` is reallocated under readers).
+/// They compare names instead: whatever runs the tests has variables of its own (`make` its
+/// `MAKEFLAGS`, a shell its `TERM`, CI its `CI`).
 ///
 /// ```swift
 /// let output = try await run(HostEnvironment.probe())
