@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// This process's environment as a sandboxed command must never see it — a test's stand-in for a
 /// server's variables (its admin password, its API tokens).
