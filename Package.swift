@@ -410,7 +410,7 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
-        .testTarget(name: "RebuildKitTests", dependencies: ["RebuildKit", "RebuildKitPostgres", "rebuilder", "PipelineKit", "ForgeKitTesting", .product(name: "Hummingbird", package: "hummingbird")], resources: [.copy("Fixtures")], swiftSettings: upcoming),
+        .testTarget(name: "RebuildKitTests", dependencies: ["RebuildKit", "RebuildKitPostgres", "rebuilder", "PipelineKit", .product(name: "Hummingbird", package: "hummingbird")], resources: [.copy("Fixtures")], swiftSettings: upcoming),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,22 +1,18 @@
-import Foundation
-import ForgeKit
+public import Foundation
 import Synchronization
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A built executable of this package (an example such as `forge` or `deploy-server`), or any other
-/// program, running as a child process of a test, its standard output and error collected.
-///
-/// Started through ForgeKit's process runner (posix_spawn), not Foundation's `Process`, which on
-/// Linux reads past a buffer while listing the test process's descriptors (a crash now and then).
+/// A built executable of this package (an example such as `forge` or `deploy-server`) running as a
+/// child process of a test, its standard output and error collected.
 ///
 /// ```swift
 /// let server = try ExampleProcess("forge", ["serve", "--port", "0", "--data", folder])
 /// let port = try await server.waitFor(#"listening on http://127\.0\.0\.1:(\d+)"#)
 /// ```
-public final class ExampleProcess: Sendable {
+public final class ExampleProcess: @unchecked Sendable {
     /// The path of the executable `name` beside the test bundle (`.build/debug/NAME`).
     public static func toolPath(_ name: String) -> String {
         let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -27,42 +23,35 @@ public final class ExampleProcess: Sendable {
         return ".build/debug/" + name
     }
 
-    private let child: ChildProcess
-    private let name: String
+    /// The process.
+    public let process = Process()
     private final class Output: Sendable {
         let text = Mutex("")
         /// Whether everything the process (and whatever shares its output) printed has been read.
         let ended = Atomic(false)
     }
     private let output = Output()
-
-    /// The process id.
-    public var pid: Int32 { child.pid }
     /// What it printed so far (standard output and error together).
     public var text: String { output.text.withLock { $0 } }
-    /// Whether the process still runs.
-    public var isRunning: Bool { !child.hasExited }
 
     /// Starts `tool` with `arguments`, with this process's environment or `environment`, and at most
     /// `openFiles` open file descriptors when given (through util-linux's `prlimit`).
-    public convenience init(_ tool: String, _ arguments: [String], environment: [String: String]? = nil, openFiles: Int? = nil) throws {
-        let command = openFiles.map { ["/usr/bin/prlimit", "--nofile=\($0):\($0)", Self.toolPath(tool)] } ?? [Self.toolPath(tool)]
-        try self.init(executable: command[0], Array(command.dropFirst()) + arguments, environment: environment, name: tool)
-    }
-
-    /// Starts any program (`executable`, an absolute path) with `arguments`, with this process's
-    /// environment or `environment`; `name` is what errors call it.
-    public init(executable: String, _ arguments: [String], environment: [String: String]? = nil, name: String? = nil) throws {
-        self.name = name ?? URL(fileURLWithPath: executable).lastPathComponent
-        child = try ChildProcess([executable] + arguments, environment: environment ?? ProcessInfo.processInfo.environment,
-                                 options: ChildProcess.Options(mergeStandardError: true))
-        child.closeInput()
-        Task.detached { [child, output] in
-            while let chunk = try? await child.read(), !chunk.isEmpty {
-                output.text.withLock { $0 += String(decoding: chunk, as: UTF8.self) }
-            }
-            output.ended.store(true, ordering: .releasing)
+    public init(_ tool: String, _ arguments: [String], environment: [String: String]? = nil, openFiles: Int? = nil) throws {
+        if let openFiles {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+            process.arguments = ["--nofile=\(openFiles):\(openFiles)", Self.toolPath(tool)] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.toolPath(tool))
+            process.arguments = arguments
         }
+        if let environment { process.environment = environment }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        PipeDrain.start(pipe.fileHandleForReading, onData: { [output] data in
+            output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }, onEnd: { [output] in output.ended.store(true, ordering: .releasing) })
+        try process.run()
     }
 
     /// Waits up to `seconds` for output matching `pattern` and returns its first capture group (the
@@ -73,7 +62,7 @@ public final class ExampleProcess: Sendable {
             try await Task.sleep(for: .milliseconds(50))
         }
         guard let range = text.range(of: pattern, options: .regularExpression) else {
-            throw ExampleProcessError(description: "no '\(pattern)' in the output of \(name): \(text)")
+            throw ExampleProcessError(description: "no '\(pattern)' in the output of \(process.executableURL?.lastPathComponent ?? "?"): \(text)")
         }
         let regex = try NSRegularExpression(pattern: pattern)
         let match = String(text[range])
@@ -83,26 +72,28 @@ public final class ExampleProcess: Sendable {
     }
 
     /// Waits, without blocking a thread of Swift's pool, until the process has ended and all it
-    /// printed has been read (so ``text`` is complete); returns its status (128 + the signal when a
-    /// signal ended it), or nil when it still runs after `timeout`.
+    /// printed has been read (so ``text`` is complete); returns its status, or nil when it still runs
+    /// after `timeout`.
     @discardableResult
     public func waitForExit(timeout: Duration = .seconds(120)) async -> Int32? {
         let deadline = ContinuousClock.now + timeout
-        while child.hasExited == false || !output.ended.load(ordering: .acquiring), ContinuousClock.now < deadline {
+        while process.isRunning || !output.ended.load(ordering: .acquiring), ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        return child.hasExited ? await child.wait(closingOutput: false) : nil
+        return process.isRunning ? nil : process.terminationStatus
     }
 
     /// Sends `signal` to the process, if it runs.
     public func kill(_ signal: Int32) {
-        if isRunning { _ = Glibc.kill(child.pid, signal) }
+        if process.isRunning { _ = Glibc.kill(process.processIdentifier, signal) }
     }
 
-    /// Ends the process (`SIGTERM`) and waits for it, blocking the calling thread.
+    /// Ends the process (`SIGTERM`) and waits for it.
     public func stop() {
-        if isRunning { _ = Glibc.kill(child.pid, SIGTERM) }
-        _ = child.waitBlocking(closingOutput: false)
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
     }
 
     deinit { stop() }

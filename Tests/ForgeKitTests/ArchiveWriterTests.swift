@@ -660,15 +660,29 @@ private final class GitFixture {
         String(decoding: try git(arguments, input: input), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Runs git with a file for its standard input (output and error are drained as they come).
+    /// Runs git with files for its standard streams (no pipe can fill up and block it).
     func run(
         _ arguments: [String], input: [UInt8]? = nil, environment: [String: String] = [:], inheritTimeZone: Bool = false,
         inRepository: Bool = true
     ) throws -> (status: Int32, output: [UInt8], error: String) {
         let name = UUID().uuidString
         let inputURL = directory.appendingPathComponent("\(name).in")
-        defer { try? FileManager.default.removeItem(at: inputURL) }
+        let outputURL = directory.appendingPathComponent("\(name).out")
+        let errorURL = directory.appendingPathComponent("\(name).err")
+        defer {
+            for url in [inputURL, outputURL, errorURL] { try? FileManager.default.removeItem(at: url) }
+        }
         try Data(input ?? []).write(to: inputURL)
+        try Data().write(to: outputURL)
+        try Data().write(to: errorURL)
+        let inputHandle = try FileHandle(forReadingFrom: inputURL)
+        let outputHandle = try FileHandle(forWritingTo: outputURL)
+        let errorHandle = try FileHandle(forWritingTo: errorURL)
+        defer {
+            try? inputHandle.close()
+            try? outputHandle.close()
+            try? errorHandle.close()
+        }
 
         var processEnvironment = ProcessInfo.processInfo.environment.filter { key, _ in
             !key.hasPrefix("GIT_") && (inheritTimeZone || key != "TZ")
@@ -690,11 +704,20 @@ private final class GitFixture {
         }
         processEnvironment.merge(environment) { _, new in new }
 
-        // Standard input from the file, through a shell; output and error through ForgeKit's runner.
-        processEnvironment["ARCHIVE_TEST_INPUT"] = inputURL.path
-        let result = try ChildProcess.runBlocking(["/bin/sh", "-c", #"exec git "$@" < "$ARCHIVE_TEST_INPUT""#, "sh"] + arguments,
-                                                  environment: processEnvironment, workingDirectory: directory.path, limit: .max)
-        return (result.status, result.output, result.error)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git"] + arguments
+        process.currentDirectoryURL = directory
+        process.environment = processEnvironment
+        process.standardInput = inputHandle
+        process.standardOutput = outputHandle
+        process.standardError = errorHandle
+        try process.run()
+        process.waitUntilExit()
+
+        let output = try [UInt8](Data(contentsOf: outputURL))
+        let error = String(decoding: try Data(contentsOf: errorURL), as: UTF8.self)
+        return (process.terminationStatus, output, error)
     }
 }
 

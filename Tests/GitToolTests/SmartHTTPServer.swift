@@ -1,11 +1,10 @@
-import ForgeKitTesting
 import Foundation
 
 /// A real smart-HTTP git server for tests: Python's CGI handler running `git http-backend`, behind
 /// HTTP basic authentication, on a free loopback port.
 final class SmartHTTPServer: @unchecked Sendable {
     let port: Int
-    private let process: ExampleProcess
+    private let process: Process
     private let directory: String
 
     init(projectRoot: String, username: String, password: String) throws {
@@ -49,12 +48,21 @@ final class SmartHTTPServer: @unchecked Sendable {
         print(server.server_address[1], flush=True)
         server.serve_forever()
         """.write(toFile: script, atomically: true, encoding: .utf8)
-        process = try ExampleProcess(executable: "/usr/bin/env", ["python3", script, directory, "\(username):\(password)"])
-        // The script prints its port first; the test waits for it on this thread, as git's own tests do.
-        let deadline = ContinuousClock.now + .seconds(60)
-        while process.text.firstIndex(of: "\n") == nil, process.isRunning, ContinuousClock.now < deadline { usleep(20_000) }
-        guard let line = process.text.split(separator: "\n").first, let port = Int(line.trimmingCharacters(in: .whitespaces)) else {
-            process.kill(SIGKILL)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, directory, "\(username):\(password)"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !line.contains(0x0a) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            kill(process.processIdentifier, SIGKILL)
             throw CocoaError(.fileReadUnknown)
         }
         self.port = port
@@ -63,7 +71,7 @@ final class SmartHTTPServer: @unchecked Sendable {
     func stop() {
         // SIGKILL: a child spawned from a Dispatch thread inherits its blocked signal mask, so SIGTERM
         // may never be delivered.
-        process.kill(SIGKILL)
-        process.stop()
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
     }
 }

@@ -246,9 +246,13 @@ struct HamsterCITests {
         let id = try #require(triggered.json["id"] as? Int)
         #expect(triggered.json["status"] as? String == "queued")
 
-        let worker = try ExampleProcess("hamster-ci", ["worker", "--db", data + "/runs.sqlite", "--worker-id", "separate",
-                                                       "--workspace-root", data + "/ws"])
-        defer { worker.stop() }
+        let worker = Process()
+        worker.executableURL = URL(fileURLWithPath: HamsterProcess.toolPath)
+        worker.arguments = ["worker", "--db", data + "/runs.sqlite", "--worker-id", "separate", "--workspace-root", data + "/ws"]
+        worker.standardOutput = FileHandle.nullDevice
+        worker.standardError = FileHandle.nullDevice
+        try worker.run()
+        defer { worker.terminate(); worker.waitUntilExit() }
         try await eventually("the worker to run the chain") {
             try await httpRequest(.GET, server.baseURL + "/api/runs/\(id)").json["status"] as? String == "succeeded"
         }

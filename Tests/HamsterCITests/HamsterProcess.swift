@@ -7,44 +7,85 @@ import NIOHTTP1
 import Synchronization
 
 /// A `hamster-ci serve` process started for a test, on a free loopback port.
-final class HamsterProcess: Sendable {
-    static var toolPath: String { ExampleProcess.toolPath("hamster-ci") }
+final class HamsterProcess: @unchecked Sendable {
+    static var toolPath: String {
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [products, products.deletingLastPathComponent()] {
+            let path = candidate.appendingPathComponent("hamster-ci").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return ".build/debug/hamster-ci"
+    }
 
-    let process: ExampleProcess
-    let port: Int
+    let process: Process
+    private(set) var port = 0
+    let log = OutputBox()
     /// What the process printed so far.
-    var output: String { process.text }
+    var output: String { log.text.withLock { $0 } }
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Starts `hamster-ci serve` with `arguments` (port 0 is added) and waits until it listens.
     static func start(_ arguments: [String], environment: [String: String] = [:]) async throws -> HamsterProcess {
-        // Without a token of its own the API is served open, on loopback (the tests' server is).
-        let serve = ["serve", "--port", "0"] + (arguments.contains("--api-token") ? [] : ["--open-api"]) + arguments
-        var merged = ProcessInfo.processInfo.environment
-        merged.merge(environment) { _, new in new }
-        let process = try ExampleProcess("hamster-ci", serve, environment: merged)
-        do {
-            let port = try await process.waitFor(#"listening on http://127\.0\.0\.1:(\d+)"#)
-            guard let number = Int(port) else { throw HamsterError("hamster-ci printed no port: \(process.text)") }
-            return HamsterProcess(process: process, port: number)
-        } catch {
-            process.stop()
-            throw HamsterError("hamster-ci did not start: \(process.text)")
+        let process = try HamsterProcess(arguments, environment: environment)
+        // Wait without blocking a thread of the (two-thread) cooperative pool.
+        let ports = process.ports
+        let timer = Task {
+            try? await Task.sleep(for: .seconds(60))
+            ports.continuation.finish()
         }
+        defer { timer.cancel() }
+        for await port in ports.stream {
+            process.port = port
+            return process
+        }
+        process.process.terminate()
+        throw HamsterError("hamster-ci did not start: \(process.output)")
     }
 
-    private init(process: ExampleProcess, port: Int) {
-        self.process = process
-        self.port = port
+    private let ports: (stream: AsyncStream<Int>, continuation: AsyncStream<Int>.Continuation) = AsyncStream<Int>.makeStream()
+
+    private init(_ arguments: [String], environment: [String: String]) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.toolPath)
+        // Without a token of its own the API is served open, on loopback (the tests' server is).
+        process.arguments = ["serve", "--port", "0"] + (arguments.contains("--api-token") ? [] : ["--open-api"]) + arguments
+        var merged = ProcessInfo.processInfo.environment
+        merged.merge(environment) { _, new in new }
+        process.environment = merged
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let collected = log
+        let listening = ports
+        PipeDrain.start(pipe.fileHandleForReading, onData: { data in
+            let text = String(decoding: data, as: UTF8.self)
+            let all = collected.text.withLock { $0 += text; return $0 }
+            if let range = all.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                let match = all[range]
+                if let port = Int(match.split(separator: ":").last ?? "") { listening.continuation.yield(port) }
+            }
+        }, onEnd: { listening.continuation.finish() })
+        try process.run()
     }
 
     /// Kills the process with SIGKILL: no shutdown, no cleanup — a crash.
     func crash() {
-        process.kill(SIGKILL)
-        process.stop()
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
     }
 
-    func stop() { process.stop() }
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    deinit { stop() }
+}
+
+final class OutputBox: Sendable {
+    let text = Mutex("")
 }
 
 struct HamsterError: Error, CustomStringConvertible {

@@ -1,4 +1,3 @@
-import ForgeKit
 import ForgeKitTesting
 import Foundation
 import Logging
@@ -10,10 +9,11 @@ import Testing
 
 /// A PostgreSQL server of a test's own, started with scripts/with-postgres (so that restarting it
 /// disturbs no other test), stopped when the test closes it.
-final class PrivatePostgres: Sendable {
+final class PrivatePostgres: @unchecked Sendable {
     let url: String
     let restartScript: String
-    private let process: ChildProcess
+    private let process: Process
+    private let input: Pipe
 
     static var scriptPath: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -25,76 +25,117 @@ final class PrivatePostgres: Sendable {
         guard ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"] != nil else {
             try Test.cancel("TEST_POSTGRES_URL is not set, so this PostgreSQL test is skipped; `make test` starts a server and sets it")
         }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
         // The server lives until the test closes the script's standard input.
-        let process = try ChildProcess(["/bin/bash", scriptPath, "sh", "-c", #"echo "$TEST_POSTGRES_URL $TEST_POSTGRES_RESTART"; read _ignored"#],
-                                       environment: ProcessInfo.processInfo.environment)
-        var text = ""
-        let deadline = ContinuousClock.now + .seconds(60)
-        while !text.contains("\n"), ContinuousClock.now < deadline {
-            let chunk = try await process.read()
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
+        process.arguments = [scriptPath, "sh", "-c", #"echo "$TEST_POSTGRES_URL $TEST_POSTGRES_RESTART"; read _ignored"#]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        let lines = AsyncStream<String>.makeStream()
+        let buffer = Mutex("")
+        PipeDrain.start(output.fileHandleForReading, onData: { data in
+            let line = buffer.withLock { text -> String? in
+                text += String(decoding: data, as: UTF8.self)
+                guard let newline = text.firstIndex(of: "\n") else { return nil }
+                return String(text[..<newline])
+            }
+            if let line { lines.continuation.yield(line) }
+        }, onEnd: { lines.continuation.finish() })
+        try process.run()
+        let timer = Task {
+            try await Task.sleep(for: .seconds(60))
+            lines.continuation.finish()
         }
-        let parts = text.split(separator: "\n").first.map { $0.split(separator: " ").map(String.init) } ?? []
-        guard parts.count == 2 else {
-            process.signalGroup(SIGTERM)
-            throw HamsterError("scripts/with-postgres did not start a server: \(text)")
+        defer { timer.cancel() }
+        for await line in lines.stream {
+            let parts = line.split(separator: " ").map(String.init)
+            guard parts.count == 2 else { break }
+            return PrivatePostgres(url: parts[0], restartScript: parts[1], process: process, input: input)
         }
-        return PrivatePostgres(url: parts[0], restartScript: parts[1], process: process)
+        process.terminate()
+        throw HamsterError("scripts/with-postgres did not start a server")
     }
 
-    private init(url: String, restartScript: String, process: ChildProcess) {
+    private init(url: String, restartScript: String, process: Process, input: Pipe) {
         self.url = url
         self.restartScript = restartScript
         self.process = process
+        self.input = input
     }
 
     /// Restarts the server (fast shutdown: connections are cut, the data stays).
     func restart() async throws {
-        let status = try await ChildProcess.run(["/bin/bash", restartScript], environment: ProcessInfo.processInfo.environment).status
+        let status = try await runProcess("/bin/bash", [restartScript])
         guard status == 0 else { throw HamsterError("restarting PostgreSQL failed: \(status)") }
     }
 
     func close() {
-        process.closeInput()
-        _ = process.waitBlocking()
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+}
+
+/// Runs a program to its end without blocking a thread of the cooperative pool.
+func runProcess(_ path: String, _ arguments: [String]) async throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    return try await withCheckedThrowingContinuation { continuation in
+        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+        do { try process.run() } catch { continuation.resume(throwing: error) }
     }
 }
 
 /// `hamster-ci worker` processes on one PostgreSQL database, each restartable under its name.
-final class WorkerFleet: Sendable {
-    private let arguments: @Sendable (Int) -> [String]
-    private let processes = Mutex<[Int: ExampleProcess]>([:])
-    /// What workers that were killed and started again had printed, by index.
-    private let earlier = Mutex<[Int: String]>([:])
+final class WorkerFleet: @unchecked Sendable {
+    private let arguments: (Int) -> [String]
+    private let processes = Mutex<[Int: Process]>([:])
+    private let logDirectory: String
     let kills = Atomic<Int>(0)
 
-    /// Starts `count` workers, each with `arguments(index)`.
-    init(count: Int, arguments: @escaping @Sendable (Int) -> [String]) throws {
+    /// Starts `count` workers; each one's output is appended to `logDirectory/worker-N.log`.
+    init(count: Int, logDirectory: String, arguments: @escaping (Int) -> [String]) throws {
         self.arguments = arguments
+        self.logDirectory = logDirectory
+        try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
         for index in 0..<count { try start(index) }
     }
 
+    private func logPath(_ index: Int) -> String { logDirectory + "/worker-\(index).log" }
+
     /// The last lines each worker printed, for a failure's message.
     func logTails() -> String {
-        let (current, before) = (processes.withLock { $0 }, earlier.withLock { $0 })
-        return current.keys.sorted().map { index in
-            let text = (before[index] ?? "") + (current[index]?.text ?? "")
+        processes.withLock { $0.keys.sorted() }.map { index in
+            let text = (try? String(contentsOfFile: logPath(index), encoding: .utf8)) ?? ""
             return "worker \(index):\n" + text.split(separator: "\n").suffix(8).joined(separator: "\n")
         }.joined(separator: "\n")
     }
 
     func start(_ index: Int) throws {
-        let process = try ExampleProcess("hamster-ci", arguments(index))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: HamsterProcess.toolPath)
+        process.arguments = arguments(index)
+        if !FileManager.default.fileExists(atPath: logPath(index)) {
+            _ = FileManager.default.createFile(atPath: logPath(index), contents: nil)
+        }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath(index)))
+        log.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
         processes.withLock { $0[index] = process }
     }
 
     /// kill -9 the worker `index` (no shutdown: its claims stay held until it starts again), then start it again.
     func crashAndRestart(_ index: Int) throws {
         if let process = processes.withLock({ $0[index] }) {
-            process.kill(SIGKILL)
-            process.stop()
-            earlier.withLock { $0[index, default: ""] += process.text }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
             kills.add(1, ordering: .relaxed)
         }
         try start(index)
@@ -108,12 +149,12 @@ final class WorkerFleet: Sendable {
     /// Stops every worker: SIGTERM, then SIGKILL for one still running after 5 s.
     func stop() {
         let all = processes.withLock { Array($0.values) }
-        for process in all { process.kill(SIGTERM) }
+        for process in all where process.isRunning { process.terminate() }
         let deadline = Date().addingTimeInterval(5)
         while all.contains(where: \.isRunning) && Date() < deadline { usleep(50_000) }
-        for process in all {
-            process.kill(SIGKILL)
-            process.stop()
+        for process in all where process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
         }
     }
 }
@@ -187,16 +228,17 @@ struct PostgresReliabilityTests {
         defer { postgres.close() }
         let schema = try await enqueueChains(chains, url: postgres.url)
         let workspace = FileManager.default.temporaryDirectory.appendingPathComponent("drain-\(UUID().uuidString)").path
-        let fleet = try WorkerFleet(count: 4,
+        let fleet = try WorkerFleet(count: 4, logDirectory: workspace + "-logs",
                                     arguments: workerArguments(url: postgres.url, schema: schema, workspace: workspace))
         defer {
             fleet.stop()
             try? FileManager.default.removeItem(atPath: workspace)
+            try? FileManager.default.removeItem(atPath: workspace + "-logs")
         }
         try await body(postgres, schema, fleet)
     }
 
-    static func workerArguments(url: String, schema: String, workspace: String) -> @Sendable (Int) -> [String] {
+    static func workerArguments(url: String, schema: String, workspace: String) -> (Int) -> [String] {
         { index in
             ["worker", "--database", url + "?schema=" + schema + "&sslmode=disable", "--worker-id", "chaos-\(index)",
              "--workers", "16", "--lease", "2", "--workspace-root", workspace]

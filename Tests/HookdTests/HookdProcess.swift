@@ -7,35 +7,62 @@ import NIOHTTP1
 import Synchronization
 
 /// A `hookd` process started for a test on a free loopback port, over a temporary runbook directory.
-final class HookdProcess: Sendable {
-    static var toolPath: String { ExampleProcess.toolPath("hookd") }
+final class HookdProcess: @unchecked Sendable {
+    static var toolPath: String {
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [products, products.deletingLastPathComponent()] {
+            let path = candidate.appendingPathComponent("hookd").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return ".build/debug/hookd"
+    }
 
-    let process: ExampleProcess
+    let process: Process
     let directory: String
-    let port: Int
-    var output: String { process.text }
+    private(set) var port = 0
+    let log = LogBox()
+    var output: String { log.text.withLock { $0 } }
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Starts `hookd --config-dir <temporary> --listen 127.0.0.1:0` with `arguments` and waits until it listens.
     static func start(_ arguments: [String] = []) async throws -> HookdProcess {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookd-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let process = try ExampleProcess("hookd", ["--config-dir", directory, "--listen", "127.0.0.1:0"] + arguments)
-        do {
-            let port = try await process.waitFor(#"hookd listening on http://127\.0\.0\.1:(\d+)"#)
-            guard let number = Int(port) else { throw HookdError("hookd printed no port: \(process.text)") }
-            return HookdProcess(process: process, directory: directory, port: number)
-        } catch {
-            process.stop()
-            try? FileManager.default.removeItem(atPath: directory)
-            throw HookdError("hookd did not start: \(process.text)")
+        let process = try HookdProcess(arguments, directory: directory)
+        let ports = process.ports
+        let timer = Task {
+            try? await Task.sleep(for: .seconds(60))
+            ports.continuation.finish()
         }
+        defer { timer.cancel() }
+        for await port in ports.stream {
+            process.port = port
+            return process
+        }
+        process.stop()
+        throw HookdError("hookd did not start: \(process.output)")
     }
 
-    private init(process: ExampleProcess, directory: String, port: Int) {
-        self.process = process
+    private let ports: (stream: AsyncStream<Int>, continuation: AsyncStream<Int>.Continuation) = AsyncStream<Int>.makeStream()
+
+    private init(_ arguments: [String], directory: String) throws {
         self.directory = directory
-        self.port = port
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.toolPath)
+        process.arguments = ["--config-dir", directory, "--listen", "127.0.0.1:0"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let collected = log
+        let listening = ports
+        PipeDrain.start(pipe.fileHandleForReading, onData: { data in
+            let all = collected.text.withLock { $0 += String(decoding: data, as: UTF8.self); return $0 }
+            if let range = all.range(of: #"hookd listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression),
+               let port = Int(all[range].split(separator: ":").last ?? "") {
+                listening.continuation.yield(port)
+            }
+        }, onEnd: { listening.continuation.finish() })
+        try process.run()
     }
 
     /// Writes `{id}.json`.
@@ -71,11 +98,18 @@ final class HookdProcess: Sendable {
     }
 
     func stop() {
-        process.stop()
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
         try? FileManager.default.removeItem(atPath: directory)
     }
 
     deinit { stop() }
+}
+
+final class LogBox: Sendable {
+    let text = Mutex("")
 }
 
 struct HookdError: Error, CustomStringConvertible {

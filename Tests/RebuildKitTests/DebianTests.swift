@@ -1,4 +1,3 @@
-import ForgeKitTesting
 import Foundation
 import RebuildKit
 import Testing
@@ -44,7 +43,11 @@ struct Deb822Tests {
         let plain = try Deb822.read(fixtures + "/Sources")
         try Data(plain).write(to: URL(fileURLWithPath: directory + "/Sources"))
         for (tool, suffix) in [("/bin/gzip", "gz"), ("/usr/bin/xz", "xz")] {
-            #expect(try GitCLI.run(["-k", directory + "/Sources"], executable: tool).status == 0)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: tool)
+            process.arguments = ["-k", directory + "/Sources"]
+            try process.run()
+            process.waitUntilExit()
             #expect(try Deb822.read(directory + "/Sources.\(suffix)") == plain)
         }
         let gz = try Data(contentsOf: URL(fileURLWithPath: directory + "/Sources.gz"))
@@ -178,8 +181,17 @@ struct ResolverTests {
     func agreesWithDose() throws {
         let dose = "/usr/bin/dose-builddebcheck"
         try #require(FileManager.default.isExecutableFile(atPath: dose), "dose-builddebcheck is installed by scripts/bootstrap")
-        let output = try GitCLI.run(["-u", "DEB_BUILD_PROFILES", dose, "--quiet", "--deb-native-arch=amd64", "-f", fixtures + "/Packages",
-                                     fixtures + "/Sources"], executable: "/usr/bin/env").text
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: dose)
+        process.arguments = ["--quiet", "--deb-native-arch=amd64", "-f", fixtures + "/Packages", fixtures + "/Sources"]
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "DEB_BUILD_PROFILES")
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
         var doseBroken = Set<String>(), name = "", version = ""
         for line in output.split(separator: "\n") {
             if line.hasPrefix("  package: ") { name = String(line.dropFirst(11)) }

@@ -1,4 +1,3 @@
-import ForgeKitTesting
 import Foundation
 import Testing
 
@@ -14,8 +13,17 @@ struct RebuilderCommandTests {
             tool = candidate.appendingPathComponent("rebuilder").path
             break
         }
-        let result = try GitCLI.run(arguments, executable: tool)
-        return (result.status, result.text, result.stderr)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
     }
 
     @Test("watch --once resolves the collection, submits nothing below the threshold and prints the status as JSON")
