@@ -30,24 +30,16 @@ public enum GitCLI {
         return env
     }
 
-    /// Runs `executable` (git by default) with `arguments` and waits for it.
+    /// Runs `executable` (git by default) with `arguments` and waits for it, blocking the calling
+    /// thread. Started by ForgeKit's process runner (posix_spawn, the working directory set in the
+    /// child): Foundation's `Process` changes the whole test process's directory while it starts a
+    /// child, and on Linux reads past a buffer while listing its descriptors, which crashed suites.
     @discardableResult
     public static func run(_ arguments: [String], in directory: String? = nil, executable: String = "/usr/bin/git",
                     environment extra: [String: String] = [:]) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        process.environment = environment.merging(extra) { _, new in new }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read both pipes to the end before waiting, so a large output cannot block the child.
-        let errData = ErrorCollector(err.fileHandleForReading)
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: [UInt8](data), stderr: errData.finish())
+        let result = try ChildProcess.runBlocking([executable] + arguments, environment: environment.merging(extra) { _, new in new },
+                                                  workingDirectory: directory, limit: .max)
+        return Output(status: result.status, stdout: result.output, stderr: result.error)
     }
 
     /// `git ARGS` in the repository; fails the test when git fails.
@@ -57,23 +49,5 @@ public enum GitCLI {
             throw ForgeError(.git, "git \(arguments.joined(separator: " ")) failed: \(output.stderr)", operation: "git cli")
         }
         return output
-    }
-}
-
-/// Drains a pipe on another thread.
-final class ErrorCollector: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }
-    }
-
-    func finish() -> String {
-        done.wait()
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -292,6 +292,11 @@ package final class ChildProcess: Sendable {
     package func wait(closingOutput: Bool = true) async -> Int32 {
         if let status = state.withLock({ $0.status }) { return status }
         await exited()
+        return reap(closingOutput: closingOutput)
+    }
+
+    /// Reaps the child, which has exited; its exit code, or 128 + the signal that ended it.
+    private func reap(closingOutput: Bool) -> Int32 {
         let pid = self.pid
         // Reaped under the lock that ``signalGroup(_:)`` holds while it signals, so that a signal never
         // reaches a group whose id was freed and reused. The child has exited: this does not block.
@@ -383,6 +388,12 @@ private final class ErrorCapture: Sendable {
         }
     }
 
+    /// ``text()`` for a caller that may block: waits on the capture's queue until the pipe is drained.
+    func textBlocking() -> String {
+        queue.sync {}
+        return String(decoding: captured.withLock { $0 }, as: UTF8.self)
+    }
+
     func text() async -> String {
         // Queued behind the capture on the same serial queue: it runs once the pipe is drained.
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -393,6 +404,31 @@ private final class ErrorCapture: Sendable {
 }
 
 extension ChildProcess {
+    /// Runs a command to its end with no input, blocking the calling thread: its exit status,
+    /// standard output (up to `limit` bytes; the rest is read and dropped) and standard error.
+    ///
+    /// For synchronous callers on threads of their own (command-line tools, test fixtures) — never
+    /// on Swift's cooperative pool, where ``run(_:environment:limit:)`` is the form to use.
+    package static func runBlocking(_ arguments: [String], environment: [String: String], workingDirectory: String? = nil,
+                                    limit: Int = 64 << 20) throws(ForgeError) -> (status: Int32, output: [UInt8], error: String) {
+        let process = try ChildProcess(arguments, environment: environment,
+                                       options: Options(workingDirectory: workingDirectory, errorLimit: limit))
+        process.closeInput()
+        var output: [UInt8] = []
+        let descriptor = process.state.withLock { $0.output }
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        while descriptor >= 0 {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress!, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { break }
+            output.append(contentsOf: buffer[..<min(count, max(0, limit - output.count))])
+        }
+        var info = siginfo_t()
+        while waitid(P_PID, id_t(process.pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+        let status = process.reap(closingOutput: true)
+        return (status, output, process.errorCapture?.textBlocking() ?? "")
+    }
+
     /// Runs a command to its end with no input: its exit status, standard output (up to `limit` bytes)
     /// and standard error.
     package static func run(_ arguments: [String], environment: [String: String], limit: Int = 16 << 20)
