@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "DeployKit", targets: ["DeployKit"]),
         .library(name: "DeployKitServer", targets: ["DeployKitServer"]),
         .library(name: "RebuildKit", targets: ["RebuildKit"]),
+        .library(name: "RebuildKitPipelines", targets: ["RebuildKitPipelines"]),
         .library(name: "PipelineKitPostgres", targets: ["PipelineKitPostgres"]),
         .library(name: "DeployKitPostgres", targets: ["DeployKitPostgres"]),
         .library(name: "RebuildKitPostgres", targets: ["RebuildKitPostgres"]),
@@ -63,11 +64,31 @@ let package = Package(
             providers: [.apt(["libsolv-dev", "libsolvext-dev"])]
         ),
 
+        // The platform under the kits (package-internal): each mechanism the kits share, once.
+        .target(
+            name: "PlatformSupport",
+            dependencies: [
+                "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "SQLiteStoreSupport",
+            dependencies: [
+                "PlatformSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+
         // Kits, lowest layer first.
         .target(
             name: "ForgeKit",
             dependencies: [
-                "CGit2", "CZlib",
+                "CGit2", "CZlib", "PlatformSupport", "SQLiteStoreSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -79,6 +100,7 @@ let package = Package(
         .target(
             name: "ForgeKitServer",
             dependencies: [
+                "PlatformSupport",
                 "ForgeKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -91,12 +113,13 @@ let package = Package(
         ),
         .target(
             name: "ForgeKitTesting",
-            dependencies: ["ForgeKit"],
+            dependencies: ["ForgeKit", "PlatformSupport"],
             swiftSettings: upcoming
         ),
         .target(
             name: "PipelineKit",
             dependencies: [
+                "PlatformSupport", "SQLiteStoreSupport",
                 "ForgeKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -112,6 +135,7 @@ let package = Package(
         .target(
             name: "PipelineKitServer",
             dependencies: [
+                "PlatformSupport",
                 "PipelineKit", "ForgeKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -120,12 +144,13 @@ let package = Package(
         ),
         .target(
             name: "PipelineKitTesting",
-            dependencies: ["PipelineKit", "ForgeKit"],
+            dependencies: ["PipelineKit", "ForgeKit", "PlatformSupport"],
             swiftSettings: upcoming
         ),
         .target(
             name: "DeployKit",
             dependencies: [
+                "PlatformSupport", "SQLiteStoreSupport",
                 "PipelineKit", "ForgeKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -140,6 +165,7 @@ let package = Package(
         .target(
             name: "DeployKitServer",
             dependencies: [
+                "PlatformSupport",
                 "DeployKit", "PipelineKit", "ForgeKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -151,13 +177,22 @@ let package = Package(
         .target(
             name: "RebuildKit",
             dependencies: [
-                "PipelineKit", "ForgeKit", "CLibSolv",
+                "PlatformSupport", "SQLiteStoreSupport", "CLibSolv",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
+
+        .target(
+            name: "RebuildKitPipelines",
+            dependencies: [
+                "RebuildKit", "PipelineKit",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming
         ),
@@ -175,6 +210,7 @@ let package = Package(
         .target(
             name: "PipelineKitPostgres",
             dependencies: [
+                "PlatformSupport",
                 "PipelineKit", "PostgresStoreSupport", "ForgeKit",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -193,6 +229,7 @@ let package = Package(
         .target(
             name: "DeployKitPostgres",
             dependencies: [
+                "PlatformSupport",
                 "DeployKit", "PostgresStoreSupport", "ForgeKit",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -203,6 +240,7 @@ let package = Package(
         .target(
             name: "ForgeWeb",
             dependencies: [
+                "PlatformSupport",
                 "ForgeKit", "ForgeKitServer", "PipelineKit", "DeployKit", "DeployKitServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -293,7 +331,7 @@ let package = Package(
         .executableTarget(
             name: "rebuilder",
             dependencies: [
-                "ExampleSupport", "ForgeKitServer", "RebuildKit", "RebuildKitPostgres",
+                "ExampleSupport", "ForgeKitServer", "PipelineKit", "RebuildKit", "RebuildKitPipelines", "RebuildKitPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -323,12 +361,13 @@ let package = Package(
         // Tests (Swift Testing).
         .testTarget(
             name: "ForgeKitTests",
-            dependencies: ["ForgeKit", "ForgeKitTesting"],
+            dependencies: ["ForgeKit", "ForgeKitTesting", "PlatformSupport"],
             swiftSettings: upcoming
         ),
         .testTarget(
             name: "ForgeKitServerTests",
             dependencies: [
+                "PlatformSupport",
                 "ForgeKit", "ForgeKitServer", "ForgeKitTesting", "PipelineKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -410,7 +449,7 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
-        .testTarget(name: "RebuildKitTests", dependencies: ["RebuildKit", "RebuildKitPostgres", "rebuilder", "PipelineKit", .product(name: "Hummingbird", package: "hummingbird")], resources: [.copy("Fixtures")], swiftSettings: upcoming),
+        .testTarget(name: "RebuildKitTests", dependencies: ["RebuildKit", "RebuildKitPipelines", "RebuildKitPostgres", "rebuilder", "PipelineKit", "PlatformSupport", .product(name: "Hummingbird", package: "hummingbird")], resources: [.copy("Fixtures")], swiftSettings: upcoming),
     ],
     swiftLanguageModes: [.v6]
 )

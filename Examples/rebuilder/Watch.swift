@@ -6,6 +6,7 @@ import Hummingbird
 import Logging
 import PipelineKit
 import RebuildKit
+import RebuildKitPipelines
 import RebuildKitPostgres
 
 struct Watch: AsyncParsableCommand {

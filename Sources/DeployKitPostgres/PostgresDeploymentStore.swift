@@ -4,6 +4,7 @@ public import Foundation
 public import Logging
 import PostgresNIO
 import PostgresStoreSupport
+import PlatformSupport
 
 /// The ``DeploymentStore`` for many machines: projects, runners, deployments and logs in
 /// PostgreSQL, so that several `deploy-server`s (and the forge) share one queue.

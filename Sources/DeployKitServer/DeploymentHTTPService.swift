@@ -6,6 +6,7 @@ public import Logging
 import HTTPTypes
 import NIOCore
 import PipelineKit
+import PlatformSupport
 
 /// DeployKit's HTTP surface, to mount on a Hummingbird router: the runner API (a bearer token per
 /// runner) and an API for people and tools (an optional shared bearer token).
@@ -179,8 +180,7 @@ public struct DeploymentHTTPService: Sendable {
     }
 
     private static func bearer(_ request: Request) -> String? {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return nil }
-        return String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+        AuthorizationHeader.bearerToken(request.headers[.authorization])
     }
 
     // MARK: - Runner calls

@@ -6,6 +6,7 @@ public import Logging
 import NIOCore
 import NIOHTTPTypes
 import Synchronization
+import PlatformSupport
 
 /// Keeps a Hummingbird server answering while hostile clients hold connections open: a time limit to
 /// receive a request's head, an idle timeout, and a cap on open connections that closes idle ones

@@ -2,6 +2,7 @@ public import ForgeKit
 import Foundation
 public import Hummingbird
 public import NIOCore
+import PlatformSupport
 
 /// A request context that keeps the connection's remote address, which repository allow-lists need.
 ///
@@ -45,12 +46,9 @@ extension ForgeAccounts {
     /// throttle): HTTP basic authentication with a password or an API token in the password field,
     /// or `Authorization: Bearer <token>` / `token <token>`.
     public func caller(of request: Request, address: String?) async throws(ForgeError) -> ForgeCaller {
-        guard let header = request.headers[.authorization] else { return .anonymous }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2 else { return .rejected }
-        let scheme = parts[0].lowercased(), value = parts[1].trimmingCharacters(in: .whitespaces)
-        switch scheme {
-        case "basic":
+        guard let credentials = AuthorizationHeader.parse(request.headers[.authorization]) else { return .anonymous }
+        switch credentials {
+        case .basic(let value):
             guard value.utf8.count <= 4096, let decoded = Data(base64Encoded: value),
                   let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":") else { return .rejected }
             let name = String(text[..<colon]), secret = String(text[text.index(after: colon)...])
@@ -60,9 +58,9 @@ extension ForgeAccounts {
             case .rejected: return .rejected
             case .throttled(let wait): return .throttled(retryAfter: wait)
             }
-        case "bearer", "token":
-            return try await authenticate(token: value).map(ForgeCaller.user) ?? .rejected
-        default:
+        case .bearer(let token):
+            return try await authenticate(token: token).map(ForgeCaller.user) ?? .rejected
+        case .other:
             return .rejected
         }
     }

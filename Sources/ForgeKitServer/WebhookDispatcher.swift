@@ -4,6 +4,7 @@ import Foundation
 public import Logging
 import NIOCore
 import NIOHTTP1
+import PlatformSupport
 
 /// Delivers repositories' outbound webhooks: each push of the store's ``PushOutbox`` becomes one
 /// GitHub-compatible `push` payload per moved reference, queued durably in the store for every active

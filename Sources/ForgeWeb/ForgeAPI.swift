@@ -7,6 +7,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import PipelineKit
+import PlatformSupport
 
 /// The forge's REST API under `/api/v1`, with `Authorization: Bearer TOKEN`, `token TOKEN` or HTTP
 /// basic auth (a password or a token); a browser session works for reads (and for writes with an
@@ -59,7 +60,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
 
     func handle(_ request: Request, context: Context) async -> Response {
         guard Self.acceptsContentType(request) else {
-            return Self.json(.unsupportedMediaType, ["error": JSONRequests.refusal])
+            return Self.json(.unsupportedMediaType, APIErrorBody(error: JSONRequests.refusal))
         }
         do {
             let caller = try await web.accounts.caller(of: request, address: context.remoteAddress?.ipAddress)
@@ -84,18 +85,18 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             }
             return try await route(request, user: user, peer: context.remoteAddress?.ipAddress)
         } catch let error as APIError {
-            var response = Self.json(error.status, ["error": error.message])
+            var response = Self.json(error.status, APIErrorBody(error: error.message))
             if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
             return response
         } catch let error as ForgeError {
-            return Self.json(Self.status(error.code), ["error": error.message])
+            return Self.json(Self.status(error.code), APIErrorBody(error: error.message))
         } catch let error as DeployError {
-            return Self.json(error.code == .notFound ? .notFound : .badRequest, ["error": error.message])
+            return Self.json(error.code == .notFound ? .notFound : .badRequest, APIErrorBody(error: error.message))
         } catch let error as PipelineError {
-            return Self.json(error.code == .notFound ? .notFound : .badRequest, ["error": error.message])
+            return Self.json(error.code == .notFound ? .notFound : .badRequest, APIErrorBody(error: error.message))
         } catch {
             web.logger.error("API request failed", metadata: ["error": "\(error)"])
-            return Self.json(.internalServerError, ["error": "the request failed"])
+            return Self.json(.internalServerError, APIErrorBody(error: "the request failed"))
         }
     }
 
@@ -111,17 +112,25 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
         }
     }
 
-    static func json(_ status: HTTPResponse.Status, _ value: Any) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+    static func json(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(value)) ?? Data(#"{"error":"the answer could not be encoded"}"#.utf8)
         return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    func body(_ request: Request) async throws -> [String: Any] {
+    /// The request's body as `T`; an empty body when `emptyAllowed` is the empty object.
+    func body<T: Decodable>(_ request: Request, as type: T.Type, emptyAllowed: Bool = false) async throws -> T {
         let buffer = try await request.body.collect(upTo: 1 << 20)
-        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
+        let bytes = buffer.readableBytes == 0 && emptyAllowed ? Data("{}".utf8) : Data(buffer.readableBytesView)
+        do {
+            return try JSONDecoder().decode(T.self, from: bytes)
+        } catch DecodingError.typeMismatch(_, let context) where !context.codingPath.isEmpty {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw APIError(status: .badRequest, message: "'\(field)' has the wrong type")
+        } catch {
             throw APIError(status: .badRequest, message: "the body must be a JSON object")
         }
-        return object
     }
 
     func requireUser(_ user: ForgeUser?) throws -> ForgeUser {
@@ -139,43 +148,42 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
         let method = request.method
         switch (method, rest) {
         case (.get, "user"):
-            return Self.json(.ok, userJSON(try requireUser(user)))
+            return Self.json(.ok, APIUser(try requireUser(user)))
         case (.post, "user/tokens"):
             let me = try requireUser(user)
-            let name = try await body(request)["name"] as? String ?? "api"
+            let name = try await body(request, as: APITokenRequest.self).name ?? "api"
             let (token, record) = try await web.accounts.createToken(userID: me.id, name: name)
-            return Self.json(.created, ["id": record.id, "name": record.name, "token": token])
+            return Self.json(.created, APINewToken(id: record.id, name: record.name, token: token))
         case (.get, "users"):
             guard try requireUser(user).isAdmin else { throw APIError(status: .forbidden, message: "only administrators list users") }
-            return Self.json(.ok, try await store.users().map(userJSON))
+            return Self.json(.ok, try await store.users().map(APIUser.init))
         case (.post, "users"):
             guard try requireUser(user).isAdmin else { throw APIError(status: .forbidden, message: "only administrators add users") }
-            let fields = try await body(request)
+            let fields = try await body(request, as: APIUserRequest.self)
             let created = try await web.accounts.createUser(NewUser(
-                name: fields["name"] as? String ?? "", email: fields["email"] as? String ?? "",
-                password: fields["password"] as? String, isAdmin: fields["admin"] as? Bool ?? false))
-            return Self.json(.created, userJSON(created))
+                name: fields.name ?? "", email: fields.email ?? "", password: fields.password, isAdmin: fields.admin ?? false))
+            return Self.json(.created, APIUser(created))
         case (.get, "repos"):
             return Self.json(.ok, try await web.visibleRepositories(.init(user: user), peer: peer).map { repositoryJSON($0.0, level: $0.1) })
         case (.post, "repos"):
             let me = try requireUser(user)
-            let fields = try await body(request)
-            guard let name = fields["name"] as? String else { throw APIError(status: .badRequest, message: "'name' is required") }
-            let kindText = fields["type"] as? String ?? "git"
+            let fields = try await body(request, as: APIRepositoryRequest.self)
+            guard let name = fields.name else { throw APIError(status: .badRequest, message: "'name' is required") }
+            let kindText = fields.type ?? "git"
             guard let kind = RepositoryKind(rawValue: kindText) else {
                 throw APIError(status: .badRequest, message: "'type' must be \"git\" or \"hg\"")
             }
             let path = try RepositoryPath(name)
             try await web.requireCreation(of: path, by: me)
-            let record = try await web.repositories.create(path, kind: kind, isPrivate: fields["private"] as? Bool ?? false,
-                                                           description: fields["description"] as? String ?? "", owner: me)
+            let record = try await web.repositories.create(path, kind: kind, isPrivate: fields.private ?? false,
+                                                           description: fields.description ?? "", owner: me)
             return Self.json(.created, repositoryJSON(record, level: .admin))
         default:
             break
         }
         if rest == "groups" && method == .get {
             return Self.json(.ok, try await web.visibleGroups(.init(user: user), peer: peer).map {
-                ["path": $0.path.description, "description": $0.description]
+                APIGroup(path: $0.path.description, description: $0.description)
             })
         }
         if rest.hasPrefix("groups/"), method == .put {
@@ -189,11 +197,11 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
                 throw APIError(status: user == nil ? .unauthorized : .forbidden, message: "this needs admin on the group \(group.path)")
             }
             guard let target = try await store.user(named: name) else { throw APIError(status: .notFound, message: "no such user") }
-            guard let levelName = try await body(request)["level"] as? String, let chosen = AccessLevel(name: levelName) else {
+            guard let levelName = try await body(request, as: APILevelRequest.self).level, let chosen = AccessLevel(name: levelName) else {
                 throw APIError(status: .badRequest, message: "'level' must be none, read, write or admin")
             }
             try await store.setPermission(userID: target.id, on: .group(group.path), level: chosen == .none ? nil : chosen)
-            return Self.json(.ok, ["group": group.path.description, "user": target.name, "level": chosen.description])
+            return Self.json(.ok, APIGroupGrant(group: group.path.description, user: target.name, level: chosen.description))
         }
         if rest.hasPrefix("runs/") || rest.hasPrefix("deployments/") {
             return try await activityLog(rest, query: query, user: user, peer: peer)
@@ -220,10 +228,10 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
         case (.get, "branches"), (.get, "tags"):
             guard repository.kind == .git else {
                 let references = try await MercurialRepository.withRepository(at: directory) { try await $0.references() }
-                return Self.json(.ok, references.sorted { $0.key < $1.key }.map { ["name": $0.key, "commit": $0.value] })
+                return Self.json(.ok, references.sorted { $0.key < $1.key }.map { APIReference(name: $0.key, commit: $0.value) })
             }
             let references = try await GitRepository.open(at: directory).references(prefix: route.action == "tags" ? "refs/tags/" : "refs/heads/")
-            return Self.json(.ok, references.map { ["name": $0.shortName, "ref": $0.name, "commit": $0.target.hex] })
+            return Self.json(.ok, references.map { APIReference(name: $0.shortName, ref: $0.name, commit: $0.target.hex) })
         case (.get, "commits"):
             let limit = min(500, max(1, Int(query["limit"] ?? "50") ?? 50))
             if let id = route.rest.first {
@@ -234,13 +242,15 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
                 let git = try await GitRepository.open(at: directory)
                 let revision = query["rev"] ?? "HEAD"
                 let commits = try await web.bounded { try await git.log(LogOptions([revision], limit: limit)) }
-                return Self.json(.ok, commits.map(commitJSON))
+                return Self.json(.ok, commits.map(APICommit.init))
             case .hg:
                 let log = try await MercurialRepository.withRepository(at: directory) {
                     try await $0.log(try query["rev"].map { rev throws(ForgeError) in try .ancestors(of: rev) }, limit: limit)
                 }
-                return Self.json(.ok, log.map { ["id": $0.node, "revision": $0.revision, "message": $0.message, "branch": $0.branch,
-                                                 "author": $0.user, "date": $0.date.timeIntervalSince1970] as [String: Any] })
+                return Self.json(.ok, log.map {
+                    APIChangeset(id: $0.node, revision: $0.revision, message: $0.message, branch: $0.branch, author: $0.user,
+                                 date: $0.date.timeIntervalSince1970)
+                })
             }
         case (.get, "tree"):
             guard repository.kind == .git else { throw APIError(status: .notFound, message: "trees are listed for git repositories") }
@@ -249,7 +259,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
                 try await GitRepository.open(at: directory).tree(at: revision, path: query["path"] ?? "", includeSizes: true)
             }
             return Self.json(.ok, entries.prefix(web.options.largestTree).map {
-                ["name": $0.name, "path": $0.path, "mode": String($0.mode.rawValue, radix: 8), "id": $0.id.hex, "size": $0.size as Any]
+                APITreeEntry(name: $0.name, path: $0.path, mode: String($0.mode.rawValue, radix: 8), id: $0.id.hex, size: $0.size)
             })
         case (.get, "blob"):
             let revision = route.rest.first ?? "HEAD"
@@ -261,41 +271,41 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
                 bytes = try await MercurialRepository.withRepository(at: directory) { try await $0.file(at: revision, path: path) }
             }
             if !bytes.contains(0), let text = String(validating: bytes, as: UTF8.self) {
-                return Self.json(.ok, ["path": path, "size": bytes.count, "encoding": "utf-8", "content": text])
+                return Self.json(.ok, APIBlob(path: path, size: bytes.count, encoding: "utf-8", content: text))
             }
-            return Self.json(.ok, ["path": path, "size": bytes.count, "encoding": "base64", "content": Data(bytes).base64EncodedString()])
+            return Self.json(.ok, APIBlob(path: path, size: bytes.count, encoding: "base64", content: Data(bytes).base64EncodedString()))
         case (.put, "permissions"):
             try requireAdmin()
             guard let name = route.rest.first, let target = try await store.user(named: name) else {
                 throw APIError(status: .notFound, message: "no such user")
             }
-            guard let levelName = try await body(request)["level"] as? String, let chosen = AccessLevel(name: levelName) else {
+            guard let levelName = try await body(request, as: APILevelRequest.self).level, let chosen = AccessLevel(name: levelName) else {
                 throw APIError(status: .badRequest, message: "'level' must be none, read, write or admin")
             }
             try await store.setPermission(userID: target.id, on: .repository(repository.path), level: chosen == .none ? nil : chosen)
-            return Self.json(.ok, ["user": target.name, "level": chosen.description])
+            return Self.json(.ok, APIGrant(user: target.name, level: chosen.description))
         case (.get, "hooks"):
             try requireAdmin()
             if route.rest.count == 2, route.rest[1] == "deliveries", let id = Int64(route.rest[0]),
                try await store.webhooks(repositoryID: repository.id).contains(where: { $0.id == id }) {
                 return Self.json(.ok, try await store.deliveries(webhookID: id, limit: 50).map {
-                    ["id": $0.id, "guid": $0.guid, "event": $0.event, "state": $0.state.rawValue, "attempts": $0.attempts,
-                     "response_status": $0.responseStatus as Any, "error": $0.lastError as Any] as [String: Any]
+                    APIDelivery(id: $0.id, guid: $0.guid, event: $0.event, state: $0.state.rawValue, attempts: $0.attempts,
+                                responseStatus: $0.responseStatus, error: $0.lastError)
                 })
             }
             return Self.json(.ok, try await store.webhooks(repositoryID: repository.id).map {
-                ["id": $0.id, "url": $0.url, "signed": $0.secret != nil, "active": $0.isActive] as [String: Any]
+                APIWebhook(id: $0.id, url: $0.url, signed: $0.secret != nil, active: $0.isActive)
             })
         case (.post, "hooks"):
             try requireAdmin()
-            let fields = try await body(request)
-            let hook = try await store.createWebhook(repositoryID: repository.id, url: fields["url"] as? String ?? "",
-                                                     secret: (fields["secret"] as? String).flatMap { $0.isEmpty ? nil : $0 })
-            return Self.json(.created, ["id": hook.id, "url": hook.url, "signed": hook.secret != nil])
+            let fields = try await body(request, as: APIWebhookRequest.self)
+            let hook = try await store.createWebhook(repositoryID: repository.id, url: fields.url ?? "",
+                                                     secret: fields.secret.flatMap { $0.isEmpty ? nil : $0 })
+            return Self.json(.created, APIWebhook(id: hook.id, url: hook.url, signed: hook.secret != nil))
         case (.get, "secrets"):
             try requireAdmin()
             return Self.json(.ok, try await store.secrets(repositoryID: repository.id).map {
-                ["name": $0.name, "created_at": ISO8601DateFormatter().string(from: $0.updatedAt)]
+                APISecret(name: $0.name, createdAt: ISO8601DateFormatter().string(from: $0.updatedAt))
             })
         case (.put, "secrets"), (.delete, "secrets"):
             try requireAdmin()
@@ -303,7 +313,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             if method == .delete {
                 try await store.deleteSecret(repositoryID: repository.id, name: name)
             } else {
-                guard let value = try await body(request)["data"] as? String else {
+                guard let value = try await body(request, as: APISecretRequest.self).data else {
                     throw APIError(status: .badRequest, message: "'data' (the secret's value) is required")
                 }
                 try await store.setSecret(repositoryID: repository.id, name: name, value: value)
@@ -313,30 +323,21 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             guard user?.isAdmin == true else {
                 throw APIError(status: .forbidden, message: "only site administrators change the pipelines' network")
             }
-            guard let text = try await body(request)["network"] as? String, let network = PipelineNetwork(rawValue: text) else {
+            guard let text = try await body(request, as: APINetworkRequest.self).network, let network = PipelineNetwork(rawValue: text) else {
                 throw APIError(status: .badRequest, message: "'network' must be \"none\" or \"host\"")
             }
             try await store.setPipelineNetwork(repositoryID: repository.id, network)
-            return Self.json(.ok, ["network": network.rawValue])
+            return Self.json(.ok, APINetwork(network: network.rawValue))
         case (.get, "deployments"):
             guard let deployments = web.deployments else { throw APIError(status: .notFound, message: "this forge deploys nothing") }
             return Self.json(.ok, try await deployments.store.deployments(DeploymentQuery(project: Forge.deployProject(of: repository), limit: 100))
-                .map(deploymentJSON))
+                .map(APIDeployment.init))
         case (.post, "deployments"):
             // POST …/-/deployments {"branch", "commit"?, "environment"?} · …/-/deployments/rollback {"environment", "release"?}
             // · …/-/deployments/ID/start · …/-/deployments/ID/cancel
             guard level >= .write else { throw APIError(status: .forbidden, message: "deploying \(repository.path) needs write on it") }
             guard let deployments = web.deployments else { throw APIError(status: .notFound, message: "this forge deploys nothing") }
-            var fields: [String: String] = [:]
-            let bytes = try await request.body.collect(upTo: 1 << 20)
-            if bytes.readableBytes > 0 {
-                guard let object = try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [String: Any] else {
-                    throw APIError(status: .badRequest, message: "the body must be a JSON object")
-                }
-                for (key, value) in object {
-                    if let text = value as? String { fields[key] = text }
-                }
-            }
+            var fields = try await body(request, as: APIDeploymentRequest.self, emptyAllowed: true).fields
             let action: String
             switch route.rest.count {
             case 0: action = "deploy"
@@ -348,9 +349,9 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             }
             let deployment = try await DeploymentRequests(controller: deployments, repositories: web.repositories)
                 .perform(action, on: repository, fields: fields, by: user?.name ?? "anonymous")
-            return Self.json(action == "start" || action == "cancel" ? .ok : .created, deploymentJSON(deployment))
+            return Self.json(action == "start" || action == "cancel" ? .ok : .created, APIDeployment(deployment))
         case (.get, "runs"):
-            return Self.json(.ok, try await web.repositoryRuns(repository).map(runJSON))
+            return Self.json(.ok, try await web.repositoryRuns(repository).map(APIRun.init))
         case (.put, "pipelines"):
             // Stored configurations (YAML or JSON, the seed's schema), bound to this repository:
             // their `repo` criterion is set to it and their names are prefixed with it.
@@ -364,7 +365,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
                 try await dispatcher.saveConfiguration(configuration)
                 saved.append(configuration.name)
             }
-            return Self.json(.ok, ["saved": saved])
+            return Self.json(.ok, APISavedPipelines(saved: saved))
         default:
             throw APIError(status: .notFound, message: "no such route")
         }
@@ -380,10 +381,10 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
                     return (commit, try session.changes(in: commit.id), try session.patch(for: commit.id))
                 }
             }
-            var object = commitJSON(commit)
-            object["files"] = changes.map { ["path": $0.path, "status": $0.kind.rawValue] }
-            object["patch"] = patch.text
-            object["patch_truncated"] = patch.truncated
+            var object = APICommit(commit)
+            object.files = changes.map { APIChangedFile(path: $0.path, status: $0.kind.rawValue) }
+            object.patch = patch.text
+            object.patchTruncated = patch.truncated
             return Self.json(.ok, object)
         case .hg:
             let (found, files) = try await MercurialRepository.withRepository(at: directory) { hg -> (MercurialChangeset?, [MercurialFileChange]) in
@@ -391,8 +392,8 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
                 return (changeset, try await hg.changedFiles(changeset.node))
             }
             guard let changeset = found else { throw APIError(status: .notFound, message: "no such changeset") }
-            return Self.json(.ok, ["id": changeset.node, "message": changeset.message, "author": changeset.user, "branch": changeset.branch,
-                                   "files": files.map { ["path": $0.path, "status": $0.kind.rawValue] }])
+            return Self.json(.ok, APIChangeset(id: changeset.node, message: changeset.message, branch: changeset.branch, author: changeset.user,
+                                               files: files.map { APIChangedFile(path: $0.path, status: $0.kind.rawValue) }))
         }
     }
 
@@ -412,7 +413,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             let text = chunks.map(\.text).joined()
             let next = chunks.last.map { Int($0.offset) + $0.text.utf8.count } ?? after
             let done = [.succeeded, .failed, .errored, .cancelled].contains(detail.run.status)
-            return Self.json(.ok, ["text": text, "next": next, "state": detail.run.status.rawValue, "done": done && chunks.isEmpty])
+            return Self.json(.ok, APILogPart(text: text, next: next, state: detail.run.status.rawValue, done: done && chunks.isEmpty))
         }
         // A deployment of a repository the caller cannot see answers as one that does not exist.
         guard let deployments = web.deployments, let deployment = try? await deployments.deployment(DeploymentID(rawValue: number)),
@@ -422,39 +423,16 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             throw APIError(status: .notFound, message: "no such deployment")
         }
         let part = try await deployments.log(deployment.id, after: after)
-        return Self.json(.ok, ["text": part.text, "next": part.next, "state": deployment.state.rawValue,
-                               "done": deployment.state.isFinal && part.text.isEmpty])
+        return Self.json(.ok, APILogPart(text: part.text, next: part.next, state: deployment.state.rawValue,
+                                         done: deployment.state.isFinal && part.text.isEmpty))
     }
 
-    // MARK: - JSON shapes
+    // MARK: - JSON shapes (ForgeAPIModels.swift)
 
-    func userJSON(_ user: ForgeUser) -> [String: Any] {
-        ["id": user.id, "name": user.name, "email": user.email, "admin": user.isAdmin, "active": user.isActive]
-    }
-
-    func repositoryJSON(_ repository: RepositoryRecord, level: AccessLevel) -> [String: Any] {
-        ["id": repository.id, "name": repository.path.name, "full_name": repository.path.description, "type": repository.kind.rawValue,
-         "private": repository.isPrivate, "description": repository.description, "clone_url": web.cloneURL(repository),
-         "html_url": web.options.publicURL + "/" + repository.path.description, "permission": level.description,
-         "fork": repository.forkOf != nil, "pipeline_network": repository.pipelineNetwork.rawValue]
-    }
-
-    func commitJSON(_ commit: Commit) -> [String: Any] {
-        ["id": commit.id.hex, "parents": commit.parentIDs.map(\.hex), "message": commit.message, "summary": commit.summary,
-         "author": ["name": commit.author.name, "email": commit.author.email, "time": commit.author.time,
-                    "offset_minutes": commit.author.timeZoneOffsetMinutes] as [String: Any],
-         "committer": ["name": commit.committer.name, "email": commit.committer.email, "time": commit.committer.time] as [String: Any]]
-    }
-
-    func deploymentJSON(_ deployment: Deployment) -> [String: Any] {
-        ["id": deployment.id.rawValue, "branch": deployment.branch, "commit": deployment.commit, "environment": deployment.environment,
-         "state": deployment.state.rawValue, "attempt": deployment.attempt, "requested_by": deployment.requestedBy,
-         "release": deployment.release as Any, "reason": deployment.reason as Any,
-         "created_at": deployment.createdAt.timeIntervalSince1970]
-    }
-
-    func runJSON(_ run: RunRecord) -> [String: Any] {
-        ["id": run.id.rawValue, "configuration": run.configurationName, "status": run.status.rawValue, "trigger": run.trigger,
-         "commit": run.source.checkout?.commit as Any, "created_at": run.createdAt.timeIntervalSince1970]
+    func repositoryJSON(_ repository: RepositoryRecord, level: AccessLevel) -> APIRepository {
+        APIRepository(id: repository.id, name: repository.path.name, fullName: repository.path.description, type: repository.kind.rawValue,
+                      private: repository.isPrivate, description: repository.description, cloneURL: web.cloneURL(repository),
+                      htmlURL: web.options.publicURL + "/" + repository.path.description, permission: level.description,
+                      fork: repository.forkOf != nil, pipelineNetwork: repository.pipelineNetwork.rawValue)
     }
 }

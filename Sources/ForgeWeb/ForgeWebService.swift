@@ -7,6 +7,7 @@ public import Hummingbird
 public import Logging
 import NIOCore
 public import PipelineKit
+import PlatformSupport
 
 /// The forge's web UI and REST API, to mount on a Hummingbird router next to ``GitHTTPService`` and
 /// ``MercurialHTTPService`` (add those first, as middleware: they answer clone, fetch and push and

@@ -7,6 +7,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import PipelineKit
+import PlatformSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -396,16 +397,14 @@ extension ForgeWebService {
                 }
             }
         }
-        let reader = DispatchQueue(label: "forgeweb.archive.reader")
+        let reader = BlockingQueue.serial(label: "forgeweb.archive.reader")
         let body = ResponseBody { output in
             defer { close(readEnd) }
             while true {
-                let chunk: [UInt8] = await withCheckedContinuation { continuation in
-                    reader.async {
-                        var buffer = [UInt8](repeating: 0, count: 64 << 10)
-                        let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
-                        continuation.resume(returning: count > 0 ? Array(buffer[..<count]) : [])
-                    }
+                let chunk: [UInt8] = await reader.run {
+                    var buffer = [UInt8](repeating: 0, count: 64 << 10)
+                    let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+                    return count > 0 ? Array(buffer[..<count]) : []
                 }
                 if chunk.isEmpty { break }
                 do {

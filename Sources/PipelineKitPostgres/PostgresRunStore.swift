@@ -4,6 +4,7 @@ public import Logging
 public import PipelineKit
 import PostgresNIO
 import PostgresStoreSupport
+import PlatformSupport
 
 /// The ``RunStore`` for many machines: runs, steps and logs in PostgreSQL, shared by any number of
 /// worker processes.

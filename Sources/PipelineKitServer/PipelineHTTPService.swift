@@ -3,6 +3,7 @@ import Foundation
 public import Hummingbird
 public import Logging
 public import PipelineKit
+import PlatformSupport
 
 /// PipelineKit's HTTP surface, to mount on a Hummingbird router: webhook receivers for GitHub,
 /// GitLab and Gitea/Forgejo, and a JSON API over runs.
@@ -241,8 +242,7 @@ public struct PipelineHTTPService: Sendable {
             return Self.error(.unsupportedMediaType, JSONRequests.refusal)
         }
         if let token = options.apiToken {
-            let expected = "Bearer " + token
-            guard let given = request.headers[.authorization], ConstantTime.equal(given, expected) else {
+            guard let given = AuthorizationHeader.bearerToken(request.headers[.authorization]), ConstantTime.equal(given, token) else {
                 return Self.error(.unauthorized, "a valid 'Authorization: Bearer' token is required")
             }
         }

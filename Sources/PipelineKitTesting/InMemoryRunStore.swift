@@ -2,6 +2,7 @@ import ForgeKit
 public import Foundation
 public import PipelineKit
 import Synchronization
+import PlatformSupport
 
 /// A ``RunStore`` that keeps everything in memory, with the same claim, lease and chaining rules as
 /// the SQLite store, for unit tests of actions and configurations. Nothing survives the process.

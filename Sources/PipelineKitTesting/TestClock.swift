@@ -2,6 +2,7 @@ import ForgeKit
 public import Foundation
 public import PipelineKit
 import Synchronization
+import PlatformSupport
 
 /// A clock that stands still until a test advances it: back-offs, leases, timeouts and schedules
 /// without waiting. Sleepers wake when the clock is advanced past their deadline.

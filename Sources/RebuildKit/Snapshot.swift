@@ -1,7 +1,6 @@
 import Crypto
-import ForgeKit
 import Foundation
-import PipelineKit
+import PlatformSupport
 
 /// What identifies a repository snapshot: the SHA-256 of each index file it was read from. Two
 /// snapshots with the same ``id`` resolve the same way, so a watcher skips a poll that found nothing new.

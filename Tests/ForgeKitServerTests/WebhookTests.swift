@@ -6,6 +6,7 @@ import Logging
 import PipelineKit
 import Synchronization
 import Testing
+import PlatformSupport
 
 /// A receiver that answers 500 to its first `failures` deliveries, then 200, and keeps what it got.
 final class Receiver: Sendable {

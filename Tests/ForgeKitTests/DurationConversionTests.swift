@@ -1,5 +1,6 @@
 import ForgeKit
 import Testing
+import PlatformSupport
 
 @Suite struct DurationConversionTests {
     @Test func fractionsOfASecondAreKept() {

@@ -1,5 +1,6 @@
 import Foundation
 import RebuildKit
+import RebuildKitPipelines
 import Testing
 
 /// Incremental re-resolution: after an update, resolving only what the plan says is affected (and

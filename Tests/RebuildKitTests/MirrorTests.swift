@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import RebuildKit
+import RebuildKitPipelines
 import Synchronization
 import Testing
 

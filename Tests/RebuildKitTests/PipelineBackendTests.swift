@@ -1,6 +1,7 @@
 import Foundation
 import PipelineKit
 import RebuildKit
+import RebuildKitPipelines
 import Testing
 
 /// `PipelineBuildBackend` against a real SQLite run store and executor running shell actions.

@@ -1,5 +1,6 @@
 import Foundation
 import RebuildKit
+import RebuildKitPipelines
 import Testing
 
 @Suite("scheduling: limits, priorities, the store and the watcher")

@@ -2,6 +2,7 @@ import Crypto
 import ForgeKit
 public import Foundation
 public import Logging
+import PlatformSupport
 
 /// The server side of deployments: queues them, hands them to runners, takes their logs and
 /// outcomes, expires lost runners' leases and sends notifications — over any ``DeploymentStore``.

@@ -2,6 +2,8 @@ public import Foundation
 import ForgeKit
 import GRDB
 public import Logging
+import PlatformSupport
+import SQLiteStoreSupport
 
 /// The embedded ``DeploymentStore``: one SQLite file in WAL mode (through GRDB), safe for several
 /// processes on one machine (a `deploy-server` and its command-line tools).
@@ -9,24 +11,16 @@ public import Logging
 /// Claims are immediate transactions, so two runners never get the same deployment; projects are
 /// stored as JSON documents; logs as chunks keyed by their byte offset.
 public final class SQLiteDeploymentStore: DeploymentStore {
-    private let pool: DatabasePool
+    private let database: SQLiteDatabase
     private let logger: Logger
     private let projectCoding = StoredProjects()
 
     /// Opens (creating it, and its folder, when needed) the store at `path` and brings its schema up to date.
     public init(path: String, logger: Logger = Logger(label: "forgeworks.deploy.store")) throws(DeployError) {
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        configuration.maximumReaderCount = 4
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            try db.execute(sql: "PRAGMA cache_size = -16384")
-        }
-        let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        var options = SQLiteDatabase.Options()
+        options.cacheKiB = 16384
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(pool)
+            database = try SQLiteDatabase(path: path, options: options, migrator: Self.migrator, logger: logger)
         } catch {
             throw DeployError(.store, "cannot open \(path): \(error)", operation: "open deployment store")
         }
@@ -85,11 +79,11 @@ public final class SQLiteDeploymentStore: DeploymentStore {
     // MARK: - Transactions
 
     private func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(DeployError) -> T {
-        try await SQLiteAccess.write(pool, body) { error, cancelled in Self.failure(error, cancelled: cancelled, operation) }
+        try await database.write(body) { error, cancelled in Self.failure(error, cancelled: cancelled, operation) }
     }
 
     private func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(DeployError) -> T {
-        try await SQLiteAccess.read(pool, body) { error, cancelled in Self.failure(error, cancelled: cancelled, operation) }
+        try await database.read(body) { error, cancelled in Self.failure(error, cancelled: cancelled, operation) }
     }
 
     private static func failure(_ error: any Error, cancelled: Bool, _ operation: String) -> DeployError {

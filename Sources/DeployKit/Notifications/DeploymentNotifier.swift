@@ -5,6 +5,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import PipelineKit
+import PlatformSupport
 
 /// A moment in a deployment's life that people hear about.
 public enum DeploymentEvent: String, Sendable, Hashable, Codable, CaseIterable {
@@ -140,8 +141,7 @@ public struct JSONWebhookNotifier: DeploymentNotifier {
         }
         var headers = ["X-Forgeworks-Event": "deployment.\(notification.event.rawValue)"]
         if let secret {
-            let code = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8)))
-            headers["X-Hub-Signature-256"] = "sha256=" + code.map { String(format: "%02x", $0) }.joined()
+            headers["X-Hub-Signature-256"] = HMACSignature.github(body: body, secret: Array(secret.utf8))
         }
         try await poster.post(url, body: body, headers: headers, operation: "notify webhook")
     }

@@ -2,6 +2,7 @@ import ForgeKit
 import Foundation
 public import Logging
 public import PipelineKit
+import PlatformSupport
 import Synchronization
 
 #if canImport(Glibc)
@@ -247,9 +248,12 @@ public final class DeploymentRunner: Sendable {
                 guard let settings = job.releases else {
                     throw RunnerFailure(reason: "environment '\(deployment.environment)' keeps no releases")
                 }
-                let manager = try ReleaseManager(root: settings.path, keep: settings.keep, logger: logger)
-                let from = manager.current
-                let name = try manager.rollback(to: target)
+                let logger = self.logger
+                // ReleaseManager blocks (flock, fsync): off the cooperative pool, as its contract asks.
+                let (from, name) = try await BlockingQueue.shared.run { () throws(DeployError) in
+                    let manager = try ReleaseManager(root: settings.path, keep: settings.keep, logger: logger)
+                    return (manager.current, try manager.rollback(to: target))
+                }
                 shipper.write("[runner] rolled back \(settings.path)/current from \(from ?? "nothing") to releases/\(name)\n")
                 return .success(name)
             case .deploy:
@@ -297,10 +301,13 @@ public final class DeploymentRunner: Sendable {
 
         var release: (manager: ReleaseManager, name: String, path: String)?
         if let settings = job.releases {
-            let manager = try ReleaseManager(root: settings.path, keep: settings.keep, logger: logger)
             var name = "\(deployment.id)-\(deployment.commit.prefix(12))"
             if deployment.attempt > 1 { name += "-\(deployment.attempt)" }
-            let path = try manager.prepare(name)
+            let (logger, releaseName) = (self.logger, name)
+            let (manager, path) = try await BlockingQueue.shared.run { () throws(DeployError) in
+                let manager = try ReleaseManager(root: settings.path, keep: settings.keep, logger: logger)
+                return (manager, try manager.prepare(releaseName))
+            }
             try await mirror.withSession { session in try session.checkout(deployment.commit, into: path) }
             environment["DEPLOY_RELEASE_DIR"] = path
             environment["DEPLOY_RELEASE"] = name
@@ -329,7 +336,7 @@ public final class DeploymentRunner: Sendable {
         case .success(let ended):
             result = ended
         case .failure(let error):
-            if let release { try? release.manager.discard(release.name) }
+            if let release { await Self.discard(release) }
             switch error.code {
             case .timeout:
                 throw RunnerFailure(reason: "the deploy script ran longer than \(Self.format(options.timeout)) and was stopped")
@@ -340,15 +347,20 @@ public final class DeploymentRunner: Sendable {
             }
         }
         guard result.exitCode == 0 else {
-            if let release { try? release.manager.discard(release.name) }
+            if let release { await Self.discard(release) }
             throw RunnerFailure(reason: Self.failureReason(exitCode: result.exitCode, trapFile: failure))
         }
         if let release {
-            try release.manager.activate(release.name)
+            try await BlockingQueue.shared.run { () throws(DeployError) in try release.manager.activate(release.name) }
             shipper.write("[runner] current → releases/\(release.name)\n")
             return release.name
         }
         return nil
+    }
+
+    /// Removes a release whose deploy failed, off the cooperative pool.
+    private static func discard(_ release: (manager: ReleaseManager, name: String, path: String)) async {
+        try? await BlockingQueue.shared.run { () throws(DeployError) in try release.manager.discard(release.name) }
     }
 
     /// Runs a command, the error as a value (a typed `catch` here would crash Swift 6.3's SIL passes).

@@ -3,6 +3,7 @@ import ForgeKit
 import Foundation
 import NIOCore
 import NIOHTTP1
+import PlatformSupport
 
 /// How a ``DeploymentRunner`` talks to its server: claim a job, send logs, prove it is alive, report the end.
 ///

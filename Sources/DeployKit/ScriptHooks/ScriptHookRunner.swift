@@ -2,6 +2,7 @@ public import ForgeKit
 import Foundation
 public import Logging
 public import PipelineKit
+import PlatformSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -134,7 +135,7 @@ public struct ScriptHookRunner: Sendable {
     public func runbook(id: String) async throws(DeployError) -> Runbook {
         guard Self.isSafeID(id) else { throw DeployError(.notFound, "there is no hook '\(id)'", operation: "load runbook") }
         let path = directory + "/" + id + ".json"
-        let bytes = try await Self.offPool { () throws(DeployError) -> [UInt8]? in try Self.read(path) }
+        let bytes = try await BlockingQueue.shared.run { () throws(DeployError) -> [UInt8]? in try Self.read(path) }
         guard let bytes else { throw DeployError(.notFound, "there is no hook '\(id)'", operation: "load runbook") }
         return try Runbook.decode(bytes, name: id + ".json")
     }
@@ -227,11 +228,7 @@ public struct ScriptHookRunner: Sendable {
             if let failure = check(path) { return .unavailable(failure) }
             return .program(path)
         }
-        let search = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for entry in search.split(separator: ":") where entry.hasPrefix("/") {
-            let path = entry + "/" + command
-            if check(path) == nil { return .program(path) }
-        }
+        if let path = ExecutableSearch.find(command, accept: { check($0) == nil }) { return .program(path) }
         return .unavailable(ScriptResult(stdout: "", stderr: "\(command): command not found\n", statusCode: 127))
     }
 
@@ -258,19 +255,5 @@ public struct ScriptHookRunner: Sendable {
                 throw DeployError(.invalidConfiguration, "\(path) is larger than \(maximum) bytes", operation: "load runbook")
             }
         }
-    }
-
-    /// Runs blocking work on a Dispatch thread, not on Swift's cooperative pool.
-    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws(DeployError) -> T) async throws(DeployError) -> T {
-        let result: Result<T, DeployError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                do throws(DeployError) {
-                    continuation.resume(returning: .success(try work()))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
-        }
-        return try result.get()
     }
 }

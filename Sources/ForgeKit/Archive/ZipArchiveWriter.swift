@@ -1,4 +1,5 @@
 import CZlib
+import PlatformSupport
 
 #if canImport(Glibc)
 import Glibc

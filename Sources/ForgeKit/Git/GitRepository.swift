@@ -1,5 +1,6 @@
 import CGit2
 import Dispatch
+import PlatformSupport
 public import Logging
 import Synchronization
 
@@ -70,7 +71,7 @@ public final class GitRepository: Sendable {
     public let logger: Logger
 
     let handle: RepositoryHandle
-    let queue: DispatchQueue
+    let queue: BlockingQueue
 
     /// Whether the repository has no working directory.
     public var isBare: Bool { workingDirectory == nil }
@@ -80,15 +81,11 @@ public final class GitRepository: Sendable {
         self.gitDirectory = handle.gitDirectory
         self.workingDirectory = handle.workingDirectory
         self.logger = logger
-        self.queue = DispatchQueue(label: "forgekit.git.repository")
-        self.queue.setSpecific(key: Self.queueKey, value: ObjectIdentifier(handle))
+        self.queue = .serial(label: "forgekit.git.repository")
     }
 
-    /// Marks each repository's queue, so that a blocking session started on it is refused instead of deadlocking.
-    static let queueKey = DispatchSpecificKey<ObjectIdentifier>()
-
     /// The queue static operations (open, create, clone) run on before a repository queue exists.
-    static let setupQueue = DispatchQueue(label: "forgekit.git.setup", attributes: .concurrent)
+    static let setupQueue = BlockingQueue.concurrent(label: "forgekit.git.setup")
 
     /// The logger operations use when none is given: label `forgekit.git`.
     public static let defaultLogger = Logger(label: "forgekit.git")
@@ -174,13 +171,13 @@ public final class GitRepository: Sendable {
     /// would block a thread of the cooperative pool) or from inside another session of the same
     /// repository, which throws ``ForgeError/Code/misuse`` rather than deadlock.
     public func withSessionBlocking<T>(_ body: (GitSession) throws -> T) throws -> T {
-        if DispatchQueue.getSpecific(key: Self.queueKey) == ObjectIdentifier(handle) {
+        if queue.isCurrent {
             throw ForgeError(.misuse, "a blocking session was started inside a session of the same repository",
                              operation: "session", path: gitDirectory)
         }
         let handle = self.handle
         let logger = self.logger
-        return try queue.sync {
+        return try queue.sync { () throws -> T in
             let session = GitSession(handle: handle, cancellation: CancellationFlag(), logger: logger)
             defer { session.invalidate() }
             return try body(session)
@@ -189,26 +186,15 @@ public final class GitRepository: Sendable {
 
     /// Runs blocking work on `queue`, off the cooperative pool, passing it a flag that task cancellation sets.
     static func runBlocking<T: Sendable>(
-        on queue: DispatchQueue,
+        on queue: BlockingQueue,
         _ work: @escaping @Sendable (CancellationFlag) throws -> T
     ) async throws -> T {
         let flag = CancellationFlag()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-                queue.async {
-                    if flag.isCancelled {
-                        continuation.resume(throwing: ForgeError(.cancelled, "the task was cancelled", operation: "git"))
-                        return
-                    }
-                    do {
-                        continuation.resume(returning: try work(flag))
-                    } catch {
-                        continuation.resume(throwing: error)
-                    }
-                }
+        return try await queue.run(onCancel: { flag.cancel() }) { () throws -> T in
+            if flag.isCancelled {
+                throw ForgeError(.cancelled, "the task was cancelled", operation: "git")
             }
-        } onCancel: {
-            flag.cancel()
+            return try work(flag)
         }
     }
 }

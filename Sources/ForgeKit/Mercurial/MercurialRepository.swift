@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+import PlatformSupport
 
 /// A changeset of a Mercurial repository.
 public struct MercurialChangeset: Sendable, Hashable, Codable {

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Synchronization
+import PlatformSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -172,17 +173,12 @@ public final class OutboundPolicy: Sendable {
         return nil
     }
 
-    private static let resolver = DispatchQueue(label: "forgekit.outbound.resolve", attributes: .concurrent)
-
     /// The addresses `host` resolves to (an address literal is itself), off Swift's cooperative pool.
     ///
     /// - Throws: ``ForgeError`` `notFound` when it resolves to nothing.
     static func resolve(_ host: String, port: Int) async throws(ForgeError) -> [IPAddress] {
         if let literal = IPAddress(host) { return [literal] }
-        let result: Result<[IPAddress], ForgeError> = await withCheckedContinuation { continuation in
-            resolver.async { continuation.resume(returning: resolveBlocking(host, port: port)) }
-        }
-        return try result.get()
+        return try await BlockingQueue.shared.run { () throws(ForgeError) in try resolveBlocking(host, port: port).get() }
     }
 
     /// `getaddrinfo` for TCP, on the calling thread.

@@ -1,4 +1,5 @@
 import Dispatch
+import PlatformSupport
 import Synchronization
 
 #if canImport(Glibc)
@@ -67,9 +68,9 @@ package final class ChildProcess: Sendable {
     private let state: Mutex<State>
     private let errorCapture: ErrorCapture?
     private let description: String
-    private let inputQueue = DispatchQueue(label: "forgekit.child.input")
-    private let outputQueue = DispatchQueue(label: "forgekit.child.output")
-    private let exitQueue = DispatchQueue(label: "forgekit.child.exit")
+    private let inputQueue = BlockingQueue.serial(label: "forgekit.child.input")
+    private let outputQueue = BlockingQueue.serial(label: "forgekit.child.output")
+    private let exitQueue = BlockingQueue.serial(label: "forgekit.child.exit")
 
     /// Writing to a pipe whose reader exited must fail with EPIPE rather than kill this process.
     private static let ignoreBrokenPipes: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
@@ -196,7 +197,7 @@ package final class ChildProcess: Sendable {
         if status == nil {
             kill(-pid, SIGKILL)
             let pid = self.pid
-            DispatchQueue(label: "forgekit.child.reap").async {
+            BlockingQueue.shared.start {
                 var status: Int32 = 0
                 while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
             }
@@ -208,7 +209,7 @@ package final class ChildProcess: Sendable {
         guard !bytes.isEmpty else { return }
         let descriptor = state.withLock { $0.input }
         guard descriptor >= 0 else { throw ForgeError(.misuse, "standard input is closed", operation: "write to \(description)") }
-        let failure: Int32? = await Self.offPool(inputQueue) {
+        let failure: Int32? = await inputQueue.run {
             var written = 0
             while written < bytes.count {
                 let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, $0.count - written) }
@@ -239,7 +240,7 @@ package final class ChildProcess: Sendable {
     package func read(maximum: Int = 64 << 10) async throws(ForgeError) -> [UInt8] {
         let descriptor = state.withLock { $0.output }
         guard descriptor >= 0 else { return [] }
-        let result: Result<[UInt8], ForgeError> = await Self.offPool(outputQueue) {
+        let result: Result<[UInt8], ForgeError> = await outputQueue.run {
             var buffer = [UInt8](repeating: 0, count: maximum)
             while true {
                 let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress!, $0.count) }
@@ -277,7 +278,7 @@ package final class ChildProcess: Sendable {
     package func exited() async {
         if state.withLock({ $0.status }) != nil { return }
         let pid = self.pid
-        await Self.offPool(exitQueue) {
+        await exitQueue.run {
             var info = siginfo_t()
             while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 {
                 if errno != EINTR { return }
@@ -359,21 +360,15 @@ package final class ChildProcess: Sendable {
     package func standardError() async -> String {
         await errorCapture?.text() ?? ""
     }
-
-    private static func offPool<T: Sendable>(_ queue: DispatchQueue, _ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: body()) }
-        }
-    }
 }
 
 /// Drains a child's standard error on a Dispatch thread, keeping the tail.
 private final class ErrorCapture: Sendable {
     private let captured = Mutex<[UInt8]>([])
-    private let queue = DispatchQueue(label: "forgekit.child.error")
+    private let queue = BlockingQueue.serial(label: "forgekit.child.error")
 
     init(descriptor: Int32, limit: Int) {
-        queue.async { [self] in
+        queue.start { [self] in
             var buffer = [UInt8](repeating: 0, count: 4096)
             while true {
                 let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress!, $0.count) }
@@ -396,9 +391,7 @@ private final class ErrorCapture: Sendable {
 
     func text() async -> String {
         // Queued behind the capture on the same serial queue: it runs once the pipe is drained.
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            queue.async { continuation.resume() }
-        }
+        await queue.run {}
         return String(decoding: captured.withLock { $0 }, as: UTF8.self)
     }
 }

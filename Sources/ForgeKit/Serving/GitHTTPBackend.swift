@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import PlatformSupport
 
 /// A Git smart-HTTP request, recognised from its method, path and query.
 ///
@@ -123,12 +124,7 @@ public struct GitHTTPBackend: Sendable {
 
     /// The first executable named `name` on `PATH`.
     public static func findExecutable(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for folder in path.split(separator: ":") where !folder.isEmpty {
-            let candidate = "\(folder)/\(name)"
-            if access(candidate, X_OK) == 0 { return candidate }
-        }
-        return nil
+        ExecutableSearch.find(name)
     }
 
     /// What a request carries beyond its route.

@@ -1,6 +1,7 @@
 import _CryptoExtras
 import Crypto
 import Foundation
+import PlatformSupport
 
 /// Password hashing with scrypt (a slow, memory-hard, salted hash), in a self-describing text form:
 /// `$scrypt$ln=15,r=8,p=1$<salt>$<hash>` (salt and hash in base64), so that the cost can be raised

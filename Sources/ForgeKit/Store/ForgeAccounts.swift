@@ -1,6 +1,7 @@
 import Crypto
 public import Logging
 import Synchronization
+import PlatformSupport
 
 /// Users' accounts: creating them with hashed passwords, issuing API tokens, and signing in with
 /// either.

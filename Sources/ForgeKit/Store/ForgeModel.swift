@@ -1,5 +1,6 @@
 public import Foundation
 import Crypto
+import PlatformSupport
 
 /// The version control system of a hosted repository.
 public enum RepositoryKind: String, Sendable, Hashable, Codable, CaseIterable {

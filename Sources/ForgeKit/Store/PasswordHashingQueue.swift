@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Synchronization
+import PlatformSupport
 
 /// Runs password hashes — scrypt, tens of milliseconds of CPU and 32 MiB each — off Swift's
 /// cooperative pool with bounded concurrency and a bounded, fair waiting list.
@@ -99,7 +100,7 @@ public final class PasswordHashingQueue: Sendable {
     }
 
     private let state = Mutex(State())
-    private let threads = DispatchQueue(label: "forgekit.password-hashing", qos: .userInitiated, attributes: .concurrent)
+    private let threads = BlockingQueue.concurrent(label: "forgekit.password-hashing")
 
     /// Creates a queue with `options`.
     public init(options: Options = Options()) {
@@ -140,7 +141,7 @@ public final class PasswordHashingQueue: Sendable {
 
     /// Runs `job`, then the next waiting job on the same thread slot, until none waits.
     private func perform(_ job: @escaping Job) {
-        threads.async {
+        threads.start {
             job()
             let next = self.state.withLock { state -> Job? in
                 state.statistics.completed += 1

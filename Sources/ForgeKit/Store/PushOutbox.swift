@@ -1,4 +1,5 @@
 public import Logging
+import PlatformSupport
 
 /// The forge's push outbox: each push is recorded durably in the forge's database before the client
 /// is told it succeeded, then handed to every consumer (the pipeline trigger, the webhook dispatcher)

@@ -1,25 +1,18 @@
 public import Foundation
 import GRDB
 public import Logging
+import PlatformSupport
+import SQLiteStoreSupport
 
 /// The embedded ``ForgeMetadataStore``: one SQLite file in WAL mode, through GRDB.
 public final class SQLiteForgeStore: ForgeMetadataStore {
-    private let pool: DatabasePool
+    private let database: SQLiteDatabase
     private let logger: Logger
 
     /// Opens (creating it, and its folder, when needed) the store at `path` and brings its schema up to date.
     public init(path: String, logger: Logger = Logger(label: "forgeworks.forge.store")) throws(ForgeError) {
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        configuration.maximumReaderCount = 4
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-        }
-        let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(pool)
+            database = try SQLiteDatabase(path: path, migrator: Self.migrator, logger: logger)
         } catch {
             throw ForgeError(.store, "cannot open the database: \(error)", operation: "open forge store", path: path)
         }
@@ -155,11 +148,11 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
     // MARK: - Transactions
 
     private func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(ForgeError) -> T {
-        try await SQLiteAccess.write(pool, body) { error, cancelled in Self.failure(error, cancelled: cancelled, operation) }
+        try await database.write(body) { error, cancelled in Self.failure(error, cancelled: cancelled, operation) }
     }
 
     private func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(ForgeError) -> T {
-        try await SQLiteAccess.read(pool, body) { error, cancelled in Self.failure(error, cancelled: cancelled, operation) }
+        try await database.read(body) { error, cancelled in Self.failure(error, cancelled: cancelled, operation) }
     }
 
     private static func failure(_ error: any Error, cancelled: Bool, _ operation: String) -> ForgeError {

@@ -1,5 +1,6 @@
 import Crypto
 public import Foundation
+import PlatformSupport
 
 /// A commit as a push payload lists it.
 public struct PayloadCommit: Sendable, Hashable, Codable {
@@ -60,36 +61,90 @@ public enum GitHubPushPayload {
         let repository = event.repository
         let web = baseURL + "/" + repository.path.description
         let zero = String(repeating: "0", count: 40)
-        func entry(_ commit: PayloadCommit) -> [String: Any] {
-            let person: [String: Any] = ["name": commit.authorName, "email": commit.authorEmail, "username": commit.authorName]
-            return ["id": commit.id, "message": commit.message, "timestamp": commit.timestampText, "url": web + "/commit/" + commit.id,
-                    "distinct": true, "author": person, "committer": person,
-                    "added": commit.added, "removed": commit.removed, "modified": commit.modified]
+        func entry(_ commit: PayloadCommit) -> Body.Commit {
+            let person = Body.Person(name: commit.authorName, email: commit.authorEmail, username: commit.authorName)
+            return Body.Commit(id: commit.id, message: commit.message, timestamp: commit.timestampText, url: web + "/commit/" + commit.id,
+                               distinct: true, author: person, committer: person,
+                               added: commit.added, removed: commit.removed, modified: commit.modified)
         }
         let listed = Array(commits.suffix(maximumCommits))
         let owner = repository.path.parent?.description ?? repository.path.name
-        var body: [String: Any] = [
-            "ref": update.name,
-            "before": update.old.isZero ? zero : update.old.hex,
-            "after": update.new.isZero ? zero : update.new.hex,
-            "created": update.isCreation,
-            "deleted": update.isDeletion,
-            "forced": forced,
-            "base_ref": NSNull(),
-            "compare": web + "/compare/" + (update.old.isZero ? zero : update.old.hex) + "..." + (update.new.isZero ? zero : update.new.hex),
-            "commits": listed.map(entry),
-            "head_commit": listed.last.map(entry) ?? NSNull(),
-            "repository": [
-                "id": repository.id, "name": repository.path.name, "full_name": repository.path.description,
-                "private": repository.isPrivate, "html_url": web, "url": web, "clone_url": web + (repository.kind == .git ? ".git" : ""),
-                "description": repository.description, "fork": repository.forkOf != nil, "default_branch": "main",
-                "owner": ["name": owner, "login": owner],
-            ] as [String: Any],
-            "pusher": ["name": event.pusher ?? "anonymous", "email": ""],
-        ]
-        if let pusher = event.pusher { body["sender"] = ["login": pusher] }
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        return Array(data)
+        let before = update.old.isZero ? zero : update.old.hex, after = update.new.isZero ? zero : update.new.hex
+        let body = Body(
+            ref: update.name, before: before, after: after,
+            created: update.isCreation, deleted: update.isDeletion, forced: forced,
+            compare: web + "/compare/" + before + "..." + after,
+            commits: listed.map(entry), headCommit: listed.last.map(entry),
+            repository: Body.Repository(
+                id: repository.id, name: repository.path.name, fullName: repository.path.description,
+                private: repository.isPrivate, htmlURL: web, url: web, cloneURL: web + (repository.kind == .git ? ".git" : ""),
+                description: repository.description, fork: repository.forkOf != nil, defaultBranch: "main",
+                owner: Body.Owner(name: owner, login: owner)),
+            pusher: Body.Pusher(name: event.pusher ?? "anonymous", email: ""),
+            sender: event.pusher.map { Body.Sender(login: $0) })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Strings, numbers and booleans only: encoding cannot fail.
+        return Array((try? encoder.encode(body)) ?? Data("{}".utf8))
+    }
+
+    /// The payload's shape.
+    private struct Body: Encodable {
+        struct Person: Encodable { var name, email, username: String }
+        struct Commit: Encodable {
+            var id, message, timestamp, url: String
+            var distinct: Bool
+            var author, committer: Person
+            var added, removed, modified: [String]
+        }
+        struct Owner: Encodable { var name, login: String }
+        struct Repository: Encodable {
+            var id: Int64
+            var name, fullName: String
+            var `private`: Bool
+            var htmlURL, url, cloneURL, description: String
+            var fork: Bool
+            var defaultBranch: String
+            var owner: Owner
+
+            enum CodingKeys: String, CodingKey {
+                case id, name, `private`, url, description, fork, owner
+                case fullName = "full_name", htmlURL = "html_url", cloneURL = "clone_url", defaultBranch = "default_branch"
+            }
+        }
+        struct Pusher: Encodable { var name, email: String }
+        struct Sender: Encodable { var login: String }
+
+        var ref, before, after: String
+        var created, deleted, forced: Bool
+        var compare: String
+        var commits: [Commit]
+        var headCommit: Commit?
+        var repository: Repository
+        var pusher: Pusher
+        var sender: Sender?
+
+        enum CodingKeys: String, CodingKey {
+            case ref, before, after, created, deleted, forced, compare, commits, repository, pusher, sender
+            case baseRef = "base_ref", headCommit = "head_commit"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(ref, forKey: .ref)
+            try container.encode(before, forKey: .before)
+            try container.encode(after, forKey: .after)
+            try container.encode(created, forKey: .created)
+            try container.encode(deleted, forKey: .deleted)
+            try container.encode(forced, forKey: .forced)
+            try container.encodeNil(forKey: .baseRef)
+            try container.encode(compare, forKey: .compare)
+            try container.encode(commits, forKey: .commits)
+            try container.encode(headCommit, forKey: .headCommit)
+            try container.encode(repository, forKey: .repository)
+            try container.encode(pusher, forKey: .pusher)
+            try container.encodeIfPresent(sender, forKey: .sender)
+        }
     }
 }
 
@@ -98,7 +153,6 @@ public enum GitHubPushPayload {
 public enum WebhookSignature {
     /// The header value for `body` signed with `secret`.
     public static func sign(_ body: [UInt8], secret: String) -> String {
-        let code = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8)))
-        return "sha256=" + Hex.encode(code)
+        HMACSignature.github(body: body, secret: Array(secret.utf8))
     }
 }

@@ -2,6 +2,7 @@ import Crypto
 public import ForgeKit
 import Foundation
 import Logging
+import PlatformSupport
 
 /// Reads a pushed commit's own pipeline file (`.pipeline.yml` by default) through ForgeKit, straight
 /// from the repository's objects: no checkout, no working tree.

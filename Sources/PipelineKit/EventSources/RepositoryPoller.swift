@@ -2,6 +2,7 @@ public import ForgeKit
 import Foundation
 public import Logging
 import Synchronization
+import PlatformSupport
 
 /// A repository a ``RepositoryPoller`` watches.
 public struct PolledRepository: Sendable, Hashable {

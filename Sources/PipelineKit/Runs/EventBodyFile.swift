@@ -1,4 +1,6 @@
 import ForgeKit
+import PlatformSupport
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

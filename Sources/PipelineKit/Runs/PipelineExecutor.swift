@@ -2,6 +2,7 @@ public import ForgeKit
 public import Foundation
 public import Logging
 import Synchronization
+import PlatformSupport
 
 /// Runs the chains of a ``RunStore``: claims due steps, runs their actions with their kwargs rendered,
 /// records each outcome and queues the chain's next step, durably.

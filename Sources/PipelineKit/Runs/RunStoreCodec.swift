@@ -2,6 +2,7 @@ import Crypto
 import ForgeKit
 import Foundation
 import Synchronization
+import PlatformSupport
 
 /// What every ``RunStore`` implementation does the same way, whatever its database: the stored text
 /// and SHA-256 of a configuration snapshot (cached by name: configurations rarely change, and

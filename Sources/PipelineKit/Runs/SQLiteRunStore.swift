@@ -3,6 +3,8 @@ public import Foundation
 import GRDB
 public import Logging
 import Synchronization
+import PlatformSupport
+import SQLiteStoreSupport
 
 /// The embedded ``RunStore``: one SQLite file in WAL mode (through GRDB), safe for several
 /// processes on one machine. Event bodies are appended to a second file beside it,
@@ -21,10 +23,9 @@ public final class SQLiteRunStore: RunStore {
         case full
     }
 
-    private let pool: DatabasePool
+    private let database: SQLiteDatabase
     private let bodies: EventBodyFile
     private let syncsBodies: Bool
-    private let checkpointer: WALCheckpointer
     private let logger: Logger
     private let listeners = Mutex<[UInt64: AsyncStream<Void>.Continuation]>([:])
     private let nextListener = Atomic<UInt64>(0)
@@ -33,40 +34,27 @@ public final class SQLiteRunStore: RunStore {
     /// Opens (creating it, and its folder, when needed) the store at `path` and brings its schema up to date.
     public init(path: String, durability: Durability = .process,
                 logger: Logger = Logger(label: "forgeworks.pipeline.store")) throws(PipelineError) {
-        let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        configuration.maximumReaderCount = 4
-        let synchronous = durability == .full ? "FULL" : "NORMAL"
+        SQLiteDatabase.createFolder(of: path)
         let bodies = try EventBodyFile(path: path + "-events")
         // Without a sync per commit, the bodies are synced before each checkpoint: a row that reaches
         // the database file then has its body on disk.
-        var syncBodies: (@Sendable () throws -> Void)?
-        if durability != .full { syncBodies = { () throws in try bodies.sync() } }
-        let checkpointer = WALCheckpointer(path: path, synchronous: synchronous, logger: logger, beforeCheckpoint: syncBodies)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
-            checkpointer.install(on: db)
-            // A 64 MiB page cache and memory-mapped reads: the hot tables stay in memory.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
-            try db.execute(sql: "PRAGMA mmap_size = 268435456")
-            try db.execute(sql: "PRAGMA temp_store = MEMORY")
-        }
+        var options = SQLiteDatabase.Options()
+        options.synchronous = durability == .full ? "FULL" : "NORMAL"
+        options.checkpointsBesideWriter = true
+        if durability != .full { options.beforeCheckpoint = { () throws in try bodies.sync() } }
+        // A 64 MiB page cache and memory-mapped reads: the hot tables stay in memory.
+        options.cacheKiB = 65536
+        options.memoryMapBytes = 268_435_456
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            checkpointer.attach(pool)
-            try Self.migrator.migrate(pool)
+            database = try SQLiteDatabase(path: path, options: options, migrator: Self.migrator, logger: logger)
         } catch {
             throw PipelineError(.store, "cannot open \(path): \(error)", operation: "open run store")
         }
         self.bodies = bodies
         self.syncsBodies = durability == .full
-        self.checkpointer = checkpointer
         self.logger = logger
     }
 
-    deinit { checkpointer.close() }
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -162,11 +150,11 @@ public final class SQLiteRunStore: RunStore {
     // MARK: - Writing
 
     fileprivate func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(PipelineError) -> T {
-        try await SQLiteAccess.write(pool, body) { error, cancelled in Self.failure(error, cancelled: cancelled, operation) }
+        try await database.write(body) { error, cancelled in Self.failure(error, cancelled: cancelled, operation) }
     }
 
     fileprivate func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(PipelineError) -> T {
-        try await SQLiteAccess.read(pool, body) { error, cancelled in Self.failure(error, cancelled: cancelled, operation) }
+        try await database.read(body) { error, cancelled in Self.failure(error, cancelled: cancelled, operation) }
     }
 
     private static func failure(_ error: any Error, cancelled: Bool, _ operation: String) -> PipelineError {

@@ -1,6 +1,7 @@
 import Crypto
 import ForgeKit
 import Foundation
+import PlatformSupport
 
 /// Decodes webhook requests from GitHub, GitLab and Gitea/Forgejo into ``WebhookDelivery`` values.
 ///

@@ -1,5 +1,6 @@
 import Crypto
 import ForgeKit
+import PlatformSupport
 
 /// Checks that a webhook request came from the forge that knows the shared secret.
 ///
@@ -84,12 +85,10 @@ public struct WebhookVerifier: Sendable {
     }
 
     private static func checkHMAC(hex: String, header: String, body: [UInt8], secret: [UInt8]) throws(PipelineError) {
-        guard let mac = Hex.decode(hex), mac.count == SHA256.byteCount else {
-            throw failure("the \(header) header is not a hex SHA-256 signature")
-        }
-        let key = SymmetricKey(data: secret)
-        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: body, using: key) else {
-            throw failure("the \(header) signature does not match the body")
+        switch HMACSignature.check(hex: hex, body: body, secret: secret) {
+        case .valid: return
+        case .malformed: throw failure("the \(header) header is not a hex SHA-256 signature")
+        case .mismatch: throw failure("the \(header) signature does not match the body")
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import PlatformSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -64,7 +65,7 @@ extension Workspace {
         }
         guard let id = user.id, !pending.isEmpty else { return user }
         do {
-            try await Self.offPool {
+            try await BlockingQueue.shared.run { () throws in
                 for folder in pending { try Self.handOver(folder, to: id) }
             }
         } catch {

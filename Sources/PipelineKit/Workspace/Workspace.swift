@@ -2,6 +2,7 @@ public import ForgeKit
 import Foundation
 public import Logging
 import Synchronization
+import PlatformSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -171,7 +172,7 @@ public final class Workspace: Sendable {
             return .failure(error)
         }
         do {
-            try await Self.offPool {
+            try await BlockingQueue.shared.run { () throws in
                 for path in [mirror, target] where FileManager.default.fileExists(atPath: path) {
                     try FileManager.default.removeItem(atPath: path)
                 }
@@ -218,7 +219,7 @@ public final class Workspace: Sendable {
         let source = checkout.repositoryURL.hasPrefix("file://") ? String(checkout.repositoryURL.dropFirst(7)) : checkout.repositoryURL
         do {
             if FileManager.default.fileExists(atPath: target) {
-                try await Self.offPool { try FileManager.default.removeItem(atPath: target) }
+                try await BlockingQueue.shared.run { () throws in try FileManager.default.removeItem(atPath: target) }
             }
             try await MercurialRepository.clone(from: source, to: target, node: checkout.commit)
             logger.debug("acquired files", metadata: ["from": "\(source)", "commit": "\(checkout.commit)"])
@@ -257,15 +258,6 @@ public final class Workspace: Sendable {
         }
         try session.updateReference("refs/heads/forgeworks-checkout", to: commit)
         return "forgeworks-checkout"
-    }
-
-    /// Runs blocking file work on a Dispatch thread, off Swift's cooperative pool.
-    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try work() })
-            }
-        }
     }
 }
 

@@ -1,5 +1,7 @@
 public import Foundation
 import GRDB
+public import Logging
+import SQLiteStoreSupport
 
 /// Where RebuildKit keeps collections, packages, builds and pending dependency changes. SQLite
 /// (``SQLiteRebuildStore``) is the embedded default; a PostgreSQL store implements the same protocol.
@@ -83,94 +85,93 @@ extension RebuildStore {
 
 /// The embedded ``RebuildStore``: one SQLite file in WAL mode, through GRDB.
 public final class SQLiteRebuildStore: RebuildStore {
-    private let pool: DatabasePool
+    private let database: SQLiteDatabase
 
     /// Opens (creating when needed) the store at `path`.
-    public init(path: String) throws(RebuildError) {
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+    public init(path: String, logger: Logger = Logger(label: "forgeworks.rebuild.store")) throws(RebuildError) {
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            var migrator = DatabaseMigrator()
-            migrator.registerMigration("v1") { db in
-                try db.execute(sql: """
-                    CREATE TABLE collections (
-                        name TEXT PRIMARY KEY,
-                        snapshot TEXT NOT NULL,
-                        resolved_at REAL NOT NULL
-                    );
-                    CREATE TABLE packages (
-                        collection TEXT NOT NULL,
-                        name TEXT NOT NULL,
-                        version TEXT NOT NULL,
-                        tracked INTEGER NOT NULL,
-                        blocked INTEGER NOT NULL,
-                        manual_priority REAL NOT NULL DEFAULT 0,
-                        static_priority REAL NOT NULL DEFAULT 0,
-                        resolved INTEGER,
-                        problems TEXT NOT NULL,
-                        environment TEXT NOT NULL,
-                        PRIMARY KEY (collection, name)
-                    );
-                    CREATE TABLE changes (
-                        collection TEXT NOT NULL,
-                        package TEXT NOT NULL,
-                        body TEXT NOT NULL,
-                        PRIMARY KEY (collection, package)
-                    );
-                    CREATE TABLE builds (
-                        id INTEGER PRIMARY KEY AUTOINCREMENT,
-                        collection TEXT NOT NULL,
-                        package TEXT NOT NULL,
-                        version TEXT NOT NULL,
-                        state TEXT NOT NULL,
-                        backend_id TEXT NOT NULL,
-                        started REAL NOT NULL,
-                        finished REAL,
-                        environment TEXT NOT NULL,
-                        reason TEXT
-                    );
-                    CREATE INDEX builds_by_package ON builds(collection, package, id);
-                    CREATE INDEX builds_running ON builds(id) WHERE state = 'running';
-                    """)
-            }
-            migrator.registerMigration("v2") { db in
-                // Environments become compact blobs over interned (name, version) pairs; a collection keeps
-                // its snapshot's binaries for incremental refreshes. Old JSON environments are dropped and
-                // the next refresh resolves everything again.
-                try db.execute(sql: """
-                    CREATE TABLE binary_versions (
-                        id INTEGER PRIMARY KEY,
-                        collection TEXT NOT NULL,
-                        name TEXT NOT NULL,
-                        version TEXT NOT NULL,
-                        UNIQUE (collection, name, version)
-                    );
-                    CREATE TABLE snapshot_binaries (
-                        collection TEXT PRIMARY KEY,
-                        body BLOB NOT NULL
-                    );
-                    UPDATE packages SET environment = X'';
-                    UPDATE collections SET snapshot = '{"checksums":{}}';
-                    """)
-            }
-            try migrator.migrate(pool)
+            database = try SQLiteDatabase(path: path, migrator: Self.migrator, logger: logger)
         } catch {
             throw RebuildError(.store, "cannot open \(path): \(error)", operation: "open rebuild store")
         }
     }
 
-    private func write<T>(_ operation: String, _ body: (Database) throws -> T) throws(RebuildError) -> T {
-        do { return try pool.write(body) } catch let error as RebuildError { throw error } catch {
-            throw RebuildError(.store, "\(error)", operation: operation)
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE collections (
+                    name TEXT PRIMARY KEY,
+                    snapshot TEXT NOT NULL,
+                    resolved_at REAL NOT NULL
+                );
+                CREATE TABLE packages (
+                    collection TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    tracked INTEGER NOT NULL,
+                    blocked INTEGER NOT NULL,
+                    manual_priority REAL NOT NULL DEFAULT 0,
+                    static_priority REAL NOT NULL DEFAULT 0,
+                    resolved INTEGER,
+                    problems TEXT NOT NULL,
+                    environment TEXT NOT NULL,
+                    PRIMARY KEY (collection, name)
+                );
+                CREATE TABLE changes (
+                    collection TEXT NOT NULL,
+                    package TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    PRIMARY KEY (collection, package)
+                );
+                CREATE TABLE builds (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    collection TEXT NOT NULL,
+                    package TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    backend_id TEXT NOT NULL,
+                    started REAL NOT NULL,
+                    finished REAL,
+                    environment TEXT NOT NULL,
+                    reason TEXT
+                );
+                CREATE INDEX builds_by_package ON builds(collection, package, id);
+                CREATE INDEX builds_running ON builds(id) WHERE state = 'running';
+                """)
+        }
+        migrator.registerMigration("v2") { db in
+            // Environments become compact blobs over interned (name, version) pairs; a collection keeps
+            // its snapshot's binaries for incremental refreshes. Old JSON environments are dropped and
+            // the next refresh resolves everything again.
+            try db.execute(sql: """
+                CREATE TABLE binary_versions (
+                    id INTEGER PRIMARY KEY,
+                    collection TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    UNIQUE (collection, name, version)
+                );
+                CREATE TABLE snapshot_binaries (
+                    collection TEXT PRIMARY KEY,
+                    body BLOB NOT NULL
+                );
+                UPDATE packages SET environment = X'';
+                UPDATE collections SET snapshot = '{"checksums":{}}';
+                """)
+        }
+        return migrator
+    }
+
+    private func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(RebuildError) -> T {
+        try await database.write(body) { error, cancelled in
+            RebuildError(.store, cancelled ? "cancelled: \(error)" : "\(error)", operation: operation)
         }
     }
 
-    private func read<T>(_ operation: String, _ body: (Database) throws -> T) throws(RebuildError) -> T {
-        do { return try pool.read(body) } catch {
-            throw RebuildError(.store, "\(error)", operation: operation)
+    private func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(RebuildError) -> T {
+        try await database.read(body) { error, cancelled in
+            RebuildError(.store, cancelled ? "cancelled: \(error)" : "\(error)", operation: operation)
         }
     }
 
@@ -183,7 +184,7 @@ public final class SQLiteRebuildStore: RebuildStore {
     }
 
     public func storeSnapshot(collection: String, _ update: SnapshotUpdate) async throws(RebuildError) {
-        try write("store snapshot") { db in
+        try await write("store snapshot") { db in
             var kept: [String: Row] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT name, tracked, blocked, manual_priority, static_priority FROM packages WHERE collection = ?",
                                         arguments: [collection]) {
@@ -235,7 +236,7 @@ public final class SQLiteRebuildStore: RebuildStore {
     }
 
     public func binaries(collection: String) async throws(RebuildError) -> [BinaryFingerprint]? {
-        try read("read snapshot binaries") { db in
+        try await read("read snapshot binaries") { db in
             guard let body = try Data.fetchOne(db, sql: "SELECT body FROM snapshot_binaries WHERE collection = ?", arguments: [collection]) else { return nil }
             return try BinaryFingerprint.decode(body)
         }
@@ -313,7 +314,7 @@ public final class SQLiteRebuildStore: RebuildStore {
     }
 
     public func snapshot(collection: String) async throws(RebuildError) -> SnapshotIdentity? {
-        try read("read snapshot") { db in
+        try await read("read snapshot") { db in
             guard let text = try String.fetchOne(db, sql: "SELECT snapshot FROM collections WHERE name = ?", arguments: [collection]) else { return nil }
             return try Self.decode(SnapshotIdentity.self, text)
         }
@@ -327,7 +328,7 @@ public final class SQLiteRebuildStore: RebuildStore {
     }
 
     public func packages(collection: String, environments: Bool) async throws(RebuildError) -> [PackageRecord] {
-        try read("read packages") { db in
+        try await read("read packages") { db in
             let table = environments ? try Self.binaryVersions(db, collection: collection) : nil
             let columns = environments ? "*" : "name, version, tracked, blocked, manual_priority, static_priority, resolved, problems"
             return try Row.fetchAll(db, sql: "SELECT \(columns) FROM packages WHERE collection = ? ORDER BY name", arguments: [collection]).map {
@@ -337,7 +338,7 @@ public final class SQLiteRebuildStore: RebuildStore {
     }
 
     public func package(collection: String, name: String) async throws(RebuildError) -> PackageRecord? {
-        try read("read package") { db in
+        try await read("read package") { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM packages WHERE collection = ? AND name = ?", arguments: [collection, name]) else { return nil }
             // Only the (name, version) pairs this environment holds.
             let ids = EnvironmentCodec.ids(in: row["environment"])
@@ -353,7 +354,7 @@ public final class SQLiteRebuildStore: RebuildStore {
     }
 
     public func update(collection: String, name: String, tracked: Bool?, blocked: Bool?, manualPriority: Double?) async throws(RebuildError) {
-        try write("update package") { db in
+        try await write("update package") { db in
             try db.execute(sql: """
                 UPDATE packages SET tracked = COALESCE(?, tracked), blocked = COALESCE(?, blocked), manual_priority = COALESCE(?, manual_priority)
                 WHERE collection = ? AND name = ?
@@ -365,14 +366,14 @@ public final class SQLiteRebuildStore: RebuildStore {
     }
 
     public func changes(collection: String, name: String) async throws(RebuildError) -> [DependencyChange] {
-        try read("read changes") { db in
+        try await read("read changes") { db in
             guard let text = try String.fetchOne(db, sql: "SELECT body FROM changes WHERE collection = ? AND package = ?", arguments: [collection, name]) else { return [] }
             return try Self.decode([DependencyChange].self, text)
         }
     }
 
     public func startBuild(_ build: BuildRecord) async throws(RebuildError) -> BuildRecord {
-        try write("start build") { db in
+        try await write("start build") { db in
             try db.execute(sql: """
                 INSERT INTO builds (collection, package, version, state, backend_id, started, environment) VALUES (?, ?, ?, 'running', ?, ?, ?)
                 """, arguments: [build.collection, build.package, build.version, build.backendID, build.started.timeIntervalSince1970, try Self.json(build.environment)])
@@ -386,7 +387,7 @@ public final class SQLiteRebuildStore: RebuildStore {
     }
 
     public func finishBuild(id: Int64, state: BuildState, reason: String?, at date: Date) async throws(RebuildError) {
-        try write("finish build") { db in
+        try await write("finish build") { db in
             try db.execute(sql: "UPDATE builds SET state = ?, reason = ?, finished = ? WHERE id = ? AND state = 'running'",
                            arguments: [state.rawValue, reason, date.timeIntervalSince1970, id])
         }
@@ -401,13 +402,13 @@ public final class SQLiteRebuildStore: RebuildStore {
     }
 
     public func runningBuilds() async throws(RebuildError) -> [BuildRecord] {
-        try read("read running builds") { db in
+        try await read("read running builds") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM builds WHERE state = 'running' ORDER BY id").map(Self.build)
         }
     }
 
     public func recentBuilds(collection: String, perPackage: Int) async throws(RebuildError) -> [String: [BuildRecord]] {
-        try read("read builds") { db in
+        try await read("read builds") { db in
             var builds: [String: [BuildRecord]] = [:]
             for row in try Row.fetchAll(db, sql: """
                 SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY package ORDER BY id DESC) AS rank FROM builds WHERE collection = ?)
@@ -421,7 +422,7 @@ public final class SQLiteRebuildStore: RebuildStore {
     }
 
     public func changes(collection: String) async throws(RebuildError) -> [String: [DependencyChange]] {
-        try read("read changes") { db in
+        try await read("read changes") { db in
             var changes: [String: [DependencyChange]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT package, body FROM changes WHERE collection = ?", arguments: [collection]) {
                 changes[row["package"]] = try Self.decode([DependencyChange].self, row["body"])
@@ -431,7 +432,7 @@ public final class SQLiteRebuildStore: RebuildStore {
     }
 
     public func builds(collection: String, package: String, limit: Int) async throws(RebuildError) -> [BuildRecord] {
-        try read("read builds") { db in
+        try await read("read builds") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM builds WHERE collection = ? AND package = ? ORDER BY id DESC LIMIT ?",
                              arguments: [collection, package, limit]).map(Self.build)
         }

@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+import PlatformSupport
 
 /// Koschei's loop for one collection: resolve every source package when the repository changes,
 /// keep each package's dependency changes since its last build, and submit the package with the
@@ -62,7 +63,10 @@ public final class RebuildWatcher: Sendable {
     }
 
     /// A loaded snapshot: its source packages and a resolver over its binaries.
-    private struct Loaded {
+    ///
+    /// Unchecked: its closures hold a libsolv resolver, and ``refresh(force:)`` calls them only on its
+    /// serial lane, one at a time.
+    private struct Loaded: @unchecked Sendable {
         var snapshot: SnapshotIdentity
         var sources: [(name: String, version: String)]
         /// Resolves the sources at these indexes (on several threads when there are many).
@@ -95,7 +99,14 @@ public final class RebuildWatcher: Sendable {
         let repository = try await local(collection.repository, "binary")
         let sourceRepository: String?
         if let remote = collection.sourceRepository { sourceRepository = try await local(remote, "source") } else { sourceRepository = nil }
-        guard let loaded = try load(repository: repository, sourceRepository: sourceRepository, skipping: force ? nil : previous) else {
+        // Loading indexes and resolving are long and blocking (libsolv), and the resolver's pools may be used
+        // by one thread at a time: they run on a serial lane of their own, off the cooperative pool.
+        let lane = BlockingQueue.serial(label: "rebuildkit.refresh")
+        let skipping = force ? nil : previous
+        let found = try await lane.run { () throws(RebuildError) in
+            try self.load(repository: repository, sourceRepository: sourceRepository, skipping: skipping)
+        }
+        guard let loaded = found else {
             return Refresh(snapshot: previous ?? SnapshotIdentity(checksums: [:]), resolved: false, packages: 0, unresolved: 0)
         }
         let tracked = collection.tracked.map(Set.init)
@@ -110,7 +121,7 @@ public final class RebuildWatcher: Sendable {
         var plan: IncrementalPlan?
         var stored: [String: PackageRecord] = [:]
         if let previousBinaries {
-            plan = loaded.plan(previousBinaries)
+            plan = await lane.run { loaded.plan(previousBinaries) }
             for record in try await store.packages(collection: collection.name, environments: false) { stored[record.name] = record }
         }
         func keeps(_ source: (name: String, version: String)) -> Bool {
@@ -120,7 +131,8 @@ public final class RebuildWatcher: Sendable {
         let order = loaded.sources.indices.sorted { loaded.sources[$0].name < loaded.sources[$1].name }
         let toResolve = order.filter { !keeps(loaded.sources[$0]) }
         var resolutions: [Int: BuildResolution] = [:]
-        for (index, resolution) in zip(toResolve, try loaded.resolve(toResolve)) { resolutions[index] = resolution }
+        let resolved = try await lane.run { () throws(RebuildError) in try loaded.resolve(toResolve) }
+        for (index, resolution) in zip(toResolve, resolved) { resolutions[index] = resolution }
         var written: [PackageRecord] = []
         var changes: [String: [DependencyChange]] = [:]
         var unresolved = 0, total = 0
@@ -161,7 +173,8 @@ public final class RebuildWatcher: Sendable {
             written.append(record)
         }
         let names = Set(loaded.sources.map(\.name))
-        let update = SnapshotUpdate(snapshot: loaded.snapshot, binaries: loaded.fingerprints(), packages: written,
+        let fingerprints = await lane.run { loaded.fingerprints() }
+        let update = SnapshotUpdate(snapshot: loaded.snapshot, binaries: fingerprints, packages: written,
                                     removed: plan == nil ? [] : stored.keys.filter { !names.contains($0) }.sorted(),
                                     changes: changes, relabeled: plan?.relabeled ?? [:], complete: plan == nil)
         try await store.storeSnapshot(collection: collection.name, update)

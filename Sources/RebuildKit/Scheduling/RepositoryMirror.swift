@@ -1,9 +1,9 @@
 public import AsyncHTTPClient
-import ForgeKit
 import Foundation
 public import Logging
 import NIOCore
 import NIOHTTP1
+import PlatformSupport
 
 /// A local copy of a remote repository's indexes, for a collection whose repository is an http(s) URL.
 ///

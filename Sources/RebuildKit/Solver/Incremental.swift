@@ -1,8 +1,7 @@
 import CLibSolv
 import Crypto
-import ForgeKit
 public import Foundation
-import PipelineKit
+import PlatformSupport
 
 /// What resolution reads of one binary package, kept with a snapshot so that the next snapshot can
 /// tell which binaries changed and how.

@@ -41,7 +41,7 @@ public struct HTTPAction: Action {
         switch context.kwargs["body"] {
         case nil, .null?: body = nil
         case .map?, .list?:
-            body = Array((context.kwargs["body"] ?? .null).json.utf8)
+            body = Array((context.kwargs["body"] ?? .null).jsonText.utf8)
             if !headers.contains(where: { $0.key.lowercased() == "content-type" }) {
                 headers.append((key: "Content-Type", value: "application/json"))
             }

@@ -3,6 +3,7 @@ import ForgeKit
 import Foundation
 import NIOCore
 import NIOHTTP1
+import PlatformSupport
 
 /// One HTTP request and its response, with the body read up to a limit; shared by `http` and
 /// `pull_request_comment`.
@@ -123,14 +124,5 @@ extension ActionContext {
             texts[name] = text
         }
         return texts
-    }
-}
-
-extension Value {
-    /// The value as JSON text, keys sorted.
-    var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
     }
 }

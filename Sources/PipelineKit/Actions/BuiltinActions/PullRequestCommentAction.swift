@@ -48,7 +48,7 @@ public struct PullRequestCommentAction: Action {
         var headers = [("Accept", "application/vnd.github+json"), ("User-Agent", "forgeworks"), ("Content-Type", "application/json")]
         if let token { headers.append(("Authorization", "Bearer " + token)) }
         let masker = SecretMasker(context.workspace.masker.secrets + (token.map { [$0] } ?? []))
-        let exchange = HTTPExchange(method: "POST", url: url, headers: headers, body: Array(Value.map(["body": .string(body)]).json.utf8),
+        let exchange = HTTPExchange(method: "POST", url: url, headers: headers, body: Array(Value.map(["body": .string(body)]).jsonText.utf8),
                                     timeout: try context.seconds("timeout") ?? .seconds(30))
         let response = try await exchange.send(with: client, limit: 64 * 1024, operation: operation, masker: masker)
         guard (200...299).contains(response.status) else {

@@ -85,8 +85,8 @@ public struct ShellAction: Action {
     static func environmentText(_ value: Value) -> String? {
         switch value {
         case .null: return nil
-        case .list(let values): return values.map { $0.text ?? $0.json }.joined(separator: "\n")
-        case .map: return value.json
+        case .list(let values): return values.map { $0.text ?? $0.jsonText }.joined(separator: "\n")
+        case .map: return value.jsonText
         default: return value.text
         }
     }

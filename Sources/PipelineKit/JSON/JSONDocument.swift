@@ -1,4 +1,5 @@
 import ForgeKit
+import PlatformSupport
 
 /// A JSON text checked against RFC 8259 and indexed in one pass, so that a webhook decoder can read the few
 /// fields it needs without building a value for every field of a large payload.

@@ -3,6 +3,7 @@ package import GRDB
 import GRDBSQLite
 package import Logging
 import Synchronization
+import PlatformSupport
 
 /// Checkpoints a WAL database without making its writer wait for the disk.
 ///
@@ -77,7 +78,7 @@ package final class WALCheckpointer: Sendable {
             state.running = true
             return true
         }
-        if start { DispatchQueue.global(qos: .utility).async { self.checkpoint() } }
+        if start { BlockingQueue.shared.start { self.checkpoint() } }
     }
 
     private func checkpoint() {

@@ -1,4 +1,5 @@
 import ForgeKit
+import PlatformSupport
 
 /// JSON's `\u` escape, read the same way by ``Value/init(jsonText:maximumDepth:)`` and `JSONDocument`:
 /// four hex digits, and after a high surrogate the `\u` escape of its low half; each caller words

@@ -1,0 +1,361 @@
+import DeployKit
+import ForgeKit
+import Foundation
+import PipelineKit
+
+// The REST API's request and response bodies, as Codable types: the JSON shapes in one place, checked
+// by the compiler. Optional fields that an answer always carries are encoded as `null`, not left out.
+
+/// `{"error": "…"}`.
+struct APIErrorBody: Encodable {
+    var error: String
+}
+
+struct APIUser: Encodable {
+    var id: Int64
+    var name: String
+    var email: String
+    var admin: Bool
+    var active: Bool
+
+    init(_ user: ForgeUser) {
+        (id, name, email, admin, active) = (user.id, user.name, user.email, user.isAdmin, user.isActive)
+    }
+}
+
+struct APINewToken: Encodable {
+    var id: Int64
+    var name: String
+    var token: String
+}
+
+struct APIRepository: Encodable {
+    var id: Int64
+    var name: String
+    var fullName: String
+    var type: String
+    var `private`: Bool
+    var description: String
+    var cloneURL: String
+    var htmlURL: String
+    var permission: String
+    var fork: Bool
+    var pipelineNetwork: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, type, `private`, description, permission, fork
+        case fullName = "full_name", cloneURL = "clone_url", htmlURL = "html_url", pipelineNetwork = "pipeline_network"
+    }
+}
+
+struct APIGroup: Encodable {
+    var path: String
+    var description: String
+}
+
+struct APIGroupGrant: Encodable {
+    var group: String
+    var user: String
+    var level: String
+}
+
+struct APIGrant: Encodable {
+    var user: String
+    var level: String
+}
+
+struct APIReference: Encodable {
+    var name: String
+    var ref: String?
+    var commit: String
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encodeIfPresent(ref, forKey: .ref)
+        try container.encode(commit, forKey: .commit)
+    }
+
+    enum CodingKeys: String, CodingKey { case name, ref, commit }
+}
+
+struct APISignature: Encodable {
+    var name: String
+    var email: String
+    var time: Int64
+    var offsetMinutes: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case name, email, time
+        case offsetMinutes = "offset_minutes"
+    }
+}
+
+struct APIChangedFile: Encodable {
+    var path: String
+    var status: String
+}
+
+struct APICommit: Encodable {
+    var id: String
+    var parents: [String]
+    var message: String
+    var summary: String
+    var author: APISignature
+    var committer: APISignature
+    /// With a commit's detail only.
+    var files: [APIChangedFile]?
+    var patch: String?
+    var patchTruncated: Bool?
+
+    init(_ commit: Commit) {
+        id = commit.id.hex
+        parents = commit.parentIDs.map(\.hex)
+        message = commit.message
+        summary = commit.summary
+        author = APISignature(name: commit.author.name, email: commit.author.email, time: commit.author.time,
+                              offsetMinutes: commit.author.timeZoneOffsetMinutes)
+        committer = APISignature(name: commit.committer.name, email: commit.committer.email, time: commit.committer.time)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, parents, message, summary, author, committer, files, patch
+        case patchTruncated = "patch_truncated"
+    }
+}
+
+struct APIChangeset: Encodable {
+    var id: String
+    var revision: Int?
+    var message: String
+    var branch: String
+    var author: String
+    var date: Double?
+    /// With a changeset's detail only.
+    var files: [APIChangedFile]?
+}
+
+struct APITreeEntry: Encodable {
+    var name: String
+    var path: String
+    var mode: String
+    var id: String
+    var size: Int?
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(path, forKey: .path)
+        try container.encode(mode, forKey: .mode)
+        try container.encode(id, forKey: .id)
+        try container.encode(size, forKey: .size)
+    }
+
+    enum CodingKeys: String, CodingKey { case name, path, mode, id, size }
+}
+
+struct APIBlob: Encodable {
+    var path: String
+    var size: Int
+    var encoding: String
+    var content: String
+}
+
+struct APIWebhook: Encodable {
+    var id: Int64
+    var url: String
+    var signed: Bool
+    /// In the list only.
+    var active: Bool?
+}
+
+struct APIDelivery: Encodable {
+    var id: Int64
+    var guid: String
+    var event: String
+    var state: String
+    var attempts: Int
+    var responseStatus: Int?
+    var error: String?
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(guid, forKey: .guid)
+        try container.encode(event, forKey: .event)
+        try container.encode(state, forKey: .state)
+        try container.encode(attempts, forKey: .attempts)
+        try container.encode(responseStatus, forKey: .responseStatus)
+        try container.encode(error, forKey: .error)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, guid, event, state, attempts, error
+        case responseStatus = "response_status"
+    }
+}
+
+struct APISecret: Encodable {
+    var name: String
+    var createdAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case name
+        case createdAt = "created_at"
+    }
+}
+
+struct APINetwork: Encodable {
+    var network: String
+}
+
+struct APISavedPipelines: Encodable {
+    var saved: [String]
+}
+
+struct APIDeployment: Encodable {
+    var id: Int64
+    var branch: String
+    var commit: String
+    var environment: String
+    var state: String
+    var attempt: Int
+    var requestedBy: String
+    var release: String?
+    var reason: String?
+    var createdAt: Double
+
+    init(_ deployment: Deployment) {
+        id = deployment.id.rawValue
+        branch = deployment.branch
+        commit = deployment.commit
+        environment = deployment.environment
+        state = deployment.state.rawValue
+        attempt = deployment.attempt
+        requestedBy = deployment.requestedBy
+        release = deployment.release
+        reason = deployment.reason
+        createdAt = deployment.createdAt.timeIntervalSince1970
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(branch, forKey: .branch)
+        try container.encode(commit, forKey: .commit)
+        try container.encode(environment, forKey: .environment)
+        try container.encode(state, forKey: .state)
+        try container.encode(attempt, forKey: .attempt)
+        try container.encode(requestedBy, forKey: .requestedBy)
+        try container.encode(release, forKey: .release)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(createdAt, forKey: .createdAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, branch, commit, environment, state, attempt, release, reason
+        case requestedBy = "requested_by", createdAt = "created_at"
+    }
+}
+
+struct APIRun: Encodable {
+    var id: Int64
+    var configuration: String
+    var status: String
+    var trigger: String
+    var commit: String?
+    var createdAt: Double
+
+    init(_ run: RunRecord) {
+        id = run.id.rawValue
+        configuration = run.configurationName
+        status = run.status.rawValue
+        trigger = run.trigger
+        commit = run.source.checkout?.commit
+        createdAt = run.createdAt.timeIntervalSince1970
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(configuration, forKey: .configuration)
+        try container.encode(status, forKey: .status)
+        try container.encode(trigger, forKey: .trigger)
+        try container.encode(commit, forKey: .commit)
+        try container.encode(createdAt, forKey: .createdAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, configuration, status, trigger, commit
+        case createdAt = "created_at"
+    }
+}
+
+/// `{text, next, state, done}`: a part of a run's or a deployment's log.
+struct APILogPart: Encodable {
+    var text: String
+    var next: Int
+    var state: String
+    var done: Bool
+}
+
+// MARK: - Request bodies
+
+/// `POST /user/tokens`.
+struct APITokenRequest: Decodable {
+    var name: String?
+}
+
+/// `POST /users`.
+struct APIUserRequest: Decodable {
+    var name: String?
+    var email: String?
+    var password: String?
+    var admin: Bool?
+}
+
+/// `POST /repos`.
+struct APIRepositoryRequest: Decodable {
+    var name: String?
+    var type: String?
+    var `private`: Bool?
+    var description: String?
+}
+
+/// `PUT …/permissions/USER`.
+struct APILevelRequest: Decodable {
+    var level: String?
+}
+
+/// `POST …/hooks`.
+struct APIWebhookRequest: Decodable {
+    var url: String?
+    var secret: String?
+}
+
+/// `PUT …/secrets/NAME`.
+struct APISecretRequest: Decodable {
+    var data: String?
+}
+
+/// `PUT …/pipeline-network`.
+struct APINetworkRequest: Decodable {
+    var network: String?
+}
+
+/// `POST …/deployments` and its actions.
+struct APIDeploymentRequest: Decodable {
+    var branch: String?
+    var commit: String?
+    var environment: String?
+    var release: String?
+
+    var fields: [String: String] {
+        var fields: [String: String] = [:]
+        fields["branch"] = branch
+        fields["commit"] = commit
+        fields["environment"] = environment
+        fields["release"] = release
+        return fields
+    }
+}
