@@ -1,5 +1,6 @@
 import ArgumentParser
 import DeployKit
+import ExampleSupport
 import Foundation
 import Logging
 import PipelineKit
@@ -62,17 +63,8 @@ struct DeployRunnerCommand: AsyncParsableCommand {
             logger: logger)
         FileHandle.standardOutput.write(Data("deploy-runner working for \(server) in \(workDir)\n".utf8))
         // SIGTERM or SIGINT: a running script is stopped (its process group) and reported failed.
-        let work = Task { try await runner.run() }
-        let signals = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number)
-            source.setEventHandler { work.cancel() }
-            source.resume()
-            return source
-        }
-        defer { signals.forEach { $0.cancel() } }
         do {
-            try await work.value
+            try await runServices([runner], logger: logger)
             logger.info("runner stopped")
         } catch let error as DeployError where error.code == .unauthenticated {
             throw ValidationError("the server refused the token: \(error.message)")

@@ -147,12 +147,7 @@ struct Serve: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data("deploy-server listening on http://\(host):\(bound) (\(db))\n".utf8))
             },
             logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await application.runService() }
-            group.addTask { await controller.runLeaseExpiry() }
-            try await group.next()
-            group.cancelAll()
-        }
+        try await runServices([application, controller], logger: logger)
     }
 }
 

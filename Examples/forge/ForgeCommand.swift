@@ -8,6 +8,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PipelineKit
+import ServiceLifecycle
 
 /// forge: a self-hosted forge with CI and deploys in one process (Kallithea's job, assembled from the kits).
 @main
@@ -125,32 +126,31 @@ struct Serve: AsyncParsableCommand {
                 ports.continuation.yield(bound)
             },
             logger: logger)
-        try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                try await application.runService()
-                return true
-            }
-            group.addTask {
-                await forge.runBackground()
-                return false
-            }
-            if demo {
-                group.addTask {
-                    var iterator = ports.stream.makeAsyncIterator()
-                    guard let bound = await iterator.next() else { return false }
-                    do {
-                        try await Demo.prepare(forge: forge, admin: admin, url: "http://127.0.0.1:\(bound)", logger: logger)
-                    } catch {
-                        logger.error("the demo could not be prepared", metadata: ["error": "\(error)"])
-                    }
-                    return false
-                }
-            }
-            // The server stops on SIGTERM or SIGINT; then the background work stops too.
-            while let serverEnded = try await group.next() {
-                if serverEnded { break }
-            }
-            group.cancelAll()
+        var services: [any Service] = [application]
+        services += forge.services
+        if demo {
+            services.append(DemoPreparation(ports: ports.stream, forge: forge, admin: admin, logger: logger))
         }
+        // SIGTERM or SIGINT: requests, running steps and deployments finish, claims go back, exit 0.
+        try await runServices(services, logger: logger)
+    }
+}
+
+/// Prepares the demo once the server listens, then waits for the shutdown like the other services.
+struct DemoPreparation: Service {
+    let ports: AsyncStream<Int>
+    let forge: Forge
+    let admin: ForgeUser
+    let logger: Logger
+
+    func run() async {
+        var iterator = ports.makeAsyncIterator()
+        guard let bound = await iterator.next() else { return }
+        do {
+            try await Demo.prepare(forge: forge, admin: admin, url: "http://127.0.0.1:\(bound)", logger: logger)
+        } catch {
+            logger.error("the demo could not be prepared", metadata: ["error": "\(error)"])
+        }
+        try? await gracefulShutdown()
     }
 }

@@ -8,6 +8,7 @@ import Logging
 import PipelineKit
 import PipelineKitPostgres
 import PipelineKitServer
+import ServiceLifecycle
 
 /// hamster-ci: the pipeline seed's system in one process — webhooks in, configurations matched,
 /// action chains run durably — built from PipelineKit.
@@ -264,16 +265,11 @@ struct Serve: AsyncParsableCommand {
         let poller = polled.isEmpty ? nil : try RepositoryPoller(
             repositories: polled, directory: dataDirectory + "/poll-mirrors",
             interval: .seconds(pollInterval), outbound: try actionOptions.outbound(), logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await application.runService() }
-            if !noWorker { group.addTask { try await executor.run() } }
-            if let scheduler { group.addTask { try await scheduler.run(dispatcher: dispatcher) } }
-            if let poller { group.addTask { try await poller.run(dispatcher: dispatcher) } }
-            // The server stops on SIGTERM or SIGINT; then the executor stops too, leaving unfinished
-            // actions claimed for the next start.
-            try await group.next()
-            group.cancelAll()
-        }
+        var services: [any Service] = [application]
+        if !noWorker { services.append(executor) }
+        if let scheduler { services.append(scheduler.service(dispatcher: dispatcher)) }
+        if let poller { services.append(poller.service(dispatcher: dispatcher)) }
+        try await runServices(services, logger: logger)
     }
 }
 
@@ -311,42 +307,17 @@ struct Worker: AsyncParsableCommand {
         var logger = Logger(label: "hamster-ci")
         logger.logLevel = .info
         let store = try await openStore(database: database, db: db, logger: logger)
-        let executor = PipelineExecutor(
-            store: store, actions: try actionOptions.registry(),
-            options: try actionOptions.executorOptions(workerID: workerID, concurrency: workers, lease: .seconds(lease),
-                                                       pollInterval: .milliseconds(pollMilliseconds)),
-            logger: logger)
+        var options = try actionOptions.executorOptions(workerID: workerID, concurrency: workers, lease: .seconds(lease),
+                                                        pollInterval: .milliseconds(pollMilliseconds))
+        // A database that is restarting is waited for: the executor starts again when it is back.
+        options.restartAfterStoreFailure = .milliseconds(500)
+        let executor = PipelineExecutor(store: store, actions: try actionOptions.registry(), options: options, logger: logger)
         let place = (store as? PostgresRunStore).map { "\($0.location)" } ?? (database ?? db)
         FileHandle.standardOutput.write(Data("hamster-ci worker \(executor.options.workerID) on \(place)\n".utf8))
-        // SIGTERM or SIGINT stops the worker: actions in flight are interrupted and left claimed, so
-        // they run again when a worker of the same name starts (or when their leases run out).
-        let work = Task {
-            // A database that is restarting is waited for: the executor starts again when it is back.
-            while true {
-                do {
-                    try await executor.run()
-                    return
-                } catch let error as PipelineError where error.code == .store {
-                    logger.warning("the run store failed; starting again", metadata: ["error": "\(error)"])
-                    try await Task.sleep(for: .milliseconds(500))
-                }
-            }
-        }
-        let signals = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number)
-            source.setEventHandler { work.cancel() }
-            source.resume()
-            return source
-        }
-        defer { signals.forEach { $0.cancel() } }
-        do {
-            try await work.value
-        } catch is CancellationError {
-            logger.info("worker stopped")
-        } catch let error as PipelineError where error.code == .cancelled {
-            logger.info("worker stopped")
-        }
+        // SIGTERM or SIGINT: the actions in flight finish and record their outcomes, what was claimed
+        // beyond them is handed back, and the worker exits 0.
+        try await runServices([executor], logger: logger)
+        logger.info("worker stopped")
     }
 }
 

@@ -75,6 +75,6 @@ struct Hookd: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data("hookd listening on http://\(host):\(bound)\n".utf8))
             },
             logger: logger)
-        try await application.runService()
+        try await runServices([application], logger: logger)
     }
 }

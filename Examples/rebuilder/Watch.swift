@@ -8,6 +8,8 @@ import PipelineKit
 import RebuildKit
 import RebuildKitPipelines
 import RebuildKitPostgres
+import RebuildKitServer
+import ServiceLifecycle
 
 struct Watch: AsyncParsableCommand {
     @OptionGroup(title: "Connections") var connections: ConnectionOptions
@@ -128,7 +130,7 @@ struct Watch: AsyncParsableCommand {
             do {
                 try await watcher.refresh()
                 try await watcher.tick()
-                FileHandle.standardOutput.write(StatusPage.json(try await watcher.status()))
+                FileHandle.standardOutput.write(RebuildHTTPService.json(try await watcher.status()))
             } catch {
                 FileHandle.standardError.write(Data("rebuilder: \(error)\n".utf8))
                 throw ExitCode(2)
@@ -136,7 +138,7 @@ struct Watch: AsyncParsableCommand {
             return
         }
         let router = Router()
-        StatusPage(watcher: watcher).addRoutes(to: router)
+        RebuildHTTPService(watcher: watcher).addRoutes(to: router)
         let host = self.host, port = self.port
         let connectionGuard = ConnectionGuard(connections.limits, logger: logger)
         let application = Application(
@@ -147,137 +149,7 @@ struct Watch: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data("rebuilder watching \(collection.name) on http://\(host):\(bound)\n".utf8))
             },
             logger: logger)
-        let interval = self.interval, tick = self.tick, loopLogger = logger
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await application.runService() }
-            group.addTask {
-                var lastRefresh = ContinuousClock.now - .seconds(interval)
-                while !Task.isCancelled {
-                    if ContinuousClock.now - lastRefresh >= .seconds(interval) {
-                        lastRefresh = ContinuousClock.now
-                        do { try await watcher.refresh() } catch {
-                            loopLogger.error("refresh failed; the stored snapshot stays", metadata: ["error": "\(error)"])
-                        }
-                    }
-                    do { try await watcher.tick() } catch { loopLogger.error("tick failed", metadata: ["error": "\(error)"]) }
-                    try await Task.sleep(for: .seconds(tick))
-                }
-            }
-            try await group.next()
-            group.cancelAll()
-        }
-    }
-}
-
-/// The status page and JSON API.
-struct StatusPage: Sendable {
-    let watcher: RebuildWatcher
-
-    static func json(_ value: some Encodable) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return ((try? encoder.encode(value)) ?? Data(#"{"error":"the response could not be encoded"}"#.utf8)) + Data("\n".utf8)
-    }
-
-    static func respond(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: json(value))))
-    }
-
-    struct Failure: Encodable { var error: String }
-
-    struct Update: Decodable {
-        var manualPriority: Double?
-        var tracked: Bool?
-        var blocked: Bool?
-    }
-
-    func addRoutes(to router: Router<BasicRequestContext>) {
-        let watcher = self.watcher
-        router.get("/") { _, _ in
-            do {
-                let html = Self.html(collection: watcher.collection, statuses: try await watcher.status())
-                return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
-            } catch {
-                return Self.respond(.internalServerError, Failure(error: "\(error)"))
-            }
-        }
-        router.get("/api/packages") { _, _ in
-            do { return Self.respond(.ok, try await watcher.status()) } catch { return Self.respond(.internalServerError, Failure(error: "\(error)")) }
-        }
-        router.get("/api/packages/:name") { _, context in
-            let name = context.parameters.get("name") ?? ""
-            do {
-                guard let package = try await watcher.store.package(collection: watcher.collection.name, name: name) else {
-                    return Self.respond(.notFound, Failure(error: "no package '\(name)'"))
-                }
-                return Self.respond(.ok, try await watcher.status(of: package))
-            } catch {
-                return Self.respond(.internalServerError, Failure(error: "\(error)"))
-            }
-        }
-        router.post("/api/packages/:name") { request, context in
-            let name = context.parameters.get("name") ?? ""
-            let body = try await request.body.collect(upTo: 64 << 10)
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            guard let update = try? decoder.decode(Update.self, from: Data(body.readableBytesView)) else {
-                return Self.respond(.badRequest, Failure(error: #"expected {"manual_priority": number, "tracked": bool, "blocked": bool}"#))
-            }
-            if let priority = update.manualPriority, !priority.isFinite {
-                return Self.respond(.badRequest, Failure(error: "manual_priority must be a finite number"))
-            }
-            do {
-                try await watcher.store.update(collection: watcher.collection.name, name: name, tracked: update.tracked, blocked: update.blocked,
-                                         manualPriority: update.manualPriority)
-                guard let package = try await watcher.store.package(collection: watcher.collection.name, name: name) else {
-                    return Self.respond(.notFound, Failure(error: "no package '\(name)'"))
-                }
-                return Self.respond(.ok, try await watcher.status(of: package))
-            } catch let error as RebuildError where error.code == .notFound {
-                return Self.respond(.notFound, Failure(error: error.message))
-            } catch {
-                return Self.respond(.internalServerError, Failure(error: "\(error)"))
-            }
-        }
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
-
-    static func html(collection: RebuildCollection, statuses: [RebuildWatcher.PackageStatus]) -> String {
-        var counts: [PackageState: Int] = [:]
-        for status in statuses { counts[status.state, default: 0] += 1 }
-        var rows = ""
-        for status in statuses {
-            let p = status.priority
-            let last = status.lastBuild.map { "\($0.state.rawValue) \($0.version)" } ?? "never"
-            let changes = status.changes.prefix(5).map { escape($0.description) }.joined(separator: "<br>")
-                + (status.changes.count > 5 ? "<br>… \(status.changes.count - 5) more" : "")
-            let problems = status.package.problems.map(escape).joined(separator: "<br>")
-            rows += """
-                <tr class="\(status.state.rawValue)"><td>\(escape(status.package.name))</td><td>\(escape(status.package.version))</td>\
-                <td>\(status.state.rawValue)</td><td>\(Int(p.total.rounded()))</td>\
-                <td>manual \(Int(p.manual)), static \(Int(p.static)), dependency \(Int(p.dependency.rounded())), build \(Int(p.build)), time \(Int(p.time.rounded()))</td>\
-                <td>\(escape(last))</td><td>\(changes)\(problems)</td></tr>
-
-                """
-        }
-        let summary = PackageState.allCases.map { "\($0.rawValue) \(counts[$0, default: 0])" }.joined(separator: " · ")
-        return """
-            <!doctype html>
-            <html><head><meta charset="utf-8"><title>\(escape(collection.name)) — rebuilder</title>
-            <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{padding:.3em .6em;border-bottom:1px solid #ddd;vertical-align:top;text-align:left}
-            tr.failing td:nth-child(3),tr.unresolved td:nth-child(3){color:#b00}tr.ok td:nth-child(3){color:#070}</style></head>
-            <body><h1>\(escape(collection.name))</h1><p>\(escape(collection.kind.rawValue)) · \(escape(collection.architecture)) · \(escape(collection.repository))</p>
-            <p>\(summary)</p>
-            <table><tr><th>package</th><th>version</th><th>state</th><th>priority</th><th>parts</th><th>last build</th><th>pending changes / problems</th></tr>
-            \(rows)</table></body></html>
-
-            """
+        let loop = watcher.service(refreshInterval: .milliseconds(Int64(interval * 1000)), tickInterval: .milliseconds(Int64(tick * 1000)))
+        try await runServices([application, loop], logger: logger)
     }
 }

@@ -5,6 +5,7 @@ public import Logging
 import NIOCore
 import NIOHTTP1
 import PlatformSupport
+public import ServiceLifecycle
 
 /// Delivers repositories' outbound webhooks: each push of the store's ``PushOutbox`` becomes one
 /// GitHub-compatible `push` payload per moved reference, queued durably in the store for every active
@@ -16,7 +17,7 @@ import PlatformSupport
 /// every attempt is recorded in the delivery log. TLS certificates are verified (AsyncHTTPClient's default).
 ///
 /// Queued deliveries survive a restart: ``run()`` picks up whatever is due.
-public final class WebhookDispatcher: Sendable {
+public final class WebhookDispatcher: Service, Sendable {
     /// How deliveries are made.
     public struct Options: Sendable {
         /// The forge's public URL, for the payload's links (`http://HOST:PORT`).
@@ -73,8 +74,13 @@ public final class WebhookDispatcher: Sendable {
     /// The name under which the dispatcher consumes the push outbox.
     public static let outboxConsumer = "webhooks"
 
-    /// Queues the outbox's pushes' payloads and delivers what is due, until the task is cancelled.
+    /// Queues the outbox's pushes' payloads and delivers what is due, until the task is cancelled or
+    /// the service group shuts down gracefully (a delivery cut short is attempted again: it is stored).
     public func run() async {
+        await cancelWhenGracefulShutdown { await self.deliverUntilCancelled() }
+    }
+
+    private func deliverUntilCancelled() async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await self.repositories.outbox.consume(as: Self.outboxConsumer, logger: self.logger) { push in

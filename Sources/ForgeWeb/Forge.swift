@@ -6,6 +6,7 @@ import Foundation
 public import Hummingbird
 public import Logging
 public import PipelineKit
+public import ServiceLifecycle
 
 /// A whole forge in one process, assembled from the kits: repositories served over Git and Mercurial
 /// HTTP, the web UI and API, pushes running pipelines (stored configurations and each commit's
@@ -223,34 +224,44 @@ public final class Forge: Sendable {
             environments: [EnvironmentSettings(name: environment, releases: ReleaseSettings(path: releasesPath))]))
     }
 
-    /// Runs the forge's background work — pipeline executor, push trigger, webhooks, local runner,
-    /// lease expiry — until the task is cancelled.
+    /// The forge's background work as swift-service-lifecycle services — the pipeline executor, the
+    /// push trigger (after the stored configurations are loaded), webhook delivery, the deployment
+    /// controller's lease expiry and the local runner — for a `ServiceGroup` beside the HTTP server. A
+    /// graceful shutdown lets running steps and deployments finish and hands back what was claimed;
+    /// the outboxes keep every push that was not dispatched yet.
+    public var services: [any Service] {
+        var services: [any Service] = [executor, StoredConfigurationsThenTrigger(forge: self), webhooks, deployments]
+        if let runner { services.append(runner) }
+        return services
+    }
+
+    /// Runs ``services`` until the task is cancelled (for tests and embedders without a service group
+    /// of their own).
     public func runBackground() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do { try await self.executor.run() } catch { self.logger.error("pipeline executor stopped", metadata: ["error": "\(error)"]) }
-            }
-            group.addTask {
-                // The stored configurations first: pushes waiting in the outbox are matched against them.
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services.map {
+            ServiceGroupConfiguration.ServiceConfiguration(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)
+        }, logger: logger))
+        do { try await group.run() } catch { logger.error("background work stopped", metadata: ["error": "\(error)"]) }
+    }
+
+    /// Loads the stored pipeline configurations (retrying until the store answers), then runs the
+    /// push trigger: pushes waiting in the outbox are matched against them.
+    private struct StoredConfigurationsThenTrigger: Service {
+        let forge: Forge
+
+        func run() async {
+            await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
                     do {
-                        try await self.dispatcher.reloadStoredConfigurations()
+                        try await forge.dispatcher.reloadStoredConfigurations()
                         break
                     } catch {
-                        self.logger.error("cannot load stored pipeline configurations; trying again", metadata: ["error": "\(error)"])
+                        forge.logger.error("cannot load stored pipeline configurations; trying again", metadata: ["error": "\(error)"])
                         try? await Task.sleep(for: .seconds(1))
                     }
                 }
-                await self.trigger.run()
             }
-            group.addTask { await self.webhooks.run() }
-            group.addTask { await self.deployments.runLeaseExpiry() }
-            if let runner {
-                group.addTask {
-                    do { try await runner.run() } catch { self.logger.error("local runner stopped", metadata: ["error": "\(error)"]) }
-                }
-            }
-            await group.waitForAll()
+            await forge.trigger.run()
         }
     }
 }

@@ -4,22 +4,11 @@ import Logging
 import Hummingbird
 import HTTPTypes
 import NIOCore
+import PlatformSupport
 
-/// Text made safe for HTML: `&`, `<`, `>`, `"` and `'` escaped.
+/// Text made safe for HTML (PlatformSupport's ``htmlEscape(_:)``).
 func escape(_ text: some StringProtocol) -> String {
-    var result = ""
-    result.reserveCapacity(text.utf8.count)
-    for character in text.unicodeScalars {
-        switch character {
-        case "&": result += "&amp;"
-        case "<": result += "&lt;"
-        case ">": result += "&gt;"
-        case "\"": result += "&quot;"
-        case "'": result += "&#39;"
-        default: result.unicodeScalars.append(character)
-        }
-    }
-    return result
+    htmlEscape(text)
 }
 
 /// A path segment or query value percent-encoded for a URL.

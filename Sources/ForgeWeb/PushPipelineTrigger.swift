@@ -3,6 +3,7 @@ import ForgeKitServer
 import Foundation
 public import Logging
 public import PipelineKit
+public import ServiceLifecycle
 
 /// Turns the forge's pushes — Git and Mercurial — into pipeline runs: each moved branch, bookmark or
 /// tag of a push in the repository store's ``PushOutbox`` becomes a `push` or `tag` source (the one a
@@ -13,7 +14,7 @@ public import PipelineKit
 /// under a delivery id derived from the push (``StoredPush/deliveryID(for:webhookID:)``), which the
 /// run store keeps once: a push handled again queues nothing new, so every push gets exactly one run
 /// per matching configuration.
-public struct PushPipelineTrigger: Sendable {
+public struct PushPipelineTrigger: Service, Sendable {
     /// The repositories whose pushes start runs.
     public let repositories: RepositoryStore
     /// Where runs are queued.
@@ -35,10 +36,14 @@ public struct PushPipelineTrigger: Sendable {
         self.logger = logger
     }
 
-    /// Dispatches every push of the outbox not dispatched yet, then each new one, until the task is cancelled.
+    /// Dispatches every push of the outbox not dispatched yet, then each new one, until the task is
+    /// cancelled or the service group shuts down gracefully (a push not yet marked dispatched is
+    /// dispatched again at the next start, under the same ids: nothing is lost or doubled).
     public func run() async {
-        await repositories.outbox.consume(as: Self.outboxConsumer, logger: logger) { push in
-            _ = try await dispatch(push)
+        await cancelWhenGracefulShutdown {
+            await repositories.outbox.consume(as: Self.outboxConsumer, logger: logger) { push in
+                _ = try await dispatch(push)
+            }
         }
     }
 

@@ -333,6 +333,51 @@ struct HamsterCITests {
         let log = try await httpRequest(.GET, second.baseURL + "/api/runs/\(id)/logs?follow=true").body
         #expect(log.components(separatedBy: "first\n").count == 2, "a finished action is not run again: \(log)")
     }
+
+    @Test("SIGTERM in the middle of a chain: the running action finishes and is recorded, the server exits 0; on restart the chain completes, nothing run twice")
+    func gracefulShutdown() async throws {
+        let data = try FixtureBuilderDirectory.make()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let marker = HostProcesses.marker()
+        let config = """
+        name: graceful
+        source: {source_class: manual}
+        actions:
+          - {name: first, task: shell, kwargs: {command: "echo first"}}
+          - name: second
+            task: shell
+            kwargs:
+              command: "sleep \(marker) & pid=$!; sleep 2; kill $pid; echo second done"
+          - {name: third, task: shell, kwargs: {command: "echo third"}}
+        """
+        try config.write(toFile: data + "/graceful.yml", atomically: true, encoding: .utf8)
+        let arguments = ["--config", data + "/graceful.yml", "--db", data + "/runs.sqlite", "--webhook-secret", Self.secret,
+                         "--worker-id", "graceful-test-worker", "--workspace-root", data + "/workspaces"]
+        let first = try await HamsterProcess.start(arguments)
+        let triggered = try await httpRequest(.POST, first.baseURL + "/api/runs", body: Array(#"{"configuration": "graceful"}"#.utf8))
+        #expect(triggered.status == 201, "\(triggered.body)")
+        let id = try #require(triggered.json["id"] as? Int)
+        try await eventually("the second action to start") { !HostProcesses.running(marker).isEmpty }
+        kill(first.process.processIdentifier, SIGTERM)
+        try await eventually("the server to exit", seconds: 30) { !first.process.isRunning }
+        #expect(first.process.terminationReason == .exit && first.process.terminationStatus == 0, "\(first.output)")
+        #expect(first.output.contains("stopped gracefully"), "\(first.output)")
+
+        let second = try await HamsterProcess.start(arguments)
+        defer { second.stop() }
+        let runURL = second.baseURL + "/api/runs/\(id)"
+        try await eventually("the run to finish after the restart") {
+            let status = try await httpRequest(.GET, runURL).json["status"] as? String
+            return status == "succeeded" || status == "failed" || status == "errored"
+        }
+        let run = try await httpRequest(.GET, runURL).json
+        #expect(run["status"] as? String == "succeeded", "\(run)")
+        let steps = try #require(run["steps"] as? [[String: Any]])
+        #expect(steps.map { $0["name"] as? String } == ["first", "second", "third"])
+        // The action running at SIGTERM finished then: it is not run again.
+        #expect(steps.map { $0["attempts"] as? Int } == [1, 1, 1])
+        #expect((steps[1]["result"] as? [String: Any])?["output"] as? String == "second done\n")
+    }
 }
 
 enum FixtureBuilderDirectory {

@@ -3,6 +3,7 @@ import ForgeKit
 public import Foundation
 public import Logging
 import PlatformSupport
+public import ServiceLifecycle
 
 /// The server side of deployments: queues them, hands them to runners, takes their logs and
 /// outcomes, expires lost runners' leases and sends notifications — over any ``DeploymentStore``.
@@ -19,7 +20,7 @@ import PlatformSupport
 /// Waiting is event-driven: a runner asking for work, or a reader following a log, is answered the
 /// moment a deployment is queued or a line is appended in this process. Changes made by another
 /// process (`deploy-server deploy` on the same SQLite file) are seen within ``Options/pollInterval``.
-public final class DeploymentController: Sendable {
+public final class DeploymentController: Service, Sendable {
     /// How the controller behaves.
     public struct Options: Sendable {
         /// How long a claim lasts without a heartbeat.
@@ -319,6 +320,12 @@ public final class DeploymentController: Sendable {
             if deployment.state == .failed { notify(.failed, deployment) }
         }
         return expired
+    }
+
+    /// The controller's background work as a service: ``runLeaseExpiry()``, until the service group
+    /// shuts down gracefully or the task is cancelled.
+    public func run() async {
+        await cancelWhenGracefulShutdown { await self.runLeaseExpiry() }
     }
 
     /// Checks leases every ``Options/pollInterval`` until the task is cancelled.

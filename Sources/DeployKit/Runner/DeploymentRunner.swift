@@ -3,6 +3,7 @@ import Foundation
 public import Logging
 public import PipelineKit
 import PlatformSupport
+public import ServiceLifecycle
 import Synchronization
 
 #if canImport(Glibc)
@@ -35,7 +36,7 @@ import Glibc
 /// and secrets, and `DEPLOY_ID`, `DEPLOY_ATTEMPT`, `DEPLOY_PROJECT`, `DEPLOY_BRANCH`, `DEPLOY_COMMIT`,
 /// `DEPLOY_ENVIRONMENT`, `DEPLOY_REPOSITORY_URL`, `DEPLOY_ARCHIVE`, `DEPLOY_RUNNER_CONFIG` and, with
 /// releases, `DEPLOY_RELEASE_DIR` and `DEPLOY_RELEASE`.
-public final class DeploymentRunner: Sendable {
+public final class DeploymentRunner: Service, Sendable {
     /// How the runner behaves.
     public struct Options: Sendable {
         /// Where job directories are made.
@@ -95,7 +96,8 @@ public final class DeploymentRunner: Sendable {
         self.logger = logger
     }
 
-    /// Claims and runs deployments until the task is cancelled. Server errors are logged and retried
+    /// Claims and runs deployments until the task is cancelled or the service group shuts down
+    /// gracefully; either stops a running script and reports its deployment failed. Server errors are logged and retried
     /// after ``Options/retryDelay``; an invalid token stops the loop (it would never work), and so does
     /// a sandbox that cannot run scripts here (`invalidConfiguration`, saying why) — before anything is claimed.
     public func run() async throws(DeployError) {
@@ -112,6 +114,21 @@ public final class DeploymentRunner: Sendable {
         if leftovers > 0 {
             logger.notice("stopped sandboxes left running by a previous run of this runner", metadata: ["processes": "\(leftovers)"])
         }
+        // A graceful shutdown stops a running script (its process group) and reports the deployment
+        // failed at once, so that the server does not wait for a lease: as cancelling does.
+        // cancelWhenGracefulShutdown rethrows untyped: the loop's error comes back as a value.
+        let result: Result<Void, DeployError> = await cancelWhenGracefulShutdown {
+            do throws(DeployError) {
+                try await self.claimLoop()
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try result.get()
+    }
+
+    private func claimLoop() async throws(DeployError) {
         while !Task.isCancelled {
             do {
                 _ = try await runOnce(wait: options.claimWait)

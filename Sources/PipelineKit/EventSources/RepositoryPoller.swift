@@ -3,6 +3,7 @@ import Foundation
 public import Logging
 import Synchronization
 import PlatformSupport
+public import ServiceLifecycle
 
 /// A repository a ``RepositoryPoller`` watches.
 public struct PolledRepository: Sendable, Hashable {
@@ -99,6 +100,12 @@ public final class RepositoryPoller: Sendable {
         self.clock = clock
         self.logger = logger
         self.known = Mutex(Array(repeating: nil, count: repositories.count))
+    }
+
+    /// The poller as a service dispatching to `dispatcher`: polls every interval until the service
+    /// group shuts down gracefully or the task is cancelled.
+    public func service(dispatcher: PipelineDispatcher) -> some Service {
+        DispatchingService { [self] () async throws(PipelineError) in try await run(dispatcher: dispatcher) }
     }
 
     /// Polls every interval until the task is cancelled.

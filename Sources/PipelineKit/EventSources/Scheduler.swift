@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+public import ServiceLifecycle
 
 /// A named cron schedule and what its `schedule` sources carry.
 public struct ScheduledTrigger: Sendable, Hashable {
@@ -64,6 +65,12 @@ public final class Scheduler: Sendable {
         self.triggers = triggers
         self.clock = clock
         self.logger = logger
+    }
+
+    /// The scheduler as a service dispatching to `dispatcher`: fires until the service group shuts
+    /// down gracefully or the task is cancelled.
+    public func service(dispatcher: PipelineDispatcher) -> some Service {
+        DispatchingService { [self] () async throws(PipelineError) in try await run(dispatcher: dispatcher) }
     }
 
     /// Dispatches each trigger's ticks through `dispatcher` until the task is cancelled.

@@ -1,8 +1,9 @@
 public import ForgeKit
 public import Foundation
 public import Logging
-import Synchronization
 import PlatformSupport
+public import ServiceLifecycle
+import Synchronization
 
 /// Runs the chains of a ``RunStore``: claims due steps, runs their actions with their kwargs rendered,
 /// records each outcome and queues the chain's next step, durably.
@@ -12,11 +13,17 @@ import PlatformSupport
 /// its steps are claimed again when their leases run out (or at once, when a worker with the same
 /// ``Options/workerID`` starts again): every action runs at least once, and its attempts are counted.
 ///
+/// It is a swift-service-lifecycle `Service`: in a `ServiceGroup`, a graceful shutdown (SIGTERM or
+/// SIGINT) stops it claiming, lets the steps it runs finish and record their outcomes, hands back
+/// any claim it still holds (another worker takes it at once, without waiting for the lease), and
+/// returns. Cancelling the task instead interrupts the actions; their claims stay until the lease
+/// runs out or this worker starts again.
+///
 /// ```swift
 /// let executor = PipelineExecutor(store: store, actions: .standard(.init()), options: .init(concurrency: 8))
-/// try await executor.run()            // until the task is cancelled
+/// try await ServiceGroup(services: [executor], gracefulShutdownSignals: [.sigterm], logger: logger).run()
 /// ```
-public final class PipelineExecutor: Sendable {
+public final class PipelineExecutor: Service, Sendable {
     /// How an executor works.
     public struct Options: Sendable {
         /// This worker's name in the store. A worker that restarts under the same name takes back
@@ -53,6 +60,9 @@ public final class PipelineExecutor: Sendable {
         /// Where workspaces may fetch a source's repository from when its location is a URL (webhook
         /// payloads name them): the public internet, and what an admin allowed.
         public var outbound: OutboundPolicy
+        /// When set, ``PipelineExecutor/run()`` outlives a failing run store (a database restarting):
+        /// it starts again after this delay instead of throwing. Unset, a store failure ends it.
+        public var restartAfterStoreFailure: Duration?
 
         /// Options; the worker ID defaults to `host-pid`.
         public init(workerID: String? = nil, concurrency: Int = 8, lease: Duration = .seconds(30),
@@ -121,6 +131,8 @@ public final class PipelineExecutor: Sendable {
         var workspaces: [RunID: Workspace] = [:]
         var pendingOutcomes: [(StepOutcome, CheckedContinuation<ClaimedStep?, Never>)] = []
         var flushing = false
+        /// A graceful shutdown began: nothing more is claimed.
+        var draining = false
     }
 
     private struct ActiveStep {
@@ -149,9 +161,23 @@ public final class PipelineExecutor: Sendable {
         self.commandEnvironment = options.environment.merging(options.secrets) { _, secret in secret }
     }
 
-    /// Works until the calling task is cancelled. Takes back this worker's old claims first.
+    /// Works until the calling task is cancelled or the service group shuts down gracefully. Takes
+    /// back this worker's old claims first.
     public func run() async throws {
-        try await work(untilIdle: false)
+        while true {
+            do {
+                try await work(untilIdle: false)
+                return
+            } catch let error as PipelineError where error.code == .store && !Task.isCancelled && !isDraining {
+                guard let delay = options.restartAfterStoreFailure else { throw error }
+                logger.warning("the run store failed; starting again", metadata: ["error": "\(error)", "after": "\(delay)"])
+                do {
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+                } catch {
+                    return
+                }
+            }
+        }
     }
 
     /// Works until no step is due or running (steps waiting for a retry's back-off are waited for),
@@ -194,13 +220,30 @@ public final class PipelineExecutor: Sendable {
             }
             group.addTask { try await self.superviseLoop() }
             defer { group.cancelAll() }
-            try await self.claimLoop(untilIdle: untilIdle)
+            try await withGracefulShutdownHandler {
+                try await self.claimLoop(untilIdle: untilIdle)
+            } onGracefulShutdown: {
+                self.state.withLock { $0.draining = true }
+                self.signal.fire()
+            }
+        }
+        let draining = isDraining
+        if draining || Task.isCancelled {
+            // Draining: every step this worker ran has recorded its outcome, and a claim beyond them goes
+            // back. Cancelled: the interrupted steps' claims go back, so that another worker runs them
+            // now rather than when their leases run out. (In a task of its own: this one is cancelled.)
+            let store = self.store, worker = options.workerID, now = clock.now()
+            let released = await Task { (try? await store.release(worker: worker, now: now)) ?? 0 }.value
+            logger.notice(draining ? "stopped gracefully" : "stopped", metadata: ["claims handed back": "\(released)"])
         }
     }
 
+    /// Whether a graceful shutdown has begun.
+    private var isDraining: Bool { state.withLock { $0.draining } }
+
     private func claimLoop(untilIdle: Bool) async throws {
         try await withThrowingDiscardingTaskGroup { group in
-            while !Task.isCancelled {
+            while !Task.isCancelled && !isDraining {
                 let runningBefore = state.withLock { $0.running }
                 let free = options.concurrency - runningBefore
                 var nextDue: Date?
@@ -283,6 +326,8 @@ public final class PipelineExecutor: Sendable {
     private func execute(_ first: ClaimedStep) async {
         var current: ClaimedStep? = first
         while let step = current {
+            // Draining: a next step the store claimed with the last outcome is handed back, not run.
+            if step.key != first.key && isDraining { break }
             // No outcome: the executor is shutting down; the claim stays and is taken back later.
             guard let outcome = await perform(step) else { break }
             current = await submit(outcome)
@@ -417,7 +462,7 @@ public final class PipelineExecutor: Sendable {
             let masked = runMasker.mask(value)
             let next = context.configuration.step(after: step.path, result: masked, anchor: step.anchor)
             let falsy = step.path.handlers.isEmpty && !masked.isTruthy
-            return StepOutcome(key: key, attempt: step.attempt, kind: .succeeded(result: masked, next: next, falsy: falsy, claimNext: true))
+            return StepOutcome(key: key, attempt: step.attempt, kind: .succeeded(result: masked, next: next, falsy: falsy, claimNext: !isDraining))
         case (.failure(let error), nil):
             stepLogger.info("action threw", metadata: ["error": "\(runMasker.mask(String(describing: error)))"])
             return fail(runMasker.mask(String(describing: error)), retryable: true, failures: step.failures, retries: spec.retries)

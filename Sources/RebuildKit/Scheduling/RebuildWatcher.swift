@@ -1,6 +1,7 @@
 public import Foundation
 public import Logging
 import PlatformSupport
+public import ServiceLifecycle
 
 /// Koschei's loop for one collection: resolve every source package when the repository changes,
 /// keep each package's dependency changes since its last build, and submit the package with the
@@ -84,6 +85,36 @@ public final class RebuildWatcher: Sendable {
             throw RebuildError(.io, "no \(name) index (plain, .xz, .gz, .zst or .bz2)", operation: "find indexes", file: directory)
         }
         return (try find("Packages"), try find("Sources"))
+    }
+
+    /// Koschei's polling loop as a service: ``refresh(force:)`` every `refreshInterval` (a failed
+    /// refresh keeps the stored snapshot) and ``tick(now:)`` every `tickInterval`, until the service
+    /// group shuts down gracefully or the task is cancelled. Builds already submitted go on in their
+    /// backend and are polled again at the next start.
+    public func service(refreshInterval: Duration, tickInterval: Duration) -> some Service {
+        WatchingService(watcher: self, refreshInterval: refreshInterval, tickInterval: tickInterval)
+    }
+
+    private struct WatchingService: Service {
+        let watcher: RebuildWatcher
+        let refreshInterval: Duration
+        let tickInterval: Duration
+
+        func run() async {
+            await cancelWhenGracefulShutdown { [watcher, refreshInterval, tickInterval] in
+                var lastRefresh = ContinuousClock.now - refreshInterval
+                while !Task.isCancelled {
+                    if ContinuousClock.now - lastRefresh >= refreshInterval {
+                        lastRefresh = ContinuousClock.now
+                        do { _ = try await watcher.refresh() } catch {
+                            watcher.logger.error("refresh failed; the stored snapshot stays", metadata: ["error": "\(error)"])
+                        }
+                    }
+                    do { _ = try await watcher.tick() } catch { watcher.logger.error("tick failed", metadata: ["error": "\(error)"]) }
+                    try? await Task.sleep(for: tickInterval)
+                }
+            }
+        }
     }
 
     /// Resolves the collection when its repository's snapshot changed (or was never resolved). The
