@@ -56,6 +56,7 @@ func print(deployment: Deployment) {
 
 struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "Connections") var connections: ConnectionOptions
+    @OptionGroup(title: "Metrics") var metrics: MetricsOptions
 
     static let configuration = CommandConfiguration(abstract: "Serve the runner API and the deployment API (the default).")
 
@@ -135,6 +136,7 @@ struct Serve: AsyncParsableCommand {
             }
         }
         let router = Router()
+        MetricsEndpoint.addRoutes(to: router, options: metrics, credentials: MetricsEndpoint.apiToken(apiToken))
         router.get("/healthz") { _, _ in "ok\n" }
         DeploymentHTTPService(controller: controller, options: .init(apiToken: apiToken), logger: logger).addRoutes(to: router)
         let host = self.host, port = self.port, db = store.db

@@ -23,6 +23,7 @@ struct ForgeCommand: AsyncParsableCommand {
 
 struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "Connections") var connections: ConnectionOptions
+    @OptionGroup(title: "Metrics") var metrics: MetricsOptions
 
     static let configuration = CommandConfiguration(abstract: "Serve the forge (the default).")
 
@@ -114,6 +115,14 @@ struct Serve: AsyncParsableCommand {
         }
         let ports = AsyncStream<Int>.makeStream()
         let router = Router(context: ForgeRequestContext.self)
+        // Site administrators read the metrics with their credentials (basic auth or a token).
+        let accounts = forge.accounts
+        MetricsEndpoint.addRoutes(to: router, options: metrics) { request, context in
+            switch try? await accounts.caller(of: request, address: context.remoteAddress?.ipAddress) {
+            case .user(let user)?: user.isAdmin ? .granted : .forbidden
+            default: .unauthenticated
+            }
+        }
         forge.addRoutes(to: router)
         let host = self.host, port = self.port, demo = self.demo
         let connectionGuard = ConnectionGuard(connections.limits, logger: logger)

@@ -135,6 +135,7 @@ func loadConfigurations(_ path: String, actions: ActionRegistry) throws -> [Pipe
 
 struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "Connections") var connections: ConnectionOptions
+    @OptionGroup(title: "Metrics") var metrics: MetricsOptions
 
     static let configuration = CommandConfiguration(abstract: "Receive webhooks, run pipelines, serve the JSON API.")
 
@@ -233,6 +234,7 @@ struct Serve: AsyncParsableCommand {
                            configurationLoader: ConfigurationLoader(tasks: actions.names)),
             logger: logger)
         let router = Router()
+        MetricsEndpoint.addRoutes(to: router, options: metrics, credentials: MetricsEndpoint.apiToken(token))
         service.addRoutes(to: router)
         router.get("/healthz") { _, _ in "ok\n" }
         let executor = PipelineExecutor(

@@ -12,6 +12,7 @@ import Logging
 @main
 struct Hookd: AsyncParsableCommand {
     @OptionGroup(title: "Connections") var connections: ConnectionOptions
+    @OptionGroup(title: "Metrics") var metrics: MetricsOptions
 
     static let configuration = CommandConfiguration(
         commandName: "hookd",
@@ -63,6 +64,7 @@ struct Hookd: AsyncParsableCommand {
         let runner = ScriptHookRunner(directory: configDir, options: .init(trustedProxies: proxies, timeout: .seconds(timeout)),
                                       logger: logger)
         let router = Router(context: ScriptHookRequestContext.self)
+        MetricsEndpoint.addRoutes(to: router, options: metrics)
         router.get("/healthz") { _, _ in "ok\n" }
         ScriptHookService(runner: runner, options: .init(echo: echo), logger: logger).addRoutes(to: router)
         let connectionGuard = ConnectionGuard(connections.limits, logger: logger)

@@ -13,6 +13,7 @@ import ServiceLifecycle
 
 struct Watch: AsyncParsableCommand {
     @OptionGroup(title: "Connections") var connections: ConnectionOptions
+    @OptionGroup(title: "Metrics") var metrics: MetricsOptions
 
     static let configuration = CommandConfiguration(
         abstract: "Watch a collection: resolve it when its repository changes, schedule and submit builds, serve a status page and JSON API.",
@@ -138,6 +139,7 @@ struct Watch: AsyncParsableCommand {
             return
         }
         let router = Router()
+        MetricsEndpoint.addRoutes(to: router, options: metrics)
         RebuildHTTPService(watcher: watcher).addRoutes(to: router)
         let host = self.host, port = self.port
         let connectionGuard = ConnectionGuard(connections.limits, logger: logger)

@@ -4,6 +4,7 @@ import Foundation
 public import Logging
 import NIOCore
 import NIOHTTP1
+import Metrics
 import PlatformSupport
 public import ServiceLifecycle
 
@@ -70,6 +71,10 @@ public final class WebhookDispatcher: Service, Sendable {
             return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         }
     }
+
+    /// `forgeworks_webhook_deliveries_total{outcome}`: delivered, retrying, failed (for good) or refused
+    /// (by the outbound policy).
+    static let deliveries = MetricsCache(counter: "forgeworks_webhook_deliveries_total")
 
     /// The name under which the dispatcher consumes the push outbox.
     public static let outboxConsumer = "webhooks"
@@ -169,6 +174,8 @@ public final class WebhookDispatcher: Service, Sendable {
         if failure != nil, !refused, attempts < options.maximumAttempts {
             retryAt = Date().addingTimeInterval(min(options.longestRetry.inSeconds, options.firstRetry.inSeconds * pow(2, Double(attempts - 1))))
         }
+        let outcome = failure == nil ? "delivered" : refused ? "refused" : retryAt == nil ? "failed" : "retrying"
+        Self.deliveries(("outcome", outcome)).increment()
         if let failure {
             logger.warning("webhook delivery failed", metadata: ["webhook": "\(hook.id)", "delivery": "\(delivery.guid)",
                                                                  "attempt": "\(attempts)", "error": "\(failure)",

@@ -1,6 +1,8 @@
 import Foundation
 public import Logging
 import Synchronization
+import Metrics
+import PlatformSupport
 
 /// Configurations indexed for matching: by source type, then by the exact repository a
 /// configuration names (its `repo` criterion), so that a source is tested only against the
@@ -145,6 +147,7 @@ public final class PipelineDispatcher: Sendable {
         }
         let runs = matched.map { NewRun(configuration: $0, source: source, event: event, trigger: trigger) }
         let enqueued = try await store.enqueue(event: record, runs: runs, now: clock.now())
+        if !enqueued.duplicate, !enqueued.runs.isEmpty { PipelineMetrics.runsQueued().increment(by: enqueued.runs.count) }
         if enqueued.duplicate {
             logger.info("duplicate delivery ignored", metadata: ["trigger": "\(trigger)"])
         } else if matched.isEmpty {
@@ -164,6 +167,7 @@ public final class PipelineDispatcher: Sendable {
         }
         let result = try await store.enqueue(event: nil, runs: [NewRun(configuration: configuration, source: source, trigger: "manual \(user)")],
                                              now: clock.now())
+        PipelineMetrics.runsQueued().increment(by: result.runs.count)
         guard let run = result.runs.first else {
             throw PipelineError(.store, "the run was not stored", operation: "trigger run")
         }

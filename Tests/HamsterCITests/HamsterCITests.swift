@@ -378,6 +378,43 @@ struct HamsterCITests {
         #expect(steps.map { $0["attempts"] as? Int } == [1, 1, 1])
         #expect((steps[1]["result"] as? [String: Any])?["output"] as? String == "second done\n")
     }
+
+    @Test("/metrics: Prometheus text behind the API token, with runs queued, started and finished, step durations and HTTP requests")
+    func metrics() async throws {
+        let data = try FixtureBuilderDirectory.make()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let config = """
+        name: measured
+        source: {source_class: manual}
+        actions:
+          - {name: hello, task: shell, kwargs: {command: "echo measured"}}
+        """
+        try config.write(toFile: data + "/measured.yml", atomically: true, encoding: .utf8)
+        let token = "metrics-test-api-token"
+        let server = try await HamsterProcess.start(["--config", data + "/measured.yml", "--db", data + "/runs.sqlite",
+                                                     "--webhook-secret", Self.secret, "--api-token", token,
+                                                     "--workspace-root", data + "/workspaces"])
+        defer { server.stop() }
+        let authorization = [("Authorization", "Bearer " + token)]
+        let triggered = try await httpRequest(.POST, server.baseURL + "/api/runs", headers: authorization,
+                                              body: Array(#"{"configuration": "measured"}"#.utf8))
+        #expect(triggered.status == 201, "\(triggered.body)")
+        let id = try #require(triggered.json["id"] as? Int)
+        try await eventually("the run to succeed") {
+            try await httpRequest(.GET, server.baseURL + "/api/runs/\(id)", headers: authorization).json["status"] as? String == "succeeded"
+        }
+        #expect(try await httpRequest(.GET, server.baseURL + "/metrics").status == 401)
+        #expect(try await httpRequest(.GET, server.baseURL + "/metrics", headers: [("Authorization", "Bearer wrong")]).status == 401)
+        let metrics = try await httpRequest(.GET, server.baseURL + "/metrics", headers: authorization)
+        #expect(metrics.status == 200)
+        for line in ["forgeworks_pipeline_runs_queued_total 1", "forgeworks_pipeline_runs_started_total 1",
+                     #"forgeworks_pipeline_runs_finished_total{status="succeeded"} 1"#,
+                     #"forgeworks_pipeline_step_duration_seconds_count{task="shell",outcome="finished"} 1"#,
+                     #"forgeworks_pipeline_steps_running{worker="#,
+                     #"hb_requests{http_route="/api/runs",http_request_method="POST",http_response_status_code="201"} 1"#] {
+            #expect(metrics.body.contains(line), "\(line) in \(metrics.body)")
+        }
+    }
 }
 
 enum FixtureBuilderDirectory {

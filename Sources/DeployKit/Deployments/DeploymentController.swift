@@ -2,6 +2,7 @@ import Crypto
 import ForgeKit
 public import Foundation
 public import Logging
+import Metrics
 import PlatformSupport
 public import ServiceLifecycle
 
@@ -342,7 +343,11 @@ public final class DeploymentController: Service, Sendable {
 
     // MARK: - Notifications
 
+    /// `forgeworks_deployments_total{state}`: deployments reaching a state (started, succeeded, failed).
+    static let transitions = MetricsCache(counter: "forgeworks_deployments_total")
+
     private func notify(_ event: DeploymentEvent, _ deployment: Deployment) {
+        Self.transitions(("state", event.rawValue)).increment()
         guard !notifiers.isEmpty else { return }
         let notifiers = self.notifiers, store = self.store, logger = self.logger
         let tailBytes = options.notificationTailBytes

@@ -1,6 +1,7 @@
 public import ForgeKit
 public import Foundation
 public import Logging
+import Metrics
 import PlatformSupport
 public import ServiceLifecycle
 import Synchronization
@@ -238,6 +239,9 @@ public final class PipelineExecutor: Service, Sendable {
         }
     }
 
+    /// This worker's running-steps gauge.
+    private var stepsRunning: Gauge { PipelineMetrics.stepsRunning(("worker", options.workerID)) }
+
     /// Whether a graceful shutdown has begun.
     private var isDraining: Bool { state.withLock { $0.draining } }
 
@@ -259,7 +263,8 @@ public final class PipelineExecutor: Service, Sendable {
                     }
                     nextDue = claim.nextDue
                     if !claim.steps.isEmpty {
-                        state.withLock { $0.running += claim.steps.count }
+                        let running = state.withLock { $0.running += claim.steps.count; return $0.running }
+                        stepsRunning.record(running)
                         for step in claim.steps {
                             group.addTask { await self.execute(step) }
                         }
@@ -280,8 +285,14 @@ public final class PipelineExecutor: Service, Sendable {
     private func superviseLoop() async throws {
         var lastRenewal = clock.now()
         let renewEvery = options.lease.inSeconds / 3
+        var lastDepth = ContinuousClock.now - .seconds(60)
+        let depth = PipelineMetrics.queueDepth()
         while !Task.isCancelled {
             try await Task.sleep(for: .milliseconds(100))
+            if ContinuousClock.now - lastDepth >= .seconds(15) {
+                lastDepth = ContinuousClock.now
+                if let queued = try? await store.runs(RunQuery(statuses: [.queued], limit: 1_000)) { depth.record(queued.count) }
+            }
             let now = clock.now()
             state.withLock { state in
                 for (key, step) in state.active where step.stop == nil && step.deadline <= now {
@@ -332,7 +343,7 @@ public final class PipelineExecutor: Service, Sendable {
             guard let outcome = await perform(step) else { break }
             current = await submit(outcome)
         }
-        state.withLock { $0.running -= 1 }
+        stepsRunning.record(state.withLock { $0.running -= 1; return $0.running })
         signal.fire()
     }
 
@@ -429,6 +440,12 @@ public final class PipelineExecutor: Service, Sendable {
             run: key.run, configuration: context.configuration.name, actionName: spec.name, path: step.path,
             attempt: step.attempt, kwargs: kwargs, parent: step.parent, source: context.source, event: context.event,
             workspace: workspace, output: output, logger: stepLogger)
+        if step.key.sequence == 0 && step.attempt == 1 { PipelineMetrics.runsStarted().increment() }
+        let started = ContinuousClock.now
+        defer {
+            let outcome = Task.isCancelled ? "interrupted" : "finished"
+            PipelineMetrics.stepDuration(("task", spec.task), ("outcome", outcome)).record(duration: ContinuousClock.now - started)
+        }
         let timeout = spec.timeout ?? options.defaultTimeout.inSeconds
         let deadline = clock.now().addingTimeInterval(timeout)
         let task = state.withLock { state -> Task<Value, any Error> in
@@ -520,6 +537,7 @@ public final class PipelineExecutor: Service, Sendable {
                 }
                 for (run, status) in result.finishedRuns {
                     logger.debug("run finished", metadata: ["run": "\(run)", "status": "\(status.rawValue)"])
+                    PipelineMetrics.runsFinished(("status", status.rawValue)).increment()
                 }
             }
             // Without a result the steps stay claimed; their leases run out and they run again.

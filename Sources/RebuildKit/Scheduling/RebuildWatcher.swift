@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+import Metrics
 import PlatformSupport
 public import ServiceLifecycle
 
@@ -62,6 +63,9 @@ public final class RebuildWatcher: Sendable {
         /// resolved again; the store relabels the others' environments in place).
         public var stored: Int = 0
     }
+
+    /// `forgeworks_rebuild_refresh_duration_seconds{collection}`: how long refreshes (load and resolve) take.
+    static let refreshDuration = MetricsCache(timer: "forgeworks_rebuild_refresh_duration_seconds")
 
     /// A loaded snapshot: its source packages and a resolver over its binaries.
     ///
@@ -130,6 +134,8 @@ public final class RebuildWatcher: Sendable {
         let repository = try await local(collection.repository, "binary")
         let sourceRepository: String?
         if let remote = collection.sourceRepository { sourceRepository = try await local(remote, "source") } else { sourceRepository = nil }
+        let started = ContinuousClock.now
+        defer { Self.refreshDuration(("collection", collection.name)).record(duration: ContinuousClock.now - started) }
         // Loading indexes and resolving are long and blocking (libsolv), and the resolver's pools may be used
         // by one thread at a time: they run on a serial lane of their own, off the cooperative pool.
         let lane = BlockingQueue.serial(label: "rebuildkit.refresh")
