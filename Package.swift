@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "ForgeKit", targets: ["ForgeKit"]),
         .library(name: "ForgeKitTesting", targets: ["ForgeKitTesting"]),
         .library(name: "ForgeKitServer", targets: ["ForgeKitServer"]),
+        .library(name: "ForgeServices", targets: ["ForgeServices"]),
         .library(name: "ForgeWeb", targets: ["ForgeWeb"]),
         .library(name: "PipelineKit", targets: ["PipelineKit"]),
         .library(name: "PipelineKitTesting", targets: ["PipelineKitTesting"]),
@@ -261,8 +262,18 @@ let package = Package(
         ),
 
         .target(
+            name: "ForgeServices",
+            dependencies: [
+                "ForgeKit", "ForgeKitServer", "PipelineKit", "DeployKit", "PlatformSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "ForgeWeb",
             dependencies: [
+                "ForgeServices",
                 "PlatformSupport",
                 "ForgeKit", "ForgeKitServer", "PipelineKit", "DeployKit", "DeployKitServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -293,7 +304,7 @@ let package = Package(
         .executableTarget(
             name: "forge",
             dependencies: [
-                "ExampleSupport", "ForgeWeb", "ForgeKit", "ForgeKitServer", "PipelineKit", "DeployKit",
+                "ExampleSupport", "ForgeServices", "ForgeWeb", "ForgeKit", "ForgeKitServer", "PipelineKit", "DeployKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -364,7 +375,7 @@ let package = Package(
         .executableTarget(
             name: "rebuilder",
             dependencies: [
-                "ExampleSupport", "ForgeKitServer", "PipelineKit", "RebuildKit", "RebuildKitPipelines", "RebuildKitPostgres", "RebuildKitServer",
+                "ExampleSupport", "ForgeKitServer", "PipelineKit", "PlatformSupport", "RebuildKit", "RebuildKitPipelines", "RebuildKitPostgres", "RebuildKitServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -414,7 +425,7 @@ let package = Package(
         .testTarget(
             name: "ForgeWebTests",
             dependencies: [
-                "ForgeWeb", "forge", "ForgeKit", "ForgeKitServer", "ForgeKitTesting", "PipelineKit", "DeployKit",
+                "ForgeWeb", "ForgeServices", "forge", "ForgeKit", "ForgeKitServer", "ForgeKitTesting", "PipelineKit", "DeployKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,6 +1,9 @@
 public import ArgumentParser
+import Foundation
 public import ForgeKitServer
-import Hummingbird
+public import Hummingbird
+public import Logging
+public import ServiceLifecycle
 
 /// The command-line options every example server shares for hostile connections
 /// (``ConnectionGuard``): `--max-connections`, `--head-timeout`, `--idle-timeout`.
@@ -25,5 +28,25 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
     public var limits: ConnectionGuard.Limits {
         ConnectionGuard.Limits(headTimeout: .milliseconds(Int64(headTimeout * 1000)), idleTimeout: .milliseconds(Int64(idleTimeout * 1000)),
                                maximumConnections: maxConnections ?? ConnectionGuard.Limits.defaultMaximumConnections)
+    }
+}
+
+extension ConnectionOptions {
+    /// The HTTP server every example runs: `router` on `host:port` behind a ``ConnectionGuard`` with
+    /// these limits, as a service for ``runServices(_:gracePeriod:logger:)``. Once it listens, `banner`
+    /// gets the bound port and its line is written to standard output in one unbuffered write (a
+    /// supervisor reading the pipe sees it at once).
+    public func application<Context: RequestContext>(
+        _ router: Router<Context>, name: String, host: String, port: Int, logger: Logger,
+        banner: @escaping @Sendable (_ port: Int) -> String
+    ) -> some Service where Context.Source == ApplicationRequestContextSource {
+        let connectionGuard = ConnectionGuard(limits, logger: logger)
+        return Application(
+            router: router, server: connectionGuard.server,
+            configuration: connectionGuard.configure(.init(address: .hostname(host, port: port), serverName: name)),
+            onServerRunning: { channel in
+                FileHandle.standardOutput.write(Data((banner(channel.localAddress?.port ?? port) + "\n").utf8))
+            },
+            logger: logger)
     }
 }

@@ -30,13 +30,7 @@ struct StoreOptions: ParsableArguments {
 
     /// The store `--database` names (PostgreSQL, shared by several servers), or the SQLite file.
     func open(logger: Logger = Logger(label: "deploy-server")) async throws -> any DeploymentStore {
-        if let database, database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
-            return try await PostgresDeploymentStore(url: database, logger: logger)
-        }
-        if let database, database.contains("://") {
-            throw ValidationError("--database must be a postgres:// URL or a SQLite file path, not '\(database)'")
-        }
-        return try SQLiteDeploymentStore(path: database ?? db, logger: logger)
+        try await DeploymentStores.open(database ?? db, logger: logger)
     }
 
     func controller(logger: Logger = Logger(label: "deploy-server")) async throws -> DeploymentController {
@@ -140,15 +134,9 @@ struct Serve: AsyncParsableCommand {
         router.get("/healthz") { _, _ in "ok\n" }
         DeploymentHTTPService(controller: controller, options: .init(apiToken: apiToken), logger: logger).addRoutes(to: router)
         let host = self.host, port = self.port, db = store.db
-        let connectionGuard = ConnectionGuard(connections.limits, logger: logger)
-        let application = Application(
-            router: router, server: connectionGuard.server,
-            configuration: connectionGuard.configure(.init(address: .hostname(host, port: port), serverName: "deploy-server")),
-            onServerRunning: { channel in
-                let bound = channel.localAddress?.port ?? port
-                FileHandle.standardOutput.write(Data("deploy-server listening on http://\(host):\(bound) (\(db))\n".utf8))
-            },
-            logger: logger)
+        let application = connections.application(router, name: "deploy-server", host: host, port: port, logger: logger) {
+            "deploy-server listening on http://\(host):\($0) (\(db))"
+        }
         try await runServices([application, controller], logger: logger)
     }
 }

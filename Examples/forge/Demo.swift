@@ -1,5 +1,6 @@
 import DeployKit
 import ForgeKit
+import ForgeServices
 import ForgeWeb
 import Foundation
 import Logging

@@ -3,6 +3,7 @@ import DeployKit
 import ExampleSupport
 import ForgeKit
 import ForgeKitServer
+import ForgeServices
 import ForgeWeb
 import Foundation
 import Hummingbird
@@ -125,16 +126,11 @@ struct Serve: AsyncParsableCommand {
         }
         forge.addRoutes(to: router)
         let host = self.host, port = self.port, demo = self.demo
-        let connectionGuard = ConnectionGuard(connections.limits, logger: logger)
-        let application = Application(
-            router: router, server: connectionGuard.server,
-            configuration: connectionGuard.configure(.init(address: .hostname(host, port: port), serverName: "forge")),
-            onServerRunning: { channel in
-                let bound = channel.localAddress?.port ?? port
-                FileHandle.standardOutput.write(Data("forge listening on http://\(host):\(bound) (data in \(forge.options.dataDirectory))\n".utf8))
-                ports.continuation.yield(bound)
-            },
-            logger: logger)
+        let data = forge.options.dataDirectory
+        let application = connections.application(router, name: "forge", host: host, port: port, logger: logger) { bound in
+            ports.continuation.yield(bound)
+            return "forge listening on http://\(host):\(bound) (data in \(data))"
+        }
         var services: [any Service] = [application]
         services += forge.services
         if demo {

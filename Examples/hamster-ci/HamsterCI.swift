@@ -60,13 +60,7 @@ struct ActionOptions: ParsableArguments {
         var actions = ActionRegistry.standard(.init(apiBaseURL: githubAPI, token: ProcessInfo.processInfo.environment["GITHUB_TOKEN"],
                                                     outbound: try outbound()))
         actions.register("flake8_diff", ShellAction(command: Self.flake8Diff))
-        for task in tasks {
-            let (name, command) = try namedValue(task, flag: "task")
-            guard !command.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw ValidationError("--task \(name) has an empty command")
-            }
-            actions.register(name, ShellAction(command: command))
-        }
+        try actions.registerShellTasks(tasks)
         return actions
     }
 
@@ -80,57 +74,41 @@ struct ActionOptions: ParsableArguments {
         return Sandbox(network: try Sandbox.Network(parsing: network))
     }
 
-    /// The host network for the `--network-host` repositories.
-    var runSettings: (@Sendable (Source) async throws -> PipelineExecutor.RunSettings)? {
-        guard !networkHost.isEmpty else { return nil }
-        let allowed = Set(networkHost)
-        return { source in
-            guard let repository = source.attributes["repo"]?.text, allowed.contains(repository) else { return .init() }
-            return .init(network: .host)
-        }
-    }
-
     func executorOptions(workerID: String?, concurrency: Int, lease: Duration = .seconds(30),
                          pollInterval: Duration = .seconds(1)) throws -> PipelineExecutor.Options {
         .init(workerID: workerID, concurrency: concurrency, lease: lease, pollInterval: pollInterval, workspaceRoot: workspaceRoot,
-              maskedValues: maskedValues, sandbox: try sandbox(), runSettings: runSettings, outbound: try outbound())
+              maskedValues: maskedValues, sandbox: try sandbox(), runSettings: PipelineExecutor.RunSettings.hostNetwork(for: networkHost), outbound: try outbound())
     }
 }
 
-/// Splits a `NAME=VALUE` flag value (`--task`, `--schedule`, `--poll`) at its first `=`.
-func namedValue(_ text: String, flag: String) throws -> (name: String, value: String) {
-    guard let equals = text.firstIndex(of: "="), equals != text.startIndex, text.index(after: equals) != text.endIndex else {
-        throw ValidationError("--\(flag) needs NAME=VALUE, got '\(text)'")
-    }
-    return (String(text[..<equals]), String(text[text.index(after: equals)...]))
+/// Where runs are stored: `--db FILE` or `--database URL|FILE`.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: "The SQLite database of runs (created if missing).")
+    var db: String = "hamster-ci.sqlite"
+
+    @Option(name: .long, help: "Where runs are stored: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME], or a SQLite file (default: --db).")
+    var database: String?
+
+    var location: String { database ?? db }
+    /// The folder of the SQLite file, where mirrors are kept.
+    var folder: String { (db as NSString).deletingLastPathComponent.isEmpty ? "." : (db as NSString).deletingLastPathComponent }
 }
 
-/// A run store that also keeps configurations: SQLite or PostgreSQL.
-typealias HamsterStore = any RunStore & ConfigurationStore
+/// How a process works through runs: `--workers`, `--worker-id`, `--lease`.
+struct WorkerOptions: ParsableArguments {
+    @Option(name: .long, help: "How many actions run at once.")
+    var workers: Int = 4
 
-/// Opens the run store `--database` names: a `postgres://` URL (PostgreSQL, shared by workers on
-/// many machines), or else the SQLite file `--db` (or `--database`) names.
-func openStore(database: String?, db: String, logger: Logger) async throws -> HamsterStore {
-    if let database, database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
-        return try await PostgresRunStore(url: database, logger: logger)
-    }
-    if let database, database.contains("://") {
-        throw ValidationError("--database must be a postgres:// URL or a SQLite file path, not '\(database)'")
-    }
-    return try SQLiteRunStore(path: database ?? db, logger: logger)
-}
+    @Option(name: .long, help: "This worker's name in the database: unique per process, stable across its restarts (a restart resumes its work at once).")
+    var workerID: String?
 
-func loadConfigurations(_ path: String, actions: ActionRegistry) throws -> [PipelineConfiguration] {
-    let loader = ConfigurationLoader(tasks: actions.names)
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-        throw ValidationError("no such configuration file or directory: \(path)")
+    @Option(name: .long, help: "Seconds a claimed action is held without renewal before another worker may take it.")
+    var lease: Int = 30
+
+    func validate() throws {
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
     }
-    if isDirectory.boolValue { return try loader.load(directory: path) }
-    guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-        throw ValidationError("cannot read \(path) as UTF-8 text")
-    }
-    return try loader.load(text: text, file: path)
 }
 
 struct Serve: AsyncParsableCommand {
@@ -142,11 +120,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "A directory of configurations (*.json, *.yml, *.yaml), or one file.")
     var config: String
 
-    @Option(name: .long, help: "The SQLite database of runs (created if missing).")
-    var db: String = "hamster-ci.sqlite"
-
-    @Option(name: .long, help: "Where runs are stored: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME], or a SQLite file (default: --db).")
-    var database: String?
+    @OptionGroup var store: StoreOptions
 
     @Option(name: .long, help: "The address to listen on.")
     var host: String = "127.0.0.1"
@@ -163,14 +137,7 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .long, help: "Also run the .pipeline.yml of each pushed commit.")
     var pipelineFiles = false
 
-    @Option(name: .long, help: "How many actions run at once.")
-    var workers: Int = 4
-
-    @Option(name: .long, help: "This worker's name in the database; a restart under the same name resumes its work at once.")
-    var workerID: String?
-
-    @Option(name: .long, help: "Seconds a claimed action is held without renewal before another worker may take it.")
-    var lease: Int = 30
+    @OptionGroup var worker: WorkerOptions
 
     @Option(name: .long, help: "Require this bearer token on /api; HAMSTER_API_TOKEN also works. Required unless --open-api.")
     var apiToken: String?
@@ -194,17 +161,9 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var actionOptions: ActionOptions
 
-    /// The folder of the database, where mirrors are kept.
-    var dataDirectory: String {
-        let folder = (db as NSString).deletingLastPathComponent
-        return folder.isEmpty ? "." : folder
-    }
-
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard pollInterval >= 1 else { throw ValidationError("--poll-interval must be at least 1 second") }
-        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
-        guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
     }
 
     func run() async throws {
@@ -217,55 +176,35 @@ struct Serve: AsyncParsableCommand {
         let token = try APIAccess.token(apiToken, variable: "HAMSTER_API_TOKEN", openAPI: openAPI, host: host, port: port,
                                         logger: logger, opened: "the API is open")
         let actions = try actionOptions.registry()
-        let configurations = try loadConfigurations(config, actions: actions)
-        let store = try await openStore(database: database, db: db, logger: logger)
+        let configurations = try ConfigurationLoader(tasks: actions.names).load(path: config)
+        let store = try await RunStores.open(self.store.location, logger: logger)
         let reader = pipelineFiles
             ? RepositoryConfigurationReader(loader: ConfigurationLoader(tasks: actions.names),
-                                            mirrorDirectory: dataDirectory + "/mirrors",
+                                            mirrorDirectory: self.store.folder + "/mirrors",
                                             allowLocalRepositories: allowFileURLs, outbound: try actionOptions.outbound())
             : nil
         let dispatcher = PipelineDispatcher(store: store, configurations: ConfigurationIndex(configurations), configurationStore: store,
                                             repositoryConfigurations: reader, logger: logger)
         try await dispatcher.reloadStoredConfigurations()
-        let service = try PipelineHTTPService(
-            dispatcher: dispatcher,
-            options: .init(webhookSecrets: [.github: secret, .gitlab: secret, .gitea: secret], allowFileURLs: allowFileURLs,
-                           apiToken: token,
-                           configurationLoader: ConfigurationLoader(tasks: actions.names)),
-            logger: logger)
+        let service = try PipelineHTTPService(dispatcher: dispatcher, options: .init(
+            webhookSecrets: [.github: secret, .gitlab: secret, .gitea: secret], allowFileURLs: allowFileURLs, apiToken: token,
+            configurationLoader: ConfigurationLoader(tasks: actions.names)), logger: logger)
         let router = Router()
         MetricsEndpoint.addRoutes(to: router, options: metrics, credentials: MetricsEndpoint.apiToken(token))
         service.addRoutes(to: router)
         router.get("/healthz") { _, _ in "ok\n" }
-        let executor = PipelineExecutor(
-            store: store, actions: actions,
-            options: try actionOptions.executorOptions(workerID: workerID ?? "hamster-ci@\(ProcessInfo.processInfo.hostName)",
-                                                       concurrency: workers, lease: .seconds(lease)),
-            logger: logger)
-        let connectionGuard = ConnectionGuard(connections.limits, logger: logger)
-        let application = Application(
-            router: router, server: connectionGuard.server,
-            configuration: connectionGuard.configure(.init(address: .hostname(host, port: port), serverName: "hamster-ci")),
-            onServerRunning: { channel in
-                let bound = channel.localAddress?.port ?? port
-                // Written in one call, unbuffered, so that a supervisor reading the pipe sees it at once.
-                FileHandle.standardOutput.write(Data("hamster-ci listening on http://\(host):\(bound) with \(configurations.count) configuration(s)\n".utf8))
-            },
-            logger: logger)
-        let triggers = try schedules.map { text in
-            let (name, cron) = try namedValue(text, flag: "schedule")
-            return ScheduledTrigger(name: name, cron: try CronExpression(cron))
+        let executor = PipelineExecutor(store: store, actions: actions, options: try actionOptions.executorOptions(
+            workerID: worker.workerID ?? "hamster-ci@\(ProcessInfo.processInfo.hostName)", concurrency: worker.workers,
+            lease: .seconds(worker.lease)), logger: logger)
+        let count = configurations.count
+        let application = connections.application(router, name: "hamster-ci", host: host, port: port, logger: logger) {
+            "hamster-ci listening on http://\(host):\($0) with \(count) configuration(s)"
         }
+        let triggers = try schedules.map { text throws(PipelineError) in try ScheduledTrigger(parsing: text) }
         let scheduler = triggers.isEmpty ? nil : try Scheduler(triggers: triggers, logger: logger)
-        let polled = try polls.map { text in
-            let (name, url) = try namedValue(text, flag: "poll")
-            if !allowFileURLs && RepositoryConfigurationReader.isLocal(url) {
-                throw ValidationError("--poll \(name): '\(url)' is a local path; add --allow-file-urls to poll it")
-            }
-            return PolledRepository(url: url, name: name)
-        }
+        let polled = try polls.map { text throws(PipelineError) in try PolledRepository(parsing: text, allowLocal: allowFileURLs) }
         let poller = polled.isEmpty ? nil : try RepositoryPoller(
-            repositories: polled, directory: dataDirectory + "/poll-mirrors",
+            repositories: polled, directory: self.store.folder + "/poll-mirrors",
             interval: .seconds(pollInterval), outbound: try actionOptions.outbound(), logger: logger)
         var services: [any Service] = [application]
         if !noWorker { services.append(executor) }
@@ -279,20 +218,9 @@ struct Worker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the actions of runs stored in a database, beside a `serve --no-worker` (or other workers).")
 
-    @Option(name: .long, help: "The SQLite database of runs.")
-    var db: String = "hamster-ci.sqlite"
+    @OptionGroup var store: StoreOptions
 
-    @Option(name: .long, help: "Where runs are stored: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME], or a SQLite file (default: --db).")
-    var database: String?
-
-    @Option(name: .long, help: "How many actions run at once.")
-    var workers: Int = 4
-
-    @Option(name: .long, help: "This worker's name in the database: unique per process, stable across its restarts.")
-    var workerID: String?
-
-    @Option(name: .long, help: "Seconds a claimed action is held without renewal before another worker may take it.")
-    var lease: Int = 30
+    @OptionGroup var worker: WorkerOptions
 
     @Option(name: .long, help: "Milliseconds between looks for work queued by other processes.")
     var pollMilliseconds: Int = 200
@@ -300,21 +228,19 @@ struct Worker: AsyncParsableCommand {
     @OptionGroup var actionOptions: ActionOptions
 
     func validate() throws {
-        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
-        guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
         guard pollMilliseconds >= 1 else { throw ValidationError("--poll-milliseconds must be at least 1") }
     }
 
     func run() async throws {
         var logger = Logger(label: "hamster-ci")
         logger.logLevel = .info
-        let store = try await openStore(database: database, db: db, logger: logger)
-        var options = try actionOptions.executorOptions(workerID: workerID, concurrency: workers, lease: .seconds(lease),
+        let store = try await RunStores.open(self.store.location, logger: logger)
+        var options = try actionOptions.executorOptions(workerID: worker.workerID, concurrency: worker.workers, lease: .seconds(worker.lease),
                                                         pollInterval: .milliseconds(pollMilliseconds))
         // A database that is restarting is waited for: the executor starts again when it is back.
         options.restartAfterStoreFailure = .milliseconds(500)
         let executor = PipelineExecutor(store: store, actions: try actionOptions.registry(), options: options, logger: logger)
-        let place = (store as? PostgresRunStore).map { "\($0.location)" } ?? (database ?? db)
+        let place = (store as? PostgresRunStore).map { "\($0.location)" } ?? self.store.location
         FileHandle.standardOutput.write(Data("hamster-ci worker \(executor.options.workerID) on \(place)\n".utf8))
         // SIGTERM or SIGINT: the actions in flight finish and record their outcomes, what was claimed
         // beyond them is handed back, and the worker exits 0.
@@ -356,77 +282,24 @@ struct Run: AsyncParsableCommand {
         var logger = Logger(label: "hamster-ci")
         logger.logLevel = .warning
         let actions = try actionOptions.registry()
-        let configurations = try loadConfigurations(config, actions: actions)
+        let configurations = try ConfigurationLoader(tasks: actions.names).load(path: config)
         guard let bytes = FileManager.default.contents(atPath: event).map(Array.init) else {
             throw ValidationError("cannot read the event file \(event)")
         }
-        let value = try bytes.withUnsafeBufferPointer { buffer throws(PipelineError) in try Value(jsonBytes: buffer) }
-        let source: Source
-        if value["source_class"] != nil {
-            source = try Source(jsonValue: value)
-        } else {
-            guard let webhookProvider = WebhookProvider(rawValue: provider) else {
-                throw ValidationError("--provider must be github, gitlab or gitea")
-            }
-            let header = kind ?? (value["pull_request"] != nil ? "pull_request" : "push")
-            let headerName = switch webhookProvider {
-            case .github: "X-GitHub-Event"
-            case .gitlab: "X-Gitlab-Event"
-            case .gitea: "X-Gitea-Event"
-            }
-            let delivery = try WebhookDecoder().decode(provider: webhookProvider, headers: [headerName: header], body: bytes)
-            guard let decoded = delivery.source else {
-                throw ValidationError("the event (\(delivery.kind)) starts no pipeline: it has nothing to build")
-            }
-            source = decoded
-        }
-        let path: String
-        if let db {
-            path = db
-        } else {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hamster-ci-run-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            path = directory.appendingPathComponent("runs.sqlite").path
-        }
-        defer { if db == nil { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) } }
-        let store = try SQLiteRunStore(path: path, logger: logger)
-        let dispatcher = PipelineDispatcher(store: store, configurations: ConfigurationIndex(configurations), logger: logger)
-        let dispatch = try await dispatcher.dispatch(source: source, event: value, trigger: "hamster-ci run")
-        guard !dispatch.matched.isEmpty else {
+        guard let webhookProvider = WebhookProvider(rawValue: provider) else { throw ValidationError("--provider must be github, gitlab or gitea") }
+        let (source, value) = try LocalRun.source(fromEvent: bytes, provider: webhookProvider, kind: kind)
+        let reports = try await LocalRun.run(source: source, event: value, configurations: configurations, actions: actions,
+                                             options: try actionOptions.executorOptions(workerID: "hamster-ci-run", concurrency: 4),
+                                             database: db, logger: logger)
+        guard !reports.isEmpty else {
             print("no configuration matches this \(source.sourceClass) event")
             throw ExitCode(1)
         }
-        let executor = PipelineExecutor(store: store, actions: actions,
-                                        options: try actionOptions.executorOptions(workerID: "hamster-ci-run", concurrency: 4),
-                                        logger: logger)
-        try await executor.runUntilIdle()
-        var allSucceeded = true
-        var reports: [Value] = []
-        for record in dispatch.enqueued.runs {
-            guard let detail = try await store.run(record.id) else { continue }
-            allSucceeded = allSucceeded && detail.run.status == .succeeded
-            let logs = try await store.logs(run: record.id, after: 0, limit: 10_000)
-            if json {
-                guard case .map(var members) = detail.run.jsonValue else { continue }
-                members["steps"] = .list(detail.steps.map(\.jsonValue))
-                members["log"] = .string(logs.map(\.text).joined())
-                reports.append(.map(members))
-            } else {
-                print("run \(detail.run.id) \(detail.run.configurationName): \(detail.run.status.rawValue)"
-                      + (detail.run.reason.map { " (\($0))" } ?? ""))
-                for step in detail.steps {
-                    let result = step.result.map { " → \($0.jsonText)" } ?? ""
-                    print("  \(step.path) \(step.actionName) [\(step.task)] \(step.state.rawValue), attempts \(step.attempts)"
-                          + (step.error.map { ": \($0)" } ?? result))
-                    for chunk in logs where chunk.step == step.sequence {
-                        for line in chunk.text.split(separator: "\n", omittingEmptySubsequences: false).dropLast(chunk.text.hasSuffix("\n") ? 1 : 0) {
-                            print("    | \(line)")
-                        }
-                    }
-                }
-            }
+        if json {
+            print(Value.list(reports.map(\.jsonValue)).jsonText)
+        } else {
+            print(reports.map(\.text).joined(), terminator: "")
         }
-        if json { print(Value.list(reports).jsonText) }
-        if !allSucceeded { throw ExitCode(1) }
+        if reports.contains(where: { $0.detail.run.status != .succeeded }) { throw ExitCode(1) }
     }
 }

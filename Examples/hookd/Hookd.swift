@@ -67,16 +67,9 @@ struct Hookd: AsyncParsableCommand {
         MetricsEndpoint.addRoutes(to: router, options: metrics)
         router.get("/healthz") { _, _ in "ok\n" }
         ScriptHookService(runner: runner, options: .init(echo: echo), logger: logger).addRoutes(to: router)
-        let connectionGuard = ConnectionGuard(connections.limits, logger: logger)
-        let application = Application(
-            router: router, server: connectionGuard.server,
-            configuration: connectionGuard.configure(.init(address: .hostname(host, port: port), serverName: "hookd")),
-            onServerRunning: { channel in
-                let bound = channel.localAddress?.port ?? port
-                // One unbuffered write, so that a supervisor reading the pipe sees it at once.
-                FileHandle.standardOutput.write(Data("hookd listening on http://\(host):\(bound)\n".utf8))
-            },
-            logger: logger)
+        let application = connections.application(router, name: "hookd", host: host, port: port, logger: logger) {
+            "hookd listening on http://\(host):\($0)"
+        }
         try await runServices([application], logger: logger)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PlatformSupport
 import RebuildKit
 
 /// rebuilder: Koschei's job on RebuildKit. `check` resolves every source package's build environment,
@@ -131,54 +132,21 @@ struct Diff: ParsableCommand {
     func run() throws {
         let architecture: DebianArchitecture
         do { architecture = try DebianArchitecture(arch) } catch { throw ValidationError(error.message) }
-        let policy = PriorityPolicy()
         do {
-            let oldIndexes = try RebuildWatcher.debianIndexes(in: old), newIndexes = try RebuildWatcher.debianIndexes(in: new)
-            let sources = try SourcePackage.load(newIndexes.sources)
-            let (oldPackages, newPackages, threads) = (oldIndexes.packages, newIndexes.packages, threads)
-            let before = try DebianResolver(packages: [oldPackages], architecture: architecture)
-            let baseline = try ConcurrentResolution.resolve(sources, threads: threads, first: before, load: { () throws(RebuildError) -> DebianResolver in
-                try DebianResolver(packages: [oldPackages], architecture: architecture)
-            }, resolve: { $0.resolve($1) })
-            let previous = before.binaryFingerprints()
-            let started = ContinuousClock.now
-            let after = try DebianResolver(packages: [newPackages], architecture: architecture)
-            _ = after.binaryFingerprints()  // kept with the snapshot in a watcher: part of loading
-            let loaded = ContinuousClock.now
-            let plan = full ? nil : after.plan(previous: previous, sources: sources)
-            let planned = ContinuousClock.now
-            let again = sources.indices.filter { plan == nil || plan!.everything || plan!.affected.contains(sources[$0].name) }
-            let resolvedAgain = try ConcurrentResolution.resolve(again.map { sources[$0] }, threads: threads, first: after, load: { () throws(RebuildError) -> DebianResolver in
-                try DebianResolver(packages: [newPackages], architecture: architecture)
-            }, resolve: { $0.resolve($1) })
-            let resolving = ContinuousClock.now - planned
-            var fresh: [Int: BuildResolution] = [:]
-            for (index, resolution) in zip(again, resolvedAgain) { fresh[index] = resolution }
+            let diff = try SnapshotDiff.compute(old: old, new: new, architecture: architecture, threads: threads, full: full)
             var output = ""
-            let resolved = again.count
-            for (index, (source, was)) in zip(sources, baseline).enumerated() {
-                let now: BuildResolution
-                if let resolution = fresh[index] {
-                    now = resolution
-                } else {
-                    guard let plan, case .satisfiable(let environment) = was else { continue }
-                    now = .satisfiable(plan.relabel(environment))
-                }
-                guard case .satisfiable(let was) = was, case .satisfiable(let now) = now else { continue }
-                let changes = ChangeDetector.changes(from: was, to: now)
-                guard !changes.isEmpty else { continue }
-                let priority = policy.dependencyPriority(distances: changes.map(\.distance))
-                output += "\(source.name) \(source.version): dependency priority \(Int(priority.rounded()))\n"
-                for change in changes { output += "  \(change)\n" }
+            for entry in diff.entries {
+                output += "\(entry.source) \(entry.version): dependency priority \(Int(entry.dependencyPriority.rounded()))\n"
+                for change in entry.changes { output += "  \(change)\n" }
             }
             FileHandle.standardOutput.write(Data(output.utf8))
-            func seconds(_ duration: Duration) -> String { String(format: "%.2f", Double(duration.components.attoseconds) / 1e18 + Double(duration.components.seconds)) }
-            var summary = "rebuilder: loaded the newer snapshot in \(seconds(loaded - started)) s; "
-            if let plan {
+            func seconds(_ duration: Duration) -> String { String(format: "%.2f", duration.inSeconds) }
+            var summary = "rebuilder: loaded the newer snapshot in \(seconds(diff.loading)) s; "
+            if let plan = diff.plan {
                 summary += "\(plan.changedBinaries) binaries changed, \(plan.relabeled.count) relabeled\(plan.everything ? ", the build group or Essential set changed" : ""); "
-                summary += "planned in \(seconds(planned - loaded)) s; "
+                summary += "planned in \(seconds(diff.planning)) s; "
             }
-            summary += "resolved \(resolved) of \(sources.count) source packages in \(seconds(resolving)) s (\(threads) threads)\n"
+            summary += "resolved \(diff.resolvedAgain) of \(diff.sources) source packages in \(seconds(diff.resolving)) s (\(threads) threads)\n"
             FileHandle.standardError.write(Data(summary.utf8))
         } catch {
             FileHandle.standardError.write(Data("rebuilder: \(error)\n".utf8))

@@ -79,39 +79,14 @@ struct Watch: AsyncParsableCommand {
         guard threads > 0 else { throw ValidationError("--threads must be at least 1") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard db != nil || database != nil else { throw ValidationError("--db FILE or --database URL is required") }
-        if let database, database.contains("://"), !(database.hasPrefix("postgres://") || database.hasPrefix("postgresql://")) {
-            throw ValidationError("--database must be a postgres:// URL or a SQLite file path, not '\(database)'")
-        }
-    }
-
-    static func loadCollection(_ path: String) throws -> RebuildCollection {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read the collection file \(path)") }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        do {
-            let collection = try decoder.decode(RebuildCollection.self, from: data)
-            guard !collection.name.isEmpty else { throw ValidationError("\(path): the collection's name is empty") }
-            return collection
-        } catch DecodingError.keyNotFound(let key, _) {
-            throw ValidationError("\(path): the field '\(key.stringValue)' is missing")
-        } catch DecodingError.dataCorrupted(let context) {
-            throw ValidationError("\(path): not valid JSON (\(context.underlyingError.map { "\($0)" } ?? context.debugDescription))")
-        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
-            throw ValidationError("\(path): \(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)")
-        }
+        if let database { try RebuildStores.validate(database) }
     }
 
     func run() async throws {
         var logger = Logger(label: "rebuilder")
         logger.logLevel = .info
-        let collection = try Self.loadCollection(self.collection)
-        let store: any RebuildStore
-        if let database, database.contains("://") {
-            store = try await PostgresRebuildStore(url: database, logger: logger)
-        } else {
-            let path = database ?? db ?? "rebuild.sqlite"
-            do { store = try SQLiteRebuildStore(path: path) } catch { throw ValidationError(error.description) }
-        }
+        let collection = try RebuildCollection.load(file: self.collection)
+        let store = try await RebuildStores.open(database ?? db ?? "rebuild.sqlite", logger: logger)
         let folder = ((db ?? (database?.contains("://") == false ? database : nil) ?? "./rebuild.sqlite") as NSString).deletingLastPathComponent
         let builds = buildDirectory ?? (folder.isEmpty ? "builds" : "\(folder)/builds")
         var policy = PriorityPolicy()
@@ -142,15 +117,10 @@ struct Watch: AsyncParsableCommand {
         MetricsEndpoint.addRoutes(to: router, options: metrics)
         RebuildHTTPService(watcher: watcher).addRoutes(to: router)
         let host = self.host, port = self.port
-        let connectionGuard = ConnectionGuard(connections.limits, logger: logger)
-        let application = Application(
-            router: router, server: connectionGuard.server,
-            configuration: connectionGuard.configure(.init(address: .hostname(host, port: port), serverName: "rebuilder")),
-            onServerRunning: { channel in
-                let bound = channel.localAddress?.port ?? port
-                FileHandle.standardOutput.write(Data("rebuilder watching \(collection.name) on http://\(host):\(bound)\n".utf8))
-            },
-            logger: logger)
+        let name = collection.name
+        let application = connections.application(router, name: "rebuilder", host: host, port: port, logger: logger) {
+            "rebuilder watching \(name) on http://\(host):\($0)"
+        }
         let loop = watcher.service(refreshInterval: .milliseconds(Int64(interval * 1000)), tickInterval: .milliseconds(Int64(tick * 1000)))
         try await runServices([application, loop], logger: logger)
     }

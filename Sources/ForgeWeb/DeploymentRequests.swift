@@ -1,5 +1,6 @@
 import DeployKit
 import ForgeKit
+import ForgeServices
 import Foundation
 
 /// What a person with write on a repository may do to its deployments, from the UI's buttons or

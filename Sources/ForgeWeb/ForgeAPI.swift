@@ -1,6 +1,7 @@
 import DeployKit
 import ForgeKit
 import ForgeKitServer
+import ForgeServices
 import Foundation
 import Logging
 import HTTPTypes

@@ -1,4 +1,5 @@
 import ForgeKit
+import ForgeServices
 import ForgeWeb
 import Foundation
 import Testing

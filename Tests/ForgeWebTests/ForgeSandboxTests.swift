@@ -2,6 +2,7 @@ import DeployKit
 import ForgeKit
 import ForgeKitServer
 import ForgeKitTesting
+import ForgeServices
 import ForgeWeb
 import Foundation
 import NIOHTTP1

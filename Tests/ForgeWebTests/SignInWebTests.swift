@@ -1,4 +1,5 @@
 import ForgeKit
+import ForgeServices
 import ForgeKitServer
 import ForgeKitTesting
 import ForgeWeb

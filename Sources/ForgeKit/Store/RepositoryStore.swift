@@ -51,6 +51,8 @@ public final class RepositoryStore: Sendable {
     /// Where pushes are recorded durably, for consumers that must see every one.
     public let outbox: PushOutbox
     private let logger: Logger
+    /// One walk of a push's commits for all its consumers.
+    let pushedCommitsCache = PushedCommitsCache()
 
     /// Opens the store, creating `root` when needed.
     ///

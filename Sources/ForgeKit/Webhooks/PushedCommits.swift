@@ -1,12 +1,24 @@
 import Foundation
 public import Logging
+import Synchronization
 
 extension RepositoryStore {
     /// The commits a push brought to a reference (oldest first, at most ``GitHubPushPayload/maximumCommits``),
     /// with their changed paths, and whether the update was forced (not a fast-forward). A new branch lists
     /// what no other branch has, as GitHub does; a deletion lists nothing. Failures are logged and give an empty list.
+    ///
+    /// Computed once per push: the webhook dispatcher and the pipeline trigger both ask for the same
+    /// update, and the second (or a concurrent) caller gets the first walk's result.
     public func pushedCommits(_ repository: RepositoryRecord, update: ReferenceUpdate, logger: Logger? = nil) async -> ([PayloadCommit], Bool) {
         guard !update.isDeletion else { return ([], false) }
+        let key = PushedCommitsCache.Key(repository: repository.id, reference: update.name, old: update.old.hex, new: update.new.hex)
+        let walk = pushedCommitsCache.task(for: key) {
+            await self.walkPushedCommits(repository, update: update, logger: logger)
+        }
+        return await walk.value
+    }
+
+    private func walkPushedCommits(_ repository: RepositoryRecord, update: ReferenceUpdate, logger: Logger?) async -> ([PayloadCommit], Bool) {
         let directory = self.directory(for: repository.path)
         do {
             switch repository.kind {
@@ -69,5 +81,32 @@ extension RepositoryStore {
         var text = Substring(message)
         while text.last == "\n" || text.last == "\r\n" { text = text.dropLast() }
         return String(text)
+    }
+}
+
+/// The pushed commits of the last few updates, by update: one walk serves every consumer of a push.
+final class PushedCommitsCache: Sendable {
+    struct Key: Hashable {
+        var repository: Int64
+        var reference: String
+        var old: String
+        var new: String
+    }
+
+    private let entries = Mutex<(tasks: [Key: Task<([PayloadCommit], Bool), Never>], order: [Key])>(([:], []))
+    private let capacity = 64
+
+    /// The walk for `key`: the one already started, or `walk` started now.
+    func task(for key: Key, _ walk: @escaping @Sendable () async -> ([PayloadCommit], Bool)) -> Task<([PayloadCommit], Bool), Never> {
+        entries.withLock { entries in
+            if let task = entries.tasks[key] { return task }
+            let task = Task { await walk() }
+            entries.tasks[key] = task
+            entries.order.append(key)
+            if entries.order.count > capacity {
+                entries.tasks.removeValue(forKey: entries.order.removeFirst())
+            }
+            return task
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 #if canImport(Glibc)
@@ -63,6 +64,22 @@ public struct ConfigurationLoader: Sendable {
             seen[configuration.name] = index
         }
         return configurations
+    }
+
+    /// Loads `path`: a folder (as ``load(directory:)``) or one file (JSON or YAML).
+    ///
+    /// - Throws: ``PipelineError`` `invalidConfiguration` when the path does not exist or is not UTF-8
+    ///   text, or what loading the configurations throws.
+    public func load(path: String) throws(PipelineError) -> [PipelineConfiguration] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw PipelineError(.invalidConfiguration, "no such configuration file or directory: \(path)", operation: "load configurations")
+        }
+        if isDirectory.boolValue { return try load(directory: path) }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw PipelineError(.invalidConfiguration, "cannot read \(path) as UTF-8 text", operation: "load configurations")
+        }
+        return try load(text: text, file: path)
     }
 
     /// Loads every `*.json`, `*.yml` and `*.yaml` file in `directory` (not recursively), in name order.

@@ -258,7 +258,7 @@ struct PushParts {
     var headCommitAuthor: CommitAuthor?
     var commits: [PushedCommit]
 
-    /// A ``TagEvent`` for `refs/tags/*`, otherwise a ``PushEvent``.
+    /// A ``TagEvent`` for `refs/tags/*`, otherwise a ``BranchPushEvent``.
     func event() -> WebhookEvent {
         let created = created ?? Self.isZero(before)
         let deleted = deleted ?? Self.isZero(after)
@@ -268,7 +268,7 @@ struct PushParts {
                 created: created, deleted: deleted, pusher: pusher, headCommitAuthor: headCommitAuthor, commits: commits
             ))
         }
-        return .push(PushEvent(
+        return .push(BranchPushEvent(
             provider: provider, repository: repository, ref: ref, branch: ref.dropPrefix("refs/heads/") ?? ref,
             before: before, after: after, created: created, deleted: deleted, pusher: pusher,
             headCommitAuthor: headCommitAuthor, commits: commits

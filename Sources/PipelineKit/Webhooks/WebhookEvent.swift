@@ -1,7 +1,7 @@
 /// What a webhook delivery announced, decoded into provider-neutral values.
 public enum WebhookEvent: Sendable, Hashable, Codable {
     /// Commits pushed to a branch (or a branch created or deleted).
-    case push(PushEvent)
+    case push(BranchPushEvent)
     /// A tag pushed, created or deleted.
     case tag(TagEvent)
     /// A pull request (GitLab: merge request) opened, updated, reopened, closed or otherwise changed.
@@ -128,7 +128,7 @@ public struct PushedCommit: Sendable, Hashable, Codable {
 ///
 /// Providers list a bounded number of commits (GitHub up to 2048, GitLab 20 by default), so
 /// ``changedPaths`` can be incomplete for large pushes; it is a hint, not a diff.
-public struct PushEvent: Sendable, Hashable, Codable {
+public struct BranchPushEvent: Sendable, Hashable, Codable {
     /// Who sent the webhook.
     public var provider: WebhookProvider
     /// The repository pushed to.

@@ -170,3 +170,35 @@ public struct BuildRecord: Sendable, Hashable, Codable {
         self.reason = reason
     }
 }
+
+extension RebuildCollection {
+    /// Reads a collection file: JSON with snake_case keys (`{"name", "kind", "repository",
+    /// "source_repository", "architecture", "build_group", "tracked", "blocked"}`).
+    ///
+    /// - Throws: ``RebuildError`` `invalidConfiguration` naming the file and the field that is missing,
+    ///   mistyped or not JSON.
+    public static func load(file path: String) throws(RebuildError) -> RebuildCollection {
+        func failure(_ message: String) -> RebuildError {
+            RebuildError(.invalidConfiguration, "\(path): \(message)", operation: "load collection")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else { throw failure("cannot read the collection file") }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let collection: RebuildCollection
+        do {
+            collection = try decoder.decode(RebuildCollection.self, from: data)
+        } catch DecodingError.keyNotFound(let key, _) {
+            throw failure("the field '\(key.stringValue)' is missing")
+        } catch DecodingError.dataCorrupted(let context) {
+            throw failure("not valid JSON (\(context.underlyingError.map { "\($0)" } ?? context.debugDescription))")
+        } catch DecodingError.typeMismatch(_, let context) {
+            throw failure("\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)")
+        } catch DecodingError.valueNotFound(_, let context) {
+            throw failure("\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)")
+        } catch {
+            throw failure("\(error)")
+        }
+        guard !collection.name.isEmpty else { throw failure("the collection's name is empty") }
+        return collection
+    }
+}

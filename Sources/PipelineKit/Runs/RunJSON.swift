@@ -1,5 +1,4 @@
 import Foundation
-public import PipelineKit
 
 extension RunRecord {
     /// The run as the JSON API shows it.

@@ -1,17 +1,16 @@
 public import DeployKit
 public import ForgeKit
 public import ForgeKitServer
-import DeployKitServer
 import Foundation
-public import Hummingbird
 public import Logging
 public import PipelineKit
 public import ServiceLifecycle
 
-/// A whole forge in one process, assembled from the kits: repositories served over Git and Mercurial
-/// HTTP, the web UI and API, pushes running pipelines (stored configurations and each commit's
-/// `.pipeline.yml`), outbound webhooks, and deployments run by an in-process runner (remote runners
-/// can also connect through DeployKit's runner API).
+/// A whole forge in one process, assembled from the kits, without its UI: repositories and accounts,
+/// pushes running pipelines (stored configurations and each commit's `.pipeline.yml`), outbound
+/// webhooks, and deployments run by an in-process runner (remote runners can also connect through
+/// DeployKit's runner API). ``services`` are its background work; ForgeWeb adds the HTTP side
+/// (`addRoutes(to:)`: Git and Mercurial HTTP, the runner API, the web UI and `/api/v1`).
 ///
 /// Everything lives in one data folder, SQLite by default:
 ///
@@ -93,11 +92,12 @@ public final class Forge: Sendable {
     public let webhooks: WebhookDispatcher
     /// Pushes to pipeline runs.
     public let trigger: PushPipelineTrigger
-    let configurationLoader: ConfigurationLoader
-    let gitBackend: GitHTTPBackend
-    let hgBackend: MercurialHTTPBackend
+    /// Reads pipeline configurations with the forge's actions.
+    package let configurationLoader: ConfigurationLoader
+    package let gitBackend: GitHTTPBackend
+    package let hgBackend: MercurialHTTPBackend
     let runner: DeploymentRunner?
-    let logger: Logger
+    package let logger: Logger
 
     /// Opens (creating when needed) the forge in `options.dataDirectory`.
     public init(_ options: Options, logger: Logger = Logger(label: "forge")) throws {
@@ -161,22 +161,6 @@ public final class Forge: Sendable {
             return
         }
         try await options.sandbox.check()
-    }
-
-    /// The web UI and API service.
-    public func webService<Context: RemoteAddressRequestContext>(context: Context.Type = Context.self) -> ForgeWebService<Context> {
-        ForgeWebService(repositories: repositories, accounts: accounts, runs: runs, deployments: deployments,
-                        pipelines: (dispatcher, configurationLoader), options: .init(publicURL: options.publicURL), logger: logger)
-    }
-
-    /// Adds Git and Mercurial HTTP (as middleware), DeployKit's runner API, then the UI and API, to `router`.
-    public func addRoutes<Context: RemoteAddressRequestContext>(to router: Router<Context>) {
-        router.add(middleware: GitHTTPService<Context>(repositories: repositories, accounts: accounts, backend: gitBackend, logger: logger))
-        router.add(middleware: MercurialHTTPService<Context>(repositories: repositories, accounts: accounts, backend: hgBackend, logger: logger))
-        // Without a configured token the deployment API gets one nobody knows: only runners get in.
-        let apiToken = options.deploymentAPIToken ?? TokenGenerator.generate()
-        DeploymentHTTPService(controller: deployments, options: .init(apiToken: apiToken), logger: logger).addRoutes(to: router)
-        webService(context: Context.self).addRoutes(to: router)
     }
 
     /// Registers the configured remote runners (``Options/remoteRunners``); call once at start.

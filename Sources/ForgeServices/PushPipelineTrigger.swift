@@ -76,7 +76,7 @@ public struct PushPipelineTrigger: Service, Sendable {
 
     /// The source of one updated reference: a branch (Git `refs/heads/`, Mercurial named branches and
     /// bookmarks) or a Git tag; nil for anything else (Mercurial phases).
-    func source(for event: ForgeKit.PushEvent, update: ReferenceUpdate) async -> Source? {
+    func source(for event: PushEvent, update: ReferenceUpdate) async -> Source? {
         let repository = event.repository
         let zero = String(repeating: "0", count: 40)
         let kind: (name: String, isTag: Bool)
@@ -103,7 +103,7 @@ public struct PushPipelineTrigger: Service, Sendable {
         let webhookEvent: WebhookEvent = kind.isTag
             ? .tag(TagEvent(provider: .github, repository: described, ref: update.name, tag: kind.name, before: before, after: after,
                             created: update.isCreation, deleted: false, pusher: pusher, headCommitAuthor: author, commits: Array(pushed)))
-            : .push(PipelineKit.PushEvent(provider: .github, repository: described, ref: update.name, branch: kind.name, before: before,
+            : .push(BranchPushEvent(provider: .github, repository: described, ref: update.name, branch: kind.name, before: before,
                                           after: after, created: update.isCreation, deleted: false, pusher: pusher,
                                           headCommitAuthor: author, commits: Array(pushed)))
         guard var source = WebhookDelivery(provider: .github, id: "", kind: kind.isTag ? "tag" : "push", event: webhookEvent).source else {
