@@ -177,6 +177,7 @@ let package = Package(
         .target(
             name: "DeployKitServer",
             dependencies: [
+                "ForgeKitServer",
                 "PlatformSupport",
                 "DeployKit", "PipelineKit", "ForgeKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -274,6 +275,7 @@ let package = Package(
             name: "ForgeWeb",
             dependencies: [
                 "ForgeServices",
+                "PipelineKitServer",
                 "PlatformSupport",
                 "ForgeKit", "ForgeKitServer", "PipelineKit", "DeployKit", "DeployKitServer",
                 .product(name: "Hummingbird", package: "hummingbird"),

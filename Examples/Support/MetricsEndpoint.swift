@@ -1,4 +1,5 @@
 public import ArgumentParser
+import ForgeKitServer
 import Foundation
 public import Hummingbird
 import Metrics
@@ -80,7 +81,7 @@ public enum MetricsEndpoint {
         credentials: (@Sendable (Request, Context) async -> MetricsAccess)? = nil
     ) {
         bootstrap()
-        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: HTTPMetricsMiddleware())
         let token = options.token, open = options.metricsPublic
         router.get("/metrics") { request, context -> Response in
             var access = MetricsAccess.unauthenticated

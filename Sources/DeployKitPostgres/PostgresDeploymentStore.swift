@@ -110,7 +110,8 @@ public final class PostgresDeploymentStore: DeploymentStore {
         let error = PostgresStoreDatabase.underlying(error)
         if let error = error as? DeployError { return error }
         if error is CancellationError { return DeployError(.cancelled, "cancelled", operation: operation) }
-        return DeployError(.store, PostgresStoreFailure(operation: operation, error).message, operation: operation)
+        let failure = PostgresStoreFailure(operation: operation, error)
+        return DeployError(.store, failure.message, operation: operation, underlying: failure)
     }
 
     /// Runs `body` in a transaction; errors become ``DeployError``s (those it throws are kept).

@@ -165,18 +165,9 @@ public struct DeploymentHTTPService: Sendable {
             logger.error("request failed", metadata: ["error": "\(error)"])
             return Self.error(.internalServerError, "\(error)")
         }
-        switch error.code {
-        case .unauthenticated: return Self.error(.unauthorized, error.message)
-        case .forbidden: return Self.error(.forbidden, error.message)
-        case .notFound: return Self.error(.notFound, error.message)
-        case .conflict: return Self.error(.conflict, error.message)
-        case .invalidRequest, .invalidConfiguration: return Self.error(.badRequest, error.message)
-        case .tooLarge: return Self.error(.contentTooLarge, error.message)
-        case .cancelled, .timeout: return Self.error(.serviceUnavailable, error.message)
-        case .io, .store:
-            logger.error("request failed", metadata: ["error": "\(error)"])
-            return Self.error(.internalServerError, error.description)
-        }
+        let status = error.status
+        if status.code >= 500 { logger.error("request failed", metadata: ["error": "\(error)"]) }
+        return Self.error(status, status.code >= 500 ? error.description : error.message)
     }
 
     private static func bearer(_ request: Request) -> String? {

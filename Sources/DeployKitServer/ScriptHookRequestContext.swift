@@ -1,21 +1,10 @@
-public import Hummingbird
-public import NIOCore
+public import ForgeKitServer
 
-/// A request context that keeps the connection's remote address, which ``ScriptHookService`` needs
-/// to check a runbook's allowed networks.
+/// The request context ``ScriptHookService`` needs: one that keeps the connection's remote address
+/// (to check a runbook's allowed networks). It is ForgeKitServer's `ForgeRequestContext`, the one
+/// such context of every server here; the name stays for existing code.
 ///
 /// ```swift
 /// let router = Router(context: ScriptHookRequestContext.self)
 /// ```
-public struct ScriptHookRequestContext: RequestContext, RemoteAddressRequestContext {
-    /// Hummingbird's per-request storage.
-    public var coreContext: CoreRequestContextStorage
-    /// The address of the connection's other end (the direct peer, maybe a proxy).
-    public let remoteAddress: SocketAddress?
-
-    /// Creates the context for a request on `source`'s channel.
-    public init(source: ApplicationRequestContextSource) {
-        self.coreContext = .init(source: source)
-        self.remoteAddress = source.channel.remoteAddress
-    }
-}
+public typealias ScriptHookRequestContext = ForgeRequestContext

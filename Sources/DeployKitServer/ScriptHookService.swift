@@ -74,18 +74,10 @@ public struct ScriptHookService: Sendable {
         do {
             results = try await runner.run(ScriptHookRequest(id: id, peerAddress: peer, headers: headers, body: body))
         } catch {
-            switch error.code {
-            case .notFound: return Self.error(.notFound, error.message)
-            case .forbidden: return Self.error(.forbidden, error.message)
-            case .unauthenticated: return Self.error(.unauthorized, error.message)
-            case .tooLarge: return Self.error(.contentTooLarge, error.message)
-            case .invalidRequest: return Self.error(.badRequest, error.message)
-            case .cancelled, .timeout: return Self.error(.serviceUnavailable, error.message)
-            case .conflict: return Self.error(.conflict, error.message)
-            case .invalidConfiguration, .io, .store:
-                logger.error("hook failed: \(error)", metadata: ["hook": "\(id)"])
-                return Self.error(.internalServerError, error.message)
-            }
+            // A runbook that does not load is the server's fault here, not the caller's.
+            let status = error.code == .invalidConfiguration ? .internalServerError : error.status
+            if status.code >= 500 { logger.error("hook failed: \(error)", metadata: ["hook": "\(id)"]) }
+            return Self.error(status, error.message)
         }
         if options.echo {
             return Self.json(.ok, Echo(results: results.map(Echo.Result.init)))

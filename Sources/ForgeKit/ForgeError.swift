@@ -90,14 +90,18 @@ public struct ForgeError: Error, Hashable, Sendable, CustomStringConvertible {
     public let path: String?
     /// libgit2's error class and code, when libgit2 reported the failure.
     public let libgit2: Libgit2Detail?
+    /// The error underneath (a store's, a decoder's), when there is one.
+    public var underlying: (any Error & Sendable)?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String, operation: String, path: String? = nil, libgit2: Libgit2Detail? = nil) {
+    public init(_ code: Code, _ message: String, operation: String, path: String? = nil, libgit2: Libgit2Detail? = nil,
+                underlying: (any Error & Sendable)? = nil) {
         self.code = code
         self.message = message
         self.operation = operation
         self.path = path
         self.libgit2 = libgit2
+        self.underlying = underlying
     }
 
     public var description: String {
@@ -110,6 +114,18 @@ public struct ForgeError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The same error with the path filled in, unless it already has one.
     func at(_ path: String?) -> ForgeError {
         guard self.path == nil, let path else { return self }
-        return ForgeError(code, message, operation: operation, path: path, libgit2: libgit2)
+        return ForgeError(code, message, operation: operation, path: path, libgit2: libgit2, underlying: underlying)
+    }
+
+    /// Equal when everything but ``underlying`` is (errors underneath are rarely comparable).
+    public static func == (a: Self, b: Self) -> Bool {
+        a.code == b.code && a.message == b.message && a.operation == b.operation && a.path == b.path && a.libgit2 == b.libgit2
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(code)
+        hasher.combine(message)
+        hasher.combine(operation)
+        hasher.combine(path)
     }
 }

@@ -4,7 +4,9 @@ public import Hummingbird
 public import NIOCore
 import PlatformSupport
 
-/// A request context that keeps the connection's remote address, which repository allow-lists need.
+/// The request context of every server here: Hummingbird's storage (with `logger`, which carries the
+/// request's id, `hb.request.id`, on every line) and the connection's remote address, which
+/// repository allow-lists, runbooks' allowed networks and the sign-in throttle need.
 ///
 /// ```swift
 /// let router = Router(context: ForgeRequestContext.self)

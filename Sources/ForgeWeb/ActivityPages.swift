@@ -100,12 +100,14 @@ extension ForgeWebService {
 
     func deploymentPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, id: String) async throws -> Response {
         guard let deployments, let number = Int64(id) else { throw ForgeError(.notFound, "no deployment \(id)", operation: "deployment") }
-        let deployment: Deployment
-        do {
-            deployment = try await deployments.deployment(DeploymentID(rawValue: number))
-        } catch {
+        // Only a missing deployment is a 404; a store failure is the server's (the error as a value: a
+        // typed catch here crashes Swift 6.3's SIL passes).
+        let found: Result<Deployment, DeployError>
+        do { found = .success(try await deployments.deployment(DeploymentID(rawValue: number))) } catch { found = .failure(error) }
+        if case .failure(let error) = found, error.code == .notFound {
             throw ForgeError(.notFound, "no deployment \(id)", operation: "deployment")
         }
+        let deployment = try found.get()
         guard deployment.project == Forge.deployProject(of: repository) else { throw ForgeError(.notFound, "no deployment \(id)", operation: "deployment") }
         var body = "<h2>Deployment #\(deployment.id.rawValue) of \(escape(deployment.branch)) to \(escape(deployment.environment)) "
         body += "<span id=\"deployment-status\" class=\"state \(deployment.state.rawValue)\">\(deployment.state.rawValue)</span></h2>"

@@ -1,7 +1,9 @@
 import DeployKit
+import DeployKitServer
 import ForgeKit
 import ForgeServices
 import Foundation
+import HTTPTypes
 
 /// What a person with write on a repository may do to its deployments, from the UI's buttons or
 /// `/api/v1`: queue one, approve (start) one waiting for a person, cancel one, roll an environment
@@ -42,14 +44,19 @@ struct DeploymentRequests {
         } catch let error as ForgeError {
             throw error
         } catch let error as DeployError {
-            let code: ForgeError.Code = switch error.code {
-            case .notFound: .notFound
-            case .conflict: .conflict
-            default: .invalidArgument
+            // The same class of answer as DeployKit's own API gives (its HTTPResponseError status).
+            let code: ForgeError.Code = switch error.status.code {
+            case 404: .notFound
+            case 409: .conflict
+            case 403: .forbidden
+            case 401: .authentication
+            case 503: .cancelled
+            case 400..<500: .invalidArgument
+            default: .store
             }
-            throw ForgeError(code, error.message, operation: error.operation)
+            throw ForgeError(code, error.message, operation: error.operation, underlying: error)
         } catch {
-            throw ForgeError(.invalidArgument, "\(error)", operation: "deployments")
+            throw ForgeError(.store, "\(error)", operation: "deployments")
         }
     }
 

@@ -1,4 +1,5 @@
 import DeployKit
+import DeployKitServer
 import ForgeKit
 import ForgeKitServer
 import ForgeServices
@@ -8,6 +9,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import PipelineKit
+import PipelineKitServer
 import PlatformSupport
 
 /// The forge's REST API under `/api/v1`, with `Authorization: Bearer TOKEN`, `token TOKEN` or HTTP
@@ -90,27 +92,25 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
             return response
         } catch let error as ForgeError {
-            return Self.json(Self.status(error.code), APIErrorBody(error: error.message))
+            return answer(error.status, error.message, error)
         } catch let error as DeployError {
-            return Self.json(error.code == .notFound ? .notFound : .badRequest, APIErrorBody(error: error.message))
+            return answer(error.status, error.message, error)
         } catch let error as PipelineError {
-            return Self.json(error.code == .notFound ? .notFound : .badRequest, APIErrorBody(error: error.message))
+            return answer(error.status, error.message, error)
         } catch {
             web.logger.error("API request failed", metadata: ["error": "\(error)"])
             return Self.json(.internalServerError, APIErrorBody(error: "the request failed"))
         }
     }
 
-    static func status(_ code: ForgeError.Code) -> HTTPResponse.Status {
-        switch code {
-        case .notFound: .notFound
-        case .invalidArgument, .ambiguous: .badRequest
-        case .conflict: .conflict
-        case .forbidden: .forbidden
-        case .authentication: .unauthorized
-        case .cancelled, .busy: .serviceUnavailable
-        default: .internalServerError
+    /// A kit's error as the API answers it: the status each kit's errors map to (their
+    /// `HTTPResponseError` conformances), the message, and a log line for the server's own failures.
+    func answer(_ status: HTTPResponse.Status, _ message: String, _ error: any Error) -> Response {
+        if status.code >= 500 {
+            web.logger.error("API request failed", metadata: ["error": "\(error)"])
+            return Self.json(status, APIErrorBody(error: "the request failed: \(message)"))
         }
+        return Self.json(status, APIErrorBody(error: message))
     }
 
     static func json(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {

@@ -1,4 +1,5 @@
 public import DeployKit
+import DeployKitServer
 public import ForgeKit
 import ForgeKitServer
 import Foundation
@@ -7,6 +8,7 @@ public import Hummingbird
 public import Logging
 import NIOCore
 public import PipelineKit
+import PipelineKitServer
 import PlatformSupport
 
 /// The forge's web UI and REST API, to mount on a Hummingbird router next to ``GitHTTPService`` and
@@ -177,18 +179,14 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
     }
 
     func errorPage(_ error: any Error, viewer: Viewer?, path: String? = nil) -> Response {
-        let forge = error as? ForgeError
-        let status: HTTPResponse.Status
-        switch forge?.code {
-        case .some(.notFound): status = .notFound
-        case .some(.invalidArgument): status = .badRequest
-        case .some(.forbidden): status = .forbidden
-        case .some(.conflict): status = .conflict
-        case .some(.cancelled), .some(.busy): status = .serviceUnavailable
-        default: status = .internalServerError
+        // Each kit's errors answer with their HTTPResponseError status; anything else is the server's failure.
+        let (status, message): (HTTPResponse.Status, String) = switch error {
+        case let error as ForgeError: (error.status, error.message)
+        case let error as DeployError: (error.status, error.message)
+        case let error as PipelineError: (error.status, error.message)
+        default: (.internalServerError, "something went wrong")
         }
-        if status == .internalServerError { logger.error("page failed", metadata: ["error": "\(error)"]) }
-        let message = forge?.message ?? "something went wrong"
+        if status.code >= 500 { logger.error("page failed", metadata: ["error": "\(error)"]) }
         var body = "<h1>\(status.code) \(escape(status.reasonPhrase))</h1><p class=\"error\">\(escape(message))</p>"
         if status == .notFound, viewer?.user == nil {
             // The same offer whether the page does not exist or is not for the public.

@@ -55,7 +55,8 @@ public final class PostgresRunStore: RunStore {
     private func failure(_ error: any Error, _ operation: String) -> PipelineError {
         if let error = error as? PipelineError { return error }
         if error is CancellationError { return PipelineError(.cancelled, "cancelled", operation: operation) }
-        return PipelineError(.store, PostgresStoreFailure(operation: operation, error).message, operation: operation)
+        let failure = PostgresStoreFailure(operation: operation, error)
+        return PipelineError(.store, failure.message, operation: operation, underlying: failure)
     }
 
     /// Runs `query` and decodes every row with `decode`.

@@ -173,6 +173,8 @@ public struct PipelineHTTPService: Sendable {
     // MARK: - Webhooks
 
     func receiveWebhook<Context: RequestContext>(_ request: Request, context: Context) async throws -> Response {
+        // Every line this request logs carries its request id (hb.request.id).
+        let logger = context.logger
         guard let name = context.parameters.get("provider"), let provider = WebhookProvider(rawValue: name) else {
             return Self.error(.notFound, "unknown webhook provider; use github, gitlab or gitea")
         }
@@ -249,11 +251,7 @@ public struct PipelineHTTPService: Sendable {
         do {
             return try await body()
         } catch let error as PipelineError {
-            switch error.code {
-            case .notFound, .unknownName: return Self.error(.notFound, error.message)
-            case .invalidEvent, .invalidConfiguration: return Self.error(.badRequest, error.description)
-            default: return Self.error(.internalServerError, error.description)
-            }
+            return error.httpResponse
         }
     }
 

@@ -88,7 +88,8 @@ public final class PostgresRebuildStore: RebuildStore {
     private func failure(_ error: any Error, _ operation: String) -> RebuildError {
         let error = PostgresStoreDatabase.underlying(error)
         if let error = error as? RebuildError { return error }
-        return RebuildError(.store, PostgresStoreFailure(operation: operation, error).message, operation: operation)
+        let failure = PostgresStoreFailure(operation: operation, error)
+        return RebuildError(.store, failure.message, operation: operation, underlying: failure)
     }
 
     private func rows<T: Sendable>(_ operation: String, _ query: PostgresQuery,

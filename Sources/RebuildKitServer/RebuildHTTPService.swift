@@ -49,27 +49,20 @@ public struct RebuildHTTPService: Sendable {
     /// Adds the page and the API to `router`.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         let watcher = self.watcher
+        // A RebuildError thrown by a handler answers with its status (RebuildError+HTTP.swift).
         router.get("/") { _, _ in
-            do {
-                let html = Self.html(collection: watcher.collection, statuses: try await watcher.status())
-                return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
-            } catch {
-                return Self.respond(.internalServerError, Failure(error: "\(error)"))
-            }
+            let html = Self.html(collection: watcher.collection, statuses: try await watcher.status())
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
         }
         router.get("/api/packages") { _, _ in
-            do { return Self.respond(.ok, try await watcher.status()) } catch { return Self.respond(.internalServerError, Failure(error: "\(error)")) }
+            Self.respond(.ok, try await watcher.status())
         }
         router.get("/api/packages/:name") { _, context in
             let name = context.parameters.get("name") ?? ""
-            do {
-                guard let package = try await watcher.store.package(collection: watcher.collection.name, name: name) else {
-                    return Self.respond(.notFound, Failure(error: "no package '\(name)'"))
-                }
-                return Self.respond(.ok, try await watcher.status(of: package))
-            } catch {
-                return Self.respond(.internalServerError, Failure(error: "\(error)"))
+            guard let package = try await watcher.store.package(collection: watcher.collection.name, name: name) else {
+                return Self.respond(.notFound, Failure(error: "no package '\(name)'"))
             }
+            return Self.respond(.ok, try await watcher.status(of: package))
         }
         router.post("/api/packages/:name") { request, context in
             let name = context.parameters.get("name") ?? ""
@@ -82,18 +75,12 @@ public struct RebuildHTTPService: Sendable {
             if let priority = update.manualPriority, !priority.isFinite {
                 return Self.respond(.badRequest, Failure(error: "manual_priority must be a finite number"))
             }
-            do {
-                try await watcher.store.update(collection: watcher.collection.name, name: name, tracked: update.tracked, blocked: update.blocked,
-                                         manualPriority: update.manualPriority)
-                guard let package = try await watcher.store.package(collection: watcher.collection.name, name: name) else {
-                    return Self.respond(.notFound, Failure(error: "no package '\(name)'"))
-                }
-                return Self.respond(.ok, try await watcher.status(of: package))
-            } catch let error as RebuildError where error.code == .notFound {
-                return Self.respond(.notFound, Failure(error: error.message))
-            } catch {
-                return Self.respond(.internalServerError, Failure(error: "\(error)"))
+            try await watcher.store.update(collection: watcher.collection.name, name: name, tracked: update.tracked, blocked: update.blocked,
+                                           manualPriority: update.manualPriority)
+            guard let package = try await watcher.store.package(collection: watcher.collection.name, name: name) else {
+                return Self.respond(.notFound, Failure(error: "no package '\(name)'"))
             }
+            return Self.respond(.ok, try await watcher.status(of: package))
         }
     }
 

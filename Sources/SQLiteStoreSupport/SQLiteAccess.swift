@@ -7,7 +7,7 @@ package import GRDB
 package enum SQLiteAccess {
     package static func write<T: Sendable, E: Error>(
         _ pool: DatabasePool, _ body: @escaping @Sendable (Database) throws -> T,
-        failure: (_ error: any Error, _ cancelled: Bool) -> E
+        failure: (_ error: any Error & Sendable, _ cancelled: Bool) -> E
     ) async throws(E) -> T {
         do {
             return try await pool.writeWithoutTransaction { db in
@@ -26,7 +26,7 @@ package enum SQLiteAccess {
 
     package static func read<T: Sendable, E: Error>(
         _ pool: DatabasePool, _ body: @escaping @Sendable (Database) throws -> T,
-        failure: (_ error: any Error, _ cancelled: Bool) -> E
+        failure: (_ error: any Error & Sendable, _ cancelled: Bool) -> E
     ) async throws(E) -> T {
         do {
             return try await pool.read(body)
@@ -39,8 +39,25 @@ package enum SQLiteAccess {
         var description: String { "the transaction returned nothing" }
     }
 
-    private static func mapped<E: Error>(_ error: any Error, _ failure: (any Error, Bool) -> E) -> E {
+    private static func mapped<E: Error>(_ error: any Error, _ failure: (any Error & Sendable, Bool) -> E) -> E {
         if let own = error as? E { return own }
-        return failure(error, error is CancellationError)
+        let underneath: any Error & Sendable
+        if let database = error as? DatabaseError {
+            underneath = database
+        } else if let cancelled = error as? CancellationError {
+            underneath = cancelled
+        } else {
+            underneath = DescribedError(error)
+        }
+        return failure(underneath, error is CancellationError)
+    }
+}
+
+/// An error known only by its description, kept as the error underneath a store's own.
+package struct DescribedError: Error, Sendable, CustomStringConvertible {
+    package let description: String
+
+    package init(_ error: any Error) {
+        description = "\(error)"
     }
 }

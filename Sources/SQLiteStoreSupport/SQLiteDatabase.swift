@@ -70,14 +70,14 @@ package final class SQLiteDatabase: Sendable {
 
     /// Runs `body` in one immediate transaction off the cooperative pool; see ``SQLiteAccess/write(_:_:failure:)``.
     package func write<T: Sendable, E: Error>(
-        _ body: @escaping @Sendable (Database) throws -> T, failure: (_ error: any Error, _ cancelled: Bool) -> E
+        _ body: @escaping @Sendable (Database) throws -> T, failure: (_ error: any Error & Sendable, _ cancelled: Bool) -> E
     ) async throws(E) -> T {
         try await SQLiteAccess.write(pool, body, failure: failure)
     }
 
     /// Runs `body` on a reader off the cooperative pool; see ``SQLiteAccess/read(_:_:failure:)``.
     package func read<T: Sendable, E: Error>(
-        _ body: @escaping @Sendable (Database) throws -> T, failure: (_ error: any Error, _ cancelled: Bool) -> E
+        _ body: @escaping @Sendable (Database) throws -> T, failure: (_ error: any Error & Sendable, _ cancelled: Bool) -> E
     ) async throws(E) -> T {
         try await SQLiteAccess.read(pool, body, failure: failure)
     }

@@ -41,9 +41,9 @@ import Testing
         #expect(admin.status == 200)
         #expect(admin.headers.first(name: "Content-Type")?.hasPrefix("text/plain") == true)
         // HTTP requests by route and status, with durations.
-        #expect(admin.body.contains(#"hb_requests{http_route="/api/v1/**",http_request_method="POST",http_response_status_code="201"} 2"#), "\(admin.body)")
-        #expect(admin.body.contains(#"hb_requests{http_route="/metrics",http_request_method="GET",http_response_status_code="403"} 1"#), "\(admin.body)")
-        #expect(admin.body.contains("http_server_request_duration_bucket"), "\(admin.body)")
+        #expect(admin.body.contains(#"http_requests_total{http_route="/api/v1/**",http_request_method="POST",http_response_status_code="201"} 2"#), "\(admin.body)")
+        #expect(admin.body.contains(#"http_requests_total{http_route="/metrics",http_request_method="GET",http_response_status_code="403"} 1"#), "\(admin.body)")
+        #expect(admin.body.contains("http_request_duration_seconds_bucket"), "\(admin.body)")
         // The executor reports the queue's depth.
         #expect(admin.body.contains("forgeworks_pipeline_queue_depth 0"), "\(admin.body)")
     }

@@ -156,6 +156,9 @@ struct HamsterCITests {
         let forged = try await httpRequest(.POST, server.baseURL + "/hooks/github",
                                            headers: Self.webhookHeaders(body, secret: "wrong secret"), body: body)
         #expect(forged.status == 401)
+        // The request's log line carries its request id (context.logger).
+        let refusal = server.output.split(separator: "\n").first { $0.contains("webhook refused: bad signature") }
+        #expect(refusal?.contains("hb.request.id=") == true, "\(server.output)")
         var unsigned = Self.webhookHeaders(body)
         unsigned.removeAll { $0.0 == "X-Hub-Signature-256" }
         #expect(try await httpRequest(.POST, server.baseURL + "/hooks/github", headers: unsigned, body: body).status == 401)
@@ -411,7 +414,7 @@ struct HamsterCITests {
                      #"forgeworks_pipeline_runs_finished_total{status="succeeded"} 1"#,
                      #"forgeworks_pipeline_step_duration_seconds_count{task="shell",outcome="finished"} 1"#,
                      #"forgeworks_pipeline_steps_running{worker="#,
-                     #"hb_requests{http_route="/api/runs",http_request_method="POST",http_response_status_code="201"} 1"#] {
+                     #"http_requests_total{http_route="/api/runs",http_request_method="POST",http_response_status_code="201"} 1"#] {
             #expect(metrics.body.contains(line), "\(line) in \(metrics.body)")
         }
     }

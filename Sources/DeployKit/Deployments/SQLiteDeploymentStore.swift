@@ -86,8 +86,9 @@ public final class SQLiteDeploymentStore: DeploymentStore {
         try await database.read(body) { error, cancelled in Self.failure(error, cancelled: cancelled, operation) }
     }
 
-    private static func failure(_ error: any Error, cancelled: Bool, _ operation: String) -> DeployError {
-        cancelled ? DeployError(.cancelled, "cancelled", operation: operation) : DeployError(.store, "\(error)", operation: operation)
+    private static func failure(_ error: any Error & Sendable, cancelled: Bool, _ operation: String) -> DeployError {
+        cancelled ? DeployError(.cancelled, "cancelled", operation: operation, underlying: error)
+            : DeployError(.store, "\(error)", operation: operation, underlying: error)
     }
 
     // MARK: - Projects and runners

@@ -155,12 +155,12 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
         try await database.read(body) { error, cancelled in Self.failure(error, cancelled: cancelled, operation) }
     }
 
-    private static func failure(_ error: any Error, cancelled: Bool, _ operation: String) -> ForgeError {
-        if cancelled { return ForgeError(.cancelled, "cancelled", operation: operation) }
-        if let error = error as? DatabaseError, error.resultCode == .SQLITE_CONSTRAINT {
-            return ForgeError(.conflict, "the name is already taken (\(error.message ?? "constraint"))", operation: operation)
+    private static func failure(_ error: any Error & Sendable, cancelled: Bool, _ operation: String) -> ForgeError {
+        if cancelled { return ForgeError(.cancelled, "cancelled", operation: operation, underlying: error) }
+        if let database = error as? DatabaseError, database.resultCode == .SQLITE_CONSTRAINT {
+            return ForgeError(.conflict, "the name is already taken (\(database.message ?? "constraint"))", operation: operation, underlying: error)
         }
-        return ForgeError(.store, "\(error)", operation: operation)
+        return ForgeError(.store, "\(error)", operation: operation, underlying: error)
     }
 
     private static func now() -> Double { Date().timeIntervalSince1970 }

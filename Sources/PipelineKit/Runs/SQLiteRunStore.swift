@@ -157,8 +157,9 @@ public final class SQLiteRunStore: RunStore {
         try await database.read(body) { error, cancelled in Self.failure(error, cancelled: cancelled, operation) }
     }
 
-    private static func failure(_ error: any Error, cancelled: Bool, _ operation: String) -> PipelineError {
-        cancelled ? PipelineError(.cancelled, "cancelled", operation: operation) : PipelineError(.store, "\(error)", operation: operation)
+    private static func failure(_ error: any Error & Sendable, cancelled: Bool, _ operation: String) -> PipelineError {
+        cancelled ? PipelineError(.cancelled, "cancelled", operation: operation, underlying: error)
+            : PipelineError(.store, "\(error)", operation: operation, underlying: error)
     }
 
     private func notify() {

@@ -165,13 +165,13 @@ public final class SQLiteRebuildStore: RebuildStore {
 
     private func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(RebuildError) -> T {
         try await database.write(body) { error, cancelled in
-            RebuildError(.store, cancelled ? "cancelled: \(error)" : "\(error)", operation: operation)
+            RebuildError(.store, cancelled ? "cancelled: \(error)" : "\(error)", operation: operation, underlying: error)
         }
     }
 
     private func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(RebuildError) -> T {
         try await database.read(body) { error, cancelled in
-            RebuildError(.store, cancelled ? "cancelled: \(error)" : "\(error)", operation: operation)
+            RebuildError(.store, cancelled ? "cancelled: \(error)" : "\(error)", operation: operation, underlying: error)
         }
     }
 
