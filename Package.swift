@@ -90,6 +90,17 @@ let package = Package(
             swiftSettings: upcoming
         ),
 
+        .target(
+            name: "HTTPCallSupport",
+            dependencies: [
+                "PlatformSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
+
         // Kits, lowest layer first.
         .target(
             name: "ForgeKit",
@@ -106,6 +117,7 @@ let package = Package(
         .target(
             name: "ForgeKitServer",
             dependencies: [
+                "HTTPCallSupport",
                 "PlatformSupport",
                 "ForgeKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -127,6 +139,7 @@ let package = Package(
         .target(
             name: "PipelineKit",
             dependencies: [
+                "HTTPCallSupport",
                 "PlatformSupport", "SQLiteStoreSupport",
                 "ForgeKit",
                 .product(name: "Logging", package: "swift-log"),
@@ -160,6 +173,7 @@ let package = Package(
         .target(
             name: "DeployKit",
             dependencies: [
+                "HTTPCallSupport",
                 "PlatformSupport", "SQLiteStoreSupport",
                 "PipelineKit", "ForgeKit",
                 .product(name: "Logging", package: "swift-log"),
@@ -190,6 +204,7 @@ let package = Package(
         .target(
             name: "RebuildKit",
             dependencies: [
+                "HTTPCallSupport",
                 "PlatformSupport", "SQLiteStoreSupport", "CLibSolv",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -7,6 +7,7 @@ import NIOHTTP1
 import Metrics
 import PlatformSupport
 public import ServiceLifecycle
+import HTTPCallSupport
 
 /// Delivers repositories' outbound webhooks: each push of the store's ``PushOutbox`` becomes one
 /// GitHub-compatible `push` payload per moved reference, queued durably in the store for every active
@@ -64,12 +65,7 @@ public final class WebhookDispatcher: Service, Sendable {
 
     /// The client deliveries go through: the outbound policy's proxy, no redirects.
     private func client() throws(ForgeError) -> HTTPClient {
-        try options.outbound.client { host, port in
-            var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
-            configuration.proxy = .server(host: host, port: port)
-            configuration.connectionPool.retryConnectionEstablishment = false
-            return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        }
+        try options.outbound.client(HTTPCall.proxiedClient)
     }
 
     /// `forgeworks_webhook_deliveries_total{outcome}`: delivered, retrying, failed (for good) or refused
@@ -137,32 +133,26 @@ public final class WebhookDispatcher: Service, Sendable {
     }
 
     private func attempt(_ delivery: WebhookDeliveryRecord, _ hook: RepositoryWebhook) async {
-        var request = HTTPClientRequest(url: hook.url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "Forgeworks-Hookshot")
-        request.headers.add(name: "X-GitHub-Event", value: delivery.event)
-        request.headers.add(name: "X-GitHub-Delivery", value: delivery.guid)
-        request.headers.add(name: "X-GitHub-Hook-ID", value: String(hook.id))
-        if let secret = hook.secret {
-            request.headers.add(name: "X-Hub-Signature-256", value: WebhookSignature.sign(delivery.payload, secret: secret))
-        }
-        request.body = .bytes(ByteBuffer(bytes: delivery.payload))
+        var headers = [("Content-Type", "application/json"), ("User-Agent", "Forgeworks-Hookshot"), ("X-GitHub-Event", delivery.event),
+                       ("X-GitHub-Delivery", delivery.guid), ("X-GitHub-Hook-ID", String(hook.id))]
+        if let secret = hook.secret { headers.append(("X-Hub-Signature-256", WebhookSignature.sign(delivery.payload, secret: secret))) }
+        let call = HTTPCall(.POST, hook.url, headers: headers, body: delivery.payload, timeout: options.timeout)
         var status: Int?
         var failure: String?
         var refused = false
         do {
             // The policy's reason, rather than a failed connection, when the URL is refused.
             try await options.outbound.check(url: hook.url)
-            let response = try await client().execute(request, timeout: .nanoseconds(max(1, options.timeout.inNanoseconds)))
-            if response.status == .forbidden, let refusal = response.headers[OutboundPolicy.refusalHeader].first {
-                throw ForgeError(.forbidden, refusal, operation: "deliver webhook")
+            let response = try await call.send(with: try client())
+            status = response.status
+            if !response.isSuccess { failure = "HTTP \(response.status)" }
+        } catch let error as HTTPCall.Failure {
+            if case .refused(let reason?) = error {
+                failure = "refused: \(reason)"
+                refused = true
+            } else {
+                failure = error.description
             }
-            status = Int(response.status.code)
-            _ = try? await response.body.collect(upTo: 1 << 20)
-            if !(200..<300).contains(Int(response.status.code)) { failure = "HTTP \(response.status.code)" }
-        } catch let error as HTTPClientError where error == .invalidProxyResponse {
-            failure = "refused by the outbound policy's proxy (an address it refuses, or none reachable)"
         } catch let error as ForgeError where error.code == .forbidden || error.code == .invalidArgument {
             failure = "refused: \(error.message)"
             refused = true

@@ -6,6 +6,7 @@ import NIOCore
 import NIOHTTP1
 import PipelineKit
 import PlatformSupport
+import HTTPCallSupport
 
 /// A moment in a deployment's life that people hear about.
 public enum DeploymentEvent: String, Sendable, Hashable, Codable, CaseIterable {
@@ -154,30 +155,16 @@ struct WebhookPoster: Sendable {
     var attempts = 3
 
     func post(_ url: String, body: [UInt8], headers: [String: String], operation: String) async throws(DeployError) {
-        var lastError = DeployError(.io, "not sent", operation: operation)
-        for attempt in 1...attempts {
-            if attempt > 1 {
-                try? await Task.sleep(for: .milliseconds(200 * (1 << (attempt - 2))))
-            }
-            do {
-                var request = HTTPClientRequest(url: url)
-                request.method = .POST
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.headers.add(name: "User-Agent", value: "forgeworks")
-                for (name, value) in headers { request.headers.add(name: name, value: value) }
-                request.body = .bytes(ByteBuffer(bytes: body))
-                let response = try await client.execute(request, timeout: .nanoseconds(timeout.inNanoseconds))
-                _ = try? await response.body.collect(upTo: 64 * 1024)
-                if (200..<300).contains(response.status.code) { return }
-                lastError = DeployError(.io, "\(url) answered \(response.status.code)", operation: operation)
-                if response.status.code < 500, response.status.code != 429 { throw lastError }
-            } catch let error as DeployError {
-                throw error
-            } catch {
-                if Task.isCancelled { throw DeployError(.cancelled, "cancelled", operation: operation) }
-                lastError = DeployError(.io, "cannot post to \(url): \(error)", operation: operation)
-            }
+        let call = HTTPCall(.POST, url, headers: [("Content-Type", "application/json"), ("User-Agent", "forgeworks")] + headers.map { ($0.key, $0.value) },
+                            body: body, timeout: timeout, responseLimit: 64 << 10)
+        let response: HTTPCall.Response
+        do {
+            response = try await call.sendRetrying(with: client, attempts: attempts)
+        } catch .cancelled {
+            throw DeployError(.cancelled, "cancelled", operation: operation)
+        } catch {
+            throw DeployError(.io, "cannot post to \(url): \(error)", operation: operation, underlying: error)
         }
-        throw lastError
+        guard response.isSuccess else { throw DeployError(.io, "\(url) answered \(response.status)", operation: operation) }
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import PlatformSupport
+import HTTPCallSupport
 
 /// How a ``DeploymentRunner`` talks to its server: claim a job, send logs, prove it is alive, report the end.
 ///
@@ -117,23 +118,17 @@ public struct DeploymentClient: RunnerConnection {
 
     private func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?, timeout: Duration, operation: String,
                       contentType: String = "application/json") async throws(DeployError) -> (Int, [UInt8]) {
-        var request = HTTPClientRequest(url: server + path)
-        request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        request.headers.add(name: "User-Agent", value: "forgeworks-deploy-runner")
-        if let body {
-            request.headers.add(name: "Content-Type", value: contentType)
-            request.body = .bytes(ByteBuffer(bytes: body))
-        }
+        var headers = [("Authorization", "Bearer \(token)"), ("User-Agent", "forgeworks-deploy-runner")]
+        if body != nil { headers.append(("Content-Type", contentType)) }
         let status: Int, bytes: [UInt8]
         do {
-            let response = try await client.execute(request, timeout: .nanoseconds(timeout.inNanoseconds))
-            status = Int(response.status.code)
-            var buffer = try await response.body.collect(upTo: 64 << 20)
-            bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+            let response = try await HTTPCall(method, server + path, headers: headers, body: body, timeout: timeout, responseLimit: 64 << 20)
+                .send(with: client)
+            (status, bytes) = (response.status, response.body)
+        } catch .cancelled {
+            throw DeployError(.cancelled, "cancelled", operation: operation)
         } catch {
-            if Task.isCancelled { throw DeployError(.cancelled, "cancelled", operation: operation) }
-            throw DeployError(.io, "cannot reach \(server): \(error)", operation: operation)
+            throw DeployError(.io, "cannot reach \(server): \(error)", operation: operation, underlying: error)
         }
         if (200..<300).contains(status) { return (status, bytes) }
         let message = Self.errorMessage(bytes) ?? "the server answered \(status)"

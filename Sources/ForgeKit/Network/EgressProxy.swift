@@ -1,4 +1,5 @@
 import Foundation
+import PlatformSupport
 import Synchronization
 
 #if canImport(Glibc)
@@ -19,7 +20,7 @@ final class EgressProxy: Sendable {
     private let policy: OutboundPolicy
 
     /// The header of a refusal, so that a client reading a plain-HTTP answer tells it from the target's.
-    static let refusalHeader = "X-Forgeworks-Outbound-Refused"
+    static let refusalHeader = OutboundRefusal.header
 
     init(policy: OutboundPolicy) throws(ForgeError) {
         (listener, port) = try LoopbackListener.open(backlog: 128)

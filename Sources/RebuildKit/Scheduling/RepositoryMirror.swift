@@ -1,5 +1,6 @@
 public import AsyncHTTPClient
 import Foundation
+import HTTPCallSupport
 public import Logging
 import NIOCore
 import NIOHTTP1
@@ -107,39 +108,44 @@ public struct RepositoryMirror: Sendable {
     private func fetch(_ file: String, client: HTTPClient, validators: inout [String: Validator], logger: Logger) async throws(RebuildError) -> Outcome {
         let target = "\(directory)/\(file)"
         let address = "\(url)/\(file)"
-        var request = HTTPClientRequest(url: address)
+        var headers: [(String, String)] = []
         if FileManager.default.fileExists(atPath: target), let validator = validators[file] {
-            if let etag = validator.etag { request.headers.add(name: "If-None-Match", value: etag) }
-            if let lastModified = validator.lastModified { request.headers.add(name: "If-Modified-Since", value: lastModified) }
+            if let etag = validator.etag { headers.append(("If-None-Match", etag)) }
+            if let lastModified = validator.lastModified { headers.append(("If-Modified-Since", lastModified)) }
         }
         let temporary = "\(target).part-\(UUID().uuidString)"
+        let written = SizeCounter()
         do {
-            let response = try await client.execute(request, timeout: .nanoseconds(timeout.inNanoseconds))
-            switch response.status {
-            case .notModified:
-                return .unchanged
-            case .notFound, .gone:
-                return .missing
-            case .ok:
-                break
-            default:
-                throw RebuildError(.io, "GET \(address): \(response.status.code) \(response.status.reasonPhrase)", operation: "mirror repository")
-            }
             try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             guard FileManager.default.createFile(atPath: temporary, contents: nil), let handle = FileHandle(forWritingAtPath: temporary) else {
                 throw RebuildError(.io, "cannot write", operation: "mirror repository", file: temporary)
             }
-            var size = 0
+            let maximumSize = self.maximumSize
+            let response: HTTPCall.Response
             do {
                 defer { try? handle.close() }
-                for try await buffer in response.body {
-                    size += buffer.readableBytes
-                    guard size <= maximumSize else {
-                        throw RebuildError(.io, "GET \(address): larger than \(maximumSize) bytes", operation: "mirror repository")
+                // A 2xx body streams into the file; another status's body is read (bounded) for nothing.
+                response = try await HTTPCall(.GET, address, headers: headers, timeout: timeout, responseLimit: 64 << 10)
+                    .send(with: client) { buffer in
+                        guard written.add(buffer.readableBytes) <= maximumSize else {
+                            throw RebuildError(.io, "GET \(address): larger than \(maximumSize) bytes", operation: "mirror repository")
+                        }
+                        try handle.write(contentsOf: Data(buffer.readableBytesView))
                     }
-                    try handle.write(contentsOf: Data(buffer.readableBytesView))
-                }
             }
+            switch response.status {
+            case 304:
+                try? FileManager.default.removeItem(atPath: temporary)
+                return .unchanged
+            case 404, 410:
+                try? FileManager.default.removeItem(atPath: temporary)
+                return .missing
+            case 200:
+                break
+            default:
+                throw RebuildError(.io, "GET \(address): \(response.status)", operation: "mirror repository")
+            }
+            let size = written.total
             if let expected = response.headers.first(name: "Content-Length").flatMap(Int.init), expected != size {
                 throw RebuildError(.io, "GET \(address): \(size) of \(expected) bytes arrived", operation: "mirror repository")
             }
@@ -151,7 +157,10 @@ public struct RepositoryMirror: Sendable {
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
             if let error = error as? RebuildError { throw error }
-            throw RebuildError(.io, "GET \(address): \(error)", operation: "mirror repository")
+            if written.total > maximumSize {
+                throw RebuildError(.io, "GET \(address): larger than \(maximumSize) bytes", operation: "mirror repository")
+            }
+            throw RebuildError(.io, "GET \(address): \(error)", operation: "mirror repository", underlying: error as? HTTPCall.Failure)
         }
     }
 
@@ -166,5 +175,15 @@ public struct RepositoryMirror: Sendable {
     private func saveValidators(_ validators: [String: Validator]) {
         guard let data = try? JSONEncoder().encode(validators) else { return }
         try? data.write(to: URL(fileURLWithPath: validatorsPath), options: .atomic)
+    }
+}
+
+/// The bytes a download has written so far (the body sink runs on one task at a time).
+private final class SizeCounter: @unchecked Sendable {
+    private(set) var total = 0
+
+    func add(_ count: Int) -> Int {
+        total += count
+        return total
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import PlatformSupport
+import HTTPCallSupport
 
 /// One HTTP request and its response, with the body read up to a limit; shared by `http` and
 /// `pull_request_comment`.
@@ -36,12 +37,7 @@ struct HTTPExchange: Sendable {
     /// The client for requests to URLs that users supplied: through `policy`'s proxy, no redirects.
     static func client(for policy: OutboundPolicy) throws(PipelineError) -> HTTPClient {
         do {
-            return try policy.client { host, port in
-                var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
-                configuration.proxy = .server(host: host, port: port)
-                configuration.connectionPool.retryConnectionEstablishment = false
-                return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-            }
+            return try policy.client(HTTPCall.proxiedClient)
         } catch {
             throw PipelineError(.io, error.message, operation: "send an outbound request")
         }
@@ -52,41 +48,25 @@ struct HTTPExchange: Sendable {
     /// Transport failures throw ``PipelineError/Code/io``, running out of time
     /// ``PipelineError/Code/timeout``, cancellation ``PipelineError/Code/cancelled``; any status is a response.
     func send(with client: HTTPClient, limit: Int, operation: String, masker: SecretMasker) async throws(PipelineError) -> Response {
-        var request = HTTPClientRequest(url: url)
-        request.method = HTTPMethod(rawValue: method)
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let amount = TimeAmount.nanoseconds(timeout.inNanoseconds)
+        let call = HTTPCall(HTTPMethod(rawValue: method), url, headers: headers, body: body, timeout: timeout, responseLimit: limit)
         do {
-            let response = try await client.execute(request, timeout: amount)
-            if response.status == .forbidden, let refusal = response.headers[OutboundPolicy.refusalHeader].first {
-                throw PipelineError(.invalidConfiguration, "\(method) \(masker.mask(url)) was refused: \(refusal)", operation: operation)
-            }
-            var bytes: [UInt8] = []
-            var truncated = false
-            for try await buffer in response.body {
-                let room = limit - bytes.count
-                if buffer.readableBytes > room {
-                    bytes += buffer.readableBytesView.prefix(room)
-                    truncated = true
-                    break
-                }
-                bytes += buffer.readableBytesView
-            }
-            return Response(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
-                            body: bytes, truncated: truncated)
-        } catch let error as PipelineError {
-            throw error
-        } catch let error as HTTPClientError where error == .invalidProxyResponse {
-            throw PipelineError(.io, "\(method) \(masker.mask(url)) was refused by the outbound policy's proxy (an address it refuses, or none reachable)",
-                                operation: operation)
-        } catch let error as HTTPClientError where [.deadlineExceeded, .readTimeout, .connectTimeout].contains(error) {
-            throw PipelineError(.timeout, "\(method) \(masker.mask(url)) took longer than \(timeout)", operation: operation)
+            let response = try await call.send(with: client)
+            return Response(status: response.status, headers: response.headers.map { ($0.name, $0.value) },
+                            body: response.body, truncated: response.truncated)
         } catch {
-            if Task.isCancelled || error is CancellationError || (error as? HTTPClientError) == .cancelled {
-                throw PipelineError(.cancelled, "\(method) \(masker.mask(url)) was cancelled", operation: operation)
+            let what = "\(method) \(masker.mask(url))"
+            switch error {
+            case .refused(let reason?):
+                throw PipelineError(.invalidConfiguration, "\(what) was refused: \(reason)", operation: operation, underlying: error)
+            case .refused(nil):
+                throw PipelineError(.io, "\(what) was \(error)", operation: operation, underlying: error)
+            case .timedOut:
+                throw PipelineError(.timeout, "\(what) took longer than \(timeout)", operation: operation, underlying: error)
+            case .cancelled:
+                throw PipelineError(.cancelled, "\(what) was cancelled", operation: operation, underlying: error)
+            case .transport, .sink:
+                throw PipelineError(.io, "\(what) failed: \(masker.mask(error.description))", operation: operation, underlying: error)
             }
-            throw PipelineError(.io, "\(method) \(masker.mask(url)) failed: \(masker.mask("\(error)"))", operation: operation)
         }
     }
 }
