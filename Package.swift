@@ -91,6 +91,15 @@ let package = Package(
         ),
 
         .target(
+            name: "HTTPServerSupport",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "HTTPCallSupport",
             dependencies: [
                 "PlatformSupport",
@@ -117,6 +126,7 @@ let package = Package(
         .target(
             name: "ForgeKitServer",
             dependencies: [
+                "HTTPServerSupport",
                 "HTTPCallSupport",
                 "PlatformSupport",
                 "ForgeKit",
@@ -158,6 +168,7 @@ let package = Package(
         .target(
             name: "PipelineKitServer",
             dependencies: [
+                "HTTPServerSupport",
                 "PlatformSupport",
                 "PipelineKit", "ForgeKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -191,6 +202,7 @@ let package = Package(
         .target(
             name: "DeployKitServer",
             dependencies: [
+                "HTTPServerSupport",
                 "ForgeKitServer",
                 "PlatformSupport",
                 "DeployKit", "PipelineKit", "ForgeKit",
@@ -221,6 +233,7 @@ let package = Package(
         .target(
             name: "RebuildKitServer",
             dependencies: [
+                "HTTPServerSupport",
                 "RebuildKit", "PlatformSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -3,6 +3,7 @@ import Foundation
 public import Hummingbird
 public import Logging
 public import PipelineKit
+import HTTPServerSupport
 import PlatformSupport
 
 /// PipelineKit's HTTP surface, to mount on a Hummingbird router: webhook receivers for GitHub,
