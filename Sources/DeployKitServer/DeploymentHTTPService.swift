@@ -70,66 +70,66 @@ public struct DeploymentHTTPService: Sendable {
 
     /// Adds the routes to `router`.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
-        router.post("/api/runner/jobs") { request, _ in
-            await self.asRunner(request) { runner in try await self.claim(request, runner: runner) }
+        router.post("/api/runner/jobs") { request, context in
+            await self.asRunner(request, logger: context.logger) { runner in try await self.claim(request, runner: runner) }
         }
-        router.post("/api/runner/alive") { request, _ in
-            await self.asRunner(request) { runner in Self.json(.ok, ["runner": runner.name]) }
+        router.post("/api/runner/alive") { request, context in
+            await self.asRunner(request, logger: context.logger) { runner in Self.json(.ok, ["runner": runner.name]) }
         }
         router.post("/api/runner/deployments/:id/heartbeat") { request, context in
-            await self.asRunner(request) { runner in
+            await self.asRunner(request, logger: context.logger) { runner in
                 try await self.controller.heartbeat(try Self.id(context), runner: runner, attempt: try Self.attempt(request))
                 return Response(status: .noContent)
             }
         }
         router.post("/api/runner/deployments/:id/logs") { request, context in
-            await self.asRunner(request) { runner in try await self.appendLog(request, context: context, runner: runner) }
+            await self.asRunner(request, logger: context.logger) { runner in try await self.appendLog(request, context: context, runner: runner) }
         }
         router.post("/api/runner/deployments/:id/finish") { request, context in
-            await self.asRunner(request) { runner in try await self.finish(request, context: context, runner: runner) }
+            await self.asRunner(request, logger: context.logger) { runner in try await self.finish(request, context: context, runner: runner) }
         }
 
-        router.get("/api/deployments") { request, _ in
-            await self.asPerson(request) { try await self.list(request) }
+        router.get("/api/deployments") { request, context in
+            await self.asPerson(request, logger: context.logger) { try await self.list(request) }
         }
-        router.post("/api/deployments") { request, _ in
-            await self.asPerson(request) { try await self.queue(request) }
+        router.post("/api/deployments") { request, context in
+            await self.asPerson(request, logger: context.logger) { try await self.queue(request) }
         }
         router.get("/api/deployments/:id") { request, context in
-            await self.asPerson(request) { Self.json(.ok, try await self.controller.deployment(try Self.id(context))) }
+            await self.asPerson(request, logger: context.logger) { Self.json(.ok, try await self.controller.deployment(try Self.id(context))) }
         }
         router.get("/api/deployments/:id/log") { request, context in
-            await self.asPerson(request) { try await self.log(request, id: try Self.id(context)) }
+            await self.asPerson(request, logger: context.logger) { try await self.log(request, id: try Self.id(context)) }
         }
         router.post("/api/deployments/:id/start") { request, context in
-            await self.asPerson(request) { Self.json(.ok, try await self.controller.start(try Self.id(context))) }
+            await self.asPerson(request, logger: context.logger) { Self.json(.ok, try await self.controller.start(try Self.id(context))) }
         }
         router.post("/api/deployments/:id/cancel") { request, context in
-            await self.asPerson(request) { Self.json(.ok, try await self.controller.cancel(try Self.id(context))) }
+            await self.asPerson(request, logger: context.logger) { Self.json(.ok, try await self.controller.cancel(try Self.id(context))) }
         }
-        router.post("/api/rollbacks") { request, _ in
-            await self.asPerson(request) { try await self.rollback(request) }
+        router.post("/api/rollbacks") { request, context in
+            await self.asPerson(request, logger: context.logger) { try await self.rollback(request) }
         }
-        router.get("/api/projects") { request, _ in
-            await self.asPerson(request) { Self.json(.ok, try await self.controller.store.projects()) }
+        router.get("/api/projects") { request, context in
+            await self.asPerson(request, logger: context.logger) { Self.json(.ok, try await self.controller.store.projects()) }
         }
         router.put("/api/projects/:name") { request, context in
-            await self.asPerson(request) { try await self.saveProject(request, name: context.parameters.get("name") ?? "") }
+            await self.asPerson(request, logger: context.logger) { try await self.saveProject(request, name: context.parameters.get("name") ?? "") }
         }
-        router.get("/api/runners") { request, _ in
-            await self.asPerson(request) {
+        router.get("/api/runners") { request, context in
+            await self.asPerson(request, logger: context.logger) {
                 let runners = try await self.controller.store.runners()
                 return Self.json(.ok, runners.map(RunnerJSON.init))
             }
         }
-        router.post("/api/runners") { request, _ in
-            await self.asPerson(request) { try await self.registerRunner(request) }
+        router.post("/api/runners") { request, context in
+            await self.asPerson(request, logger: context.logger) { try await self.registerRunner(request) }
         }
     }
 
     // MARK: - Authentication and errors
 
-    private func asRunner(_ request: Request, _ body: (RunnerRecord) async throws -> Response) async -> Response {
+    private func asRunner(_ request: Request, logger: Logger, _ body: (RunnerRecord) async throws -> Response) async -> Response {
         let token = Self.bearer(request) ?? ""
         do {
             guard let runner = try await controller.authenticate(token: token) else {
@@ -137,11 +137,11 @@ public struct DeploymentHTTPService: Sendable {
             }
             return try await body(runner)
         } catch {
-            return respond(to: error)
+            return respond(to: error, logger: logger)
         }
     }
 
-    private func asPerson(_ request: Request, _ body: () async throws -> Response) async -> Response {
+    private func asPerson(_ request: Request, logger: Logger, _ body: () async throws -> Response) async -> Response {
         guard JSONRequests.accepts(method: request.method.rawValue, contentType: request.headers[.contentType],
                                    contentLength: request.headers[.contentLength], isChunked: request.headers[.transferEncoding] != nil,
                                    alsoAccepted: ["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"]) else {
@@ -156,11 +156,11 @@ public struct DeploymentHTTPService: Sendable {
         do {
             return try await body()
         } catch {
-            return respond(to: error)
+            return respond(to: error, logger: logger)
         }
     }
 
-    private func respond(to error: any Error) -> Response {
+    private func respond(to error: any Error, logger: Logger) -> Response {
         guard let error = error as? DeployError else {
             logger.error("request failed", metadata: ["error": "\(error)"])
             return Self.error(.internalServerError, "\(error)")

@@ -57,11 +57,11 @@ public struct ScriptHookService: Sendable {
     /// Adds `POST /:id` to `router`.
     public func addRoutes<Context: RemoteAddressRequestContext>(to router: Router<Context>) {
         router.post("/:id") { request, context in
-            await self.receive(request, id: context.parameters.get("id") ?? "", peer: context.remoteAddress?.ipAddress)
+            await self.receive(request, id: context.parameters.get("id") ?? "", peer: context.remoteAddress?.ipAddress, logger: context.logger)
         }
     }
 
-    func receive(_ request: Request, id: String, peer: String?) async -> Response {
+    func receive(_ request: Request, id: String, peer: String?, logger: Logger) async -> Response {
         let body: [UInt8]
         do {
             body = Array(try await request.body.collect(upTo: options.maximumBodySize).readableBytesView)

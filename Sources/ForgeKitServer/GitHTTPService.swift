@@ -43,6 +43,8 @@ public struct GitHTTPService<Context: RemoteAddressRequestContext>: RouterMiddle
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // Every line this request logs carries its id (hb.request.id).
+        let logger = context.logger
         let recognised: GitSmartHTTPRequest?
         do throws(ForgeError) {
             recognised = try GitSmartHTTPRequest.recognise(method: request.method.rawValue, path: request.uri.path, query: request.uri.query)
@@ -59,6 +61,7 @@ public struct GitHTTPService<Context: RemoteAddressRequestContext>: RouterMiddle
     }
 
     private func serve(_ smart: GitSmartHTTPRequest, request: Request, context: Context) async throws(ForgeError) -> Response {
+        let logger = context.logger
         let peer = context.remoteAddress?.ipAddress
         let user: ForgeUser?, facts: PermissionFacts
         switch try await RepositoryAccess.authorize(request, peer: peer, accounts: accounts,
@@ -80,7 +83,7 @@ public struct GitHTTPService<Context: RemoteAddressRequestContext>: RouterMiddle
         case .started(let started): head = started
         case .failed(let response): return response
         }
-        let repository = facts.repository, logger = self.logger
+        let repository = facts.repository
         guard smart.service == .receivePack && !smart.isAdvertisement else {
             return RepositoryAccess.streamed(exchange, head: head) { outcome in
                 if outcome.status != 0 {

@@ -37,6 +37,8 @@ public struct MercurialHTTPService<Context: RemoteAddressRequestContext>: Router
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // Every line this request logs carries its id (hb.request.id).
+        let logger = context.logger
         switch await classify(request) {
         case .passOn:
             return try await next(request, context)
@@ -87,6 +89,7 @@ public struct MercurialHTTPService<Context: RemoteAddressRequestContext>: Router
     }
 
     private func serve(_ hg: MercurialHTTPRequest, request: Request, context: Context) async throws(ForgeError) -> Response {
+        let logger = context.logger
         let peer = context.remoteAddress?.ipAddress
         let user: ForgeUser?, facts: PermissionFacts
         switch try await RepositoryAccess.authorize(request, peer: peer, accounts: accounts, store: repositories.metadata,

@@ -92,22 +92,22 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
             return response
         } catch let error as ForgeError {
-            return answer(error.status, error.message, error)
+            return answer(error.status, error.message, error, logger: context.logger)
         } catch let error as DeployError {
-            return answer(error.status, error.message, error)
+            return answer(error.status, error.message, error, logger: context.logger)
         } catch let error as PipelineError {
-            return answer(error.status, error.message, error)
+            return answer(error.status, error.message, error, logger: context.logger)
         } catch {
-            web.logger.error("API request failed", metadata: ["error": "\(error)"])
+            context.logger.error("API request failed", metadata: ["error": "\(error)"])
             return Self.json(.internalServerError, APIErrorBody(error: "the request failed"))
         }
     }
 
     /// A kit's error as the API answers it: the status each kit's errors map to (their
     /// `HTTPResponseError` conformances), the message, and a log line for the server's own failures.
-    func answer(_ status: HTTPResponse.Status, _ message: String, _ error: any Error) -> Response {
+    func answer(_ status: HTTPResponse.Status, _ message: String, _ error: any Error, logger: Logger) -> Response {
         if status.code >= 500 {
-            web.logger.error("API request failed", metadata: ["error": "\(error)"])
+            logger.error("API request failed", metadata: ["error": "\(error)"])
             return Self.json(status, APIErrorBody(error: "the request failed: \(message)"))
         }
         return Self.json(status, APIErrorBody(error: message))
