@@ -455,7 +455,7 @@ let package = Package(
         .testTarget(
             name: "ForgeWebTests",
             dependencies: [
-                "ForgeWeb", "ForgeServices", "forge", "ForgeKit", "ForgeKitServer", "ForgeKitTesting", "PipelineKit", "DeployKit",
+                "ForgeWeb", "ForgeServices", "forge", "ForgeKit", "ForgeKitServer", "ForgeKitTesting", "PipelineKit", "DeployKit", "PipelineKitServer", "DeployKitServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
