@@ -4,7 +4,23 @@ import Foundation
 import PipelineKit
 
 // The REST API's request and response bodies, as Codable types: the JSON shapes in one place, checked
-// by the compiler. Optional fields that an answer always carries are encoded as `null`, not left out.
+// by the compiler. Optional fields that an answer always carries (`@NullEncoded`) are written as `null`,
+// the others left out when absent.
+
+/// An optional field written as `null` when absent, instead of being left out.
+@propertyWrapper
+struct NullEncoded<Wrapped: Encodable>: Encodable {
+    var wrappedValue: Wrapped?
+
+    init(wrappedValue: Wrapped?) {
+        self.wrappedValue = wrappedValue
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(wrappedValue)
+    }
+}
 
 /// `{"error": "…"}`.
 struct APIErrorBody: Encodable {
@@ -68,15 +84,6 @@ struct APIReference: Encodable {
     var name: String
     var ref: String?
     var commit: String
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(name, forKey: .name)
-        try container.encodeIfPresent(ref, forKey: .ref)
-        try container.encode(commit, forKey: .commit)
-    }
-
-    enum CodingKeys: String, CodingKey { case name, ref, commit }
 }
 
 struct APISignature: Encodable {
@@ -140,18 +147,7 @@ struct APITreeEntry: Encodable {
     var path: String
     var mode: String
     var id: String
-    var size: Int?
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(name, forKey: .name)
-        try container.encode(path, forKey: .path)
-        try container.encode(mode, forKey: .mode)
-        try container.encode(id, forKey: .id)
-        try container.encode(size, forKey: .size)
-    }
-
-    enum CodingKeys: String, CodingKey { case name, path, mode, id, size }
+    @NullEncoded var size: Int?
 }
 
 struct APIBlob: Encodable {
@@ -175,19 +171,8 @@ struct APIDelivery: Encodable {
     var event: String
     var state: String
     var attempts: Int
-    var responseStatus: Int?
-    var error: String?
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(guid, forKey: .guid)
-        try container.encode(event, forKey: .event)
-        try container.encode(state, forKey: .state)
-        try container.encode(attempts, forKey: .attempts)
-        try container.encode(responseStatus, forKey: .responseStatus)
-        try container.encode(error, forKey: .error)
-    }
+    @NullEncoded var responseStatus: Int?
+    @NullEncoded var error: String?
 
     enum CodingKeys: String, CodingKey {
         case id, guid, event, state, attempts, error
@@ -221,8 +206,8 @@ struct APIDeployment: Encodable {
     var state: String
     var attempt: Int
     var requestedBy: String
-    var release: String?
-    var reason: String?
+    @NullEncoded var release: String?
+    @NullEncoded var reason: String?
     var createdAt: Double
 
     init(_ deployment: Deployment) {
@@ -238,20 +223,6 @@ struct APIDeployment: Encodable {
         createdAt = deployment.createdAt.timeIntervalSince1970
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(branch, forKey: .branch)
-        try container.encode(commit, forKey: .commit)
-        try container.encode(environment, forKey: .environment)
-        try container.encode(state, forKey: .state)
-        try container.encode(attempt, forKey: .attempt)
-        try container.encode(requestedBy, forKey: .requestedBy)
-        try container.encode(release, forKey: .release)
-        try container.encode(reason, forKey: .reason)
-        try container.encode(createdAt, forKey: .createdAt)
-    }
-
     enum CodingKeys: String, CodingKey {
         case id, branch, commit, environment, state, attempt, release, reason
         case requestedBy = "requested_by", createdAt = "created_at"
@@ -263,7 +234,7 @@ struct APIRun: Encodable {
     var configuration: String
     var status: String
     var trigger: String
-    var commit: String?
+    @NullEncoded var commit: String?
     var createdAt: Double
 
     init(_ run: RunRecord) {
@@ -273,16 +244,6 @@ struct APIRun: Encodable {
         trigger = run.trigger
         commit = run.source.checkout?.commit
         createdAt = run.createdAt.timeIntervalSince1970
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(configuration, forKey: .configuration)
-        try container.encode(status, forKey: .status)
-        try container.encode(trigger, forKey: .trigger)
-        try container.encode(commit, forKey: .commit)
-        try container.encode(createdAt, forKey: .createdAt)
     }
 
     enum CodingKeys: String, CodingKey {
