@@ -62,6 +62,15 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
     }
 
     func handle(_ request: Request, context: Context) async -> Response {
+        var response = await answer(request, context: context)
+        if response.status == .unauthorized {
+            // The schemes the API takes (RFC 9110: a 401 names them).
+            response.headers[.wwwAuthenticate] = #"Basic realm="forgeworks", Bearer"#
+        }
+        return response
+    }
+
+    private func answer(_ request: Request, context: Context) async -> Response {
         guard Self.acceptsContentType(request) else {
             return Self.json(.unsupportedMediaType, APIErrorBody(error: JSONRequests.refusal))
         }
@@ -101,6 +110,16 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             context.logger.error("API request failed", metadata: ["error": "\(error)"])
             return Self.json(.internalServerError, APIErrorBody(error: "the request failed"))
         }
+    }
+
+    /// A `limit` parameter: `fallback` when absent; 400 naming it when it is not a whole number from 1
+    /// to `maximum`.
+    static func limit(_ text: String?, default fallback: Int, maximum: Int) throws -> Int {
+        guard let text else { return fallback }
+        guard let value = Int(text), (1...maximum).contains(value) else {
+            throw APIError(status: .badRequest, message: "'limit' must be a whole number from 1 to \(maximum), not '\(text)'")
+        }
+        return value
     }
 
     /// A kit's error as the API answers it: the status each kit's errors map to (their
@@ -234,7 +253,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             let references = try await GitRepository.open(at: directory).references(prefix: route.action == "tags" ? "refs/tags/" : "refs/heads/")
             return Self.json(.ok, references.map { APIReference(name: $0.shortName, ref: $0.name, commit: $0.target.hex) })
         case (.get, "commits"):
-            let limit = min(500, max(1, Int(query["limit"] ?? "50") ?? 50))
+            let limit = try Self.limit(query["limit"], default: 50, maximum: 500)
             if let id = route.rest.first {
                 return try await commitDetail(repository, directory: directory, id: id)
             }
@@ -242,6 +261,10 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             case .git:
                 let git = try await GitRepository.open(at: directory)
                 let revision = query["rev"] ?? "HEAD"
+                // An empty repository has no history yet: an empty list, not a missing revision.
+                if query["rev"] == nil, case .unborn = try await git.head() {
+                    return Self.json(.ok, [APICommit]())
+                }
                 let commits = try await web.bounded { try await git.log(LogOptions([revision], limit: limit)) }
                 return Self.json(.ok, commits.map(APICommit.init))
             case .hg:

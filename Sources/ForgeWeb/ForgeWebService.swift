@@ -108,7 +108,15 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
                      body: ResponseBody(byteBuffer: ByteBuffer(string: Web.liveLogScript)))
         }
         router.get("/**") { request, context in
-            await self.page(request) { viewer in try await self.repositoryPage(request, viewer: viewer, peer: context.remoteAddress?.ipAddress) }
+            // A clone URL opened in a browser (`/NAME.git`) shows the repository.
+            let path = request.uri.path
+            if path.hasSuffix(".git") || path.hasSuffix(".git/"), !path.contains("/-/") {
+                let bare = path.hasSuffix("/") ? path.dropLast(5) : path.dropLast(4)
+                if let local = Web.localPath(String(bare)) {
+                    return Response(status: .seeOther, headers: [.location: local])
+                }
+            }
+            return await self.page(request) { viewer in try await self.repositoryPage(request, viewer: viewer, peer: context.remoteAddress?.ipAddress) }
         }
         router.post("/**") { request, context in
             await self.form(request) { viewer, form in
