@@ -25,7 +25,9 @@ extension ForgeWebService {
             let commit = run.source.checkout?.commit ?? run.source.attributes["commit"]?.text ?? ""
             body += "<tr><td><a class=\"run-link\" href=\"\(link(repository, "run", String(run.id.rawValue)))\">#\(run.id.rawValue)</a></td>"
             body += "<td>\(escape(run.configurationName))</td><td><span class=\"state \(run.status.rawValue)\">\(run.status.rawValue)</span></td>"
-            body += "<td class=\"mono\">\(escape(String(commit.prefix(10))))</td><td>\(escape(run.trigger))</td><td>\(Web.relativeTime(run.createdAt))</td></tr>"
+            body += commit.isEmpty ? "<td></td>"
+                : "<td><a class=\"mono commit-link\" href=\"\(link(repository, "commit", commit))\">\(escape(String(commit.prefix(10))))</a></td>"
+            body += "<td>\(escape(run.trigger))</td><td>\(Web.relativeTime(run.createdAt))</td></tr>"
         }
         return frame(repository, viewer: viewer, level: level, title: "Runs", active: "runs", body: body + "</table>")
     }
@@ -39,10 +41,16 @@ extension ForgeWebService {
         var body = "<h2>Run #\(run.id.rawValue) · \(escape(run.configurationName)) "
         body += "<span id=\"run-status\" class=\"state \(run.status.rawValue)\">\(run.status.rawValue)</span></h2>"
         if let reason = run.reason { body += "<p class=\"muted\">\(escape(reason))</p>" }
+        if let commit = run.source.checkout?.commit ?? run.source.attributes["commit"]?.text, !commit.isEmpty {
+            let branch = run.source.attributes["branch"]?.text.map { " on \(escape($0))" } ?? ""
+            body += "<p>Commit <a id=\"run-commit\" class=\"mono commit-link\" href=\"\(link(repository, "commit", commit))\">\(escape(String(commit.prefix(12))))</a>\(branch)</p>"
+        }
         body += "<table id=\"steps\"><tr><th>Step</th><th>Task</th><th>State</th><th>Attempts</th><th>Result</th></tr>"
         for step in detail.steps {
             body += "<tr><td>\(escape(step.actionName))</td><td>\(escape(step.task))</td><td>\(step.state.rawValue)</td><td>\(step.attempts)</td>"
-            body += "<td>\(escape(step.error ?? step.result.map { "\($0)" } ?? ""))</td></tr>"
+            // The result as formatted JSON (an error as its text), never Swift's debug description.
+            let shown = step.error ?? step.result.map(\.prettyJSONText) ?? ""
+            body += "<td><pre class=\"result\">\(escape(shown))</pre></td></tr>"
         }
         body += "</table><h3>Log</h3>" + liveLog(url: "/api/v1/runs/\(run.id.rawValue)/log", statusElement: "run-status")
         return frame(repository, viewer: viewer, level: level, title: "Run #\(run.id.rawValue)", active: "runs", body: body)

@@ -42,6 +42,10 @@ import Testing
                     try await browser.findElement(css: "#run-status").text() == "succeeded"
                 }
                 #expect(try await browser.findElement(css: "#run-status").attribute("class")?.contains("succeeded") == true)
+                // Each step's result as formatted JSON, and the run's commit linked.
+                let result = try await browser.findElement(css: "#steps pre.result").text()
+                #expect(result.contains("\"exit_code\": 0") && !result.contains("PipelineKit"), "\(result)")
+                #expect(try await browser.findElement(css: "#run-commit").attribute("href")?.hasSuffix(head) == true)
                 // The live log arrived through the page's polling.
                 try await browser.waitUntil(timeout: .seconds(10)) { try await browser.findElement(css: "#log").text().contains("tests passed") }
 

@@ -3,7 +3,15 @@ extension Value {
     public var jsonText: String {
         var out: [UInt8] = []
         out.reserveCapacity(64)
-        Self.write(self, to: &out)
+        Self.write(self, to: &out, indent: nil)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The value as JSON text for people: two spaces per level, map keys sorted.
+    public var prettyJSONText: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(128)
+        Self.write(self, to: &out, indent: 0)
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -32,7 +40,14 @@ extension Value {
         }
     }
 
-    private static func write(_ value: Value, to out: inout [UInt8]) {
+    /// Writes `value`; with `indent` (the current depth), lists and maps span lines.
+    private static func write(_ value: Value, to out: inout [UInt8], indent: Int?) {
+        func newline(_ depth: Int) {
+            guard indent != nil else { return }
+            out.append(UInt8(ascii: "\n"))
+            out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * depth))
+        }
+        let inner = indent.map { $0 + 1 }
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
@@ -48,17 +63,22 @@ extension Value {
             out.append(UInt8(ascii: "["))
             for (index, element) in values.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                write(element, to: &out)
+                if let inner { newline(inner) }
+                write(element, to: &out, indent: inner)
             }
+            if let indent, !values.isEmpty { newline(indent) }
             out.append(UInt8(ascii: "]"))
         case .map(let members):
             out.append(UInt8(ascii: "{"))
             for (index, key) in members.keys.sorted().enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
+                if let inner { newline(inner) }
                 writeString(key, to: &out)
                 out.append(UInt8(ascii: ":"))
-                write(members[key] ?? .null, to: &out)
+                if indent != nil { out.append(UInt8(ascii: " ")) }
+                write(members[key] ?? .null, to: &out, indent: inner)
             }
+            if let indent, !members.isEmpty { newline(indent) }
             out.append(UInt8(ascii: "}"))
         }
     }
