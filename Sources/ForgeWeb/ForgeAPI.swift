@@ -425,7 +425,11 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
     func activityLog(_ rest: String, query: [String: String], user: ForgeUser?, peer: String?) async throws -> Response {
         let parts = rest.split(separator: "/")
         guard parts.count == 3, parts[2] == "log", let number = Int64(parts[1]) else { throw APIError(status: .notFound, message: "no such route") }
-        let after = max(0, Int(query["after"] ?? "0") ?? 0)
+        // `next` is what the log's store uses to continue: a run's log its last chunk's cursor, a
+        // deployment's log a byte offset. A client passes it back as `after`, as it is.
+        guard let after = Int(query["after"] ?? "0"), after >= 0 else {
+            throw APIError(status: .badRequest, message: "'after' must be the 'next' of the previous answer, not '\(query["after"] ?? "")'")
+        }
         if parts[0] == "runs" {
             // A run of a repository the caller cannot see answers as one that does not exist.
             guard let runs = web.runs, let detail = try await runs.run(RunID(rawValue: number)),
@@ -435,7 +439,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             }
             let chunks = try await runs.logs(run: detail.run.id, after: Int64(after), limit: 1000)
             let text = chunks.map(\.text).joined()
-            let next = chunks.last.map { Int($0.offset) + $0.text.utf8.count } ?? after
+            let next = chunks.last.map { Int($0.offset) } ?? after
             let done = [.succeeded, .failed, .errored, .cancelled].contains(detail.run.status)
             return Self.json(.ok, APILogPart(text: text, next: next, state: detail.run.status.rawValue, done: done && chunks.isEmpty))
         }

@@ -35,3 +35,39 @@ import Testing
         }
     }
 }
+
+extension APIDetailsTests {
+    @Test("a run's log followed through /api/v1/runs/ID/log arrives whole, in order, no chunk skipped or repeated")
+    func liveLogFollowsEveryChunk() async throws {
+        try await RunningForge.run(localRunner: false) { running in
+            let client = Client(base: running.base)
+            #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "team/logs"]).status == 201)
+            // Output in several flushes: the executor stores it as several chunks.
+            let command = "for i in 1 2 3 4 5 6; do echo line $i; sleep 0.25; done"
+            _ = try await pushProject(running, repository: "team/logs", user: admin.0, password: admin.1, testCommand: "'\(command)'")
+            var runID: Int?
+            let deadline = ContinuousClock.now + .seconds(30)
+            while runID == nil, ContinuousClock.now < deadline {
+                let runs = try client.json(try await client.send(.GET, "/api/v1/repos/team/logs/-/runs", user: admin.0, password: admin.1))
+                runID = (runs as? [[String: Any]])?.first?["id"] as? Int
+                if runID == nil { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            let id = try #require(runID)
+            var text = "", next = 0, done = false, polls = 0
+            while !done, ContinuousClock.now < deadline + .seconds(30) {
+                let part = try client.json(try await client.send(.GET, "/api/v1/runs/\(id)/log?after=\(next)", user: admin.0, password: admin.1))
+                let object = try #require(part as? [String: Any])
+                text += object["text"] as? String ?? ""
+                next = object["next"] as? Int ?? next
+                done = object["done"] as? Bool ?? false
+                polls += 1
+                try await Task.sleep(for: .milliseconds(150))
+            }
+            #expect(done)
+            #expect(polls > 2, "the log was followed while it grew")
+            let expected = (1...6).map { "line \($0)\n" }.joined()
+            #expect(text.hasPrefix(expected), "\(text)")
+            #expect(try await client.send(.GET, "/api/v1/runs/\(id)/log?after=abc", user: admin.0, password: admin.1).status == 400)
+        }
+    }
+}

@@ -236,7 +236,9 @@ public struct LogChunk: Sendable, Hashable, Codable {
     public var run: RunID
     /// The step's sequence number in the run.
     public var step: Int
-    /// Increasing within a run; pass the last one seen to ``RunStore/logs(run:after:)`` to follow.
+    /// The chunk's place in the store: increasing within a run, but not a byte count (chunks of other
+    /// runs come between). Pass the last one seen as `after` to ``RunStore/logs(run:after:limit:)`` to
+    /// follow the log.
     public var offset: Int64
     /// The output, secrets masked.
     public var text: String
