@@ -228,7 +228,7 @@ extension ForgeWebService {
                 <button>Grant</button></form>
                 """
         }
-        return Web.html(Page(title: group.path.description, user: viewer.user?.name, csrf: viewer.csrf, body: body))
+        return Web.html(Page(title: group.path.description, viewer: viewer, body: body))
     }
 
     /// Every POST below a repository: settings forms and rollbacks.

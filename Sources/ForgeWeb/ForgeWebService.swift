@@ -171,18 +171,21 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
 
     /// A POST form: signed in, CSRF token checked, body parsed.
     func form(_ request: Request, _ body: (Viewer, [String: String]) async throws -> Response) async -> Response {
+        var seen: Viewer?
         do {
             let viewer = try await viewer(request)
+            seen = viewer
             let form = try await Web.form(request)
             guard viewer.user != nil, let expected = viewer.csrf, let given = form["_csrf"],
                   ConstantTime.equal(expected, given) else {
-                return Web.html(Page(title: "Forbidden", user: viewer.user?.name, csrf: viewer.csrf,
+                return Web.html(Page(title: "Forbidden", viewer: viewer,
                                      body: "<h1>Forbidden</h1><p class=\"error\">The form's security token is missing or stale; reload the page and try again.</p>"),
                                 status: .forbidden)
             }
             return try await body(viewer, form)
         } catch {
-            return errorPage(error, viewer: nil)
+            // The error page knows who is signed in (no "Sign in" offered to them).
+            return errorPage(error, viewer: seen, path: request.uri.path)
         }
     }
 
@@ -200,7 +203,7 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
             // The same offer whether the page does not exist or is not for the public.
             body += "<p><a href=\"/login?next=\(urlEncode(path ?? "/"))\" id=\"sign-in-to-see\">Sign in</a> to see what your account may.</p>"
         }
-        return Web.html(Page(title: "\(status.code)", user: viewer?.user?.name, csrf: viewer?.csrf, body: body), status: status)
+        return Web.html(Page(title: "\(status.code)", viewer: viewer, body: body), status: status)
     }
 
     func loginPage(_ request: Request, error: String?, status: HTTPResponse.Status = .ok) async -> Response {
@@ -323,7 +326,7 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
             }
             body += "</table>"
         }
-        return Web.html(Page(title: "Repositories", user: viewer.user?.name, csrf: viewer.csrf, body: body))
+        return Web.html(Page(title: "Repositories", viewer: viewer, body: body))
     }
 
     func newRepositoryPage(_ viewer: Viewer, error: String?) async throws -> Response {
@@ -337,7 +340,7 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
             <p><label><input type="checkbox" name="private" value="1"> Private</label></p>
             <p><label>Description <input name="description"></label></p><p><button>Create</button></p></form>
             """
-        return Web.html(Page(title: "New repository", user: viewer.user?.name, csrf: viewer.csrf, body: body))
+        return Web.html(Page(title: "New repository", viewer: viewer, body: body))
     }
 
     func createRepository(_ viewer: Viewer, _ form: [String: String]) async throws -> Response {
@@ -374,7 +377,7 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
             <label>Password <input name="password" type="password" required></label>
             <label><input type="checkbox" name="admin" value="1"> Administrator</label> <button>Add</button></p></form>
             """
-        return Web.html(Page(title: "Users", user: user.name, csrf: viewer.csrf, body: body))
+        return Web.html(Page(title: "Users", viewer: viewer, body: body))
     }
 
     func changeUsers(_ viewer: Viewer, _ form: [String: String]) async throws -> Response {

@@ -1,3 +1,4 @@
+import ForgeKit
 import ForgeKitServer
 import Foundation
 import Logging
@@ -29,6 +30,8 @@ struct Page {
     var user: String?
     var csrf: String?
     var body: String
+    /// Whether the signed-in user is a site admin (the Users link is theirs only).
+    var isAdmin = false
 
     static let style = """
         body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1f2328;background:#fff}
@@ -42,7 +45,7 @@ struct Page {
         .state{padding:.1em .5em;border-radius:1em;font-size:.85em;color:#fff;background:#6e7781}
         .succeeded,.delivered{background:#1a7f37}.failed,.errored{background:#cf222e}.running{background:#9a6700}
         .queued,.initialized,.not_initialized,.pending{background:#0969da}.cancelled{background:#6e7781}
-        nav.tabs a{margin-right:1em}input,select,button{font:inherit;padding:.25em .4em}
+        nav.tabs a{margin-right:1em}nav.tabs a.current{font-weight:700;border-bottom:2px solid #fd8c73}input,select,button{font:inherit;padding:.25em .4em}
         .error{background:#ffebe9;border:1px solid #cf222e;padding:.6em;margin:.6em 0}
         """
 
@@ -50,7 +53,8 @@ struct Page {
         var html = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">"
         html += "<title>\(escape(title)) · Forgeworks</title><style>\(Self.style)</style></head><body><header><a href=\"/\">Forgeworks</a>"
         if let user {
-            html += "<a href=\"/new\">New repository</a><a href=\"/admin/users\">Users</a><span>\(escape(user))</span>"
+            html += "<a href=\"/new\">New repository</a>" + (isAdmin ? "<a href=\"/admin/users\" id=\"users-link\">Users</a>" : "")
+            html += "<span id=\"signed-in-user\">\(escape(user))</span>"
             html += "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"_csrf\" value=\"\(escape(csrf ?? ""))\">"
             html += "<button id=\"logout\">Sign out</button></form>"
         } else {
@@ -148,5 +152,12 @@ enum Web {
         case ..<86_400: return "\(seconds / 3600) h ago"
         default: return "\(seconds / 86_400) days ago"
         }
+    }
+}
+
+extension Page {
+    /// A page for `viewer` (nobody signed in when nil).
+    init<Context: RemoteAddressRequestContext>(title: String, viewer: ForgeWebService<Context>.Viewer?, body: String) {
+        self.init(title: title, user: viewer?.user?.name, csrf: viewer?.csrf, body: body, isAdmin: viewer?.user?.isAdmin == true)
     }
 }

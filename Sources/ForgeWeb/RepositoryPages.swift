@@ -69,9 +69,17 @@ extension ForgeWebService {
         if deployments != nil { tabs += "<a href=\"\(base)/-/deployments\">Deployments</a>" }
         if level >= .admin { tabs += "<a href=\"\(base)/-/settings\">Settings</a>" }
         tabs += "</nav>"
+        // The current tab marked (aria-current and a class), found by its href.
+        let current: String = switch active {
+        case "", "summary": "\"\(base)\""
+        case "runs", "run": "\"\(base)/-/runs\""
+        case "deployments", "deployment": "\"\(base)/-/deployments\""
+        default: "\"\(base)/-/\(active)\""
+        }
+        tabs = tabs.replacingOccurrences(of: "href=\(current)", with: "href=\(current) class=\"current\" aria-current=\"page\"")
         let heading = "<h1><a href=\"\(base)\">\(escape(repository.path.description))</a> <small class=\"muted\">\(repository.kind.rawValue)"
             + "\(repository.isPrivate ? " · private" : "")</small></h1>"
-        return Web.html(Page(title: "\(title) · \(repository.path)", user: viewer.user?.name, csrf: viewer.csrf, body: heading + tabs + body))
+        return Web.html(Page(title: "\(title) · \(repository.path)", viewer: viewer, body: heading + tabs + body))
     }
 
     /// Every GET below a repository.

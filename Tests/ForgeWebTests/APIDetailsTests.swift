@@ -71,3 +71,46 @@ extension APIDetailsTests {
         }
     }
 }
+
+extension APIDetailsTests {
+    /// Signs `user` in through the form; the session cookie (`forge_session=…`).
+    func signIn(_ client: Client, _ user: String, _ password: String) async throws -> String {
+        let form = try await client.send(.GET, "/login")
+        let loginCookie = try #require(form.headers["Set-Cookie"].first { $0.hasPrefix("forge_login=") })
+        let token = String(loginCookie.dropFirst("forge_login=".count).prefix { $0 != ";" })
+        let signedIn = try await client.send(.POST, "/login", form: ["user": user, "password": password, "_login": token],
+                                             cookie: "forge_login=\(token)")
+        #expect(signedIn.status == 303)
+        let session = try #require(signedIn.headers["Set-Cookie"].first { $0.hasPrefix("forge_session=") })
+        return String(session.prefix { $0 != ";" })
+    }
+
+    @Test("pages know who is signed in, errors included; only site admins see the Users link; the current tab is marked")
+    func pagesKnowTheViewer() async throws {
+        try await RunningForge.run(localRunner: false) { running in
+            let client = Client(base: running.base)
+            #expect(try await client.send(.POST, "/api/v1/users", user: admin.0, password: admin.1,
+                                          json: ["name": "bob", "password": "bob-password-123", "email": "bob@example.com"]).status == 201)
+            #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "bob/site"]).status == 201)
+            let bob = try await signIn(client, "bob", "bob-password-123")
+            let home = try await client.send(.GET, "/", cookie: bob)
+            #expect(home.body.contains("id=\"signed-in-user\">bob<"))
+            #expect(!home.body.contains("/admin/users"), "a non-admin is not offered the Users page")
+            let adminHome = try await client.send(.GET, "/", cookie: try await signIn(client, admin.0, admin.1))
+            #expect(adminHome.body.contains("id=\"users-link\""))
+
+            // A missing page for a signed-in user: their name, no sign-in offer.
+            let missing = try await client.send(.GET, "/bob/nothing-here", cookie: bob)
+            #expect(missing.status == 404)
+            #expect(missing.body.contains("id=\"signed-in-user\">bob<") && !missing.body.contains("sign-in-to-see"))
+            // A form that fails (a token that does not match) still knows who is signed in.
+            let refused = try await client.send(.POST, "/admin/users", form: ["_csrf": "stale"], cookie: bob)
+            #expect(refused.status == 403)
+            #expect(refused.body.contains("id=\"signed-in-user\">bob<"), "\(refused.body)")
+
+            let runs = try await client.send(.GET, "/bob/site/-/runs", cookie: bob)
+            #expect(runs.body.contains("href=\"/bob/site/-/runs\" id=\"runs-tab\" class=\"current\" aria-current=\"page\"")
+                    || runs.body.contains("href=\"/bob/site/-/runs\" class=\"current\" aria-current=\"page\""), "\(runs.body)")
+        }
+    }
+}
