@@ -56,6 +56,24 @@ extension ForgeWebService {
         return frame(repository, viewer: viewer, level: level, title: "Run #\(run.id.rawValue)", active: "runs", body: body)
     }
 
+    /// How a delivery stands, in words: delivered, failed for good (with the last error), retrying
+    /// (with the attempt and when), or queued.
+    func deliveryLabel(_ delivery: WebhookDeliveryRecord) -> String {
+        let status = delivery.responseStatus.map { " \($0)" } ?? ""
+        let error = delivery.lastError.map { " <span class=\"muted delivery-error\">\(escape($0))</span>" } ?? ""
+        switch delivery.state {
+        case .delivered:
+            return "<span class=\"state delivered\">delivered\(status)</span>"
+        case .failed:
+            return "<span class=\"state failed\">failed\(status)</span>\(error)"
+        case .pending where delivery.attempts > 0:
+            let when = delivery.nextAttemptAt.map { ", next at " + ISO8601DateFormatter().string(from: $0) } ?? ""
+            return "<span class=\"state running\">retrying (attempt \(delivery.attempts + 1)\(when))</span>\(error)"
+        case .pending:
+            return "<span class=\"state pending\">queued</span>"
+        }
+    }
+
     /// The log's element and the script that fills it: `/-/static/live-log.js` polls the element's
     /// `data-log` endpoint (`{text, next, state, done}`) and appends what arrives until it says done,
     /// showing the state in the element named by `data-status`. No inline script, so the page's
@@ -148,7 +166,7 @@ extension ForgeWebService {
         for hook in try await store.webhooks(repositoryID: repository.id) {
             let recent = try await store.deliveries(webhookID: hook.id, limit: 5)
             body += "<tr><td>\(escape(hook.url))</td><td>\(hook.secret == nil ? "no" : "yes")</td><td>"
-            body += recent.map { "<span class=\"state \($0.state.rawValue)\">\($0.state.rawValue) \($0.responseStatus.map(String.init) ?? "")</span>" }.joined(separator: " ")
+            body += recent.map(deliveryLabel).joined(separator: "<br>")
             body += "</td><td><form method=\"post\" action=\"\(action)\">\(csrf)<input type=\"hidden\" name=\"action\" value=\"delete-webhook\">"
             body += "<input type=\"hidden\" name=\"id\" value=\"\(hook.id)\"><button>Remove</button></form></td></tr>"
         }

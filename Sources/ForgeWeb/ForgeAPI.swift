@@ -180,8 +180,12 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
         case (.post, "users"):
             guard try requireUser(user).isAdmin else { throw APIError(status: .forbidden, message: "only administrators add users") }
             let fields = try await body(request, as: APIUserRequest.self)
+            // Every account created here can sign in (as Gitea's API requires a password).
+            guard let password = fields.password, !password.isEmpty else {
+                throw APIError(status: .unprocessableContent, message: "'password' is required: a user must be able to sign in")
+            }
             let created = try await web.accounts.createUser(NewUser(
-                name: fields.name ?? "", email: fields.email ?? "", password: fields.password, isAdmin: fields.admin ?? false))
+                name: fields.name ?? "", email: fields.email ?? "", password: password, isAdmin: fields.admin ?? false))
             return Self.json(.created, APIUser(created))
         case (.get, "repos"):
             return Self.json(.ok, try await web.visibleRepositories(.init(user: user), peer: peer).map { repositoryJSON($0.0, level: $0.1) })

@@ -385,7 +385,11 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
         do {
             switch form["action"] {
             case "create":
-                _ = try await accounts.createUser(NewUser(name: form["user"] ?? "", email: form["email"] ?? "", password: form["password"],
+                // Every account made here can sign in: a password is required.
+                guard let password = form["password"], !password.isEmpty else {
+                    throw ForgeError(.invalidArgument, "a new user needs a password to sign in with", operation: "users")
+                }
+                _ = try await accounts.createUser(NewUser(name: form["user"] ?? "", email: form["email"] ?? "", password: password,
                                                           isAdmin: form["admin"] == "1"))
             case "toggle-admin", "toggle-active":
                 guard var account = try await store.user(named: form["user"] ?? "") else {

@@ -1,4 +1,5 @@
 import ForgeKit
+import ForgeKitTesting
 import Foundation
 import NIOHTTP1
 import Testing
@@ -111,6 +112,56 @@ extension APIDetailsTests {
             let runs = try await client.send(.GET, "/bob/site/-/runs", cookie: bob)
             #expect(runs.body.contains("href=\"/bob/site/-/runs\" id=\"runs-tab\" class=\"current\" aria-current=\"page\"")
                     || runs.body.contains("href=\"/bob/site/-/runs\" class=\"current\" aria-current=\"page\""), "\(runs.body)")
+        }
+    }
+}
+
+extension APIDetailsTests {
+    @Test("a user created through the API needs a password; `forge admin reset-password` gives a lost admin a new one")
+    func accountsCanSignIn() async throws {
+        try await RunningForge.run(localRunner: false) { running in
+            let client = Client(base: running.base)
+            let noPassword = try await client.send(.POST, "/api/v1/users", user: admin.0, password: admin.1,
+                                                   json: ["name": "carol", "email": "carol@example.com"])
+            #expect(noPassword.status == 422)
+            #expect(noPassword.body.contains("'password'"), "\(noPassword.body)")
+
+            var environment = ProcessInfo.processInfo.environment
+            environment["FORGE_NEW_PASSWORD"] = "a-brand-new-password"
+            let reset = try ExampleProcess("forge", ["admin", "reset-password", "--data", running.folder + "/data", "admin"],
+                                           environment: environment)
+            #expect(await reset.waitForExit(timeout: .seconds(60)) == 0, "\(reset.text)")
+            #expect(reset.text.contains("user 'admin' has the new password"))
+            #expect(try await client.send(.GET, "/api/v1/user", user: "admin", password: "a-brand-new-password").status == 200)
+
+            let unknown = try ExampleProcess("forge", ["admin", "reset-password", "--data", running.folder + "/data", "nobody"],
+                                             environment: environment)
+            #expect(await unknown.waitForExit(timeout: .seconds(60)) != 0)
+            #expect(unknown.text.contains("no user 'nobody'"), "\(unknown.text)")
+        }
+    }
+}
+
+extension APIDetailsTests {
+    @Test("the settings page says how each webhook delivery went: failed with the reason, not 'pending'")
+    func deliveriesInWords() async throws {
+        try await RunningForge.run(localRunner: false) { running in
+            let client = Client(base: running.base)
+            #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "team/hooked"]).status == 201)
+            // Loopback is refused by the outbound policy: the delivery fails for good, with the reason.
+            #expect(try await client.send(.POST, "/api/v1/repos/team/hooked/-/hooks", user: admin.0, password: admin.1,
+                                          json: ["url": "http://127.0.0.1:9/hook"]).status == 201)
+            _ = try await pushProject(running, repository: "team/hooked", user: admin.0, password: admin.1)
+            let session = try await signIn(client, admin.0, admin.1)
+            var page = ""
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !page.contains("state failed"), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(200))
+                page = try await client.send(.GET, "/team/hooked/-/settings", cookie: session).body
+            }
+            #expect(page.contains("<span class=\"state failed\">failed</span>"), "\(page)")
+            #expect(page.contains("delivery-error") && page.contains("refused"), "\(page)")
+            #expect(!page.contains(">pending"))
         }
     }
 }

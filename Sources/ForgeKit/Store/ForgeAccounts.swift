@@ -189,6 +189,27 @@ public final class ForgeAccounts: Sendable {
         return (user, password == nil ? chosen : nil)
     }
 
+    /// Gives user `name` a new password — `password`, or a generated one that is returned — and
+    /// re-enables the account: `forge admin reset-password`, for an administrator who lost theirs
+    /// (`FORGE_ADMIN_PASSWORD` only counts on the first start).
+    ///
+    /// - Throws: ``ForgeError`` `notFound` when there is no such user, `invalidArgument` for a
+    ///   password shorter than 8 characters.
+    public func resetPassword(name: String, to password: String?) async throws(ForgeError) -> (user: ForgeUser, generatedPassword: String?) {
+        guard let user = try await store.user(named: name) else {
+            throw ForgeError(.notFound, "there is no user '\(name)'", operation: "reset password")
+        }
+        let chosen = password ?? Self.generatePassword()
+        try await setPassword(userID: user.id, chosen)
+        if !user.isActive {
+            var enabled = user
+            enabled.isActive = true
+            try await store.updateUser(enabled)
+        }
+        logger.notice("password reset", metadata: ["user": "\(user.name)"])
+        return (user, password == nil ? chosen : nil)
+    }
+
     /// A random password of 20 letters and digits.
     public static func generatePassword() -> String {
         let alphabet = Array("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
