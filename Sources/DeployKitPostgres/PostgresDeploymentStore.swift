@@ -109,7 +109,9 @@ public final class PostgresDeploymentStore: DeploymentStore {
     private func failure(_ error: any Error, _ operation: String) -> DeployError {
         let error = PostgresStoreDatabase.underlying(error)
         if let error = error as? DeployError { return error }
-        if error is CancellationError { return DeployError(.cancelled, "cancelled", operation: operation) }
+        // Cancelled only when this task was: PostgresNIO also reports a connection attempt it gave up as a
+        // CancellationError, which is a store failure to retry, not a reason to stop.
+        if error is CancellationError, Task.isCancelled { return DeployError(.cancelled, "cancelled", operation: operation) }
         let failure = PostgresStoreFailure(operation: operation, error)
         return DeployError(.store, failure.message, operation: operation, underlying: failure)
     }

@@ -30,12 +30,12 @@ import PlatformSupport
 /// | `GET /api/v1/repos/NAME/-/tree/REV?path=` · `/-/blob/REV?path=` | a folder · a file (text, or base64) |
 /// | `PUT /api/v1/repos/NAME/-/permissions/USER` `{"level"}` | grant (`none` removes; admin) |
 /// | `GET /api/v1/groups` · `PUT /api/v1/groups/PATH/-/permissions/USER` `{"level"}` | groups · grant on a group (its admins) |
-/// | `GET`/`POST /api/v1/repos/NAME/-/hooks` `{"url", "secret"}` | webhooks (admin) |
+/// | `GET`/`POST /api/v1/repos/NAME/-/hooks` `{"url", "secret"}` · `DELETE …/-/hooks/ID` | webhooks (admin) |
 /// | `GET /api/v1/repos/NAME/-/hooks/ID/deliveries` | a webhook's delivery log (admin) |
 /// | `GET /api/v1/repos/NAME/-/secrets` · `PUT`/`DELETE /api/v1/repos/NAME/-/secrets/NAME` `{"data"}` | pipeline secrets, names only when read (admin) |
 /// | `PUT /api/v1/repos/NAME/-/pipeline-network` `{"network": "none"\|"host"}` | the pipelines' network (site admins) |
 /// | `GET /api/v1/repos/NAME/-/runs` | pipeline runs |
-/// | `PUT /api/v1/repos/NAME/-/pipelines` (YAML or JSON body) | store pipeline configurations for this repository (admin) |
+/// | `PUT /api/v1/repos/NAME/-/pipelines` (YAML or JSON body) · `GET …/-/pipelines` · `DELETE …/-/pipelines/NAME` | stored pipeline configurations of this repository: store, list, delete (admin) |
 /// | `GET`/`POST /api/v1/repos/NAME/-/deployments` `{"branch", "commit"?, "environment"?}` | deployments · queue one (write) |
 /// | `POST /api/v1/repos/NAME/-/deployments/ID/start` · `/cancel` · `…/-/deployments/rollback` `{"environment"}` | approve, cancel, roll back (write) |
 /// | `GET /api/v1/runs/ID/log?after=N` · `GET /api/v1/deployments/ID/log?after=N` | `{text, next, state, done}` |
@@ -394,6 +394,31 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
                 saved.append(configuration.name)
             }
             return Self.json(.ok, APISavedPipelines(saved: saved))
+        case (.get, "pipelines"), (.delete, "pipelines"):
+            // The stored configurations of this repository: listed (with their definitions), or one
+            // deleted by the name it was saved under (without the repository prefix).
+            try requireAdmin()
+            guard let (dispatcher, _) = web.pipelines else { throw APIError(status: .notFound, message: "this forge runs no pipelines") }
+            let prefix = repository.path.description + ":"
+            if method == .get {
+                let stored = dispatcher.configurations.configurations.filter { $0.name.hasPrefix(prefix) }
+                return Self.json(.ok, stored.sorted { $0.name < $1.name }.map {
+                    APIStoredPipeline(name: String($0.name.dropFirst(prefix.count)), fullName: $0.name, configuration: $0.jsonValue)
+                })
+            }
+            guard route.rest.count == 1, let name = route.rest.first,
+                  try await dispatcher.deleteConfiguration(named: prefix + name) else {
+                throw APIError(status: .notFound, message: "no stored pipeline '\(route.rest.first ?? "")' in \(repository.path)")
+            }
+            return Response(status: .noContent)
+        case (.delete, "hooks"):
+            try requireAdmin()
+            guard route.rest.count == 1, let id = Int64(route.rest[0]),
+                  try await store.webhooks(repositoryID: repository.id).contains(where: { $0.id == id }) else {
+                throw APIError(status: .notFound, message: "no webhook '\(route.rest.first ?? "")' in \(repository.path)")
+            }
+            try await store.deleteWebhook(id: id)
+            return Response(status: .noContent)
         default:
             throw APIError(status: .notFound, message: "no such route")
         }

@@ -194,6 +194,19 @@ struct APINetwork: Encodable {
     var network: String
 }
 
+/// A stored pipeline configuration of a repository: its name there, the name it is stored under, and
+/// its definition in the seed's JSON schema.
+struct APIStoredPipeline: Encodable {
+    var name: String
+    var fullName: String
+    var configuration: Value
+
+    enum CodingKeys: String, CodingKey {
+        case name, configuration
+        case fullName = "full_name"
+    }
+}
+
 struct APISavedPipelines: Encodable {
     var saved: [String]
 }

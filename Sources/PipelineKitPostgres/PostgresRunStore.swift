@@ -54,7 +54,9 @@ public final class PostgresRunStore: RunStore {
 
     private func failure(_ error: any Error, _ operation: String) -> PipelineError {
         if let error = error as? PipelineError { return error }
-        if error is CancellationError { return PipelineError(.cancelled, "cancelled", operation: operation) }
+        // Cancelled only when this task was: PostgresNIO also reports a connection attempt it gave up as a
+        // CancellationError, which is a store failure to retry, not a reason to stop.
+        if error is CancellationError, Task.isCancelled { return PipelineError(.cancelled, "cancelled", operation: operation) }
         let failure = PostgresStoreFailure(operation: operation, error)
         return PipelineError(.store, failure.message, operation: operation, underlying: failure)
     }

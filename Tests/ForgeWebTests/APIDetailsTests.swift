@@ -165,3 +165,42 @@ extension APIDetailsTests {
         }
     }
 }
+
+extension APIDetailsTests {
+    @Test("stored pipelines and webhooks can be listed and deleted through the API, not only created")
+    func everythingCreatedCanBeDeleted() async throws {
+        try await RunningForge.run(localRunner: false) { running in
+            let client = Client(base: running.base)
+            #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "team/crud"]).status == 201)
+            let yaml = "name: nightly\nsource: {source_class: manual}\nactions:\n  - {name: hello, task: shell, kwargs: {command: 'echo hi'}}\n"
+            var put = HTTPClientRequestBody(yaml)
+            put.headers = [("Content-Type", "application/yaml")]
+            #expect(try await client.send(.PUT, "/api/v1/repos/team/crud/-/pipelines", user: admin.0, password: admin.1, raw: put).status == 200)
+            let listed = try client.json(try await client.send(.GET, "/api/v1/repos/team/crud/-/pipelines", user: admin.0, password: admin.1))
+            let names = (listed as? [[String: Any]])?.compactMap { $0["name"] as? String }
+            #expect(names == ["nightly"])
+            #expect(try await client.send(.DELETE, "/api/v1/repos/team/crud/-/pipelines/nightly", user: admin.0, password: admin.1).status == 204)
+            #expect(try await client.send(.DELETE, "/api/v1/repos/team/crud/-/pipelines/nightly", user: admin.0, password: admin.1).status == 404)
+            let afterDelete = try client.json(try await client.send(.GET, "/api/v1/repos/team/crud/-/pipelines", user: admin.0, password: admin.1))
+            #expect((afterDelete as? [Any])?.isEmpty == true)
+
+            let hook = try client.json(try await client.send(.POST, "/api/v1/repos/team/crud/-/hooks", user: admin.0, password: admin.1,
+                                                             json: ["url": "https://ci.example/hook"]))
+            let id = try #require((hook as? [String: Any])?["id"] as? Int)
+            #expect(try await client.send(.DELETE, "/api/v1/repos/team/crud/-/hooks/\(id)", user: admin.0, password: admin.1).status == 204)
+            #expect(try await client.send(.DELETE, "/api/v1/repos/team/crud/-/hooks/\(id)", user: admin.0, password: admin.1).status == 404)
+            let hooks = try client.json(try await client.send(.GET, "/api/v1/repos/team/crud/-/hooks", user: admin.0, password: admin.1))
+            #expect((hooks as? [Any])?.isEmpty == true)
+        }
+    }
+}
+
+/// A raw request body with its own headers, for `Client.send(raw:)`.
+struct HTTPClientRequestBody {
+    var bytes: [UInt8]
+    var headers: [(String, String)] = []
+
+    init(_ text: String) {
+        bytes = Array(text.utf8)
+    }
+}

@@ -72,9 +72,14 @@ struct Client {
     }
 
     func send(_ method: HTTPMethod, _ path: String, user: String? = nil, password: String? = nil, json: Any? = nil,
-              form: [String: String]? = nil, cookie: String? = nil, bearer: String? = nil) async throws -> Answer {
+              form: [String: String]? = nil, cookie: String? = nil, bearer: String? = nil,
+              raw: HTTPClientRequestBody? = nil) async throws -> Answer {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
+        if let raw {
+            for (name, value) in raw.headers { request.headers.add(name: name, value: value) }
+            request.body = .bytes(ByteBuffer(bytes: raw.bytes))
+        }
         if let bearer { request.headers.add(name: "Authorization", value: "Bearer " + bearer) }
         if let user, let password {
             request.headers.add(name: "Authorization", value: "Basic " + Data("\(user):\(password)".utf8).base64EncodedString())

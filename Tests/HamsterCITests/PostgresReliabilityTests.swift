@@ -283,9 +283,14 @@ struct PostgresReliabilityTests {
             }
             let before = try await drainFigures(url: postgres.url, schema: schema)
             try await postgres.restart()
-            try await eventually("the workers to end every chain after the restart", seconds: 300) {
-                // The figures are read on a connection of their own, which may find the server still starting.
-                (try? await drainFigures(url: postgres.url, schema: schema))?.runsEnded == chains
+            do {
+                try await eventually("the workers to end every chain after the restart", seconds: 300) {
+                    // The figures are read on a connection of their own, which may find the server still starting.
+                    (try? await drainFigures(url: postgres.url, schema: schema))?.runsEnded == chains
+                }
+            } catch {
+                Issue.record("the workers' logs: \(fleet.logTails())")
+                throw error
             }
             let figures = try await drainFigures(url: postgres.url, schema: schema)
             #expect(before.runsEnded < chains, "the restart came after the work was done: \(before)")

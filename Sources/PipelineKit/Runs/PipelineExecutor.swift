@@ -169,7 +169,9 @@ public final class PipelineExecutor: Service, Sendable {
             do {
                 try await work(untilIdle: false)
                 return
-            } catch let error as PipelineError where error.code == .store && !Task.isCancelled && !isDraining {
+            } catch let error as PipelineError where (error.code == .store || error.code == .cancelled) && !Task.isCancelled && !isDraining {
+                // A `cancelled` store error while this task is not cancelled is the store giving up a
+                // connection (a database restarting): retried like any store failure.
                 guard let delay = options.restartAfterStoreFailure else { throw error }
                 logger.warning("the run store failed; starting again", metadata: ["error": "\(error)", "after": "\(delay)"])
                 do {
