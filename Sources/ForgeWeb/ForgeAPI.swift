@@ -38,6 +38,7 @@ import PlatformSupport
 /// | `PUT /api/v1/repos/NAME/-/pipelines` (YAML or JSON body) · `GET …/-/pipelines` · `DELETE …/-/pipelines/NAME` | stored pipeline configurations of this repository: store, list, delete (admin) |
 /// | `GET`/`POST /api/v1/repos/NAME/-/deployments` `{"branch", "commit"?, "environment"?}` | deployments · queue one (write) |
 /// | `POST /api/v1/repos/NAME/-/deployments/ID/start` · `/cancel` · `…/-/deployments/rollback` `{"environment"}` | approve, cancel, roll back (write) |
+/// | `GET /api/v1/runs/ID` | one run with its steps (state, attempts, result, error) |
 /// | `GET /api/v1/runs/ID/log?after=N` · `GET /api/v1/deployments/ID/log?after=N` | `{text, next, state, done}` |
 ///
 /// Bodies are JSON (`Content-Type: application/json`; YAML also for pipelines): other types are
@@ -453,6 +454,15 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
     /// `{text, next, state, done}` for a run's or a deployment's log, for the live log pages.
     func activityLog(_ rest: String, query: [String: String], user: ForgeUser?, peer: String?) async throws -> Response {
         let parts = rest.split(separator: "/")
+        if parts.count == 2, parts[0] == "runs", let number = Int64(parts[1]) {
+            // One run with its steps; a run of a repository the caller cannot see answers as one that does not exist.
+            guard let runs = web.runs, let detail = try await runs.run(RunID(rawValue: number)),
+                  let repo = detail.run.source.attributes["repo"]?.text, let path = try? RepositoryPath(repo),
+                  (try? await web.readable(path, viewer: .init(user: user), peer: peer)) != nil else {
+                throw APIError(status: .notFound, message: "no such run")
+            }
+            return Self.json(.ok, APIRunDetail(detail))
+        }
         guard parts.count == 3, parts[2] == "log", let number = Int64(parts[1]) else { throw APIError(status: .notFound, message: "no such route") }
         // `next` is what the log's store uses to continue: a run's log its last chunk's cursor, a
         // deployment's log a byte offset. A client passes it back as `after`, as it is.

@@ -265,6 +265,48 @@ struct APIRun: Encodable {
     }
 }
 
+/// One run with its steps (`GET /api/v1/runs/ID`): the list's fields, and where each step stands.
+struct APIRunDetail: Encodable {
+    struct Step: Encodable {
+        var sequence: Int
+        var name: String
+        var task: String
+        var state: String
+        var attempts: Int
+        @NullEncoded var result: Value?
+        @NullEncoded var error: String?
+    }
+
+    var id: Int64
+    var configuration: String
+    var status: String
+    var trigger: String
+    @NullEncoded var commit: String?
+    @NullEncoded var reason: String?
+    var createdAt: Double
+    var steps: [Step]
+
+    init(_ detail: RunDetail) {
+        let run = detail.run
+        id = run.id.rawValue
+        configuration = run.configurationName
+        status = run.status.rawValue
+        trigger = run.trigger
+        commit = run.source.checkout?.commit
+        reason = run.reason
+        createdAt = run.createdAt.timeIntervalSince1970
+        steps = detail.steps.map {
+            Step(sequence: $0.sequence, name: $0.actionName, task: $0.task, state: $0.state.rawValue, attempts: $0.attempts,
+                 result: $0.result, error: $0.error)
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, configuration, status, trigger, commit, reason, steps
+        case createdAt = "created_at"
+    }
+}
+
 /// `{text, next, state, done}`: a part of a run's or a deployment's log.
 struct APILogPart: Encodable {
     var text: String

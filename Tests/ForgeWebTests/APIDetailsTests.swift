@@ -204,3 +204,34 @@ struct HTTPClientRequestBody {
         bytes = Array(text.utf8)
     }
 }
+
+extension APIDetailsTests {
+    @Test("GET /api/v1/runs/ID: one run with its steps; a run of a private repository is a 404 to others")
+    func singleRun() async throws {
+        try await RunningForge.run(localRunner: false) { running in
+            let client = Client(base: running.base)
+            #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1,
+                                          json: ["name": "team/single", "private": true]).status == 201)
+            _ = try await pushProject(running, repository: "team/single", user: admin.0, password: admin.1)
+            var detail: [String: Any]?
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline {
+                let runs = try client.json(try await client.send(.GET, "/api/v1/repos/team/single/-/runs", user: admin.0, password: admin.1))
+                if let id = (runs as? [[String: Any]])?.first?["id"] as? Int {
+                    detail = try client.json(try await client.send(.GET, "/api/v1/runs/\(id)", user: admin.0, password: admin.1)) as? [String: Any]
+                    if detail?["status"] as? String == "succeeded" || detail?["status"] as? String == "failed" { break }
+                }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            let run = try #require(detail)
+            let steps = try #require(run["steps"] as? [[String: Any]])
+            #expect(steps.first?["name"] as? String == "test")
+            #expect(steps.first?["state"] as? String == "succeeded", "\(run)")
+            #expect((steps.first?["result"] as? [String: Any])?["exit_code"] as? Int == 0)
+            #expect(run.keys.contains("reason"), "absent fields are null, not left out")
+            let id = try #require(run["id"] as? Int)
+            #expect(try await client.send(.GET, "/api/v1/runs/\(id)").status == 404)
+            #expect(try await client.send(.GET, "/api/v1/runs/999999", user: admin.0, password: admin.1).status == 404)
+        }
+    }
+}
