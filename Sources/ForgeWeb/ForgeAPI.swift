@@ -380,7 +380,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
                 .perform(action, on: repository, fields: fields, by: user?.name ?? "anonymous")
             return Self.json(action == "start" || action == "cancel" ? .ok : .created, APIDeployment(deployment))
         case (.get, "runs"):
-            return Self.json(.ok, try await web.repositoryRuns(repository).map(APIRun.init))
+            return Self.json(.ok, try await web.repositoryRuns(repository).map { APIRun($0) })
         case (.put, "pipelines"):
             // Stored configurations (YAML or JSON, the seed's schema), bound to this repository:
             // their `repo` criterion is set to it and their names are prefixed with it.
@@ -461,7 +461,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
                   (try? await web.readable(path, viewer: .init(user: user), peer: peer)) != nil else {
                 throw APIError(status: .notFound, message: "no such run")
             }
-            return Self.json(.ok, APIRunDetail(detail))
+            return Self.json(.ok, APIRun(detail))
         }
         guard parts.count == 3, parts[2] == "log", let number = Int64(parts[1]) else { throw APIError(status: .notFound, message: "no such route") }
         // `next` is what the log's store uses to continue: a run's log its last chunk's cursor, a

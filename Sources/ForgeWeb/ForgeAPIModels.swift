@@ -242,31 +242,8 @@ struct APIDeployment: Encodable {
     }
 }
 
+/// A run as the lists show it; `GET /api/v1/runs/ID` adds its steps (state, attempts, result, error).
 struct APIRun: Encodable {
-    var id: Int64
-    var configuration: String
-    var status: String
-    var trigger: String
-    @NullEncoded var commit: String?
-    var createdAt: Double
-
-    init(_ run: RunRecord) {
-        id = run.id.rawValue
-        configuration = run.configurationName
-        status = run.status.rawValue
-        trigger = run.trigger
-        commit = run.source.checkout?.commit
-        createdAt = run.createdAt.timeIntervalSince1970
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, configuration, status, trigger, commit
-        case createdAt = "created_at"
-    }
-}
-
-/// One run with its steps (`GET /api/v1/runs/ID`): the list's fields, and where each step stands.
-struct APIRunDetail: Encodable {
     struct Step: Encodable {
         var sequence: Int
         var name: String
@@ -284,10 +261,10 @@ struct APIRunDetail: Encodable {
     @NullEncoded var commit: String?
     @NullEncoded var reason: String?
     var createdAt: Double
-    var steps: [Step]
+    /// With one run only; left out of lists.
+    var steps: [Step]?
 
-    init(_ detail: RunDetail) {
-        let run = detail.run
+    init(_ run: RunRecord) {
         id = run.id.rawValue
         configuration = run.configurationName
         status = run.status.rawValue
@@ -295,6 +272,10 @@ struct APIRunDetail: Encodable {
         commit = run.source.checkout?.commit
         reason = run.reason
         createdAt = run.createdAt.timeIntervalSince1970
+    }
+
+    init(_ detail: RunDetail) {
+        self.init(detail.run)
         steps = detail.steps.map {
             Step(sequence: $0.sequence, name: $0.actionName, task: $0.task, state: $0.state.rawValue, attempts: $0.attempts,
                  result: $0.result, error: $0.error)

@@ -291,7 +291,8 @@ public final class PipelineExecutor: Service, Sendable {
         let depth = PipelineMetrics.queueDepth()
         while !Task.isCancelled {
             try await Task.sleep(for: .milliseconds(100))
-            if ContinuousClock.now - lastDepth >= .seconds(15) {
+            // Counting queued runs is a query: made only when the process exports metrics.
+            if ContinuousClock.now - lastDepth >= .seconds(15), !(MetricsSystem.factory is NOOPMetricsHandler) {
                 lastDepth = ContinuousClock.now
                 if let queued = try? await store.runs(RunQuery(statuses: [.queued], limit: 1_000)) { depth.record(queued.count) }
             }

@@ -11,7 +11,7 @@ import PlatformSupport
 /// | `forgeworks_pipeline_runs_finished_total` | counter | `status` |
 /// | `forgeworks_pipeline_step_duration_seconds` | timer | `task`, `outcome` |
 /// | `forgeworks_pipeline_steps_running` | gauge | `worker` |
-/// | `forgeworks_pipeline_queue_depth` | gauge | (runs queued, counted up to 1,000 every 15 s by each executor) |
+/// | `forgeworks_pipeline_queue_depth` | gauge | (runs queued, counted up to 1,000 every 15 s by each executor, when a metrics backend is bootstrapped) |
 enum PipelineMetrics {
     static let runsQueued = MetricsCache(counter: "forgeworks_pipeline_runs_queued_total")
     static let runsStarted = MetricsCache(counter: "forgeworks_pipeline_runs_started_total")
