@@ -64,6 +64,11 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .systemLibrary(
+            name: "CCmarkGFM",
+            pkgConfig: "libcmark-gfm",
+            providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
+        ),
+        .systemLibrary(
             name: "CLibSolv",
             pkgConfig: "libsolvext",
             providers: [.apt(["libsolv-dev", "libsolvext-dev"])]
@@ -302,6 +307,7 @@ let package = Package(
         .target(
             name: "ForgeWeb",
             dependencies: [
+                "CCmarkGFM",
                 "ForgeServices",
                 "PipelineKitServer",
                 "PlatformSupport",

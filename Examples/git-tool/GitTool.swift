@@ -124,14 +124,14 @@ struct Archive: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "An archive of a revision, as git archive writes it.")
 
     @OptionGroup var repository: RepositoryOption
-    @Option(help: "tar or zip.") var format: String = "tar"
+    @Option(help: "tar, tar.gz or zip.") var format: String = "tar"
     @Option(name: .shortAndLong, help: "Write to FILE instead of standard output.") var output: String?
     @Option(help: "Prepend PREFIX to each path (end it with / for a directory).") var prefix: String = ""
     @Argument(help: "The revision to archive.") var revision: String
 
     func validate() throws {
         if ArchiveFormat(rawValue: format) == nil {
-            throw ValidationError("unknown archive format '\(format)'; use tar or zip")
+            throw ValidationError("unknown archive format '\(format)'; use tar, tar.gz or zip")
         }
     }
 

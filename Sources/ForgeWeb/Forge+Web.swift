@@ -1,6 +1,6 @@
 import DeployKitServer
 import ForgeKit
-public import ForgeKitServer
+import ForgeKitServer
 public import ForgeServices
 public import Hummingbird
 

@@ -70,6 +70,8 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
     /// How the UI behaves.
     public let options: Options
     let logger: Logger
+    /// Blame results, which never change for a (commit, path).
+    let blameCache = BlameCache()
 
     /// Creates the service.
     public init(repositories: RepositoryStore, accounts: ForgeAccounts, runs: (any RunStore)? = nil, deployments: DeploymentController? = nil,
@@ -103,10 +105,7 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
         router.get("/admin/users") { request, _ in await self.page(request) { viewer in try await self.usersPage(viewer, message: nil) } }
         router.post("/admin/users") { request, _ in await self.form(request) { viewer, form in try await self.changeUsers(viewer, form) } }
         router.get("/healthz") { _, _ in "ok\n" }
-        router.get(RouterPath(Web.liveLogScriptPath)) { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=300"],
-                     body: ResponseBody(byteBuffer: ByteBuffer(string: Web.liveLogScript)))
-        }
+        StaticAssets.addRoutes(to: router)
         router.get("/**") { request, context in
             // A clone URL opened in a browser (`/NAME.git`) shows the repository.
             let path = request.uri.path

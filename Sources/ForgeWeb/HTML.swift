@@ -33,32 +33,21 @@ struct Page {
     /// Whether the signed-in user is a site admin (the Users link is theirs only).
     var isAdmin = false
 
-    static let style = """
-        body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1f2328;background:#fff}
-        header{background:#24292f;color:#fff;padding:.6em 1.2em;display:flex;gap:1.2em;align-items:center}
-        header a{color:#fff;text-decoration:none;font-weight:600}header form{margin:0 0 0 auto}
-        main{max-width:1100px;margin:1.2em auto;padding:0 1.2em}
-        table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #d0d7de;padding:.35em .5em;text-align:left;vertical-align:top}
-        pre{background:#f6f8fa;padding:.8em;overflow:auto;font:13px/1.4 ui-monospace,monospace}
-        code,.mono{font-family:ui-monospace,monospace}.muted{color:#57606a}
-        .add{background:#e6ffec}.del{background:#ffebe9}.hunk{color:#0969da}
-        .state{padding:.1em .5em;border-radius:1em;font-size:.85em;color:#fff;background:#6e7781}
-        .succeeded,.delivered{background:#1a7f37}.failed,.errored{background:#cf222e}.running{background:#9a6700}
-        .queued,.initialized,.not_initialized,.pending{background:#0969da}.cancelled{background:#6e7781}
-        nav.tabs a{margin-right:1em}nav.tabs a.current{font-weight:700;border-bottom:2px solid #fd8c73}input,select,button{font:inherit;padding:.25em .4em}
-        .error{background:#ffebe9;border:1px solid #cf222e;padding:.6em;margin:.6em 0}
-        """
+    /// Scripts the page loads (paths on the forge; never inline).
+    var scripts: [String] = []
 
     func render() -> String {
         var html = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">"
-        html += "<title>\(escape(title)) · Forgeworks</title><style>\(Self.style)</style></head><body><header><a href=\"/\">Forgeworks</a>"
+        html += "<title>\(escape(title)) · Forgeworks</title><link rel=\"stylesheet\" href=\"\(StaticAssets.stylesheetPath)\">"
+        for script in scripts { html += "<script src=\"\(escape(script))\" defer></script>" }
+        html += "</head><body><header><a href=\"/\">Forgeworks</a>"
         if let user {
             html += "<a href=\"/new\">New repository</a>" + (isAdmin ? "<a href=\"/admin/users\" id=\"users-link\">Users</a>" : "")
             html += "<span id=\"signed-in-user\">\(escape(user))</span>"
             html += "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"_csrf\" value=\"\(escape(csrf ?? ""))\">"
             html += "<button id=\"logout\">Sign out</button></form>"
         } else {
-            html += "<a href=\"/login\" id=\"login-link\" style=\"margin-left:auto\">Sign in</a>"
+            html += "<a href=\"/login\" id=\"login-link\">Sign in</a>"
         }
         html += "</header><main>\(body)</main></body></html>"
         return html
@@ -157,7 +146,7 @@ enum Web {
 
 extension Page {
     /// A page for `viewer` (nobody signed in when nil).
-    init<Context: RemoteAddressRequestContext>(title: String, viewer: ForgeWebService<Context>.Viewer?, body: String) {
-        self.init(title: title, user: viewer?.user?.name, csrf: viewer?.csrf, body: body, isAdmin: viewer?.user?.isAdmin == true)
+    init<Context: RemoteAddressRequestContext>(title: String, viewer: ForgeWebService<Context>.Viewer?, body: String, scripts: [String] = []) {
+        self.init(title: title, user: viewer?.user?.name, csrf: viewer?.csrf, body: body, isAdmin: viewer?.user?.isAdmin == true, scripts: scripts)
     }
 }

@@ -59,7 +59,8 @@ extension ForgeWebService {
         return url
     }
 
-    func frame(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, title: String, active: String, body: String) -> Response {
+    func frame(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, title: String, active: String, body: String,
+               scripts: [String] = []) -> Response {
         let base = "/" + urlEncodePath(repository.path.description)
         var tabs = "<nav class=\"tabs\"><a href=\"\(base)\">Summary</a><a href=\"\(base)/-/commits\">Commits</a>"
         if repository.kind == .git {
@@ -79,7 +80,7 @@ extension ForgeWebService {
         tabs = tabs.replacingOccurrences(of: "href=\(current)", with: "href=\(current) class=\"current\" aria-current=\"page\"")
         let heading = "<h1><a href=\"\(base)\">\(escape(repository.path.description))</a> <small class=\"muted\">\(repository.kind.rawValue)"
             + "\(repository.isPrivate ? " · private" : "")</small></h1>"
-        return Web.html(Page(title: "\(title) · \(repository.path)", viewer: viewer, body: heading + tabs + body))
+        return Web.html(Page(title: "\(title) · \(repository.path)", viewer: viewer, body: heading + tabs + body, scripts: scripts))
     }
 
     /// Every GET below a repository.
@@ -98,11 +99,15 @@ extension ForgeWebService {
         switch (repository.kind, route.action) {
         case (_, ""): return try await summary(repository, viewer: viewer, level: level)
         case (.git, "tree"): return try await treePage(repository, viewer: viewer, level: level, rest: route.rest)
-        case (.git, "blob"): return try await blobPage(repository, viewer: viewer, level: level, rest: route.rest)
+        case (.git, "blob"): return try await blobPage(repository, viewer: viewer, level: level, rest: route.rest, query: query)
+        case (.git, "blame"): return try await blamePage(repository, viewer: viewer, level: level, rest: route.rest)
+        case (.git, "compare"): return try await comparePage(repository, viewer: viewer, level: level, rest: route.rest, query: query)
         case (_, "raw"): return try await raw(repository, rest: route.rest)
         case (_, "commits"): return try await commitsPage(repository, viewer: viewer, level: level, revision: route.rest.first,
+                                                            path: query["path"].flatMap { $0.isEmpty ? nil : $0 },
                                                             page: max(1, Int(query["page"] ?? "1") ?? 1))
-        case (_, "commit"): return try await commitPage(repository, viewer: viewer, level: level, id: route.rest.first ?? "")
+        case (_, "commit"): return try await commitPage(repository, viewer: viewer, level: level, id: route.rest.first ?? "",
+                                                          style: DiffView.Style(rawValue: query["style"] ?? "") ?? .unified)
         case (.git, "branches"), (.git, "tags"): return try await referencesPage(repository, viewer: viewer, level: level, kind: route.action)
         case (_, "archive"): return try await archive(repository, name: route.rest.first ?? "")
         case (_, "runs"): return try await runsPage(repository, viewer: viewer, level: level)
@@ -120,33 +125,34 @@ extension ForgeWebService {
     // MARK: - Summary
 
     func summary(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel) async throws -> Response {
-        var body = "<p>\(escape(repository.description))</p><p>Clone: <code id=\"clone-url\">\(escape(cloneURL(repository)))</code></p>"
+        var body = repository.description.isEmpty ? "" : "<div class=\"markdown description\" id=\"description\">\(Markdown.html(repository.description))</div>"
+        body += "<p>Clone: <code id=\"clone-url\">\(escape(cloneURL(repository)))</code></p>"
         let directory = repositories.directory(for: repository.path)
         switch repository.kind {
         case .git:
-            let (head, commits, entries, readme) = try await bounded { () async throws -> (Head, [Commit], [TreeEntry], String?) in
+            let (head, commits, entries, readme) = try await bounded { () async throws -> (Head, [Commit], [TreeEntry], (String, String)?) in
                 let git = try await GitRepository.open(at: directory)
                 return try await git.withSession { session in
                     let head = try session.head()
                     guard let commit = head.commit else { return (head, [], [], nil) }
                     let commits = try session.log(LogOptions([commit.hex], limit: 5))
                     let entries = try session.tree(at: commit.hex)
-                    var readme: String?
-                    if let entry = entries.first(where: { ["README", "README.md", "README.txt", "readme.md"].contains($0.name) && $0.mode != .tree }),
-                       let bytes = try? session.blob(entry.id, maxSize: 256 << 10) {
-                        readme = String(validating: bytes, as: UTF8.self)
-                    }
-                    return (head, commits, entries, readme)
+                    return (head, commits, entries, try Self.readme(session, entries: entries))
                 }
             }
             guard let tip = head.commit else {
                 body += "<p id=\"empty\">This repository is empty. Push to it:</p><pre>git remote add origin \(escape(cloneURL(repository)))\ngit push origin main</pre>"
                 return frame(repository, viewer: viewer, level: level, title: "Summary", active: "", body: body)
             }
-            if case .branch(let name, _) = head { body += "<p>Default branch <code>\(escape(name))</code></p>" }
+            var revision = tip.hex
+            if case .branch(let name, _) = head {
+                revision = name
+                body += "<p>Default branch <code>\(escape(name))</code> · <a href=\"\(link(repository, "compare"))\">Compare</a> · "
+                body += "<a href=\"\(link(repository, "archive", name + ".tar.gz"))\">tar.gz</a> · <a href=\"\(link(repository, "archive", name + ".zip"))\">zip</a></p>"
+            }
             body += "<h2>Latest commits</h2>" + commitTable(repository, commits)
-            body += "<h2>Files</h2>" + treeTable(repository, revision: tip.hex, directory: "", entries: entries)
-            if let readme { body += "<h2>README</h2><pre id=\"readme\">\(escape(readme))</pre>" }
+            body += "<h2>Files</h2>" + treeTable(repository, revision: revision, directory: "", entries: entries)
+            if let (name, text) = readme { body += readmeSection(repository, revision: revision, directory: "", name: name, text: text) }
         case .hg:
             let log = try await bounded {
                 try await MercurialRepository.withRepository(at: directory) { try await $0.log(nil, limit: 5) }
@@ -208,38 +214,6 @@ extension ForgeWebService {
 
     // MARK: - Files
 
-    func treePage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, rest: [String]) async throws -> Response {
-        let directory = repositories.directory(for: repository.path)
-        let revision = rest.first ?? "HEAD"
-        let path = rest.dropFirst().joined(separator: "/")
-        let entries = try await bounded {
-            try await GitRepository.open(at: directory).tree(at: revision, path: path, includeSizes: true)
-        }
-        let body = "<h2>\(escape(revision)): /\(escape(path))</h2>" + treeTable(repository, revision: revision, directory: path, entries: entries)
-        return frame(repository, viewer: viewer, level: level, title: "Files", active: "tree", body: body)
-    }
-
-    func blobPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, rest: [String]) async throws -> Response {
-        guard rest.count >= 2 else { throw ForgeError(.notFound, "no file named", operation: "read file") }
-        let revision = rest[0], path = rest.dropFirst().joined(separator: "/")
-        let directory = repositories.directory(for: repository.path)
-        let largest = options.largestBlob
-        let bytes: [UInt8]? = try await bounded {
-            do {
-                return try await GitRepository.open(at: directory).blob(at: revision, path: path, maxSize: largest)
-            } catch let error as ForgeError where error.code == .invalidArgument && error.message.contains("more than the limit") {
-                return nil
-            }
-        }
-        var body = "<h2>\(escape(revision)): \(escape(path))</h2><p><a href=\"\(link(repository, "raw", revision))/\(urlEncodePath(path))\">Raw</a></p>"
-        if let bytes, !bytes.contains(0), let text = String(validating: bytes, as: UTF8.self) {
-            body += "<pre id=\"blob\">\(escape(text))</pre>"
-        } else {
-            body += "<p class=\"muted\" id=\"blob-binary\">This file is binary or larger than \(largest) bytes; download it raw.</p>"
-        }
-        return frame(repository, viewer: viewer, level: level, title: path, active: "tree", body: body)
-    }
-
     func raw(_ repository: RepositoryRecord, rest: [String]) async throws -> Response {
         guard rest.count >= 2 else { throw ForgeError(.notFound, "no file named", operation: "read file") }
         let revision = rest[0], path = rest.dropFirst().joined(separator: "/")
@@ -261,7 +235,7 @@ extension ForgeWebService {
 
     // MARK: - History
 
-    func commitsPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, revision: String?, page: Int) async throws -> Response {
+    func commitsPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, revision: String?, path: String?, page: Int) async throws -> Response {
         let directory = repositories.directory(for: repository.path)
         let perPage = 50
         var body = ""
@@ -272,13 +246,22 @@ extension ForgeWebService {
                 let git = try await GitRepository.open(at: directory)
                 return try await git.withSession { session in
                     if case .unborn = try session.head(), revision == "HEAD" { return [] }
-                    let all = try session.log(LogOptions([revision], limit: page * perPage))
+                    let all = try session.log(LogOptions([revision], limit: page * perPage, paths: path.map { [$0] } ?? []))
                     return Array(all.dropFirst((page - 1) * perPage))
                 }
             }
-            body += "<h2>Commits on \(escape(revision))</h2>" + commitTable(repository, commits)
+            if let path {
+                body += "<h2 id=\"history-title\">History of <code>\(escape(path))</code> on \(escape(revision))</h2>"
+            } else {
+                body += "<h2>Commits on \(escape(revision))</h2>"
+            }
+            body += commitTable(repository, commits)
+            let pathQuery = path.map { "&path=" + urlEncode($0) } ?? ""
+            if page > 1 {
+                body += "<p><a id=\"newer\" href=\"\(link(repository, "commits", revision))?page=\(page - 1)\(pathQuery)\">Newer</a></p>"
+            }
             if commits.count == perPage {
-                body += "<p><a id=\"older\" href=\"\(link(repository, "commits", revision))?page=\(page + 1)\">Older</a></p>"
+                body += "<p><a id=\"older\" href=\"\(link(repository, "commits", revision))?page=\(page + 1)\(pathQuery)\">Older</a></p>"
             }
         case .hg:
             let log = try await bounded {
@@ -292,7 +275,7 @@ extension ForgeWebService {
         return frame(repository, viewer: viewer, level: level, title: "Commits", active: "commits", body: body)
     }
 
-    func commitPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, id: String) async throws -> Response {
+    func commitPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, id: String, style: DiffView.Style) async throws -> Response {
         let directory = repositories.directory(for: repository.path)
         var body = ""
         switch repository.kind {
@@ -311,10 +294,10 @@ extension ForgeWebService {
             body += "author \(escape(commit.author.name)) &lt;\(escape(commit.author.email))&gt; · \(escape(date.formatted(.iso8601)))</p>"
             body += "<p><a href=\"\(link(repository, "tree", commit.id.hex))\">Browse files</a> · "
             body += "<a href=\"\(link(repository, "archive", commit.id.hex + ".zip"))\">zip</a> · "
+            body += "<a href=\"\(link(repository, "archive", commit.id.hex + ".tar.gz"))\">tar.gz</a> · "
             body += "<a href=\"\(link(repository, "archive", commit.id.hex + ".tar"))\">tar</a></p>"
-            body += "<h3>\(changes.count) changed file\(changes.count == 1 ? "" : "s")</h3><ul id=\"changed\">"
-            for change in changes { body += "<li><span class=\"mono\">\(change.kind.rawValue)</span> \(escape(change.path))</li>" }
-            body += "</ul>" + renderPatch(patch.text)
+            let diff = DiffView(patch: patch.text)
+            body += changedFiles(changes, anchors: diff.anchors) + diff.html(style: style)
             if patch.truncated { body += "<p class=\"muted\">The diff is too large to show whole.</p>" }
         case .hg:
             let (changeset, files) = try await bounded {
@@ -335,25 +318,6 @@ extension ForgeWebService {
         return frame(repository, viewer: viewer, level: level, title: "Commit", active: "commits", body: body)
     }
 
-    func renderPatch(_ text: String) -> String {
-        var html = "<pre id=\"diff\">"
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let escaped = escape(line)
-            if line.hasPrefix("+++") || line.hasPrefix("---") || line.hasPrefix("diff --git") {
-                html += "<b>\(escaped)</b>\n"
-            } else if line.hasPrefix("+") {
-                html += "<span class=\"add\">\(escaped)</span>\n"
-            } else if line.hasPrefix("-") {
-                html += "<span class=\"del\">\(escaped)</span>\n"
-            } else if line.hasPrefix("@@") {
-                html += "<span class=\"hunk\">\(escaped)</span>\n"
-            } else {
-                html += escaped + "\n"
-            }
-        }
-        return html + "</pre>"
-    }
-
     func referencesPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, kind: String) async throws -> Response {
         let directory = repositories.directory(for: repository.path)
         let references = try await bounded {
@@ -364,6 +328,7 @@ extension ForgeWebService {
             body += "<tr><td><a href=\"\(link(repository, "commits", reference.shortName))\">\(escape(reference.shortName))</a></td>"
             body += "<td class=\"mono\"><a href=\"\(link(repository, "commit", reference.target.hex))\">\(reference.target.abbreviated(10))</a></td>"
             body += "<td><a href=\"\(link(repository, "archive", reference.shortName + ".zip"))\">zip</a> "
+            body += "<a href=\"\(link(repository, "archive", reference.shortName + ".tar.gz"))\">tar.gz</a> "
             body += "<a href=\"\(link(repository, "archive", reference.shortName + ".tar"))\">tar</a></td></tr>"
         }
         return frame(repository, viewer: viewer, level: level, title: kind, active: kind, body: body + "</table>")
@@ -373,11 +338,10 @@ extension ForgeWebService {
 
     /// `REV.tar` or `REV.zip`, streamed through a pipe as the archive is written (memory stays flat).
     func archive(_ repository: RepositoryRecord, name: String) async throws -> Response {
-        let format: String
-        if name.hasSuffix(".tar") { format = "tar" } else if name.hasSuffix(".zip") { format = "zip" } else {
-            throw ForgeError(.notFound, "archives are REV.tar or REV.zip", operation: "archive")
+        guard let format = ["tar.gz", "tar", "zip"].first(where: { name.hasSuffix("." + $0) }) else {
+            throw ForgeError(.notFound, "archives are REV.tar.gz, REV.tar or REV.zip", operation: "archive")
         }
-        let revision = String(name.dropLast(4))
+        let revision = String(name.dropLast(format.count + 1))
         guard !revision.isEmpty else { throw ForgeError(.notFound, "no revision named", operation: "archive") }
         let directory = repositories.directory(for: repository.path)
         let prefix = repository.path.name + "-" + revision.replacingOccurrences(of: "/", with: "-") + "/"
@@ -397,11 +361,11 @@ extension ForgeWebService {
             defer { close(writeEnd) }
             switch kind {
             case .git:
-                try await GitRepository.open(at: directory).archive(revision, format: format == "tar" ? .tar : .zip,
+                try await GitRepository.open(at: directory).archive(revision, format: ArchiveFormat(rawValue: format) ?? .tar,
                                                                    toDescriptor: writeEnd, prefix: prefix)
             case .hg:
                 try await MercurialRepository.withRepository(at: directory) {
-                    try await $0.archive(revision, format: format, toDescriptor: writeEnd, prefix: String(prefix.dropLast()))
+                    try await $0.archive(revision, format: format == "tar.gz" ? "tgz" : format, toDescriptor: writeEnd, prefix: String(prefix.dropLast()))
                 }
             }
         }
@@ -426,7 +390,8 @@ extension ForgeWebService {
             try await output.finish(nil)
         }
         let filename = prefix.dropLast() + "." + format
-        var headers: HTTPFields = [.contentType: format == "tar" ? "application/x-tar" : "application/zip"]
+        let types = ["tar": "application/x-tar", "tar.gz": "application/gzip", "zip": "application/zip"]
+        var headers: HTTPFields = [.contentType: types[format] ?? "application/octet-stream"]
         headers[.contentDisposition] = "attachment; filename=\"\(filename.replacingOccurrences(of: "\"", with: ""))\""
         return Response(status: .ok, headers: headers, body: body)
     }

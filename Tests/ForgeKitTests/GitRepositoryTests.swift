@@ -274,6 +274,19 @@ struct GitRepositoryTests {
             let git = try GitCLI.git(["archive", "--format=\(format.rawValue)", commit.hex], in: fixture.path)
             #expect(bytes == git.stdout, "\(format)")
         }
+        // tar.gz: a gzip stream whose content is exactly git's tar (gzip headers may differ between zlib builds).
+        let gzipped = try await fixture.repository.withSession { session in
+            let sink = MemorySink()
+            try session.archive(commit.hex, format: .tarGzip, to: sink)
+            return sink.bytes
+        }
+        #expect(gzipped.starts(with: [0x1f, 0x8b]))
+        let file = fixture.path + "/../archive-\(UUID().uuidString).tar.gz"
+        try Data(gzipped).write(to: URL(fileURLWithPath: file))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let gunzipped = try await ChildProcess.run(["/bin/gzip", "-dc", file], environment: ProcessInfo.processInfo.environment, limit: 256 << 20)
+        #expect(gunzipped.status == 0)
+        #expect(gunzipped.output == (try GitCLI.git(["archive", "--format=tar", commit.hex], in: fixture.path).stdout))
         await #expect { try await fixture.repository.withSession { try $0.archive(damaged.hex, format: .tar, to: MemorySink()) } } throws: { error in
             (error as? ForgeError)?.code == .corrupt
         }

@@ -11,6 +11,8 @@ public enum ArchiveFormat: String, Sendable, Hashable, CaseIterable {
     case tar
     /// ZIP with deflate, as `git archive --format=zip` writes it.
     case zip
+    /// The tar archive gzipped, as `git archive --format=tar.gz` writes it.
+    case tarGzip = "tar.gz"
 }
 
 /// What the archive writers have in common: entries in order, then a finish.
@@ -69,6 +71,7 @@ extension GitSession {
         let encoder: any ArchiveEncoder
         switch format {
         case .tar: encoder = TarArchiveWriter(sink: sink, modificationTime: time, commentID: comment, prefix: prefix)
+        case .tarGzip: encoder = TarArchiveWriter(sink: try GzipSink(sink), modificationTime: time, commentID: comment, prefix: prefix)
         case .zip: encoder = ZipArchiveWriter(sink: sink, modificationTime: time, commentID: comment, prefix: prefix)
         }
         var path: [UInt8] = []

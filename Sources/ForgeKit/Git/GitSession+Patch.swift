@@ -16,8 +16,20 @@ extension GitSession {
     /// Blobs over `largestBlob` bytes are shown as binary, and the text stops after `limit` bytes, so
     /// that a hostile repository (huge files, huge commits) cannot make a page or an API answer unbounded.
     public func patch(for commit: ObjectID, limit: Int = 1 << 20, largestBlob: Int = 512 << 10) throws(ForgeError) -> CommitPatch {
-        let repo = try repository("patch")
         let header = try objects.commitHeader(commit)
+        let parentTree = try header.parentIDs.first.map { (id) throws(ForgeError) in try objects.commitHeader(id).treeID }
+        return try patch(fromTree: parentTree, toTree: header.treeID, limit: limit, largestBlob: largestBlob)
+    }
+
+    /// The unified diff between two commits' trees, as `git diff OLD NEW` prints it, with the same bounds
+    /// as ``patch(for:limit:largestBlob:)``; compare views show the diff from the merge base this way.
+    public func patch(from old: ObjectID, to new: ObjectID, limit: Int = 1 << 20, largestBlob: Int = 512 << 10) throws(ForgeError) -> CommitPatch {
+        try patch(fromTree: try objects.commitHeader(old).treeID, toTree: try objects.commitHeader(new).treeID,
+                  limit: limit, largestBlob: largestBlob)
+    }
+
+    private func patch(fromTree parentTree: ObjectID?, toTree newTreeID: ObjectID, limit: Int, largestBlob: Int) throws(ForgeError) -> CommitPatch {
+        let repo = try repository("patch")
         func lookupTree(_ id: ObjectID?) throws(ForgeError) -> OpaquePointer? {
             guard let id else { return nil }
             var oid = id.gitOID
@@ -26,10 +38,9 @@ extension GitSession {
             guard result >= 0 else { throw Libgit2.error(result, operation: "patch", path: path) }
             return tree
         }
-        let parentTree = try header.parentIDs.first.map { (id) throws(ForgeError) in try objects.commitHeader(id).treeID }
         let oldTree = try lookupTree(parentTree)
         defer { git_tree_free(oldTree) }
-        let newTree = try lookupTree(header.treeID)
+        let newTree = try lookupTree(newTreeID)
         defer { git_tree_free(newTree) }
         var options = git_diff_options()
         git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION))
