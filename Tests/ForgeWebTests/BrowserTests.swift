@@ -2,6 +2,7 @@ import ForgeKit
 import ForgeServices
 import ForgeWeb
 import Foundation
+import NIOHTTP1
 import Testing
 
 /// The forge in a real browser: headless Chromium through chromedriver (Debian's chromium and
@@ -63,6 +64,80 @@ import Testing
                 try await browser.findElement(css: "#logout").click()
                 try await browser.waitUntil { try await browser.findElements(css: "#login-link").count == 1 }
                 #expect(try await !browser.pageSource().contains("team/site"))
+            }
+        }
+    }
+}
+
+extension BrowserTests {
+    /// Where screenshots for the docs go when `FORGE_SCREENSHOTS` names a folder (the guide's images
+    /// were taken this way: `FORGE_SCREENSHOTS=Sources/ForgeWeb/Documentation.docc/Resources`).
+    static func saveScreenshot(_ browser: WebDriverSession, _ name: String) async throws {
+        guard let folder = ProcessInfo.processInfo.environment["FORGE_SCREENSHOTS"], !folder.isEmpty else { return }
+        try await browser.screenshot().write(to: URL(fileURLWithPath: folder + "/" + name))
+    }
+
+    @Test("browse code: a rendered README, highlighted lines with a selected range, blame, file history and compare; no page scrolls sideways at 390 px")
+    func browseCode() async throws {
+        try await RunningForge.run(localRunner: false) { forge in
+            let client = Client(base: forge.base)
+            let admin = ("admin", RunningForge.adminPassword)
+            #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1,
+                                          json: ["name": "team/code", "private": false, "description": "The demo's code"]).status == 201)
+            let commits = try await pushCodeProject(forge, repository: "team/code", user: admin.0, password: admin.1)
+            try await WebDriver.withSession { browser in
+                // The README, rendered: a table and two task-list boxes.
+                try await browser.navigate(to: forge.base + "/team/code")
+                #expect(try await browser.findElements(css: "#readme table td").count == 2)
+                #expect(try await browser.findElements(css: "#readme input[type=checkbox]").count == 2)
+                try await Self.saveScreenshot(browser, "forge-summary.png")
+
+                // A file: highlighted by highlight.js, lines 3 to 4 selected by the address.
+                try await browser.navigate(to: forge.base + "/team/code/-/blob/main/Sources/main.swift#L3-L4")
+                try await browser.waitUntil { try await !browser.findElements(css: "#blob td.line span.hljs-keyword").isEmpty }
+                #expect(try await browser.findElements(css: "#blob tr.selected").count == 2)
+                #expect(try await browser.findElement(css: "#L3").attribute("class")?.contains("selected") == true)
+                // A click on a line number selects that line.
+                try await browser.findElement(css: "#L7 td.num a").click()
+                try await browser.waitUntil { try await browser.currentURL().hasSuffix("#L7") }
+                try await browser.waitUntil { try await browser.findElements(css: "#blob tr.selected").count == 1 }
+                try await Self.saveScreenshot(browser, "forge-code.png")
+
+                // Blame and history from the file's links.
+                try await browser.findElement(css: "#blame-link").click()
+                try await browser.waitUntil { try await browser.currentURL().contains("/-/blame/main/Sources/main.swift") }
+                #expect(try await browser.findElements(css: "#blame td.blame-commit").count >= 2)
+                try await browser.navigate(to: forge.base + "/team/code/-/blob/main/Sources/main.swift")
+                try await browser.findElement(css: "#history-link").click()
+                try await browser.waitUntil { try await browser.findElements(css: "#history-title").count == 1 }
+                #expect(try await browser.findElements(css: "table.commits a.commit-link").count == 2)
+
+                // Compare through its form, then follow the changed-file link into the diff.
+                try await browser.navigate(to: forge.base + "/team/code/-/compare")
+                try await browser.findElement(css: "#compare-base").sendKeys("v1.0")
+                try await browser.findElement(css: "#compare-head").sendKeys("feature")
+                try await browser.findElement(css: "form.compare-form button").click()
+                try await browser.waitUntil { try await browser.currentURL().hasSuffix("/-/compare/v1.0...feature") }
+                #expect(try await browser.findElement(css: "#compare-commits").text() == "1 commit")
+                try await browser.findElement(css: "#changed a").click()
+                try await browser.waitUntil { try await browser.currentURL().hasSuffix("#diff-0") }
+
+                // At 390 px (a phone), no page is wider than the screen, with the signed-in header's links.
+                try await browser.emulateScreen(width: 390)
+                try await browser.navigate(to: forge.base + "/login")
+                try await browser.findElement(css: "#user").sendKeys(admin.0)
+                try await browser.findElement(css: "#password").sendKeys(admin.1)
+                try await browser.findElement(css: "#sign-in").click()
+                try await browser.waitUntil { try await browser.pageSource().contains("id=\"logout\"") }
+                for page in ["/", "/new", "/admin/users", "/team/code", "/team/code/-/settings", "/team/code/-/blob/main/Sources/main.swift", "/team/code/-/blame/main/Sources/main.swift",
+                             "/team/code/-/commit/\(commits[1])", "/team/code/-/commit/\(commits[1])?style=split",
+                             "/team/code/-/compare/v1.0...feature", "/team/code/-/commits", "/team/code/-/branches", "/team/code/-/runs",
+                             "/team/code/-/deployments", "/team/code/-/tree/main/docs"] {
+                    try await browser.navigate(to: forge.base + page)
+                    _ = try await browser.findElement(css: "main")
+                    #expect(try await browser.executeScript("return window.innerWidth").int == 390)
+                    #expect(try await !browser.overflowsHorizontally(), "\(page) scrolls sideways at 390 px")
+                }
             }
         }
     }

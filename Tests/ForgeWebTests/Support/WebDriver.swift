@@ -296,6 +296,24 @@ struct WebDriverSession: Sendable {
     }
 
     func deleteAllCookies() async throws { try await command(.DELETE, "/cookie") }
+
+    /// Emulates a screen `width` CSS pixels wide (a phone's, with `mobile`), through Chromium's DevTools.
+    func emulateScreen(width: Int, height: Int = 800, mobile: Bool = true) async throws {
+        try await command(.POST, "/goog/cdp/execute", [
+            "cmd": "Emulation.setDeviceMetricsOverride",
+            "params": ["width": .number(Double(width)), "height": .number(Double(height)), "deviceScaleFactor": 1, "mobile": .bool(mobile)],
+        ])
+    }
+
+    /// A PNG of the viewport.
+    func screenshot() async throws -> Data {
+        Data(base64Encoded: try await command(.GET, "/screenshot").string ?? "") ?? Data()
+    }
+
+    /// Whether the page is wider than the viewport (it would scroll sideways).
+    func overflowsHorizontally() async throws -> Bool {
+        try await executeScript("return document.documentElement.scrollWidth > document.documentElement.clientWidth").bool ?? true
+    }
 }
 
 /// A cookie as the browser reports it.
