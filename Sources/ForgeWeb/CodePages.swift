@@ -258,6 +258,48 @@ extension ForgeWebService {
         return frame(repository, viewer: viewer, level: level, title: "Blame · \(path)", active: "tree", body: body, scripts: Self.codeScripts)
     }
 
+    // MARK: - Search
+
+    /// A search box for the code of a repository's default branch.
+    func codeSearchForm(_ repository: RepositoryRecord, query: String = "") -> String {
+        "<form method=\"get\" action=\"\(link(repository, "search"))\" class=\"search\" role=\"search\"><input type=\"search\" name=\"q\" id=\"code-search\" "
+            + "value=\"\(escape(query))\" placeholder=\"Search code\" aria-label=\"Search code\" required> <button>Search</button></form>"
+    }
+
+    /// `/-/search?q=TEXT`: the lines of the default branch's text files that contain TEXT (ignoring
+    /// case), bounded in files, bytes and time (``CodeSearchLimits``).
+    func searchPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, query: [String: String]) async throws -> Response {
+        let text = query["q"] ?? ""
+        var body = "<h2>Search the code</h2>" + codeSearchForm(repository, query: text)
+        guard !text.isEmpty else { return frame(repository, viewer: viewer, level: level, title: "Search", active: "tree", body: body) }
+        let directory = repositories.directory(for: repository.path)
+        let result = try await bounded { () async throws -> CodeSearchResult? in
+            try await GitRepository.open(at: directory).withSession { session in
+                guard let commit = try session.head().commit else { return nil }
+                return try session.searchCode(text, at: commit.hex)
+            }
+        }
+        guard let result else {
+            body += "<p id=\"search-empty\">This repository has no commits to search yet.</p>"
+            return frame(repository, viewer: viewer, level: level, title: "Search", active: "tree", body: body)
+        }
+        body += "<p id=\"search-summary\">\(result.matches.count) matching line\(result.matches.count == 1 ? "" : "s") in \(result.filesSearched) files searched"
+        body += (result.incomplete ? " (the search stopped at its limit; narrow it down)" : "") + "</p>"
+        var currentPath: String?
+        for match in result.matches {
+            if match.path != currentPath {
+                if currentPath != nil { body += "</tbody></table></div>" }
+                currentPath = match.path
+                body += "<h3 class=\"search-file\"><a href=\"\(link(repository, "blob", "HEAD"))/\(urlEncodePath(match.path))\">\(escape(match.path))</a></h3>"
+                body += "<div class=\"code-scroll\"><table class=\"code search-results\"><tbody>"
+            }
+            body += "<tr><td class=\"num\"><a href=\"\(link(repository, "blob", "HEAD"))/\(urlEncodePath(match.path))#L\(match.line)\">\(match.line)</a></td>"
+            body += "<td class=\"line\">\(escape(match.text))</td></tr>"
+        }
+        if currentPath != nil { body += "</tbody></table></div>" }
+        return frame(repository, viewer: viewer, level: level, title: "Search", active: "tree", body: body)
+    }
+
     // MARK: - Compare
 
     /// `/-/compare/A...B`: the commits on B since it forked from A, and the diff from their merge base

@@ -98,9 +98,12 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
         router.post("/login") { request, context in await self.login(request, address: context.remoteAddress?.ipAddress) }
         router.post("/logout") { request, _ in await self.logout(request) }
         router.get("/") { request, context in
-            await self.page(request) { viewer in try await self.dashboard(viewer, peer: context.remoteAddress?.ipAddress) }
+            await self.page(request) { viewer in try await self.dashboard(viewer, peer: context.remoteAddress?.ipAddress, request: request) }
         }
-        router.get("/new") { request, _ in await self.page(request) { viewer in try await self.newRepositoryPage(viewer, error: nil) } }
+        router.get("/explore/repos") { request, context in
+            await self.page(request) { viewer in try await self.dashboard(viewer, peer: context.remoteAddress?.ipAddress, request: request) }
+        }
+        router.get("/new") { request, _ in await self.page(request) { viewer in try await self.newRepositoryPage(viewer, error: nil, values: [:]) } }
         router.post("/new") { request, _ in await self.form(request) { viewer, form in try await self.createRepository(viewer, form) } }
         router.get("/admin/users") { request, _ in await self.page(request) { viewer in try await self.usersPage(viewer, message: nil) } }
         router.post("/admin/users") { request, _ in await self.form(request) { viewer, form in try await self.changeUsers(viewer, form) } }
@@ -310,36 +313,55 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
         try await visibleGroups(viewer, peer: peer).contains { $0.path == group.path }
     }
 
-    func dashboard(_ viewer: Viewer, peer: String?) async throws -> Response {
-        let visible = try await visibleRepositories(viewer, peer: peer)
-        var body = "<h1>Repositories</h1>"
-        if visible.isEmpty {
+    /// The repositories the viewer may see, searchable by name and description (`?q=`), 50 a page.
+    func dashboard(_ viewer: Viewer, peer: String?, request: Request) async throws -> Response {
+        let query = Web.parseQuery(request.uri.query ?? "")
+        let search = (query["q"] ?? "").trimmingCharacters(in: .whitespaces)
+        let page = max(1, Int(query["page"] ?? "1") ?? 1), perPage = 50
+        var visible = try await visibleRepositories(viewer, peer: peer)
+        if !search.isEmpty {
+            visible = visible.filter { $0.0.path.description.localizedCaseInsensitiveContains(search) || $0.0.description.localizedCaseInsensitiveContains(search) }
+        }
+        let total = visible.count
+        visible = Array(visible.dropFirst((page - 1) * perPage).prefix(perPage))
+        var body = "<h1>Repositories</h1><form method=\"get\" action=\"/explore/repos\" class=\"search\" role=\"search\">"
+        body += "<input type=\"search\" name=\"q\" id=\"repo-search\" value=\"\(escape(search))\" placeholder=\"Search repositories\" aria-label=\"Search repositories\"> "
+        body += "<button>Search</button></form>"
+        if visible.isEmpty, !search.isEmpty {
+            body += "<p id=\"no-results\">No repository matches “\(escape(search))”.</p>"
+        } else if visible.isEmpty {
             body += viewer.user == nil ? "<p>No public repositories yet. <a href=\"/login\">Sign in</a> to see more.</p>"
                 : "<p>No repositories yet. <a href=\"/new\">Create one</a>.</p>"
         } else {
-            body += "<table id=\"repositories\"><tr><th>Name</th><th>Kind</th><th>Visibility</th><th>Your access</th><th>Description</th></tr>"
+            body += "<div class=\"table-scroll\"><table id=\"repositories\"><tr><th>Name</th><th>Kind</th><th>Visibility</th><th>Your access</th><th>Description</th></tr>"
             for (repository, level) in visible {
                 body += "<tr><td><a class=\"repository\" href=\"/\(urlEncodePath(repository.path.description))\">\(escape(repository.path.description))</a></td>"
                 body += "<td>\(repository.kind.rawValue)</td><td>\(repository.isPrivate ? "private" : "public")</td><td>\(level)</td>"
                 body += "<td>\(escape(repository.description))</td></tr>"
             }
             body += "</table>"
+            let searchQuery = search.isEmpty ? "" : "&q=" + urlEncode(search)
+            if page > 1 { body += "<a id=\"newer\" href=\"/explore/repos?page=\(page - 1)\(searchQuery)\">Previous</a> " }
+            if page * perPage < total { body += "<a id=\"older\" href=\"/explore/repos?page=\(page + 1)\(searchQuery)\">Next</a>" }
         }
         return Web.html(Page(title: "Repositories", viewer: viewer, body: body))
     }
 
-    func newRepositoryPage(_ viewer: Viewer, error: String?) async throws -> Response {
+    /// The form for a new repository; after a failed attempt it shows the error and what was typed.
+    func newRepositoryPage(_ viewer: Viewer, error: String?, values: [String: String]) async throws -> Response {
         guard viewer.user != nil else { return Web.redirect("/login?next=/new") }
         var body = "<h1>New repository</h1>"
-        if let error { body += "<p class=\"error\">\(escape(error))</p>" }
+        if let error { body += "<p class=\"error\" id=\"form-error\">\(escape(error))</p>" }
+        let isHg = values["type"] == "hg"
         body += """
             <form method="post" action="/new"><input type="hidden" name="_csrf" value="\(escape(viewer.csrf ?? ""))">
-            <p><label>Name <input name="name" placeholder="group/name" required></label></p>
-            <p><label>Kind <select name="type"><option value="git">Git</option><option value="hg">Mercurial</option></select></label></p>
-            <p><label><input type="checkbox" name="private" value="1"> Private</label></p>
-            <p><label>Description <input name="description"></label></p><p><button>Create</button></p></form>
+            <p><label>Name <input name="name" id="new-name" placeholder="group/name" required value="\(escape(values["name"] ?? ""))"></label></p>
+            <p><label>Kind <select name="type"><option value="git">Git</option><option value="hg"\(isHg ? " selected" : "")>Mercurial</option></select></label></p>
+            <p><label><input type="checkbox" name="private" value="1"\(values["private"] == "1" ? " checked" : "")> Private</label></p>
+            <p><label>Description (Markdown) <textarea name="description" id="new-description" rows="3" cols="60">\(escape(values["description"] ?? ""))</textarea></label></p>
+            <p><button>Create</button></p></form>
             """
-        return Web.html(Page(title: "New repository", viewer: viewer, body: body))
+        return Web.html(Page(title: "New repository", viewer: viewer, body: body), status: error == nil ? .ok : .badRequest)
     }
 
     func createRepository(_ viewer: Viewer, _ form: [String: String]) async throws -> Response {
@@ -351,7 +373,7 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
                                                        description: form["description"] ?? "", owner: viewer.user)
             return Web.redirect("/" + urlEncodePath(record.path.description))
         } catch {
-            return try await newRepositoryPage(viewer, error: error.message)
+            return try await newRepositoryPage(viewer, error: error.message, values: form)
         }
     }
 

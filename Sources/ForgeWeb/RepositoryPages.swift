@@ -101,6 +101,7 @@ extension ForgeWebService {
         case (.git, "tree"): return try await treePage(repository, viewer: viewer, level: level, rest: route.rest)
         case (.git, "blob"): return try await blobPage(repository, viewer: viewer, level: level, rest: route.rest, query: query)
         case (.git, "blame"): return try await blamePage(repository, viewer: viewer, level: level, rest: route.rest)
+        case (.git, "search"): return try await searchPage(repository, viewer: viewer, level: level, query: query)
         case (.git, "compare"): return try await comparePage(repository, viewer: viewer, level: level, rest: route.rest, query: query)
         case (_, "raw"): return try await raw(repository, rest: route.rest)
         case (_, "commits"): return try await commitsPage(repository, viewer: viewer, level: level, revision: route.rest.first,
@@ -150,7 +151,7 @@ extension ForgeWebService {
                 body += "<p>Default branch <code>\(escape(name))</code> · <a href=\"\(link(repository, "compare"))\">Compare</a> · "
                 body += "<a href=\"\(link(repository, "archive", name + ".tar.gz"))\">tar.gz</a> · <a href=\"\(link(repository, "archive", name + ".zip"))\">zip</a></p>"
             }
-            body += "<h2>Latest commits</h2>" + commitTable(repository, commits)
+            body += codeSearchForm(repository) + "<h2>Latest commits</h2>" + commitTable(repository, commits)
             body += "<h2>Files</h2>" + treeTable(repository, revision: revision, directory: "", entries: entries)
             if let (name, text) = readme { body += readmeSection(repository, revision: revision, directory: "", name: name, text: text) }
         case .hg:

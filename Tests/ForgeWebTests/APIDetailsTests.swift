@@ -74,18 +74,6 @@ extension APIDetailsTests {
 }
 
 extension APIDetailsTests {
-    /// Signs `user` in through the form; the session cookie (`forge_session=…`).
-    func signIn(_ client: Client, _ user: String, _ password: String) async throws -> String {
-        let form = try await client.send(.GET, "/login")
-        let loginCookie = try #require(form.headers["Set-Cookie"].first { $0.hasPrefix("forge_login=") })
-        let token = String(loginCookie.dropFirst("forge_login=".count).prefix { $0 != ";" })
-        let signedIn = try await client.send(.POST, "/login", form: ["user": user, "password": password, "_login": token],
-                                             cookie: "forge_login=\(token)")
-        #expect(signedIn.status == 303)
-        let session = try #require(signedIn.headers["Set-Cookie"].first { $0.hasPrefix("forge_session=") })
-        return String(session.prefix { $0 != ";" })
-    }
-
     @Test("pages know who is signed in, errors included; only site admins see the Users link; the current tab is marked")
     func pagesKnowTheViewer() async throws {
         try await RunningForge.run(localRunner: false) { running in
@@ -93,11 +81,11 @@ extension APIDetailsTests {
             #expect(try await client.send(.POST, "/api/v1/users", user: admin.0, password: admin.1,
                                           json: ["name": "bob", "password": "bob-password-123", "email": "bob@example.com"]).status == 201)
             #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "bob/site"]).status == 201)
-            let bob = try await signIn(client, "bob", "bob-password-123")
+            let bob = try await client.signIn("bob", "bob-password-123")
             let home = try await client.send(.GET, "/", cookie: bob)
             #expect(home.body.contains("id=\"signed-in-user\">bob<"))
             #expect(!home.body.contains("/admin/users"), "a non-admin is not offered the Users page")
-            let adminHome = try await client.send(.GET, "/", cookie: try await signIn(client, admin.0, admin.1))
+            let adminHome = try await client.send(.GET, "/", cookie: try await client.signIn(admin.0, admin.1))
             #expect(adminHome.body.contains("id=\"users-link\""))
 
             // A missing page for a signed-in user: their name, no sign-in offer.
@@ -152,7 +140,7 @@ extension APIDetailsTests {
             #expect(try await client.send(.POST, "/api/v1/repos/team/hooked/-/hooks", user: admin.0, password: admin.1,
                                           json: ["url": "http://127.0.0.1:9/hook"]).status == 201)
             _ = try await pushProject(running, repository: "team/hooked", user: admin.0, password: admin.1)
-            let session = try await signIn(client, admin.0, admin.1)
+            let session = try await client.signIn(admin.0, admin.1)
             var page = ""
             let deadline = ContinuousClock.now + .seconds(30)
             while !page.contains("state failed"), ContinuousClock.now < deadline {

@@ -177,3 +177,66 @@ func pushCodeProject(_ forge: RunningForge, repository: String, user: String, pa
         }
     }
 }
+
+extension CodeViewTests {
+    @Test("repositories are searchable by name; code search finds lines of the default branch, case-insensitively and bounded; a failed form keeps what was typed")
+    func searchAndForms() async throws {
+        try await RunningForge.run(localRunner: false) { running in
+            let client = Client(base: running.base)
+            for name in ["team/code", "team/other", "solo/tool"] {
+                #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": name, "private": false]).status == 201)
+            }
+            _ = try await pushCodeProject(running, repository: "team/code", user: admin.0, password: admin.1)
+
+            let found = try await client.send(.GET, "/explore/repos?q=TEAM")
+            #expect(found.body.contains("team/code") && found.body.contains("team/other") && !found.body.contains("solo/tool"))
+            #expect(try await client.send(.GET, "/?q=nothing-like-it").body.contains("id=\"no-results\""))
+
+            let search = try await client.send(.GET, "/team/code/-/search?q=GREET")
+            #expect(search.status == 200)
+            #expect(search.body.contains("id=\"search-summary\">2 matching lines"), "\(search.body)")
+            #expect(search.body.contains("main.swift#L3\">3</a>") && search.body.contains("main.swift#L7\">7</a>"))
+            #expect(!search.body.contains("feature.swift"), "only the default branch")
+            #expect(try await client.send(.GET, "/team/code/-/search?q=").body.contains("id=\"code-search\""))
+            #expect(try await client.send(.GET, "/team/other/-/search?q=x").body.contains("id=\"search-empty\""))
+            let tooLong = try await client.send(.GET, "/team/code/-/search?q=" + String(repeating: "a", count: 300))
+            #expect(tooLong.status == 400 && tooLong.body.contains("longer than 256 bytes"))
+
+            // A refused new repository keeps the name, kind, visibility and description typed.
+            let session = try await client.signIn(admin.0, admin.1)
+            let csrf = try await client.csrf("/new", cookie: session)
+            let refused = try await client.send(.POST, "/new", form: ["name": "../bad", "type": "hg", "private": "1",
+                                                                       "description": "kept <text>", "_csrf": csrf], cookie: session)
+            #expect(refused.status == 400)
+            #expect(refused.body.contains("id=\"form-error\"") && refused.body.contains("value=\"../bad\""))
+            #expect(refused.body.contains("<option value=\"hg\" selected>") && refused.body.contains("value=\"1\" checked>"))
+            #expect(refused.body.contains(">kept &lt;text&gt;</textarea>"))
+        }
+    }
+}
+
+@Suite struct CodeSearchTests {
+    @Test("code search skips binary and large files and stops at its match limit, saying so")
+    func limits() async throws {
+        let fixture = try await RepositoryFixture.make(bare: true)
+        defer { fixture.remove() }
+        let commit = try await fixture.build { repo in
+            try repo.commit("files", [
+                .write("a.txt", (1...50).map { "needle \($0)" }.joined(separator: "\n") + "\n"),
+                .writeBytes("b.bin", Array("needle".utf8) + [0, 1, 2]),
+                .write("c.txt", String(repeating: "x", count: 5000) + "NEEDLE\n"),
+            ])
+        }
+        let all = try await fixture.repository.withSession { try $0.searchCode("Needle", at: commit.hex) }
+        #expect(all.matches.count == 51 && !all.incomplete)
+        #expect(!all.matches.contains { $0.path == "b.bin" })
+        let bounded = try await fixture.repository.withSession {
+            try $0.searchCode("needle", at: commit.hex, limits: CodeSearchLimits(largestFile: 4000, matches: 10))
+        }
+        #expect(bounded.matches.count == 10 && bounded.incomplete)
+        let small = try await fixture.repository.withSession {
+            try $0.searchCode("needle", at: commit.hex, limits: CodeSearchLimits(largestFile: 4000))
+        }
+        #expect(!small.matches.contains { $0.path == "c.txt" }, "larger files are skipped")
+    }
+}

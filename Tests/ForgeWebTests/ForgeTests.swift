@@ -101,6 +101,23 @@ struct Client {
         return Answer(status: Int(response.status.code), headers: response.headers, body: String(decoding: bytes, as: UTF8.self), bytes: bytes)
     }
 
+    /// Signs `user` in through the form; the session cookie (`forge_session=…`).
+    func signIn(_ user: String, _ password: String) async throws -> String {
+        let form = try await send(.GET, "/login")
+        let loginCookie = try #require(form.headers["Set-Cookie"].first { $0.hasPrefix("forge_login=") })
+        let token = String(loginCookie.dropFirst("forge_login=".count).prefix { $0 != ";" })
+        let signedIn = try await send(.POST, "/login", form: ["user": user, "password": password, "_login": token], cookie: "forge_login=\(token)")
+        #expect(signedIn.status == 303)
+        let session = try #require(signedIn.headers["Set-Cookie"].first { $0.hasPrefix("forge_session=") })
+        return String(session.prefix { $0 != ";" })
+    }
+
+    /// The CSRF token of the signed-in page at `path`.
+    func csrf(_ path: String, cookie: String) async throws -> String {
+        let page = try await send(.GET, path, cookie: cookie)
+        return try #require(page.body.range(of: "name=\"_csrf\" value=\"").map { String(page.body[$0.upperBound...].prefix { $0 != "\"" }) })
+    }
+
     func json(_ answer: Answer) throws -> Any {
         try JSONSerialization.jsonObject(with: Data(answer.bytes))
     }
