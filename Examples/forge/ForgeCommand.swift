@@ -17,7 +17,7 @@ struct ForgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "forge",
         abstract: "A self-hosted Git and Mercurial forge with pipelines and deployments, in one process.",
-        subcommands: [Serve.self, Admin.self],
+        subcommands: [Serve.self, ForgeAdminCommand.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -29,7 +29,7 @@ enum RepositoryAccess {
         case .anonymous, .user: break
         }
         let user = caller.user
-        guard let facts = try await store.permissionFacts(repository: repository, userID: user?.id), facts.repository.kind == kind else {
+        guard let facts = try await store.permissionFacts(repository: repository, caller: user), facts.repository.kind == kind else {
             return .denied(user == nil ? challenge("sign in to see this repository") : text(.notFound, "repository not found"))
         }
         let level = facts.effectiveLevel(from: peer.flatMap { IPAddress($0) })

@@ -19,7 +19,7 @@ import PlatformSupport
 /// | Route | |
 /// |---|---|
 /// | `GET /api/v1/user` | who you are |
-/// | `POST /api/v1/user/tokens` `{"name"}` | a new token for yourself (shown once) |
+/// | `GET /api/v1/user/tokens` · `POST /api/v1/user/tokens` `{"name", "scope": "read"\|"write"\|"admin"}` · `DELETE …/tokens/ID` | your tokens · a new one (shown once) · revoke |
 /// | `GET /api/v1/users` · `POST /api/v1/users` `{"name", "password", "email", "admin"}` | users (admins only) |
 /// | `GET /api/v1/repos` | the repositories you can read |
 /// | `POST /api/v1/repos` `{"name", "type": "git"\|"hg", "private", "description"}` | create (`201`) |
@@ -96,6 +96,9 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
                     user = sessionUser
                 }
             }
+            if user?.tokenScope == .read, request.method != .get, request.method != .head {
+                throw APIError(status: .forbidden, message: "this token's scope is read; it cannot change anything")
+            }
             return try await route(request, user: user, peer: context.remoteAddress?.ipAddress)
         } catch let error as APIError {
             var response = Self.json(error.status, APIErrorBody(error: error.message))
@@ -159,6 +162,19 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
         return user
     }
 
+    /// A new token for `user`; a token never makes one with more scope than its own.
+    func createToken(_ request: Request, user: ForgeUser) async throws -> Response {
+        let fields = try await body(request, as: APITokenRequest.self)
+        guard let scope = fields.resolvedScope() else {
+            throw APIError(status: .unprocessableContent, message: "'scope' must be \"read\", \"write\" or \"admin\"")
+        }
+        if let own = user.tokenScope, scope > own {
+            throw APIError(status: .forbidden, message: "a \(own.rawValue) token cannot create a \(scope.rawValue) token")
+        }
+        let (token, record) = try await web.accounts.createToken(userID: user.id, name: fields.name ?? "api", scope: scope)
+        return Self.json(.created, APINewToken(record, token: token))
+    }
+
     // MARK: - Routing
 
     func route(_ request: Request, user: ForgeUser?, peer: String?) async throws -> Response {
@@ -171,10 +187,9 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
         case (.get, "user"):
             return Self.json(.ok, APIUser(try requireUser(user)))
         case (.post, "user/tokens"):
-            let me = try requireUser(user)
-            let name = try await body(request, as: APITokenRequest.self).name ?? "api"
-            let (token, record) = try await web.accounts.createToken(userID: me.id, name: name)
-            return Self.json(.created, APINewToken(id: record.id, name: record.name, token: token))
+            return try await createToken(request, user: try requireUser(user))
+        case (.get, "user/tokens"):
+            return Self.json(.ok, try await store.tokens(userID: try requireUser(user).id).map(APITokenListItem.init))
         case (.get, "users"):
             guard try requireUser(user).isAdmin else { throw APIError(status: .forbidden, message: "only administrators list users") }
             return Self.json(.ok, try await store.users().map(APIUser.init))
@@ -227,6 +242,14 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             }
             try await store.setPermission(userID: target.id, on: .group(group.path), level: chosen == .none ? nil : chosen)
             return Self.json(.ok, APIGroupGrant(group: group.path.description, user: target.name, level: chosen.description))
+        }
+        if method == .delete, rest.hasPrefix("user/tokens/") {
+            let me = try requireUser(user)
+            guard let id = Int64(rest.dropFirst("user/tokens/".count)) else {
+                throw APIError(status: .badRequest, message: "'id' must be a token's number")
+            }
+            try await store.deleteToken(id: id, userID: me.id)
+            return Response(status: .noContent)
         }
         if rest.hasPrefix("runs/") || rest.hasPrefix("deployments/") {
             return try await activityLog(rest, query: query, user: user, peer: peer)

@@ -39,10 +39,55 @@ struct APIUser: Encodable {
     }
 }
 
+/// A new token, shown once: Gitea's `AccessToken` (`sha1` is the token itself) plus `token` and `scope`.
 struct APINewToken: Encodable {
     var id: Int64
     var name: String
     var token: String
+    var sha1: String
+    var scope: String
+    var scopes: [String]
+    var tokenLastEight: String
+
+    init(_ record: APIToken, token: String) {
+        id = record.id
+        name = record.name
+        self.token = token
+        sha1 = token
+        scope = record.scope.rawValue
+        scopes = APITokenListItem.giteaScopes(record.scope)
+        tokenLastEight = String(token.suffix(8))
+    }
+}
+
+/// A token in a list (never the token itself).
+struct APITokenListItem: Encodable {
+    var id: Int64
+    var name: String
+    var scope: String
+    var scopes: [String]
+    var createdAt: Date
+    var lastUsedAt: Date?
+
+    init(_ record: APIToken) {
+        id = record.id
+        name = record.name
+        scope = record.scope.rawValue
+        scopes = Self.giteaScopes(record.scope)
+        createdAt = record.createdAt
+        lastUsedAt = record.lastUsedAt
+    }
+
+    /// Gitea's names for a scope.
+    static func giteaScopes(_ scope: TokenScope) -> [String] {
+        switch scope {
+        case .read: ["read:repository", "read:user"]
+        case .write: ["write:repository", "write:user"]
+        case .admin: ["all"]
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case id, name, scope, scopes, createdAt = "created_at", lastUsedAt = "last_used_at" }
 }
 
 struct APIRepository: Encodable {
@@ -299,8 +344,20 @@ struct APILogPart: Encodable {
 // MARK: - Request bodies
 
 /// `POST /user/tokens`.
+/// `POST /user/tokens` and Gitea's `POST /users/{name}/tokens`: `scope` is `read`, `write` or
+/// `admin`; Gitea's `scopes` list is read as the highest level it names (`all` or `…:admin` is admin).
 struct APITokenRequest: Decodable {
     var name: String?
+    var scope: String?
+    var scopes: [String]?
+
+    func resolvedScope() -> TokenScope? {
+        if let scope { return TokenScope(rawValue: scope) }
+        guard let scopes, !scopes.isEmpty else { return .write }
+        if scopes.contains(where: { $0 == "all" || $0.hasSuffix(":admin") }) { return .admin }
+        if scopes.contains(where: { $0.hasPrefix("write:") }) { return .write }
+        return scopes.allSatisfy { $0.hasPrefix("read:") } ? .read : nil
+    }
 }
 
 /// `POST /users`.

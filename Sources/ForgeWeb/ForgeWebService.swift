@@ -107,6 +107,10 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
         router.post("/new") { request, _ in await self.form(request) { viewer, form in try await self.createRepository(viewer, form) } }
         router.get("/admin/users") { request, _ in await self.page(request) { viewer in try await self.usersPage(viewer, message: nil) } }
         router.post("/admin/users") { request, _ in await self.form(request) { viewer, form in try await self.changeUsers(viewer, form) } }
+        router.get("/user/settings") { request, _ in await self.page(request) { viewer in try await self.settingsPage(viewer) } }
+        router.post("/user/settings") { request, context in
+            await self.form(request) { viewer, form in try await self.changeSettings(viewer, form, peer: context.remoteAddress?.ipAddress) }
+        }
         router.get("/healthz") { _, _ in "ok\n" }
         StaticAssets.addRoutes(to: router)
         router.get("/**") { request, context in
@@ -269,7 +273,7 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
     // MARK: - Pages outside repositories
 
     func visibleRepositories(_ viewer: Viewer, peer: String? = nil) async throws(ForgeError) -> [(RepositoryRecord, AccessLevel)] {
-        try await store.permissionFacts(userID: viewer.user?.id).compactMap { facts in
+        try await store.permissionFacts(caller: viewer.user).compactMap { facts in
             let level = facts.effectiveLevel(from: peer.flatMap { IPAddress($0) })
             return level >= .read ? (facts.repository, level) : nil
         }

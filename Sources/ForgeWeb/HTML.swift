@@ -43,7 +43,7 @@ struct Page {
         html += "</head><body><header><a href=\"/\">Forgeworks</a>"
         if let user {
             html += "<a href=\"/new\">New repository</a>" + (isAdmin ? "<a href=\"/admin/users\" id=\"users-link\">Users</a>" : "")
-            html += "<span id=\"signed-in-user\">\(escape(user))</span>"
+            html += "<a href=\"/user/settings\" id=\"settings-link\">Settings</a><span id=\"signed-in-user\">\(escape(user))</span>"
             html += "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"_csrf\" value=\"\(escape(csrf ?? ""))\">"
             html += "<button id=\"logout\">Sign out</button></form>"
         } else {

@@ -41,7 +41,7 @@ struct RepositoryRoute {
 extension ForgeWebService {
     /// The repository, if the viewer may read it (else `notFound`, as for a missing one).
     func readable(_ path: RepositoryPath, viewer: Viewer, peer: String?) async throws(ForgeError) -> (RepositoryRecord, AccessLevel) {
-        guard let facts = try await store.permissionFacts(repository: path, userID: viewer.user?.id) else {
+        guard let facts = try await store.permissionFacts(repository: path, caller: viewer.user) else {
             throw ForgeError(.notFound, "no repository '\(path)'", operation: "open repository")
         }
         let level = facts.effectiveLevel(from: peer.flatMap { IPAddress($0) })

@@ -84,16 +84,18 @@ public final class ForgeAccounts: Sendable {
     }
 
     /// Issues a new API token for a user: the token itself, shown once, and its stored description.
-    public func createToken(userID: Int64, name: String) async throws(ForgeError) -> (token: String, record: APIToken) {
+    public func createToken(userID: Int64, name: String, scope: TokenScope = .write) async throws(ForgeError) -> (token: String, record: APIToken) {
         let token = TokenGenerator.generate()
-        let record = try await store.createToken(userID: userID, name: name, digest: TokenGenerator.digest(token))
+        let record = try await store.createToken(userID: userID, name: name, digest: TokenGenerator.digest(token), scope: scope)
         return (token, record)
     }
 
-    /// The user an API token belongs to, if it is valid and the user is active.
+    /// The user an API token belongs to, if it is valid and the user is active, with the token's
+    /// scope in ``ForgeUser/tokenScope``. A token below `admin` never acts as a site admin.
     public func authenticate(token: String) async throws(ForgeError) -> ForgeUser? {
         guard TokenGenerator.looksLikeToken(token) else { return nil }
-        guard let user = try await store.user(tokenDigest: TokenGenerator.digest(token)), user.isActive else { return nil }
+        guard var user = try await store.user(tokenDigest: TokenGenerator.digest(token)), user.isActive else { return nil }
+        if user.tokenScope != .admin { user.isAdmin = false }
         return user
     }
 

@@ -51,8 +51,8 @@ public protocol ForgeMetadataStore: Sendable {
 
     // MARK: Tokens
 
-    /// Stores a token's digest for a user.
-    func createToken(userID: Int64, name: String, digest: String) async throws(ForgeError) -> APIToken
+    /// Stores a token's digest for a user, limited to `scope`.
+    func createToken(userID: Int64, name: String, digest: String, scope: TokenScope) async throws(ForgeError) -> APIToken
     /// A user's tokens, newest first.
     func tokens(userID: Int64) async throws(ForgeError) -> [APIToken]
     /// Revokes one of a user's tokens.
@@ -154,4 +154,24 @@ public protocol ForgeMetadataStore: Sendable {
     func session(digest: String, now: Date) async throws(ForgeError) -> (user: ForgeUser, csrfToken: String)?
     /// Ends a session (signing out); also removes expired ones.
     func deleteSession(digest: String, now: Date) async throws(ForgeError)
+}
+
+extension ForgeMetadataStore {
+    /// The facts for `caller` — the authenticated user value, which carries its token's scope
+    /// (``ForgeUser/tokenScope``) — so that ``PermissionFacts/effectiveLevel(from:)`` applies it.
+    /// Every permission decision about a caller goes through here.
+    public func permissionFacts(repository path: RepositoryPath, caller: ForgeUser?) async throws(ForgeError) -> PermissionFacts? {
+        guard var facts = try await permissionFacts(repository: path, userID: caller?.id) else { return nil }
+        facts.user?.tokenScope = caller?.tokenScope
+        return facts
+    }
+
+    /// The facts of every repository for `caller`, with its token's scope applied (see above).
+    public func permissionFacts(caller: ForgeUser?) async throws(ForgeError) -> [PermissionFacts] {
+        try await permissionFacts(userID: caller?.id).map { facts in
+            var facts = facts
+            facts.user?.tokenScope = caller?.tokenScope
+            return facts
+        }
+    }
 }

@@ -54,6 +54,9 @@ public struct ForgeUser: Sendable, Hashable, Codable, Identifiable {
     public var isActive: Bool
     /// When the account was created.
     public var createdAt: Date
+    /// Set when this value was authenticated by an API token: the most the request may do. nil for
+    /// a password or a browser session (the user's full rights).
+    public var tokenScope: TokenScope?
 
     /// Creates a user value (the store assigns ids; use ``ForgeMetadataStore/createUser(_:)``).
     public init(id: Int64, name: String, email: String, isAdmin: Bool, isActive: Bool, createdAt: Date) {
@@ -102,6 +105,29 @@ public struct NewUser: Sendable {
     }
 }
 
+/// What an API token may do, as Gitea's and GitHub's token scopes: each includes the ones before it.
+public enum TokenScope: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+    /// Read what the user can read (GET requests, clone and fetch).
+    case read
+    /// Also change what the user can write: push, create and edit repositories, deployments, runs.
+    case write
+    /// Also what needs admin rights: repository settings, permissions, webhooks, users (for site admins).
+    case admin
+
+    /// The highest repository level a request with this scope gets.
+    public var ceiling: AccessLevel {
+        switch self {
+        case .read: .read
+        case .write: .write
+        case .admin: .admin
+        }
+    }
+
+    public static func < (lhs: TokenScope, rhs: TokenScope) -> Bool {
+        lhs.ceiling < rhs.ceiling
+    }
+}
+
 /// An API token's description (the token itself is shown once, when it is created, and stored only as a digest).
 public struct APIToken: Sendable, Hashable, Codable, Identifiable {
     /// The token's database id.
@@ -114,14 +140,17 @@ public struct APIToken: Sendable, Hashable, Codable, Identifiable {
     public let createdAt: Date
     /// When it last authenticated a request, to the minute; nil when never.
     public let lastUsedAt: Date?
+    /// What it may do.
+    public let scope: TokenScope
 
     /// Creates a token description.
-    public init(id: Int64, userID: Int64, name: String, createdAt: Date, lastUsedAt: Date?) {
+    public init(id: Int64, userID: Int64, name: String, createdAt: Date, lastUsedAt: Date?, scope: TokenScope = .admin) {
         self.id = id
         self.userID = userID
         self.name = name
         self.createdAt = createdAt
         self.lastUsedAt = lastUsedAt
+        self.scope = scope
     }
 }
 
@@ -275,7 +304,14 @@ public struct PermissionFacts: Sendable, Hashable {
     /// 3. A level granted on the repository wins; else the one granted on the nearest enclosing group.
     /// 4. A public repository gives at least `read` to everyone, anonymous callers included.
     /// 5. A disabled user counts as anonymous.
+    /// 6. A token's scope caps the result (``ForgeUser/tokenScope``).
     public func effectiveLevel(from address: IPAddress?) -> AccessLevel {
+        let level = uncappedLevel(from: address)
+        guard let scope = user?.tokenScope else { return level }
+        return min(level, scope.ceiling)
+    }
+
+    private func uncappedLevel(from address: IPAddress?) -> AccessLevel {
         if !repository.allowedNetworks.isEmpty {
             guard let address, repository.allowedNetworks.contains(where: { $0.contains(address) }) else { return .none }
         }

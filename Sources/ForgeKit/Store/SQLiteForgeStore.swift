@@ -142,6 +142,10 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
                 CREATE UNIQUE INDEX webhook_deliveries_guid ON webhook_deliveries(webhook_id, guid);
                 """)
         }
+        migrator.registerMigration("v6 token scopes") { db in
+            // Tokens made before scopes existed keep every right they had.
+            try db.execute(sql: "ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'admin'")
+        }
         return migrator
     }
 
@@ -242,27 +246,28 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
 
     private static func token(_ row: Row) -> APIToken {
         APIToken(id: row[0], userID: row[1], name: row[2], createdAt: Date(timeIntervalSince1970: row[3]),
-                 lastUsedAt: (row[4] as Double?).map(Date.init(timeIntervalSince1970:)))
+                 lastUsedAt: (row[4] as Double?).map(Date.init(timeIntervalSince1970:)),
+                 scope: TokenScope(rawValue: row[5]) ?? .read)
     }
 
-    public func createToken(userID: Int64, name: String, digest: String) async throws(ForgeError) -> APIToken {
+    public func createToken(userID: Int64, name: String, digest: String, scope: TokenScope) async throws(ForgeError) -> APIToken {
         guard !name.isEmpty, name.utf8.count <= 100, !name.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
             throw ForgeError(.invalidArgument, "a token's name must have 1 to 100 characters and no control characters",
                              operation: "create token")
         }
         return try await write("create token") { db in
             let created = Self.now()
-            try db.execute(sql: "INSERT INTO api_tokens (user_id, name, digest, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: [userID, name, digest, created])
+            try db.execute(sql: "INSERT INTO api_tokens (user_id, name, digest, created_at, scope) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [userID, name, digest, created, scope.rawValue])
             return APIToken(id: db.lastInsertedRowID, userID: userID, name: name,
-                            createdAt: Date(timeIntervalSince1970: created), lastUsedAt: nil)
+                            createdAt: Date(timeIntervalSince1970: created), lastUsedAt: nil, scope: scope)
         }
     }
 
     public func tokens(userID: Int64) async throws(ForgeError) -> [APIToken] {
         try await read("list tokens") { db in
             try Row.fetchAll(db, sql: """
-                SELECT id, user_id, name, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY id DESC
+                SELECT id, user_id, name, created_at, last_used_at, scope FROM api_tokens WHERE user_id = ? ORDER BY id DESC
                 """, arguments: [userID]).map(Self.token)
         }
     }
@@ -277,10 +282,12 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
     public func user(tokenDigest: String) async throws(ForgeError) -> ForgeUser? {
         let found: (ForgeUser, Double?)? = try await read("authenticate token") { db in
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT u.id, u.name, u.email, u.is_admin, u.is_active, u.created_at, t.last_used_at
+                SELECT u.id, u.name, u.email, u.is_admin, u.is_active, u.created_at, t.last_used_at, t.scope
                 FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = ?
                 """, arguments: [tokenDigest]) else { return nil }
-            return (Self.user(row), row[6])
+            var user = Self.user(row)
+            user.tokenScope = TokenScope(rawValue: row[7]) ?? .read
+            return (user, row[6])
         }
         guard let (user, lastUsed) = found else { return nil }
         // Record use to the minute, so that a busy token does not write on every request.
