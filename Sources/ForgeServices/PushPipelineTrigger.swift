@@ -60,7 +60,8 @@ public struct PushPipelineTrigger: Service, Sendable {
             guard let source = await source(for: event, update: update) else { continue }
             let record = EventRecord(provider: "forge", deliveryID: push.deliveryID(for: update), kind: source.sourceClass, body: [])
             do {
-                let dispatched = try await dispatcher.dispatch(source: source, record: record, trigger: "push by \(event.pusher ?? "anonymous")")
+                let dispatched = try await dispatcher.dispatch(source: source, record: record, trigger: "push by \(event.pusher ?? "anonymous")",
+                                                                scope: event.repository.path.description)
                 queued += dispatched.enqueued.runs
                 logger.info("push dispatched", metadata: ["repository": "\(event.repository.path)", "ref": "\(update.name)",
                                                           "runs": "\(dispatched.enqueued.runs.count)"])

@@ -10,50 +10,96 @@ import NIOCore
 import PipelineKit
 
 extension ForgeWebService {
-    /// The pipeline runs whose source is this repository, newest first.
-    func repositoryRuns(_ repository: RepositoryRecord, limit: Int = 50) async throws -> [RunRecord] {
-        guard let runs else { return [] }
-        // The run store has no repository index yet; the recent runs are filtered here.
-        let recent = try await runs.runs(RunQuery(limit: 500))
-        return Array(recent.filter { $0.source.attributes["repo"]?.text == repository.path.description }.prefix(limit))
+    /// A page of the pipeline runs of this repository (its scope in the run store), newest first,
+    /// with how many there are in all.
+    func repositoryRuns(_ repository: RepositoryRecord, page: Pagination = Pagination(page: 1, limit: 50)) async throws -> (runs: [RunRecord], total: Int) {
+        guard let runs else { return ([], 0) }
+        let scope = repository.path.description
+        return (try await runs.runs(RunQuery(limit: page.limit, scope: scope, offset: page.offset)), try await runs.count(RunQuery(scope: scope)))
     }
 
-    func runsPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel) async throws -> Response {
+    /// The run numbered `number` of this repository; 404 for any other.
+    func repositoryRun(_ repository: RepositoryRecord, number text: String) async throws -> RunDetail {
+        guard let runs, let number = Int64(text), let detail = try await runs.run(scope: repository.path.description, number: number) else {
+            throw ForgeError(.notFound, "no run \(text) in this repository", operation: "run")
+        }
+        return detail
+    }
+
+    func runLink(_ repository: RepositoryRecord, _ run: RunRecord) -> String {
+        link(repository, "run", String(run.number ?? run.id.rawValue))
+    }
+
+    func runsPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, query: [String: String]) async throws -> Response {
         guard runs != nil else { throw ForgeError(.notFound, "this forge runs no pipelines", operation: "runs") }
-        var body = "<h2>Pipeline runs</h2><table id=\"run-list\"><tr><th>Run</th><th>Configuration</th><th>Status</th><th>Commit</th><th>Trigger</th><th>Started</th></tr>"
-        for run in try await repositoryRuns(repository) {
+        let page = Pagination(page: max(1, Int(query["page"] ?? "1") ?? 1), limit: 50)
+        let (list, total) = try await repositoryRuns(repository, page: page)
+        var body = "<h2>Pipeline runs <small class=\"muted\" id=\"run-total\">\(total)</small></h2><div class=\"table-scroll\"><table id=\"run-list\">"
+        body += "<tr><th>Run</th><th>Configuration</th><th>Status</th><th>Branch</th><th>Commit</th><th>Trigger</th><th>Started</th></tr>"
+        for run in list {
             let commit = run.source.checkout?.commit ?? run.source.attributes["commit"]?.text ?? ""
-            body += "<tr><td><a class=\"run-link\" href=\"\(link(repository, "run", String(run.id.rawValue)))\">#\(run.id.rawValue)</a></td>"
+            let branch = run.source.attributes["branch"]?.text ?? ""
+            body += "<tr><td><a class=\"run-link\" href=\"\(runLink(repository, run))\">#\(run.number ?? run.id.rawValue)</a></td>"
             body += "<td>\(escape(run.configurationName))</td><td><span class=\"state \(run.status.rawValue)\">\(run.status.rawValue)</span></td>"
+            body += branch.isEmpty ? "<td></td>" : "<td><a href=\"\(link(repository, "commits", branch))\">\(escape(branch))</a></td>"
             body += commit.isEmpty ? "<td></td>"
                 : "<td><a class=\"mono commit-link\" href=\"\(link(repository, "commit", commit))\">\(escape(String(commit.prefix(10))))</a></td>"
             body += "<td>\(escape(run.trigger))</td><td>\(Web.relativeTime(run.createdAt))</td></tr>"
         }
-        return frame(repository, viewer: viewer, level: level, title: "Runs", active: "runs", body: body + "</table>")
+        body += "</table></div><p class=\"pages\">"
+        if page.page > 1 { body += "<a id=\"newer\" href=\"?page=\(page.page - 1)\">Newer</a> " }
+        if page.offset + list.count < total { body += "<a id=\"older\" href=\"?page=\(page.page + 1)\">Older</a>" }
+        return frame(repository, viewer: viewer, level: level, title: "Runs", active: "runs", body: body + "</p>")
     }
 
     func runPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, id: String) async throws -> Response {
-        guard let runs, let number = Int64(id), let detail = try await runs.run(RunID(rawValue: number)),
-              detail.run.source.attributes["repo"]?.text == repository.path.description else {
-            throw ForgeError(.notFound, "no run \(id) in this repository", operation: "run")
-        }
+        let detail = try await repositoryRun(repository, number: id)
         let run = detail.run
-        var body = "<h2>Run #\(run.id.rawValue) · \(escape(run.configurationName)) "
+        let label = "#\(run.number ?? run.id.rawValue)"
+        var body = "<h2>Run \(label) · \(escape(run.configurationName)) "
         body += "<span id=\"run-status\" class=\"state \(run.status.rawValue)\">\(run.status.rawValue)</span></h2>"
-        if let reason = run.reason { body += "<p class=\"muted\">\(escape(reason))</p>" }
+        body += "<p class=\"muted\" id=\"run-trigger\">\(escape(run.trigger))\(run.reason.map { " · " + escape($0) } ?? "")</p>"
         if let commit = run.source.checkout?.commit ?? run.source.attributes["commit"]?.text, !commit.isEmpty {
-            let branch = run.source.attributes["branch"]?.text.map { " on \(escape($0))" } ?? ""
+            let branch = run.source.attributes["branch"]?.text.map { " on <a id=\"run-branch\" href=\"\(link(repository, "commits", $0))\">\(escape($0))</a>" } ?? ""
             body += "<p>Commit <a id=\"run-commit\" class=\"mono commit-link\" href=\"\(link(repository, "commit", commit))\">\(escape(String(commit.prefix(12))))</a>\(branch)</p>"
         }
-        body += "<table id=\"steps\"><tr><th>Step</th><th>Task</th><th>State</th><th>Attempts</th><th>Result</th></tr>"
+        if level >= .write {
+            let action = runLink(repository, run)
+            let csrf = "<input type=\"hidden\" name=\"_csrf\" value=\"\(escape(viewer.csrf ?? ""))\">"
+            body += "<p><form method=\"post\" action=\"\(action)\" class=\"inline\">\(csrf)<button name=\"action\" value=\"rerun\" id=\"rerun\">Re-run</button></form> "
+            if !run.status.isFinished {
+                body += "<form method=\"post\" action=\"\(action)\" class=\"inline\">\(csrf)<button name=\"action\" value=\"cancel\" id=\"cancel-run\">Cancel</button></form>"
+            }
+            body += "</p>"
+        }
+        // The steps table follows the run live (static/live-log.js polls /api/v1/runs/ID).
+        body += "<div class=\"table-scroll\"><table id=\"steps\" data-run=\"/api/v1/runs/\(run.id.rawValue)\"><thead><tr><th>Step</th><th>Task</th><th>State</th><th>Attempts</th><th>Result</th></tr></thead><tbody>"
         for step in detail.steps {
-            body += "<tr><td>\(escape(step.actionName))</td><td>\(escape(step.task))</td><td>\(step.state.rawValue)</td><td>\(step.attempts)</td>"
+            let state = displayedState(of: step)
+            body += "<tr><td>\(escape(step.actionName))</td><td>\(escape(step.task))</td><td><span class=\"state \(state)\">\(state)</span></td><td>\(step.attempts)</td>"
             // The result as formatted JSON (an error as its text), never Swift's debug description.
             let shown = step.error ?? step.result.map(\.prettyJSONText) ?? ""
             body += "<td><pre class=\"result\">\(escape(shown))</pre></td></tr>"
         }
-        body += "</table><h3>Log</h3>" + liveLog(url: "/api/v1/runs/\(run.id.rawValue)/log", statusElement: "run-status")
-        return frame(repository, viewer: viewer, level: level, title: "Run #\(run.id.rawValue)", active: "runs", body: body)
+        body += "</tbody></table></div><h3>Log</h3>" + liveLog(url: "/api/v1/runs/\(run.id.rawValue)/log", statusElement: "run-status")
+        return frame(repository, viewer: viewer, level: level, title: "Run \(label)", active: "runs", body: body)
+    }
+
+    /// Re-run or cancel a run from its page (write on the repository, as through the API).
+    func runAction(_ repository: RepositoryRecord, level: AccessLevel, number: String, action: String, by user: String) async throws -> Response {
+        guard level >= .write else { throw ForgeError(.forbidden, "re-running and cancelling need write on \(repository.path)", operation: "run") }
+        let detail = try await repositoryRun(repository, number: number)
+        switch action {
+        case "rerun":
+            guard let (dispatcher, _) = pipelines else { throw ForgeError(.notFound, "this forge runs no pipelines", operation: "re-run") }
+            return Web.redirect(runLink(repository, try await dispatcher.rerun(detail.run.id, by: user)))
+        case "cancel":
+            guard let runs else { throw ForgeError(.notFound, "this forge runs no pipelines", operation: "cancel") }
+            _ = try await runs.cancel(detail.run.id, reason: "cancelled by \(user)", now: Date())
+            return Web.redirect(runLink(repository, detail.run))
+        default:
+            throw ForgeError(.invalidArgument, "unknown action '\(action)'", operation: "run")
+        }
     }
 
     /// How a delivery stands, in words: delivered, failed for good (with the last error), retrying
@@ -271,6 +317,8 @@ extension ForgeWebService {
         let (repository, level) = try await readable(route.repository, viewer: viewer, peer: peer)
         let user = viewer.user?.name ?? "anonymous"
         switch route.action {
+        case "run":
+            return try await runAction(repository, level: level, number: route.rest.first ?? "", action: form["action"] ?? "", by: user)
         case "deployments":
             guard level >= .write else { throw ForgeError(.forbidden, "you may not deploy \(repository.path)", operation: "deployments") }
             guard let deployments else { throw ForgeError(.notFound, "this forge deploys nothing", operation: "deployments") }

@@ -34,11 +34,12 @@ import PlatformSupport
 /// | `GET /api/v1/repos/NAME/-/hooks/ID/deliveries` | a webhook's delivery log (admin) |
 /// | `GET /api/v1/repos/NAME/-/secrets` · `PUT`/`DELETE /api/v1/repos/NAME/-/secrets/NAME` `{"data"}` | pipeline secrets, names only when read (admin) |
 /// | `PUT /api/v1/repos/NAME/-/pipeline-network` `{"network": "none"\|"host"}` | the pipelines' network (site admins) |
-/// | `GET /api/v1/repos/NAME/-/runs` | pipeline runs |
+/// | `GET /api/v1/repos/NAME/-/runs?page=&limit=` | pipeline runs, newest first, each with its `number` in the repository |
 /// | `PUT /api/v1/repos/NAME/-/pipelines` (YAML or JSON body) · `GET …/-/pipelines` · `DELETE …/-/pipelines/NAME` | stored pipeline configurations of this repository: store, list, delete (admin) |
 /// | `GET`/`POST /api/v1/repos/NAME/-/deployments` `{"branch", "commit"?, "environment"?}` | deployments · queue one (write) |
 /// | `POST /api/v1/repos/NAME/-/deployments/ID/start` · `/cancel` · `…/-/deployments/rollback` `{"environment"}` | approve, cancel, roll back (write) |
 /// | `GET /api/v1/runs/ID` | one run with its steps (state, attempts, result, error) |
+/// | `POST /api/v1/runs/ID/rerun` · `POST /api/v1/runs/ID/cancel` | run it again (`201`, the new run) · cancel it (`409` once ended; write) |
 /// | `GET /api/v1/runs/ID/log?after=N` · `GET /api/v1/deployments/ID/log?after=N` | `{text, next, state, done}` |
 ///
 /// Bodies are JSON (`Content-Type: application/json`; YAML also for pipelines): other types are
@@ -48,11 +49,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
 
     var store: any ForgeMetadataStore { web.store }
 
-    struct APIError: Error {
-        var status: HTTPResponse.Status
-        var message: String
-        var retryAfter: Int?
-    }
+    typealias APIError = ForgeAPIError
 
     /// Whether a request's body may be read: JSON, or YAML for pipelines (``JSONRequests``).
     static func acceptsContentType(_ request: Request) -> Bool {
@@ -119,11 +116,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
     /// A `limit` parameter: `fallback` when absent; 400 naming it when it is not a whole number from 1
     /// to `maximum`.
     static func limit(_ text: String?, default fallback: Int, maximum: Int) throws -> Int {
-        guard let text else { return fallback }
-        guard let value = Int(text), (1...maximum).contains(value) else {
-            throw APIError(status: .badRequest, message: "'limit' must be a whole number from 1 to \(maximum), not '\(text)'")
-        }
-        return value
+        try Pagination.limit(text, default: fallback, maximum: maximum)
     }
 
     /// A kit's error as the API answers it: the status each kit's errors map to (their
@@ -134,6 +127,13 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             return Self.json(status, APIErrorBody(error: "the request failed: \(message)"))
         }
         return Self.json(status, APIErrorBody(error: message))
+    }
+
+    /// A page of a list, with `X-Total-Count` and `Link` (``Pagination``).
+    static func list(_ items: some Encodable, total: Int, page: Pagination, request: Request) -> Response {
+        var response = json(.ok, items)
+        response.headers.append(contentsOf: page.headers(total: total, path: request.uri.path, query: Web.parseQuery(request.uri.query ?? "")))
+        return response
     }
 
     static func json(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
@@ -250,6 +250,9 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             }
             try await store.deleteToken(id: id, userID: me.id)
             return Response(status: .noContent)
+        }
+        if rest.hasPrefix("runs/"), method == .post {
+            return try await runAction(rest, user: user, peer: peer)
         }
         if rest.hasPrefix("runs/") || rest.hasPrefix("deployments/") {
             return try await activityLog(rest, query: query, user: user, peer: peer)
@@ -403,7 +406,9 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
                 .perform(action, on: repository, fields: fields, by: user?.name ?? "anonymous")
             return Self.json(action == "start" || action == "cancel" ? .ok : .created, APIDeployment(deployment))
         case (.get, "runs"):
-            return Self.json(.ok, try await web.repositoryRuns(repository).map { APIRun($0) })
+            let page = try Pagination(query)
+            let (runs, total) = try await web.repositoryRuns(repository, page: page)
+            return Self.list(runs.map { APIRun($0) }, total: total, page: page, request: request)
         case (.put, "pipelines"):
             // Stored configurations (YAML or JSON, the seed's schema), bound to this repository:
             // their `repo` criterion is set to it and their names are prefixed with it.
@@ -474,34 +479,56 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
         }
     }
 
+    /// The repository a run belongs to, if `user` may read it (else 404, as for a missing run).
+    func visibleRun(_ id: Int64, user: ForgeUser?, peer: String?) async throws -> (RunDetail, RepositoryRecord, AccessLevel) {
+        guard let runs = web.runs, let detail = try await runs.run(RunID(rawValue: id)),
+              let repo = detail.run.source.attributes["repo"]?.text, let path = try? RepositoryPath(repo),
+              let (repository, level) = try? await web.readable(path, viewer: .init(user: user), peer: peer) else {
+            throw APIError(status: .notFound, message: "no such run")
+        }
+        return (detail, repository, level)
+    }
+
+    /// `POST /api/v1/runs/ID/rerun` (201, the new run) and `POST /api/v1/runs/ID/cancel` (200, the
+    /// run; 409 when it had ended): write on the run's repository.
+    func runAction(_ rest: String, user: ForgeUser?, peer: String?) async throws -> Response {
+        let parts = rest.split(separator: "/")
+        guard parts.count == 3, let id = Int64(parts[1]), ["rerun", "cancel"].contains(parts[2]) else {
+            throw APIError(status: .notFound, message: "no such route")
+        }
+        let me = try requireUser(user)
+        let (detail, repository, level) = try await visibleRun(id, user: me, peer: peer)
+        guard level >= .write else { throw APIError(status: .forbidden, message: "this needs write on \(repository.path)") }
+        guard let runs = web.runs, let (dispatcher, _) = web.pipelines else { throw APIError(status: .notFound, message: "this forge runs no pipelines") }
+        if parts[2] == "rerun" {
+            return Self.json(.created, APIRun(try await dispatcher.rerun(detail.run.id, by: me.name)))
+        }
+        guard try await runs.cancel(detail.run.id, reason: "cancelled by \(me.name)", now: Date()) else {
+            throw APIError(status: .conflict, message: "run \(id) has already ended (\(detail.run.status.rawValue))")
+        }
+        return Self.json(.ok, APIRun(try await runs.run(detail.run.id) ?? detail))
+    }
+
     /// `{text, next, state, done}` for a run's or a deployment's log, for the live log pages.
     func activityLog(_ rest: String, query: [String: String], user: ForgeUser?, peer: String?) async throws -> Response {
         let parts = rest.split(separator: "/")
         if parts.count == 2, parts[0] == "runs", let number = Int64(parts[1]) {
             // One run with its steps; a run of a repository the caller cannot see answers as one that does not exist.
-            guard let runs = web.runs, let detail = try await runs.run(RunID(rawValue: number)),
-                  let repo = detail.run.source.attributes["repo"]?.text, let path = try? RepositoryPath(repo),
-                  (try? await web.readable(path, viewer: .init(user: user), peer: peer)) != nil else {
-                throw APIError(status: .notFound, message: "no such run")
-            }
-            return Self.json(.ok, APIRun(detail))
+            return Self.json(.ok, APIRun(try await visibleRun(number, user: user, peer: peer).0))
         }
         guard parts.count == 3, parts[2] == "log", let number = Int64(parts[1]) else { throw APIError(status: .notFound, message: "no such route") }
-        // `next` is what the log's store uses to continue: a run's log its last chunk's cursor, a
-        // deployment's log a byte offset. A client passes it back as `after`, as it is.
+        // `next` is a byte offset in the whole log, for runs and deployments alike: a client passes
+        // it back as `after`, and gets every byte once.
         guard let after = Int(query["after"] ?? "0"), after >= 0 else {
             throw APIError(status: .badRequest, message: "'after' must be the 'next' of the previous answer, not '\(query["after"] ?? "")'")
         }
         if parts[0] == "runs" {
             // A run of a repository the caller cannot see answers as one that does not exist.
-            guard let runs = web.runs, let detail = try await runs.run(RunID(rawValue: number)),
-                  let repo = detail.run.source.attributes["repo"]?.text, let path = try? RepositoryPath(repo),
-                  (try? await web.readable(path, viewer: .init(user: user), peer: peer)) != nil else {
-                throw APIError(status: .notFound, message: "no such run")
-            }
+            let (detail, _, _) = try await visibleRun(number, user: user, peer: peer)
+            guard let runs = web.runs else { throw APIError(status: .notFound, message: "no such run") }
             let chunks = try await runs.logs(run: detail.run.id, after: Int64(after), limit: 1000)
             let text = chunks.map(\.text).joined()
-            let next = chunks.last.map { Int($0.offset) } ?? after
+            let next = chunks.last.map { Int($0.end) } ?? after
             let done = [.succeeded, .failed, .errored, .cancelled].contains(detail.run.status)
             return Self.json(.ok, APILogPart(text: text, next: next, state: detail.run.status.rawValue, done: done && chunks.isEmpty))
         }

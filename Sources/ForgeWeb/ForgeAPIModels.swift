@@ -288,6 +288,13 @@ struct APIDeployment: Encodable {
 }
 
 /// A run as the lists show it; `GET /api/v1/runs/ID` adds its steps (state, attempts, result, error).
+/// A step's state in words: a step whose action returned a falsy result (a command's non-zero exit)
+/// failed the run, whatever the action itself did, and says `failed`.
+func displayedState(of step: StepRecord) -> String {
+    if step.state == .succeeded, let result = step.result, !result.isTruthy { return "failed" }
+    return step.state.rawValue
+}
+
 struct APIRun: Encodable {
     struct Step: Encodable {
         var sequence: Int
@@ -300,10 +307,13 @@ struct APIRun: Encodable {
     }
 
     var id: Int64
+    /// The run's number in its repository (`/NAME/-/run/N`); null for runs stored before numbers.
+    @NullEncoded var number: Int64?
     var configuration: String
     var status: String
     var trigger: String
     @NullEncoded var commit: String?
+    @NullEncoded var branch: String?
     @NullEncoded var reason: String?
     var createdAt: Double
     /// With one run only; left out of lists.
@@ -311,6 +321,8 @@ struct APIRun: Encodable {
 
     init(_ run: RunRecord) {
         id = run.id.rawValue
+        number = run.number
+        branch = run.source.attributes["branch"]?.text
         configuration = run.configurationName
         status = run.status.rawValue
         trigger = run.trigger
@@ -322,13 +334,13 @@ struct APIRun: Encodable {
     init(_ detail: RunDetail) {
         self.init(detail.run)
         steps = detail.steps.map {
-            Step(sequence: $0.sequence, name: $0.actionName, task: $0.task, state: $0.state.rawValue, attempts: $0.attempts,
+            Step(sequence: $0.sequence, name: $0.actionName, task: $0.task, state: displayedState(of: $0), attempts: $0.attempts,
                  result: $0.result, error: $0.error)
         }
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, configuration, status, trigger, commit, reason, steps
+        case id, number, configuration, status, trigger, commit, branch, reason, steps
         case createdAt = "created_at"
     }
 }

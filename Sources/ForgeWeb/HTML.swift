@@ -74,9 +74,32 @@ enum Web {
     /// Where the live log's script is served.
     static let liveLogScriptPath = "/-/static/live-log.js"
 
-    /// Fills `pre[data-log]` elements from their log endpoints (see `liveLog(url:statusElement:)`).
+    /// Fills `pre[data-log]` elements from their log endpoints (see `liveLog(url:statusElement:)`),
+    /// and keeps `table[data-run]` (a run's steps) current from `/api/v1/runs/ID` until the run ends.
     static let liveLogScript = """
         (function () {
+          var steps = document.querySelector('table[data-run]');
+          if (steps) {
+            var body = steps.tBodies[0], ended = ['succeeded', 'failed', 'errored', 'cancelled', 'superseded'];
+            function cell(row, text, className, pre) {
+              var td = row.insertCell(), holder = td;
+              if (pre) { holder = document.createElement('pre'); holder.className = 'result'; td.appendChild(holder); }
+              if (className) { holder = document.createElement('span'); holder.className = className; td.appendChild(holder); }
+              holder.textContent = text;
+            }
+            function refresh() {
+              fetch(steps.getAttribute('data-run'), {credentials: 'same-origin'}).then(function (r) { return r.json(); }).then(function (run) {
+                while (body.rows.length) { body.deleteRow(0); }
+                (run.steps || []).forEach(function (step) {
+                  var row = body.insertRow();
+                  cell(row, step.name); cell(row, step.task); cell(row, step.state, 'state ' + step.state); cell(row, String(step.attempts));
+                  cell(row, step.error !== null ? step.error : (step.result === null ? '' : JSON.stringify(step.result, null, 2)), null, true);
+                });
+                if (ended.indexOf(run.status) < 0) { setTimeout(refresh, 1000); }
+              }).catch(function () { setTimeout(refresh, 3000); });
+            }
+            refresh();
+          }
           document.querySelectorAll('pre[data-log]').forEach(function (log) {
             var next = 0, url = log.getAttribute('data-log'), status = document.getElementById(log.getAttribute('data-status'));
             function poll() {

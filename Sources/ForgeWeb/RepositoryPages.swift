@@ -111,7 +111,7 @@ extension ForgeWebService {
                                                           style: DiffView.Style(rawValue: query["style"] ?? "") ?? .unified)
         case (.git, "branches"), (.git, "tags"): return try await referencesPage(repository, viewer: viewer, level: level, kind: route.action)
         case (_, "archive"): return try await archive(repository, name: route.rest.first ?? "")
-        case (_, "runs"): return try await runsPage(repository, viewer: viewer, level: level)
+        case (_, "runs"): return try await runsPage(repository, viewer: viewer, level: level, query: query)
         case (_, "run"): return try await runPage(repository, viewer: viewer, level: level, id: route.rest.first ?? "")
         case (_, "deployments"): return try await deploymentsPage(repository, viewer: viewer, level: level)
         case (_, "deployment"): return try await deploymentPage(repository, viewer: viewer, level: level, id: route.rest.first ?? "")

@@ -132,10 +132,12 @@ public final class PipelineDispatcher: Sendable {
         return deleted
     }
 
-    /// Matches `source` and stores `record` (when given) with one run per matching configuration.
-    /// An event nobody listens to is still stored (when `record` is given) and logged.
+    /// Matches `source` and stores `record` (when given) with one run per matching configuration,
+    /// each in `scope` (``NewRun/scope``: a forge passes the repository, so that its runs are
+    /// numbered per repository). An event nobody listens to is still stored (when `record` is given)
+    /// and logged.
     public func dispatch(source: Source, event: Value = .null, record: EventRecord? = nil,
-                         trigger: String) async throws(PipelineError) -> Dispatch {
+                         trigger: String, scope: String? = nil) async throws(PipelineError) -> Dispatch {
         var matched = index.withLock { $0.matching(source) }
         if let repositoryConfigurations {
             do {
@@ -145,7 +147,7 @@ public final class PipelineDispatcher: Sendable {
                 logger.warning("cannot read the commit's pipeline file", metadata: ["error": "\(error)", "trigger": "\(trigger)"])
             }
         }
-        let runs = matched.map { NewRun(configuration: $0, source: source, event: event, trigger: trigger) }
+        let runs = matched.map { NewRun(configuration: $0, source: source, event: event, trigger: trigger, scope: scope) }
         let enqueued = try await store.enqueue(event: record, runs: runs, now: clock.now())
         if !enqueued.duplicate, !enqueued.runs.isEmpty { PipelineMetrics.runsQueued().increment(by: enqueued.runs.count) }
         if enqueued.duplicate {
@@ -161,16 +163,33 @@ public final class PipelineDispatcher: Sendable {
     }
 
     /// Starts one run of the configuration `name` by hand (a `manual` trigger through the API).
-    public func trigger(configuration name: String, source: Source, by user: String) async throws(PipelineError) -> RunRecord {
+    public func trigger(configuration name: String, source: Source, by user: String, scope: String? = nil) async throws(PipelineError) -> RunRecord {
         guard let configuration = index.withLock({ $0.configuration(named: name) }) else {
             throw PipelineError(.notFound, "no configuration named '\(name)'", operation: "trigger run")
         }
-        let result = try await store.enqueue(event: nil, runs: [NewRun(configuration: configuration, source: source, trigger: "manual \(user)")],
+        let result = try await store.enqueue(event: nil, runs: [NewRun(configuration: configuration, source: source, trigger: "manual \(user)",
+                                                                       scope: scope)],
                                              now: clock.now())
         PipelineMetrics.runsQueued().increment(by: result.runs.count)
         guard let run = result.runs.first else {
             throw PipelineError(.store, "the run was not stored", operation: "trigger run")
         }
         return run
+    }
+
+    /// Runs `run` again as a new run: the same configuration snapshot, source and event, in the same
+    /// scope, triggered as `re-run of #N by USER`. The old run stays as it ended.
+    public func rerun(_ run: RunID, by user: String) async throws(PipelineError) -> RunRecord {
+        guard let detail = try await store.run(run) else { throw PipelineError(.notFound, "no run \(run)", operation: "re-run") }
+        let context = try await store.context(of: run)
+        let label = detail.run.number.map { "#\($0)" } ?? "\(run)"
+        let result = try await store.enqueue(event: nil, runs: [
+            NewRun(configuration: context.configuration, source: context.source, event: context.event,
+                   concurrencyGroup: detail.run.concurrencyGroup, trigger: "re-run of \(label) by \(user)", scope: detail.run.scope),
+        ], now: clock.now())
+        PipelineMetrics.runsQueued().increment(by: result.runs.count)
+        guard let again = result.runs.first else { throw PipelineError(.store, "the run was not stored", operation: "re-run") }
+        logger.info("run re-run", metadata: ["run": "\(run)", "new": "\(again.id)", "user": "\(user)"])
+        return again
     }
 }

@@ -13,6 +13,101 @@ enum PostgresRunSchema {
         ("v1", v1),
         // Logs as bytes: PostgreSQL's text cannot hold the NUL a command may print.
         ("v2", ["ALTER TABLE logs ALTER COLUMN text TYPE BYTEA USING convert_to(text, 'UTF8')"]),
+        // Runs numbered within a scope (a repository); log chunks at byte offsets of their run's log.
+        ("v3 scopes and log offsets", v3),
+    ]
+
+    static let v3: [String] = [
+        "ALTER TABLE runs ADD COLUMN scope TEXT, ADD COLUMN number BIGINT",
+        "CREATE UNIQUE INDEX runs_scope_number ON runs (scope, number) WHERE scope IS NOT NULL",
+        "ALTER TABLE logs ADD COLUMN start BIGINT NOT NULL DEFAULT 0",
+        """
+        UPDATE logs SET start = o.start
+        FROM (SELECT id, sum(octet_length(text)) OVER (PARTITION BY run_id ORDER BY id) - octet_length(text) AS start FROM logs) o
+        WHERE o.id = logs.id
+        """,
+        "DROP INDEX logs_run",
+        "CREATE INDEX logs_run_start ON logs (run_id, start)",
+        // Appends in order, each chunk at the end of its run's log. One append per run at a time
+        // (a transaction-level advisory lock on the run, in the two-key space so that it never meets
+        // the concurrency groups' one-key locks); each statement sees the others' committed chunks.
+        """
+        CREATE FUNCTION forgeworks_append_logs(p_runs BIGINT[], p_steps BIGINT[], p_texts BYTEA[], p_now DOUBLE PRECISION)
+        RETURNS void LANGUAGE plpgsql AS $$
+        DECLARE
+            v_run BIGINT;
+        BEGIN
+            FOR v_run IN SELECT DISTINCT r FROM unnest(p_runs) AS r ORDER BY r LOOP
+                PERFORM pg_advisory_xact_lock(1718579027, (v_run % 2147483647)::integer);
+            END LOOP;
+            INSERT INTO logs (run_id, step, text, at, start)
+            SELECT e.run_id, e.step, e.text, p_now,
+                   coalesce((SELECT l.start + octet_length(l.text) FROM logs l WHERE l.run_id = e.run_id ORDER BY l.start DESC, l.id DESC LIMIT 1), 0)
+                   + coalesce(sum(octet_length(e.text)) OVER (PARTITION BY e.run_id ORDER BY e.position
+                                                              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+            FROM unnest(p_runs, p_steps, p_texts) WITH ORDINALITY AS e(run_id, step, text, position)
+            ORDER BY e.position;
+        END
+        $$
+        """,
+        "DROP FUNCTION forgeworks_enqueue(DOUBLE PRECISION, BOOLEAN, TEXT, TEXT, TEXT, BYTEA, JSONB)",
+        // As v1's, with each run's scope and its number in it (o_number); numbers of one scope are
+        // taken one enqueue at a time (an advisory lock on the scope).
+        """
+        CREATE FUNCTION forgeworks_enqueue(p_now DOUBLE PRECISION, p_has_event BOOLEAN, p_provider TEXT, p_delivery TEXT,
+                                           p_kind TEXT, p_body BYTEA, p_runs JSONB)
+        RETURNS TABLE (o_event BIGINT, o_run BIGINT, o_superseded BIGINT, o_duplicate BOOLEAN, o_number BIGINT)
+        LANGUAGE plpgsql AS $$
+        DECLARE
+            v_event BIGINT;
+            v_run RECORD;
+            v_old BIGINT;
+            v_id BIGINT;
+            v_number BIGINT;
+        BEGIN
+            IF p_has_event THEN
+                INSERT INTO events (provider, delivery_id, kind, body, received_at) VALUES (p_provider, p_delivery, p_kind, p_body, p_now)
+                ON CONFLICT (provider, delivery_id) WHERE delivery_id IS NOT NULL DO NOTHING
+                RETURNING id INTO v_event;
+                IF v_event IS NULL THEN
+                    o_event := NULL; o_run := NULL; o_superseded := NULL; o_duplicate := true; o_number := NULL;
+                    RETURN NEXT;
+                    RETURN;
+                END IF;
+                o_event := v_event; o_run := NULL; o_superseded := NULL; o_duplicate := false; o_number := NULL;
+                RETURN NEXT;
+            END IF;
+            FOR v_run IN SELECT * FROM jsonb_to_recordset(p_runs) AS x(hash TEXT, name TEXT, body TEXT, source TEXT, event TEXT,
+                                                                       "group" TEXT, trigger TEXT, path TEXT, action TEXT, task TEXT,
+                                                                       parent TEXT, anchor TEXT, scope TEXT)
+            LOOP
+                INSERT INTO configurations (hash, name, body) VALUES (v_run.hash, v_run.name, v_run.body) ON CONFLICT (hash) DO NOTHING;
+                IF v_run."group" IS NOT NULL THEN
+                    FOR v_old IN SELECT id FROM runs WHERE concurrency_group = v_run."group" AND status = 'queued' ORDER BY id FOR UPDATE LOOP
+                        PERFORM forgeworks_end_run(v_old, 'superseded', 'superseded by a newer run of group ''' || v_run."group" || '''', p_now);
+                        o_event := NULL; o_run := NULL; o_superseded := v_old; o_duplicate := false; o_number := NULL;
+                        RETURN NEXT;
+                    END LOOP;
+                END IF;
+                v_number := NULL;
+                IF v_run.scope IS NOT NULL THEN
+                    PERFORM pg_advisory_xact_lock(1718579028, hashtext(v_run.scope));
+                    SELECT coalesce(max(number), 0) + 1 INTO v_number FROM runs WHERE scope = v_run.scope;
+                END IF;
+                INSERT INTO runs (configuration_name, configuration_hash, event_id, source, event, status, concurrency_group, trigger,
+                                  step_count, created_at, scope, number)
+                VALUES (v_run.name, v_run.hash, v_event, v_run.source, v_run.event, 'queued', v_run."group", v_run.trigger, 1, p_now,
+                        v_run.scope, v_number)
+                RETURNING id INTO v_id;
+                INSERT INTO steps (run_id, sequence, path, action_name, task, state, attempts, parent, anchor, due_at)
+                VALUES (v_id, 0, v_run.path, v_run.action, v_run.task, 'queued', 0, v_run.parent, v_run.anchor, p_now);
+                o_event := NULL; o_run := v_id; o_superseded := NULL; o_duplicate := false; o_number := v_number;
+                RETURN NEXT;
+            END LOOP;
+            PERFORM forgeworks_wake();
+        END
+        $$
+        """,
     ]
 
     static let v1: [String] = [

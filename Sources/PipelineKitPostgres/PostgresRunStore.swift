@@ -91,32 +91,34 @@ public final class PostgresRunStore: RunStore {
             if run.event != .null { fields["event"] = .string(run.event.jsonText) }
             if let group = run.concurrencyGroup { fields["group"] = .string(group) }
             if let anchor = first.anchor { fields["anchor"] = .string(anchor.jsonText) }
+            if let scope = run.scope { fields["scope"] = .string(scope) }
             documents.append(.map(fields))
         }
         let time = now.timeIntervalSince1970
         let runsJSON = Value.list(documents).jsonText
         let query: PostgresQuery = """
-            SELECT o_event, o_run, o_superseded, o_duplicate FROM forgeworks_enqueue(\(time), \(event != nil), \(event?.provider),
+            SELECT o_event, o_run, o_superseded, o_duplicate, o_number FROM forgeworks_enqueue(\(time), \(event != nil), \(event?.provider),
                 \(event?.deliveryID), \(event?.kind), \(event.map { ByteBuffer(bytes: $0.body) }), \(runsJSON)::jsonb)
             """
-        let rows = try await rows("enqueue", query) { row in try row.decode((Int64?, Int64?, Int64?, Bool?).self) }
+        let rows = try await rows("enqueue", query) { row in try row.decode((Int64?, Int64?, Int64?, Bool?, Int64?).self) }
         if rows.contains(where: { $0.3 == true }) {
             return EnqueueResult(eventID: nil, runs: [], superseded: [], duplicate: true)
         }
         var eventID: Int64?
-        var stored: [Int64] = []
+        var stored: [(Int64, Int64?)] = []
         var superseded: [RunID] = []
         for row in rows {
             if let id = row.0 { eventID = id }
-            if let id = row.1 { stored.append(id) }
+            if let id = row.1 { stored.append((id, row.4)) }
             if let id = row.2 { superseded.append(RunID(id)) }
         }
         guard stored.count == runs.count else {
             throw PipelineError(.store, "stored \(stored.count) of \(runs.count) runs", operation: "enqueue")
         }
-        let records = zip(stored, runs).map { id, run in
-            RunRecord(id: RunID(id), configurationName: run.configuration.name, status: .queued, source: run.source,
-                      concurrencyGroup: run.concurrencyGroup, trigger: run.trigger, reason: nil, createdAt: now, startedAt: nil, finishedAt: nil)
+        let records = zip(stored, runs).map { stored, run in
+            RunRecord(id: RunID(stored.0), configurationName: run.configuration.name, status: .queued, source: run.source,
+                      concurrencyGroup: run.concurrencyGroup, trigger: run.trigger, reason: nil, createdAt: now, startedAt: nil, finishedAt: nil,
+                      scope: run.scope, number: stored.1)
         }
         if !records.isEmpty { database.wakeLocalListeners() }
         return EnqueueResult(eventID: eventID, runs: records, superseded: superseded, duplicate: false)
@@ -248,10 +250,7 @@ public final class PostgresRunStore: RunStore {
         let steps = entries.map { Int64($0.step.sequence) }
         let texts = entries.map { ByteBuffer(string: $0.text) }
         let query: PostgresQuery = """
-            INSERT INTO logs (run_id, step, text, at)
-            SELECT run_id, step, text, \(now.timeIntervalSince1970)
-            FROM unnest(\(runs)::bigint[], \(steps)::bigint[], \(texts)::bytea[]) WITH ORDINALITY AS e(run_id, step, text, position)
-            ORDER BY position
+            SELECT forgeworks_append_logs(\(runs)::bigint[], \(steps)::bigint[], \(texts)::bytea[], \(now.timeIntervalSince1970))
             """
         _ = try await rows("append logs", query) { _ in () }
     }
@@ -285,16 +284,32 @@ public final class PostgresRunStore: RunStore {
     }
 
     private static let runColumns = """
-        id, configuration_name, status, source, concurrency_group, trigger, reason, created_at, started_at, finished_at
+        id, configuration_name, status, source, concurrency_group, trigger, reason, created_at, started_at, finished_at, scope, number
         """
 
-    private typealias RunRow = (Int64, String, String, String, String?, String, String?, Double, Double?, Double?)
+    private typealias RunRow = (Int64, String, String, String, String?, String, String?, Double, Double?, Double?, String?, Int64?)
 
     private static func runRecord(_ row: RunRow) throws(PipelineError) -> RunRecord {
         RunRecord(id: RunID(row.0), configurationName: row.1, status: RunStatus(rawValue: row.2) ?? .errored,
                   source: try Source(jsonValue: try value(row.3)), concurrencyGroup: row.4, trigger: row.5, reason: row.6,
                   createdAt: Date(timeIntervalSince1970: row.7), startedAt: row.8.map(Date.init(timeIntervalSince1970:)),
-                  finishedAt: row.9.map(Date.init(timeIntervalSince1970:)))
+                  finishedAt: row.9.map(Date.init(timeIntervalSince1970:)), scope: row.10, number: row.11)
+    }
+
+    public func run(scope: String, number: Int64) async throws(PipelineError) -> RunDetail? {
+        let ids = try await rows("read run", "SELECT id FROM runs WHERE scope = \(scope) AND number = \(number)") { row in try row.decode(Int64.self) }
+        guard let id = ids.first else { return nil }
+        return try await run(RunID(id))
+    }
+
+    public func count(_ query: RunQuery) async throws(PipelineError) -> Int {
+        var unbounded = query
+        unbounded.before = nil
+        let (whereClause, bindings) = Self.conditions(unbounded)
+        let rows = try await rows("count runs", PostgresQuery(unsafeSQL: "SELECT count(*) FROM runs \(whereClause)", binds: bindings)) { row in
+            try row.decode(Int64.self)
+        }
+        return Int(rows.first ?? 0)
     }
 
     public func run(_ id: RunID) async throws(PipelineError) -> RunDetail? {
@@ -318,9 +333,13 @@ public final class PostgresRunStore: RunStore {
         return RunDetail(run: try Self.runRecord(runRow), steps: steps)
     }
 
-    public func runs(_ query: RunQuery) async throws(PipelineError) -> [RunRecord] {
+    private static func conditions(_ query: RunQuery) -> (String, PostgresBindings) {
         var conditions: [String] = []
         var bindings = PostgresBindings()
+        if let scope = query.scope {
+            bindings.append(scope)
+            conditions.append("scope = $\(bindings.count)")
+        }
         if let name = query.configuration {
             bindings.append(name)
             conditions.append("configuration_name = $\(bindings.count)")
@@ -333,9 +352,13 @@ public final class PostgresRunStore: RunStore {
             bindings.append(before.rawValue)
             conditions.append("id < $\(bindings.count)")
         }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let limit = max(1, min(query.limit, 1000))
-        let sql = "SELECT \(Self.runColumns) FROM runs \(whereClause) ORDER BY id DESC LIMIT \(limit)"
+        return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), bindings)
+    }
+
+    public func runs(_ query: RunQuery) async throws(PipelineError) -> [RunRecord] {
+        let (whereClause, bindings) = Self.conditions(query)
+        let limit = max(1, min(query.limit, 1000)), offset = max(0, query.offset)
+        let sql = "SELECT \(Self.runColumns) FROM runs \(whereClause) ORDER BY id DESC LIMIT \(limit) OFFSET \(offset)"
         let rows = try await rows("list runs", PostgresQuery(unsafeSQL: sql, binds: bindings)) { row in try row.decode(RunRow.self) }
         var records: [RunRecord] = []
         for row in rows { records.append(try Self.runRecord(row)) }
@@ -344,13 +367,18 @@ public final class PostgresRunStore: RunStore {
 
     public func logs(run: RunID, after offset: Int64, limit: Int) async throws(PipelineError) -> [LogChunk] {
         let bounded = Int64(max(1, min(limit, 10_000)))
+        let after = max(0, offset)
+        // The chunk holding byte `after` (cut to start there), then the ones after it.
         let query: PostgresQuery = """
-            SELECT id, step, text FROM logs WHERE run_id = \(run.rawValue) AND id > \(offset) ORDER BY id LIMIT \(bounded)
+            (SELECT step, start, text FROM logs WHERE run_id = \(run.rawValue) AND start <= \(after) ORDER BY start DESC, id DESC LIMIT 1)
+            UNION ALL
+            (SELECT step, start, text FROM logs WHERE run_id = \(run.rawValue) AND start > \(after) ORDER BY start, id LIMIT \(bounded))
             """
-        return try await rows("read logs", query) { row in
-            let (id, step, text) = try row.decode((Int64, Int, ByteBuffer).self)
-            return LogChunk(run: run, step: step, offset: id, text: String(buffer: text))
+        let chunks = try await rows("read logs", query) { row in
+            let (step, start, text) = try row.decode((Int, Int64, ByteBuffer).self)
+            return LogChunk(run: run, step: step, start: start, bytes: text.readableBytesView, from: after)
         }
+        return Array(chunks.compactMap { $0 }.prefix(Int(bounded)))
     }
 }
 

@@ -302,7 +302,7 @@ public struct PipelineHTTPService: Sendable {
         let parameters = request.uri.queryParameters
         var after: Int64 = 0
         if let text = parameters["after"] {
-            guard let offset = Int64(String(text)), offset >= 0 else { return Self.error(.badRequest, "'after' must be an offset") }
+            guard let offset = Int64(String(text)), offset >= 0 else { return Self.error(.badRequest, "'after' must be a byte offset (the previous 'next')") }
             after = offset
         }
         guard try await store.run(id) != nil else { return Self.error(.notFound, "no run \(id)") }
@@ -310,7 +310,7 @@ public struct PipelineHTTPService: Sendable {
         guard follow else {
             let chunks = try await store.logs(run: id, after: after, limit: 10_000)
             return Self.json(.ok, ["run": .int(Int(id.rawValue)), "chunks": .list(chunks.map(\.jsonValue)),
-                                   "next": .int(Int(chunks.last?.offset ?? after))])
+                                   "next": .int(Int(chunks.last?.end ?? after))])
         }
         // Follow: plain text as it comes, until the run ends.
         let store = self.store
@@ -322,7 +322,7 @@ public struct PipelineHTTPService: Sendable {
                 let chunks = try await store.logs(run: id, after: offset, limit: 1000)
                 for chunk in chunks {
                     try await writer.write(ByteBuffer(string: chunk.text))
-                    offset = chunk.offset
+                    offset = chunk.end
                 }
                 if chunks.isEmpty {
                     if finished { break }

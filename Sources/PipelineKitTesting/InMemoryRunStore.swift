@@ -30,7 +30,6 @@ public final class InMemoryRunStore: RunStore {
         var nextRun: Int64 = 1
         var nextEvent: Int64 = 1
         var logs: [RunID: [LogChunk]] = [:]
-        var nextLog: Int64 = 1
         var listeners: [UInt64: AsyncStream<Void>.Continuation] = [:]
         var nextListener: UInt64 = 0
     }
@@ -105,9 +104,12 @@ public final class InMemoryRunStore: RunStore {
                 }
                 let id = RunID(state.nextRun)
                 state.nextRun += 1
+                let number = run.scope.map { scope in
+                    (state.runs.values.filter { $0.record.scope == scope }.compactMap(\.record.number).max() ?? 0) + 1
+                }
                 let record = RunRecord(id: id, configurationName: run.configuration.name, status: .queued, source: run.source,
                                        concurrencyGroup: run.concurrencyGroup, trigger: run.trigger, reason: nil, createdAt: now,
-                                       startedAt: nil, finishedAt: nil)
+                                       startedAt: nil, finishedAt: nil, scope: run.scope, number: number)
                 var event = run.event
                 if event == .null, let body = request?.body, !body.isEmpty {
                     // As the SQLite and PostgreSQL stores do: a body that is not JSON is its text.
@@ -272,9 +274,9 @@ public final class InMemoryRunStore: RunStore {
     public func appendLogs(_ entries: [LogEntry], now: Date) async throws(PipelineError) {
         state.withLock { state in
             for entry in entries {
+                let start = state.logs[entry.step.run]?.last?.end ?? 0
                 state.logs[entry.step.run, default: []].append(LogChunk(run: entry.step.run, step: entry.step.sequence,
-                                                                        offset: state.nextLog, text: entry.text))
-                state.nextLog += 1
+                                                                        offset: start, text: entry.text))
             }
         }
     }
@@ -292,19 +294,38 @@ public final class InMemoryRunStore: RunStore {
         }
     }
 
-    public func runs(_ query: RunQuery) async throws(PipelineError) -> [RunRecord] {
+    private func matching(_ query: RunQuery) -> [RunRecord] {
         state.withLock { state in
             state.order.reversed().compactMap { state.runs[$0]?.record }.filter { record in
                 (query.configuration == nil || record.configurationName == query.configuration)
                     && (query.statuses == nil || query.statuses?.contains(record.status) == true)
                     && (query.before.map { record.id < $0 } ?? true)
-            }.prefix(max(1, query.limit)).map { $0 }
+                    && (query.scope == nil || record.scope == query.scope)
+            }
         }
+    }
+
+    public func runs(_ query: RunQuery) async throws(PipelineError) -> [RunRecord] {
+        Array(matching(query).dropFirst(max(0, query.offset)).prefix(max(1, min(query.limit, 1000))))
+    }
+
+    public func count(_ query: RunQuery) async throws(PipelineError) -> Int {
+        var unbounded = query
+        unbounded.before = nil
+        return matching(unbounded).count
+    }
+
+    public func run(scope: String, number: Int64) async throws(PipelineError) -> RunDetail? {
+        let id = state.withLock { state in state.runs.values.first { $0.record.scope == scope && $0.record.number == number }?.record.id }
+        guard let id else { return nil }
+        return try await run(id)
     }
 
     public func logs(run: RunID, after offset: Int64, limit: Int) async throws(PipelineError) -> [LogChunk] {
         state.withLock { state in
-            Array((state.logs[run] ?? []).filter { $0.offset > offset }.prefix(max(1, limit)))
+            Array((state.logs[run] ?? []).compactMap { chunk in
+                LogChunk(run: run, step: chunk.step, start: chunk.offset, bytes: Array(chunk.text.utf8), from: offset)
+            }.prefix(max(1, limit)))
         }
     }
 

@@ -345,6 +345,8 @@ final class FlakyClaimStore: RunStore {
     func context(of run: RunID) async throws(PipelineError) -> RunContext { try await base.context(of: run) }
     func run(_ id: RunID) async throws(PipelineError) -> RunDetail? { try await base.run(id) }
     func runs(_ query: RunQuery) async throws(PipelineError) -> [RunRecord] { try await base.runs(query) }
+    func count(_ query: RunQuery) async throws(PipelineError) -> Int { try await base.count(query) }
+    func run(scope: String, number: Int64) async throws(PipelineError) -> RunDetail? { try await base.run(scope: scope, number: number) }
     func logs(run: RunID, after offset: Int64, limit: Int) async throws(PipelineError) -> [LogChunk] {
         try await base.logs(run: run, after: offset, limit: limit)
     }

@@ -162,9 +162,56 @@ struct RunStoreConformanceTests {
         try await store.appendLogs((1...5).map { LogEntry(step: key, text: "line \($0)\n") }, now: Date())
         let page = try await store.logs(run: key.run, after: 0, limit: 2)
         #expect(page.map(\.text) == ["line 1\n", "line 2\n"])
-        let rest = try await store.logs(run: key.run, after: try #require(page.last).offset, limit: 100)
+        let rest = try await store.logs(run: key.run, after: try #require(page.last).end, limit: 100)
         #expect(rest.map(\.text) == ["line 3\n", "line 4\n", "line 5\n"])
         #expect(try await store.logs(run: RunID(424_242), after: 0, limit: 10).isEmpty)
+    }
+
+    @Test("Log offsets are bytes of the run's own log: other runs' output between does not move them; an offset inside a chunk starts there",
+          arguments: StoreKind.allCases)
+    func logByteOffsets(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let stored = try await store.enqueue(event: nil, runs: [NewRun(configuration: single, source: .testPush()),
+                                                               NewRun(configuration: single, source: .testPush())], now: Date())
+        let one = StepKey(run: stored.runs[0].id, sequence: 0), two = StepKey(run: stored.runs[1].id, sequence: 0)
+        try await store.appendLogs([LogEntry(step: one, text: "héllo\n"), LogEntry(step: two, text: "other run\n")], now: Date())
+        try await store.appendLogs([LogEntry(step: two, text: "more\n"), LogEntry(step: one, text: "wörld\n"), LogEntry(step: one, text: "!")], now: Date())
+        let all = try await store.logs(run: one.run, after: 0, limit: 100)
+        #expect(all.map(\.text) == ["héllo\n", "wörld\n", "!"])
+        #expect(all.map(\.offset) == [0, 7, 14] && all.map(\.end) == [7, 14, 15])
+        let middle = try await store.logs(run: one.run, after: 3, limit: 100)
+        #expect(middle.map(\.text).joined() == "llo\nwörld\n!" && middle.first?.offset == 3)
+        #expect(try await store.logs(run: one.run, after: 15, limit: 100).isEmpty)
+        #expect(try await store.logs(run: two.run, after: 10, limit: 100).map(\.text) == ["more\n"])
+        // Following the log chunk by chunk gives every byte once.
+        var followed = "", next: Int64 = 0
+        while let chunk = try await store.logs(run: one.run, after: next, limit: 1).first {
+            followed += chunk.text
+            next = chunk.end
+        }
+        #expect(followed == "héllo\nwörld\n!")
+    }
+
+    @Test("Runs are numbered within their scope, found by number, listed, counted and paged by scope", arguments: StoreKind.allCases)
+    func scopedNumbers(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let first = try await store.enqueue(event: nil, runs: [NewRun(configuration: single, source: .testPush(), scope: "team/app"),
+                                                              NewRun(configuration: single, source: .testPush(), scope: "team/lib"),
+                                                              NewRun(configuration: single, source: .testPush())], now: Date())
+        #expect(first.runs.map(\.number) == [1, 1, nil])
+        #expect(first.runs.map(\.scope) == ["team/app", "team/lib", nil])
+        let second = try await store.enqueue(event: nil, runs: [NewRun(configuration: single, source: .testPush(), scope: "team/app"),
+                                                               NewRun(configuration: single, source: .testPush(), scope: "team/app")], now: Date())
+        #expect(second.runs.map(\.number) == [2, 3])
+        let found = try #require(try await store.run(scope: "team/app", number: 2))
+        #expect(found.run.id == second.runs[0].id && found.run.number == 2 && found.run.scope == "team/app")
+        #expect(try await store.run(scope: "team/app", number: 9) == nil)
+        #expect(try await store.run(scope: "team/other", number: 1) == nil)
+        let listed = try await store.runs(RunQuery(limit: 10, scope: "team/app"))
+        #expect(listed.map(\.number) == [3, 2, 1])
+        #expect(try await store.count(RunQuery(scope: "team/app")) == 3)
+        #expect(try await store.count(RunQuery()) == 5)
+        #expect(try await store.runs(RunQuery(limit: 2, scope: "team/app", offset: 2)).map(\.number) == [1])
     }
 
     @Test("Logs keep every byte a command printed, NUL included", arguments: StoreKind.allCases)

@@ -121,15 +121,20 @@ public struct NewRun: Sendable, Hashable {
     public var concurrencyGroup: String?
     /// Who or what asked for it (`webhook github 1234`, `api alice`, `schedule`), for the record.
     public var trigger: String
+    /// What the run belongs to — a forge's repository, say (`team/app`): runs of one scope are
+    /// numbered 1, 2, … in the order they are stored (``RunRecord/number``) and listed together
+    /// (``RunQuery/scope``). `nil` for none.
+    public var scope: String?
 
     /// Creates a run request.
     public init(configuration: PipelineConfiguration, source: Source, event: Value = .null,
-                concurrencyGroup: String? = nil, trigger: String = "") {
+                concurrencyGroup: String? = nil, trigger: String = "", scope: String? = nil) {
         self.configuration = configuration
         self.source = source
         self.event = event
         self.concurrencyGroup = concurrencyGroup ?? configuration.concurrencyGroup
         self.trigger = trigger
+        self.scope = scope
     }
 }
 
@@ -155,10 +160,17 @@ public struct RunRecord: Sendable, Hashable, Codable {
     public var startedAt: Date?
     /// When it ended.
     public var finishedAt: Date?
+    /// What it belongs to (``NewRun/scope``).
+    public var scope: String?
+    /// Its number within its scope, from 1; `nil` without a scope.
+    public var number: Int64?
 
     /// Creates a record (stores do this).
     public init(id: RunID, configurationName: String, status: RunStatus, source: Source, concurrencyGroup: String?,
-                trigger: String, reason: String?, createdAt: Date, startedAt: Date?, finishedAt: Date?) {
+                trigger: String, reason: String?, createdAt: Date, startedAt: Date?, finishedAt: Date?,
+                scope: String? = nil, number: Int64? = nil) {
+        self.scope = scope
+        self.number = number
         self.id = id
         self.configurationName = configurationName
         self.status = status
@@ -236,14 +248,27 @@ public struct LogChunk: Sendable, Hashable, Codable {
     public var run: RunID
     /// The step's sequence number in the run.
     public var step: Int
-    /// The chunk's place in the store: increasing within a run, but not a byte count (chunks of other
-    /// runs come between). Pass the last one seen as `after` to ``RunStore/logs(run:after:limit:)`` to
-    /// follow the log.
+    /// Where the chunk's first byte sits in the run's whole log (UTF-8 bytes from 0). A reader that
+    /// passes ``end`` of the last chunk it got as `after` to ``RunStore/logs(run:after:limit:)``
+    /// follows the log without losing or repeating a byte.
     public var offset: Int64
+    /// The byte offset just past the chunk in the stored log (its stored length in bytes after `offset`).
+    public var end: Int64
     /// The output, secrets masked.
     public var text: String
-    /// Creates a chunk (stores do this).
+    /// A stored chunk that starts at byte `start` of the log, as a reader from byte `from` gets it:
+    /// cut to begin at `from` when that falls inside it; `nil` when it ends at or before `from`.
+    package init?(run: RunID, step: Int, start: Int64, bytes: some Collection<UInt8>, from: Int64) {
+        let end = start + Int64(bytes.count)
+        guard end > from else { return nil }
+        let skip = Int(max(0, from - start))
+        self.init(run: run, step: step, offset: start + Int64(skip), text: String(decoding: bytes.dropFirst(skip), as: UTF8.self))
+        self.end = end
+    }
+
+    /// Creates a chunk (stores do this); its ``end`` is `offset` plus the text's length in UTF-8.
     public init(run: RunID, step: Int, offset: Int64, text: String) {
+        self.end = offset + Int64(text.utf8.count)
         self.run = run
         self.step = step
         self.offset = offset

@@ -48,7 +48,15 @@ public protocol RunStore: Sendable {
     /// Runs, newest first.
     func runs(_ query: RunQuery) async throws(PipelineError) -> [RunRecord]
 
-    /// A run's output after `offset` (exclusive), in order; at most `limit` chunks.
+    /// How many runs match `query` (its `before`, `limit` and `offset` aside): for paged lists' totals.
+    func count(_ query: RunQuery) async throws(PipelineError) -> Int
+
+    /// The run numbered `number` in `scope` (``NewRun/scope``), with its steps; `nil` when there is none.
+    func run(scope: String, number: Int64) async throws(PipelineError) -> RunDetail?
+
+    /// A run's output from byte `offset` of its whole log on, in order, in at most `limit` chunks
+    /// (the first one cut to start at `offset` when `offset` falls inside it). Pass the last chunk's
+    /// ``LogChunk/end`` as the next `offset`.
     func logs(run: RunID, after offset: Int64, limit: Int) async throws(PipelineError) -> [LogChunk]
 
     /// Cancels a run that has not finished: its queued steps are cancelled, and a worker running
@@ -273,11 +281,18 @@ public struct RunQuery: Sendable, Hashable {
     public var before: RunID?
     /// At most this many (1 to 1,000).
     public var limit: Int
+    /// Only runs of this scope (``NewRun/scope``).
+    public var scope: String?
+    /// Skip this many of the matching runs first (for numbered pages; `before` pages faster).
+    public var offset: Int
     /// Creates a query.
-    public init(configuration: String? = nil, statuses: Set<RunStatus>? = nil, before: RunID? = nil, limit: Int = 50) {
+    public init(configuration: String? = nil, statuses: Set<RunStatus>? = nil, before: RunID? = nil, limit: Int = 50,
+                scope: String? = nil, offset: Int = 0) {
         self.configuration = configuration
         self.statuses = statuses
         self.before = before
         self.limit = limit
+        self.scope = scope
+        self.offset = offset
     }
 }

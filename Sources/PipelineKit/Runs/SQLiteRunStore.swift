@@ -144,6 +144,23 @@ public final class SQLiteRunStore: RunStore {
                 ALTER TABLE events ADD COLUMN body_checksum INTEGER;
                 """)
         }
+        migrator.registerMigration("v4-scopes-and-log-offsets") { db in
+            // Runs numbered within a scope (a repository); each log chunk knows its byte offset in
+            // the run's whole log, computed here for chunks written before.
+            try db.execute(sql: """
+                ALTER TABLE runs ADD COLUMN scope TEXT;
+                ALTER TABLE runs ADD COLUMN number INTEGER;
+                CREATE UNIQUE INDEX runs_scope_number ON runs(scope, number) WHERE scope IS NOT NULL;
+                ALTER TABLE logs ADD COLUMN start INTEGER NOT NULL DEFAULT 0;
+                WITH offsets AS (
+                    SELECT id, SUM(length(CAST(text AS BLOB))) OVER (PARTITION BY run_id ORDER BY id) - length(CAST(text AS BLOB)) AS start
+                    FROM logs
+                )
+                UPDATE logs SET start = offsets.start FROM offsets WHERE offsets.id = logs.id;
+                DROP INDEX logs_run;
+                CREATE INDEX logs_run_start ON logs(run_id, start);
+                """)
+        }
         return migrator
     }
 
@@ -297,16 +314,21 @@ public final class SQLiteRunStore: RunStore {
                     superseded.append(RunID(id))
                 }
             }
+            var number: Int64?
+            if let scope = run.scope {
+                number = try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(number), 0) + 1 FROM runs WHERE scope = ?"),
+                                            arguments: [scope]) ?? 1
+            }
             try db.cachedStatement(sql: """
                 INSERT INTO runs (configuration_name, configuration_hash, event_id, source, event, status, concurrency_group,
-                                  trigger, step_count, created_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, 1, ?)
+                                  trigger, step_count, created_at, scope, number) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, 1, ?, ?, ?)
                 """).execute(arguments: [run.configuration.name, prepared.hash, eventID, prepared.source, prepared.event,
-                                         run.concurrencyGroup, run.trigger, time])
+                                         run.concurrencyGroup, run.trigger, time, run.scope, number])
             let id = db.lastInsertedRowID
             try insertStep(db, run: id, sequence: 0, step: prepared.first, state: .queued, worker: nil, leaseUntil: nil, time: time)
             records.append(RunRecord(id: RunID(id), configurationName: run.configuration.name, status: .queued, source: run.source,
                                      concurrencyGroup: run.concurrencyGroup, trigger: run.trigger, reason: nil,
-                                     createdAt: request.now, startedAt: nil, finishedAt: nil))
+                                     createdAt: request.now, startedAt: nil, finishedAt: nil, scope: run.scope, number: number))
         }
         return EnqueueResult(eventID: eventID, runs: records, superseded: superseded, duplicate: false)
     }
@@ -493,10 +515,18 @@ public final class SQLiteRunStore: RunStore {
         guard !entries.isEmpty else { return }
         let time = now.timeIntervalSince1970
         _ = try await write("append logs") { db -> Bool in
-            let statement = try db.cachedStatement(sql: "INSERT INTO logs (run_id, step, text, at) VALUES (?, ?, ?, ?)")
+            let statement = try db.cachedStatement(sql: "INSERT INTO logs (run_id, step, text, at, start) VALUES (?, ?, ?, ?, ?)")
+            let last = try db.cachedStatement(sql: """
+                SELECT start + length(CAST(text AS BLOB)) FROM logs WHERE run_id = ? ORDER BY start DESC, id DESC LIMIT 1
+                """)
+            var ends: [Int64: Int64] = [:]
             for entry in entries {
+                let run = entry.step.run.rawValue
+                let start = try ends[run] ?? Int64.fetchOne(last, arguments: [run]) ?? 0
                 // As bytes: SQLite's text binding would stop at the first NUL the command printed.
-                try statement.execute(arguments: [entry.step.run.rawValue, entry.step.sequence, Data(entry.text.utf8), time])
+                let bytes = Data(entry.text.utf8)
+                try statement.execute(arguments: [run, entry.step.sequence, bytes, time, start])
+                ends[run] = start + Int64(bytes.count)
             }
             return true
         }
@@ -548,9 +578,28 @@ public final class SQLiteRunStore: RunStore {
         }
     }
 
-    public func runs(_ query: RunQuery) async throws(PipelineError) -> [RunRecord] {
+    public func run(scope: String, number: Int64) async throws(PipelineError) -> RunDetail? {
+        let id = try await read("read run") { db in
+            try Int64.fetchOne(db, sql: "SELECT id FROM runs WHERE scope = ? AND number = ?", arguments: [scope, number])
+        }
+        guard let id else { return nil }
+        return try await run(RunID(id))
+    }
+
+    public func count(_ query: RunQuery) async throws(PipelineError) -> Int {
+        var unbounded = query
+        unbounded.before = nil
+        let (whereClause, arguments) = Self.conditions(unbounded)
+        return try await read("count runs") { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM runs \(whereClause)", arguments: arguments) ?? 0 }
+    }
+
+    private static func conditions(_ query: RunQuery) -> (String, StatementArguments) {
         var conditions: [String] = []
         var arguments: StatementArguments = []
+        if let scope = query.scope {
+            conditions.append("scope = ?")
+            arguments += [scope]
+        }
         if let name = query.configuration {
             conditions.append("configuration_name = ?")
             arguments += [name]
@@ -563,20 +612,30 @@ public final class SQLiteRunStore: RunStore {
             conditions.append("id < ?")
             arguments += [before.rawValue]
         }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let limit = max(1, min(query.limit, 1000))
-        let sql = "SELECT * FROM runs \(whereClause) ORDER BY id DESC LIMIT \(limit)"
-        let frozen = arguments
-        return try await read("list runs") { db in try Row.fetchAll(db, sql: sql, arguments: frozen).map(Self.runRecord) }
+        return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), arguments)
+    }
+
+    public func runs(_ query: RunQuery) async throws(PipelineError) -> [RunRecord] {
+        let (whereClause, arguments) = Self.conditions(query)
+        let limit = max(1, min(query.limit, 1000)), offset = max(0, query.offset)
+        let sql = "SELECT * FROM runs \(whereClause) ORDER BY id DESC LIMIT \(limit) OFFSET \(offset)"
+        return try await read("list runs") { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.runRecord) }
     }
 
     public func logs(run: RunID, after offset: Int64, limit: Int) async throws(PipelineError) -> [LogChunk] {
         let bounded = max(1, min(limit, 10_000))
+        let after = max(0, offset)
         return try await read("read logs") { db in
-            // Read as bytes, whole (NULs included), whether a row holds a blob or older text.
-            try Row.fetchAll(db, sql: "SELECT id, step, CAST(text AS BLOB) FROM logs WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?",
-                             arguments: [run.rawValue, offset, bounded])
-                .map { LogChunk(run: run, step: $0[1], offset: $0[0], text: String(decoding: ($0[2] as Data?) ?? Data(), as: UTF8.self)) }
+            // Read as bytes, whole (NULs included), whether a row holds a blob or older text: the
+            // chunk holding byte `after` (cut to start there), then the ones after it.
+            var rows = try Row.fetchAll(db, sql: """
+                SELECT step, start, CAST(text AS BLOB) FROM logs WHERE run_id = ? AND start <= ? ORDER BY start DESC, id DESC LIMIT 1
+                """, arguments: [run.rawValue, after])
+            rows += try Row.fetchAll(db, sql: "SELECT step, start, CAST(text AS BLOB) FROM logs WHERE run_id = ? AND start > ? ORDER BY start, id LIMIT ?",
+                                     arguments: [run.rawValue, after, bounded])
+            return Array(rows.compactMap { row -> LogChunk? in
+                LogChunk(run: run, step: row[0], start: row[1], bytes: ((row[2] as Data?) ?? Data()), from: after)
+            }.prefix(bounded))
         }
     }
 
@@ -588,7 +647,7 @@ public final class SQLiteRunStore: RunStore {
                   source: try Source(jsonValue: try Value(jsonText: row["source"])),
                   concurrencyGroup: row["concurrency_group"], trigger: row["trigger"], reason: row["reason"],
                   createdAt: Date(timeIntervalSince1970: row["created_at"]), startedAt: date(row["started_at"]),
-                  finishedAt: date(row["finished_at"]))
+                  finishedAt: date(row["finished_at"]), scope: row["scope"], number: row["number"])
     }
 
     private static func stepRecord(_ row: Row) throws(PipelineError) -> StepRecord {
