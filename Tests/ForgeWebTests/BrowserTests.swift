@@ -142,3 +142,51 @@ extension BrowserTests {
         }
     }
 }
+
+extension BrowserTests {
+    @Test("a run's page follows it live: steps appear without a reload, the log ends byte for byte as stored; re-run and cancel from the page")
+    func liveRunRerunAndCancel() async throws {
+        try await RunningForge.run { forge in
+            let client = Client(base: forge.base)
+            let admin = ("admin", RunningForge.adminPassword)
+            #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "team/live"]).status == 201)
+            let command = "for i in $(seq 1 30); do echo \"line $i ünïcödé\"; sleep 0.1; done"
+            _ = try await pushProject(forge, repository: "team/live", user: admin.0, password: admin.1, testCommand: "'\(command)'")
+            try await WebDriver.withSession { browser in
+                try await browser.navigate(to: forge.base + "/login")
+                try await browser.findElement(css: "#user").sendKeys(admin.0)
+                try await browser.findElement(css: "#password").sendKeys(admin.1)
+                try await browser.findElement(css: "#sign-in").click()
+                try await browser.waitUntil { try await browser.pageSource().contains("id=\"logout\"") }
+                try await browser.waitUntil(timeout: .seconds(30)) {
+                    try await browser.navigate(to: forge.base + "/team/live/-/run/1")
+                    return try await browser.findElements(css: "#run-status").count == 1
+                }
+                // Opened while the first step runs: the deploy step appears later, without a reload.
+                try await browser.waitUntil(timeout: .seconds(60)) {
+                    try await browser.findElement(css: "#run-status").text() == "succeeded"
+                }
+                try await browser.waitUntil(timeout: .seconds(10)) { try await browser.findElements(css: "#steps tbody tr").count == 2 }
+                let states = try await browser.executeScript("return Array.from(document.querySelectorAll('#steps tbody tr td:nth-child(3)')).map(function (c) { return c.textContent; })")
+                #expect(states.array?.compactMap(\.string) == ["succeeded", "succeeded"])
+                // The log as the browser assembled it is the stored log, byte for byte.
+                let runID = try #require((try client.json(try await client.send(.GET, "/api/v1/repos/team/live/-/runs", user: admin.0, password: admin.1))
+                    as? [[String: Any]])?.first?["id"] as? Int)
+                let stored = try #require(try client.json(try await client.send(.GET, "/api/v1/runs/\(runID)/log?after=0", user: admin.0, password: admin.1))
+                    as? [String: Any])["text"] as? String
+                try await browser.waitUntil(timeout: .seconds(10)) {
+                    try await browser.executeScript("return document.getElementById('log').textContent").string == stored
+                }
+                #expect(stored?.contains("line 30 ünïcödé") == true)
+
+                // Re-run from the page, then cancel the new run while it runs.
+                try await browser.findElement(css: "#rerun").click()
+                try await browser.waitUntil { try await browser.currentURL().hasSuffix("/team/live/-/run/2") }
+                try await browser.findElement(css: "#cancel-run").click()
+                try await browser.waitUntil(timeout: .seconds(10)) { try await browser.findElement(css: "#run-status").text() == "cancelled" }
+                #expect(try await browser.currentURL().hasSuffix("/team/live/-/run/2"))
+                try await Self.saveScreenshot(browser, "forge-run.png")
+            }
+        }
+    }
+}
