@@ -129,47 +129,6 @@ extension ForgeWebService {
             + "<script src=\"\(Web.liveLogScriptPath)\" defer></script>"
     }
 
-    func deploymentsPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel) async throws -> Response {
-        guard let deployments else { throw ForgeError(.notFound, "this forge deploys nothing", operation: "deployments") }
-        let project = Forge.deployProject(of: repository)
-        let list = try await deployments.store.deployments(DeploymentQuery(project: project, limit: 50))
-        let settings = try await deployments.store.project(named: project)
-        let action = link(repository, "deployments")
-        func button(_ name: String, _ label: String, _ fields: [String: String], id: String) -> String {
-            var form = "<form method=\"post\" action=\"\(action)\" class=\"inline\"><input type=\"hidden\" name=\"_csrf\" value=\"\(escape(viewer.csrf ?? ""))\">"
-            for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
-                form += "<input type=\"hidden\" name=\"\(escape(key))\" value=\"\(escape(value))\">"
-            }
-            return form + "<button name=\"action\" value=\"\(name)\" class=\"\(name)\" id=\"\(escape(id))\">\(escape(label))</button></form>"
-        }
-        var body = "<h2>Deployments</h2>"
-        if settings == nil { body += "<p class=\"muted\">This repository does not deploy.</p>" }
-        body += "<table id=\"deployment-list\"><tr><th>Deployment</th><th>Branch</th><th>Commit</th><th>Environment</th><th>State</th><th>Release</th><th>When</th><th></th></tr>"
-        for deployment in list {
-            body += "<tr><td><a href=\"\(link(repository, "deployment", String(deployment.id.rawValue)))\">#\(deployment.id.rawValue)</a></td>"
-            body += "<td>\(escape(deployment.branch))</td><td class=\"mono\">\(escape(String(deployment.commit.prefix(10))))</td>"
-            body += "<td>\(escape(deployment.environment))</td><td><span class=\"state \(deployment.state.rawValue)\">\(deployment.state.rawValue)</span></td>"
-            body += "<td>\(escape(deployment.release ?? ""))</td><td>\(Web.relativeTime(deployment.createdAt))</td><td>"
-            if level >= .write {
-                let id = String(deployment.id.rawValue)
-                if deployment.state == .notInitialized { body += button("start", "Approve", ["id": id], id: "start-\(id)") }
-                if !deployment.state.isFinal { body += button("cancel", "Cancel", ["id": id], id: "cancel-\(id)") }
-            }
-            body += "</td></tr>"
-        }
-        body += "</table>"
-        if level >= .write, let settings {
-            for branch in settings.branches {
-                body += button("deploy", "Deploy \(branch.name) to \(branch.environment)", ["branch": branch.name], id: "deploy-\(branch.name)")
-            }
-            for environment in settings.environments where environment.releases != nil {
-                body += button("rollback", "Roll \(environment.name) back to the previous release", ["environment": environment.name],
-                               id: "rollback-\(environment.name)")
-            }
-        }
-        return frame(repository, viewer: viewer, level: level, title: "Deployments", active: "deployments", body: body)
-    }
-
     func deploymentPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, id: String) async throws -> Response {
         guard let deployments, let number = Int64(id) else { throw ForgeError(.notFound, "no deployment \(id)", operation: "deployment") }
         // Only a missing deployment is a 404; a store failure is the server's (the error as a value: a
@@ -190,11 +149,12 @@ extension ForgeWebService {
 
     // MARK: - Settings
 
-    func settingsPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, message: String?) async throws -> Response {
+    func settingsPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, message: String?,
+                      values: [String: String] = [:]) async throws -> Response {
         let csrf = "<input type=\"hidden\" name=\"_csrf\" value=\"\(escape(viewer.csrf ?? ""))\">"
         let action = link(repository, "settings")
         var body = ""
-        if let message { body += "<p class=\"error\">\(escape(message))</p>" }
+        if let message { body += "<p class=\"error\" id=\"form-error\">\(escape(message))</p>" }
         body += "<h2>Permissions</h2><table id=\"permissions\"><tr><th>User</th><th>Level</th></tr>"
         for grant in try await store.permissions(on: .repository(repository.path)) {
             body += "<tr><td>\(escape(grant.user.name))</td><td>\(grant.level)</td></tr>"
@@ -243,6 +203,7 @@ extension ForgeWebService {
             </table><form method="post" action="\(action)">\(csrf)<input type="hidden" name="action" value="set-secret">
             <label>Name <input name="name" id="secret-name" required pattern="[A-Za-z_][A-Za-z0-9_]*"></label>
             <label>Value <input name="value" id="secret-value" type="password" required autocomplete="off"></label> <button id="set-secret">Set secret</button></form>
+            \(try await deploySettingsSection(repository, viewer: viewer, values: values))
             <h2>Danger zone</h2><form method="post" action="\(action)">\(csrf)<input type="hidden" name="action" value="delete">
             <label>Type the name to delete: <input name="confirm"></label> <button>Delete this repository</button></form>
             """
@@ -322,6 +283,10 @@ extension ForgeWebService {
         case "deployments":
             guard level >= .write else { throw ForgeError(.forbidden, "you may not deploy \(repository.path)", operation: "deployments") }
             guard let deployments else { throw ForgeError(.notFound, "this forge deploys nothing", operation: "deployments") }
+            if form["action"] == "rollback", form["confirm"] != "yes" {
+                // A rollback from a page happens only after its confirmation page.
+                return try await rollbackPage(repository, viewer: viewer, level: level, environment: form["environment"] ?? "", controller: deployments)
+            }
             let deployment = try await DeploymentRequests(controller: deployments, repositories: repositories)
                 .perform(form["action"] ?? "", on: repository, fields: form, by: user)
             return Web.redirect(link(repository, "deployment", String(deployment.id.rawValue)))
@@ -363,6 +328,9 @@ extension ForgeWebService {
                         throw ForgeError(.notFound, "no such webhook", operation: "delete webhook")
                     }
                     try await store.deleteWebhook(id: id)
+                case "deploy-environment", "deploy-branch", "remove-deploy-branch", "remove-deploy-environment":
+                    try await changeDeploySetup(repository, form: form)
+                    return Web.redirect(link(repository, "settings") + "#deploy")
                 case "delete":
                     guard form["confirm"] == repository.path.description else {
                         throw ForgeError(.invalidArgument, "type the repository's name to delete it", operation: "delete")
@@ -373,7 +341,12 @@ extension ForgeWebService {
                     throw ForgeError(.invalidArgument, "unknown settings action", operation: "settings")
                 }
             } catch let error as ForgeError {
-                return try await settingsPage(repository, viewer: viewer, level: level, message: error.message)
+                // The error, with what was typed kept (secrets excepted).
+                var typed = form
+                typed["secrets"] = nil
+                typed["value"] = nil
+                return try await settingsPage(repository, viewer: viewer, level: level, message: error.message, values: typed)
+                    .withStatus(error.status)
             }
             return Web.redirect(link(repository, "settings"))
         default:

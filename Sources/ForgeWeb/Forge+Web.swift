@@ -9,7 +9,8 @@ extension Forge {
     /// The web UI and API service.
     public func webService<Context: RemoteAddressRequestContext>(context: Context.Type = Context.self) -> ForgeWebService<Context> {
         ForgeWebService(repositories: repositories, accounts: accounts, runs: runs, deployments: deployments,
-                        pipelines: (dispatcher, configurationLoader), options: .init(publicURL: options.publicURL), logger: logger)
+                        pipelines: (dispatcher, configurationLoader), deploySetups: deploymentSetups,
+                        options: .init(publicURL: options.publicURL), logger: logger)
     }
 
     /// Adds Git and Mercurial HTTP (as middleware), DeployKit's runner API, then the UI and API, to `router`.

@@ -38,6 +38,8 @@ import PlatformSupport
 /// | `PUT /api/v1/repos/NAME/-/pipelines` (YAML or JSON body) · `GET …/-/pipelines` · `DELETE …/-/pipelines/NAME` | stored pipeline configurations of this repository: store, list, delete (admin) |
 /// | `GET`/`POST /api/v1/repos/NAME/-/deployments` `{"branch", "commit"?, "environment"?}` | deployments · queue one (write) |
 /// | `POST /api/v1/repos/NAME/-/deployments/ID/start` · `/cancel` · `…/-/deployments/rollback` `{"environment"}` | approve, cancel, roll back (write) |
+/// | `GET`/`PUT`/`DELETE /api/v1/repos/NAME/-/deploy` `{"branches": [{"name", "mode", "environment", "script"}], "environments": [{"name", "variables", "secrets", "keep_releases"}]}` | how the repository deploys (admin to change; secrets write-only) |
+/// | `GET /api/v1/repos/NAME/-/releases?environment=` | the releases a rollback can go to, newest first, `current` marked |
 /// | `GET /api/v1/runs/ID` | one run with its steps (state, attempts, result, error) |
 /// | `POST /api/v1/runs/ID/rerun` · `POST /api/v1/runs/ID/cancel` | run it again (`201`, the new run) · cancel it (`409` once ended; write) |
 /// | `GET /api/v1/runs/ID/log?after=N` · `GET /api/v1/deployments/ID/log?after=N` | `{text, next, state, done}` |
@@ -150,11 +152,19 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
         do {
             return try JSONDecoder().decode(T.self, from: bytes)
         } catch DecodingError.typeMismatch(_, let context) where !context.codingPath.isEmpty {
-            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw APIError(status: .badRequest, message: "'\(field)' has the wrong type")
+            throw APIError(status: .badRequest, message: "'\(Self.field(context.codingPath))' has the wrong type")
+        } catch DecodingError.keyNotFound(let key, let context) {
+            throw APIError(status: .unprocessableContent, message: "'\(Self.field(context.codingPath + [key]))' is required")
+        } catch DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty {
+            throw APIError(status: .unprocessableContent, message: "'\(Self.field(context.codingPath))' has a value it cannot take")
         } catch {
             throw APIError(status: .badRequest, message: "the body must be a JSON object")
         }
+    }
+
+    /// A coding path as a field name: `environments[0].name`.
+    static func field(_ path: [any CodingKey]) -> String {
+        path.reduce("") { text, key in key.intValue.map { text + "[\($0)]" } ?? (text.isEmpty ? key.stringValue : text + "." + key.stringValue) }
     }
 
     func requireUser(_ user: ForgeUser?) throws -> ForgeUser {
@@ -383,6 +393,31 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             }
             try await store.setPipelineNetwork(repositoryID: repository.id, network)
             return Self.json(.ok, APINetwork(network: network.rawValue))
+        case (.get, "deploy"):
+            // How the repository deploys (secret names only); 404 when it does not.
+            guard let setups = web.deploySetups else { throw APIError(status: .notFound, message: "this forge deploys nothing") }
+            guard let setup = try await setups.setup(of: repository) else { throw APIError(status: .notFound, message: "\(repository.path) does not deploy") }
+            return Self.json(.ok, setup)
+        case (.put, "deploy"):
+            try requireAdmin()
+            guard let setups = web.deploySetups else { throw APIError(status: .notFound, message: "this forge deploys nothing") }
+            let setup = try await body(request, as: DeploySetup.self)
+            try await setups.save(setup, for: repository)
+            return Self.json(.ok, try await setups.setup(of: repository) ?? setup)
+        case (.delete, "deploy"):
+            try requireAdmin()
+            guard let setups = web.deploySetups else { throw APIError(status: .notFound, message: "this forge deploys nothing") }
+            try await setups.save(DeploySetup(branches: [], environments: []), for: repository)
+            return Response(status: .noContent)
+        case (.get, "releases"):
+            // The releases an environment can roll back to, newest first, and which one is current.
+            guard let deployments = web.deployments else { throw APIError(status: .notFound, message: "this forge deploys nothing") }
+            guard let environment = query["environment"], !environment.isEmpty else {
+                throw APIError(status: .badRequest, message: "'environment' is required")
+            }
+            let current = try await deployments.store.currentRelease(project: Forge.deployProject(of: repository), environment: environment)
+            let releases = try await web.releases(of: repository, environment: environment, controller: deployments)
+            return Self.json(.ok, releases.map { APIRelease($0, current: $0.release == current?.release) })
         case (.get, "deployments"):
             guard let deployments = web.deployments else { throw APIError(status: .notFound, message: "this forge deploys nothing") }
             return Self.json(.ok, try await deployments.store.deployments(DeploymentQuery(project: Forge.deployProject(of: repository), limit: 100))

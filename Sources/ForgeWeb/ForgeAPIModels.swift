@@ -267,9 +267,19 @@ struct APIDeployment: Encodable {
     @NullEncoded var release: String?
     @NullEncoded var reason: String?
     var createdAt: Double
+    /// `deploy` or `rollback`.
+    var kind: String
+    /// For a rollback, the release asked for (null: the previous one).
+    @NullEncoded var rollbackTo: String?
 
     init(_ deployment: Deployment) {
         id = deployment.id.rawValue
+        switch deployment.kind {
+        case .deploy: kind = "deploy"
+        case .rollback(let release):
+            kind = "rollback"
+            rollbackTo = release
+        }
         branch = deployment.branch
         commit = deployment.commit
         environment = deployment.environment
@@ -282,9 +292,30 @@ struct APIDeployment: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, branch, commit, environment, state, attempt, release, reason
-        case requestedBy = "requested_by", createdAt = "created_at"
+        case id, branch, commit, environment, state, attempt, release, reason, kind
+        case requestedBy = "requested_by", createdAt = "created_at", rollbackTo = "rollback_to"
     }
+}
+
+/// A release an environment can roll back to.
+struct APIRelease: Encodable {
+    var release: String
+    var commit: String
+    var branch: String
+    var deployment: Int64
+    var current: Bool
+    var finishedAt: Double?
+
+    init(_ deployment: Deployment, current: Bool) {
+        release = deployment.release ?? ""
+        commit = deployment.commit
+        branch = deployment.branch
+        self.deployment = deployment.id.rawValue
+        self.current = current
+        finishedAt = deployment.finishedAt?.timeIntervalSince1970
+    }
+
+    enum CodingKeys: String, CodingKey { case release, commit, branch, deployment, current, finishedAt = "finished_at" }
 }
 
 /// A run as the lists show it; `GET /api/v1/runs/ID` adds its steps (state, attempts, result, error).

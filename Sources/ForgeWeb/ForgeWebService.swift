@@ -1,4 +1,5 @@
 public import DeployKit
+public import ForgeServices
 import DeployKitServer
 public import ForgeKit
 import ForgeKitServer
@@ -67,6 +68,8 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
     public let deployments: DeploymentController?
     /// Where repositories' stored pipeline configurations go, with the loader that checks them.
     public let pipelines: (dispatcher: PipelineDispatcher, loader: ConfigurationLoader)?
+    /// Repositories' deploy set-ups, when the forge deploys.
+    public let deploySetups: DeploymentSetups?
     /// How the UI behaves.
     public let options: Options
     let logger: Logger
@@ -75,8 +78,9 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
 
     /// Creates the service.
     public init(repositories: RepositoryStore, accounts: ForgeAccounts, runs: (any RunStore)? = nil, deployments: DeploymentController? = nil,
-                pipelines: (dispatcher: PipelineDispatcher, loader: ConfigurationLoader)? = nil,
+                pipelines: (dispatcher: PipelineDispatcher, loader: ConfigurationLoader)? = nil, deploySetups: DeploymentSetups? = nil,
                 options: Options, logger: Logger = Logger(label: "forgeworks.forge.web")) {
+        self.deploySetups = deploySetups
         self.repositories = repositories
         self.accounts = accounts
         self.runs = runs

@@ -173,3 +173,12 @@ extension Page {
         self.init(title: title, user: viewer?.user?.name, csrf: viewer?.csrf, body: body, isAdmin: viewer?.user?.isAdmin == true, scripts: scripts)
     }
 }
+
+extension Response {
+    /// The same response with another status (a page re-shown after a refused form answers 4xx).
+    func withStatus(_ status: HTTPResponse.Status) -> Response {
+        var copy = self
+        copy.status = status
+        return copy
+    }
+}

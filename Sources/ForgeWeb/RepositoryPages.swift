@@ -113,7 +113,7 @@ extension ForgeWebService {
         case (_, "archive"): return try await archive(repository, name: route.rest.first ?? "")
         case (_, "runs"): return try await runsPage(repository, viewer: viewer, level: level, query: query)
         case (_, "run"): return try await runPage(repository, viewer: viewer, level: level, id: route.rest.first ?? "")
-        case (_, "deployments"): return try await deploymentsPage(repository, viewer: viewer, level: level)
+        case (_, "deployments"): return try await deploymentsPage(repository, viewer: viewer, level: level, query: query)
         case (_, "deployment"): return try await deploymentPage(repository, viewer: viewer, level: level, id: route.rest.first ?? "")
         case (_, "settings"):
             guard level >= .admin else { throw ForgeError(.forbidden, "only the repository's admins see its settings", operation: "settings") }

@@ -190,3 +190,67 @@ extension BrowserTests {
         }
     }
 }
+
+extension BrowserTests {
+    @Test("deployments in the browser: set up on the settings page, approve the waiting deployment, deploy again, roll back to a chosen release after a confirmation")
+    func deploymentSetUpApproveAndRollBack() async throws {
+        try await RunningForge.run { forge in
+            let client = Client(base: forge.base)
+            let admin = ("admin", RunningForge.adminPassword)
+            #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "team/shop"]).status == 201)
+            try await WebDriver.withSession { browser in
+                try await browser.navigate(to: forge.base + "/login")
+                try await browser.findElement(css: "#user").sendKeys(admin.0)
+                try await browser.findElement(css: "#password").sendKeys(admin.1)
+                try await browser.findElement(css: "#sign-in").click()
+                try await browser.waitUntil { try await browser.pageSource().contains("id=\"logout\"") }
+
+                // Set up: an environment keeping 3 releases, then main deploying to it by hand.
+                try await browser.navigate(to: forge.base + "/team/shop/-/settings")
+                try await browser.findElement(css: "#environment-name").sendKeys("production")
+                try await browser.findElement(css: "#environment-keep").clear()
+                try await browser.findElement(css: "#environment-keep").sendKeys("3")
+                try await browser.findElement(css: "#environment-variables").sendKeys("GREETING=hello")
+                try await browser.findElement(css: "#save-environment").click()
+                try await browser.waitUntil { try await browser.pageSource().contains("<td>production</td>") }
+                try await browser.findElement(css: "#branch-name").sendKeys("main")
+                try await browser.executeScript("document.getElementById('branch-mode').value = 'manual'")
+                try await browser.findElement(css: "#branch-environment").sendKeys("production")
+                try await browser.findElement(css: "#branch-script").sendKeys("./deploy.sh")
+                try await browser.findElement(css: "#save-branch").click()
+                try await browser.waitUntil { try await browser.findElements(css: "#deploy-branches td code").count == 1 }
+
+                // A push: its run succeeds and the deployment waits for approval.
+                _ = try await pushProject(forge, repository: "team/shop", user: admin.0, password: admin.1)
+                try await browser.waitUntil(timeout: .seconds(60)) {
+                    try await browser.navigate(to: forge.base + "/team/shop/-/deployments")
+                    return try await !browser.findElements(css: "button.start").isEmpty
+                }
+                try await browser.findElement(css: "button.start").click()
+                try await browser.waitUntil(timeout: .seconds(60)) { try await browser.findElement(css: "#deployment-status").text() == "succeeded" }
+                try await browser.navigate(to: forge.base + "/team/shop/-/deployments")
+                let first = try await browser.findElement(css: "#current-production").text()
+                #expect(!first.isEmpty && first != "none yet")
+
+                // Deploy again by hand: a second release becomes current.
+                try await browser.findElement(css: "#deploy-main").click()
+                try await browser.waitUntil(timeout: .seconds(60)) { try await browser.findElement(css: "#deployment-status").text() == "succeeded" }
+                try await browser.navigate(to: forge.base + "/team/shop/-/deployments")
+                let second = try await browser.findElement(css: "#current-production").text()
+                #expect(second != first)
+
+                // Roll back: a confirmation page to choose the release, then the rollback, shown as one.
+                try await browser.findElement(css: "#rollback-production").click()
+                try await browser.waitUntil { try await browser.findElements(css: "#releases input[type=radio]").count == 1 }
+                #expect(try await browser.findElement(css: "#rollback-current").text() == second)
+                try await browser.findElement(css: "#release-\(first)").click()
+                try await browser.findElement(css: "#confirm-rollback").click()
+                try await browser.waitUntil(timeout: .seconds(60)) { try await browser.findElement(css: "#deployment-status").text() == "succeeded" }
+                try await browser.navigate(to: forge.base + "/team/shop/-/deployments")
+                #expect(try await browser.findElement(css: "#current-production").text() == first)
+                #expect(try await browser.findElement(css: "#deployment-list td.deployment-kind").text() == "rollback to \(first)")
+                try await Self.saveScreenshot(browser, "forge-deployments.png")
+            }
+        }
+    }
+}
