@@ -193,16 +193,24 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
         let rest = String(path.dropFirst("/api/v1/".count))
         let query = Web.parseQuery(request.uri.query ?? "")
         let method = request.method
+        var segments: [String] = []
+        for raw in rest.split(separator: "/") {
+            guard let decoded = String(raw).removingPercentEncoding else { throw APIError(status: .badRequest, message: "the path is not valid percent-encoding") }
+            segments.append(decoded)
+        }
+        if let answer = try await giteaRoute(request, segments: segments, query: query, user: user, peer: peer) { return answer }
         switch (method, rest) {
         case (.get, "user"):
-            return Self.json(.ok, APIUser(try requireUser(user)))
+            return Self.json(.ok, GiteaUser(try requireUser(user)))
         case (.post, "user/tokens"):
             return try await createToken(request, user: try requireUser(user))
         case (.get, "user/tokens"):
             return Self.json(.ok, try await store.tokens(userID: try requireUser(user).id).map(APITokenListItem.init))
         case (.get, "users"):
             guard try requireUser(user).isAdmin else { throw APIError(status: .forbidden, message: "only administrators list users") }
-            return Self.json(.ok, try await store.users().map(APIUser.init))
+            let page = try Pagination(query)
+            let users = try await store.users()
+            return Self.list(page.slice(users).map(GiteaUser.init), total: users.count, page: page, request: request)
         case (.post, "users"):
             guard try requireUser(user).isAdmin else { throw APIError(status: .forbidden, message: "only administrators add users") }
             let fields = try await body(request, as: APIUserRequest.self)
@@ -212,9 +220,9 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             }
             let created = try await web.accounts.createUser(NewUser(
                 name: fields.name ?? "", email: fields.email ?? "", password: password, isAdmin: fields.admin ?? false))
-            return Self.json(.created, APIUser(created))
+            return Self.json(.created, GiteaUser(created))
         case (.get, "repos"):
-            return Self.json(.ok, try await web.visibleRepositories(.init(user: user), peer: peer).map { repositoryJSON($0.0, level: $0.1) })
+            return try await repositoryList(try await web.visibleRepositories(.init(user: user), peer: peer), page: try Pagination(query), request: request)
         case (.post, "repos"):
             let me = try requireUser(user)
             let fields = try await body(request, as: APIRepositoryRequest.self)
@@ -227,7 +235,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             try await web.requireCreation(of: path, by: me)
             let record = try await web.repositories.create(path, kind: kind, isPrivate: fields.private ?? false,
                                                            description: fields.description ?? "", owner: me)
-            return Self.json(.created, repositoryJSON(record, level: .admin))
+            return Self.json(.created, try await repositoryJSON(record, level: .admin))
         default:
             break
         }
@@ -281,7 +289,19 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
         }
         switch (method, route.action) {
         case (.get, ""):
-            return Self.json(.ok, repositoryJSON(repository, level: level))
+            return Self.json(.ok, try await repositoryJSON(repository, level: level))
+        case (.patch, ""):
+            // Gitea's EditRepoOption: the description and the visibility.
+            try requireAdmin()
+            let fields = try await body(request, as: GiteaRepositoryRequest.self)
+            if let name = fields.name, name != repository.path.name {
+                throw APIError(status: .unprocessableContent, message: "'name': renaming repositories is not supported")
+            }
+            var updated = repository
+            if let description = fields.description { updated.description = description }
+            if let isPrivate = fields.private { updated.isPrivate = isPrivate }
+            try await store.updateRepository(updated)
+            return Self.json(.ok, try await repositoryJSON(try await store.repository(repository.path) ?? updated, level: level))
         case (.delete, ""):
             try requireAdmin()
             try await web.repositories.delete(repository.path)
@@ -581,10 +601,4 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
 
     // MARK: - JSON shapes (ForgeAPIModels.swift)
 
-    func repositoryJSON(_ repository: RepositoryRecord, level: AccessLevel) -> APIRepository {
-        APIRepository(id: repository.id, name: repository.path.name, fullName: repository.path.description, type: repository.kind.rawValue,
-                      private: repository.isPrivate, description: repository.description, cloneURL: web.cloneURL(repository),
-                      htmlURL: web.options.publicURL + "/" + repository.path.description, permission: level.description,
-                      fork: repository.forkOf != nil, pipelineNetwork: repository.pipelineNetwork.rawValue)
-    }
 }

@@ -27,18 +27,6 @@ struct APIErrorBody: Encodable {
     var error: String
 }
 
-struct APIUser: Encodable {
-    var id: Int64
-    var name: String
-    var email: String
-    var admin: Bool
-    var active: Bool
-
-    init(_ user: ForgeUser) {
-        (id, name, email, admin, active) = (user.id, user.name, user.email, user.isAdmin, user.isActive)
-    }
-}
-
 /// A new token, shown once: Gitea's `AccessToken` (`sha1` is the token itself) plus `token` and `scope`.
 struct APINewToken: Encodable {
     var id: Int64
@@ -88,25 +76,6 @@ struct APITokenListItem: Encodable {
     }
 
     enum CodingKeys: String, CodingKey { case id, name, scope, scopes, createdAt = "created_at", lastUsedAt = "last_used_at" }
-}
-
-struct APIRepository: Encodable {
-    var id: Int64
-    var name: String
-    var fullName: String
-    var type: String
-    var `private`: Bool
-    var description: String
-    var cloneURL: String
-    var htmlURL: String
-    var permission: String
-    var fork: Bool
-    var pipelineNetwork: String
-
-    enum CodingKeys: String, CodingKey {
-        case id, name, type, `private`, description, permission, fork
-        case fullName = "full_name", cloneURL = "clone_url", htmlURL = "html_url", pipelineNetwork = "pipeline_network"
-    }
 }
 
 struct APIGroup: Encodable {

@@ -95,7 +95,7 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
     /// Adds the UI's and the API's routes to `router`.
     public func addRoutes(to router: Router<Context>) {
         let api = ForgeAPI(web: self)
-        for method in [HTTPRequest.Method.get, .post, .put, .delete] {
+        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
             router.on("/api/v1/**", method: method) { request, context in await api.handle(request, context: context) }
         }
         router.get("/login") { request, _ in await self.loginPage(request, error: nil) }

@@ -1,5 +1,6 @@
 import ForgeKit
 import ForgeKitTesting
+import ForgeServices
 import Foundation
 import NIOHTTP1
 import Testing
@@ -220,6 +221,98 @@ extension APIDetailsTests {
             let id = try #require(run["id"] as? Int)
             #expect(try await client.send(.GET, "/api/v1/runs/\(id)").status == 404)
             #expect(try await client.send(.GET, "/api/v1/runs/999999", user: admin.0, password: admin.1).status == 404)
+        }
+    }
+}
+
+extension APIDetailsTests {
+    @Test("py-gitea, a Gitea client library from PyPI, creates a repository, reads a file, adds a webhook and lists commits")
+    func giteaClientLibrary() async throws {
+        try await RunningForge.run(localRunner: false) { running in
+            let client = Client(base: running.base)
+            #expect(try await client.send(.POST, "/api/v1/admin/users", user: admin.0, password: admin.1,
+                                          json: ["username": "pia", "password": "pia-password-1", "email": "pia@example.com"]).status == 201)
+            let script = PythonTools.packageRoot + "/Tests/ForgeWebTests/Fixtures/gitea_client.py"
+            let (status, text) = try await PythonTools.run("python", [script, running.base, "pia", "pia-password-1"])
+            #expect(status == 0, "\(text)")
+            #expect(text.contains("OK pia/client-made"), "\(text)")
+            let made = try await running.forge.repositories.repository(try RepositoryPath("pia/client-made"))
+            #expect(made?.ownerID != nil)
+        }
+    }
+}
+
+extension APIDetailsTests {
+    @Test("Gitea's routes: contents, raw, branches, tags, commits by path, hooks edited, users and tokens; a deeper repository keeps today's routes")
+    func giteaRoutes() async throws {
+        try await RunningForge.run(localRunner: false) { running in
+            let client = Client(base: running.base)
+            #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "team/code", "private": false]).status == 201)
+            let commits = try await pushCodeProject(running, repository: "team/code", user: admin.0, password: admin.1)
+            func json(_ path: String) async throws -> Any { try client.json(try await client.send(.GET, path, user: admin.0, password: admin.1)) }
+
+            let file = try #require(try await json("/api/v1/repos/team/code/contents/Sources/main.swift?ref=v1.0") as? [String: Any])
+            #expect(file["type"] as? String == "file" && file["encoding"] as? String == "base64")
+            let decoded = Data(base64Encoded: file["content"] as? String ?? "").map { String(decoding: $0, as: UTF8.self) }
+            #expect(decoded?.contains("hello, world") == true)
+            let folder = try #require(try await json("/api/v1/repos/team/code/contents/docs") as? [[String: Any]])
+            #expect(Set(folder.compactMap { $0["name"] as? String }) == ["guide.md", "other.txt"])
+            #expect(try await client.send(.GET, "/api/v1/repos/team/code/contents/nothing").status == 404)
+            #expect(try await client.send(.GET, "/api/v1/repos/team/code/raw/Sources/feature.swift?ref=feature").body == "let feature = 1\n")
+            #expect(try await client.send(.GET, "/api/v1/repos/team/code/raw/feature/Sources/feature.swift").body == "let feature = 1\n")
+
+            let branches = try await client.send(.GET, "/api/v1/repos/team/code/branches?limit=1")
+            #expect(branches.headers.first(name: "X-Total-Count") == "2")
+            let feature = try #require(try await json("/api/v1/repos/team/code/branches/feature") as? [String: Any])
+            #expect((feature["commit"] as? [String: Any])?["id"] as? String == commits[2])
+            #expect((try await json("/api/v1/repos/team/code/tags") as? [[String: Any]])?.first?["name"] as? String == "v1.0")
+
+            let history = try await client.send(.GET, "/api/v1/repos/team/code/commits?path=Sources/main.swift&limit=1")
+            #expect(history.headers.first(name: "X-Total-Count") == "2")
+            #expect((try client.json(history) as? [[String: Any]])?.first?["sha"] as? String == commits[1])
+            let page3 = try #require(try await json("/api/v1/repos/team/code/commits?sha=feature&page=3&limit=2") as? [Any])
+            #expect(page3.isEmpty, "past the end: an empty page")
+            let single = try #require(try await json("/api/v1/repos/team/code/git/commits/\(commits[2])") as? [String: Any])
+            #expect((single["files"] as? [[String: Any]])?.first?["filename"] as? String == "Sources/feature.swift")
+
+            // Hooks: create, edit, read, delete.
+            let created = try await client.send(.POST, "/api/v1/repos/team/code/hooks", user: admin.0, password: admin.1,
+                                                json: ["type": "gitea", "config": ["url": "https://one.example.org/h", "content_type": "json"], "events": ["push"]])
+            #expect(created.status == 201)
+            let id = try #require((try client.json(created) as? [String: Any])?["id"] as? Int)
+            let edited = try await client.send(.PATCH, "/api/v1/repos/team/code/hooks/\(id)", user: admin.0, password: admin.1,
+                                               json: ["config": ["url": "https://two.example.org/h"], "active": false])
+            #expect(edited.status == 200)
+            let hook = try #require(try await json("/api/v1/repos/team/code/hooks/\(id)") as? [String: Any])
+            #expect((hook["config"] as? [String: String])?["url"] == "https://two.example.org/h" && hook["active"] as? Bool == false)
+            #expect(try await client.send(.POST, "/api/v1/repos/team/code/hooks", user: admin.0, password: admin.1, json: ["config": ["url": "x"]]).status == 422)
+            #expect(try await client.send(.DELETE, "/api/v1/repos/team/code/hooks/\(id)", user: admin.0, password: admin.1).status == 204)
+            #expect(try await client.send(.GET, "/api/v1/repos/team/code/hooks", user: "nobody", password: "x").status == 401)
+
+            // Repositories: Gitea's fields, PATCH, search.
+            let repository = try #require(try await json("/api/v1/repos/team/code") as? [String: Any])
+            #expect(repository["default_branch"] as? String == "main" && repository["empty"] as? Bool == false)
+            #expect((repository["permissions"] as? [String: Bool])?["admin"] == true && repository["permission"] as? String == "admin")
+            #expect(try await client.send(.PATCH, "/api/v1/repos/team/code", user: admin.0, password: admin.1, json: ["description": "patched"]).status == 200)
+            let search = try #require(try await json("/api/v1/repos/search?q=code") as? [String: Any])
+            #expect(search["ok"] as? Bool == true && (search["data"] as? [[String: Any]])?.first?["description"] as? String == "patched")
+
+            // Users and their tokens, Gitea's way.
+            #expect(try await client.send(.POST, "/api/v1/admin/users", user: admin.0, password: admin.1,
+                                          json: ["username": "gus", "password": "gus-password-1", "email": "g@example.com"]).status == 201)
+            #expect(try await client.send(.POST, "/api/v1/admin/users", user: admin.0, password: admin.1, json: ["username": "gus2"]).status == 422)
+            #expect((try await json("/api/v1/users/gus") as? [String: Any])?["login"] as? String == "gus")
+            let token = try await client.send(.POST, "/api/v1/users/gus/tokens", user: "gus", password: "gus-password-1", json: ["name": "ci", "scopes": ["write:repository"]])
+            #expect(token.status == 201)
+            #expect(try await client.send(.POST, "/api/v1/users/gus/tokens", user: admin.0, password: admin.1, json: ["name": "x"]).status == 403)
+            #expect(try await client.send(.DELETE, "/api/v1/users/gus/tokens/ci", user: "gus", password: "gus-password-1").status == 204)
+            #expect(try await client.send(.PATCH, "/api/v1/admin/users/gus", user: admin.0, password: admin.1, json: ["active": false]).status == 200)
+            #expect(try await client.send(.GET, "/api/v1/user", user: "gus", password: "gus-password-1").status == 401)
+            #expect(try await client.send(.DELETE, "/api/v1/admin/users/gus", user: admin.0, password: admin.1).status == 204)
+
+            // A repository three segments deep keeps today's routes, even named like a Gitea endpoint.
+            #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "team/deep/branches"]).status == 201)
+            #expect((try await json("/api/v1/repos/team/deep/branches") as? [String: Any])?["full_name"] as? String == "team/deep/branches")
         }
     }
 }

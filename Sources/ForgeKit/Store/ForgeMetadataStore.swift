@@ -120,6 +120,8 @@ public protocol ForgeMetadataStore: Sendable {
     func createWebhook(repositoryID: Int64, url: String, secret: String?) async throws(ForgeError) -> RepositoryWebhook
     /// A repository's webhooks.
     func webhooks(repositoryID: Int64) async throws(ForgeError) -> [RepositoryWebhook]
+    /// Changes a webhook's URL (checked as when created), secret and whether it is active.
+    func updateWebhook(_ webhook: RepositoryWebhook) async throws(ForgeError)
     /// Removes a webhook and its delivery log.
     func deleteWebhook(id: Int64) async throws(ForgeError)
     /// Queues a delivery, due at once, under `guid` (a random one when nil). A delivery of the same

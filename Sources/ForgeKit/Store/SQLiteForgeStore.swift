@@ -658,6 +658,18 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
         }
     }
 
+    public func updateWebhook(_ webhook: RepositoryWebhook) async throws(ForgeError) {
+        try RepositoryWebhook.validate(url: webhook.url)
+        if let secret = webhook.secret, secret.isEmpty || secret.utf8.count > 1024 {
+            throw ForgeError(.invalidArgument, "a webhook secret must have 1 to 1,024 bytes", operation: "update webhook")
+        }
+        try await write("update webhook") { db in
+            try db.execute(sql: "UPDATE webhooks SET url = ?, secret = ?, is_active = ? WHERE id = ? AND repository_id = ?",
+                           arguments: [webhook.url, webhook.secret, webhook.isActive, webhook.id, webhook.repositoryID])
+            guard db.changesCount == 1 else { throw ForgeError(.notFound, "no webhook with id \(webhook.id)", operation: "update webhook") }
+        }
+    }
+
     public func deleteWebhook(id: Int64) async throws(ForgeError) {
         try await write("delete webhook") { db in
             try db.execute(sql: "DELETE FROM webhooks WHERE id = ?", arguments: [id])
