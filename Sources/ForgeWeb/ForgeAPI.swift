@@ -18,6 +18,7 @@ import PlatformSupport
 ///
 /// | Route | |
 /// |---|---|
+/// | `GET /api/v1/openapi.json` | the OpenAPI 3.1 document of all of this |
 /// | `GET /api/v1/user` | who you are |
 /// | `GET /api/v1/user/tokens` · `POST /api/v1/user/tokens` `{"name", "scope": "read"\|"write"\|"admin"}` · `DELETE …/tokens/ID` | your tokens · a new one (shown once) · revoke |
 /// | `GET /api/v1/users` · `POST /api/v1/users` `{"name", "password", "email", "admin"}` | users (admins only) |
@@ -94,6 +95,10 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
                     }
                     user = sessionUser
                 }
+            }
+            if user == nil, request.method != .get, request.method != .head {
+                // Nothing changes anonymously: say so before looking anything up.
+                throw APIError(status: .unauthorized, message: "sign in with a token or basic auth to change anything")
             }
             if user?.tokenScope == .read, request.method != .get, request.method != .head {
                 throw APIError(status: .forbidden, message: "this token's scope is read; it cannot change anything")
@@ -198,8 +203,17 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             guard let decoded = String(raw).removingPercentEncoding else { throw APIError(status: .badRequest, message: "the path is not valid percent-encoding") }
             segments.append(decoded)
         }
+        let documented = APIRouteTable.shared.methods(for: segments)
+        if !documented.isEmpty, !documented.contains(method.rawValue) {
+            var response = Self.json(.methodNotAllowed, APIErrorBody(error: "\(method.rawValue) is not allowed here; use \(documented.sorted().joined(separator: ", "))"))
+            response.headers[.allow] = documented.sorted().joined(separator: ", ")
+            return response
+        }
         if let answer = try await giteaRoute(request, segments: segments, query: query, user: user, peer: peer) { return answer }
         switch (method, rest) {
+        case (.get, "openapi.json"):
+            let text = OpenAPIDocument.json.replacingOccurrences(of: "SERVER_URL", with: web.options.publicURL)
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         case (.get, "user"):
             return Self.json(.ok, GiteaUser(try requireUser(user)))
         case (.post, "user/tokens"):
@@ -378,15 +392,13 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
                                 responseStatus: $0.responseStatus, error: $0.lastError)
                 })
             }
-            return Self.json(.ok, try await store.webhooks(repositoryID: repository.id).map {
-                APIWebhook(id: $0.id, url: $0.url, signed: $0.secret != nil, active: $0.isActive)
-            })
+            return Self.json(.ok, try await store.webhooks(repositoryID: repository.id).map(GiteaHook.init))
         case (.post, "hooks"):
             try requireAdmin()
             let fields = try await body(request, as: APIWebhookRequest.self)
             let hook = try await store.createWebhook(repositoryID: repository.id, url: fields.url ?? "",
                                                      secret: fields.secret.flatMap { $0.isEmpty ? nil : $0 })
-            return Self.json(.created, APIWebhook(id: hook.id, url: hook.url, signed: hook.secret != nil))
+            return Self.json(.created, GiteaHook(hook))
         case (.get, "secrets"):
             try requireAdmin()
             return Self.json(.ok, try await store.secrets(repositoryID: repository.id).map {
@@ -485,10 +497,14 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             guard let (dispatcher, _) = web.pipelines else { throw APIError(status: .notFound, message: "this forge runs no pipelines") }
             let prefix = repository.path.description + ":"
             if method == .get {
-                let stored = dispatcher.configurations.configurations.filter { $0.name.hasPrefix(prefix) }
-                return Self.json(.ok, stored.sorted { $0.name < $1.name }.map {
+                let stored = dispatcher.configurations.configurations.filter { $0.name.hasPrefix(prefix) }.sorted { $0.name < $1.name }.map {
                     APIStoredPipeline(name: String($0.name.dropFirst(prefix.count)), fullName: $0.name, configuration: $0.jsonValue)
-                })
+                }
+                guard let name = route.rest.first else { return Self.json(.ok, stored) }
+                guard route.rest.count == 1, let one = stored.first(where: { $0.name == name }) else {
+                    throw APIError(status: .notFound, message: "no stored pipeline '\(name)' in \(repository.path)")
+                }
+                return Self.json(.ok, one)
             }
             guard route.rest.count == 1, let name = route.rest.first,
                   try await dispatcher.deleteConfiguration(named: prefix + name) else {

@@ -171,14 +171,6 @@ struct APIBlob: Encodable {
     var content: String
 }
 
-struct APIWebhook: Encodable {
-    var id: Int64
-    var url: String
-    var signed: Bool
-    /// In the list only.
-    var active: Bool?
-}
-
 struct APIDelivery: Encodable {
     var id: Int64
     var guid: String

@@ -67,6 +67,10 @@ extension ForgeAPI {
                 return Response(status: .noContent)
             }
             let fields = try await body(request, as: GiteaUserRequest.self)
+            if target.id == user?.id, fields.admin == false || fields.active == false {
+                // Nobody locks themselves out: another site admin must do it.
+                throw APIError(status: .unprocessableContent, message: "you cannot take your own admin rights or disable yourself")
+            }
             if let email = fields.email { target.email = email }
             if let admin = fields.admin { target.isAdmin = admin }
             if let active = fields.active { target.isActive = active }

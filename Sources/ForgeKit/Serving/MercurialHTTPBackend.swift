@@ -61,7 +61,8 @@ public struct MercurialHTTPRequest: Sendable, Hashable {
     public static func recognise(path: String, query: String?, headers: [(String, String)] = [],
                                  body: [UInt8]? = nil) throws(ForgeError) -> Recognition {
         let operation = "serve hg"
-        guard let query else { return .none }
+        // Only a query with a `cmd` is Mercurial's; any other is left to the rest of the server.
+        guard let query, query.split(separator: "&").contains(where: { $0.hasPrefix("cmd=") }) else { return .none }
         let pairs = try parseQuery(query)
         let commands = pairs.filter { $0.0 == "cmd" }.map(\.1)
         guard let command = commands.first else { return .none }
