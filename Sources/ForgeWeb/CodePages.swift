@@ -83,7 +83,7 @@ extension ForgeWebService {
         let revision = rest.first ?? "HEAD"
         let path = rest.dropFirst().joined(separator: "/")
         let (entries, references, readme) = try await bounded { () async throws -> ([TreeEntry], References, (String, String)?) in
-            try await GitRepository.open(at: directory).withSession { session in
+            try await repositories.open.repository(at: directory).withSession { session in
                 let entries = try session.tree(at: revision, path: path, includeSizes: true)
                 return (entries, try References.read(session), try Self.readme(session, entries: entries))
             }
@@ -158,7 +158,7 @@ extension ForgeWebService {
         let directory = repositories.directory(for: repository.path)
         let largest = options.largestBlob
         let (entry, bytes, references) = try await bounded { () async throws -> (TreeEntry, [UInt8]?, References) in
-            try await GitRepository.open(at: directory).withSession { session in
+            try await repositories.open.repository(at: directory).withSession { session in
                 let entry = try session.entry(at: revision, path: path)
                 guard entry.mode != .tree, entry.mode != .gitlink, (entry.size ?? 0) <= largest else { return (entry, nil, try References.read(session)) }
                 return (entry, try session.blob(entry.id), try References.read(session))
@@ -216,7 +216,7 @@ extension ForgeWebService {
         let directory = repositories.directory(for: repository.path)
         let cache = blameCache, largest = options.largestBlob
         let (blame, text) = try await bounded { () async throws -> (Blame, String?) in
-            try await GitRepository.open(at: directory).withSession { session in
+            try await repositories.open.repository(at: directory).withSession { session in
                 let commit = try session.resolveCommit(revision)
                 let entry = try session.entry(at: commit.hex, path: path)
                 guard let size = entry.size, size <= largest else {
@@ -274,7 +274,7 @@ extension ForgeWebService {
         guard !text.isEmpty else { return frame(repository, viewer: viewer, level: level, title: "Search", active: "tree", body: body) }
         let directory = repositories.directory(for: repository.path)
         let result = try await bounded { () async throws -> CodeSearchResult? in
-            try await GitRepository.open(at: directory).withSession { session in
+            try await repositories.open.repository(at: directory).withSession { session in
                 guard let commit = try session.head().commit else { return nil }
                 return try session.searchCode(text, at: commit.hex)
             }
@@ -325,7 +325,7 @@ extension ForgeWebService {
         }
         let directory = repositories.directory(for: repository.path)
         let (commits, changes, patch) = try await bounded { () async throws -> ([Commit], [PathChange], CommitPatch) in
-            try await GitRepository.open(at: directory).withSession { session in
+            try await repositories.open.repository(at: directory).withSession { session in
                 let baseID = try session.resolveCommit(base), headID = try session.resolveCommit(head)
                 let from = direct ? baseID : (try session.mergeBases(baseID, headID).first ?? baseID)
                 let commits = try session.log(LogOptions([headID.hex, "^" + baseID.hex], limit: 250))

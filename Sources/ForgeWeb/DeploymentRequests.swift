@@ -57,7 +57,7 @@ struct DeploymentRequests {
         let directory = repositories.directory(for: repository.path)
         switch repository.kind {
         case .git:
-            let git = try await GitRepository.open(at: directory)
+            let git = try await repositories.open.repository(at: directory)
             return try await git.withSession { session in try session.resolveCommit("refs/heads/" + branch).hex }
         case .hg:
             let tip = try await MercurialRepository.withRepository(at: directory) { try await $0.log(try .symbol(branch), limit: 1).first }

@@ -325,7 +325,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
                 let references = try await MercurialRepository.withRepository(at: directory) { try await $0.references() }
                 return Self.json(.ok, references.sorted { $0.key < $1.key }.map { APIReference(name: $0.key, commit: $0.value) })
             }
-            let references = try await GitRepository.open(at: directory).references(prefix: route.action == "tags" ? "refs/tags/" : "refs/heads/")
+            let references = try await web.repositories.open.repository(at: directory).references(prefix: route.action == "tags" ? "refs/tags/" : "refs/heads/")
             return Self.json(.ok, references.map { APIReference(name: $0.shortName, ref: $0.name, commit: $0.target.hex) })
         case (.get, "commits"):
             let limit = try Self.limit(query["limit"], default: 50, maximum: 500)
@@ -334,7 +334,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             }
             switch repository.kind {
             case .git:
-                let git = try await GitRepository.open(at: directory)
+                let git = try await web.repositories.open.repository(at: directory)
                 let revision = query["rev"] ?? "HEAD"
                 // An empty repository has no history yet: an empty list, not a missing revision.
                 if query["rev"] == nil, case .unborn = try await git.head() {
@@ -355,7 +355,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             guard repository.kind == .git else { throw APIError(status: .notFound, message: "trees are listed for git repositories") }
             let revision = route.rest.first ?? "HEAD"
             let entries = try await web.bounded {
-                try await GitRepository.open(at: directory).tree(at: revision, path: query["path"] ?? "", includeSizes: true)
+                try await web.repositories.open.repository(at: directory).tree(at: revision, path: query["path"] ?? "", includeSizes: true)
             }
             return Self.json(.ok, entries.prefix(web.options.largestTree).map {
                 APITreeEntry(name: $0.name, path: $0.path, mode: String($0.mode.rawValue, radix: 8), id: $0.id.hex, size: $0.size)
@@ -365,7 +365,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             guard let path = query["path"] else { throw APIError(status: .badRequest, message: "'path' is required") }
             let bytes: [UInt8]
             if repository.kind == .git {
-                bytes = try await web.bounded { try await GitRepository.open(at: directory).blob(at: revision, path: path, maxSize: 16 << 20) }
+                bytes = try await web.bounded { try await web.repositories.open.repository(at: directory).blob(at: revision, path: path, maxSize: 16 << 20) }
             } else {
                 bytes = try await MercurialRepository.withRepository(at: directory) { try await $0.file(at: revision, path: path) }
             }
@@ -527,7 +527,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
     func commitDetail(_ repository: RepositoryRecord, directory: String, id: String) async throws -> Response {
         switch repository.kind {
         case .git:
-            let git = try await GitRepository.open(at: directory)
+            let git = try await web.repositories.open.repository(at: directory)
             let (commit, changes, patch) = try await web.bounded {
                 try await git.withSession { session in
                     let commit = try session.commit(id)

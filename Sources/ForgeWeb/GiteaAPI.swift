@@ -114,7 +114,7 @@ extension ForgeAPI {
         guard repository.kind == .git else {
             throw APIError(status: .notFound, message: "Gitea's \(endpoint) routes serve git repositories; use …/repos/\(repository.path)/-/\(endpoint)")
         }
-        let git = try await GitRepository.open(at: directory)
+        let git = try await web.repositories.open.repository(at: directory)
         let base = web.options.publicURL + "/api/v1/repos/" + repository.path.description
         let html = web.options.publicURL + "/" + repository.path.description
         switch (endpoint, rest.count) {
@@ -292,7 +292,7 @@ extension ForgeAPI {
             let branch = fields.defaultBranch.flatMap { $0.isEmpty ? nil : $0 } ?? "main"
             let readme = "# \(name)\n" + ((fields.description ?? "").isEmpty ? "" : "\n\(fields.description ?? "")\n")
             let author = Signature(name: user.name, email: user.email.isEmpty ? "\(user.name)@forgeworks.invalid" : user.email, time: Int64(Date().timeIntervalSince1970))
-            try await GitRepository.open(at: web.repositories.directory(for: path)).withSession { session in
+            try await web.repositories.git(path).withSession { session in
                 let blob = try session.writeBlob(Array(readme.utf8))
                 let tree = try session.writeTree([TreeEntryInput(name: "README.md", mode: .regular, id: blob)])
                 let commit = try session.writeCommit(tree: tree, parents: [], author: author, committer: author, message: "Initial commit\n")
@@ -390,7 +390,7 @@ extension ForgeAPI {
         let directory = web.repositories.directory(for: repository.path)
         switch repository.kind {
         case .git:
-            if let head = try? await GitRepository.open(at: directory).head() {
+            if let head = try? await web.repositories.open.repository(at: directory).head() {
                 switch head {
                 case .branch(let name, _): (defaultBranch, empty) = (name, false)
                 case .unborn(let name): defaultBranch = name

@@ -132,7 +132,7 @@ extension ForgeWebService {
         switch repository.kind {
         case .git:
             let (head, commits, entries, readme) = try await bounded { () async throws -> (Head, [Commit], [TreeEntry], (String, String)?) in
-                let git = try await GitRepository.open(at: directory)
+                let git = try await repositories.open.repository(at: directory)
                 return try await git.withSession { session in
                     let head = try session.head()
                     guard let commit = head.commit else { return (head, [], [], nil) }
@@ -222,7 +222,7 @@ extension ForgeWebService {
         let bytes: [UInt8]
         switch repository.kind {
         case .git:
-            bytes = try await bounded { try await GitRepository.open(at: directory).blob(at: revision, path: path, maxSize: 64 << 20) }
+            bytes = try await bounded { try await repositories.open.repository(at: directory).blob(at: revision, path: path, maxSize: 64 << 20) }
         case .hg:
             bytes = try await bounded {
                 try await MercurialRepository.withRepository(at: directory) { try await $0.file(at: revision, path: path) }
@@ -244,7 +244,7 @@ extension ForgeWebService {
         case .git:
             let revision = revision ?? "HEAD"
             let commits = try await bounded { () async throws -> [Commit] in
-                let git = try await GitRepository.open(at: directory)
+                let git = try await repositories.open.repository(at: directory)
                 return try await git.withSession { session in
                     if case .unborn = try session.head(), revision == "HEAD" { return [] }
                     let all = try session.log(LogOptions([revision], limit: page * perPage, paths: path.map { [$0] } ?? []))
@@ -282,7 +282,7 @@ extension ForgeWebService {
         switch repository.kind {
         case .git:
             let (commit, changes, patch) = try await bounded { () async throws -> (Commit, [PathChange], CommitPatch) in
-                let git = try await GitRepository.open(at: directory)
+                let git = try await repositories.open.repository(at: directory)
                 return try await git.withSession { session in
                     let commit = try session.commit(id)
                     return (commit, try session.changes(in: commit.id), try session.patch(for: commit.id))
@@ -322,7 +322,7 @@ extension ForgeWebService {
     func referencesPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, kind: String) async throws -> Response {
         let directory = repositories.directory(for: repository.path)
         let references = try await bounded {
-            try await GitRepository.open(at: directory).references(prefix: kind == "tags" ? "refs/tags/" : "refs/heads/")
+            try await repositories.open.repository(at: directory).references(prefix: kind == "tags" ? "refs/tags/" : "refs/heads/")
         }
         var body = "<h2>\(kind == "tags" ? "Tags" : "Branches")</h2><table id=\"\(kind)\"><tr><th>Name</th><th>Commit</th><th>Downloads</th></tr>"
         for reference in references {
@@ -348,7 +348,7 @@ extension ForgeWebService {
         let prefix = repository.path.name + "-" + revision.replacingOccurrences(of: "/", with: "-") + "/"
         // Resolve first, so that a bad revision is a 404 page rather than a broken download.
         switch repository.kind {
-        case .git: _ = try await GitRepository.open(at: directory).resolve(revision)
+        case .git: _ = try await repositories.open.repository(at: directory).resolve(revision)
         case .hg:
             guard try await !MercurialRepository.withRepository(at: directory, { try await $0.log(try .symbol(revision), limit: 1) }).isEmpty else {
                 throw ForgeError(.notFound, "no revision '\(revision)'", operation: "archive")
@@ -362,7 +362,7 @@ extension ForgeWebService {
             defer { close(writeEnd) }
             switch kind {
             case .git:
-                try await GitRepository.open(at: directory).archive(revision, format: ArchiveFormat(rawValue: format) ?? .tar,
+                try await repositories.open.repository(at: directory).archive(revision, format: ArchiveFormat(rawValue: format) ?? .tar,
                                                                    toDescriptor: writeEnd, prefix: prefix)
             case .hg:
                 try await MercurialRepository.withRepository(at: directory) {

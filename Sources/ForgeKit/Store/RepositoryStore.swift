@@ -53,6 +53,13 @@ public final class RepositoryStore: Sendable {
     private let logger: Logger
     /// One walk of a push's commits for all its consumers.
     let pushedCommitsCache = PushedCommitsCache()
+    /// Git repositories kept open between requests (``git(_:)``).
+    public let open = OpenRepositories()
+
+    /// The git repository `path`, kept open between calls (see ``OpenRepositories``).
+    public func git(_ path: RepositoryPath) async throws -> GitRepository {
+        try await open.repository(at: directory(for: path))
+    }
 
     /// Opens the store, creating `root` when needed.
     ///
@@ -173,6 +180,8 @@ public final class RepositoryStore: Sendable {
             _ = try? await metadata.renameRepository(id: record.id, to: record.path)
             throw error as? ForgeError ?? ForgeError(.io, "\(error)", operation: "rename repository", path: to)
         }
+        open.forget(from)
+        open.forget(to)
         logger.info("renamed repository", metadata: ["from": "\(path)", "to": "\(newPath)"])
         return renamed
     }
@@ -183,6 +192,7 @@ public final class RepositoryStore: Sendable {
             throw ForgeError(.notFound, "no repository '\(path)'", operation: "delete repository")
         }
         try await metadata.deleteRepository(id: record.id)
+        open.forget(directory(for: record.path))
         let aside = root + "/.deleted-" + UUID().uuidString
         if Foundation.rename(directory(for: record.path), aside) == 0 {
             try? FileManager.default.removeItem(atPath: aside)
@@ -227,6 +237,7 @@ public final class RepositoryStore: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         } catch {}
+        open.forget(target)
         guard Foundation.rename(incoming, target) == 0 else {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(atPath: incoming)
