@@ -7,23 +7,48 @@ import NIOCore
 import PlatformSupport
 import Synchronization
 
-/// Blame results by (repository, commit, path): they never change, and blame is the slowest read.
-final class BlameCache: Sendable {
-    private struct Key: Hashable { var directory: String; var commit: ObjectID; var path: String }
-    private let entries = Mutex<(values: [Key: Blame], order: [Key])>(([:], []))
-    private let capacity: Int
+/// Rendered page bodies of views that never change — a commit's diff, a file's blame at a commit —
+/// by key, kept for `lifetime` (their relative dates age) within a byte budget, least recently used
+/// dropped first. Blame is the slowest read; a merge's diff the largest page.
+final class RenderedCache: Sendable {
+    private struct Entry { var body: String; var bytes: Int; var stored: ContinuousClock.Instant; var lastUse: UInt64 }
+    private let state = Mutex<(entries: [String: Entry], bytes: Int, clock: UInt64)>(([:], 0, 0))
+    private let budget: Int
+    private let lifetime: Duration
 
-    init(capacity: Int = 128) { self.capacity = capacity }
-
-    func value(_ directory: String, _ commit: ObjectID, _ path: String) -> Blame? {
-        entries.withLock { $0.values[Key(directory: directory, commit: commit, path: path)] }
+    init(budget: Int = 64 << 20, lifetime: Duration = .seconds(600)) {
+        self.budget = budget
+        self.lifetime = lifetime
     }
 
-    func store(_ blame: Blame, _ directory: String, _ commit: ObjectID, _ path: String) {
-        let key = Key(directory: directory, commit: commit, path: path)
-        entries.withLock { state in
-            if state.values.updateValue(blame, forKey: key) == nil { state.order.append(key) }
-            while state.order.count > capacity { state.values[state.order.removeFirst()] = nil }
+    func body(_ key: String) -> String? {
+        state.withLock { state in
+            guard var entry = state.entries[key] else { return nil }
+            guard ContinuousClock.now - entry.stored < lifetime else {
+                state.bytes -= entry.bytes
+                state.entries[key] = nil
+                return nil
+            }
+            state.clock += 1
+            entry.lastUse = state.clock
+            state.entries[key] = entry
+            return entry.body
+        }
+    }
+
+    func store(_ body: String, _ key: String) {
+        let bytes = body.utf8.count
+        guard bytes <= budget / 4 else { return }
+        state.withLock { state in
+            state.clock += 1
+            if let old = state.entries.updateValue(Entry(body: body, bytes: bytes, stored: .now, lastUse: state.clock), forKey: key) {
+                state.bytes -= old.bytes
+            }
+            state.bytes += bytes
+            while state.bytes > budget, let oldest = state.entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
+                state.bytes -= state.entries[oldest]?.bytes ?? 0
+                state.entries[oldest] = nil
+            }
         }
     }
 }
@@ -214,23 +239,29 @@ extension ForgeWebService {
         guard rest.count >= 2 else { throw ForgeError(.notFound, "no file named", operation: "blame") }
         let revision = rest[0], path = rest.dropFirst().joined(separator: "/")
         let directory = repositories.directory(for: repository.path)
-        let cache = blameCache, largest = options.largestBlob
-        let (blame, text) = try await bounded { () async throws -> (Blame, String?) in
-            try await repositories.open.repository(at: directory).withSession { session in
-                let commit = try session.resolveCommit(revision)
+        let git = try await repositories.open.repository(at: directory)
+        let commit = try await bounded { try await git.withSession { try $0.resolveCommit(revision) } }
+        let key = "blame\u{0}\(directory)\u{0}\(commit.hex)\u{0}\(revision)\u{0}\(path)"
+        if let body = rendered.body(key) {
+            return frame(repository, viewer: viewer, level: level, title: "Blame · \(path)", active: "tree", body: body, scripts: Self.codeScripts)
+        }
+        let largest = options.largestBlob
+        // Blame walks the file's whole history: it gets longer than other reads (its result is kept).
+        let (found, text) = try await bounded(limit: options.blameTimeout) { () async throws -> (Blame?, String?) in
+            try await git.withSession { session in
                 let entry = try session.entry(at: commit.hex, path: path)
                 guard let size = entry.size, size <= largest else {
                     throw ForgeError(.invalidArgument, "'\(path)' is larger than \(largest) bytes; blame is shown for smaller files", operation: "blame")
                 }
                 let bytes = try session.blob(entry.id)
                 let text = bytes.contains(0) ? nil : String(validating: bytes, as: UTF8.self)
-                if let cached = cache.value(directory, commit, entry.path) { return (cached, text) }
-                let blame = try session.blame(at: commit.hex, path: entry.path)
-                cache.store(blame, directory, commit, entry.path)
-                return (blame, text)
+                guard text != nil else { return (nil, nil) }
+                return (try session.blame(at: commit.hex, path: entry.path), text)
             }
         }
-        guard let text else { throw ForgeError(.invalidArgument, "'\(path)' is binary; blame is shown for text files", operation: "blame") }
+        guard let text, let blame = found else {
+            throw ForgeError(.invalidArgument, "'\(path)' is binary; blame is shown for text files", operation: "blame")
+        }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         if lines.last == "" { lines.removeLast() }
         let name = path.split(separator: "/").last.map(String.init) ?? path
@@ -238,6 +269,7 @@ extension ForgeWebService {
         body += "<a href=\"\(link(repository, "blob", revision))/\(urlEncodePath(path))\">Normal view</a> · "
         body += "<a href=\"\(link(repository, "commits", revision))?path=\(urlEncode(path))\">History</a></p>"
         body += "<div class=\"code-scroll\"><table class=\"code blame\" id=\"blame\"\(Self.language(of: name).map { " data-lang=\"\(escape($0))\"" } ?? "")><tbody>"
+        body.reserveCapacity(text.utf8.count * 2 + lines.count * 100)
         for hunk in blame.hunks {
             let commit = blame.commits[hunk.commit]
             for offset in 0..<hunk.lineCount {
@@ -255,6 +287,7 @@ extension ForgeWebService {
             }
         }
         body += "</tbody></table></div>"
+        rendered.store(body, key)
         return frame(repository, viewer: viewer, level: level, title: "Blame · \(path)", active: "tree", body: body, scripts: Self.codeScripts)
     }
 

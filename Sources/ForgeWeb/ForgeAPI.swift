@@ -219,7 +219,9 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
         case (.post, "user/tokens"):
             return try await createToken(request, user: try requireUser(user))
         case (.get, "user/tokens"):
-            return Self.json(.ok, try await store.tokens(userID: try requireUser(user).id).map(APITokenListItem.init))
+            let page = try Pagination(query)
+            let tokens = try await store.tokens(userID: try requireUser(user).id)
+            return Self.list(page.slice(tokens).map(APITokenListItem.init), total: tokens.count, page: page, request: request)
         case (.get, "users"):
             guard try requireUser(user).isAdmin else { throw APIError(status: .forbidden, message: "only administrators list users") }
             let page = try Pagination(query)
@@ -254,9 +256,10 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             break
         }
         if rest == "groups" && method == .get {
-            return Self.json(.ok, try await web.visibleGroups(.init(user: user), peer: peer).map {
-                APIGroup(path: $0.path.description, description: $0.description)
-            })
+            let page = try Pagination(query)
+            let groups = try await web.visibleGroups(.init(user: user), peer: peer)
+            return Self.list(page.slice(groups).map { APIGroup(path: $0.path.description, description: $0.description) },
+                             total: groups.count, page: page, request: request)
         }
         if rest.hasPrefix("groups/"), method == .put {
             // PUT /api/v1/groups/PATH/-/permissions/USER {"level"}
@@ -323,10 +326,14 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
         case (.get, "branches"), (.get, "tags"):
             guard repository.kind == .git else {
                 let references = try await MercurialRepository.withRepository(at: directory) { try await $0.references() }
-                return Self.json(.ok, references.sorted { $0.key < $1.key }.map { APIReference(name: $0.key, commit: $0.value) })
+                let all = references.sorted { $0.key < $1.key }.map { APIReference(name: $0.key, commit: $0.value) }
+                let page = try Pagination(query, defaultLimit: 500, maximum: 5000)
+                return Self.list(page.slice(all), total: all.count, page: page, request: request)
             }
             let references = try await web.repositories.open.repository(at: directory).references(prefix: route.action == "tags" ? "refs/tags/" : "refs/heads/")
-            return Self.json(.ok, references.map { APIReference(name: $0.shortName, ref: $0.name, commit: $0.target.hex) })
+            let page = try Pagination(query, defaultLimit: 500, maximum: 5000)
+            return Self.list(page.slice(references).map { APIReference(name: $0.shortName, ref: $0.name, commit: $0.target.hex) },
+                             total: references.count, page: page, request: request)
         case (.get, "commits"):
             let limit = try Self.limit(query["limit"], default: 50, maximum: 500)
             if let id = route.rest.first {
@@ -387,12 +394,16 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             try requireAdmin()
             if route.rest.count == 2, route.rest[1] == "deliveries", let id = Int64(route.rest[0]),
                try await store.webhooks(repositoryID: repository.id).contains(where: { $0.id == id }) {
-                return Self.json(.ok, try await store.deliveries(webhookID: id, limit: 50).map {
+                let page = try Pagination(query)
+                let deliveries = try await store.deliveries(webhookID: id, limit: 1000)
+                return Self.list(page.slice(deliveries).map {
                     APIDelivery(id: $0.id, guid: $0.guid, event: $0.event, state: $0.state.rawValue, attempts: $0.attempts,
                                 responseStatus: $0.responseStatus, error: $0.lastError)
-                })
+                }, total: deliveries.count, page: page, request: request)
             }
-            return Self.json(.ok, try await store.webhooks(repositoryID: repository.id).map(GiteaHook.init))
+            let page = try Pagination(query)
+            let hooks = try await store.webhooks(repositoryID: repository.id)
+            return Self.list(page.slice(hooks).map(GiteaHook.init), total: hooks.count, page: page, request: request)
         case (.post, "hooks"):
             try requireAdmin()
             let fields = try await body(request, as: APIWebhookRequest.self)
@@ -401,9 +412,10 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             return Self.json(.created, GiteaHook(hook))
         case (.get, "secrets"):
             try requireAdmin()
-            return Self.json(.ok, try await store.secrets(repositoryID: repository.id).map {
-                APISecret(name: $0.name, createdAt: ISO8601DateFormatter().string(from: $0.updatedAt))
-            })
+            let page = try Pagination(query)
+            let secrets = try await store.secrets(repositoryID: repository.id)
+            return Self.list(page.slice(secrets).map { APISecret(name: $0.name, createdAt: ISO8601DateFormatter().string(from: $0.updatedAt)) },
+                             total: secrets.count, page: page, request: request)
         case (.put, "secrets"), (.delete, "secrets"):
             try requireAdmin()
             guard route.rest.count == 1, let name = route.rest.first else { throw APIError(status: .notFound, message: "no such route") }
@@ -452,8 +464,10 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             return Self.json(.ok, releases.map { APIRelease($0, current: $0.release == current?.release) })
         case (.get, "deployments"):
             guard let deployments = web.deployments else { throw APIError(status: .notFound, message: "this forge deploys nothing") }
-            return Self.json(.ok, try await deployments.store.deployments(DeploymentQuery(project: Forge.deployProject(of: repository), limit: 100))
-                .map(APIDeployment.init))
+            let page = try Pagination(query)
+            // The store pages by id; the page is cut from the newest (at most 1,000 are counted).
+            let all = try await deployments.store.deployments(DeploymentQuery(project: Forge.deployProject(of: repository), limit: 1000))
+            return Self.list(page.slice(all).map(APIDeployment.init), total: all.count, page: page, request: request)
         case (.post, "deployments"):
             // POST …/-/deployments {"branch", "commit"?, "environment"?} · …/-/deployments/rollback {"environment", "release"?}
             // · …/-/deployments/ID/start · …/-/deployments/ID/cancel
@@ -500,7 +514,10 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
                 let stored = dispatcher.configurations.configurations.filter { $0.name.hasPrefix(prefix) }.sorted { $0.name < $1.name }.map {
                     APIStoredPipeline(name: String($0.name.dropFirst(prefix.count)), fullName: $0.name, configuration: $0.jsonValue)
                 }
-                guard let name = route.rest.first else { return Self.json(.ok, stored) }
+                guard let name = route.rest.first else {
+                    let page = try Pagination(query)
+                    return Self.list(page.slice(stored), total: stored.count, page: page, request: request)
+                }
                 guard route.rest.count == 1, let one = stored.first(where: { $0.name == name }) else {
                     throw APIError(status: .notFound, message: "no stored pipeline '\(name)' in \(repository.path)")
                 }

@@ -45,10 +45,13 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
         public var largestTree: Int
         /// The longest a page may spend reading a repository.
         public var readTimeout: Duration
+        /// The longest a blame may take (it walks the file's whole history; results are kept).
+        public var blameTimeout: Duration
 
         /// Creates options.
         public init(publicURL: String, sessionLifetime: Duration = .seconds(7 * 86_400), secureCookies: Bool? = nil,
-                    largestBlob: Int = 1 << 20, largestTree: Int = 2000, readTimeout: Duration = .seconds(10)) {
+                    largestBlob: Int = 1 << 20, largestTree: Int = 2000, readTimeout: Duration = .seconds(10), blameTimeout: Duration = .seconds(60)) {
+            self.blameTimeout = blameTimeout
             self.publicURL = publicURL
             self.sessionLifetime = sessionLifetime
             self.secureCookies = secureCookies ?? publicURL.lowercased().hasPrefix("https://")
@@ -73,8 +76,8 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
     /// How the UI behaves.
     public let options: Options
     let logger: Logger
-    /// Blame results, which never change for a (commit, path).
-    let blameCache = BlameCache()
+    /// Rendered bodies of views that never change (a commit's diff, a blame).
+    let rendered = RenderedCache()
 
     /// Creates the service.
     public init(repositories: RepositoryStore, accounts: ForgeAccounts, runs: (any RunStore)? = nil, deployments: DeploymentController? = nil,
@@ -442,8 +445,8 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
     // MARK: - Timeouts
 
     /// Runs a repository read with the page time limit; the read is cancelled when it runs over.
-    func bounded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let limit = options.readTimeout
+    func bounded<T: Sendable>(limit chosen: Duration? = nil, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let limit = chosen ?? options.readTimeout
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await body() }
             group.addTask {

@@ -86,6 +86,30 @@ enum OpenAPIDocument {
      "user"
     ],
     "operationId": "userListOwnTokens",
+    "parameters": [
+     {
+      "name": "page",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 1000000
+      },
+      "description": "Page, from 1"
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 500
+      },
+      "description": "Per page"
+     }
+    ],
     "responses": {
      "200": {
       "description": "Tokens (never the secret)",
@@ -96,6 +120,30 @@ enum OpenAPIDocument {
          "items": {
           "$ref": "#/components/schemas/AccessTokenListItem"
          }
+        }
+       }
+      },
+      "headers": {
+       "X-Total-Count": {
+        "schema": {
+         "type": "integer"
+        },
+        "description": "How many in all"
+       },
+       "Link": {
+        "schema": {
+         "type": "string"
+        },
+        "description": "RFC 8288 links: next, prev, first, last"
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
         }
        }
       }
@@ -3400,6 +3448,28 @@ enum OpenAPIDocument {
        "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9][A-Za-z0-9._-]{0,99}){0,7}$"
       },
       "description": "A repository path of 1 to 8 segments"
+     },
+     {
+      "name": "page",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 1000000
+      },
+      "description": "Page, from 1"
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 500
+      },
+      "description": "Per page"
      }
     ],
     "responses": {
@@ -3413,6 +3483,20 @@ enum OpenAPIDocument {
           "$ref": "#/components/schemas/Reference"
          }
         }
+       }
+      },
+      "headers": {
+       "X-Total-Count": {
+        "schema": {
+         "type": "integer"
+        },
+        "description": "How many in all"
+       },
+       "Link": {
+        "schema": {
+         "type": "string"
+        },
+        "description": "RFC 8288 links: next, prev, first, last"
        }
       }
      },
@@ -3475,6 +3559,28 @@ enum OpenAPIDocument {
        "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9][A-Za-z0-9._-]{0,99}){0,7}$"
       },
       "description": "A repository path of 1 to 8 segments"
+     },
+     {
+      "name": "page",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 1000000
+      },
+      "description": "Page, from 1"
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 500
+      },
+      "description": "Per page"
      }
     ],
     "responses": {
@@ -3488,6 +3594,20 @@ enum OpenAPIDocument {
           "$ref": "#/components/schemas/Reference"
          }
         }
+       }
+      },
+      "headers": {
+       "X-Total-Count": {
+        "schema": {
+         "type": "integer"
+        },
+        "description": "How many in all"
+       },
+       "Link": {
+        "schema": {
+         "type": "string"
+        },
+        "description": "RFC 8288 links: next, prev, first, last"
        }
       }
      },
@@ -3754,6 +3874,28 @@ enum OpenAPIDocument {
        "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9][A-Za-z0-9._-]{0,99}){0,7}$"
       },
       "description": "A repository path of 1 to 8 segments"
+     },
+     {
+      "name": "page",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 1000000
+      },
+      "description": "Page, from 1"
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 500
+      },
+      "description": "Per page"
      }
     ],
     "responses": {
@@ -3950,6 +4092,28 @@ enum OpenAPIDocument {
        "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9][A-Za-z0-9._-]{0,99}){0,7}$"
       },
       "description": "A repository path of 1 to 8 segments"
+     },
+     {
+      "name": "page",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 1000000
+      },
+      "description": "Page, from 1"
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 500
+      },
+      "description": "Per page"
      }
     ],
     "responses": {
@@ -3963,6 +4127,20 @@ enum OpenAPIDocument {
           "$ref": "#/components/schemas/Deployment"
          }
         }
+       }
+      },
+      "headers": {
+       "X-Total-Count": {
+        "schema": {
+         "type": "integer"
+        },
+        "description": "How many in all"
+       },
+       "Link": {
+        "schema": {
+         "type": "string"
+        },
+        "description": "RFC 8288 links: next, prev, first, last"
        }
       }
      },
@@ -4815,6 +4993,30 @@ enum OpenAPIDocument {
      "repository"
     ],
     "operationId": "listGroups",
+    "parameters": [
+     {
+      "name": "page",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 1000000
+      },
+      "description": "Page, from 1"
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 500
+      },
+      "description": "Per page"
+     }
+    ],
     "responses": {
      "200": {
       "description": "Groups",
@@ -4825,6 +5027,30 @@ enum OpenAPIDocument {
          "items": {
           "$ref": "#/components/schemas/Group"
          }
+        }
+       }
+      },
+      "headers": {
+       "X-Total-Count": {
+        "schema": {
+         "type": "integer"
+        },
+        "description": "How many in all"
+       },
+       "Link": {
+        "schema": {
+         "type": "string"
+        },
+        "description": "RFC 8288 links: next, prev, first, last"
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
         }
        }
       }
@@ -5618,6 +5844,28 @@ enum OpenAPIDocument {
        "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9][A-Za-z0-9._-]{0,99}){0,7}$"
       },
       "description": "A repository path of 1 to 8 segments"
+     },
+     {
+      "name": "page",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 1000000
+      },
+      "description": "Page, from 1"
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 500
+      },
+      "description": "Per page"
      }
     ],
     "responses": {
@@ -5631,6 +5879,20 @@ enum OpenAPIDocument {
           "$ref": "#/components/schemas/Hook"
          }
         }
+       }
+      },
+      "headers": {
+       "X-Total-Count": {
+        "schema": {
+         "type": "integer"
+        },
+        "description": "How many in all"
+       },
+       "Link": {
+        "schema": {
+         "type": "string"
+        },
+        "description": "RFC 8288 links: next, prev, first, last"
        }
       }
      },
@@ -5899,6 +6161,28 @@ enum OpenAPIDocument {
        "type": "integer",
        "minimum": 1
       }
+     },
+     {
+      "name": "page",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 1000000
+      },
+      "description": "Page, from 1"
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 500
+      },
+      "description": "Per page"
      }
     ],
     "responses": {
@@ -5984,6 +6268,28 @@ enum OpenAPIDocument {
        "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9][A-Za-z0-9._-]{0,99}){0,7}$"
       },
       "description": "A repository path of 1 to 8 segments"
+     },
+     {
+      "name": "page",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 1000000
+      },
+      "description": "Page, from 1"
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 500
+      },
+      "description": "Per page"
      }
     ],
     "responses": {

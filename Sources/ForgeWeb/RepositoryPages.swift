@@ -279,6 +279,12 @@ extension ForgeWebService {
     func commitPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, id: String, style: DiffView.Style) async throws -> Response {
         let directory = repositories.directory(for: repository.path)
         var body = ""
+        // A commit named by its full id never changes: its rendered page is kept.
+        let key = id.utf8.count == 40 && id.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) })
+            ? "commit\u{0}\(directory)\u{0}\(id)\u{0}\(style.rawValue)" : nil
+        if let key, let cached = rendered.body(key) {
+            return frame(repository, viewer: viewer, level: level, title: "Commit", active: "commits", body: cached)
+        }
         switch repository.kind {
         case .git:
             let (commit, changes, patch) = try await bounded { () async throws -> (Commit, [PathChange], CommitPatch) in
@@ -300,6 +306,7 @@ extension ForgeWebService {
             let diff = DiffView(patch: patch.text)
             body += changedFiles(changes, anchors: diff.anchors) + diff.html(style: style)
             if patch.truncated { body += "<p class=\"muted\">The diff is too large to show whole.</p>" }
+            if let key { rendered.store(body, key) }
         case .hg:
             let (changeset, files) = try await bounded {
                 try await MercurialRepository.withRepository(at: directory) { hg -> (MercurialChangeset, [MercurialFileChange]) in
