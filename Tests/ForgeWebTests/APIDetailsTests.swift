@@ -117,15 +117,13 @@ extension APIDetailsTests {
 
             var environment = ProcessInfo.processInfo.environment
             environment["FORGE_NEW_PASSWORD"] = "a-brand-new-password"
-            let reset = try ExampleProcess("forge", ["admin", "reset-password", "--data", running.folder + "/data", "admin"],
-                                           environment: environment)
-            #expect(await reset.waitForExit(timeout: .seconds(60)) == 0, "\(reset.text)")
+            let reset = try await AccountTests.forge(["admin", "reset-password", "--data", running.folder + "/data", "admin"], environment: environment)
+            #expect(reset.status == 0, "\(reset.text)")
             #expect(reset.text.contains("user 'admin' has the new password"))
             #expect(try await client.send(.GET, "/api/v1/user", user: "admin", password: "a-brand-new-password").status == 200)
 
-            let unknown = try ExampleProcess("forge", ["admin", "reset-password", "--data", running.folder + "/data", "nobody"],
-                                             environment: environment)
-            #expect(await unknown.waitForExit(timeout: .seconds(60)) != 0)
+            let unknown = try await AccountTests.forge(["admin", "reset-password", "--data", running.folder + "/data", "nobody"], environment: environment)
+            #expect(unknown.status != 0)
             #expect(unknown.text.contains("no user 'nobody'"), "\(unknown.text)")
         }
     }
