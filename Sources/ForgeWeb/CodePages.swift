@@ -248,16 +248,19 @@ extension ForgeWebService {
         let largest = options.largestBlob
         // Blame walks the file's whole history: it gets longer than other reads (its result is kept).
         let (found, text) = try await bounded(limit: options.blameTimeout) { () async throws -> (Blame?, String?) in
-            try await git.withSession { session in
+            let (file, text) = try await git.withSession { session -> (String, String?) in
                 let entry = try session.entry(at: commit.hex, path: path)
                 guard let size = entry.size, size <= largest else {
                     throw ForgeError(.invalidArgument, "'\(path)' is larger than \(largest) bytes; blame is shown for smaller files", operation: "blame")
                 }
+                guard entry.mode == .regular || entry.mode == .executable else {
+                    throw ForgeError(.invalidArgument, "'\(path)' is not a file", operation: "blame")
+                }
                 let bytes = try session.blob(entry.id)
-                let text = bytes.contains(0) ? nil : String(validating: bytes, as: UTF8.self)
-                guard text != nil else { return (nil, nil) }
-                return (try session.blame(at: commit.hex, path: entry.path), text)
+                return (entry.path, bytes.contains(0) ? nil : String(validating: bytes, as: UTF8.self))
             }
+            guard let text else { return (nil, nil) }
+            return (try await git.blame(at: commit, path: file), text)
         }
         guard let text, let blame = found else {
             throw ForgeError(.invalidArgument, "'\(path)' is binary; blame is shown for text files", operation: "blame")

@@ -36,3 +36,30 @@ import Testing
         #expect(cache.count == 1)
     }
 }
+
+@Suite struct BlameTests {
+    /// The commit of each line, from hunks.
+    static func lines(_ blame: Blame) -> [ObjectID] {
+        blame.hunks.flatMap { hunk in Array(repeating: hunk.commit, count: hunk.lineCount) }
+    }
+
+    @Test("git's blame and libgit2's name the same commit for every line, across edits and a rename; bad paths are refused")
+    func blameAgrees() async throws {
+        let fixture = try await RepositoryFixture.make(bare: true)
+        defer { fixture.remove() }
+        let (first, second, third) = try await fixture.build { repo in
+            let first = try repo.commit("one", [.write("a.txt", "1\n2\n3\n4\n5\n")])
+            let second = try repo.commit("two", [.write("a.txt", "1\n2 changed\n3\n4\n5\n6\n")])
+            let third = try repo.commit("three", [.delete("a.txt"), .write("b.txt", "1\n2 changed\n3\n4 again\n5\n6\n")])
+            return (first, second, third)
+        }
+        let viaGit = try await fixture.repository.blame(at: third, path: "b.txt")
+        let viaLibgit2 = try await fixture.repository.withSession { try $0.blame(at: third.hex, path: "b.txt") }
+        #expect(Self.lines(viaGit) == [first, second, first, third, first, second])
+        #expect(Self.lines(viaLibgit2) == Self.lines(viaGit))
+        #expect(viaGit.commits[second]?.summary == "two")
+        #expect(viaGit.hunks.first?.originalPath == "a.txt", "followed across the rename")
+        await #expect(throws: ForgeError.self) { try await fixture.repository.blame(at: third, path: "../etc/passwd") }
+        await #expect(throws: ForgeError.self) { try await fixture.repository.blame(at: third, path: "missing.txt") }
+    }
+}
