@@ -335,7 +335,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             return Self.list(page.slice(references).map { APIReference(name: $0.shortName, ref: $0.name, commit: $0.target.hex) },
                              total: references.count, page: page, request: request)
         case (.get, "commits"):
-            let limit = try Self.limit(query["limit"], default: 50, maximum: 500)
+            let page = try Pagination(query)
             if let id = route.rest.first {
                 return try await commitDetail(repository, directory: directory, id: id)
             }
@@ -345,18 +345,27 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
                 let revision = query["rev"] ?? "HEAD"
                 // An empty repository has no history yet: an empty list, not a missing revision.
                 if query["rev"] == nil, case .unborn = try await git.head() {
-                    return Self.json(.ok, [APICommit]())
+                    return Self.list([APICommit](), total: 0, page: page, request: request)
                 }
-                let commits = try await web.bounded { try await git.log(LogOptions([revision], limit: limit)) }
-                return Self.json(.ok, commits.map(APICommit.init))
+                let (commits, total) = try await web.bounded {
+                    try await git.withSession { session -> ([Commit], Int) in
+                        var total = 0
+                        try session.walkIDs(LogOptions([revision])) { _ in total += 1; return true }
+                        return (Array(try session.log(LogOptions([revision], limit: page.offset + page.limit)).dropFirst(page.offset)), total)
+                    }
+                }
+                return Self.list(commits.map(APICommit.init), total: total, page: page, request: request)
             case .hg:
+                // Mercurial's log is read up to the page's end; the total is counted when the history ends within it.
                 let log = try await MercurialRepository.withRepository(at: directory) {
-                    try await $0.log(try query["rev"].map { rev throws(ForgeError) in try .ancestors(of: rev) }, limit: limit)
+                    try await $0.log(try query["rev"].map { rev throws(ForgeError) in try .ancestors(of: rev) }, limit: page.offset + page.limit + 1)
                 }
-                return Self.json(.ok, log.map {
+                let shaped = page.slice(log).map {
                     APIChangeset(id: $0.node, revision: $0.revision, message: $0.message, branch: $0.branch, author: $0.user,
                                  date: $0.date.timeIntervalSince1970)
-                })
+                }
+                let total = log.count > page.offset + page.limit ? page.offset + page.limit + 1 : log.count
+                return Self.list(shaped, total: total, page: page, request: request)
             }
         case (.get, "tree"):
             guard repository.kind == .git else { throw APIError(status: .notFound, message: "trees are listed for git repositories") }

@@ -3655,7 +3655,7 @@ enum OpenAPIDocument {
   },
   "/repos/{name}/-/commits": {
    "get": {
-    "summary": "History",
+    "summary": "History (git: X-Total-Count counts it all; hg: up to the page's end and one more)",
     "tags": [
      "repository"
     ],
@@ -3680,6 +3680,17 @@ enum OpenAPIDocument {
       }
      },
      {
+      "name": "page",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 1000000
+      },
+      "description": "Page, from 1"
+     },
+     {
       "name": "limit",
       "in": "query",
       "required": false,
@@ -3687,7 +3698,8 @@ enum OpenAPIDocument {
        "type": "integer",
        "minimum": 1,
        "maximum": 500
-      }
+      },
+      "description": "Per page"
      }
     ],
     "responses": {
@@ -3701,6 +3713,20 @@ enum OpenAPIDocument {
           "$ref": "#/components/schemas/ForgeCommit"
          }
         }
+       }
+      },
+      "headers": {
+       "X-Total-Count": {
+        "schema": {
+         "type": "integer"
+        },
+        "description": "How many in all"
+       },
+       "Link": {
+        "schema": {
+         "type": "string"
+        },
+        "description": "RFC 8288 links: next, prev, first, last"
        }
       }
      },

@@ -17,11 +17,7 @@ import Testing
 
             try await WebDriver.withSession { browser in
                 // Signing in.
-                try await browser.navigate(to: forge.base + "/login")
-                try await browser.findElement(css: "#user").sendKeys("owner")
-                try await browser.findElement(css: "#password").sendKeys("owner-password")
-                try await browser.findElement(css: "#sign-in").click()
-                try await browser.waitUntil { try await browser.pageSource().contains("id=\"logout\"") }
+                try await Self.signIn(browser, forge, "owner", "owner-password")
                 let session = try #require(try await browser.cookies().first { $0.name == "forge_session" })
                 #expect(session.httpOnly && session.sameSite == "Lax")
 
@@ -70,6 +66,15 @@ import Testing
 }
 
 extension BrowserTests {
+    /// Signs in through the form and waits for the signed-in page.
+    static func signIn(_ browser: WebDriverSession, _ forge: RunningForge, _ user: String, _ password: String) async throws {
+        try await browser.navigate(to: forge.base + "/login")
+        try await browser.findElement(css: "#user").sendKeys(user)
+        try await browser.findElement(css: "#password").sendKeys(password)
+        try await browser.findElement(css: "#sign-in").click()
+        try await browser.waitUntil { try await browser.pageSource().contains("id=\"logout\"") }
+    }
+
     /// Where screenshots for the docs go when `FORGE_SCREENSHOTS` names a folder (the guide's images
     /// were taken this way: `FORGE_SCREENSHOTS=Sources/ForgeWeb/Documentation.docc/Resources`).
     static func saveScreenshot(_ browser: WebDriverSession, _ name: String) async throws {
@@ -124,11 +129,7 @@ extension BrowserTests {
 
                 // At 390 px (a phone), no page is wider than the screen, with the signed-in header's links.
                 try await browser.emulateScreen(width: 390)
-                try await browser.navigate(to: forge.base + "/login")
-                try await browser.findElement(css: "#user").sendKeys(admin.0)
-                try await browser.findElement(css: "#password").sendKeys(admin.1)
-                try await browser.findElement(css: "#sign-in").click()
-                try await browser.waitUntil { try await browser.pageSource().contains("id=\"logout\"") }
+                try await Self.signIn(browser, forge, admin.0, admin.1)
                 for page in ["/", "/new", "/admin/users", "/team/code", "/team/code/-/settings", "/team/code/-/blob/main/Sources/main.swift", "/team/code/-/blame/main/Sources/main.swift",
                              "/team/code/-/commit/\(commits[1])", "/team/code/-/commit/\(commits[1])?style=split",
                              "/team/code/-/compare/v1.0...feature", "/team/code/-/commits", "/team/code/-/branches", "/team/code/-/runs",
@@ -153,11 +154,7 @@ extension BrowserTests {
             let command = "for i in $(seq 1 30); do echo \"line $i ünïcödé\"; sleep 0.1; done"
             _ = try await pushProject(forge, repository: "team/live", user: admin.0, password: admin.1, testCommand: "'\(command)'")
             try await WebDriver.withSession { browser in
-                try await browser.navigate(to: forge.base + "/login")
-                try await browser.findElement(css: "#user").sendKeys(admin.0)
-                try await browser.findElement(css: "#password").sendKeys(admin.1)
-                try await browser.findElement(css: "#sign-in").click()
-                try await browser.waitUntil { try await browser.pageSource().contains("id=\"logout\"") }
+                try await Self.signIn(browser, forge, admin.0, admin.1)
                 try await browser.waitUntil(timeout: .seconds(30)) {
                     try await browser.navigate(to: forge.base + "/team/live/-/run/1")
                     return try await browser.findElements(css: "#run-status").count == 1
@@ -199,11 +196,7 @@ extension BrowserTests {
             let admin = ("admin", RunningForge.adminPassword)
             #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "team/shop"]).status == 201)
             try await WebDriver.withSession { browser in
-                try await browser.navigate(to: forge.base + "/login")
-                try await browser.findElement(css: "#user").sendKeys(admin.0)
-                try await browser.findElement(css: "#password").sendKeys(admin.1)
-                try await browser.findElement(css: "#sign-in").click()
-                try await browser.waitUntil { try await browser.pageSource().contains("id=\"logout\"") }
+                try await Self.signIn(browser, forge, admin.0, admin.1)
 
                 // Set up: an environment keeping 3 releases, then main deploying to it by hand.
                 try await browser.navigate(to: forge.base + "/team/shop/-/settings")

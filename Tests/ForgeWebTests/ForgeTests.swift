@@ -29,6 +29,19 @@ struct RunningForge {
 
     static func run(localRunner: Bool = true, remoteRunners: [String: String] = [:], forgeLogger: Logger? = nil,
                     signInThrottle: SignInThrottle.Policy = .init(), _ body: (RunningForge) async throws -> Void) async throws {
+        // The port is chosen before the forge (its public URL names it) and bound after: an outgoing
+        // connection of another test may take it meanwhile. Then the server cannot start, and the
+        // forge is made again on another port.
+        for _ in 1...5 {
+            if try await attempt(localRunner: localRunner, remoteRunners: remoteRunners, forgeLogger: forgeLogger,
+                                 signInThrottle: signInThrottle, body) { return }
+        }
+        Issue.record("the test forge could not bind a loopback port in 5 attempts")
+    }
+
+    /// One start on a chosen port: false when the server could not start there (nothing ran).
+    private static func attempt(localRunner: Bool, remoteRunners: [String: String], forgeLogger: Logger?,
+                                signInThrottle: SignInThrottle.Policy, _ body: (RunningForge) async throws -> Void) async throws -> Bool {
         let folder = try RepositoryFixture.temporaryDirectory(prefix: "forge-web")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let port = try freePort()
@@ -45,13 +58,21 @@ struct RunningForge {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
                               onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    try await app.runService(gracefulShutdownSignals: [])
+                } catch {
+                    continuation.finish()  // never started (the port was taken): no port comes
+                    throw error
+                }
+            }
             group.addTask { await forge.runBackground() }
             defer { group.cancelAll() }
             var iterator = ports.makeAsyncIterator()
-            _ = try #require(await iterator.next())
+            guard await iterator.next() != nil else { return false }
             try await body(RunningForge(forge: forge, base: base, folder: folder))
+            return true
         }
     }
 }
