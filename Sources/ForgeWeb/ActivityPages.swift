@@ -215,6 +215,8 @@ extension ForgeWebService {
     /// Whether the viewer administers `group`: a global admin, or `admin` granted on it or a group above it.
     func administers(_ group: RepositoryGroup, viewer: Viewer) async throws(ForgeError) -> Bool {
         guard let user = viewer.user, user.isActive else { return false }
+        // A token below `admin` administers nothing, groups included (as PermissionFacts caps repositories).
+        if let scope = user.tokenScope, scope < .admin { return false }
         if user.isAdmin { return true }
         for path in group.path.ancestors + [group.path] {
             if try await store.permissions(on: .group(path)).contains(where: { $0.user.id == user.id && $0.level == .admin }) { return true }

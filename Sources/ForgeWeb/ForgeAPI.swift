@@ -120,12 +120,6 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
         }
     }
 
-    /// A `limit` parameter: `fallback` when absent; 400 naming it when it is not a whole number from 1
-    /// to `maximum`.
-    static func limit(_ text: String?, default fallback: Int, maximum: Int) throws -> Int {
-        try Pagination.limit(text, default: fallback, maximum: maximum)
-    }
-
     /// A kit's error as the API answers it: the status each kit's errors map to (their
     /// `HTTPResponseError` conformances), the message, and a log line for the server's own failures.
     func answer(_ status: HTTPResponse.Status, _ message: String, _ error: any Error, logger: Logger) -> Response {
@@ -215,7 +209,8 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             let text = OpenAPIDocument.json.replacingOccurrences(of: "SERVER_URL", with: web.options.publicURL)
             return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         case (.get, "user"):
-            return Self.json(.ok, GiteaUser(try requireUser(user)))
+            let me = try requireUser(user)
+            return Self.json(.ok, GiteaUser(me, shownTo: me))
         case (.post, "user/tokens"):
             return try await createToken(request, user: try requireUser(user))
         case (.get, "user/tokens"):
@@ -226,7 +221,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             guard try requireUser(user).isAdmin else { throw APIError(status: .forbidden, message: "only administrators list users") }
             let page = try Pagination(query)
             let users = try await store.users()
-            return Self.list(page.slice(users).map(GiteaUser.init), total: users.count, page: page, request: request)
+            return Self.list(page.slice(users).map { GiteaUser($0, shownTo: user) }, total: users.count, page: page, request: request)
         case (.post, "users"):
             guard try requireUser(user).isAdmin else { throw APIError(status: .forbidden, message: "only administrators add users") }
             let fields = try await body(request, as: APIUserRequest.self)
@@ -236,7 +231,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             }
             let created = try await web.accounts.createUser(NewUser(
                 name: fields.name ?? "", email: fields.email ?? "", password: password, isAdmin: fields.admin ?? false))
-            return Self.json(.created, GiteaUser(created))
+            return Self.json(.created, GiteaUser(created, shownTo: user))
         case (.get, "repos"):
             return try await repositoryList(try await web.visibleRepositories(.init(user: user), peer: peer), page: try Pagination(query), request: request)
         case (.post, "repos"):
@@ -347,10 +342,10 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
                 if query["rev"] == nil, case .unborn = try await git.head() {
                     return Self.list([APICommit](), total: 0, page: page, request: request)
                 }
+                let counts = web.historyCounts
                 let (commits, total) = try await web.bounded {
                     try await git.withSession { session -> ([Commit], Int) in
-                        var total = 0
-                        try session.walkIDs(LogOptions([revision])) { _ in total += 1; return true }
+                        let total = try counts.count(session, directory: directory, LogOptions([revision]))
                         return (Array(try session.log(LogOptions([revision], limit: page.offset + page.limit)).dropFirst(page.offset)), total)
                     }
                 }

@@ -78,6 +78,8 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
     let logger: Logger
     /// Rendered bodies of views that never change (a commit's diff, a blame).
     let rendered = RenderedCache()
+    /// Commit counts of histories, for list totals.
+    let historyCounts = HistoryCounts()
 
     /// Creates the service.
     public init(repositories: RepositoryStore, accounts: ForgeAccounts, runs: (any RunStore)? = nil, deployments: DeploymentController? = nil,

@@ -25,7 +25,7 @@ extension ForgeAPI {
             guard let found = try await store.user(named: segments[1]), found.isActive || user?.isAdmin == true else {
                 throw APIError(status: .notFound, message: "no user '\(segments[1])'")
             }
-            return Self.json(.ok, GiteaUser(found))
+            return Self.json(.ok, GiteaUser(found, shownTo: user))
         case (.get, 3, "users") where segments[2] == "repos":
             let page = try Pagination(query)
             let owned = try await web.visibleRepositories(.init(user: user), peer: peer).filter {
@@ -47,7 +47,7 @@ extension ForgeAPI {
             guard try requireUser(user).isAdmin else { throw APIError(status: .forbidden, message: "only site administrators list users") }
             let page = try Pagination(query)
             let users = try await store.users()
-            return Self.list(page.slice(users).map(GiteaUser.init), total: users.count, page: page, request: request)
+            return Self.list(page.slice(users).map { GiteaUser($0, shownTo: user) }, total: users.count, page: page, request: request)
         case (.post, 2, "admin") where segments[1] == "users":
             guard try requireUser(user).isAdmin else { throw APIError(status: .forbidden, message: "only site administrators add users") }
             let fields = try await body(request, as: GiteaUserRequest.self)
@@ -57,7 +57,7 @@ extension ForgeAPI {
             }
             guard try await store.user(named: name) == nil else { throw APIError(status: .unprocessableContent, message: "user '\(name)' already exists") }
             let created = try await web.accounts.createUser(NewUser(name: name, email: fields.email ?? "", password: password, isAdmin: fields.admin ?? false))
-            return Self.json(.created, GiteaUser(created))
+            return Self.json(.created, GiteaUser(created, shownTo: user))
         case (.patch, 3, "admin") where segments[1] == "users", (.delete, 3, "admin") where segments[1] == "users":
             guard try requireUser(user).isAdmin else { throw APIError(status: .forbidden, message: "only site administrators change users") }
             guard var target = try await store.user(named: segments[2]) else { throw APIError(status: .notFound, message: "no user '\(segments[2])'") }
@@ -76,7 +76,7 @@ extension ForgeAPI {
             if let active = fields.active { target.isActive = active }
             try await store.updateUser(target)
             if let password = fields.password, !password.isEmpty { try await web.accounts.setPassword(userID: target.id, password) }
-            return Self.json(.ok, GiteaUser(try await store.user(id: target.id) ?? target))
+            return Self.json(.ok, GiteaUser(try await store.user(id: target.id) ?? target, shownTo: user))
         case (_, 3, "users") where segments[2] == "tokens", (.delete, 4, "users") where segments[2] == "tokens":
             return try await giteaTokens(request, name: segments[1], tokenID: segments.count == 4 ? segments[3] : nil, user: user)
         case (.get, 2, "repos") where segments[1] == "search":
@@ -157,12 +157,12 @@ extension ForgeAPI {
             let page = try Pagination(query, defaultLimit: 30)
             let revision = query["sha"].flatMap { $0.isEmpty ? nil : $0 }
             let paths = query["path"].flatMap { $0.isEmpty ? nil : [$0] } ?? []
+            let counts = web.historyCounts
             let (commits, total) = try await web.bounded { () async throws -> ([Commit], Int) in
                 try await git.withSession { session in
                     if revision == nil, case .unborn = try session.head() { return ([], 0) }
                     let options = LogOptions([revision ?? "HEAD"], paths: paths)
-                    var total = 0
-                    try session.walkIDs(options) { _ in total += 1; return true }
+                    let total = try counts.count(session, directory: directory, options)
                     var window = options
                     window.limit = page.offset + page.limit
                     return (Array(try session.log(window).dropFirst(page.offset)), total)
@@ -382,7 +382,7 @@ extension ForgeAPI {
         let ownerName = repository.path.segments.first ?? ""
         var owner: GiteaUser?
         if let user = try await store.user(named: ownerName) {
-            owner = GiteaUser(user)
+            owner = GiteaUser(user, shownTo: nil)  // a repository's readers see no owner's address
         } else if let group = try await store.group(try RepositoryPath(ownerName)) {
             owner = GiteaUser(group: group)
         }

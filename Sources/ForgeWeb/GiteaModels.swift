@@ -50,12 +50,14 @@ struct GiteaUser: Encodable {
     var name: String
     var admin: Bool
 
-    init(_ user: ForgeUser) {
+    /// `user` as `viewer` sees it: the e-mail address only for the user themself and site admins,
+    /// a placeholder for everyone else (as Gitea does for signed-out callers and private addresses).
+    init(_ user: ForgeUser, shownTo viewer: ForgeUser?) {
         id = user.id
         login = user.name
         loginName = user.name
         username = user.name
-        email = user.email
+        email = viewer.map { $0.id == user.id || $0.isAdmin } == true ? user.email : user.name + "@noreply.invalid"
         isAdmin = user.isAdmin
         lastLogin = giteaTime(user.createdAt)
         created = giteaTime(user.createdAt)

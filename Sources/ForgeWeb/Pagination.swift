@@ -1,6 +1,8 @@
+import ForgeKit
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Synchronization
 
 /// Gitea's list paging: `?page=` (from 1) and `?limit=`, answered with `X-Total-Count` and an RFC 8288
 /// `Link` header (`next`, `prev`, `first`, `last`), as Gitea and GitHub send them.
@@ -59,6 +61,33 @@ struct Pagination: Sendable, Hashable {
         links.append(target(pages, "last"))
         if let name = HTTPField.Name("Link") { fields[name] = links.joined(separator: ", ") }
         return fields
+    }
+}
+
+/// How many commits a history has, by repository, tip and paths, for `X-Total-Count`: counting walks
+/// the whole history (0.2 to 0.8 s on git.git, where a page of commits takes 2 ms), and the history
+/// behind a commit never changes. Range revisions (`a..b`) are counted each time.
+final class HistoryCounts: Sendable {
+    private let counts = Mutex<[String: Int]>([:])
+
+    func count(_ session: GitSession, directory: String, _ options: LogOptions) throws(ForgeError) -> Int {
+        var key: String?
+        if options.revisions.count == 1, let tip = try? session.resolveCommit(options.revisions[0]) {
+            key = ([directory, tip.hex] + options.paths).joined(separator: "\u{0}")
+        }
+        if let key, let known = counts.withLock({ $0[key] }) { return known }
+        var total = 0
+        try session.walkIDs(options) { _ in
+            total += 1
+            return true
+        }
+        if let key {
+            counts.withLock { counts in
+                if counts.count >= 4096 { counts.removeAll() }
+                counts[key] = total
+            }
+        }
+        return total
     }
 }
 

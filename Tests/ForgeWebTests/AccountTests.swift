@@ -1,5 +1,6 @@
 import ForgeKit
 import ForgeKitTesting
+import ForgeServices
 import Foundation
 import NIOHTTP1
 import Testing
@@ -132,6 +133,37 @@ import Testing
             #expect(frank["is_admin"] as? Bool == true, "\(frank)")
             let taken = try await Self.forge(["admin", "create-user", "--data", running.folder + "/data", "erin"], environment: environment)
             #expect(taken.status != 0)
+        }
+    }
+}
+
+extension AccountTests {
+    @Test("a token below admin administers no group, even for a group admin; a user's e-mail address shows only to them and site admins")
+    func groupScopesAndAddresses() async throws {
+        try await RunningForge.run(localRunner: false) { running in
+            let client = Client(base: running.base)
+            _ = try await running.forge.repositories.createGroup(try RepositoryPath("crew"))
+            for (name, email) in [("gail", "gail@example.com"), ("hank", "hank@example.com")] {
+                #expect(try await client.send(.POST, "/api/v1/admin/users", user: admin.0, password: admin.1,
+                                              json: ["username": name, "password": "\(name)-password-1", "email": email]).status == 201)
+            }
+            #expect(try await client.send(.PUT, "/api/v1/groups/crew/-/permissions/gail", user: admin.0, password: admin.1,
+                                          json: ["level": "admin"]).status == 200)
+            func token(_ scope: String) async throws -> String {
+                let made = try await client.send(.POST, "/api/v1/user/tokens", user: "gail", password: "gail-password-1", json: ["name": scope, "scope": scope])
+                return try #require((try client.json(made) as? [String: Any])?["sha1"] as? String)
+            }
+            let write = try await token("write"), full = try await token("admin")
+            #expect(try await client.send(.PUT, "/api/v1/groups/crew/-/permissions/hank", json: ["level": "admin"], bearer: write).status == 403)
+            #expect(try await client.send(.PUT, "/api/v1/groups/crew/-/permissions/hank", json: ["level": "read"], bearer: full).status == 200)
+
+            func email(of name: String, user: String? = nil, password: String? = nil) async throws -> String? {
+                (try client.json(try await client.send(.GET, "/api/v1/users/\(name)", user: user, password: password)) as? [String: Any])?["email"] as? String
+            }
+            #expect(try await email(of: "gail") == "gail@noreply.invalid", "anonymous callers get a placeholder")
+            #expect(try await email(of: "gail", user: "hank", password: "hank-password-1") == "gail@noreply.invalid", "so do other users")
+            #expect(try await email(of: "gail", user: "gail", password: "gail-password-1") == "gail@example.com")
+            #expect(try await email(of: "gail", user: admin.0, password: admin.1) == "gail@example.com")
         }
     }
 }

@@ -163,8 +163,12 @@ extension BrowserTests {
                 try await browser.waitUntil(timeout: .seconds(60)) {
                     try await browser.findElement(css: "#run-status").text() == "succeeded"
                 }
-                try await browser.waitUntil(timeout: .seconds(10)) { try await browser.findElements(css: "#steps tbody tr").count == 2 }
-                let states = try await browser.executeScript("return Array.from(document.querySelectorAll('#steps tbody tr td:nth-child(3)')).map(function (c) { return c.textContent; })")
+                // The log and the steps are polled apart (the steps once a second): wait for the table's next refresh.
+                let stateScript = "return Array.from(document.querySelectorAll('#steps tbody tr td:nth-child(3)')).map(function (c) { return c.textContent; })"
+                try? await browser.waitUntil(timeout: .seconds(10)) {
+                    try await browser.executeScript(stateScript).array?.compactMap(\.string) == ["succeeded", "succeeded"]
+                }
+                let states = try await browser.executeScript(stateScript)
                 #expect(states.array?.compactMap(\.string) == ["succeeded", "succeeded"])
                 // The log as the browser assembled it is the stored log, byte for byte.
                 let runID = try #require((try client.json(try await client.send(.GET, "/api/v1/repos/team/live/-/runs", user: admin.0, password: admin.1))
