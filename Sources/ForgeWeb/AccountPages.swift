@@ -18,41 +18,17 @@ extension ForgeWebService {
 
     func settingsPage(_ viewer: Viewer, outcome: SettingsOutcome = SettingsOutcome()) async throws -> Response {
         guard let user = viewer.user else { return Web.redirect("/login?next=/user/settings") }
-        let csrf = "<input type=\"hidden\" name=\"_csrf\" value=\"\(escape(viewer.csrf ?? ""))\">"
-        var body = "<h1>Settings</h1>"
-        if let notice = outcome.notice { body += "<p class=\"notice\" id=\"settings-notice\">\(escape(notice))</p>" }
-        if let error = outcome.error { body += "<p class=\"error\" id=\"form-error\">\(escape(error))</p>" }
-        body += "<h2>Password</h2><form method=\"post\" action=\"/user/settings\" id=\"password-form\">\(csrf)"
-        body += "<input type=\"hidden\" name=\"action\" value=\"password\">"
-        body += "<input type=\"text\" name=\"username\" value=\"\(escape(user.name))\" autocomplete=\"username\" hidden>"
-        body += "<p><label>Current password <input type=\"password\" name=\"current\" id=\"current-password\" autocomplete=\"current-password\" required></label></p>"
-        body += "<p><label>New password <input type=\"password\" name=\"new\" id=\"new-password\" autocomplete=\"new-password\" minlength=\"8\" required></label></p>"
-        body += "<p><label>Repeat it <input type=\"password\" name=\"confirm\" id=\"confirm-password\" autocomplete=\"new-password\" minlength=\"8\" required></label></p>"
-        body += "<p><button id=\"change-password\">Change password</button></p></form>"
-
-        body += "<h2>API tokens</h2><p>Use a token as a password for git and hg, or as <code>Authorization: Bearer TOKEN</code> for the API. "
-        body += "<b>read</b> reads, <b>write</b> also pushes and changes, <b>admin</b> also administers.</p>"
-        if let made = outcome.newToken {
-            body += "<div class=\"notice\" id=\"new-token\"><p>Your new \(made.scope.rawValue) token “\(escape(made.name))”. Copy it now: it is not shown again.</p>"
-            body += "<p><code id=\"new-token-value\">\(escape(made.token))</code></p></div>"
+        let tokens = try await store.tokens(userID: user.id).map { token in
+            view(["name": token.name, "scope": token.scope.rawValue, "created": Web.relativeTime(token.createdAt),
+                  "used": token.lastUsedAt.map(Web.relativeTime) ?? "never", "id": token.id])
         }
-        let tokens = try await store.tokens(userID: user.id)
-        body += "<div class=\"table-scroll\"><table id=\"tokens\"><tr><th>Name</th><th>Scope</th><th>Created</th><th>Last used</th><th></th></tr>"
-        for token in tokens {
-            body += "<tr><td>\(escape(token.name))</td><td>\(token.scope.rawValue)</td><td>\(Web.relativeTime(token.createdAt))</td>"
-            body += "<td>\(token.lastUsedAt.map(Web.relativeTime) ?? "never")</td><td><form method=\"post\" action=\"/user/settings\" class=\"inline\">\(csrf)"
-            body += "<input type=\"hidden\" name=\"action\" value=\"revoke-token\"><input type=\"hidden\" name=\"id\" value=\"\(token.id)\">"
-            body += "<button class=\"revoke-token\">Revoke</button></form></td></tr>"
-        }
-        if tokens.isEmpty { body += "<tr><td colspan=\"5\" class=\"muted\">No tokens yet.</td></tr>" }
-        body += "</table></div><form method=\"post\" action=\"/user/settings\" id=\"token-form\">\(csrf)<input type=\"hidden\" name=\"action\" value=\"create-token\">"
-        body += "<p><label>Name <input name=\"name\" id=\"token-name\" required maxlength=\"100\" value=\"\(escape(outcome.typedTokenName))\"></label> "
-        body += "<label>Scope <select name=\"scope\" id=\"token-scope\">"
-        for scope in TokenScope.allCases {
-            body += "<option value=\"\(scope.rawValue)\"\(scope == .write ? " selected" : "")>\(scope.rawValue)</option>"
-        }
-        body += "</select></label> <button id=\"create-token\">Create token</button></p></form>"
-        return Web.html(Page(title: "Settings", viewer: viewer, body: body), status: outcome.error == nil ? .ok : .badRequest)
+        let newToken = outcome.newToken.map { view(["name": $0.name, "token": $0.token, "scope": $0.scope.rawValue]) }
+        let context = view([
+            "notice": outcome.notice, "error": outcome.error, "userName": user.name, "newToken": newToken, "tokens": tokens,
+            "typedTokenName": outcome.typedTokenName,
+            "scopes": TokenScope.allCases.map { view(["name": $0.rawValue, "selected": $0 == .write]) },
+        ])
+        return Web.html(Page(title: "Settings", viewer: viewer, template: "settings", context), status: outcome.error == nil ? .ok : .badRequest)
     }
 
     func changeSettings(_ viewer: Viewer, _ form: [String: String], peer: String?) async throws -> Response {

@@ -34,55 +34,43 @@ extension ForgeWebService {
         guard runs != nil else { throw ForgeError(.notFound, "this forge runs no pipelines", operation: "runs") }
         let page = Pagination(page: max(1, Int(query["page"] ?? "1") ?? 1), limit: 50)
         let (list, total) = try await repositoryRuns(repository, page: page)
-        var body = "<h2>Pipeline runs <small class=\"muted\" id=\"run-total\">\(total)</small></h2><div class=\"table-scroll\"><table id=\"run-list\">"
-        body += "<tr><th>Run</th><th>Configuration</th><th>Status</th><th>Branch</th><th>Commit</th><th>Trigger</th><th>Started</th></tr>"
-        for run in list {
+        let rows = list.map { run -> [String: Any] in
             let commit = run.source.checkout?.commit ?? run.source.attributes["commit"]?.text ?? ""
             let branch = run.source.attributes["branch"]?.text ?? ""
-            body += "<tr><td><a class=\"run-link\" href=\"\(runLink(repository, run))\">#\(run.number ?? run.id.rawValue)</a></td>"
-            body += "<td>\(escape(run.configurationName))</td><td><span class=\"state \(run.status.rawValue)\">\(run.status.rawValue)</span></td>"
-            body += branch.isEmpty ? "<td></td>" : "<td><a href=\"\(link(repository, "commits", branch))\">\(escape(branch))</a></td>"
-            body += commit.isEmpty ? "<td></td>"
-                : "<td><a class=\"mono commit-link\" href=\"\(link(repository, "commit", commit))\">\(escape(String(commit.prefix(10))))</a></td>"
-            body += "<td>\(escape(run.trigger))</td><td>\(Web.relativeTime(run.createdAt))</td></tr>"
+            return view([
+                "runHref": runLink(repository, run), "runNumber": run.number ?? run.id.rawValue, "configuration": run.configurationName,
+                "status": run.status.rawValue, "branch": branch, "branchHref": link(repository, "commits", branch),
+                "commit": commit, "commitHref": link(repository, "commit", commit), "commitShort": String(commit.prefix(10)),
+                "trigger": run.trigger, "started": Web.relativeTime(run.createdAt),
+            ])
         }
-        body += "</table></div><p class=\"pages\">"
-        if page.page > 1 { body += "<a id=\"newer\" href=\"?page=\(page.page - 1)\">Newer</a> " }
-        if page.offset + list.count < total { body += "<a id=\"older\" href=\"?page=\(page.page + 1)\">Older</a>" }
-        return frame(repository, viewer: viewer, level: level, title: "Runs", active: "runs", body: body + "</p>")
+        let context = view(["total": total, "runs": rows, "newer": page.page > 1 ? page.page - 1 : nil,
+                            "older": page.offset + list.count < total ? page.page + 1 : nil])
+        return try frame(repository, viewer: viewer, level: level, title: "Runs", active: "runs", template: "runs", context)
     }
 
     func runPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, id: String) async throws -> Response {
         let detail = try await repositoryRun(repository, number: id)
         let run = detail.run
         let label = "#\(run.number ?? run.id.rawValue)"
-        var body = "<h2>Run \(label) · \(escape(run.configurationName)) "
-        body += "<span id=\"run-status\" class=\"state \(run.status.rawValue)\">\(run.status.rawValue)</span></h2>"
-        body += "<p class=\"muted\" id=\"run-trigger\">\(escape(run.trigger))\(run.reason.map { " · " + escape($0) } ?? "")</p>"
-        if let commit = run.source.checkout?.commit ?? run.source.attributes["commit"]?.text, !commit.isEmpty {
-            let branch = run.source.attributes["branch"]?.text.map { " on <a id=\"run-branch\" href=\"\(link(repository, "commits", $0))\">\(escape($0))</a>" } ?? ""
-            body += "<p>Commit <a id=\"run-commit\" class=\"mono commit-link\" href=\"\(link(repository, "commit", commit))\">\(escape(String(commit.prefix(12))))</a>\(branch)</p>"
-        }
-        if level >= .write {
-            let action = runLink(repository, run)
-            let csrf = "<input type=\"hidden\" name=\"_csrf\" value=\"\(escape(viewer.csrf ?? ""))\">"
-            body += "<p><form method=\"post\" action=\"\(action)\" class=\"inline\">\(csrf)<button name=\"action\" value=\"rerun\" id=\"rerun\">Re-run</button></form> "
-            if !run.status.isFinished {
-                body += "<form method=\"post\" action=\"\(action)\" class=\"inline\">\(csrf)<button name=\"action\" value=\"cancel\" id=\"cancel-run\">Cancel</button></form>"
-            }
-            body += "</p>"
+        let commit = run.source.checkout?.commit ?? run.source.attributes["commit"]?.text ?? ""
+        let branch = run.source.attributes["branch"]?.text
+        let steps = detail.steps.map { step -> [String: Any] in
+            // The result as formatted JSON (an error as its text), never Swift's debug description.
+            ["stepName": step.actionName, "task": step.task, "state": displayedState(of: step), "attempts": step.attempts,
+             "shown": step.error ?? step.result.map(\.prettyJSONText) ?? ""]
         }
         // The steps table follows the run live (static/live-log.js polls /api/v1/runs/ID).
-        body += "<div class=\"table-scroll\"><table id=\"steps\" data-run=\"/api/v1/runs/\(run.id.rawValue)\"><thead><tr><th>Step</th><th>Task</th><th>State</th><th>Attempts</th><th>Result</th></tr></thead><tbody>"
-        for step in detail.steps {
-            let state = displayedState(of: step)
-            body += "<tr><td>\(escape(step.actionName))</td><td>\(escape(step.task))</td><td><span class=\"state \(state)\">\(state)</span></td><td>\(step.attempts)</td>"
-            // The result as formatted JSON (an error as its text), never Swift's debug description.
-            let shown = step.error ?? step.result.map(\.prettyJSONText) ?? ""
-            body += "<td><pre class=\"result\">\(escape(shown))</pre></td></tr>"
-        }
-        body += "</tbody></table></div><h3>Log</h3>" + liveLog(url: "/api/v1/runs/\(run.id.rawValue)/log", statusElement: "run-status")
-        return frame(repository, viewer: viewer, level: level, title: "Run \(label)", active: "runs", body: body)
+        let context = view([
+            "label": label, "configuration": run.configurationName, "status": run.status.rawValue, "trigger": run.trigger, "reason": run.reason,
+            "commit": commit, "commitHref": link(repository, "commit", commit), "commitShort": String(commit.prefix(12)),
+            "branch": branch, "branchHref": branch.map { link(repository, "commits", $0) },
+            "canWrite": level >= .write, "running": !run.status.isFinished, "action": runLink(repository, run),
+            "runAPI": "/api/v1/runs/\(run.id.rawValue)", "steps": steps,
+            "logURL": "/api/v1/runs/\(run.id.rawValue)/log", "statusElement": "run-status",
+        ])
+        return try frame(repository, viewer: viewer, level: level, title: "Run \(label)", active: "runs", template: "run", context,
+                         scripts: [Web.liveLogScriptPath])
     }
 
     /// Re-run or cancel a run from its page (write on the repository, as through the API).
@@ -102,31 +90,16 @@ extension ForgeWebService {
         }
     }
 
-    /// How a delivery stands, in words: delivered, failed for good (with the last error), retrying
-    /// (with the attempt and when), or queued.
-    func deliveryLabel(_ delivery: WebhookDeliveryRecord) -> String {
-        let status = delivery.responseStatus.map { " \($0)" } ?? ""
-        let error = delivery.lastError.map { " <span class=\"muted delivery-error\">\(escape($0))</span>" } ?? ""
-        switch delivery.state {
-        case .delivered:
-            return "<span class=\"state delivered\">delivered\(status)</span>"
-        case .failed:
-            return "<span class=\"state failed\">failed\(status)</span>\(error)"
-        case .pending where delivery.attempts > 0:
-            let when = delivery.nextAttemptAt.map { ", next at " + ISO8601DateFormatter().string(from: $0) } ?? ""
-            return "<span class=\"state running\">retrying (attempt \(delivery.attempts + 1)\(when))</span>\(error)"
-        case .pending:
-            return "<span class=\"state pending\">queued</span>"
-        }
-    }
-
-    /// The log's element and the script that fills it: `/-/static/live-log.js` polls the element's
-    /// `data-log` endpoint (`{text, next, state, done}`) and appends what arrives until it says done,
-    /// showing the state in the element named by `data-status`. No inline script, so the page's
-    /// Content-Security-Policy allows scripts from the forge's own origin only.
-    func liveLog(url: String, statusElement: String) -> String {
-        "<pre id=\"log\" data-log=\"\(escape(url))\" data-status=\"\(escape(statusElement))\"></pre>"
-            + "<script src=\"\(Web.liveLogScriptPath)\" defer></script>"
+    /// The values of the `delivery` template: delivered, failed for good (with the last error),
+    /// retrying (with the attempt and when), or queued.
+    func deliveryContext(_ delivery: WebhookDeliveryRecord) -> [String: Any] {
+        let retrying = delivery.state == .pending && delivery.attempts > 0
+        return view([
+            "delivered": delivery.state == .delivered, "failed": delivery.state == .failed, "retrying": retrying,
+            "queued": delivery.state == .pending && delivery.attempts == 0,
+            "responseStatus": delivery.responseStatus, "lastError": delivery.state == .delivered ? nil : delivery.lastError,
+            "nextAttempt": delivery.attempts + 1, "nextAt": delivery.nextAttemptAt.map { ISO8601DateFormatter().string(from: $0) },
+        ])
     }
 
     func deploymentPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, id: String) async throws -> Response {
@@ -140,74 +113,33 @@ extension ForgeWebService {
         }
         let deployment = try found.get()
         guard deployment.project == Forge.deployProject(of: repository) else { throw ForgeError(.notFound, "no deployment \(id)", operation: "deployment") }
-        var body = "<h2>Deployment #\(deployment.id.rawValue) of \(escape(deployment.branch)) to \(escape(deployment.environment)) "
-        body += "<span id=\"deployment-status\" class=\"state \(deployment.state.rawValue)\">\(deployment.state.rawValue)</span></h2>"
-        if let reason = deployment.reason { body += "<p class=\"muted\">\(escape(reason))</p>" }
-        body += "<h3>Log</h3>" + liveLog(url: "/api/v1/deployments/\(deployment.id.rawValue)/log", statusElement: "deployment-status")
-        return frame(repository, viewer: viewer, level: level, title: "Deployment", active: "deployments", body: body)
+        let context = view([
+            "id": deployment.id.rawValue, "branch": deployment.branch, "environment": deployment.environment, "state": deployment.state.rawValue,
+            "reason": deployment.reason, "logURL": "/api/v1/deployments/\(deployment.id.rawValue)/log", "statusElement": "deployment-status",
+        ])
+        return try frame(repository, viewer: viewer, level: level, title: "Deployment", active: "deployments", template: "deployment", context,
+                         scripts: [Web.liveLogScriptPath])
     }
 
     // MARK: - Settings
 
     func settingsPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, message: String?,
                       values: [String: String] = [:]) async throws -> Response {
-        let csrf = "<input type=\"hidden\" name=\"_csrf\" value=\"\(escape(viewer.csrf ?? ""))\">"
-        let action = link(repository, "settings")
-        var body = ""
-        if let message { body += "<p class=\"error\" id=\"form-error\">\(escape(message))</p>" }
-        body += "<h2>Permissions</h2><table id=\"permissions\"><tr><th>User</th><th>Level</th></tr>"
-        for grant in try await store.permissions(on: .repository(repository.path)) {
-            body += "<tr><td>\(escape(grant.user.name))</td><td>\(grant.level)</td></tr>"
-        }
-        body += """
-            </table><form method="post" action="\(action)">\(csrf)<input type="hidden" name="action" value="grant">
-            <label>User <input name="user" id="grant-user" required></label>
-            <label>Level <select name="level" id="grant-level"><option>read</option><option>write</option><option>admin</option><option>none</option></select></label>
-            <button id="grant">Grant</button></form>
-            <h2>Visibility</h2><form method="post" action="\(action)">\(csrf)<input type="hidden" name="action" value="visibility">
-            <label><input type="checkbox" name="private" value="1"\(repository.isPrivate ? " checked" : "")> Private</label>
-            <label>Allowed networks <input name="networks" value="\(escape(repository.allowedNetworks.map(\.description).joined(separator: " ")))" placeholder="10.0.0.0/8 ::1"></label>
-            <button>Save</button></form><h2>Webhooks</h2><table id="webhooks"><tr><th>URL</th><th>Signed</th><th>Last deliveries</th><th></th></tr>
-            """
+        var webhooks: [[String: Any]] = []
         for hook in try await store.webhooks(repositoryID: repository.id) {
             let recent = try await store.deliveries(webhookID: hook.id, limit: 5)
-            body += "<tr><td>\(escape(hook.url))</td><td>\(hook.secret == nil ? "no" : "yes")</td><td>"
-            body += recent.map(deliveryLabel).joined(separator: "<br>")
-            body += "</td><td><form method=\"post\" action=\"\(action)\">\(csrf)<input type=\"hidden\" name=\"action\" value=\"delete-webhook\">"
-            body += "<input type=\"hidden\" name=\"id\" value=\"\(hook.id)\"><button>Remove</button></form></td></tr>"
+            webhooks.append(["url": hook.url, "signed": hook.secret == nil ? "no" : "yes", "hookID": hook.id, "deliveries": recent.map(deliveryContext)])
         }
-        body += """
-            </table><form method="post" action="\(action)">\(csrf)<input type="hidden" name="action" value="add-webhook">
-            <label>URL <input name="url" required placeholder="https://ci.example/hook"></label> <label>Secret <input name="secret"></label>
-            <button>Add webhook</button></form>
-            """
-        body += "<h2>Pipelines</h2><p>Network of the pipelines' commands: <strong id=\"pipeline-network\">\(repository.pipelineNetwork.rawValue)</strong>"
-        body += repository.pipelineNetwork == .none ? " (an empty network namespace)." : " (the host's network)."
-        if viewer.user?.isAdmin == true {
-            body += """
-                </p><form method="post" action="\(action)">\(csrf)<input type="hidden" name="action" value="pipeline-network">
-                <label>Network <select name="network" id="pipeline-network-choice"><option\(repository.pipelineNetwork == .none ? " selected" : "")>none</option>
-                <option\(repository.pipelineNetwork == .host ? " selected" : "")>host</option></select></label> <button>Save</button></form>
-                """
-        } else {
-            body += " Only site administrators change it.</p>"
-        }
-        body += "<h3>Secrets</h3><p class=\"muted\">Variables the pipelines' commands get, masked in logs; their values are never shown again.</p>"
-        body += "<table id=\"secrets\"><tr><th>Name</th><th>Set</th><th></th></tr>"
-        for secret in try await store.secrets(repositoryID: repository.id) {
-            body += "<tr><td><code>\(escape(secret.name))</code></td><td>\(Web.relativeTime(secret.updatedAt))</td><td><form method=\"post\" action=\"\(action)\">"
-            body += "\(csrf)<input type=\"hidden\" name=\"action\" value=\"delete-secret\"><input type=\"hidden\" name=\"name\" value=\"\(escape(secret.name))\">"
-            body += "<button>Remove</button></form></td></tr>"
-        }
-        body += """
-            </table><form method="post" action="\(action)">\(csrf)<input type="hidden" name="action" value="set-secret">
-            <label>Name <input name="name" id="secret-name" required pattern="[A-Za-z_][A-Za-z0-9_]*"></label>
-            <label>Value <input name="value" id="secret-value" type="password" required autocomplete="off"></label> <button id="set-secret">Set secret</button></form>
-            \(try await deploySettingsSection(repository, viewer: viewer, values: values))
-            <h2>Danger zone</h2><form method="post" action="\(action)">\(csrf)<input type="hidden" name="action" value="delete">
-            <label>Type the name to delete: <input name="confirm"></label> <button>Delete this repository</button></form>
-            """
-        return frame(repository, viewer: viewer, level: level, title: "Settings", active: "settings", body: body)
+        let context = view([
+            "message": message, "action": link(repository, "settings"),
+            "grants": try await store.permissions(on: .repository(repository.path)).map { ["grantUser": $0.user.name, "grantLevel": "\($0.level)"] },
+            "isPrivate": repository.isPrivate, "networks": repository.allowedNetworks.map(\.description).joined(separator: " "),
+            "webhooks": webhooks, "network": repository.pipelineNetwork.rawValue, "isolated": repository.pipelineNetwork == .none,
+            "siteAdmin": viewer.user?.isAdmin == true,
+            "secrets": try await store.secrets(repositoryID: repository.id).map { ["secretName": $0.name, "secretSet": Web.relativeTime($0.updatedAt)] },
+            "deploys": try await deploySettingsContext(repository, values: values),
+        ])
+        return try frame(repository, viewer: viewer, level: level, title: "Settings", active: "settings", template: "repository-settings", context)
     }
 
     // MARK: - Groups
@@ -228,34 +160,21 @@ extension ForgeWebService {
         let prefix = group.path.description + "/"
         let inside = try await visibleRepositories(viewer, peer: peer).filter { $0.0.path.description.hasPrefix(prefix) }
         let subgroups = try await visibleGroups(viewer, peer: peer).filter { $0.path.parent == group.path }
-        var body = "<h1>\(escape(group.path.description)) <small class=\"muted\">group</small></h1><p>\(escape(group.description))</p>"
-        if let message { body += "<p class=\"error\">\(escape(message))</p>" }
-        if !subgroups.isEmpty {
-            body += "<h2>Groups</h2><ul id=\"subgroups\">"
-            for subgroup in subgroups { body += "<li><a href=\"/\(urlEncodePath(subgroup.path.description))\">\(escape(subgroup.path.name))</a></li>" }
-            body += "</ul>"
-        }
-        body += "<h2>Repositories</h2><table id=\"group-repositories\"><tr><th>Name</th><th>Kind</th><th>Your access</th></tr>"
-        for (repository, level) in inside {
-            body += "<tr><td><a class=\"repository\" href=\"/\(urlEncodePath(repository.path.description))\">\(escape(repository.path.description))</a></td>"
-            body += "<td>\(repository.kind.rawValue)</td><td>\(level)</td></tr>"
-        }
-        body += "</table>"
+        var context = view([
+            "groupPath": group.path.description, "groupDescription": group.description, "message": message,
+            "hasSubgroups": !subgroups.isEmpty,
+            "subgroups": subgroups.map { ["subgroupHref": "/" + urlEncodePath($0.path.description), "subgroupName": $0.path.name] },
+            "repositories": inside.map { repository, level in
+                ["href": "/" + urlEncodePath(repository.path.description), "path": repository.path.description,
+                 "kind": repository.kind.rawValue, "level": "\(level)"]
+            },
+        ])
         if try await administers(group, viewer: viewer) {
-            body += "<h2>Members</h2><p class=\"muted\">Levels granted here apply to every repository inside, unless a repository grants its own.</p>"
-            body += "<table id=\"members\"><tr><th>User</th><th>Level</th></tr>"
-            for grant in try await store.permissions(on: .group(group.path)) {
-                body += "<tr><td>\(escape(grant.user.name))</td><td>\(grant.level)</td></tr>"
-            }
-            body += """
-                </table><form method="post" action="/\(urlEncodePath(group.path.description))/-/members">
-                <input type="hidden" name="_csrf" value="\(escape(viewer.csrf ?? ""))">
-                <label>User <input name="user" required></label>
-                <label>Level <select name="level"><option>read</option><option>write</option><option>admin</option><option>none</option></select></label>
-                <button>Grant</button></form>
-                """
+            context["administers"] = true
+            context["membersAction"] = "/" + urlEncodePath(group.path.description) + "/-/members"
+            context["members"] = try await store.permissions(on: .group(group.path)).map { ["memberName": $0.user.name, "memberLevel": "\($0.level)"] }
         }
-        return Web.html(Page(title: group.path.description, viewer: viewer, body: body))
+        return Web.html(Page(title: group.path.description, viewer: viewer, template: "group", context))
     }
 
     /// Every POST below a repository: settings forms and rollbacks.

@@ -66,39 +66,32 @@ extension ForgeWebService {
         }
     }
 
-    /// A branch and tag picker: a disclosure of links to the same view at each reference (no script).
-    func referencePicker(_ repository: RepositoryRecord, _ references: References, revision: String, view: String, path: String) -> String {
+    /// The values of the `picker` template: a disclosure of links to the same view at each branch and
+    /// tag (no script).
+    func pickerContext(_ repository: RepositoryRecord, _ references: References, revision: String, view kind: String, path: String) -> [String: Any] {
         func target(_ name: String) -> String {
-            let base = link(repository, view, name)
-            if view == "commits" { return base + (path.isEmpty ? "" : "?path=" + urlEncode(path)) }
+            let base = link(repository, kind, name)
+            if kind == "commits" { return base + (path.isEmpty ? "" : "?path=" + urlEncode(path)) }
             return base + (path.isEmpty ? "" : "/" + urlEncodePath(path))
         }
-        var html = "<details class=\"picker\" id=\"ref-picker\"><summary>\(references.tags.contains(revision) ? "Tag" : "Branch"): "
-        html += "<b>\(escape(revision.count == 40 ? String(revision.prefix(10)) : revision))</b></summary><div class=\"menu\">"
-        if !references.branches.isEmpty { html += "<div class=\"menu-title\">Branches</div>" }
-        for name in references.branches {
-            html += "<a class=\"ref\(name == revision ? " current" : "")\" href=\"\(target(name))\">\(escape(name))</a>"
+        func entries(_ names: [String]) -> [[String: Any]] {
+            names.map { ["refHref": target($0), "refName": $0, "refCurrent": $0 == revision] }
         }
-        if !references.tags.isEmpty { html += "<div class=\"menu-title\">Tags</div>" }
-        for name in references.tags {
-            html += "<a class=\"ref\(name == revision ? " current" : "")\" href=\"\(target(name))\">\(escape(name))</a>"
-        }
-        return html + "</div></details>"
+        return ["pickerKind": references.tags.contains(revision) ? "Tag" : "Branch",
+                "pickerLabel": revision.count == 40 ? String(revision.prefix(10)) : revision,
+                "hasBranches": !references.branches.isEmpty, "pickerBranches": entries(references.branches),
+                "hasTags": !references.tags.isEmpty, "pickerTags": entries(references.tags)]
     }
 
-    /// `repository / dir / file`, each directory linked to its tree at `revision`.
-    func breadcrumbs(_ repository: RepositoryRecord, revision: String, path: String) -> String {
-        var html = "<nav class=\"breadcrumbs\" id=\"breadcrumbs\"><a href=\"\(link(repository, "tree", revision))\">\(escape(repository.path.name))</a>"
+    /// The values of the `breadcrumbs` template: `repository / dir / file`, each directory linked to
+    /// its tree at `revision`.
+    func breadcrumbsContext(_ repository: RepositoryRecord, revision: String, path: String) -> [String: Any] {
         let parts = path.split(separator: "/")
-        for (index, part) in parts.enumerated() {
-            if index == parts.count - 1 {
-                html += " / <span>\(escape(part))</span>"
-            } else {
-                let prefix = parts[...index].joined(separator: "/")
-                html += " / <a href=\"\(link(repository, "tree", revision))/\(urlEncodePath(prefix))\">\(escape(part))</a>"
-            }
+        let crumbs = parts.enumerated().map { index, part in
+            view(["crumbName": String(part),
+                  "crumbHref": index == parts.count - 1 ? nil : link(repository, "tree", revision) + "/" + urlEncodePath(parts[...index].joined(separator: "/"))])
         }
-        return html + "</nav>"
+        return ["crumbsRoot": link(repository, "tree", revision), "crumbsName": repository.path.name, "crumbs": crumbs]
     }
 
     // MARK: - Trees and files
@@ -113,14 +106,14 @@ extension ForgeWebService {
                 return (entries, try References.read(session), try Self.readme(session, entries: entries))
             }
         }
-        var body = "<div class=\"toolbar\">" + referencePicker(repository, references, revision: revision, view: "tree", path: path)
-        body += breadcrumbs(repository, revision: revision, path: path)
-        body += "<a href=\"\(link(repository, "commits", revision))\(path.isEmpty ? "" : "?path=" + urlEncode(path))\">History</a></div>"
-        body += treeTable(repository, revision: revision, directory: path, entries: entries)
+        var context = pickerContext(repository, references, revision: revision, view: "tree", path: path)
+        context.merge(breadcrumbsContext(repository, revision: revision, path: path)) { $1 }
+        context.merge(treeContext(repository, revision: revision, directory: path, entries: entries)) { $1 }
+        context["historyHref"] = link(repository, "commits", revision) + (path.isEmpty ? "" : "?path=" + urlEncode(path))
         if let (name, text) = readme {
-            body += readmeSection(repository, revision: revision, directory: path, name: name, text: text)
+            context.merge(readmeContext(repository, revision: revision, directory: path, name: name, text: text)) { $1 }
         }
-        return frame(repository, viewer: viewer, level: level, title: "Files", active: "tree", body: body)
+        return try frame(repository, viewer: viewer, level: level, title: "Files", active: "tree", template: "tree", context)
     }
 
     /// The README of a listing, if there is one: its name and text (at most 256 KiB).
@@ -135,14 +128,10 @@ extension ForgeWebService {
         return (entry.name, text)
     }
 
-    func readmeSection(_ repository: RepositoryRecord, revision: String, directory: String, name: String, text: String) -> String {
-        var html = "<section class=\"readme\"><h2>\(escape(name))</h2>"
-        if Self.isMarkdown(name) {
-            html += "<div class=\"markdown\" id=\"readme\">" + Markdown.html(text, links: markdownLinks(repository, revision: revision, directory: directory)) + "</div>"
-        } else {
-            html += "<pre id=\"readme\">\(escape(text))</pre>"
-        }
-        return html + "</section>"
+    /// The values of the `readme` template: Markdown rendered, other text shown as it is.
+    func readmeContext(_ repository: RepositoryRecord, revision: String, directory: String, name: String, text: String) -> [String: Any] {
+        guard Self.isMarkdown(name) else { return ["readmeName": name, "readmeText": text] }
+        return ["readmeName": name, "readmeHTML": Markdown.html(text, links: markdownLinks(repository, revision: revision, directory: directory))]
     }
 
     func markdownLinks(_ repository: RepositoryRecord, revision: String, directory: String) -> MarkdownLinks {
@@ -193,44 +182,36 @@ extension ForgeWebService {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         let markdown = Self.isMarkdown(name)
         let rendered = markdown && query["plain"] != "1"
-        var body = "<div class=\"toolbar\">" + referencePicker(repository, references, revision: revision, view: "blob", path: path)
-        body += breadcrumbs(repository, revision: revision, path: path) + "</div><p class=\"file-actions\">"
-        if markdown {
-            body += rendered ? "<a id=\"source-link\" href=\"?plain=1\">Source</a> · " : "<a id=\"rendered-link\" href=\"?\">Rendered</a> · "
-        }
-        body += "<a href=\"\(link(repository, "raw", revision))/\(urlEncodePath(path))\">Raw</a> · "
-        body += "<a id=\"blame-link\" href=\"\(link(repository, "blame", revision))/\(urlEncodePath(path))\">Blame</a> · "
-        body += "<a id=\"history-link\" href=\"\(link(repository, "commits", revision))?path=\(urlEncode(path))\">History</a>"
-        body += entry.size.map { " · <span class=\"muted\">\($0) bytes</span>" } ?? ""
-        body += "</p>"
+        var context = pickerContext(repository, references, revision: revision, view: "blob", path: path)
+        context.merge(breadcrumbsContext(repository, revision: revision, path: path)) { $1 }
+        context.merge(view(["markdown": markdown, "rawHref": link(repository, "raw", revision) + "/" + urlEncodePath(path),
+                            "blameHref": link(repository, "blame", revision) + "/" + urlEncodePath(path),
+                            "historyHref": link(repository, "commits", revision) + "?path=" + urlEncode(path), "size": entry.size])) { $1 }
         if let bytes, !bytes.contains(0), let text = String(validating: bytes, as: UTF8.self) {
             if rendered {
                 let folder = path.split(separator: "/").dropLast().joined(separator: "/")
-                body += "<div class=\"markdown\" id=\"rendered\">" + Markdown.html(text, links: markdownLinks(repository, revision: revision, directory: folder)) + "</div>"
+                context["renderedHTML"] = Markdown.html(text, links: markdownLinks(repository, revision: revision, directory: folder))
             } else {
-                body += codeTable(text, language: Self.language(of: name))
+                context.merge(codeContext(text, language: Self.language(of: name))) { $1 }
             }
         } else {
-            body += "<p class=\"muted\" id=\"blob-binary\">This file is binary or larger than \(largest) bytes; download it raw.</p>"
+            context["binary"] = true
+            context["largest"] = largest
         }
-        return frame(repository, viewer: viewer, level: level, title: path, active: "tree", body: body, scripts: Self.codeScripts)
+        return try frame(repository, viewer: viewer, level: level, title: path, active: "tree", template: "blob", context, scripts: Self.codeScripts)
     }
 
     /// The scripts of code views: highlight.js (Debian's, served by the forge) and the line-anchor script.
     static var codeScripts: [String] { [StaticAssets.highlightPath, StaticAssets.codeScriptPath] }
 
-    /// The lines of a file in a table: each line's number is an anchor (`#L10`); ranges (`#L10-L20`)
-    /// are marked by the code script, which also highlights the lines when the language is known.
-    func codeTable(_ text: String, language: String?) -> String {
+    /// The values of the `code-table` template: the lines of a file, each line's number an anchor
+    /// (`#L10`); ranges (`#L10-L20`) are marked by the code script, which also highlights the lines
+    /// when the language is known.
+    func codeContext(_ text: String, language: String?) -> [String: Any] {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         if lines.last == "" { lines.removeLast() }
-        var html = "<div class=\"code-scroll\"><table class=\"code\" id=\"blob\"\(language.map { " data-lang=\"\(escape($0))\"" } ?? "")><tbody>"
-        html.reserveCapacity(text.utf8.count * 2 + lines.count * 80)
-        for (index, line) in lines.enumerated() {
-            let number = index + 1
-            html += "<tr id=\"L\(number)\"><td class=\"num\"><a href=\"#L\(number)\">\(number)</a></td><td class=\"line\">\(escape(line))</td></tr>"
-        }
-        return html + "</tbody></table></div>"
+        return view(["showCode": true, "language": language,
+                     "lines": lines.enumerated().map { ["n": $0.offset + 1, "text": $0.element] as [String: Any] }])
     }
 
     // MARK: - Blame
@@ -243,7 +224,7 @@ extension ForgeWebService {
         let commit = try await bounded { try await git.withSession { try $0.resolveCommit(revision) } }
         let key = "blame\u{0}\(directory)\u{0}\(commit.hex)\u{0}\(revision)\u{0}\(path)"
         if let body = rendered.body(key) {
-            return frame(repository, viewer: viewer, level: level, title: "Blame · \(path)", active: "tree", body: body, scripts: Self.codeScripts)
+            return frame(repository, viewer: viewer, level: level, title: "Blame · \(path)", active: "tree", content: body, scripts: Self.codeScripts)
         }
         let largest = options.largestBlob
         // Blame walks the file's whole history: it gets longer than other reads (its result is kept).
@@ -268,46 +249,39 @@ extension ForgeWebService {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         if lines.last == "" { lines.removeLast() }
         let name = path.split(separator: "/").last.map(String.init) ?? path
-        var body = "<div class=\"toolbar\">" + breadcrumbs(repository, revision: revision, path: path) + "</div><p class=\"file-actions\">"
-        body += "<a href=\"\(link(repository, "blob", revision))/\(urlEncodePath(path))\">Normal view</a> · "
-        body += "<a href=\"\(link(repository, "commits", revision))?path=\(urlEncode(path))\">History</a></p>"
-        body += "<div class=\"code-scroll\"><table class=\"code blame\" id=\"blame\"\(Self.language(of: name).map { " data-lang=\"\(escape($0))\"" } ?? "")><tbody>"
-        body.reserveCapacity(text.utf8.count * 2 + lines.count * 100)
-        for hunk in blame.hunks {
+        let hunks = blame.hunks.map { hunk -> [String: Any] in
             let commit = blame.commits[hunk.commit]
-            for offset in 0..<hunk.lineCount {
+            let rows = (0..<hunk.lineCount).compactMap { offset -> [String: Any]? in
                 let number = hunk.startLine + offset
-                guard number >= 1, number <= lines.count else { continue }
-                body += "<tr id=\"L\(number)\"\(offset == 0 ? " class=\"hunk-start\"" : "")>"
-                if offset == 0 {
-                    let date = commit.map { Date(timeIntervalSince1970: TimeInterval($0.author.time)) }
-                    body += "<td class=\"blame-commit\" rowspan=\"\(hunk.lineCount)\"><a class=\"mono\" href=\"\(link(repository, "commit", hunk.commit.hex))\">"
-                    body += "\(hunk.commit.abbreviated(8))</a> \(escape(commit?.summary ?? ""))<br><span class=\"muted\">\(escape(commit?.author.name ?? ""))"
-                    body += date.map { " · " + Web.relativeTime($0) } ?? ""
-                    body += "</span></td>"
-                }
-                body += "<td class=\"num\"><a href=\"#L\(number)\">\(number)</a></td><td class=\"line\">\(escape(lines[number - 1]))</td></tr>"
+                guard number >= 1, number <= lines.count else { return nil }
+                return ["n": number, "text": lines[number - 1], "hunkStart": offset == 0]
             }
+            return view(["hunkLines": rows, "rows": hunk.lineCount, "commitHref": link(repository, "commit", hunk.commit.hex),
+                         "commitShort": hunk.commit.abbreviated(8), "commitSummary": commit?.summary, "commitAuthor": commit?.author.name,
+                         "commitWhen": commit.map { Web.relativeTime(Date(timeIntervalSince1970: TimeInterval($0.author.time))) }])
         }
-        body += "</tbody></table></div>"
+        var context = breadcrumbsContext(repository, revision: revision, path: path)
+        context.merge(view(["blobHref": link(repository, "blob", revision) + "/" + urlEncodePath(path),
+                            "historyHref": link(repository, "commits", revision) + "?path=" + urlEncode(path),
+                            "language": Self.language(of: name), "hunks": hunks])) { $1 }
+        let body = try content("blame", context, viewer: viewer)
         rendered.store(body, key)
-        return frame(repository, viewer: viewer, level: level, title: "Blame · \(path)", active: "tree", body: body, scripts: Self.codeScripts)
+        return frame(repository, viewer: viewer, level: level, title: "Blame · \(path)", active: "tree", content: body, scripts: Self.codeScripts)
     }
 
     // MARK: - Search
 
-    /// A search box for the code of a repository's default branch.
-    func codeSearchForm(_ repository: RepositoryRecord, query: String = "") -> String {
-        "<form method=\"get\" action=\"\(link(repository, "search"))\" class=\"search\" role=\"search\"><input type=\"search\" name=\"q\" id=\"code-search\" "
-            + "value=\"\(escape(query))\" placeholder=\"Search code\" aria-label=\"Search code\" required> <button>Search</button></form>"
+    /// The values of the `code-search-form` template.
+    func codeSearchContext(_ repository: RepositoryRecord, query: String = "") -> [String: Any] {
+        view(["searchAction": link(repository, "search"), "searchText": query])
     }
 
     /// `/-/search?q=TEXT`: the lines of the default branch's text files that contain TEXT (ignoring
     /// case), bounded in files, bytes and time (``CodeSearchLimits``).
     func searchPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, query: [String: String]) async throws -> Response {
         let text = query["q"] ?? ""
-        var body = "<h2>Search the code</h2>" + codeSearchForm(repository, query: text)
-        guard !text.isEmpty else { return frame(repository, viewer: viewer, level: level, title: "Search", active: "tree", body: body) }
+        var context = codeSearchContext(repository, query: text)
+        guard !text.isEmpty else { return try frame(repository, viewer: viewer, level: level, title: "Search", active: "tree", template: "search", context) }
         let directory = repositories.directory(for: repository.path)
         let result = try await bounded { () async throws -> CodeSearchResult? in
             try await repositories.open.repository(at: directory).withSession { session in
@@ -316,24 +290,20 @@ extension ForgeWebService {
             }
         }
         guard let result else {
-            body += "<p id=\"search-empty\">This repository has no commits to search yet.</p>"
-            return frame(repository, viewer: viewer, level: level, title: "Search", active: "tree", body: body)
+            context["noCommits"] = true
+            return try frame(repository, viewer: viewer, level: level, title: "Search", active: "tree", template: "search", context)
         }
-        body += "<p id=\"search-summary\">\(result.matches.count) matching line\(result.matches.count == 1 ? "" : "s") in \(result.filesSearched) files searched"
-        body += (result.incomplete ? " (the search stopped at its limit; narrow it down)" : "") + "</p>"
-        var currentPath: String?
+        // Matches grouped by file, in the order found.
+        var files: [(path: String, matches: [[String: Any]])] = []
         for match in result.matches {
-            if match.path != currentPath {
-                if currentPath != nil { body += "</tbody></table></div>" }
-                currentPath = match.path
-                body += "<h3 class=\"search-file\"><a href=\"\(link(repository, "blob", "HEAD"))/\(urlEncodePath(match.path))\">\(escape(match.path))</a></h3>"
-                body += "<div class=\"code-scroll\"><table class=\"code search-results\"><tbody>"
-            }
-            body += "<tr><td class=\"num\"><a href=\"\(link(repository, "blob", "HEAD"))/\(urlEncodePath(match.path))#L\(match.line)\">\(match.line)</a></td>"
-            body += "<td class=\"line\">\(escape(match.text))</td></tr>"
+            if files.last?.path != match.path { files.append((match.path, [])) }
+            files[files.count - 1].matches.append(["line": match.line, "text": match.text])
         }
-        if currentPath != nil { body += "</tbody></table></div>" }
-        return frame(repository, viewer: viewer, level: level, title: "Search", active: "tree", body: body)
+        context.merge(["searched": true, "matchCount": result.matches.count, "oneMatch": result.matches.count == 1,
+                       "filesSearched": result.filesSearched, "incomplete": result.incomplete,
+                       "files": files.map { ["filePath": $0.path, "fileHref": link(repository, "blob", "HEAD") + "/" + urlEncodePath($0.path),
+                                             "matches": $0.matches] as [String: Any] }]) { $1 }
+        return try frame(repository, viewer: viewer, level: level, title: "Search", active: "tree", template: "search", context)
     }
 
     // MARK: - Compare
@@ -345,7 +315,6 @@ extension ForgeWebService {
             return Web.redirect(link(repository, "compare", base + "..." + head))
         }
         let spec = rest.joined(separator: "/")
-        var form = "<form method=\"get\" action=\"\(link(repository, "compare"))\" class=\"compare-form\">"
         let threeDots = spec.range(of: "..."), twoDots = spec.range(of: "..")
         let (base, head, direct): (String, String, Bool) = if let threeDots {
             (String(spec[..<threeDots.lowerBound]), String(spec[threeDots.upperBound...]), false)
@@ -354,10 +323,9 @@ extension ForgeWebService {
         } else {
             ("", "", false)
         }
-        form += "<label>Base <input name=\"base\" id=\"compare-base\" value=\"\(escape(base))\" required></label> "
-        form += "<label>Compare <input name=\"head\" id=\"compare-head\" value=\"\(escape(head))\" required></label> <button>Compare</button></form>"
+        var context = view(["base": base, "head": head, "compareAction": link(repository, "compare")])
         guard !base.isEmpty, !head.isEmpty else {
-            return frame(repository, viewer: viewer, level: level, title: "Compare", active: "commits", body: "<h2>Compare revisions</h2>" + form)
+            return try frame(repository, viewer: viewer, level: level, title: "Compare", active: "commits", template: "compare", context)
         }
         let directory = repositories.directory(for: repository.path)
         let (commits, changes, patch) = try await bounded { () async throws -> ([Commit], [PathChange], CommitPatch) in
@@ -369,24 +337,16 @@ extension ForgeWebService {
             }
         }
         let diff = DiffView(patch: patch.text)
-        var body = "<h2>Compare <code>\(escape(base))</code>\(direct ? ".." : "...")<code>\(escape(head))</code></h2>" + form
-        body += "<h3 id=\"compare-commits\">\(commits.count == 250 ? "250+" : String(commits.count)) commit\(commits.count == 1 ? "" : "s")</h3>"
-        body += commitTable(repository, commits)
-        body += changedFiles(changes, anchors: diff.anchors)
-        body += diff.html(style: DiffView.Style(rawValue: query["style"] ?? "") ?? .unified)
-        if patch.truncated { body += "<p class=\"muted\">The diff is too large to show whole.</p>" }
-        return frame(repository, viewer: viewer, level: level, title: "Compare", active: "commits", body: body)
+        context.merge(["compared": true, "operator": direct ? ".." : "...", "commitCount": commits.count == 250 ? "250+" : String(commits.count),
+                       "oneCommit": commits.count == 1, "commits": commitRows(repository, commits), "truncated": patch.truncated]) { $1 }
+        context.merge(changedFilesContext(changes, anchors: diff.anchors)) { $1 }
+        context.merge(diff.context(style: DiffView.Style(rawValue: query["style"] ?? "") ?? .unified)) { $1 }
+        return try frame(repository, viewer: viewer, level: level, title: "Compare", active: "commits", template: "compare", context)
     }
 
-    /// The changed-file list, each linked to its file in the diff, with the unified/split switch.
-    func changedFiles(_ changes: [PathChange], anchors: [String: String]) -> String {
-        var html = "<h3>\(changes.count) changed file\(changes.count == 1 ? "" : "s")</h3>"
-        html += "<p class=\"diff-style\"><a id=\"unified-link\" href=\"?style=unified\">Unified</a> · <a id=\"split-link\" href=\"?style=split\">Side by side</a></p><ul id=\"changed\">"
-        for change in changes {
-            let name = escape(change.path)
-            let target = anchors[change.path].map { "<a href=\"#\($0)\">\(name)</a>" } ?? name
-            html += "<li><span class=\"mono change-\(change.kind.rawValue)\">\(change.kind.rawValue)</span> \(target)</li>"
-        }
-        return html + "</ul>"
+    /// The values of the `changed-files` template: each file linked to its table in the diff.
+    func changedFilesContext(_ changes: [PathChange], anchors: [String: String]) -> [String: Any] {
+        ["changeCount": changes.count, "oneChange": changes.count == 1,
+         "changes": changes.map { view(["changeKind": $0.kind.rawValue, "changePath": $0.path, "changeAnchor": anchors[$0.path]]) }]
     }
 }

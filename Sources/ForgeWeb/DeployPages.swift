@@ -25,8 +25,6 @@ extension ForgeWebService {
         return all.filter { deployment in deployment.release.map { seen.insert($0).inserted } ?? false }
     }
 
-    func csrfField(_ viewer: Viewer) -> String { "<input type=\"hidden\" name=\"_csrf\" value=\"\(escape(viewer.csrf ?? ""))\">" }
-
     func deploymentsPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, query: [String: String]) async throws -> Response {
         guard let deployments else { throw ForgeError(.notFound, "this forge deploys nothing", operation: "deployments") }
         if let environment = query["rollback"] {
@@ -36,54 +34,44 @@ extension ForgeWebService {
         let list = try await deployments.store.deployments(DeploymentQuery(project: project, limit: 50))
         let settings = try await deployments.store.project(named: project)
         let action = link(repository, "deployments")
-        func button(_ name: String, _ label: String, _ fields: [String: String], id: String) -> String {
-            var form = "<form method=\"post\" action=\"\(action)\" class=\"inline\">\(csrfField(viewer))"
-            for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
-                form += "<input type=\"hidden\" name=\"\(escape(key))\" value=\"\(escape(value))\">"
-            }
-            return form + "<button name=\"action\" value=\"\(name)\" class=\"\(name)\" id=\"\(escape(id))\">\(escape(label))</button></form>"
+        func button(_ name: String, _ label: String, _ fields: [String: String], id: String) -> [String: Any] {
+            ["buttonAction": name, "buttonLabel": label, "buttonID": id,
+             "fields": fields.sorted(by: { $0.key < $1.key }).map { ["fieldName": $0.key, "fieldValue": $0.value] }]
         }
-        var body = "<h2>Deployments</h2>"
-        if settings == nil {
-            body += "<p class=\"muted\" id=\"no-deploy\">This repository does not deploy."
-            body += level >= .admin ? " <a href=\"\(link(repository, "settings"))#deploy\">Set it up</a>.</p>" : "</p>"
+        var environments: [[String: Any]] = []
+        for environment in settings?.environments ?? [] {
+            let current = try await deployments.store.currentRelease(project: project, environment: environment.name)
+            environments.append(view([
+                "environmentName": environment.name,
+                "currentRelease": current?.release ?? (environment.releases == nil ? "in place" : "none yet"),
+                "deployed": current.map { "#\($0.id.rawValue) · " + Web.relativeTime($0.finishedAt ?? $0.createdAt) },
+                "rollbackHref": level >= .write && environment.releases != nil ? action + "?rollback=" + urlEncode(environment.name) : nil,
+            ]))
         }
-        if let settings, !settings.environments.isEmpty {
-            body += "<div class=\"table-scroll\"><table id=\"environments\"><tr><th>Environment</th><th>Current release</th><th>Deployed</th><th></th></tr>"
-            for environment in settings.environments {
-                let current = try await deployments.store.currentRelease(project: project, environment: environment.name)
-                body += "<tr><td>\(escape(environment.name))</td><td class=\"mono current-release\" id=\"current-\(escape(environment.name))\">"
-                body += "\(escape(current?.release ?? (environment.releases == nil ? "in place" : "none yet")))</td>"
-                body += "<td>\(current.map { "#\($0.id.rawValue) · " + Web.relativeTime($0.finishedAt ?? $0.createdAt) } ?? "")</td><td>"
-                if level >= .write, environment.releases != nil {
-                    body += "<a class=\"rollback-link\" id=\"rollback-\(escape(environment.name))\" href=\"\(action)?rollback=\(urlEncode(environment.name))\">Roll back…</a>"
-                }
-                body += "</td></tr>"
-            }
-            body += "</table></div>"
-        }
-        body += "<div class=\"table-scroll\"><table id=\"deployment-list\"><tr><th>Deployment</th><th>What</th><th>Branch</th><th>Commit</th><th>Environment</th>"
-        body += "<th>State</th><th>Release</th><th>By</th><th>When</th><th></th></tr>"
-        for deployment in list {
+        let rows = list.map { deployment -> [String: Any] in
             let id = String(deployment.id.rawValue)
-            body += "<tr id=\"deployment-\(id)\"><td><a href=\"\(link(repository, "deployment", id))\">#\(id)</a></td>"
-            body += "<td class=\"deployment-kind\">\(escape(Self.deploymentKind(deployment)))</td><td>\(escape(deployment.branch))</td><td class=\"mono\">"
-            body += deployment.commit.isEmpty ? "" : "<a href=\"\(link(repository, "commit", deployment.commit))\">\(escape(String(deployment.commit.prefix(10))))</a>"
-            body += "</td><td>\(escape(deployment.environment))</td><td><span class=\"state \(deployment.state.rawValue)\">\(deployment.state.rawValue)</span></td>"
-            body += "<td>\(escape(deployment.release ?? ""))</td><td>\(escape(deployment.requestedBy))</td><td>\(Web.relativeTime(deployment.createdAt))</td><td>"
+            var buttons: [[String: Any]] = []
             if level >= .write {
-                if deployment.state == .notInitialized { body += button("start", "Approve", ["id": id], id: "start-\(id)") }
-                if !deployment.state.isFinal { body += button("cancel", "Cancel", ["id": id], id: "cancel-\(id)") }
+                if deployment.state == .notInitialized { buttons.append(button("start", "Approve", ["id": id], id: "start-\(id)")) }
+                if !deployment.state.isFinal { buttons.append(button("cancel", "Cancel", ["id": id], id: "cancel-\(id)")) }
             }
-            body += "</td></tr>"
+            return view([
+                "deploymentID": id, "deploymentHref": link(repository, "deployment", id), "what": Self.deploymentKind(deployment),
+                "deploymentBranch": deployment.branch, "deploymentEnvironment": deployment.environment,
+                "commitHref": deployment.commit.isEmpty ? nil : link(repository, "commit", deployment.commit), "commitShort": String(deployment.commit.prefix(10)),
+                "state": deployment.state.rawValue, "release": deployment.release, "requestedBy": deployment.requestedBy,
+                "when": Web.relativeTime(deployment.createdAt), "buttons": buttons,
+            ])
         }
-        body += "</table></div>"
-        if level >= .write, let settings {
-            for branch in settings.branches {
-                body += button("deploy", "Deploy \(branch.name) to \(branch.environment)", ["branch": branch.name], id: "deploy-\(branch.name)") + " "
-            }
-        }
-        return frame(repository, viewer: viewer, level: level, title: "Deployments", active: "deployments", body: body)
+        let deployButtons = level >= .write ? (settings?.branches ?? []).map {
+            button("deploy", "Deploy \($0.name) to \($0.environment)", ["branch": $0.name], id: "deploy-\($0.name)")
+        } : []
+        let context = view([
+            "deploymentsAction": action, "noDeploy": settings == nil,
+            "setUpHref": level >= .admin ? link(repository, "settings") + "#deploy" : nil,
+            "hasEnvironments": !environments.isEmpty, "environments": environments, "deployments": rows, "deployButtons": deployButtons,
+        ])
+        return try frame(repository, viewer: viewer, level: level, title: "Deployments", active: "deployments", template: "deployments", context)
     }
 
     /// Choosing the release to roll `environment` back to, and confirming it.
@@ -96,65 +84,40 @@ extension ForgeWebService {
         }
         let current = try await controller.store.currentRelease(project: project, environment: environment)?.release
         let choices = try await releases(of: repository, environment: environment, controller: controller).filter { $0.release != current }
-        var body = "<h2>Roll \(escape(environment)) back</h2><p>The current release is <code id=\"rollback-current\">\(escape(current ?? "none"))</code>. "
-        body += "Rolling back switches <code>current</code> to an earlier release; nothing is rebuilt.</p>"
-        guard !choices.isEmpty else {
-            body += "<p id=\"no-releases\">There is no earlier release to roll back to.</p>"
-            return frame(repository, viewer: viewer, level: level, title: "Roll back", active: "deployments", body: body)
-        }
-        body += "<form method=\"post\" action=\"\(link(repository, "deployments"))\" id=\"rollback-form\">\(csrfField(viewer))"
-        body += "<input type=\"hidden\" name=\"action\" value=\"rollback\"><input type=\"hidden\" name=\"environment\" value=\"\(escape(environment))\">"
-        body += "<input type=\"hidden\" name=\"confirm\" value=\"yes\"><div class=\"table-scroll\"><table id=\"releases\"><tr><th></th><th>Release</th><th>Commit</th><th>Deployment</th><th>When</th></tr>"
-        for (index, deployment) in choices.enumerated() {
-            let release = deployment.release ?? ""
-            body += "<tr><td><input type=\"radio\" name=\"release\" value=\"\(escape(release))\" id=\"release-\(escape(release))\"\(index == 0 ? " checked" : "") required></td>"
-            body += "<td><label for=\"release-\(escape(release))\" class=\"mono\">\(escape(release))</label></td><td class=\"mono\">\(escape(String(deployment.commit.prefix(10))))</td>"
-            body += "<td>#\(deployment.id.rawValue) · \(escape(deployment.branch))</td><td>\(Web.relativeTime(deployment.finishedAt ?? deployment.createdAt))</td></tr>"
-        }
-        body += "</table></div><p><button id=\"confirm-rollback\">Roll \(escape(environment)) back to the chosen release</button> "
-        body += "<a href=\"\(link(repository, "deployments"))\">Cancel</a></p></form>"
-        return frame(repository, viewer: viewer, level: level, title: "Roll back", active: "deployments", body: body)
+        let context = view([
+            "environment": environment, "current": current ?? "none", "deploymentsAction": link(repository, "deployments"),
+            "hasChoices": !choices.isEmpty,
+            "choices": choices.enumerated().map { index, deployment in
+                ["release": deployment.release ?? "", "newest": index == 0, "commitShort": String(deployment.commit.prefix(10)),
+                 "deploymentID": deployment.id.rawValue, "branch": deployment.branch,
+                 "when": Web.relativeTime(deployment.finishedAt ?? deployment.createdAt)] as [String: Any]
+            },
+        ])
+        return try frame(repository, viewer: viewer, level: level, title: "Roll back", active: "deployments", template: "rollback", context)
     }
 
     // MARK: - Setting up
 
-    /// The Deployments part of the settings page: the branches that deploy and the environments.
-    func deploySettingsSection(_ repository: RepositoryRecord, viewer: Viewer, values: [String: String]) async throws -> String {
-        guard let setups = deploySetups else { return "" }
+    /// The values of the settings page's Deployments section (`deploy-settings`): the branches that
+    /// deploy and the environments, and what was typed into a refused form.
+    func deploySettingsContext(_ repository: RepositoryRecord, values: [String: String]) async throws -> [String: Any]? {
+        guard let setups = deploySetups else { return nil }
         let setup = try await setups.setup(of: repository) ?? DeploySetup(branches: [], environments: [])
-        let action = link(repository, "settings"), csrf = csrfField(viewer)
-        func remove(_ kind: String, _ name: String) -> String {
-            "<form method=\"post\" action=\"\(action)\" class=\"inline\">\(csrf)<input type=\"hidden\" name=\"action\" value=\"remove-deploy-\(kind)\">"
-                + "<input type=\"hidden\" name=\"name\" value=\"\(escape(name))\"><button>Remove</button></form>"
-        }
-        var html = "<h2 id=\"deploy\">Deployments</h2><p class=\"muted\">Releases are kept under the forge's data; the scripts run in the sandbox with "
-        html += "the pipelines' network (<b>\(repository.pipelineNetwork.rawValue)</b>).</p><h3>Environments</h3>"
-        html += "<div class=\"table-scroll\"><table id=\"deploy-environments\"><tr><th>Name</th><th>Variables</th><th>Secrets</th><th>Releases kept</th><th></th></tr>"
-        for environment in setup.environments {
-            html += "<tr><td>\(escape(environment.name))</td><td class=\"mono\">\(environment.variables.keys.sorted().map { escape($0) }.joined(separator: " "))</td>"
-            html += "<td class=\"mono\">\((environment.secrets ?? [:]).keys.sorted().map { escape($0) }.joined(separator: " "))</td>"
-            html += "<td>\(environment.keepReleases.map(String.init) ?? "in place")</td><td>\(remove("environment", environment.name))</td></tr>"
-        }
-        html += "</table></div><form method=\"post\" action=\"\(action)\" id=\"deploy-environment-form\">\(csrf)<input type=\"hidden\" name=\"action\" value=\"deploy-environment\">"
-        html += "<p><label>Name <input name=\"name\" id=\"environment-name\" required value=\"\(escape(values["name"] ?? ""))\"></label> "
-        html += "<label>Releases to keep (0: deploy in place) <input name=\"keep\" id=\"environment-keep\" type=\"number\" min=\"0\" max=\"50\" value=\"\(escape(values["keep"] ?? "5"))\"></label></p>"
-        html += "<p><label>Variables, NAME=value per line<br><textarea name=\"variables\" id=\"environment-variables\" rows=\"3\" cols=\"50\">\(escape(values["variables"] ?? ""))</textarea></label></p>"
-        html += "<p><label>Secrets, NAME=value per line (masked in logs, never shown again; empty keeps the stored ones)<br>"
-        html += "<textarea name=\"secrets\" id=\"environment-secrets\" rows=\"2\" cols=\"50\" autocomplete=\"off\"></textarea></label></p>"
-        html += "<p><button id=\"save-environment\">Save environment</button></p></form><h3>Branches</h3>"
-        html += "<div class=\"table-scroll\"><table id=\"deploy-branches\"><tr><th>Branch</th><th>Mode</th><th>Environment</th><th>Script</th><th></th></tr>"
-        for branch in setup.branches {
-            html += "<tr><td>\(escape(branch.name))</td><td>\(branch.mode.rawValue)</td><td>\(escape(branch.environment))</td>"
-            html += "<td><code>\(escape(branch.script))</code></td><td>\(remove("branch", branch.name))</td></tr>"
-        }
-        let manual = (values["mode"] ?? "auto") == "manual"
-        html += "</table></div><form method=\"post\" action=\"\(action)\" id=\"deploy-branch-form\">\(csrf)<input type=\"hidden\" name=\"action\" value=\"deploy-branch\">"
-        html += "<p><label>Branch <input name=\"branch\" id=\"branch-name\" required value=\"\(escape(values["branch"] ?? ""))\"></label> "
-        html += "<label>Mode <select name=\"mode\" id=\"branch-mode\"><option value=\"auto\">automatic, after a successful run</option>"
-        html += "<option value=\"manual\"\(manual ? " selected" : "")>manual, waits for approval</option></select></label> "
-        html += "<label>Environment <input name=\"environment\" id=\"branch-environment\" required value=\"\(escape(values["environment"] ?? ""))\"></label></p>"
-        html += "<p><label>Script <input name=\"script\" id=\"branch-script\" required size=\"50\" placeholder=\"./deploy.sh\" value=\"\(escape(values["script"] ?? ""))\"></label></p>"
-        return html + "<p><button id=\"save-branch\">Save branch</button></p></form>"
+        return view([
+            "network": repository.pipelineNetwork.rawValue,
+            "deployEnvironments": setup.environments.map { environment in
+                ["removeKind": "environment", "removeName": environment.name, "variableNames": environment.variables.keys.sorted().joined(separator: " "),
+                 "secretNames": (environment.secrets ?? [:]).keys.sorted().joined(separator: " "),
+                 "kept": environment.keepReleases.map(String.init) ?? "in place"]
+            },
+            "deployBranches": setup.branches.map { branch in
+                ["removeKind": "branch", "removeName": branch.name, "mode": branch.mode.rawValue, "branchEnvironment": branch.environment,
+                 "script": branch.script]
+            },
+            "typedName": values["name"], "typedKeep": values["keep"] ?? "5", "typedVariables": values["variables"],
+            "typedBranch": values["branch"], "typedManual": values["mode"] == "manual", "typedEnvironment": values["environment"],
+            "typedScript": values["script"],
+        ])
     }
 
     /// `NAME=value` lines as a dictionary; a line without `=` is an error naming it.

@@ -75,37 +75,35 @@ struct DiffView {
         Dictionary(files.enumerated().map { ($0.element.path, Self.anchor($0.offset)) }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// The diff as HTML tables, one per file, with line numbers, shaded added and deleted lines, and
-    /// links from each line number to its anchor.
-    func html(style: Style) -> String {
-        var html = "<div id=\"diff\" class=\"diff \(style.rawValue)\">"
-        for (index, file) in files.enumerated() {
+    /// The values of the `diff` template: one table per file with line numbers (each an anchor),
+    /// added and deleted lines shaded, unified or side by side.
+    func context(style: Style) -> [String: Any] {
+        let columns = style == .unified ? 3 : 4
+        let files = files.enumerated().map { index, file -> [String: Any] in
             let anchor = Self.anchor(index)
-            let columns = style == .unified ? 3 : 4
-            html += "<table class=\"diff-file\" id=\"\(anchor)\"><thead><tr><th colspan=\"\(columns)\" class=\"file-name\">"
-            html += "<a href=\"#\(anchor)\">\(escape(file.path))</a></th></tr></thead><tbody>"
-            if file.hunks.isEmpty {
-                let note = file.headers.dropFirst().map { escape($0) }.joined(separator: "<br>")
-                html += "<tr><td colspan=\"\(columns)\" class=\"muted\">\(note)</td></tr>"
-            }
-            for hunk in file.hunks {
-                html += "<tr class=\"hunk\"><td colspan=\"\(columns)\">\(escape(hunk.header))</td></tr>"
-                switch style {
-                case .unified:
-                    for line in hunk.lines { html += unifiedRow(line, anchor: anchor) }
-                case .split:
-                    html += splitRows(hunk.lines, anchor: anchor)
+            let hunks = file.hunks.map { hunk -> [String: Any] in
+                let rows: [[String: Any]] = switch style {
+                case .unified: hunk.lines.map { ["rowClass": css($0.kind), "cells": [number($0.old, "L", anchor, nil), number($0.new, "R", anchor, nil), text($0, nil)]] }
+                case .split: splitRows(hunk.lines, anchor: anchor)
                 }
+                return ["hunkHeader": hunk.header, "rows": rows]
             }
-            html += "</tbody></table>"
+            let notes = hunks.isEmpty ? file.headers.dropFirst().map(String.init) : []
+            return ["fileAnchor": anchor, "diffPath": file.path, "hasNotes": !notes.isEmpty, "fileNotes": notes, "diffHunks": hunks]
         }
-        return html + "</div>"
+        return ["diffStyle": style.rawValue, "columns": columns, "diffFiles": files]
     }
 
-    private func number(_ value: Int?, _ side: String, _ anchor: String) -> String {
-        guard let value else { return "<td class=\"num\"></td>" }
-        let id = "\(anchor)\(side)\(value)"
-        return "<td class=\"num\" id=\"\(id)\"><a href=\"#\(id)\">\(value)</a></td>"
+    /// A line-number cell (anchored `diff-3L10`; empty without a number), shaded as `kind` in split view.
+    private func number(_ value: Int?, _ side: String, _ anchor: String, _ kind: LineKind?) -> [String: Any] {
+        let cellClass = kind.map { "num " + css($0) } ?? "num"
+        guard let value else { return ["number": true, "cellClass": cellClass] }
+        return ["number": true, "cellClass": cellClass, "anchor": "\(anchor)\(side)\(value)", "value": value]
+    }
+
+    /// A line's text cell (shaded as its kind in split view).
+    private func text(_ line: Line, _ kind: LineKind?) -> [String: Any] {
+        ["number": false, "cellClass": kind.map { "line " + css($0) } ?? "line", "text": line.text]
     }
 
     private func css(_ kind: LineKind) -> String {
@@ -117,25 +115,18 @@ struct DiffView {
         }
     }
 
-    private func unifiedRow(_ line: Line, anchor: String) -> String {
-        "<tr class=\"\(css(line.kind))\">" + number(line.old, "L", anchor) + number(line.new, "R", anchor)
-            + "<td class=\"line\">\(escape(line.text))</td></tr>"
-    }
-
     /// Deletions and the additions after them side by side, row by row; context on both sides.
-    private func splitRows(_ lines: [Line], anchor: String) -> String {
-        var html = ""
+    private func splitRows(_ lines: [Line], anchor: String) -> [[String: Any]] {
+        var rows: [[String: Any]] = []
         var index = 0
-        func cell(_ line: Line?, _ side: String) -> String {
-            guard let line else { return "<td class=\"num empty\"></td><td class=\"line empty\"></td>" }
-            let number = side == "L" ? line.old : line.new
-            return self.number(number, side, anchor).replacingOccurrences(of: "<td class=\"num\"", with: "<td class=\"num \(css(line.kind))\"")
-                + "<td class=\"line \(css(line.kind))\">\(escape(line.text))</td>"
+        func cells(_ line: Line?, _ side: String) -> [[String: Any]] {
+            guard let line else { return [["number": true, "cellClass": "num empty"], ["number": false, "cellClass": "line empty"]] }
+            return [number(side == "L" ? line.old : line.new, side, anchor, line.kind), text(line, line.kind)]
         }
         while index < lines.count {
             let line = lines[index]
             if line.kind == .context || line.kind == .note {
-                html += "<tr>" + cell(line, "L") + cell(line, "R") + "</tr>"
+                rows.append(["cells": cells(line, "L") + cells(line, "R")])
                 index += 1
                 continue
             }
@@ -143,9 +134,9 @@ struct DiffView {
             while index < lines.count, lines[index].kind == .deleted { deleted.append(lines[index]); index += 1 }
             while index < lines.count, lines[index].kind == .added { added.append(lines[index]); index += 1 }
             for row in 0..<max(deleted.count, added.count) {
-                html += "<tr>" + cell(row < deleted.count ? deleted[row] : nil, "L") + cell(row < added.count ? added[row] : nil, "R") + "</tr>"
+                rows.append(["cells": cells(row < deleted.count ? deleted[row] : nil, "L") + cells(row < added.count ? added[row] : nil, "R")])
             }
         }
-        return html
+        return rows
     }
 }

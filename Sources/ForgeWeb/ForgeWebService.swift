@@ -196,8 +196,8 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
             let form = try await Web.form(request)
             guard viewer.user != nil, let expected = viewer.csrf, let given = form["_csrf"],
                   ConstantTime.equal(expected, given) else {
-                return Web.html(Page(title: "Forbidden", viewer: viewer,
-                                     body: "<h1>Forbidden</h1><p class=\"error\">The form's security token is missing or stale; reload the page and try again.</p>"),
+                return Web.html(Page(title: "Forbidden", viewer: viewer, template: "forbidden",
+                                     ["message": "The form's security token is missing or stale; reload the page and try again."]),
                                 status: .forbidden)
             }
             return try await body(viewer, form)
@@ -216,27 +216,17 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
         default: (.internalServerError, "something went wrong")
         }
         if status.code >= 500 { logger.error("page failed", metadata: ["error": "\(error)"]) }
-        var body = "<h1>\(status.code) \(escape(status.reasonPhrase))</h1><p class=\"error\">\(escape(message))</p>"
-        if status == .notFound, viewer?.user == nil {
-            // The same offer whether the page does not exist or is not for the public.
-            body += "<p><a href=\"/login?next=\(urlEncode(path ?? "/"))\" id=\"sign-in-to-see\">Sign in</a> to see what your account may.</p>"
-        }
-        return Web.html(Page(title: "\(status.code)", viewer: viewer, body: body), status: status)
+        // A 404 offers sign-in to visitors, the same whether the page does not exist or is not for the public.
+        let context = view(["code": status.code, "reason": status.reasonPhrase, "message": message,
+                            "signIn": status == .notFound && viewer?.user == nil, "next": urlEncode(path ?? "/")])
+        return Web.html(Page(title: "\(status.code)", viewer: viewer, template: "error", context), status: status)
     }
 
     func loginPage(_ request: Request, error: String?, status: HTTPResponse.Status = .ok) async -> Response {
         let token = TokenGenerator.generate()
-        var body = "<h1>Sign in</h1>"
-        if let error { body += "<p class=\"error\" id=\"login-error\">\(escape(error))</p>" }
         let next = Web.localPath(Web.parseQuery(request.uri.query ?? "")["next"] ?? "/") ?? "/"
-        body += """
-            <form method="post" action="/login"><input type="hidden" name="_login" value="\(token)">
-            <input type="hidden" name="next" value="\(escape(next))">
-            <p><label>User <input name="user" id="user" autocomplete="username" required></label></p>
-            <p><label>Password <input name="password" id="password" type="password" autocomplete="current-password" required></label></p>
-            <p><button id="sign-in">Sign in</button></p></form>
-            """
-        return Web.html(Page(title: "Sign in", user: nil, csrf: nil, body: body), status: status,
+        let page = Page(title: "Sign in", template: "login", context: view(["error": error, "token": token, "next": next]))
+        return Web.html(page, status: status,
                         headers: HTTPFields([setCookie(Self.loginCookie, token, maxAge: 3600)]))
     }
 
@@ -340,44 +330,22 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
         }
         let total = visible.count
         visible = Array(visible.dropFirst((page - 1) * perPage).prefix(perPage))
-        var body = "<h1>Repositories</h1><form method=\"get\" action=\"/explore/repos\" class=\"search\" role=\"search\">"
-        body += "<input type=\"search\" name=\"q\" id=\"repo-search\" value=\"\(escape(search))\" placeholder=\"Search repositories\" aria-label=\"Search repositories\"> "
-        body += "<button>Search</button></form>"
-        if visible.isEmpty, !search.isEmpty {
-            body += "<p id=\"no-results\">No repository matches “\(escape(search))”.</p>"
-        } else if visible.isEmpty {
-            body += viewer.user == nil ? "<p>No public repositories yet. <a href=\"/login\">Sign in</a> to see more.</p>"
-                : "<p>No repositories yet. <a href=\"/new\">Create one</a>.</p>"
-        } else {
-            body += "<div class=\"table-scroll\"><table id=\"repositories\"><tr><th>Name</th><th>Kind</th><th>Visibility</th><th>Your access</th><th>Description</th></tr>"
-            for (repository, level) in visible {
-                body += "<tr><td><a class=\"repository\" href=\"/\(urlEncodePath(repository.path.description))\">\(escape(repository.path.description))</a></td>"
-                body += "<td>\(repository.kind.rawValue)</td><td>\(repository.isPrivate ? "private" : "public")</td><td>\(level)</td>"
-                body += "<td>\(escape(repository.description))</td></tr>"
-            }
-            body += "</table>"
-            let searchQuery = search.isEmpty ? "" : "&q=" + urlEncode(search)
-            if page > 1 { body += "<a id=\"newer\" href=\"/explore/repos?page=\(page - 1)\(searchQuery)\">Previous</a> " }
-            if page * perPage < total { body += "<a id=\"older\" href=\"/explore/repos?page=\(page + 1)\(searchQuery)\">Next</a>" }
+        let rows = visible.map { repository, level in
+            view(["href": urlEncodePath(repository.path.description), "path": repository.path.description, "kind": repository.kind.rawValue,
+                  "visibility": repository.isPrivate ? "private" : "public", "level": "\(level)", "description": repository.description])
         }
-        return Web.html(Page(title: "Repositories", viewer: viewer, body: body))
+        let context = view(["search": search, "listed": !rows.isEmpty, "repositories": rows,
+                            "searchQuery": search.isEmpty ? nil : "&q=" + urlEncode(search),
+                            "previous": page > 1 ? page - 1 : nil, "next": page * perPage < total ? page + 1 : nil])
+        return Web.html(Page(title: "Repositories", viewer: viewer, template: "repositories", context))
     }
 
     /// The form for a new repository; after a failed attempt it shows the error and what was typed.
     func newRepositoryPage(_ viewer: Viewer, error: String?, values: [String: String]) async throws -> Response {
         guard viewer.user != nil else { return Web.redirect("/login?next=/new") }
-        var body = "<h1>New repository</h1>"
-        if let error { body += "<p class=\"error\" id=\"form-error\">\(escape(error))</p>" }
-        let isHg = values["type"] == "hg"
-        body += """
-            <form method="post" action="/new"><input type="hidden" name="_csrf" value="\(escape(viewer.csrf ?? ""))">
-            <p><label>Name <input name="name" id="new-name" placeholder="group/name" required value="\(escape(values["name"] ?? ""))"></label></p>
-            <p><label>Kind <select name="type"><option value="git">Git</option><option value="hg"\(isHg ? " selected" : "")>Mercurial</option></select></label></p>
-            <p><label><input type="checkbox" name="private" value="1"\(values["private"] == "1" ? " checked" : "")> Private</label></p>
-            <p><label>Description (Markdown) <textarea name="description" id="new-description" rows="3" cols="60">\(escape(values["description"] ?? ""))</textarea></label></p>
-            <p><button>Create</button></p></form>
-            """
-        return Web.html(Page(title: "New repository", viewer: viewer, body: body), status: error == nil ? .ok : .badRequest)
+        let context = view(["error": error, "name": values["name"], "isHg": values["type"] == "hg", "isPrivate": values["private"] == "1",
+                            "description": values["description"]])
+        return Web.html(Page(title: "New repository", viewer: viewer, template: "new-repository", context), status: error == nil ? .ok : .badRequest)
     }
 
     func createRepository(_ viewer: Viewer, _ form: [String: String]) async throws -> Response {
@@ -397,24 +365,11 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
         guard let user = viewer.user, user.isAdmin else {
             throw ForgeError(.forbidden, "only administrators manage users", operation: "users")
         }
-        var body = "<h1>Users</h1>"
-        if let message { body += "<p class=\"error\">\(escape(message))</p>" }
-        body += "<table id=\"users\"><tr><th>Name</th><th>E-mail</th><th>Admin</th><th>Active</th><th></th></tr>"
-        for account in try await store.users() {
-            body += "<tr><td>\(escape(account.name))</td><td>\(escape(account.email))</td><td>\(account.isAdmin ? "yes" : "no")</td>"
-            body += "<td>\(account.isActive ? "yes" : "no")</td><td><form method=\"post\" action=\"/admin/users\">"
-            body += "<input type=\"hidden\" name=\"_csrf\" value=\"\(escape(viewer.csrf ?? ""))\"><input type=\"hidden\" name=\"user\" value=\"\(escape(account.name))\">"
-            body += "<button name=\"action\" value=\"toggle-admin\">\(account.isAdmin ? "Revoke admin" : "Make admin")</button> "
-            body += "<button name=\"action\" value=\"toggle-active\">\(account.isActive ? "Disable" : "Enable")</button></form></td></tr>"
+        let accounts = try await store.users().map { account in
+            view(["name": account.name, "email": account.email, "admin": account.isAdmin ? "yes" : "no", "active": account.isActive ? "yes" : "no",
+                  "adminAction": account.isAdmin ? "Revoke admin" : "Make admin", "activeAction": account.isActive ? "Disable" : "Enable"])
         }
-        body += """
-            </table><h2>Add a user</h2><form method="post" action="/admin/users">
-            <input type="hidden" name="_csrf" value="\(escape(viewer.csrf ?? ""))"><input type="hidden" name="action" value="create">
-            <p><label>Name <input name="user" required></label> <label>E-mail <input name="email"></label>
-            <label>Password <input name="password" type="password" required></label>
-            <label><input type="checkbox" name="admin" value="1"> Administrator</label> <button>Add</button></p></form>
-            """
-        return Web.html(Page(title: "Users", viewer: viewer, body: body))
+        return Web.html(Page(title: "Users", viewer: viewer, template: "users", view(["message": message, "accounts": accounts])))
     }
 
     func changeUsers(_ viewer: Viewer, _ form: [String: String]) async throws -> Response {

@@ -7,11 +7,6 @@ import HTTPTypes
 import NIOCore
 import PlatformSupport
 
-/// Text made safe for HTML (PlatformSupport's ``htmlEscape(_:)``).
-func escape(_ text: some StringProtocol) -> String {
-    htmlEscape(text)
-}
-
 /// A path segment or query value percent-encoded for a URL: every byte but RFC 3986's unreserved
 /// characters (ASCII letters and digits, `-._~`) as `%XX` of its UTF-8. Byte by byte: pages build
 /// hundreds of links (Foundation's encoder made a character set per call, a third of a tree page's time).
@@ -38,33 +33,30 @@ func urlEncodePath(_ path: String) -> String {
     path.split(separator: "/", omittingEmptySubsequences: false).map { urlEncode($0) }.joined(separator: "/")
 }
 
-/// The forge's page frame: a header with the signed-in user, the page's title and body.
+/// A page: its title, who is looking, and the ``Templates`` template that makes its body from
+/// `context`, rendered in the one layout.
 struct Page {
     var title: String
     var user: String?
     var csrf: String?
-    var body: String
     /// Whether the signed-in user is a site admin (the Users link is theirs only).
     var isAdmin = false
-
+    /// The body's template and the values it shows (`csrf` and `signedIn` are added).
+    var template: String
+    var context: [String: Any]
     /// Scripts the page loads (paths on the forge; never inline).
     var scripts: [String] = []
 
-    func render() -> String {
-        var html = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">"
-        html += "<title>\(escape(title)) · Forgeworks</title><link rel=\"stylesheet\" href=\"\(StaticAssets.stylesheetPath)\">"
-        for script in scripts { html += "<script src=\"\(escape(script))\" defer></script>" }
-        html += "</head><body><header><a href=\"/\">Forgeworks</a>"
-        if let user {
-            html += "<a href=\"/new\">New repository</a>" + (isAdmin ? "<a href=\"/admin/users\" id=\"users-link\">Users</a>" : "")
-            html += "<a href=\"/user/settings\" id=\"settings-link\">Settings</a><span id=\"signed-in-user\">\(escape(user))</span>"
-            html += "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"_csrf\" value=\"\(escape(csrf ?? ""))\">"
-            html += "<button id=\"logout\">Sign out</button></form>"
-        } else {
-            html += "<a href=\"/login\" id=\"login-link\">Sign in</a>"
-        }
-        html += "</header><main>\(body)</main></body></html>"
-        return html
+    /// The page in the ``Templates`` layout.
+    func render() throws -> String {
+        var values = context
+        values["csrf"] = csrf ?? ""
+        values["signedIn"] = user != nil
+        let body = try Templates.render(template, values)
+        var frame: [String: Any] = ["title": title, "csrf": csrf ?? "", "isAdmin": isAdmin, "scripts": scripts,
+                                    "stylesheet": StaticAssets.stylesheetPath, "body": body]
+        if let user { frame["user"] = user }
+        return try Templates.render("layout", frame)
     }
 }
 
@@ -76,7 +68,13 @@ enum Web {
             headers[policy] = Web.contentSecurityPolicy
         }
         headers.append(contentsOf: extra)
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: page.render())))
+        let html: String
+        do {
+            html = try page.render()
+        } catch {
+            return Web.text(.internalServerError, "the page could not be rendered: \(error)\n")
+        }
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }
 
     /// What pages may load: everything from the forge's own origin only; scripts only from files
@@ -88,7 +86,7 @@ enum Web {
     /// Where the live log's script is served.
     static let liveLogScriptPath = "/-/static/live-log.js"
 
-    /// Fills `pre[data-log]` elements from their log endpoints (see `liveLog(url:statusElement:)`),
+    /// Fills `pre[data-log]` elements from their log endpoints (the `live-log` template),
     /// and keeps `table[data-run]` (a run's steps) current from `/api/v1/runs/ID` until the run ends.
     static let liveLogScript = """
         (function () {
@@ -183,8 +181,10 @@ enum Web {
 
 extension Page {
     /// A page for `viewer` (nobody signed in when nil).
-    init<Context: RemoteAddressRequestContext>(title: String, viewer: ForgeWebService<Context>.Viewer?, body: String, scripts: [String] = []) {
-        self.init(title: title, user: viewer?.user?.name, csrf: viewer?.csrf, body: body, isAdmin: viewer?.user?.isAdmin == true, scripts: scripts)
+    init<Context: RemoteAddressRequestContext>(title: String, viewer: ForgeWebService<Context>.Viewer?, template: String,
+                                               _ context: [String: Any], scripts: [String] = []) {
+        self.init(title: title, user: viewer?.user?.name, csrf: viewer?.csrf, isAdmin: viewer?.user?.isAdmin == true,
+                  template: template, context: context, scripts: scripts)
     }
 }
 

@@ -59,28 +59,45 @@ extension ForgeWebService {
         return url
     }
 
-    func frame(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, title: String, active: String, body: String,
+    /// A template's output with the viewer's CSRF token and sign-in state in its context.
+    func content(_ template: String, _ context: [String: Any], viewer: Viewer) throws -> String {
+        var values = context
+        values["csrf"] = viewer.csrf ?? ""
+        values["signedIn"] = viewer.user != nil
+        return try Templates.render(template, values)
+    }
+
+    /// A repository page from `template` and `context` (see ``frame(_:viewer:level:title:active:content:scripts:)``).
+    func frame(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, title: String, active: String,
+               template: String, _ context: [String: Any], scripts: [String] = []) throws -> Response {
+        frame(repository, viewer: viewer, level: level, title: title, active: active,
+              content: try content(template, context, viewer: viewer), scripts: scripts)
+    }
+
+    /// A repository page: its heading and tabs (the current one marked) around `content`, HTML from a
+    /// template (kept rendered for pages that never change).
+    func frame(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, title: String, active: String, content: String,
                scripts: [String] = []) -> Response {
         let base = "/" + urlEncodePath(repository.path.description)
-        var tabs = "<nav class=\"tabs\"><a href=\"\(base)\">Summary</a><a href=\"\(base)/-/commits\">Commits</a>"
+        var tabs: [(href: String, label: String, id: String?)] = [(base, "Summary", nil), (base + "/-/commits", "Commits", nil)]
         if repository.kind == .git {
-            tabs += "<a href=\"\(base)/-/tree\">Files</a><a href=\"\(base)/-/branches\">Branches</a><a href=\"\(base)/-/tags\">Tags</a>"
+            tabs += [(base + "/-/tree", "Files", nil), (base + "/-/branches", "Branches", nil), (base + "/-/tags", "Tags", nil)]
         }
-        if runs != nil { tabs += "<a href=\"\(base)/-/runs\" id=\"runs-tab\">Pipeline runs</a>" }
-        if deployments != nil { tabs += "<a href=\"\(base)/-/deployments\">Deployments</a>" }
-        if level >= .admin { tabs += "<a href=\"\(base)/-/settings\">Settings</a>" }
-        tabs += "</nav>"
-        // The current tab marked (aria-current and a class), found by its href.
+        if runs != nil { tabs.append((base + "/-/runs", "Pipeline runs", "runs-tab")) }
+        if deployments != nil { tabs.append((base + "/-/deployments", "Deployments", nil)) }
+        if level >= .admin { tabs.append((base + "/-/settings", "Settings", nil)) }
         let current: String = switch active {
-        case "", "summary": "\"\(base)\""
-        case "runs", "run": "\"\(base)/-/runs\""
-        case "deployments", "deployment": "\"\(base)/-/deployments\""
-        default: "\"\(base)/-/\(active)\""
+        case "", "summary": base
+        case "runs", "run": base + "/-/runs"
+        case "deployments", "deployment": base + "/-/deployments"
+        default: base + "/-/" + active
         }
-        tabs = tabs.replacingOccurrences(of: "href=\(current)", with: "href=\(current) class=\"current\" aria-current=\"page\"")
-        let heading = "<h1><a href=\"\(base)\">\(escape(repository.path.description))</a> <small class=\"muted\">\(repository.kind.rawValue)"
-            + "\(repository.isPrivate ? " · private" : "")</small></h1>"
-        return Web.html(Page(title: "\(title) · \(repository.path)", viewer: viewer, body: heading + tabs + body, scripts: scripts))
+        let context = view([
+            "base": base, "repositoryPath": repository.path.description, "repositoryKind": repository.kind.rawValue,
+            "repositoryPrivate": repository.isPrivate, "content": content,
+            "tabs": tabs.map { view(["tabHref": $0.href, "tabLabel": $0.label, "tabID": $0.id, "tabCurrent": $0.href == current]) },
+        ])
+        return Web.html(Page(title: "\(title) · \(repository.path)", viewer: viewer, template: "repository", context, scripts: scripts))
     }
 
     /// Every GET below a repository.
@@ -126,8 +143,8 @@ extension ForgeWebService {
     // MARK: - Summary
 
     func summary(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel) async throws -> Response {
-        var body = repository.description.isEmpty ? "" : "<div class=\"markdown description\" id=\"description\">\(Markdown.html(repository.description))</div>"
-        body += "<p>Clone: <code id=\"clone-url\">\(escape(cloneURL(repository)))</code></p>"
+        var context = view(["descriptionHTML": repository.description.isEmpty ? nil : Markdown.html(repository.description),
+                            "cloneURL": cloneURL(repository)])
         let directory = repositories.directory(for: repository.path)
         switch repository.kind {
         case .git:
@@ -142,75 +159,67 @@ extension ForgeWebService {
                 }
             }
             guard let tip = head.commit else {
-                body += "<p id=\"empty\">This repository is empty. Push to it:</p><pre>git remote add origin \(escape(cloneURL(repository)))\ngit push origin main</pre>"
-                return frame(repository, viewer: viewer, level: level, title: "Summary", active: "", body: body)
+                context["emptyGit"] = true
+                return try frame(repository, viewer: viewer, level: level, title: "Summary", active: "", template: "summary", context)
             }
             var revision = tip.hex
             if case .branch(let name, _) = head {
                 revision = name
-                body += "<p>Default branch <code>\(escape(name))</code> · <a href=\"\(link(repository, "compare"))\">Compare</a> · "
-                body += "<a href=\"\(link(repository, "archive", name + ".tar.gz"))\">tar.gz</a> · <a href=\"\(link(repository, "archive", name + ".zip"))\">zip</a></p>"
+                context.merge(view(["defaultBranch": name, "compareHref": link(repository, "compare"),
+                                    "tarHref": link(repository, "archive", name + ".tar.gz"), "zipHref": link(repository, "archive", name + ".zip")])) { $1 }
             }
-            body += codeSearchForm(repository) + "<h2>Latest commits</h2>" + commitTable(repository, commits)
-            body += "<h2>Files</h2>" + treeTable(repository, revision: revision, directory: "", entries: entries)
-            if let (name, text) = readme { body += readmeSection(repository, revision: revision, directory: "", name: name, text: text) }
+            context["hasCommits"] = true
+            context["commits"] = commitRows(repository, commits)
+            context.merge(codeSearchContext(repository)) { $1 }
+            context.merge(treeContext(repository, revision: revision, directory: "", entries: entries)) { $1 }
+            if let (name, text) = readme { context.merge(readmeContext(repository, revision: revision, directory: "", name: name, text: text)) { $1 } }
         case .hg:
             let log = try await bounded {
                 try await MercurialRepository.withRepository(at: directory) { try await $0.log(nil, limit: 5) }
             }
-            if log.isEmpty {
-                body += "<p id=\"empty\">This repository is empty. Push to it: <code>hg push \(escape(cloneURL(repository)))</code></p>"
-            } else {
-                body += "<h2>Latest changesets</h2>" + changesetTable(repository, log)
-            }
+            context["emptyHg"] = log.isEmpty
+            context["hasChangesets"] = !log.isEmpty
+            context["changesets"] = changesetRows(repository, log)
         }
-        return frame(repository, viewer: viewer, level: level, title: "Summary", active: "", body: body)
+        return try frame(repository, viewer: viewer, level: level, title: "Summary", active: "", template: "summary", context)
     }
 
-    func commitTable(_ repository: RepositoryRecord, _ commits: [Commit]) -> String {
-        var html = "<table class=\"commits\"><tr><th>Commit</th><th>Message</th><th>Author</th><th>Date</th></tr>"
-        for commit in commits {
-            let date = Date(timeIntervalSince1970: TimeInterval(commit.author.time))
-            html += "<tr><td><a class=\"mono commit-link\" href=\"\(link(repository, "commit", commit.id.hex))\">\(commit.id.abbreviated(10))</a></td>"
-            html += "<td>\(escape(commit.summary))</td><td>\(escape(commit.author.name))</td><td>\(Web.relativeTime(date))</td></tr>"
+    /// The rows of the `commit-table` template.
+    func commitRows(_ repository: RepositoryRecord, _ commits: [Commit]) -> [[String: Any]] {
+        commits.map { commit in
+            ["commitHref": link(repository, "commit", commit.id.hex), "commitShort": commit.id.abbreviated(10), "commitSummary": commit.summary,
+             "commitAuthor": commit.author.name, "commitWhen": Web.relativeTime(Date(timeIntervalSince1970: TimeInterval(commit.author.time)))]
         }
-        return html + "</table>"
     }
 
-    func changesetTable(_ repository: RepositoryRecord, _ log: [MercurialChangeset]) -> String {
-        var html = "<table class=\"commits\"><tr><th>Changeset</th><th>Message</th><th>Branch</th><th>Author</th><th>Date</th></tr>"
-        for changeset in log {
-            html += "<tr><td><a class=\"mono commit-link\" href=\"\(link(repository, "commit", changeset.node))\">\(changeset.revision):\(changeset.node.prefix(12))</a></td>"
-            html += "<td>\(escape(changeset.summary))</td><td>\(escape(changeset.branch))</td><td>\(escape(changeset.user))</td>"
-            html += "<td>\(Web.relativeTime(changeset.date))</td></tr>"
+    /// The rows of the `changeset-table` template.
+    func changesetRows(_ repository: RepositoryRecord, _ log: [MercurialChangeset]) -> [[String: Any]] {
+        log.map { changeset in
+            ["changesetHref": link(repository, "commit", changeset.node), "changesetName": "\(changeset.revision):\(changeset.node.prefix(12))",
+             "changesetSummary": changeset.summary, "changesetBranch": changeset.branch, "changesetUser": changeset.user,
+             "changesetWhen": Web.relativeTime(changeset.date)]
         }
-        return html + "</table>"
     }
 
-    func treeTable(_ repository: RepositoryRecord, revision: String, directory: String, entries: [TreeEntry]) -> String {
-        var html = "<table id=\"files\"><tr><th>Name</th><th>Size</th></tr>"
+    /// The values of the `tree-table` template: a directory's entries, folders first.
+    func treeContext(_ repository: RepositoryRecord, revision: String, directory: String, entries: [TreeEntry]) -> [String: Any] {
+        var parent: String?
         if !directory.isEmpty {
-            let parent = directory.split(separator: "/").dropLast().joined(separator: "/")
-            html += "<tr><td><a href=\"\(link(repository, "tree", revision))\(parent.isEmpty ? "" : "/" + urlEncodePath(parent))\">..</a></td><td></td></tr>"
+            let above = directory.split(separator: "/").dropLast().joined(separator: "/")
+            parent = link(repository, "tree", revision) + (above.isEmpty ? "" : "/" + urlEncodePath(above))
         }
         let sorted = entries.sorted { ($0.mode == .tree ? 0 : 1, $0.name) < ($1.mode == .tree ? 0 : 1, $1.name) }
-        for entry in sorted.prefix(options.largestTree) {
+        let rows = sorted.prefix(options.largestTree).map { entry -> [String: Any] in
             let path = directory.isEmpty ? entry.name : directory + "/" + entry.name
-            switch entry.mode {
-            case .tree:
-                html += "<tr><td><a href=\"\(link(repository, "tree", revision))/\(urlEncodePath(path))\">\(escape(entry.name))/</a></td><td></td></tr>"
-            case .gitlink:
-                html += "<tr><td>\(escape(entry.name)) <span class=\"muted\">(submodule at \(entry.id.abbreviated()))</span></td><td></td></tr>"
-            default:
-                let label = entry.mode == .symlink ? " → (symlink)" : ""
-                html += "<tr><td><a href=\"\(link(repository, "blob", revision))/\(urlEncodePath(path))\">\(escape(entry.name))</a>\(label)</td>"
-                html += "<td>\(entry.size.map(String.init) ?? "")</td></tr>"
+            return switch entry.mode {
+            case .tree: view(["entryName": entry.name, "entryDirectory": true, "entryHref": link(repository, "tree", revision) + "/" + urlEncodePath(path)])
+            case .gitlink: view(["entryName": entry.name, "entrySubmodule": entry.id.abbreviated()])
+            default: view(["entryName": entry.name, "entryFile": true, "entrySymlink": entry.mode == .symlink,
+                           "entryHref": link(repository, "blob", revision) + "/" + urlEncodePath(path), "entrySize": entry.size.map(String.init)])
             }
         }
-        if entries.count > options.largestTree {
-            html += "<tr><td colspan=\"2\" class=\"muted\">\(entries.count - options.largestTree) more entries not shown</td></tr>"
-        }
-        return html + "</table>"
+        return view(["treeParent": parent, "treeEntries": rows,
+                     "treeMore": entries.count > options.largestTree ? entries.count - options.largestTree : nil])
     }
 
     // MARK: - Files
@@ -239,7 +248,7 @@ extension ForgeWebService {
     func commitsPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, revision: String?, path: String?, page: Int) async throws -> Response {
         let directory = repositories.directory(for: repository.path)
         let perPage = 50
-        var body = ""
+        var context: [String: Any]
         switch repository.kind {
         case .git:
             let revision = revision ?? "HEAD"
@@ -251,19 +260,11 @@ extension ForgeWebService {
                     return Array(all.dropFirst((page - 1) * perPage))
                 }
             }
-            if let path {
-                body += "<h2 id=\"history-title\">History of <code>\(escape(path))</code> on \(escape(revision))</h2>"
-            } else {
-                body += "<h2>Commits on \(escape(revision))</h2>"
-            }
-            body += commitTable(repository, commits)
             let pathQuery = path.map { "&path=" + urlEncode($0) } ?? ""
-            if page > 1 {
-                body += "<p><a id=\"newer\" href=\"\(link(repository, "commits", revision))?page=\(page - 1)\(pathQuery)\">Newer</a></p>"
-            }
-            if commits.count == perPage {
-                body += "<p><a id=\"older\" href=\"\(link(repository, "commits", revision))?page=\(page + 1)\(pathQuery)\">Older</a></p>"
-            }
+            let pages = link(repository, "commits", revision) + "?page="
+            context = view(["revision": revision, "historyPath": path, "commits": commitRows(repository, commits),
+                            "newerHref": page > 1 ? pages + String(page - 1) + pathQuery : nil,
+                            "olderHref": commits.count == perPage ? pages + String(page + 1) + pathQuery : nil])
         case .hg:
             let log = try await bounded {
                 let all = try await MercurialRepository.withRepository(at: directory) {
@@ -271,20 +272,20 @@ extension ForgeWebService {
                 }
                 return Array(all.dropFirst((page - 1) * perPage))
             }
-            body += "<h2>Changesets</h2>" + changesetTable(repository, log)
+            context = ["isHg": true, "changesets": changesetRows(repository, log)]
         }
-        return frame(repository, viewer: viewer, level: level, title: "Commits", active: "commits", body: body)
+        return try frame(repository, viewer: viewer, level: level, title: "Commits", active: "commits", template: "commits", context)
     }
 
     func commitPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, id: String, style: DiffView.Style) async throws -> Response {
         let directory = repositories.directory(for: repository.path)
-        var body = ""
         // A commit named by its full id never changes: its rendered page is kept.
         let key = id.utf8.count == 40 && id.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) })
             ? "commit\u{0}\(directory)\u{0}\(id)\u{0}\(style.rawValue)" : nil
         if let key, let cached = rendered.body(key) {
-            return frame(repository, viewer: viewer, level: level, title: "Commit", active: "commits", body: cached)
+            return frame(repository, viewer: viewer, level: level, title: "Commit", active: "commits", content: cached)
         }
+        let body: String
         switch repository.kind {
         case .git:
             let (commit, changes, patch) = try await bounded { () async throws -> (Commit, [PathChange], CommitPatch) in
@@ -295,17 +296,18 @@ extension ForgeWebService {
                 }
             }
             let date = Date(timeIntervalSince1970: TimeInterval(commit.author.time))
-            body += "<h2 id=\"commit-summary\">\(escape(commit.summary))</h2><pre>\(escape(commit.message))</pre>"
-            body += "<p class=\"mono\">commit \(commit.id.hex)<br>"
-            for parent in commit.parentIDs { body += "parent <a href=\"\(link(repository, "commit", parent.hex))\">\(parent.hex)</a><br>" }
-            body += "author \(escape(commit.author.name)) &lt;\(escape(commit.author.email))&gt; · \(escape(date.formatted(.iso8601)))</p>"
-            body += "<p><a href=\"\(link(repository, "tree", commit.id.hex))\">Browse files</a> · "
-            body += "<a href=\"\(link(repository, "archive", commit.id.hex + ".zip"))\">zip</a> · "
-            body += "<a href=\"\(link(repository, "archive", commit.id.hex + ".tar.gz"))\">tar.gz</a> · "
-            body += "<a href=\"\(link(repository, "archive", commit.id.hex + ".tar"))\">tar</a></p>"
             let diff = DiffView(patch: patch.text)
-            body += changedFiles(changes, anchors: diff.anchors) + diff.html(style: style)
-            if patch.truncated { body += "<p class=\"muted\">The diff is too large to show whole.</p>" }
+            var context = view([
+                "summary": commit.summary, "message": commit.message, "commitID": commit.id.hex,
+                "parents": commit.parentIDs.map { ["parentHref": link(repository, "commit", $0.hex), "parentID": $0.hex] },
+                "authorName": commit.author.name, "authorEmail": commit.author.email, "authorDate": date.formatted(.iso8601),
+                "browseHref": link(repository, "tree", commit.id.hex), "zipHref": link(repository, "archive", commit.id.hex + ".zip"),
+                "tarGzHref": link(repository, "archive", commit.id.hex + ".tar.gz"), "tarHref": link(repository, "archive", commit.id.hex + ".tar"),
+                "truncated": patch.truncated,
+            ])
+            context.merge(changedFilesContext(changes, anchors: diff.anchors)) { $1 }
+            context.merge(diff.context(style: style)) { $1 }
+            body = try content("commit", context, viewer: viewer)
             if let key { rendered.store(body, key) }
         case .hg:
             let (changeset, files) = try await bounded {
@@ -316,14 +318,14 @@ extension ForgeWebService {
                     return (changeset, try await hg.changedFiles(changeset.node))
                 }
             }
-            body += "<h2 id=\"commit-summary\">\(escape(changeset.summary))</h2><pre>\(escape(changeset.message))</pre>"
-            body += "<p class=\"mono\">changeset \(changeset.revision):\(changeset.node)<br>branch \(escape(changeset.branch))<br>"
-            body += "user \(escape(changeset.user))</p><ul id=\"changed\">"
-            for file in files { body += "<li>\(file.kind.rawValue) \(escape(file.path))</li>" }
-            body += "</ul><p><a href=\"\(link(repository, "archive", changeset.node + ".zip"))\">zip</a> · "
-            body += "<a href=\"\(link(repository, "archive", changeset.node + ".tar"))\">tar</a></p>"
+            body = try content("changeset", view([
+                "summary": changeset.summary, "message": changeset.message, "changesetID": "\(changeset.revision):\(changeset.node)",
+                "branch": changeset.branch, "user": changeset.user,
+                "files": files.map { ["fileKind": $0.kind.rawValue, "filePath": $0.path] },
+                "zipHref": link(repository, "archive", changeset.node + ".zip"), "tarHref": link(repository, "archive", changeset.node + ".tar"),
+            ]), viewer: viewer)
         }
-        return frame(repository, viewer: viewer, level: level, title: "Commit", active: "commits", body: body)
+        return frame(repository, viewer: viewer, level: level, title: "Commit", active: "commits", content: body)
     }
 
     func referencesPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, kind: String) async throws -> Response {
@@ -331,15 +333,14 @@ extension ForgeWebService {
         let references = try await bounded {
             try await repositories.open.repository(at: directory).references(prefix: kind == "tags" ? "refs/tags/" : "refs/heads/")
         }
-        var body = "<h2>\(kind == "tags" ? "Tags" : "Branches")</h2><table id=\"\(kind)\"><tr><th>Name</th><th>Commit</th><th>Downloads</th></tr>"
-        for reference in references {
-            body += "<tr><td><a href=\"\(link(repository, "commits", reference.shortName))\">\(escape(reference.shortName))</a></td>"
-            body += "<td class=\"mono\"><a href=\"\(link(repository, "commit", reference.target.hex))\">\(reference.target.abbreviated(10))</a></td>"
-            body += "<td><a href=\"\(link(repository, "archive", reference.shortName + ".zip"))\">zip</a> "
-            body += "<a href=\"\(link(repository, "archive", reference.shortName + ".tar.gz"))\">tar.gz</a> "
-            body += "<a href=\"\(link(repository, "archive", reference.shortName + ".tar"))\">tar</a></td></tr>"
+        let rows = references.map { reference in
+            ["referenceHref": link(repository, "commits", reference.shortName), "referenceName": reference.shortName,
+             "targetHref": link(repository, "commit", reference.target.hex), "targetShort": reference.target.abbreviated(10),
+             "zipHref": link(repository, "archive", reference.shortName + ".zip"),
+             "tarGzHref": link(repository, "archive", reference.shortName + ".tar.gz"), "tarHref": link(repository, "archive", reference.shortName + ".tar")]
         }
-        return frame(repository, viewer: viewer, level: level, title: kind, active: kind, body: body + "</table>")
+        return try frame(repository, viewer: viewer, level: level, title: kind, active: kind, template: "references",
+                         ["heading": kind == "tags" ? "Tags" : "Branches", "kind": kind, "references": rows])
     }
 
     // MARK: - Archives

@@ -74,10 +74,12 @@ import Testing
             _ = try await pushProject(running, repository: "team/rel", user: admin.0, password: admin.1)
             var releases: [[String: Any]] = []
             let deadline = ContinuousClock.now + .seconds(60)
-            while releases.isEmpty, ContinuousClock.now < deadline {
+            // The release's directory appears before the deployment switches `current` to it: wait for both.
+            func deployed() -> Bool { releases.first?["current"] as? Bool == true }
+            while !deployed(), ContinuousClock.now < deadline {
                 releases = try client.json(try await client.send(.GET, "/api/v1/repos/team/rel/-/releases?environment=production", user: admin.0, password: admin.1))
                     as? [[String: Any]] ?? []
-                if releases.isEmpty { try await Task.sleep(for: .milliseconds(200)) }
+                if !deployed() { try await Task.sleep(for: .milliseconds(200)) }
             }
             #expect(releases.count == 1 && releases.first?["current"] as? Bool == true)
             #expect(try await client.send(.GET, "/api/v1/repos/team/rel/-/releases", user: admin.0, password: admin.1).status == 400)
