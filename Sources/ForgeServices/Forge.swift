@@ -92,6 +92,8 @@ public final class Forge: Sendable {
     public let webhooks: WebhookDispatcher
     /// Pushes to pipeline runs.
     public let trigger: PushPipelineTrigger
+    /// The runs' commit statuses.
+    public let statuses: RunStatusReporter
     /// Reads pipeline configurations with the forge's actions.
     package let configurationLoader: ConfigurationLoader
     package let gitBackend: GitHTTPBackend
@@ -135,6 +137,7 @@ public final class Forge: Sendable {
         webhooks = WebhookDispatcher(repositories: repositories, options: .init(baseURL: options.publicURL, outbound: options.outbound),
                                      logger: logger)
         trigger = PushPipelineTrigger(repositories: repositories, dispatcher: dispatcher, publicURL: options.publicURL, logger: logger)
+        statuses = RunStatusReporter(metadata: store, runs: runs, publicURL: options.publicURL, logger: logger)
         runner = options.localRunner
             ? DeploymentRunner(connection: LocalRunnerConnection(controller: deployments, runner: RunnerRecord(name: "forge-local", projects: [])),
                                options: .init(workDirectory: data + "/deploy-work", sandbox: options.sandbox), logger: logger)
@@ -209,12 +212,12 @@ public final class Forge: Sendable {
     }
 
     /// The forge's background work as swift-service-lifecycle services — the pipeline executor, the
-    /// push trigger (after the stored configurations are loaded), webhook delivery, the deployment
-    /// controller's lease expiry and the local runner — for a `ServiceGroup` beside the HTTP server. A
+    /// push trigger (after the stored configurations are loaded), webhook delivery, the runs' commit
+    /// statuses, the deployment controller's lease expiry and the local runner — for a `ServiceGroup` beside the HTTP server. A
     /// graceful shutdown lets running steps and deployments finish and hands back what was claimed;
     /// the outboxes keep every push that was not dispatched yet.
     public var services: [any Service] {
-        var services: [any Service] = [executor, StoredConfigurationsThenTrigger(forge: self), webhooks, deployments]
+        var services: [any Service] = [executor, StoredConfigurationsThenTrigger(forge: self), webhooks, deployments, statuses]
         if let runner { services.append(runner) }
         return services
     }

@@ -338,7 +338,7 @@ extension ForgeWebService {
         }
         let diff = DiffView(patch: patch.text)
         context.merge(["compared": true, "operator": direct ? ".." : "...", "commitCount": commits.count == 250 ? "250+" : String(commits.count),
-                       "oneCommit": commits.count == 1, "commits": commitRows(repository, commits), "truncated": patch.truncated]) { $1 }
+                       "oneCommit": commits.count == 1, "commits": try await commitRows(repository, commits), "truncated": patch.truncated]) { $1 }
         context.merge(changedFilesContext(changes, anchors: diff.anchors)) { $1 }
         context.merge(diff.context(style: DiffView.Style(rawValue: query["style"] ?? "") ?? .unified)) { $1 }
         return try frame(repository, viewer: viewer, level: level, title: "Compare", active: "commits", template: "compare", context)

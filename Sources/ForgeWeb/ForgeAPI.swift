@@ -394,6 +394,10 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             }
             try await store.setPermission(userID: target.id, on: .repository(repository.path), level: chosen == .none ? nil : chosen)
             return Self.json(.ok, APIGrant(user: target.name, level: chosen.description))
+        case (.get, "statuses"), (.post, "statuses"):
+            guard route.rest.count == 1 else { throw APIError(status: .notFound, message: "statuses are …/-/statuses/{sha}") }
+            return try await commitStatuses(request, repository: repository, level: level, revision: route.rest[0], combined: false,
+                                            query: query, user: user)
         case (.get, "hooks"):
             try requireAdmin()
             if route.rest.count == 2, route.rest[1] == "deliveries", let id = Int64(route.rest[0]),

@@ -12,7 +12,7 @@ import PlatformSupport
 /// all go on answering as before.
 extension ForgeAPI {
     /// The Gitea endpoints under a repository (`/repos/{owner}/{repo}/ENDPOINT…`).
-    static var giteaRepositoryEndpoints: Set<String> { ["branches", "tags", "commits", "git", "contents", "raw", "hooks"] }
+    static var giteaRepositoryEndpoints: Set<String> { ["branches", "tags", "commits", "git", "contents", "raw", "hooks", "statuses"] }
 
     /// Answers `rest` (the path after `/api/v1/`, its segments percent-decoded) when it is one of
     /// Gitea's routes; nil when it is not (the forge's own routes then answer).
@@ -110,6 +110,13 @@ extension ForgeAPI {
             guard level >= .admin else { throw APIError(status: .forbidden, message: "this needs admin on \(repository.path)") }
         }
         if endpoint == "hooks" { return try await giteaHooks(request, repository: repository, rest: rest, requireAdmin: requireAdmin) }
+        if endpoint == "statuses", rest.count == 1 {
+            return try await commitStatuses(request, repository: repository, level: level, revision: rest[0], combined: false, query: query, user: user)
+        }
+        if endpoint == "commits", rest.count == 2, rest[1] == "statuses" || rest[1] == "status", request.method == .get {
+            return try await commitStatuses(request, repository: repository, level: level, revision: rest[0], combined: rest[1] == "status",
+                                            query: query, user: user)
+        }
         guard request.method == .get else { throw APIError(status: .methodNotAllowed, message: "\(request.method) is not allowed here") }
         guard repository.kind == .git else {
             throw APIError(status: .notFound, message: "Gitea's \(endpoint) routes serve git repositories; use …/repos/\(repository.path)/-/\(endpoint)")
@@ -332,6 +339,58 @@ extension ForgeAPI {
     }
 
     /// Gitea's hooks of a repository (admin): list, create, read, change, delete.
+    /// `…/statuses/{sha}` (GET lists, POST reports, with write) and `…/commits/{ref}/statuses|status`
+    /// (the list, or the combined status): Gitea's commit status routes, also at any depth as
+    /// `…/repos/NAME/-/statuses/{sha}`. The revision is resolved to its commit first (a status of an
+    /// unknown commit is a 404).
+    func commitStatuses(_ request: Request, repository: RepositoryRecord, level: AccessLevel, revision: String, combined: Bool,
+                        query: [String: String], user: ForgeUser?) async throws -> Response {
+        guard request.method == .get || request.method == .post, !(combined && request.method == .post) else {
+            throw APIError(status: .methodNotAllowed, message: "\(request.method) is not allowed here")
+        }
+        let directory = web.repositories.directory(for: repository.path)
+        let commit: String = switch repository.kind {
+        case .git:
+            try await web.bounded { try await web.repositories.open.repository(at: directory).withSession { try $0.resolveCommit(revision).hex } }
+        case .hg:
+            try await web.bounded {
+                guard let changeset = try await MercurialRepository.withRepository(at: directory, { try await $0.log(try .symbol(revision), limit: 1) }).first else {
+                    throw ForgeError(.notFound, "no revision '\(revision)'", operation: "commit status")
+                }
+                return changeset.node
+            }
+        }
+        let base = web.options.publicURL + "/api/v1/repos/" + repository.path.description
+        if request.method == .post {
+            guard level >= .write else { throw APIError(status: .forbidden, message: "reporting statuses needs write on \(repository.path)") }
+            let fields = try await body(request, as: GiteaStatusRequest.self)
+            guard let name = fields.state else { throw APIError(status: .unprocessableContent, message: "'state' is required") }
+            guard let state = CommitStatusState(rawValue: name) else {
+                throw APIError(status: .unprocessableContent, message: "'state' must be pending, success, error, failure or warning")
+            }
+            let status = NewCommitStatus(state: state, context: fields.context.flatMap { $0.isEmpty ? nil : $0 } ?? "default",
+                                         description: fields.description ?? "", targetURL: fields.targetURL)
+            do {
+                try status.validate()
+            } catch {
+                throw APIError(status: .unprocessableContent, message: error.message)
+            }
+            let stored = try await store.createCommitStatus(repositoryID: repository.id, commit: commit, status, creatorID: user?.id, runID: nil)
+            return Self.json(.created, GiteaCommitStatus(stored, base: base, viewer: user))
+        }
+        if combined {
+            let latest = try await store.latestCommitStatuses(repositoryID: repository.id, commits: [commit])[commit] ?? []
+            return Self.json(.ok, GiteaCombinedStatus(state: CommitStatus.combined(latest).rawValue, sha: commit, totalCount: latest.count,
+                                                      statuses: latest.map { GiteaCommitStatus($0, base: base, viewer: user) },
+                                                      repository: try await repositoryJSON(repository, level: level),
+                                                      commitURL: base + "/git/commits/" + commit, url: base + "/commits/" + commit + "/status"))
+        }
+        let page = try Pagination(query)
+        let statuses = try await store.commitStatuses(repositoryID: repository.id, commit: commit, limit: page.limit, offset: page.offset)
+        let total = try await store.commitStatusCount(repositoryID: repository.id, commit: commit)
+        return Self.list(statuses.map { GiteaCommitStatus($0, base: base, viewer: user) }, total: total, page: page, request: request)
+    }
+
     func giteaHooks(_ request: Request, repository: RepositoryRecord, rest: [String], requireAdmin: () throws -> Void) async throws -> Response {
         try requireAdmin()
         let hooks = try await store.webhooks(repositoryID: repository.id)

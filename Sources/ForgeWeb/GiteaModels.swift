@@ -339,3 +339,63 @@ struct GiteaSearchResults: Encodable {
 struct GiteaVersion: Encodable {
     var version: String
 }
+
+/// Gitea's `CommitStatus`.
+struct GiteaCommitStatus: Encodable {
+    var id: Int64
+    var status: String
+    var targetURL: String
+    var description: String
+    var url: String
+    var context: String
+    /// Who posted it; absent for the forge's own pipeline runs.
+    var creator: GiteaUser?
+    var createdAt: String
+    var updatedAt: String
+
+    init(_ status: CommitStatus, base: String, viewer: ForgeUser?) {
+        id = status.id
+        self.status = status.state.rawValue
+        targetURL = status.targetURL ?? ""
+        description = status.description
+        url = base + "/statuses/" + status.commit
+        context = status.context
+        creator = status.creator.map { GiteaUser($0, shownTo: viewer) }
+        createdAt = giteaTime(status.createdAt)
+        updatedAt = giteaTime(status.createdAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, status, description, url, context, creator
+        case targetURL = "target_url", createdAt = "created_at", updatedAt = "updated_at"
+    }
+}
+
+/// Gitea's `CombinedStatus`: the worst newest status of each context.
+struct GiteaCombinedStatus: Encodable {
+    var state: String
+    var sha: String
+    var totalCount: Int
+    var statuses: [GiteaCommitStatus]
+    var repository: GiteaRepository
+    var commitURL: String
+    var url: String
+
+    enum CodingKeys: String, CodingKey {
+        case state, sha, statuses, repository, url
+        case totalCount = "total_count", commitURL = "commit_url"
+    }
+}
+
+/// Gitea's `CreateStatusOption`.
+struct GiteaStatusRequest: Decodable {
+    var state: String?
+    var targetURL: String?
+    var description: String?
+    var context: String?
+
+    enum CodingKeys: String, CodingKey {
+        case state, description, context
+        case targetURL = "target_url"
+    }
+}

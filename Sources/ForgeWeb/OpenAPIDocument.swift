@@ -2898,6 +2898,466 @@ enum OpenAPIDocument {
     ]
    }
   },
+  "/repos/{owner}/{repo}/statuses/{sha}": {
+   "get": {
+    "summary": "A commit's statuses, newest first",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "repoListStatuses",
+    "parameters": [
+     {
+      "name": "owner",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      }
+     },
+     {
+      "name": "repo",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+      }
+     },
+     {
+      "name": "sha",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string"
+      },
+      "description": "A commit (or a branch or tag)"
+     },
+     {
+      "name": "page",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 1000000
+      },
+      "description": "Page, from 1"
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 500
+      },
+      "description": "Per page"
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Statuses",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/CommitStatus"
+         }
+        }
+       }
+      },
+      "headers": {
+       "X-Total-Count": {
+        "schema": {
+         "type": "integer"
+        },
+        "description": "How many in all"
+       },
+       "Link": {
+        "schema": {
+         "type": "string"
+        },
+        "description": "RFC 8288 links: next, prev, first, last"
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "security": [
+     {},
+     {
+      "basic": []
+     },
+     {
+      "token": []
+     }
+    ]
+   },
+   "post": {
+    "summary": "Report a commit's status (write)",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "repoCreateStatus",
+    "parameters": [
+     {
+      "name": "owner",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      }
+     },
+     {
+      "name": "repo",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+      }
+     },
+     {
+      "name": "sha",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "201": {
+      "description": "The status",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/CommitStatus"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not allowed",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "Not JSON",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "A field is missing or invalid (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/CreateStatusOption"
+       }
+      }
+     }
+    }
+   }
+  },
+  "/repos/{owner}/{repo}/commits/{ref}/statuses": {
+   "get": {
+    "summary": "The statuses of a branch, tag or commit",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "repoListStatusesByRef",
+    "parameters": [
+     {
+      "name": "owner",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      }
+     },
+     {
+      "name": "repo",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+      }
+     },
+     {
+      "name": "ref",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "page",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 1000000
+      },
+      "description": "Page, from 1"
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 500
+      },
+      "description": "Per page"
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Statuses",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/CommitStatus"
+         }
+        }
+       }
+      },
+      "headers": {
+       "X-Total-Count": {
+        "schema": {
+         "type": "integer"
+        },
+        "description": "How many in all"
+       },
+       "Link": {
+        "schema": {
+         "type": "string"
+        },
+        "description": "RFC 8288 links: next, prev, first, last"
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "security": [
+     {},
+     {
+      "basic": []
+     },
+     {
+      "token": []
+     }
+    ]
+   }
+  },
+  "/repos/{owner}/{repo}/commits/{ref}/status": {
+   "get": {
+    "summary": "The combined status of a branch, tag or commit",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "repoGetCombinedStatusByRef",
+    "parameters": [
+     {
+      "name": "owner",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      }
+     },
+     {
+      "name": "repo",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+      }
+     },
+     {
+      "name": "ref",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "The combined status",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/CombinedStatus"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "security": [
+     {},
+     {
+      "basic": []
+     },
+     {
+      "token": []
+     }
+    ]
+   }
+  },
   "/repos/{owner}/{repo}/hooks": {
    "get": {
     "summary": "Webhooks (admin)",
@@ -5853,6 +6313,234 @@ enum OpenAPIDocument {
     }
    }
   },
+  "/repos/{name}/-/statuses/{sha}": {
+   "get": {
+    "summary": "A commit's statuses, newest first",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "forgeListStatuses",
+    "parameters": [
+     {
+      "name": "name",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9][A-Za-z0-9._-]{0,99}){0,7}$"
+      },
+      "description": "A repository path of 1 to 8 segments"
+     },
+     {
+      "name": "sha",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "page",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 1000000
+      },
+      "description": "Page, from 1"
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 500
+      },
+      "description": "Per page"
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Statuses",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/CommitStatus"
+         }
+        }
+       }
+      },
+      "headers": {
+       "X-Total-Count": {
+        "schema": {
+         "type": "integer"
+        },
+        "description": "How many in all"
+       },
+       "Link": {
+        "schema": {
+         "type": "string"
+        },
+        "description": "RFC 8288 links: next, prev, first, last"
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "security": [
+     {},
+     {
+      "basic": []
+     },
+     {
+      "token": []
+     }
+    ]
+   },
+   "post": {
+    "summary": "Report a commit's status (write)",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "forgeCreateStatus",
+    "parameters": [
+     {
+      "name": "name",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(/[A-Za-z0-9][A-Za-z0-9._-]{0,99}){0,7}$"
+      },
+      "description": "A repository path of 1 to 8 segments"
+     },
+     {
+      "name": "sha",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "201": {
+      "description": "The status",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/CommitStatus"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not allowed",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "Not JSON",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "A field is missing or invalid (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/CreateStatusOption"
+       }
+      }
+     }
+    }
+   }
+  },
   "/repos/{name}/-/hooks": {
    "get": {
     "summary": "Webhooks (admin)",
@@ -8008,6 +8696,127 @@ enum OpenAPIDocument {
      },
      "active": {
       "type": "boolean"
+     }
+    }
+   },
+   "CommitStatus": {
+    "type": "object",
+    "required": [
+     "id",
+     "status",
+     "context",
+     "created_at"
+    ],
+    "properties": {
+     "id": {
+      "type": "integer"
+     },
+     "status": {
+      "type": "string",
+      "enum": [
+       "pending",
+       "success",
+       "error",
+       "failure",
+       "warning"
+      ]
+     },
+     "target_url": {
+      "type": "string"
+     },
+     "description": {
+      "type": "string"
+     },
+     "url": {
+      "type": "string"
+     },
+     "context": {
+      "type": "string"
+     },
+     "creator": {
+      "oneOf": [
+       {
+        "$ref": "#/components/schemas/User"
+       },
+       {
+        "type": "null"
+       }
+      ]
+     },
+     "created_at": {
+      "type": "string"
+     },
+     "updated_at": {
+      "type": "string"
+     }
+    }
+   },
+   "CreateStatusOption": {
+    "type": "object",
+    "required": [
+     "state"
+    ],
+    "properties": {
+     "state": {
+      "type": "string",
+      "enum": [
+       "pending",
+       "success",
+       "error",
+       "failure",
+       "warning"
+      ]
+     },
+     "target_url": {
+      "type": "string"
+     },
+     "description": {
+      "type": "string"
+     },
+     "context": {
+      "type": "string"
+     }
+    }
+   },
+   "CombinedStatus": {
+    "type": "object",
+    "required": [
+     "state",
+     "sha",
+     "total_count",
+     "statuses"
+    ],
+    "properties": {
+     "state": {
+      "type": "string",
+      "enum": [
+       "pending",
+       "success",
+       "error",
+       "failure",
+       "warning"
+      ]
+     },
+     "sha": {
+      "type": "string"
+     },
+     "total_count": {
+      "type": "integer"
+     },
+     "statuses": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/CommitStatus"
+      }
+     },
+     "repository": {
+      "$ref": "#/components/schemas/Repository"
+     },
+     "commit_url": {
+      "type": "string"
+     },
+     "url": {
+      "type": "string"
      }
     }
    },

@@ -169,7 +169,7 @@ extension ForgeWebService {
                                     "tarHref": link(repository, "archive", name + ".tar.gz"), "zipHref": link(repository, "archive", name + ".zip")])) { $1 }
             }
             context["hasCommits"] = true
-            context["commits"] = commitRows(repository, commits)
+            context["commits"] = try await commitRows(repository, commits)
             context.merge(codeSearchContext(repository)) { $1 }
             context.merge(treeContext(repository, revision: revision, directory: "", entries: entries)) { $1 }
             if let (name, text) = readme { context.merge(readmeContext(repository, revision: revision, directory: "", name: name, text: text)) { $1 } }
@@ -184,12 +184,42 @@ extension ForgeWebService {
         return try frame(repository, viewer: viewer, level: level, title: "Summary", active: "", template: "summary", context)
     }
 
-    /// The rows of the `commit-table` template.
-    func commitRows(_ repository: RepositoryRecord, _ commits: [Commit]) -> [[String: Any]] {
-        commits.map { commit in
-            ["commitHref": link(repository, "commit", commit.id.hex), "commitShort": commit.id.abbreviated(10), "commitSummary": commit.summary,
-             "commitAuthor": commit.author.name, "commitWhen": Web.relativeTime(Date(timeIntervalSince1970: TimeInterval(commit.author.time)))]
+    /// The rows of the `commit-table` template, each with its commit's combined status.
+    func commitRows(_ repository: RepositoryRecord, _ commits: [Commit]) async throws -> [[String: Any]] {
+        let statuses = try await store.latestCommitStatuses(repositoryID: repository.id, commits: commits.map(\.id.hex))
+        return commits.map { commit in
+            view(["commitHref": link(repository, "commit", commit.id.hex), "commitShort": commit.id.abbreviated(10), "commitSummary": commit.summary,
+                  "commitAuthor": commit.author.name, "commitWhen": Web.relativeTime(Date(timeIntervalSince1970: TimeInterval(commit.author.time))),
+                  "commitStatus": statusBadge(statuses[commit.id.hex] ?? [])])
         }
+    }
+
+    /// The values of the `status-badge` template: a commit's combined status with each context's
+    /// newest state in its title; nil when the commit has none.
+    func statusBadge(_ latest: [CommitStatus]) -> [String: Any]? {
+        guard !latest.isEmpty else { return nil }
+        let state = CommitStatus.combined(latest)
+        let symbol = switch state {
+        case .success: "✓"
+        case .pending: "●"
+        case .warning: "!"
+        case .failure, .error: "✗"
+        }
+        return ["badgeClass": Self.statusClass(state), "badgeSymbol": symbol, "badgeState": state.rawValue,
+                "badgeTitle": latest.map { "\($0.context): \($0.state.rawValue)" + ($0.description.isEmpty ? "" : " — " + $0.description) }
+                    .joined(separator: "\n")]
+    }
+
+    /// A row of the `commit` template's statuses: the details link only when it is http(s).
+    func statusRow(_ status: CommitStatus) -> [String: Any] {
+        view(["statusContext": status.context, "statusState": status.state.rawValue, "statusClass": Self.statusClass(status.state),
+              "statusDescription": status.description, "statusWhen": Web.relativeTime(status.createdAt),
+              "statusTarget": status.targetURL.flatMap { $0.lowercased().hasPrefix("http://") || $0.lowercased().hasPrefix("https://") ? $0 : nil }])
+    }
+
+    /// The stylesheet's class of a status state (`error` is the error box's, so errors are `error-state`).
+    static func statusClass(_ state: CommitStatusState) -> String {
+        state == .error ? "error-state" : state.rawValue
     }
 
     /// The rows of the `changeset-table` template.
@@ -262,7 +292,7 @@ extension ForgeWebService {
             }
             let pathQuery = path.map { "&path=" + urlEncode($0) } ?? ""
             let pages = link(repository, "commits", revision) + "?page="
-            context = view(["revision": revision, "historyPath": path, "commits": commitRows(repository, commits),
+            context = view(["revision": revision, "historyPath": path, "commits": try await commitRows(repository, commits),
                             "newerHref": page > 1 ? pages + String(page - 1) + pathQuery : nil,
                             "olderHref": commits.count == perPage ? pages + String(page + 1) + pathQuery : nil])
         case .hg:
@@ -279,36 +309,39 @@ extension ForgeWebService {
 
     func commitPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, id: String, style: DiffView.Style) async throws -> Response {
         let directory = repositories.directory(for: repository.path)
-        // A commit named by its full id never changes: its rendered page is kept.
-        let key = id.utf8.count == 40 && id.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) })
-            ? "commit\u{0}\(directory)\u{0}\(id)\u{0}\(style.rawValue)" : nil
-        if let key, let cached = rendered.body(key) {
-            return frame(repository, viewer: viewer, level: level, title: "Commit", active: "commits", content: cached)
-        }
         let body: String
         switch repository.kind {
         case .git:
-            let (commit, changes, patch) = try await bounded { () async throws -> (Commit, [PathChange], CommitPatch) in
+            // A commit named by its full id never changes: its rendered diff is kept (its statuses are read each time).
+            let key = CommitStatus.isCommitID(id) ? "commit\u{0}\(directory)\u{0}\(id)\u{0}\(style.rawValue)" : nil
+            let cached = key.flatMap { rendered.body($0) }
+            let (commit, diff) = try await bounded { () async throws -> (Commit, (changes: [PathChange], patch: CommitPatch)?) in
                 let git = try await repositories.open.repository(at: directory)
                 return try await git.withSession { session in
                     let commit = try session.commit(id)
-                    return (commit, try session.changes(in: commit.id), try session.patch(for: commit.id))
+                    guard cached == nil else { return (commit, nil) }
+                    return (commit, (try session.changes(in: commit.id), try session.patch(for: commit.id)))
                 }
             }
+            var diffHTML = cached ?? ""
+            if let diff {
+                let view = DiffView(patch: diff.patch.text)
+                var context = changedFilesContext(diff.changes, anchors: view.anchors)
+                context.merge(view.context(style: style)) { $1 }
+                context["truncated"] = diff.patch.truncated
+                diffHTML = try content("diff-section", context, viewer: viewer)
+                if let key { rendered.store(diffHTML, key) }
+            }
             let date = Date(timeIntervalSince1970: TimeInterval(commit.author.time))
-            let diff = DiffView(patch: patch.text)
-            var context = view([
+            let statuses = try await store.latestCommitStatuses(repositoryID: repository.id, commits: [commit.id.hex])[commit.id.hex] ?? []
+            body = try content("commit", view([
                 "summary": commit.summary, "message": commit.message, "commitID": commit.id.hex,
                 "parents": commit.parentIDs.map { ["parentHref": link(repository, "commit", $0.hex), "parentID": $0.hex] },
                 "authorName": commit.author.name, "authorEmail": commit.author.email, "authorDate": date.formatted(.iso8601),
                 "browseHref": link(repository, "tree", commit.id.hex), "zipHref": link(repository, "archive", commit.id.hex + ".zip"),
                 "tarGzHref": link(repository, "archive", commit.id.hex + ".tar.gz"), "tarHref": link(repository, "archive", commit.id.hex + ".tar"),
-                "truncated": patch.truncated,
-            ])
-            context.merge(changedFilesContext(changes, anchors: diff.anchors)) { $1 }
-            context.merge(diff.context(style: style)) { $1 }
-            body = try content("commit", context, viewer: viewer)
-            if let key { rendered.store(body, key) }
+                "commitStatus": statusBadge(statuses), "statuses": statuses.map(statusRow), "diffHTML": diffHTML,
+            ]), viewer: viewer)
         case .hg:
             let (changeset, files) = try await bounded {
                 try await MercurialRepository.withRepository(at: directory) { hg -> (MercurialChangeset, [MercurialFileChange]) in
@@ -333,11 +366,13 @@ extension ForgeWebService {
         let references = try await bounded {
             try await repositories.open.repository(at: directory).references(prefix: kind == "tags" ? "refs/tags/" : "refs/heads/")
         }
+        let statuses = try await store.latestCommitStatuses(repositoryID: repository.id, commits: references.map(\.target.hex))
         let rows = references.map { reference in
-            ["referenceHref": link(repository, "commits", reference.shortName), "referenceName": reference.shortName,
+            view(["commitStatus": statusBadge(statuses[reference.target.hex] ?? []),
+             "referenceHref": link(repository, "commits", reference.shortName), "referenceName": reference.shortName,
              "targetHref": link(repository, "commit", reference.target.hex), "targetShort": reference.target.abbreviated(10),
              "zipHref": link(repository, "archive", reference.shortName + ".zip"),
-             "tarGzHref": link(repository, "archive", reference.shortName + ".tar.gz"), "tarHref": link(repository, "archive", reference.shortName + ".tar")]
+             "tarGzHref": link(repository, "archive", reference.shortName + ".tar.gz"), "tarHref": link(repository, "archive", reference.shortName + ".tar")])
         }
         return try frame(repository, viewer: viewer, level: level, title: kind, active: kind, template: "references",
                          ["heading": kind == "tags" ? "Tags" : "Branches", "kind": kind, "references": rows])

@@ -49,7 +49,7 @@ enum StaticAssets {
         pre{background:#f6f8fa;padding:.8em;overflow:auto;font:13px/1.4 ui-monospace,monospace;white-space:pre-wrap}
         code,.mono{font-family:ui-monospace,monospace}.muted{color:#57606a}
         .state{padding:.1em .5em;border-radius:1em;font-size:.85em;color:#fff;background:#6e7781;white-space:nowrap}
-        .succeeded,.delivered,.success{background:#1a7f37}.failed,.errored,.failure,.error-state{background:#cf222e}.running,.retrying{background:#9a6700}
+        .succeeded,.delivered,.success{background:#1a7f37}.failed,.errored,.failure,.error-state{background:#cf222e}.running,.retrying,.warning{background:#9a6700}
         .queued,.initialized,.not_initialized,.pending,.waiting{background:#0969da}.cancelled{background:#6e7781}
         nav.tabs{display:flex;flex-wrap:wrap;gap:.2em 1em;border-bottom:1px solid #d0d7de;margin-bottom:1em}
         nav.tabs a{padding:.3em 0;text-decoration:none}nav.tabs a.current{font-weight:700;border-bottom:2px solid #fd8c73}
@@ -58,6 +58,7 @@ enum StaticAssets {
         .notice{background:#ddf4ff;border:1px solid #54aeff;padding:.6em;margin:.6em 0}
         .toolbar{display:flex;flex-wrap:wrap;gap:.5em 1em;align-items:center;margin:.5em 0}
         .breadcrumbs{font-weight:600}
+        .status-badge{display:inline-block;min-width:1.5em;text-align:center;cursor:help}
         details.picker{position:relative}details.picker summary{cursor:pointer;border:1px solid #d0d7de;border-radius:6px;padding:.2em .6em;list-style:none}
         details.picker .menu{position:absolute;z-index:2;background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:.4em;max-height:20em;overflow:auto;min-width:14em}
         details.picker .menu a{display:block;padding:.15em .4em}details.picker .menu a.current{font-weight:700}

@@ -135,6 +135,23 @@ public protocol ForgeMetadataStore: Sendable {
     /// A webhook's deliveries, newest first.
     func deliveries(webhookID: Int64, limit: Int) async throws(ForgeError) -> [WebhookDeliveryRecord]
 
+    // MARK: Commit statuses
+
+    /// Records a status of `commit` (a full id) in the repository: by `creatorID`, or by the forge for
+    /// pipeline run `runID`. Every report is kept.
+    func createCommitStatus(repositoryID: Int64, commit: String, _ status: NewCommitStatus, creatorID: Int64?,
+                            runID: Int64?) async throws(ForgeError) -> CommitStatus
+    /// The statuses of `commit`, newest first.
+    func commitStatuses(repositoryID: Int64, commit: String, limit: Int, offset: Int) async throws(ForgeError) -> [CommitStatus]
+    /// How many statuses `commit` has.
+    func commitStatusCount(repositoryID: Int64, commit: String) async throws(ForgeError) -> Int
+    /// The newest status of each context of each of `commits` (at most 500), by commit.
+    func latestCommitStatuses(repositoryID: Int64, commits: [String]) async throws(ForgeError) -> [String: [CommitStatus]]
+    /// The state of the newest status the forge set for each of `runIDs` that has one.
+    func runStatuses(runIDs: [Int64]) async throws(ForgeError) -> [Int64: CommitStatusState]
+    /// The forge's statuses of runs whose newest one is still pending, oldest first.
+    func pendingRunStatuses(limit: Int) async throws(ForgeError) -> [CommitStatus]
+
     // MARK: Push outbox
 
     /// Records a push durably and returns its number: call it before telling the client the push

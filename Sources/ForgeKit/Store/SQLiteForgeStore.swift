@@ -146,6 +146,24 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
             // Tokens made before scopes existed keep every right they had.
             try db.execute(sql: "ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'admin'")
         }
+        migrator.registerMigration("v7 commit statuses") { db in
+            try db.execute(sql: """
+                CREATE TABLE commit_statuses (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    repository_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+                    commit_id TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    context TEXT NOT NULL,
+                    description TEXT NOT NULL,
+                    target_url TEXT,
+                    creator_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+                    run_id INTEGER,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX commit_statuses_by_commit ON commit_statuses(repository_id, commit_id, context, id);
+                CREATE INDEX commit_statuses_by_run ON commit_statuses(run_id, id) WHERE run_id IS NOT NULL;
+                """)
+        }
         return migrator
     }
 
@@ -720,6 +738,102 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
         try await read("list deliveries") { db in
             try Row.fetchAll(db, sql: "SELECT \(Self.deliveryColumns) FROM webhook_deliveries WHERE webhook_id = ? ORDER BY id DESC LIMIT ?",
                              arguments: [webhookID, limit]).map(Self.delivery)
+        }
+    }
+
+    // MARK: - Commit statuses
+
+    private static let statusColumns = """
+        s.id, s.repository_id, s.commit_id, s.state, s.context, s.description, s.target_url, s.run_id, s.created_at, \
+        u.id, u.name, u.email, u.is_admin, u.is_active, u.created_at
+        """
+
+    private static func status(_ row: Row) -> CommitStatus {
+        let creatorID: Int64? = row[9]
+        return CommitStatus(id: row[0], repositoryID: row[1], commit: row[2], state: CommitStatusState(rawValue: row[3]) ?? .error,
+                            context: row[4], description: row[5], targetURL: row[6], creator: creatorID == nil ? nil : Self.user(row, prefix: 9),
+                            runID: row[7], createdAt: Date(timeIntervalSince1970: row[8]))
+    }
+
+    public func createCommitStatus(repositoryID: Int64, commit: String, _ status: NewCommitStatus, creatorID: Int64?,
+                                   runID: Int64?) async throws(ForgeError) -> CommitStatus {
+        guard CommitStatus.isCommitID(commit) else {
+            throw ForgeError(.invalidArgument, "'\(commit.prefix(80))' is not a full commit id", operation: "create commit status")
+        }
+        try status.validate()
+        let targetURL = status.targetURL.flatMap { $0.isEmpty ? nil : $0 }
+        return try await write("create commit status") { db in
+            guard try Row.fetchOne(db, sql: "SELECT 1 FROM repositories WHERE id = ?", arguments: [repositoryID]) != nil else {
+                throw ForgeError(.notFound, "no repository with id \(repositoryID)", operation: "create commit status")
+            }
+            try db.execute(sql: """
+                INSERT INTO commit_statuses (repository_id, commit_id, state, context, description, target_url, creator_id, run_id, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [repositoryID, commit, status.state.rawValue, status.context, status.description, targetURL, creatorID, runID, Self.now()])
+            let id = db.lastInsertedRowID
+            guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.statusColumns) FROM commit_statuses s LEFT JOIN users u ON u.id = s.creator_id WHERE s.id = ?",
+                                             arguments: [id]) else {
+                throw ForgeError(.store, "the new status \(id) cannot be read back", operation: "create commit status")
+            }
+            return Self.status(row)
+        }
+    }
+
+    public func commitStatuses(repositoryID: Int64, commit: String, limit: Int, offset: Int) async throws(ForgeError) -> [CommitStatus] {
+        try await read("list commit statuses") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT \(Self.statusColumns) FROM commit_statuses s LEFT JOIN users u ON u.id = s.creator_id
+                WHERE s.repository_id = ? AND s.commit_id = ? ORDER BY s.id DESC LIMIT ? OFFSET ?
+                """, arguments: [repositoryID, commit, limit, offset]).map(Self.status)
+        }
+    }
+
+    public func commitStatusCount(repositoryID: Int64, commit: String) async throws(ForgeError) -> Int {
+        try await read("count commit statuses") { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM commit_statuses WHERE repository_id = ? AND commit_id = ?",
+                             arguments: [repositoryID, commit]) ?? 0
+        }
+    }
+
+    public func latestCommitStatuses(repositoryID: Int64, commits: [String]) async throws(ForgeError) -> [String: [CommitStatus]] {
+        let wanted = Array(Set(commits.filter(CommitStatus.isCommitID)).prefix(500))
+        guard !wanted.isEmpty else { return [:] }
+        return try await read("read latest commit statuses") { db in
+            let marks = Array(repeating: "?", count: wanted.count).joined(separator: ", ")
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT \(Self.statusColumns) FROM commit_statuses s LEFT JOIN users u ON u.id = s.creator_id
+                WHERE s.repository_id = ? AND s.commit_id IN (\(marks))
+                AND s.id = (SELECT MAX(t.id) FROM commit_statuses t
+                            WHERE t.repository_id = s.repository_id AND t.commit_id = s.commit_id AND t.context = s.context)
+                ORDER BY s.context
+                """, arguments: StatementArguments([repositoryID] + wanted))
+            return Dictionary(grouping: rows.map(Self.status), by: \.commit)
+        }
+    }
+
+    public func runStatuses(runIDs: [Int64]) async throws(ForgeError) -> [Int64: CommitStatusState] {
+        guard !runIDs.isEmpty else { return [:] }
+        return try await read("read run statuses") { db in
+            let marks = Array(repeating: "?", count: runIDs.count).joined(separator: ", ")
+            var states: [Int64: CommitStatusState] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT s.run_id, s.state FROM commit_statuses s
+                WHERE s.run_id IN (\(marks)) AND s.id = (SELECT MAX(t.id) FROM commit_statuses t WHERE t.run_id = s.run_id)
+                """, arguments: StatementArguments(runIDs)) {
+                states[row[0]] = CommitStatusState(rawValue: row[1])
+            }
+            return states
+        }
+    }
+
+    public func pendingRunStatuses(limit: Int) async throws(ForgeError) -> [CommitStatus] {
+        try await read("list pending run statuses") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT \(Self.statusColumns) FROM commit_statuses s LEFT JOIN users u ON u.id = s.creator_id
+                WHERE s.run_id IS NOT NULL AND s.state = 'pending'
+                AND s.id = (SELECT MAX(t.id) FROM commit_statuses t WHERE t.run_id = s.run_id)
+                ORDER BY s.id LIMIT ?
+                """, arguments: [limit]).map(Self.status)
         }
     }
 

@@ -9,7 +9,7 @@ extension Templates {
             """,
         "commit-table": """
             <div class="table-scroll"><table class="commits"><tr><th>Commit</th><th>Message</th><th>Author</th><th>Date</th></tr>
-            {{#commits}}<tr><td><a class="mono commit-link" href="{{commitHref}}">{{commitShort}}</a></td><td>{{commitSummary}}</td><td>{{commitAuthor}}</td><td>{{commitWhen}}</td></tr>
+            {{#commits}}<tr><td><a class="mono commit-link" href="{{commitHref}}">{{commitShort}}</a> {{>status-badge}}</td><td>{{commitSummary}}</td><td>{{commitAuthor}}</td><td>{{commitWhen}}</td></tr>
             {{/commits}}</table></div>
             """,
         "changeset-table": """
@@ -51,11 +51,25 @@ extension Templates {
             {{#isHg}}{{>changeset-table}}{{/isHg}}{{^isHg}}{{>commit-table}}{{/isHg}}
             {{#newerHref}}<p><a id="newer" href="{{newerHref}}">Newer</a></p>{{/newerHref}}{{#olderHref}}<p><a id="older" href="{{olderHref}}">Older</a></p>{{/olderHref}}
             """,
+        "status-badge": """
+            {{#commitStatus}}<span class="status-badge state {{badgeClass}}" title="{{badgeTitle}}" aria-label="{{badgeState}}">{{badgeSymbol}}</span>{{/commitStatus}}
+            """,
         "commit": """
             <h2 id="commit-summary">{{summary}}</h2><pre>{{message}}</pre>
-            <p class="mono">commit {{commitID}}<br>{{#parents}}parent <a href="{{parentHref}}">{{parentID}}</a><br>{{/parents}}\
+            <p class="mono">commit {{commitID}} {{>status-badge}}<br>{{#parents}}parent <a href="{{parentHref}}">{{parentID}}</a><br>{{/parents}}\
             author {{authorName}} &lt;{{authorEmail}}&gt; · {{authorDate}}</p>
             <p><a href="{{browseHref}}">Browse files</a> · <a href="{{zipHref}}">zip</a> · <a href="{{tarGzHref}}">tar.gz</a> · <a href="{{tarHref}}">tar</a></p>
+            {{>commit-statuses}}{{{diffHTML}}}
+            """,
+        "commit-statuses": """
+            {{#commitStatus}}<h3>Checks</h3><div class="table-scroll"><table id="statuses"><tr><th>Context</th><th>State</th><th>Description</th><th>When</th></tr>
+            {{#statuses}}<tr><td>{{#statusTarget}}<a href="{{statusTarget}}" rel="nofollow noopener noreferrer">{{statusContext}}</a>{{/statusTarget}}\
+            {{^statusTarget}}{{statusContext}}{{/statusTarget}}</td><td><span class="state {{statusClass}}">{{statusState}}</span></td>\
+            <td>{{statusDescription}}</td><td>{{statusWhen}}</td></tr>
+            {{/statuses}}</table></div>{{/commitStatus}}
+            """,
+        // A commit's changed files and diff: rendered once per commit and kept.
+        "diff-section": """
             {{>changed-files}}{{>diff}}{{#truncated}}<p class="muted">The diff is too large to show whole.</p>{{/truncated}}
             """,
         "changeset": """
@@ -66,7 +80,7 @@ extension Templates {
             """,
         "references": """
             <h2>{{heading}}</h2><div class="table-scroll"><table id="{{kind}}"><tr><th>Name</th><th>Commit</th><th>Downloads</th></tr>
-            {{#references}}<tr><td><a href="{{referenceHref}}">{{referenceName}}</a></td><td class="mono"><a href="{{targetHref}}">{{targetShort}}</a></td>\
+            {{#references}}<tr><td><a href="{{referenceHref}}">{{referenceName}}</a> {{>status-badge}}</td><td class="mono"><a href="{{targetHref}}">{{targetShort}}</a></td>\
             <td><a href="{{zipHref}}">zip</a> <a href="{{tarGzHref}}">tar.gz</a> <a href="{{tarHref}}">tar</a></td></tr>
             {{/references}}</table></div>
             """,
