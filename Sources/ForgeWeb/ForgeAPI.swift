@@ -351,15 +351,15 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
                 }
                 return Self.list(commits.map(APICommit.init), total: total, page: page, request: request)
             case .hg:
-                // Mercurial's log is read up to the page's end; the total is counted when the history ends within it.
-                let log = try await MercurialRepository.withRepository(at: directory) {
-                    try await $0.log(try query["rev"].map { rev throws(ForgeError) in try .ancestors(of: rev) }, limit: page.offset + page.limit + 1)
+                // Mercurial's log is read up to the page's end; the total is counted apart.
+                let revisions = try query["rev"].map { rev throws(ForgeError) in try MercurialRevisions.ancestors(of: rev) }
+                let (log, total) = try await MercurialRepository.withRepository(at: directory) { hg in
+                    (try await hg.log(revisions, limit: page.offset + page.limit), try await hg.count(revisions))
                 }
                 let shaped = page.slice(log).map {
                     APIChangeset(id: $0.node, revision: $0.revision, message: $0.message, branch: $0.branch, author: $0.user,
                                  date: $0.date.timeIntervalSince1970)
                 }
-                let total = log.count > page.offset + page.limit ? page.offset + page.limit + 1 : log.count
                 return Self.list(shaped, total: total, page: page, request: request)
             }
         case (.get, "tree"):

@@ -302,7 +302,9 @@ extension ForgeWebService {
                 }
                 return Array(all.dropFirst((page - 1) * perPage))
             }
-            context = ["isHg": true, "changesets": changesetRows(repository, log)]
+            let pages = link(repository, "commits") + (revision.map { "/" + urlEncode($0) } ?? "") + "?page="
+            context = view(["isHg": true, "changesets": changesetRows(repository, log),
+                            "newerHref": page > 1 ? pages + String(page - 1) : nil, "olderHref": log.count == perPage ? pages + String(page + 1) : nil])
         }
         return try frame(repository, viewer: viewer, level: level, title: "Commits", active: "commits", template: "commits", context)
     }

@@ -580,12 +580,20 @@ struct HgWorkingCopy {
             try await run(["init"])
             try Data("hello\n".utf8).write(to: URL(fileURLWithPath: work + "/hello.txt"))
             try await run(["commit", "-A", "-m", "hello from hg"])
+            for index in 1...3 {
+                try Data("change \(index)\n".utf8).write(to: URL(fileURLWithPath: work + "/more.txt"))
+                try await run(["commit", "-A", "-m", "change \(index)"])
+            }
             try await run(["push", forge.base.replacingOccurrences(of: "://", with: "://admin:\(RunningForge.adminPassword)@") + "/hg/project"])
+            // Paged with the whole history counted, not a lower bound.
+            let paged = try await client.send(.GET, "/api/v1/repos/hg/project/-/commits?limit=1&page=2")
+            #expect(paged.headers.first(name: "X-Total-Count") == "4")
+            #expect((try client.json(paged) as? [[String: Any]])?.first?["message"] as? String == "change 2")
 
             let summary = try await client.send(.GET, "/hg/project")
             #expect(summary.status == 200 && summary.body.contains("hello from hg") && summary.body.contains(forge.base + "/hg/project"))
             let commits = try client.json(try await client.send(.GET, "/api/v1/repos/hg/project/-/commits")) as? [[String: Any]]
-            let node = try #require(commits?.first?["id"] as? String)
+            let node = try #require(commits?.last?["id"] as? String)
             #expect(try await client.send(.GET, "/hg/project/-/commit/\(node)").body.contains("hello.txt"))
             #expect(try await client.send(.GET, "/hg/project/-/raw/\(node)/hello.txt").body == "hello\n")
             let zip = try await client.send(.GET, "/hg/project/-/archive/\(node).zip")

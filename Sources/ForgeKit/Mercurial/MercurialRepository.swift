@@ -278,6 +278,13 @@ public actor MercurialRepository {
         let phase: String
     }
 
+    /// How many changesets `revisions` names (all when nil): one byte of output per changeset.
+    public func count(_ revisions: MercurialRevisions? = nil) async throws(ForgeError) -> Int {
+        var arguments = ["log", "-T", "."]
+        if let revisions { arguments += ["-r", revisions.revset] }
+        return try await checked(arguments, operation: "hg log").count
+    }
+
     /// Changesets of `revisions` (all when nil), newest first, at most `limit`.
     public func log(_ revisions: MercurialRevisions? = nil, limit: Int? = nil) async throws(ForgeError) -> [MercurialChangeset] {
         var arguments = ["log", "-T", "json"]
