@@ -100,19 +100,18 @@ extension ForgeWebService {
         let directory = repositories.directory(for: repository.path)
         let revision = rest.first ?? "HEAD"
         let path = rest.dropFirst().joined(separator: "/")
-        let (entries, references, readme) = try await bounded { () async throws -> ([TreeEntry], References, (String, String)?) in
+        let cache = rendered
+        let (folder, references) = try await bounded { () async throws -> (FolderRead, References) in
             try await repositories.open.repository(at: directory).withSession { session in
-                let entries = try session.tree(at: revision, path: path, includeSizes: true)
-                return (entries, try References.read(session), try Self.readme(session, entries: entries))
+                let commit = try session.resolveCommit(revision)
+                return (try Self.readFolder(session, commit: commit, revision: revision, path: path, sizes: true, directory: directory, cache: cache),
+                        try References.read(session))
             }
         }
         var context = pickerContext(repository, references, revision: revision, view: "tree", path: path)
         context.merge(breadcrumbsContext(repository, revision: revision, path: path)) { $1 }
-        context.merge(treeContext(repository, revision: revision, directory: path, entries: entries)) { $1 }
         context["historyHref"] = link(repository, "commits", revision) + (path.isEmpty ? "" : "?path=" + urlEncode(path))
-        if let (name, text) = readme {
-            context.merge(readmeContext(repository, revision: revision, directory: path, name: name, text: text)) { $1 }
-        }
+        context["filesHTML"] = try filesHTML(repository, folder, revision: revision, path: path, viewer: viewer)
         return try frame(repository, viewer: viewer, level: level, title: "Files", active: "tree", template: "tree", context)
     }
 

@@ -62,64 +62,6 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
                                     alsoAccepted: yaml)
     }
 
-    func handle(_ request: Request, context: Context) async -> Response {
-        var response = await answer(request, context: context)
-        if response.status == .unauthorized {
-            // The schemes the API takes (RFC 9110: a 401 names them).
-            response.headers[.wwwAuthenticate] = #"Basic realm="forgeworks", Bearer"#
-        }
-        return response
-    }
-
-    private func answer(_ request: Request, context: Context) async -> Response {
-        guard Self.acceptsContentType(request) else {
-            return Self.json(.unsupportedMediaType, APIErrorBody(error: JSONRequests.refusal))
-        }
-        do {
-            let caller = try await web.accounts.caller(of: request, address: context.remoteAddress?.ipAddress)
-            var user: ForgeUser?
-            switch caller {
-            case .rejected: throw APIError(status: .unauthorized, message: "wrong credentials")
-            case .throttled(let wait):
-                throw APIError(status: .tooManyRequests, message: "too many failed sign-ins; try again in \(wait.retryAfterSeconds) seconds",
-                               retryAfter: wait.retryAfterSeconds)
-            case .user(let found): user = found
-            case .anonymous:
-                let viewer = try await web.viewer(request)
-                if let sessionUser = viewer.user {
-                    if request.method != .get {
-                        guard let expected = viewer.csrf, let name = HTTPField.Name("X-CSRF-Token"), let given = request.headers[name],
-                              ConstantTime.equal(expected, given) else {
-                            throw APIError(status: .forbidden, message: "a browser session needs an X-CSRF-Token header to change anything")
-                        }
-                    }
-                    user = sessionUser
-                }
-            }
-            if user == nil, request.method != .get, request.method != .head {
-                // Nothing changes anonymously: say so before looking anything up.
-                throw APIError(status: .unauthorized, message: "sign in with a token or basic auth to change anything")
-            }
-            if user?.tokenScope == .read, request.method != .get, request.method != .head {
-                throw APIError(status: .forbidden, message: "this token's scope is read; it cannot change anything")
-            }
-            return try await route(request, user: user, peer: context.remoteAddress?.ipAddress)
-        } catch let error as APIError {
-            var response = Self.json(error.status, APIErrorBody(error: error.message))
-            if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
-            return response
-        } catch let error as ForgeError {
-            return answer(error.status, error.message, error, logger: context.logger)
-        } catch let error as DeployError {
-            return answer(error.status, error.message, error, logger: context.logger)
-        } catch let error as PipelineError {
-            return answer(error.status, error.message, error, logger: context.logger)
-        } catch {
-            context.logger.error("API request failed", metadata: ["error": "\(error)"])
-            return Self.json(.internalServerError, APIErrorBody(error: "the request failed"))
-        }
-    }
-
     /// A kit's error as the API answers it: the status each kit's errors map to (their
     /// `HTTPResponseError` conformances), the message, and a log line for the server's own failures.
     func answer(_ status: HTTPResponse.Status, _ message: String, _ error: any Error, logger: Logger) -> Response {
@@ -186,77 +128,80 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
 
     // MARK: - Routing
 
-    func route(_ request: Request, user: ForgeUser?, peer: String?) async throws -> Response {
-        let path = request.uri.path
-        guard path.hasPrefix("/api/v1/") else { throw APIError(status: .notFound, message: "no such route") }
-        let rest = String(path.dropFirst("/api/v1/".count))
-        let query = Web.parseQuery(request.uri.query ?? "")
-        let method = request.method
-        var segments: [String] = []
-        for raw in rest.split(separator: "/") {
-            guard let decoded = String(raw).removingPercentEncoding else { throw APIError(status: .badRequest, message: "the path is not valid percent-encoding") }
-            segments.append(decoded)
+    /// This document, with the forge's public URL as its server.
+    func openAPIDocument() -> Response {
+        let text = OpenAPIDocument.json.replacingOccurrences(of: "SERVER_URL", with: web.options.publicURL)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// `GET /user/tokens`.
+    func tokens(of user: ForgeUser, request: Request) async throws -> Response {
+        let page = try Pagination(Web.parseQuery(request.uri.query ?? ""))
+        let tokens = try await store.tokens(userID: user.id)
+        return Self.list(page.slice(tokens).map(APITokenListItem.init), total: tokens.count, page: page, request: request)
+    }
+
+    /// `GET /users` (site admins).
+    func listUsers(_ request: Request, caller: APICaller) async throws -> Response {
+        guard try requireUser(caller.user).isAdmin else { throw APIError(status: .forbidden, message: "only administrators list users") }
+        let page = try Pagination(Web.parseQuery(request.uri.query ?? ""))
+        let users = try await store.users()
+        return Self.list(page.slice(users).map { GiteaUser($0, shownTo: caller.user) }, total: users.count, page: page, request: request)
+    }
+
+    /// `POST /users` (site admins): every account created here can sign in (as Gitea's API requires a password).
+    func createUser(_ request: Request, caller: APICaller) async throws -> Response {
+        guard try requireUser(caller.user).isAdmin else { throw APIError(status: .forbidden, message: "only administrators add users") }
+        let fields = try await body(request, as: APIUserRequest.self)
+        guard let password = fields.password, !password.isEmpty else {
+            throw APIError(status: .unprocessableContent, message: "'password' is required: a user must be able to sign in")
         }
+        let created = try await web.accounts.createUser(NewUser(
+            name: fields.name ?? "", email: fields.email ?? "", password: password, isAdmin: fields.admin ?? false))
+        return Self.json(.created, GiteaUser(created, shownTo: caller.user))
+    }
+
+    /// `POST /repos {"name", "type"?, "private"?, "description"?}`: a repository at a path of 1 to 8 segments.
+    func createRepository(_ request: Request, caller: APICaller) async throws -> Response {
+        let me = try requireUser(caller.user)
+        let fields = try await body(request, as: APIRepositoryRequest.self)
+        guard let name = fields.name else { throw APIError(status: .badRequest, message: "'name' is required") }
+        guard let kind = RepositoryKind(rawValue: fields.type ?? "git") else {
+            throw APIError(status: .badRequest, message: "'type' must be \"git\" or \"hg\"")
+        }
+        let path = try RepositoryPath(name)
+        try await web.requireCreation(of: path, by: me)
+        let record = try await web.repositories.create(path, kind: kind, isPrivate: fields.private ?? false,
+                                                       description: fields.description ?? "", owner: me)
+        return Self.json(.created, try await repositoryJSON(record, level: .admin))
+    }
+
+    /// `GET /groups`: the groups the caller may see.
+    func listGroups(_ request: Request, caller: APICaller) async throws -> Response {
+        let page = try Pagination(Web.parseQuery(request.uri.query ?? ""))
+        let groups = try await web.visibleGroups(.init(user: caller.user), peer: caller.peer)
+        return Self.list(page.slice(groups).map { APIGroup(path: $0.path.description, description: $0.description) },
+                         total: groups.count, page: page, request: request)
+    }
+
+    // MARK: - The forge's own routes at any depth
+
+    /// What no fixed route names: a method a path does not take (405 with `Allow`, from the OpenAPI
+    /// document), a group's grants (`PUT /groups/PATH/-/permissions/USER`) and a repository's own
+    /// routes (`/repos/NAME[/-/ACTION/…]`, NAME of 1 to 8 segments).
+    func dispatch(_ request: Request, caller: APICaller) async throws -> Response {
+        let method = request.method
+        let segments = try Self.segments(of: request)
         let documented = APIRouteTable.shared.methods(for: segments)
         if !documented.isEmpty, !documented.contains(method.rawValue) {
             var response = Self.json(.methodNotAllowed, APIErrorBody(error: "\(method.rawValue) is not allowed here; use \(documented.sorted().joined(separator: ", "))"))
             response.headers[.allow] = documented.sorted().joined(separator: ", ")
             return response
         }
-        if let answer = try await giteaRoute(request, segments: segments, query: query, user: user, peer: peer) { return answer }
-        switch (method, rest) {
-        case (.get, "openapi.json"):
-            let text = OpenAPIDocument.json.replacingOccurrences(of: "SERVER_URL", with: web.options.publicURL)
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
-        case (.get, "user"):
-            let me = try requireUser(user)
-            return Self.json(.ok, GiteaUser(me, shownTo: me))
-        case (.post, "user/tokens"):
-            return try await createToken(request, user: try requireUser(user))
-        case (.get, "user/tokens"):
-            let page = try Pagination(query)
-            let tokens = try await store.tokens(userID: try requireUser(user).id)
-            return Self.list(page.slice(tokens).map(APITokenListItem.init), total: tokens.count, page: page, request: request)
-        case (.get, "users"):
-            guard try requireUser(user).isAdmin else { throw APIError(status: .forbidden, message: "only administrators list users") }
-            let page = try Pagination(query)
-            let users = try await store.users()
-            return Self.list(page.slice(users).map { GiteaUser($0, shownTo: user) }, total: users.count, page: page, request: request)
-        case (.post, "users"):
-            guard try requireUser(user).isAdmin else { throw APIError(status: .forbidden, message: "only administrators add users") }
-            let fields = try await body(request, as: APIUserRequest.self)
-            // Every account created here can sign in (as Gitea's API requires a password).
-            guard let password = fields.password, !password.isEmpty else {
-                throw APIError(status: .unprocessableContent, message: "'password' is required: a user must be able to sign in")
-            }
-            let created = try await web.accounts.createUser(NewUser(
-                name: fields.name ?? "", email: fields.email ?? "", password: password, isAdmin: fields.admin ?? false))
-            return Self.json(.created, GiteaUser(created, shownTo: user))
-        case (.get, "repos"):
-            return try await repositoryList(try await web.visibleRepositories(.init(user: user), peer: peer), page: try Pagination(query), request: request)
-        case (.post, "repos"):
-            let me = try requireUser(user)
-            let fields = try await body(request, as: APIRepositoryRequest.self)
-            guard let name = fields.name else { throw APIError(status: .badRequest, message: "'name' is required") }
-            let kindText = fields.type ?? "git"
-            guard let kind = RepositoryKind(rawValue: kindText) else {
-                throw APIError(status: .badRequest, message: "'type' must be \"git\" or \"hg\"")
-            }
-            let path = try RepositoryPath(name)
-            try await web.requireCreation(of: path, by: me)
-            let record = try await web.repositories.create(path, kind: kind, isPrivate: fields.private ?? false,
-                                                           description: fields.description ?? "", owner: me)
-            return Self.json(.created, try await repositoryJSON(record, level: .admin))
-        default:
-            break
-        }
-        if rest == "groups" && method == .get {
-            let page = try Pagination(query)
-            let groups = try await web.visibleGroups(.init(user: user), peer: peer)
-            return Self.list(page.slice(groups).map { APIGroup(path: $0.path.description, description: $0.description) },
-                             total: groups.count, page: page, request: request)
-        }
-        if rest.hasPrefix("groups/"), method == .put {
+        let (user, peer) = (caller.user, caller.peer)
+        let rest = String(request.uri.path.dropFirst("/api/v1/".count))
+        let query = Web.parseQuery(request.uri.query ?? "")
+        if segments.first == "groups", method == .put {
             // PUT /api/v1/groups/PATH/-/permissions/USER {"level"}
             let route = try RepositoryRoute.parse(String(rest.dropFirst("groups".count)))
             guard route.action == "permissions", let name = route.rest.first, let group = try await store.group(route.repository),
@@ -273,21 +218,7 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
             try await store.setPermission(userID: target.id, on: .group(group.path), level: chosen == .none ? nil : chosen)
             return Self.json(.ok, APIGroupGrant(group: group.path.description, user: target.name, level: chosen.description))
         }
-        if method == .delete, rest.hasPrefix("user/tokens/") {
-            let me = try requireUser(user)
-            guard let id = Int64(rest.dropFirst("user/tokens/".count)) else {
-                throw APIError(status: .badRequest, message: "'id' must be a token's number")
-            }
-            try await store.deleteToken(id: id, userID: me.id)
-            return Response(status: .noContent)
-        }
-        if rest.hasPrefix("runs/"), method == .post {
-            return try await runAction(rest, user: user, peer: peer)
-        }
-        if rest.hasPrefix("runs/") || rest.hasPrefix("deployments/") {
-            return try await activityLog(rest, query: query, user: user, peer: peer)
-        }
-        guard rest.hasPrefix("repos/") else { throw APIError(status: .notFound, message: "no such route") }
+        guard segments.first == "repos", segments.count >= 2 else { throw APIError(status: .notFound, message: "no such route") }
         let route = try RepositoryRoute.parse(String(rest.dropFirst("repos".count)))
         let (repository, level) = try await web.readable(route.repository, viewer: .init(user: user), peer: peer)
         return try await repositoryRoute(route, repository: repository, level: level, method: method, query: query, request: request, user: user)
@@ -587,16 +518,13 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
 
     /// `POST /api/v1/runs/ID/rerun` (201, the new run) and `POST /api/v1/runs/ID/cancel` (200, the
     /// run; 409 when it had ended): write on the run's repository.
-    func runAction(_ rest: String, user: ForgeUser?, peer: String?) async throws -> Response {
-        let parts = rest.split(separator: "/")
-        guard parts.count == 3, let id = Int64(parts[1]), ["rerun", "cancel"].contains(parts[2]) else {
-            throw APIError(status: .notFound, message: "no such route")
-        }
-        let me = try requireUser(user)
-        let (detail, repository, level) = try await visibleRun(id, user: me, peer: peer)
+    /// `POST /runs/ID/rerun` (201, the new run) and `/cancel` (409 once ended), with write on the run's repository.
+    func runAction(_ id: Int64, rerun: Bool, caller: APICaller) async throws -> Response {
+        let me = try requireUser(caller.user)
+        let (detail, repository, level) = try await visibleRun(id, user: me, peer: caller.peer)
         guard level >= .write else { throw APIError(status: .forbidden, message: "this needs write on \(repository.path)") }
         guard let runs = web.runs, let (dispatcher, _) = web.pipelines else { throw APIError(status: .notFound, message: "this forge runs no pipelines") }
-        if parts[2] == "rerun" {
+        if rerun {
             return Self.json(.created, APIRun(try await dispatcher.rerun(detail.run.id, by: me.name)))
         }
         guard try await runs.cancel(detail.run.id, reason: "cancelled by \(me.name)", now: Date()) else {
@@ -605,34 +533,34 @@ struct ForgeAPI<Context: RemoteAddressRequestContext>: Sendable {
         return Self.json(.ok, APIRun(try await runs.run(detail.run.id) ?? detail))
     }
 
-    /// `{text, next, state, done}` for a run's or a deployment's log, for the live log pages.
-    func activityLog(_ rest: String, query: [String: String], user: ForgeUser?, peer: String?) async throws -> Response {
-        let parts = rest.split(separator: "/")
-        if parts.count == 2, parts[0] == "runs", let number = Int64(parts[1]) {
-            // One run with its steps; a run of a repository the caller cannot see answers as one that does not exist.
-            return Self.json(.ok, APIRun(try await visibleRun(number, user: user, peer: peer).0))
-        }
-        guard parts.count == 3, parts[2] == "log", let number = Int64(parts[1]) else { throw APIError(status: .notFound, message: "no such route") }
-        // `next` is a byte offset in the whole log, for runs and deployments alike: a client passes
-        // it back as `after`, and gets every byte once.
+    /// `after`: the `next` of the previous answer, a byte offset in the whole log.
+    static func logOffset(_ request: Request) throws -> Int {
+        let query = Web.parseQuery(request.uri.query ?? "")
         guard let after = Int(query["after"] ?? "0"), after >= 0 else {
-            throw APIError(status: .badRequest, message: "'after' must be the 'next' of the previous answer, not '\(query["after"] ?? "")'")
+            throw ForgeAPIError(status: .badRequest, message: "'after' must be the 'next' of the previous answer, not '\(query["after"] ?? "")'")
         }
-        if parts[0] == "runs" {
-            // A run of a repository the caller cannot see answers as one that does not exist.
-            let (detail, _, _) = try await visibleRun(number, user: user, peer: peer)
-            guard let runs = web.runs else { throw APIError(status: .notFound, message: "no such run") }
-            let chunks = try await runs.logs(run: detail.run.id, after: Int64(after), limit: 1000)
-            let text = chunks.map(\.text).joined()
-            let next = chunks.last.map { Int($0.end) } ?? after
-            let done = [.succeeded, .failed, .errored, .cancelled].contains(detail.run.status)
-            return Self.json(.ok, APILogPart(text: text, next: next, state: detail.run.status.rawValue, done: done && chunks.isEmpty))
-        }
-        // A deployment of a repository the caller cannot see answers as one that does not exist.
-        guard let deployments = web.deployments, let deployment = try? await deployments.deployment(DeploymentID(rawValue: number)),
+        return after
+    }
+
+    /// `GET /runs/ID/log?after=N`: `next` is a byte offset in the whole log; a client passes it back
+    /// as `after` and gets every byte once. A run of a repository the caller cannot see does not exist.
+    func runLog(_ id: Int64, request: Request, caller: APICaller) async throws -> Response {
+        let after = try Self.logOffset(request)
+        let (detail, _, _) = try await visibleRun(id, user: caller.user, peer: caller.peer)
+        guard let runs = web.runs else { throw APIError(status: .notFound, message: "no such run") }
+        let chunks = try await runs.logs(run: detail.run.id, after: Int64(after), limit: 1000)
+        let next = chunks.last.map { Int($0.end) } ?? after
+        let done = [.succeeded, .failed, .errored, .cancelled].contains(detail.run.status)
+        return Self.json(.ok, APILogPart(text: chunks.map(\.text).joined(), next: next, state: detail.run.status.rawValue, done: done && chunks.isEmpty))
+    }
+
+    /// `GET /deployments/ID/log?after=N`, as a run's; a deployment of a repository the caller cannot see does not exist.
+    func deploymentLog(_ id: Int64, request: Request, caller: APICaller) async throws -> Response {
+        let after = try Self.logOffset(request)
+        guard let deployments = web.deployments, let deployment = try? await deployments.deployment(DeploymentID(rawValue: id)),
               let repositoryID = Forge.repositoryID(ofDeployProject: deployment.project),
               let repository = try await store.repository(id: repositoryID),
-              (try? await web.readable(repository.path, viewer: .init(user: user), peer: peer)) != nil else {
+              (try? await web.readable(repository.path, viewer: .init(user: caller.user), peer: caller.peer)) != nil else {
             throw APIError(status: .notFound, message: "no such deployment")
         }
         let part = try await deployments.log(deployment.id, after: after)

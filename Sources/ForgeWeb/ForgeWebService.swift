@@ -99,13 +99,7 @@ public struct ForgeWebService<Context: RemoteAddressRequestContext>: Sendable {
 
     /// Adds the UI's and the API's routes to `router`.
     public func addRoutes(to router: Router<Context>) {
-        let api = ForgeAPI(web: self)
-        // Every method reaches the API, which answers those a route does not take with 405 and `Allow`
-        // (QUERY is HTTP's newest method; clients and checkers send it).
-        let query = HTTPRequest.Method("QUERY").map { [$0] } ?? []
-        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete, .options, .trace] + query {
-            router.on("/api/v1/**", method: method) { request, context in await api.handle(request, context: context) }
-        }
+        ForgeAPI(web: self).addRoutes(to: router)
         router.get("/login") { request, _ in await self.loginPage(request, error: nil) }
         router.post("/login") { request, context in await self.login(request, address: context.remoteAddress?.ipAddress) }
         router.post("/logout") { request, _ in await self.logout(request) }

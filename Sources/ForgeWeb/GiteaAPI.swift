@@ -11,201 +11,236 @@ import PlatformSupport
 /// of two segments; deeper repository paths keep the forge's own `…/repos/NAME/-/…` routes, which
 /// all go on answering as before.
 extension ForgeAPI {
-    /// The Gitea endpoints under a repository (`/repos/{owner}/{repo}/ENDPOINT…`).
-    static var giteaRepositoryEndpoints: Set<String> { ["branches", "tags", "commits", "git", "contents", "raw", "hooks", "statuses"] }
+    // MARK: - Users, tokens, repositories
 
-    /// Answers `rest` (the path after `/api/v1/`, its segments percent-decoded) when it is one of
-    /// Gitea's routes; nil when it is not (the forge's own routes then answer).
-    func giteaRoute(_ request: Request, segments: [String], query: [String: String], user: ForgeUser?, peer: String?) async throws -> Response? {
-        let method = request.method
-        switch (method, segments.count, segments.first ?? "") {
-        case (.get, 1, "version"):
-            return Self.json(.ok, GiteaVersion(version: "1.22.0+forgeworks"))
-        case (.get, 2, "users") where segments[1] != "search":
-            guard let found = try await store.user(named: segments[1]), found.isActive || user?.isAdmin == true else {
-                throw APIError(status: .notFound, message: "no user '\(segments[1])'")
-            }
-            return Self.json(.ok, GiteaUser(found, shownTo: user))
-        case (.get, 3, "users") where segments[2] == "repos":
-            let page = try Pagination(query)
-            let owned = try await web.visibleRepositories(.init(user: user), peer: peer).filter {
-                $0.0.path.segments.first?.lowercased() == segments[1].lowercased()
-            }
-            return try await repositoryList(owned, page: page, request: request)
-        case (.get, 2, "user") where segments[1] == "repos":
-            let me = try requireUser(user)
-            let page = try Pagination(query)
-            let mine = try await web.visibleRepositories(.init(user: me), peer: peer).filter { $0.1 >= .write }
-            return try await repositoryList(mine, page: page, request: request)
-        case (.post, 2, "user") where segments[1] == "repos":
-            let me = try requireUser(user)
-            return try await createRepository(request, owner: me.name, user: me, peer: peer)
-        case (.post, 4, "admin") where segments[1] == "users" && segments[3] == "repos":
-            guard try requireUser(user).isAdmin else { throw APIError(status: .forbidden, message: "only site administrators create repositories for others") }
-            return try await createRepository(request, owner: segments[2], user: try requireUser(user), peer: peer)
-        case (.get, 2, "admin") where segments[1] == "users":
-            guard try requireUser(user).isAdmin else { throw APIError(status: .forbidden, message: "only site administrators list users") }
-            let page = try Pagination(query)
-            let users = try await store.users()
-            return Self.list(page.slice(users).map { GiteaUser($0, shownTo: user) }, total: users.count, page: page, request: request)
-        case (.post, 2, "admin") where segments[1] == "users":
-            guard try requireUser(user).isAdmin else { throw APIError(status: .forbidden, message: "only site administrators add users") }
-            let fields = try await body(request, as: GiteaUserRequest.self)
-            guard let name = fields.username, !name.isEmpty else { throw APIError(status: .unprocessableContent, message: "'username' is required") }
-            guard let password = fields.password, !password.isEmpty else {
-                throw APIError(status: .unprocessableContent, message: "'password' is required: a user must be able to sign in")
-            }
-            guard try await store.user(named: name) == nil else { throw APIError(status: .unprocessableContent, message: "user '\(name)' already exists") }
-            let created = try await web.accounts.createUser(NewUser(name: name, email: fields.email ?? "", password: password, isAdmin: fields.admin ?? false))
-            return Self.json(.created, GiteaUser(created, shownTo: user))
-        case (.patch, 3, "admin") where segments[1] == "users", (.delete, 3, "admin") where segments[1] == "users":
-            guard try requireUser(user).isAdmin else { throw APIError(status: .forbidden, message: "only site administrators change users") }
-            guard var target = try await store.user(named: segments[2]) else { throw APIError(status: .notFound, message: "no user '\(segments[2])'") }
-            if method == .delete {
-                guard target.id != user?.id else { throw APIError(status: .unprocessableContent, message: "you cannot delete yourself") }
-                try await store.deleteUser(id: target.id)
-                return Response(status: .noContent)
-            }
-            let fields = try await body(request, as: GiteaUserRequest.self)
-            if target.id == user?.id, fields.admin == false || fields.active == false {
-                // Nobody locks themselves out: another site admin must do it.
-                throw APIError(status: .unprocessableContent, message: "you cannot take your own admin rights or disable yourself")
-            }
-            if let email = fields.email { target.email = email }
-            if let admin = fields.admin { target.isAdmin = admin }
-            if let active = fields.active { target.isActive = active }
-            try await store.updateUser(target)
-            if let password = fields.password, !password.isEmpty { try await web.accounts.setPassword(userID: target.id, password) }
-            return Self.json(.ok, GiteaUser(try await store.user(id: target.id) ?? target, shownTo: user))
-        case (_, 3, "users") where segments[2] == "tokens", (.delete, 4, "users") where segments[2] == "tokens":
-            return try await giteaTokens(request, name: segments[1], tokenID: segments.count == 4 ? segments[3] : nil, user: user)
-        case (.get, 2, "repos") where segments[1] == "search":
-            let page = try Pagination(query, defaultLimit: 30)
-            let text = (query["q"] ?? "").lowercased()
-            let found = try await web.visibleRepositories(.init(user: user), peer: peer).filter {
-                text.isEmpty || $0.0.path.description.lowercased().contains(text) || $0.0.description.lowercased().contains(text)
-            }
-            var data: [GiteaRepository] = []
-            for (repository, level) in page.slice(found) { data.append(try await repositoryJSON(repository, level: level)) }
-            var response = Self.json(.ok, GiteaSearchResults(ok: true, data: data))
-            response.headers.append(contentsOf: page.headers(total: found.count, path: request.uri.path, query: query))
-            return response
-        case (_, _, "repos") where segments.count >= 3:
-            return try await giteaRepositoryRoute(request, segments: Array(segments.dropFirst()), query: query, user: user, peer: peer)
-        default:
-            return nil
+    func version() -> Response {
+        Self.json(.ok, GiteaVersion(version: "1.22.0+forgeworks"))
+    }
+
+    /// `GET /users/{username}`: an active user (any user for site admins).
+    func giteaUser(named name: String, caller: APICaller) async throws -> Response {
+        guard let found = try await store.user(named: name), found.isActive || caller.user?.isAdmin == true else {
+            throw APIError(status: .notFound, message: "no user '\(name)'")
+        }
+        return Self.json(.ok, GiteaUser(found, shownTo: caller.user))
+    }
+
+    /// `GET /users/{username}/repos`: the repositories under a user's (or group's) name the caller can read.
+    func repositories(ownedBy owner: String, request: Request, caller: APICaller) async throws -> Response {
+        let page = try Pagination(Web.parseQuery(request.uri.query ?? ""))
+        let owned = try await web.visibleRepositories(.init(user: caller.user), peer: caller.peer).filter {
+            $0.0.path.segments.first?.lowercased() == owner.lowercased()
+        }
+        return try await repositoryList(owned, page: page, request: request)
+    }
+
+    /// `GET /user/repos`: the repositories the caller can write to.
+    func myRepositories(_ request: Request, caller: APICaller) async throws -> Response {
+        let me = try requireUser(caller.user)
+        let page = try Pagination(Web.parseQuery(request.uri.query ?? ""))
+        let mine = try await web.visibleRepositories(.init(user: me), peer: caller.peer).filter { $0.1 >= .write }
+        return try await repositoryList(mine, page: page, request: request)
+    }
+
+    /// `GET /admin/users`.
+    func adminUsers(_ request: Request, caller: APICaller) async throws -> Response {
+        guard try requireUser(caller.user).isAdmin else { throw APIError(status: .forbidden, message: "only site administrators list users") }
+        let page = try Pagination(Web.parseQuery(request.uri.query ?? ""))
+        let users = try await store.users()
+        return Self.list(page.slice(users).map { GiteaUser($0, shownTo: caller.user) }, total: users.count, page: page, request: request)
+    }
+
+    /// `POST /admin/users` (Gitea's CreateUserOption): every user made has a password to sign in with.
+    func adminCreateUser(_ request: Request, caller: APICaller) async throws -> Response {
+        guard try requireUser(caller.user).isAdmin else { throw APIError(status: .forbidden, message: "only site administrators add users") }
+        let fields = try await body(request, as: GiteaUserRequest.self)
+        guard let name = fields.username, !name.isEmpty else { throw APIError(status: .unprocessableContent, message: "'username' is required") }
+        guard let password = fields.password, !password.isEmpty else {
+            throw APIError(status: .unprocessableContent, message: "'password' is required: a user must be able to sign in")
+        }
+        guard try await store.user(named: name) == nil else { throw APIError(status: .unprocessableContent, message: "user '\(name)' already exists") }
+        let created = try await web.accounts.createUser(NewUser(name: name, email: fields.email ?? "", password: password, isAdmin: fields.admin ?? false))
+        return Self.json(.created, GiteaUser(created, shownTo: caller.user))
+    }
+
+    /// `PATCH` and `DELETE /admin/users/{username}`.
+    func adminChangeUser(named name: String, _ request: Request, caller: APICaller) async throws -> Response {
+        guard try requireUser(caller.user).isAdmin else { throw APIError(status: .forbidden, message: "only site administrators change users") }
+        guard var target = try await store.user(named: name) else { throw APIError(status: .notFound, message: "no user '\(name)'") }
+        if request.method == .delete {
+            guard target.id != caller.user?.id else { throw APIError(status: .unprocessableContent, message: "you cannot delete yourself") }
+            try await store.deleteUser(id: target.id)
+            return Response(status: .noContent)
+        }
+        let fields = try await body(request, as: GiteaUserRequest.self)
+        if target.id == caller.user?.id, fields.admin == false || fields.active == false {
+            // Nobody locks themselves out: another site admin must do it.
+            throw APIError(status: .unprocessableContent, message: "you cannot take your own admin rights or disable yourself")
+        }
+        if let email = fields.email { target.email = email }
+        if let admin = fields.admin { target.isAdmin = admin }
+        if let active = fields.active { target.isActive = active }
+        try await store.updateUser(target)
+        if let password = fields.password, !password.isEmpty { try await web.accounts.setPassword(userID: target.id, password) }
+        return Self.json(.ok, GiteaUser(try await store.user(id: target.id) ?? target, shownTo: caller.user))
+    }
+
+    /// `POST /admin/users/{username}/repos`: a repository under another user's name (site admins).
+    func adminCreateRepository(owner: String, _ request: Request, caller: APICaller) async throws -> Response {
+        guard try requireUser(caller.user).isAdmin else {
+            throw APIError(status: .forbidden, message: "only site administrators create repositories for others")
+        }
+        return try await createRepository(request, owner: owner, user: try requireUser(caller.user), peer: caller.peer)
+    }
+
+    /// `GET /repos/search?q=`: Gitea's search results, by name and description.
+    func searchRepositories(_ request: Request, caller: APICaller) async throws -> Response {
+        let query = Web.parseQuery(request.uri.query ?? "")
+        let page = try Pagination(query, defaultLimit: 30)
+        let text = (query["q"] ?? "").lowercased()
+        let found = try await web.visibleRepositories(.init(user: caller.user), peer: caller.peer).filter {
+            text.isEmpty || $0.0.path.description.lowercased().contains(text) || $0.0.description.lowercased().contains(text)
+        }
+        var data: [GiteaRepository] = []
+        for (repository, level) in page.slice(found) { data.append(try await repositoryJSON(repository, level: level)) }
+        var response = Self.json(.ok, GiteaSearchResults(ok: true, data: data))
+        response.headers.append(contentsOf: page.headers(total: found.count, path: request.uri.path, query: query))
+        return response
+    }
+
+    // MARK: - A repository's routes
+
+    /// A repository reached through Gitea's `{owner}/{repo}`, as the caller may see it.
+    struct GiteaTarget {
+        var repository: RepositoryRecord
+        var level: AccessLevel
+        var caller: APICaller
+        var query: [String: String]
+        /// The repository's API and page URLs.
+        var base: String
+        var html: String
+
+        func requireAdmin() throws {
+            guard level >= .admin else { throw ForgeAPIError(status: .forbidden, message: "this needs admin on \(repository.path)") }
         }
     }
 
-    /// `{owner}/{repo}[/ENDPOINT…]` — only when the path names no deeper repository of its own.
-    func giteaRepositoryRoute(_ request: Request, segments: [String], query: [String: String], user: ForgeUser?, peer: String?) async throws -> Response? {
-        guard segments.count >= 3, !segments.contains("-"), Self.giteaRepositoryEndpoints.contains(segments[2]) else { return nil }
-        // A repository whose path is the whole of it (`team/app/branches`) keeps the forge's own routes.
+    /// The repository of `…/repos/{owner}/{repo}/…`; nil when the path is one of the forge's own
+    /// (`…/-/…`) or names a deeper repository of its own (`team/app/branches`), which keeps them.
+    func giteaTarget(_ request: Request, owner: String, repo: String, endpoint: String, gitOnly: Bool,
+                     caller: APICaller) async throws -> GiteaTarget? {
+        let segments = try Self.segments(of: request).dropFirst()
+        // `…/repos/NAME/-/…` is the forge's own route, whatever NAME's depth.
+        if segments.contains("-") { return nil }
         if let whole = try? RepositoryPath(segments.joined(separator: "/")), try await store.repository(whole) != nil { return nil }
-        let path = try RepositoryPath(segments[0] + "/" + segments[1])
-        let (repository, level) = try await web.readable(path, viewer: .init(user: user), peer: peer)
-        let endpoint = segments[2], rest = Array(segments.dropFirst(3))
-        let directory = web.repositories.directory(for: repository.path)
-        func requireAdmin() throws {
-            guard level >= .admin else { throw APIError(status: .forbidden, message: "this needs admin on \(repository.path)") }
-        }
-        if endpoint == "hooks" { return try await giteaHooks(request, repository: repository, rest: rest, requireAdmin: requireAdmin) }
-        if endpoint == "statuses", rest.count == 1 {
-            return try await commitStatuses(request, repository: repository, level: level, revision: rest[0], combined: false, query: query, user: user)
-        }
-        if endpoint == "commits", rest.count == 2, rest[1] == "statuses" || rest[1] == "status", request.method == .get {
-            return try await commitStatuses(request, repository: repository, level: level, revision: rest[0], combined: rest[1] == "status",
-                                            query: query, user: user)
-        }
-        guard request.method == .get else { throw APIError(status: .methodNotAllowed, message: "\(request.method) is not allowed here") }
-        guard repository.kind == .git else {
+        let (repository, level) = try await web.readable(try RepositoryPath(owner + "/" + repo), viewer: .init(user: caller.user), peer: caller.peer)
+        if gitOnly, repository.kind != .git {
             throw APIError(status: .notFound, message: "Gitea's \(endpoint) routes serve git repositories; use …/repos/\(repository.path)/-/\(endpoint)")
         }
-        let git = try await web.repositories.open.repository(at: directory)
-        let base = web.options.publicURL + "/api/v1/repos/" + repository.path.description
-        let html = web.options.publicURL + "/" + repository.path.description
-        switch (endpoint, rest.count) {
-        case ("branches", 0), ("branches", 1):
-            let page = try Pagination(query)
-            let branches = try await web.bounded {
-                try await git.withSession { session in
-                    try session.branches().filter { rest.isEmpty || $0.shortName == rest[0] }.map { (reference: $0, commit: try session.commit($0.target)) }
-                }
+        return GiteaTarget(repository: repository, level: level, caller: caller, query: Web.parseQuery(request.uri.query ?? ""),
+                           base: web.options.publicURL + "/api/v1/repos/" + repository.path.description,
+                           html: web.options.publicURL + "/" + repository.path.description)
+    }
+
+    func git(_ target: GiteaTarget) async throws -> GitRepository {
+        try await web.repositories.open.repository(at: web.repositories.directory(for: target.repository.path))
+    }
+
+    /// `GET branches` and `branches/{branch}`.
+    func giteaBranches(_ target: GiteaTarget, named name: String?, request: Request) async throws -> Response {
+        let git = try await git(target)
+        let branches = try await web.bounded {
+            try await git.withSession { session in
+                try session.branches().filter { name == nil || $0.shortName == name }.map { (reference: $0, commit: try session.commit($0.target)) }
             }
-            let shaped = branches.map { branch in
-                GiteaBranch(name: branch.reference.shortName, commit: payloadCommit(branch.commit, base: base), userCanPush: level >= .write,
-                            userCanMerge: level >= .write)
-            }
-            if !rest.isEmpty {
-                guard let one = shaped.first else { throw APIError(status: .notFound, message: "no branch '\(rest[0])'") }
-                return Self.json(.ok, one)
-            }
-            return Self.list(page.slice(shaped), total: shaped.count, page: page, request: request)
-        case ("tags", 0), ("tags", 1):
-            let page = try Pagination(query)
-            let tags = try await web.bounded {
-                try await git.withSession { session in
-                    try session.tags().filter { rest.isEmpty || $0.shortName == rest[0] }.map { tag -> GiteaTag in
-                        let commit = try session.resolveCommit(tag.name)
-                        let message = (try? session.commit(commit).message) ?? ""
-                        return GiteaTag(name: tag.shortName, message: message, id: tag.target.hex,
-                                        commit: GiteaCommitMeta(url: base + "/git/commits/" + commit.hex, sha: commit.hex, created: nil),
-                                        zipballURL: html + "/-/archive/" + tag.shortName + ".zip", tarballURL: html + "/-/archive/" + tag.shortName + ".tar.gz")
-                    }
-                }
-            }
-            if !rest.isEmpty {
-                guard let one = tags.first else { throw APIError(status: .notFound, message: "no tag '\(rest[0])'") }
-                return Self.json(.ok, one)
-            }
-            return Self.list(page.slice(tags), total: tags.count, page: page, request: request)
-        case ("commits", 0):
-            // ?sha= (a branch, tag or commit), ?path=, ?page=, ?limit=; X-Total-Count counts them all.
-            let page = try Pagination(query, defaultLimit: 30)
-            let revision = query["sha"].flatMap { $0.isEmpty ? nil : $0 }
-            let paths = query["path"].flatMap { $0.isEmpty ? nil : [$0] } ?? []
-            let counts = web.historyCounts
-            let (commits, total) = try await web.bounded { () async throws -> ([Commit], Int) in
-                try await git.withSession { session in
-                    if revision == nil, case .unborn = try session.head() { return ([], 0) }
-                    let options = LogOptions([revision ?? "HEAD"], paths: paths)
-                    let total = try counts.count(session, directory: directory, options)
-                    var window = options
-                    window.limit = page.offset + page.limit
-                    return (Array(try session.log(window).dropFirst(page.offset)), total)
-                }
-            }
-            return Self.list(commits.map { giteaCommit($0, base: base, html: html) }, total: total, page: page, request: request)
-        case ("git", 2) where rest[0] == "commits":
-            let (commit, changes) = try await web.bounded {
-                try await git.withSession { session in
-                    let commit = try session.commit(rest[1])
-                    return (commit, try session.changes(in: commit.id))
-                }
-            }
-            var shaped = giteaCommit(commit, base: base, html: html)
-            shaped.files = changes.map { GiteaAffectedFile(filename: $0.path, status: Self.giteaStatus($0.kind)) }
-            return Self.json(.ok, shaped)
-        case ("contents", _):
-            return try await giteaContents(git, path: rest.joined(separator: "/"), reference: query["ref"], base: base, html: html)
-        case ("raw", _) where !rest.isEmpty:
-            // Gitea: …/raw/{filepath}?ref=REF; …/raw/{ref}/{filepath} when the first segment names a reference.
-            var reference = query["ref"].flatMap { $0.isEmpty ? nil : $0 } ?? "HEAD"
-            var filePath = rest.joined(separator: "/")
-            if query["ref"] == nil, rest.count > 1, (try? await git.resolve(rest[0])) != nil,
-               (try? await git.withSession({ [filePath] in try $0.entry(at: "HEAD", path: filePath) })) == nil {
-                reference = rest[0]
-                filePath = rest.dropFirst().joined(separator: "/")
-            }
-            let (chosen, file) = (reference, filePath)
-            let bytes = try await web.bounded { try await git.blob(at: chosen, path: file, maxSize: 64 << 20) }
-            var headers: HTTPFields = [.contentType: "application/octet-stream"]
-            if let nosniff = HTTPField.Name("X-Content-Type-Options") { headers[nosniff] = "nosniff" }
-            if !bytes.contains(0), String(validating: bytes, as: UTF8.self) != nil { headers[.contentType] = "text/plain; charset=utf-8" }
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
-        default:
-            throw APIError(status: .notFound, message: "no such route")
         }
+        let shaped = branches.map { branch in
+            GiteaBranch(name: branch.reference.shortName, commit: payloadCommit(branch.commit, base: target.base), userCanPush: target.level >= .write,
+                        userCanMerge: target.level >= .write)
+        }
+        if let name {
+            guard let one = shaped.first else { throw APIError(status: .notFound, message: "no branch '\(name)'") }
+            return Self.json(.ok, one)
+        }
+        let page = try Pagination(target.query)
+        return Self.list(page.slice(shaped), total: shaped.count, page: page, request: request)
+    }
+
+    /// `GET tags` and `tags/{tag}`.
+    func giteaTags(_ target: GiteaTarget, named name: String?, request: Request) async throws -> Response {
+        let git = try await git(target)
+        let (base, html) = (target.base, target.html)
+        let tags = try await web.bounded {
+            try await git.withSession { session in
+                try session.tags().filter { name == nil || $0.shortName == name }.map { tag -> GiteaTag in
+                    let commit = try session.resolveCommit(tag.name)
+                    let message = (try? session.commit(commit).message) ?? ""
+                    return GiteaTag(name: tag.shortName, message: message, id: tag.target.hex,
+                                    commit: GiteaCommitMeta(url: base + "/git/commits/" + commit.hex, sha: commit.hex, created: nil),
+                                    zipballURL: html + "/-/archive/" + tag.shortName + ".zip", tarballURL: html + "/-/archive/" + tag.shortName + ".tar.gz")
+                }
+            }
+        }
+        if let name {
+            guard let one = tags.first else { throw APIError(status: .notFound, message: "no tag '\(name)'") }
+            return Self.json(.ok, one)
+        }
+        let page = try Pagination(target.query)
+        return Self.list(page.slice(tags), total: tags.count, page: page, request: request)
+    }
+
+    /// `GET commits`: `?sha=` (a branch, tag or commit), `?path=`, `?page=`, `?limit=`; X-Total-Count counts them all.
+    func giteaCommits(_ target: GiteaTarget, request: Request) async throws -> Response {
+        let page = try Pagination(target.query, defaultLimit: 30)
+        let revision = target.query["sha"].flatMap { $0.isEmpty ? nil : $0 }
+        let paths = target.query["path"].flatMap { $0.isEmpty ? nil : [$0] } ?? []
+        let counts = web.historyCounts
+        let directory = web.repositories.directory(for: target.repository.path)
+        let git = try await git(target)
+        let (commits, total) = try await web.bounded { () async throws -> ([Commit], Int) in
+            try await git.withSession { session in
+                if revision == nil, case .unborn = try session.head() { return ([], 0) }
+                let options = LogOptions([revision ?? "HEAD"], paths: paths)
+                let total = try counts.count(session, directory: directory, options)
+                var window = options
+                window.limit = page.offset + page.limit
+                return (Array(try session.log(window).dropFirst(page.offset)), total)
+            }
+        }
+        return Self.list(commits.map { giteaCommit($0, base: target.base, html: target.html) }, total: total, page: page, request: request)
+    }
+
+    /// `GET git/commits/{sha}`: one commit with its changed files.
+    func giteaCommit(_ target: GiteaTarget, sha: String) async throws -> Response {
+        let git = try await git(target)
+        let (commit, changes) = try await web.bounded {
+            try await git.withSession { session in
+                let commit = try session.commit(sha)
+                return (commit, try session.changes(in: commit.id))
+            }
+        }
+        var shaped = giteaCommit(commit, base: target.base, html: target.html)
+        shaped.files = changes.map { GiteaAffectedFile(filename: $0.path, status: Self.giteaStatus($0.kind)) }
+        return Self.json(.ok, shaped)
+    }
+
+    /// `GET raw/{filepath}?ref=REF`, or `raw/{ref}/{filepath}` when the first segment names a reference.
+    func giteaRaw(_ target: GiteaTarget, path rest: [String]) async throws -> Response {
+        guard !rest.isEmpty else { throw APIError(status: .notFound, message: "no file named") }
+        let git = try await git(target)
+        var reference = target.query["ref"].flatMap { $0.isEmpty ? nil : $0 } ?? "HEAD"
+        var filePath = rest.joined(separator: "/")
+        if target.query["ref"] == nil, rest.count > 1, (try? await git.resolve(rest[0])) != nil,
+           (try? await git.withSession({ [filePath] in try $0.entry(at: "HEAD", path: filePath) })) == nil {
+            reference = rest[0]
+            filePath = rest.dropFirst().joined(separator: "/")
+        }
+        let (chosen, file) = (reference, filePath)
+        let bytes = try await web.bounded { try await git.blob(at: chosen, path: file, maxSize: 64 << 20) }
+        var headers: HTTPFields = [.contentType: "application/octet-stream"]
+        if let nosniff = HTTPField.Name("X-Content-Type-Options") { headers[nosniff] = "nosniff" }
+        if !bytes.contains(0), String(validating: bytes, as: UTF8.self) != nil { headers[.contentType] = "text/plain; charset=utf-8" }
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     static func giteaStatus(_ kind: PathChange.Kind) -> String {
@@ -338,7 +373,6 @@ extension ForgeAPI {
         }
     }
 
-    /// Gitea's hooks of a repository (admin): list, create, read, change, delete.
     /// `…/statuses/{sha}` (GET lists, POST reports, with write) and `…/commits/{ref}/statuses|status`
     /// (the list, or the combined status): Gitea's commit status routes, also at any depth as
     /// `…/repos/NAME/-/statuses/{sha}`. The revision is resolved to its commit first (a status of an
@@ -391,6 +425,7 @@ extension ForgeAPI {
         return Self.list(statuses.map { GiteaCommitStatus($0, base: base, viewer: user) }, total: total, page: page, request: request)
     }
 
+    /// Gitea's hooks of a repository (admin): list, create, read, change, delete.
     func giteaHooks(_ request: Request, repository: RepositoryRecord, rest: [String], requireAdmin: () throws -> Void) async throws -> Response {
         try requireAdmin()
         let hooks = try await store.webhooks(repositoryID: repository.id)

@@ -2,6 +2,7 @@ import ForgeKit
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import Synchronization
 
 /// Gitea's list paging: `?page=` (from 1) and `?limit=`, answered with `X-Total-Count` and an RFC 8288
@@ -92,8 +93,22 @@ final class HistoryCounts: Sendable {
 }
 
 /// An API answer other than success: its status and message (`{"error": …}`), and `Retry-After`.
-struct ForgeAPIError: Error {
+/// Handlers throw it; as an `HTTPResponseError` it answers as JSON wherever it is caught.
+struct ForgeAPIError: HTTPResponseError {
     var status: HTTPResponse.Status
     var message: String
     var retryAfter: Int?
+
+    init(status: HTTPResponse.Status, message: String, retryAfter: Int? = nil) {
+        self.status = status
+        self.message = message
+        self.retryAfter = retryAfter
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        let body = (try? JSONEncoder().encode(["error": message])) ?? Data(#"{"error":"the request failed"}"#.utf8)
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
 }

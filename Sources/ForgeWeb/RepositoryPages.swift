@@ -148,14 +148,17 @@ extension ForgeWebService {
         let directory = repositories.directory(for: repository.path)
         switch repository.kind {
         case .git:
-            let (head, commits, entries, readme) = try await bounded { () async throws -> (Head, [Commit], [TreeEntry], (String, String)?) in
+            let cache = rendered
+            let (head, commits, folder) = try await bounded { () async throws -> (Head, [Commit], FolderRead?) in
                 let git = try await repositories.open.repository(at: directory)
                 return try await git.withSession { session in
                     let head = try session.head()
-                    guard let commit = head.commit else { return (head, [], [], nil) }
+                    guard let commit = head.commit else { return (head, [], nil) }
                     let commits = try session.log(LogOptions([commit.hex], limit: 5))
-                    let entries = try session.tree(at: commit.hex)
-                    return (head, commits, entries, try Self.readme(session, entries: entries))
+                    var revision = commit.hex
+                    if case .branch(let name, _) = head { revision = name }
+                    return (head, commits, try Self.readFolder(session, commit: commit, revision: revision, path: "", sizes: false,
+                                                               directory: directory, cache: cache))
                 }
             }
             guard let tip = head.commit else {
@@ -171,8 +174,7 @@ extension ForgeWebService {
             context["hasCommits"] = true
             context["commits"] = try await commitRows(repository, commits)
             context.merge(codeSearchContext(repository)) { $1 }
-            context.merge(treeContext(repository, revision: revision, directory: "", entries: entries)) { $1 }
-            if let (name, text) = readme { context.merge(readmeContext(repository, revision: revision, directory: "", name: name, text: text)) { $1 } }
+            if let folder { context["filesHTML"] = try filesHTML(repository, folder, revision: revision, path: "", viewer: viewer) }
         case .hg:
             let log = try await bounded {
                 try await MercurialRepository.withRepository(at: directory) { try await $0.log(nil, limit: 5) }
@@ -231,6 +233,35 @@ extension ForgeWebService {
         }
     }
 
+    /// A folder at a commit as the `files` template shows it — its entries and README — or, under
+    /// `key`, the fragment rendered before: a commit's folders never change, and a large folder's
+    /// rows are most of its page's time.
+    struct FolderRead: Sendable {
+        var key: String
+        var cached: String?
+        var entries: [TreeEntry] = []
+        var readme: (String, String)?
+    }
+
+    /// Reads `path` at `commit` unless its fragment is kept (`revision` is the name its links use).
+    static func readFolder(_ session: GitSession, commit: ObjectID, revision: String, path: String, sizes: Bool, directory: String,
+                           cache: RenderedCache) throws(ForgeError) -> FolderRead {
+        let key = "files\u{0}\(directory)\u{0}\(commit.hex)\u{0}\(revision)\u{0}\(path)\u{0}\(sizes)"
+        if let cached = cache.body(key) { return FolderRead(key: key, cached: cached) }
+        let entries = try session.tree(at: commit.hex, path: path, includeSizes: sizes)
+        return FolderRead(key: key, entries: entries, readme: try readme(session, entries: entries))
+    }
+
+    /// The `files` fragment of a folder read by ``readFolder(_:commit:revision:path:sizes:directory:cache:)``, kept once rendered.
+    func filesHTML(_ repository: RepositoryRecord, _ folder: FolderRead, revision: String, path: String, viewer: Viewer) throws -> String {
+        if let cached = folder.cached { return cached }
+        var context = treeContext(repository, revision: revision, directory: path, entries: folder.entries)
+        if let (name, text) = folder.readme { context.merge(readmeContext(repository, revision: revision, directory: path, name: name, text: text)) { $1 } }
+        let html = try content("files", context, viewer: viewer)
+        rendered.store(html, folder.key)
+        return html
+    }
+
     /// The values of the `tree-table` template: a directory's entries, folders first.
     func treeContext(_ repository: RepositoryRecord, revision: String, directory: String, entries: [TreeEntry]) -> [String: Any] {
         var parent: String?
@@ -239,13 +270,16 @@ extension ForgeWebService {
             parent = link(repository, "tree", revision) + (above.isEmpty ? "" : "/" + urlEncodePath(above))
         }
         let sorted = entries.sorted { ($0.mode == .tree ? 0 : 1, $0.name) < ($1.mode == .tree ? 0 : 1, $1.name) }
+        // Every row has every key (false or empty when it does not apply): a key missing from a row
+        // would be looked for again in the page's values, for each of hundreds of rows.
         let rows = sorted.prefix(options.largestTree).map { entry -> [String: Any] in
             let path = directory.isEmpty ? entry.name : directory + "/" + entry.name
             return switch entry.mode {
-            case .tree: view(["entryName": entry.name, "entryDirectory": true, "entryHref": link(repository, "tree", revision) + "/" + urlEncodePath(path)])
-            case .gitlink: view(["entryName": entry.name, "entrySubmodule": entry.id.abbreviated()])
-            default: view(["entryName": entry.name, "entryFile": true, "entrySymlink": entry.mode == .symlink,
-                           "entryHref": link(repository, "blob", revision) + "/" + urlEncodePath(path), "entrySize": entry.size.map(String.init)])
+            case .tree: ["entryLabel": entry.name + "/", "entryHref": link(repository, "tree", revision) + "/" + urlEncodePath(path),
+                         "entryNote": false, "entrySize": ""]
+            case .gitlink: ["entryLabel": entry.name, "entryHref": false, "entryNote": "(submodule at \(entry.id.abbreviated()))", "entrySize": ""]
+            default: ["entryLabel": entry.name, "entryHref": link(repository, "blob", revision) + "/" + urlEncodePath(path),
+                      "entryNote": entry.mode == .symlink ? "→ (symlink)" : false, "entrySize": entry.size.map(String.init) ?? ""]
             }
         }
         return view(["treeParent": parent, "treeEntries": rows,

@@ -14,7 +14,7 @@ extension Templates {
             """,
         "tree": """
             <div class="toolbar">{{>picker}}{{>breadcrumbs}}<a href="{{historyHref}}">History</a></div>
-            {{>tree-table}}{{>readme}}
+            {{{filesHTML}}}
             """,
         "code-table": """
             <div class="code-scroll"><table class="code" id="blob"{{#language}} data-lang="{{language}}"{{/language}}><tbody>

@@ -20,10 +20,13 @@ extension Templates {
         "tree-table": """
             <div class="table-scroll"><table id="files"><tr><th>Name</th><th>Size</th></tr>
             {{#treeParent}}<tr><td><a href="{{treeParent}}">..</a></td><td></td></tr>{{/treeParent}}
-            {{#treeEntries}}<tr><td>{{#entryDirectory}}<a href="{{entryHref}}">{{entryName}}/</a>{{/entryDirectory}}\
-            {{#entrySubmodule}}{{entryName}} <span class="muted">(submodule at {{entrySubmodule}})</span>{{/entrySubmodule}}\
-            {{#entryFile}}<a href="{{entryHref}}">{{entryName}}</a>{{#entrySymlink}} → (symlink){{/entrySymlink}}{{/entryFile}}</td><td>{{entrySize}}</td></tr>
+            {{#treeEntries}}<tr><td>{{#entryHref}}<a href="{{entryHref}}">{{entryLabel}}</a>{{/entryHref}}{{^entryHref}}{{entryLabel}}{{/entryHref}}\
+            {{#entryNote}} <span class="muted">{{entryNote}}</span>{{/entryNote}}</td><td>{{entrySize}}</td></tr>
             {{/treeEntries}}{{#treeMore}}<tr><td colspan="2" class="muted">{{treeMore}} more entries not shown</td></tr>{{/treeMore}}</table></div>
+            """,
+        // A folder's entries and README at a commit: rendered once per commit and kept.
+        "files": """
+            {{>tree-table}}{{>readme}}
             """,
         "readme": """
             {{#readmeName}}<section class="readme"><h2>{{readmeName}}</h2>\
@@ -42,7 +45,7 @@ extension Templates {
             {{#emptyHg}}<p id="empty">This repository is empty. Push to it: <code>hg push {{cloneURL}}</code></p>{{/emptyHg}}
             {{#defaultBranch}}<p>Default branch <code>{{defaultBranch}}</code> · <a href="{{compareHref}}">Compare</a> · \
             <a href="{{tarHref}}">tar.gz</a> · <a href="{{zipHref}}">zip</a></p>{{/defaultBranch}}
-            {{#hasCommits}}{{>code-search-form}}<h2>Latest commits</h2>{{>commit-table}}<h2>Files</h2>{{>tree-table}}{{>readme}}{{/hasCommits}}
+            {{#hasCommits}}{{>code-search-form}}<h2>Latest commits</h2>{{>commit-table}}<h2>Files</h2>{{{filesHTML}}}{{/hasCommits}}
             {{#hasChangesets}}<h2>Latest changesets</h2>{{>changeset-table}}{{/hasChangesets}}
             """,
         "commits": """
