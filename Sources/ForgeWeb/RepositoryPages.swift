@@ -189,10 +189,11 @@ extension ForgeWebService {
     /// The rows of the `commit-table` template, each with its commit's combined status.
     func commitRows(_ repository: RepositoryRecord, _ commits: [Commit]) async throws -> [[String: Any]] {
         let statuses = try await store.latestCommitStatuses(repositoryID: repository.id, commits: commits.map(\.id.hex))
+        // Every row has every key: a missing one would be looked for again in the page's values.
         return commits.map { commit in
-            view(["commitHref": link(repository, "commit", commit.id.hex), "commitShort": commit.id.abbreviated(10), "commitSummary": commit.summary,
-                  "commitAuthor": commit.author.name, "commitWhen": Web.relativeTime(Date(timeIntervalSince1970: TimeInterval(commit.author.time))),
-                  "commitStatus": statusBadge(statuses[commit.id.hex] ?? [])])
+            ["commitHref": link(repository, "commit", commit.id.hex), "commitShort": commit.id.abbreviated(10), "commitSummary": commit.summary,
+             "commitAuthor": commit.author.name, "commitWhen": Web.relativeTime(Date(timeIntervalSince1970: TimeInterval(commit.author.time))),
+             "commitStatus": statusBadge(statuses[commit.id.hex] ?? []) ?? false]
         }
     }
 

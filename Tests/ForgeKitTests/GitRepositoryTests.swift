@@ -377,3 +377,16 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Test("a commit's summary is its first paragraph, lines joined, as git log --format=%s prints it")
+func commitSummaries() {
+    let someone = Signature(name: "A", email: "a@example.com", time: 0)
+    func summary(_ message: String) -> String {
+        Commit(id: .zero, treeID: .zero, parentIDs: [], author: someone, committer: someone, message: message).summary
+    }
+    #expect(summary("Subject\n\nBody\nmore\n") == "Subject")
+    #expect(summary("\n\n  first line  \nsecond line\n\nbody") == "first line second line")
+    #expect(summary("only") == "only")
+    #expect(summary("") == "")
+    #expect(summary("line\n" + String(repeating: "x\n", count: 10000)) == "line " + Array(repeating: "x", count: 10000).joined(separator: " "))
+}

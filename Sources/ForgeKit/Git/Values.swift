@@ -54,10 +54,21 @@ public struct Commit: Hashable, Sendable, Identifiable {
     }
 
     /// The subject line as `git log --format=%s` prints it: the first paragraph, its lines joined by spaces.
+    /// Reads lines only up to the end of the first paragraph (a long message is not split whole:
+    /// commit lists ask for the summaries of dozens of commits).
     public var summary: String {
         var lines: [Substring] = []
         var started = false
-        for line in message.split(separator: "\n", omittingEmptySubsequences: false) {
+        var rest = message[...]
+        while !rest.isEmpty {
+            let line: Substring
+            if let newline = rest.firstIndex(of: "\n") {
+                line = rest[..<newline]
+                rest = rest[rest.index(after: newline)...]
+            } else {
+                line = rest
+                rest = ""
+            }
             let trimmed = line.drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" })
             if trimmed.isEmpty {
                 if started { break }
