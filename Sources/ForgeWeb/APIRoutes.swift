@@ -224,6 +224,21 @@ extension ForgeAPI {
             try await self.commitStatuses(request, repository: target.repository, level: target.level, revision: try Self.parameter(context, "ref"),
                                           combined: true, query: target.query, user: target.caller.user)
         }])
+        repository("pulls", [.get: { request, _, target in try await self.listPullRequests(target, request: request) },
+                             .post: { request, _, target in try await self.openPullRequest(target, request: request) }])
+        repository("pulls/:index", [.get: { _, context, target in
+            Self.json(.ok, try await self.giteaPullRequest(try await self.pullRequest(target, index: try Self.parameter(context, "index")), target: target))
+        }, .patch: { request, context, target in try await self.editPullRequest(target, index: try Self.parameter(context, "index"), request: request) }])
+        repository("pulls/:index/commits", [.get: { request, context, target in
+            try await self.pullRequestCommits(target, index: try Self.parameter(context, "index"), request: request)
+        }])
+        repository("pulls/:index/files", [.get: { request, context, target in
+            try await self.pullRequestFiles(target, index: try Self.parameter(context, "index"), request: request)
+        }])
+        let merge: @Sendable (Request, Context, GiteaTarget) async throws -> Response = { request, context, target in
+            try await self.mergePullRequest(target, index: try Self.parameter(context, "index"), request: request)
+        }
+        repository("pulls/:index/merge", [.get: merge, .post: merge])
         // A path that ends where a longer route goes on (`repos/team/app`, `repos/team/app/git`) has no
         // route of its own: the router would answer 404 without trying `**`, so each prefix gets one.
         for path in registered.sorted() {

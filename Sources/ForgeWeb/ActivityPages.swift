@@ -199,6 +199,9 @@ extension ForgeWebService {
         let (repository, level) = try await readable(route.repository, viewer: viewer, peer: peer)
         let user = viewer.user?.name ?? "anonymous"
         switch route.action {
+        case "pulls", "pull":
+            guard repository.kind == .git else { throw ForgeError(.notFound, "pull requests are for git repositories", operation: "pull request") }
+            return try await pullAction(repository, viewer: viewer, level: level, route: route, form: form)
         case "run":
             return try await runAction(repository, level: level, number: route.rest.first ?? "", action: form["action"] ?? "", by: user)
         case "deployments":

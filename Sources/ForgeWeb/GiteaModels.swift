@@ -399,3 +399,84 @@ struct GiteaStatusRequest: Decodable {
         case targetURL = "target_url"
     }
 }
+
+/// Gitea's `PRBranchInfo`: one side of a pull request.
+struct GiteaPRBranch: Encodable {
+    var label: String
+    var ref: String
+    var sha: String
+    var repoID: Int64
+    var repo: GiteaRepository
+
+    enum CodingKeys: String, CodingKey {
+        case label, ref, sha, repo
+        case repoID = "repo_id"
+    }
+}
+
+/// Gitea's `PullRequest` (a merged one is `closed` with `merged` true).
+struct GiteaPullRequest: Encodable {
+    var id: Int64
+    var url: String
+    var number: Int64
+    var user: GiteaUser?
+    var title: String
+    var body: String
+    var state: String
+    var htmlURL: String
+    var diffURL: String
+    var patchURL: String
+    var mergeable: Bool
+    var merged: Bool
+    var mergedAt: String?
+    var mergeCommitSHA: String?
+    var mergedBy: GiteaUser?
+    var base: GiteaPRBranch
+    var head: GiteaPRBranch
+    var mergeBase: String
+    var createdAt: String
+    var updatedAt: String
+    var closedAt: String?
+    var comments = 0
+    var isLocked = false
+
+    enum CodingKeys: String, CodingKey {
+        case id, url, number, user, title, body, state, mergeable, merged, base, head, comments
+        case htmlURL = "html_url", diffURL = "diff_url", patchURL = "patch_url", mergedAt = "merged_at", mergeCommitSHA = "merge_commit_sha"
+        case mergedBy = "merged_by", mergeBase = "merge_base", createdAt = "created_at", updatedAt = "updated_at", closedAt = "closed_at"
+        case isLocked = "is_locked"
+    }
+}
+
+/// Gitea's `CreatePullRequestOption` and `EditPullRequestOption`.
+struct GiteaPullRequestRequest: Decodable {
+    var head: String?
+    var base: String?
+    var title: String?
+    var body: String?
+    var state: String?
+}
+
+/// Gitea's `MergePullRequestOption`.
+struct GiteaMergeRequest: Decodable {
+    var style: String?
+    var message: String?
+    var title: String?
+    var deleteBranch: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case style = "Do", message = "MergeMessageField", title = "MergeTitleField", deleteBranch = "delete_branch_after_merge"
+    }
+}
+
+/// Gitea's `ChangedFile`.
+struct GiteaChangedFile: Encodable {
+    var filename: String
+    var status: String
+    var htmlURL: String
+
+    enum CodingKeys: String, CodingKey {
+        case filename, status
+        case htmlURL = "html_url"
+    }
+}

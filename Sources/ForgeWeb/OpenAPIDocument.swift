@@ -3358,6 +3358,960 @@ enum OpenAPIDocument {
     ]
    }
   },
+  "/repos/{owner}/{repo}/pulls": {
+   "get": {
+    "summary": "Pull requests, newest first",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "repoListPullRequests",
+    "parameters": [
+     {
+      "name": "owner",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      }
+     },
+     {
+      "name": "repo",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+      }
+     },
+     {
+      "name": "state",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "string",
+       "enum": [
+        "open",
+        "closed",
+        "all"
+       ]
+      }
+     },
+     {
+      "name": "page",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 1000000
+      },
+      "description": "Page, from 1"
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 500
+      },
+      "description": "Per page"
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Pull requests",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/PullRequest"
+         }
+        }
+       }
+      },
+      "headers": {
+       "X-Total-Count": {
+        "schema": {
+         "type": "integer"
+        },
+        "description": "How many in all"
+       },
+       "Link": {
+        "schema": {
+         "type": "string"
+        },
+        "description": "RFC 8288 links: next, prev, first, last"
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "A field is missing or invalid (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "security": [
+     {},
+     {
+      "basic": []
+     },
+     {
+      "token": []
+     }
+    ]
+   },
+   "post": {
+    "summary": "Open a pull request between two branches",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "repoCreatePullRequest",
+    "parameters": [
+     {
+      "name": "owner",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      }
+     },
+     {
+      "name": "repo",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+      }
+     }
+    ],
+    "responses": {
+     "201": {
+      "description": "The pull request",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/PullRequest"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not allowed",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "Conflict",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "Not JSON",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "A field is missing or invalid (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/CreatePullRequestOption"
+       }
+      }
+     }
+    }
+   }
+  },
+  "/repos/{owner}/{repo}/pulls/{index}": {
+   "get": {
+    "summary": "A pull request",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "repoGetPullRequest",
+    "parameters": [
+     {
+      "name": "owner",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      }
+     },
+     {
+      "name": "repo",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+      }
+     },
+     {
+      "name": "index",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "integer",
+       "minimum": 1
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "The pull request",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/PullRequest"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "security": [
+     {},
+     {
+      "basic": []
+     },
+     {
+      "token": []
+     }
+    ]
+   },
+   "patch": {
+    "summary": "Change its title or description, close or reopen it (its author or write)",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "repoEditPullRequest",
+    "parameters": [
+     {
+      "name": "owner",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      }
+     },
+     {
+      "name": "repo",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+      }
+     },
+     {
+      "name": "index",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "integer",
+       "minimum": 1
+      }
+     }
+    ],
+    "responses": {
+     "201": {
+      "description": "The pull request",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/PullRequest"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not allowed",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "Conflict",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "Not JSON",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "A field is missing or invalid (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/EditPullRequestOption"
+       }
+      }
+     }
+    }
+   }
+  },
+  "/repos/{owner}/{repo}/pulls/{index}/commits": {
+   "get": {
+    "summary": "The commits it brings",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "repoGetPullRequestCommits",
+    "parameters": [
+     {
+      "name": "owner",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      }
+     },
+     {
+      "name": "repo",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+      }
+     },
+     {
+      "name": "index",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "integer",
+       "minimum": 1
+      }
+     },
+     {
+      "name": "page",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 1000000
+      },
+      "description": "Page, from 1"
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 500
+      },
+      "description": "Per page"
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Commits",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/Commit"
+         }
+        }
+       }
+      },
+      "headers": {
+       "X-Total-Count": {
+        "schema": {
+         "type": "integer"
+        },
+        "description": "How many in all"
+       },
+       "Link": {
+        "schema": {
+         "type": "string"
+        },
+        "description": "RFC 8288 links: next, prev, first, last"
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "security": [
+     {},
+     {
+      "basic": []
+     },
+     {
+      "token": []
+     }
+    ]
+   }
+  },
+  "/repos/{owner}/{repo}/pulls/{index}/files": {
+   "get": {
+    "summary": "The files it changes, from the merge base",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "repoGetPullRequestFiles",
+    "parameters": [
+     {
+      "name": "owner",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      }
+     },
+     {
+      "name": "repo",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+      }
+     },
+     {
+      "name": "index",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "integer",
+       "minimum": 1
+      }
+     },
+     {
+      "name": "page",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 1000000
+      },
+      "description": "Page, from 1"
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 500
+      },
+      "description": "Per page"
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Files",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/ChangedFile"
+         }
+        }
+       }
+      },
+      "headers": {
+       "X-Total-Count": {
+        "schema": {
+         "type": "integer"
+        },
+        "description": "How many in all"
+       },
+       "Link": {
+        "schema": {
+         "type": "string"
+        },
+        "description": "RFC 8288 links: next, prev, first, last"
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "security": [
+     {},
+     {
+      "basic": []
+     },
+     {
+      "token": []
+     }
+    ]
+   }
+  },
+  "/repos/{owner}/{repo}/pulls/{index}/merge": {
+   "get": {
+    "summary": "Whether it is merged (204) or not (404)",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "repoPullRequestIsMerged",
+    "parameters": [
+     {
+      "name": "owner",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      }
+     },
+     {
+      "name": "repo",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+      }
+     },
+     {
+      "name": "index",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "integer",
+       "minimum": 1
+      }
+     }
+    ],
+    "responses": {
+     "204": {
+      "description": "Merged"
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "security": [
+     {},
+     {
+      "basic": []
+     },
+     {
+      "token": []
+     }
+    ]
+   },
+   "post": {
+    "summary": "Merge it (write): a merge commit, a squash or a fast-forward",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "repoMergePullRequest",
+    "parameters": [
+     {
+      "name": "owner",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      }
+     },
+     {
+      "name": "repo",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+      }
+     },
+     {
+      "name": "index",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "integer",
+       "minimum": 1
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "The merged pull request",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/PullRequest"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not allowed",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "405": {
+      "description": "Method not allowed",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "Conflict",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "Not JSON",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "A field is missing or invalid (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/MergePullRequestOption"
+       }
+      }
+     }
+    }
+   }
+  },
   "/repos/{owner}/{repo}/hooks": {
    "get": {
     "summary": "Webhooks (admin)",
@@ -8816,6 +9770,223 @@ enum OpenAPIDocument {
       "type": "string"
      },
      "url": {
+      "type": "string"
+     }
+    }
+   },
+   "PRBranchInfo": {
+    "type": "object",
+    "required": [
+     "ref",
+     "sha"
+    ],
+    "properties": {
+     "label": {
+      "type": "string"
+     },
+     "ref": {
+      "type": "string"
+     },
+     "sha": {
+      "type": "string"
+     },
+     "repo_id": {
+      "type": "integer"
+     },
+     "repo": {
+      "$ref": "#/components/schemas/Repository"
+     }
+    }
+   },
+   "PullRequest": {
+    "type": "object",
+    "required": [
+     "id",
+     "number",
+     "title",
+     "state",
+     "merged",
+     "base",
+     "head"
+    ],
+    "properties": {
+     "id": {
+      "type": "integer"
+     },
+     "url": {
+      "type": "string"
+     },
+     "number": {
+      "type": "integer"
+     },
+     "user": {
+      "oneOf": [
+       {
+        "$ref": "#/components/schemas/User"
+       },
+       {
+        "type": "null"
+       }
+      ]
+     },
+     "title": {
+      "type": "string"
+     },
+     "body": {
+      "type": "string"
+     },
+     "state": {
+      "type": "string",
+      "enum": [
+       "open",
+       "closed"
+      ]
+     },
+     "html_url": {
+      "type": "string"
+     },
+     "diff_url": {
+      "type": "string"
+     },
+     "patch_url": {
+      "type": "string"
+     },
+     "mergeable": {
+      "type": "boolean"
+     },
+     "merged": {
+      "type": "boolean"
+     },
+     "merged_at": {
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "merge_commit_sha": {
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "merged_by": {
+      "oneOf": [
+       {
+        "$ref": "#/components/schemas/User"
+       },
+       {
+        "type": "null"
+       }
+      ]
+     },
+     "base": {
+      "$ref": "#/components/schemas/PRBranchInfo"
+     },
+     "head": {
+      "$ref": "#/components/schemas/PRBranchInfo"
+     },
+     "merge_base": {
+      "type": "string"
+     },
+     "created_at": {
+      "type": "string"
+     },
+     "updated_at": {
+      "type": "string"
+     },
+     "closed_at": {
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "comments": {
+      "type": "integer"
+     },
+     "is_locked": {
+      "type": "boolean"
+     }
+    }
+   },
+   "CreatePullRequestOption": {
+    "type": "object",
+    "required": [
+     "head",
+     "base",
+     "title"
+    ],
+    "properties": {
+     "head": {
+      "type": "string"
+     },
+     "base": {
+      "type": "string"
+     },
+     "title": {
+      "type": "string"
+     },
+     "body": {
+      "type": "string"
+     }
+    }
+   },
+   "EditPullRequestOption": {
+    "type": "object",
+    "properties": {
+     "title": {
+      "type": "string"
+     },
+     "body": {
+      "type": "string"
+     },
+     "state": {
+      "type": "string",
+      "enum": [
+       "open",
+       "closed"
+      ]
+     }
+    }
+   },
+   "MergePullRequestOption": {
+    "type": "object",
+    "required": [
+     "Do"
+    ],
+    "properties": {
+     "Do": {
+      "type": "string",
+      "enum": [
+       "merge",
+       "squash",
+       "fast-forward-only"
+      ]
+     },
+     "MergeTitleField": {
+      "type": "string"
+     },
+     "MergeMessageField": {
+      "type": "string"
+     },
+     "delete_branch_after_merge": {
+      "type": "boolean"
+     }
+    }
+   },
+   "ChangedFile": {
+    "type": "object",
+    "required": [
+     "filename",
+     "status"
+    ],
+    "properties": {
+     "filename": {
+      "type": "string"
+     },
+     "status": {
+      "type": "string"
+     },
+     "html_url": {
       "type": "string"
      }
     }

@@ -81,7 +81,8 @@ extension ForgeWebService {
         let base = "/" + urlEncodePath(repository.path.description)
         var tabs: [(href: String, label: String, id: String?)] = [(base, "Summary", nil), (base + "/-/commits", "Commits", nil)]
         if repository.kind == .git {
-            tabs += [(base + "/-/tree", "Files", nil), (base + "/-/branches", "Branches", nil), (base + "/-/tags", "Tags", nil)]
+            tabs += [(base + "/-/tree", "Files", nil), (base + "/-/branches", "Branches", nil), (base + "/-/tags", "Tags", nil),
+                     (base + "/-/pulls", "Pull requests", "pulls-tab")]
         }
         if runs != nil { tabs.append((base + "/-/runs", "Pipeline runs", "runs-tab")) }
         if deployments != nil { tabs.append((base + "/-/deployments", "Deployments", nil)) }
@@ -90,6 +91,7 @@ extension ForgeWebService {
         case "", "summary": base
         case "runs", "run": base + "/-/runs"
         case "deployments", "deployment": base + "/-/deployments"
+        case "pulls", "pull": base + "/-/pulls"
         default: base + "/-/" + active
         }
         let context = view([
@@ -128,6 +130,8 @@ extension ForgeWebService {
                                                           style: DiffView.Style(rawValue: query["style"] ?? "") ?? .unified)
         case (.git, "branches"), (.git, "tags"): return try await referencesPage(repository, viewer: viewer, level: level, kind: route.action)
         case (_, "archive"): return try await archive(repository, name: route.rest.first ?? "")
+        case (.git, "pulls"): return try await pullsPage(repository, viewer: viewer, level: level, rest: route.rest, query: query)
+        case (.git, "pull"): return try await pullPage(repository, viewer: viewer, level: level, number: route.rest.first ?? "")
         case (_, "runs"): return try await runsPage(repository, viewer: viewer, level: level, query: query)
         case (_, "run"): return try await runPage(repository, viewer: viewer, level: level, id: route.rest.first ?? "")
         case (_, "deployments"): return try await deploymentsPage(repository, viewer: viewer, level: level, query: query)

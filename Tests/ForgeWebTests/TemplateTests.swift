@@ -16,7 +16,7 @@ import Testing
         for name in Templates.sources.keys.sorted() {
             _ = try Templates.render(name, [:])
         }
-        let trusted: Set<String> = ["body", "content", "readmeHTML", "descriptionHTML", "renderedHTML", "diffHTML", "filesHTML"]
+        let trusted: Set<String> = ["body", "content", "readmeHTML", "descriptionHTML", "renderedHTML", "diffHTML", "filesHTML", "bodyHTML"]
         for (name, text) in Templates.sources {
             var rest = Substring(text)
             while let open = rest.range(of: "{{{") {

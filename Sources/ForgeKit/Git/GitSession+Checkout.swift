@@ -82,7 +82,6 @@ extension GitSession {
     ///
     /// Computes the merge in memory; nothing in the repository changes.
     public func mergeability(base: String, head: String) throws(ForgeError) -> Mergeability {
-        let repo = try repository("merge")
         let ours = try resolveCommit(base)
         let theirs = try resolveCommit(head)
         if ours == theirs { return .upToDate }
@@ -91,6 +90,29 @@ extension GitSession {
         if bases.contains(theirs) { return .upToDate }
         if bases.contains(ours) { return .fastForward }
 
+        let paths = try withMergeIndex(ours, theirs) { index throws(ForgeError) in try conflictPaths(index) }
+        return paths.isEmpty ? .clean : .conflict(paths: paths)
+    }
+
+    /// The tree of `theirs` merged into `ours` (git's recursive merge, in memory), written to the
+    /// object database; no reference moves. A merge with conflicts throws `conflict` naming the paths.
+    public func mergedTree(_ ours: ObjectID, _ theirs: ObjectID) throws(ForgeError) -> ObjectID {
+        let repo = try repository("merge")
+        return try withMergeIndex(ours, theirs) { index throws(ForgeError) in
+            let paths = try conflictPaths(index)
+            guard paths.isEmpty else {
+                throw ForgeError(.conflict, "the merge has conflicts in \(paths.joined(separator: ", "))", operation: "merge", path: path)
+            }
+            var tree = git_oid()
+            let result = git_index_write_tree_to(&tree, index, repo)
+            guard result >= 0 else { throw Libgit2.error(result, operation: "merge", path: path) }
+            return ObjectID(tree)
+        }
+    }
+
+    /// Runs `body` with the in-memory index of `theirs` merged into `ours`.
+    private func withMergeIndex<T>(_ ours: ObjectID, _ theirs: ObjectID, _ body: (OpaquePointer) throws(ForgeError) -> T) throws(ForgeError) -> T {
+        let repo = try repository("merge")
         func commitObject(_ id: ObjectID) throws(ForgeError) -> OpaquePointer {
             var oid = id.gitOID
             var commit: OpaquePointer?
@@ -108,8 +130,12 @@ extension GitSession {
         let result = git_merge_commits(&index, repo, ourCommit, theirCommit, &options)
         guard result >= 0, let index else { throw Libgit2.error(result, operation: "merge", path: path) }
         defer { git_index_free(index) }
-        guard git_index_has_conflicts(index) != 0 else { return .clean }
+        return try body(index)
+    }
 
+    /// The paths with conflicts in a merge index, sorted.
+    private func conflictPaths(_ index: OpaquePointer) throws(ForgeError) -> [String] {
+        guard git_index_has_conflicts(index) != 0 else { return [] }
         var iterator: OpaquePointer?
         let started = git_index_conflict_iterator_new(&iterator, index)
         guard started >= 0, let iterator else { throw Libgit2.error(started, operation: "merge", path: path) }
@@ -126,6 +152,6 @@ extension GitSession {
                 if let entry, let name = entry.pointee.path { paths.insert(String(cString: name)) }
             }
         }
-        return .conflict(paths: paths.sorted())
+        return paths.sorted()
     }
 }

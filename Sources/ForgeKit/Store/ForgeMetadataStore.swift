@@ -135,6 +135,23 @@ public protocol ForgeMetadataStore: Sendable {
     /// A webhook's deliveries, newest first.
     func deliveries(webhookID: Int64, limit: Int) async throws(ForgeError) -> [WebhookDeliveryRecord]
 
+    // MARK: Pull requests
+
+    /// Opens a pull request, numbered next in its repository. A second open one with the same head and
+    /// base is a `conflict`.
+    func createPullRequest(repositoryID: Int64, _ new: NewPullRequest, authorID: Int64?) async throws(ForgeError) -> PullRequest
+    /// The pull request numbered `number` in the repository.
+    func pullRequest(repositoryID: Int64, number: Int64) async throws(ForgeError) -> PullRequest?
+    /// Pull requests in any of `states` (all when nil), newest first.
+    func pullRequests(repositoryID: Int64, states: Set<PullRequestState>?, limit: Int, offset: Int) async throws(ForgeError) -> [PullRequest]
+    /// How many pull requests are in any of `states` (all when nil).
+    func pullRequestCount(repositoryID: Int64, states: Set<PullRequestState>?) async throws(ForgeError) -> Int
+    /// Changes a pull request's title, body, state (open or closed) and last seen head; a merged one
+    /// no longer changes (`conflict`).
+    func updatePullRequest(id: Int64, title: String, body: String, state: PullRequestState, headCommit: String) async throws(ForgeError) -> PullRequest
+    /// Records that an open pull request was merged into `mergeCommit`; `conflict` when it is no longer open.
+    func markPullRequestMerged(id: Int64, mergeCommit: String, headCommit: String, mergedByID: Int64?) async throws(ForgeError) -> PullRequest
+
     // MARK: Commit statuses
 
     /// Records a status of `commit` (a full id) in the repository: by `creatorID`, or by the forge for

@@ -164,6 +164,30 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
                 CREATE INDEX commit_statuses_by_run ON commit_statuses(run_id, id) WHERE run_id IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v8 pull requests") { db in
+            try db.execute(sql: """
+                CREATE TABLE pull_requests (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    repository_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL,
+                    title TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    head_branch TEXT NOT NULL,
+                    base_branch TEXT NOT NULL,
+                    head_commit TEXT NOT NULL,
+                    base_commit TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    author_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL,
+                    merged_at REAL,
+                    merge_commit TEXT,
+                    merged_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+                    UNIQUE (repository_id, number)
+                );
+                CREATE INDEX pull_requests_by_state ON pull_requests(repository_id, state, number);
+                """)
+        }
         return migrator
     }
 
@@ -738,6 +762,109 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
         try await read("list deliveries") { db in
             try Row.fetchAll(db, sql: "SELECT \(Self.deliveryColumns) FROM webhook_deliveries WHERE webhook_id = ? ORDER BY id DESC LIMIT ?",
                              arguments: [webhookID, limit]).map(Self.delivery)
+        }
+    }
+
+    // MARK: - Pull requests
+
+    private static let pullColumns = """
+        p.id, p.repository_id, p.number, p.title, p.body, p.head_branch, p.base_branch, p.head_commit, p.base_commit, p.state, \
+        p.created_at, p.updated_at, p.merged_at, p.merge_commit, \
+        a.id, a.name, a.email, a.is_admin, a.is_active, a.created_at, \
+        m.id, m.name, m.email, m.is_admin, m.is_active, m.created_at
+        """
+    private static let pullFrom = "FROM pull_requests p LEFT JOIN users a ON a.id = p.author_id LEFT JOIN users m ON m.id = p.merged_by"
+
+    private static func pull(_ row: Row) -> PullRequest {
+        let authorID: Int64? = row[14], mergerID: Int64? = row[20], mergedAt: Double? = row[12]
+        return PullRequest(id: row[0], repositoryID: row[1], number: row[2], title: row[3], body: row[4], headBranch: row[5], baseBranch: row[6],
+                           headCommit: row[7], baseCommit: row[8], state: PullRequestState(rawValue: row[9]) ?? .closed,
+                           author: authorID == nil ? nil : Self.user(row, prefix: 14), createdAt: Date(timeIntervalSince1970: row[10]),
+                           updatedAt: Date(timeIntervalSince1970: row[11]), mergedAt: mergedAt.map { Date(timeIntervalSince1970: $0) },
+                           mergeCommit: row[13], mergedBy: mergerID == nil ? nil : Self.user(row, prefix: 20))
+    }
+
+    private static func fetchPull(_ db: Database, id: Int64, operation: String) throws -> PullRequest {
+        guard let row = try Row.fetchOne(db, sql: "SELECT \(pullColumns) \(pullFrom) WHERE p.id = ?", arguments: [id]) else {
+            throw ForgeError(.notFound, "no pull request with id \(id)", operation: operation)
+        }
+        return pull(row)
+    }
+
+    /// `state IN (…)` for a set of states (nothing when nil).
+    private static func stateFilter(_ states: Set<PullRequestState>?) -> (sql: String, arguments: [String]) {
+        guard let states else { return ("", []) }
+        let sorted = states.map(\.rawValue).sorted()
+        return (" AND p.state IN (" + Array(repeating: "?", count: sorted.count).joined(separator: ", ") + ")", sorted)
+    }
+
+    public func createPullRequest(repositoryID: Int64, _ new: NewPullRequest, authorID: Int64?) async throws(ForgeError) -> PullRequest {
+        try new.validate()
+        return try await write("open pull request") { db in
+            guard try Row.fetchOne(db, sql: "SELECT 1 FROM repositories WHERE id = ?", arguments: [repositoryID]) != nil else {
+                throw ForgeError(.notFound, "no repository with id \(repositoryID)", operation: "open pull request")
+            }
+            if let number = try Int64.fetchOne(db, sql: """
+                SELECT number FROM pull_requests WHERE repository_id = ? AND head_branch = ? AND base_branch = ? AND state = 'open'
+                """, arguments: [repositoryID, new.headBranch, new.baseBranch]) {
+                throw ForgeError(.conflict, "pull request #\(number) already merges \(new.headBranch) into \(new.baseBranch)", operation: "open pull request")
+            }
+            let number = (try Int64.fetchOne(db, sql: "SELECT MAX(number) FROM pull_requests WHERE repository_id = ?", arguments: [repositoryID]) ?? 0) + 1
+            let now = Self.now()
+            try db.execute(sql: """
+                INSERT INTO pull_requests (repository_id, number, title, body, head_branch, base_branch, head_commit, base_commit, state, author_id,
+                                           created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)
+                """, arguments: [repositoryID, number, new.title, new.body, new.headBranch, new.baseBranch, new.headCommit, new.baseCommit,
+                                 authorID, now, now])
+            return try Self.fetchPull(db, id: db.lastInsertedRowID, operation: "open pull request")
+        }
+    }
+
+    public func pullRequest(repositoryID: Int64, number: Int64) async throws(ForgeError) -> PullRequest? {
+        try await read("read pull request") { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.pullColumns) \(Self.pullFrom) WHERE p.repository_id = ? AND p.number = ?",
+                             arguments: [repositoryID, number]).map(Self.pull)
+        }
+    }
+
+    public func pullRequests(repositoryID: Int64, states: Set<PullRequestState>?, limit: Int, offset: Int) async throws(ForgeError) -> [PullRequest] {
+        let filter = Self.stateFilter(states)
+        return try await read("list pull requests") { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.pullColumns) \(Self.pullFrom) WHERE p.repository_id = ?\(filter.sql) ORDER BY p.number DESC LIMIT ? OFFSET ?",
+                             arguments: StatementArguments([repositoryID] as [any DatabaseValueConvertible] + filter.arguments + [limit, offset])).map(Self.pull)
+        }
+    }
+
+    public func pullRequestCount(repositoryID: Int64, states: Set<PullRequestState>?) async throws(ForgeError) -> Int {
+        let filter = Self.stateFilter(states)
+        return try await read("count pull requests") { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pull_requests p WHERE p.repository_id = ?\(filter.sql)",
+                             arguments: StatementArguments([repositoryID] as [any DatabaseValueConvertible] + filter.arguments)) ?? 0
+        }
+    }
+
+    public func updatePullRequest(id: Int64, title: String, body: String, state: PullRequestState, headCommit: String) async throws(ForgeError) -> PullRequest {
+        try NewPullRequest.validate(title: title, body: body)
+        guard state != .merged else { throw ForgeError(.invalidArgument, "a pull request is merged by merging it", operation: "edit pull request") }
+        return try await write("edit pull request") { db in
+            let current = try Self.fetchPull(db, id: id, operation: "edit pull request")
+            guard current.state != .merged else { throw ForgeError(.conflict, "pull request #\(current.number) is merged", operation: "edit pull request") }
+            try db.execute(sql: "UPDATE pull_requests SET title = ?, body = ?, state = ?, head_commit = ?, updated_at = ? WHERE id = ?",
+                           arguments: [title, body, state.rawValue, headCommit, Self.now(), id])
+            return try Self.fetchPull(db, id: id, operation: "edit pull request")
+        }
+    }
+
+    public func markPullRequestMerged(id: Int64, mergeCommit: String, headCommit: String, mergedByID: Int64?) async throws(ForgeError) -> PullRequest {
+        try await write("merge pull request") { db in
+            let now = Self.now()
+            try db.execute(sql: """
+                UPDATE pull_requests SET state = 'merged', merge_commit = ?, head_commit = ?, merged_by = ?, merged_at = ?, updated_at = ?
+                WHERE id = ? AND state = 'open'
+                """, arguments: [mergeCommit, headCommit, mergedByID, now, now, id])
+            guard db.changesCount == 1 else { throw ForgeError(.conflict, "the pull request is no longer open", operation: "merge pull request") }
+            return try Self.fetchPull(db, id: id, operation: "merge pull request")
         }
     }
 

@@ -16,7 +16,7 @@ enum Templates {
     /// Every template by name, gathered from the page groups.
     static let sources: [String: String] = {
         var all: [String: String] = [:]
-        for group in [frame, account, site, repository, code, activity, deploy] {
+        for group in [frame, account, site, repository, code, activity, deploy, review] {
             all.merge(group) { first, _ in first }
         }
         return all

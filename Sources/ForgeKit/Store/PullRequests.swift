@@ -1,0 +1,147 @@
+import Foundation
+
+/// Opening and merging the pull requests of a ``RepositoryStore``'s git repositories.
+///
+/// A merge is computed in memory (libgit2's merge of the two commits), written as new objects, and
+/// moves the base branch with a compare-and-swap: a push that lands on the base meanwhile makes the
+/// merge fail with `conflict`, and nothing moves. A merge then is a push like any other: it is
+/// recorded in the push outbox, so pipelines and webhooks see it.
+public struct PullRequests: Sendable {
+    /// The repositories.
+    public let repositories: RepositoryStore
+
+    /// Works on `repositories`.
+    public init(repositories: RepositoryStore) {
+        self.repositories = repositories
+    }
+
+    private var store: any ForgeMetadataStore { repositories.metadata }
+
+    private func git(_ repository: RepositoryRecord, operation: String) async throws(ForgeError) -> GitRepository {
+        guard repository.kind == .git else {
+            throw ForgeError(.unsupported, "pull requests are for git repositories; \(repository.path) is a Mercurial repository", operation: operation)
+        }
+        do {
+            return try await repositories.open.repository(at: repositories.directory(for: repository.path))
+        } catch let error as ForgeError {
+            throw error
+        } catch {
+            throw ForgeError(.io, "\(error)", operation: operation)
+        }
+    }
+
+    /// Runs `body` in a session of the repository, with its errors as ``ForgeError``s.
+    private func session<T: Sendable>(_ git: GitRepository, operation: String,
+                                      _ body: @escaping @Sendable (GitSession) throws -> T) async throws(ForgeError) -> T {
+        do {
+            return try await git.withSession(body)
+        } catch let error as ForgeError {
+            throw error
+        } catch {
+            throw ForgeError(.io, "\(error)", operation: operation)
+        }
+    }
+
+    /// Opens a pull request to merge branch `head` into branch `base` of `repository`.
+    ///
+    /// - Throws: `notFound` naming a missing branch; `invalidArgument` for a bad title or body, or a
+    ///   head that is its base; `conflict` when one is open for the same branches; `unsupported`
+    ///   for a Mercurial repository.
+    public func open(in repository: RepositoryRecord, title: String, body: String, head: String, base: String,
+                     author: ForgeUser?) async throws(ForgeError) -> PullRequest {
+        let git = try await git(repository, operation: "open pull request")
+        let (headCommit, baseCommit) = try await session(git, operation: "open pull request") { session in
+            func tip(_ branch: String, _ field: String) throws -> ObjectID {
+                do {
+                    return try session.resolveCommit("refs/heads/" + branch)
+                } catch {
+                    throw ForgeError(.notFound, "'\(field)': no branch '\(branch)'", operation: "open pull request")
+                }
+            }
+            return (try tip(head, "head"), try tip(base, "base"))
+        }
+        return try await store.createPullRequest(repositoryID: repository.id,
+                                                 NewPullRequest(title: title, body: body, headBranch: head, baseBranch: base,
+                                                                headCommit: headCommit.hex, baseCommit: baseCommit.hex),
+                                                 authorID: author?.id)
+    }
+
+    /// Where a pull request's branches are now and how they merge: nil tips for a branch that is gone.
+    public struct Heads: Sendable, Hashable {
+        public var head: ObjectID?
+        public var base: ObjectID?
+        public var mergeability: Mergeability?
+    }
+
+    /// The branches of `pull` now, and how the head merges into the base (computed in memory).
+    public func heads(of pull: PullRequest, in repository: RepositoryRecord) async throws(ForgeError) -> Heads {
+        let git = try await git(repository, operation: "read pull request")
+        return try await session(git, operation: "read pull request") { session in
+            let head = try? session.resolveCommit("refs/heads/" + pull.headBranch)
+            let base = try? session.resolveCommit("refs/heads/" + pull.baseBranch)
+            guard let head, let base else { return Heads(head: head, base: base, mergeability: nil) }
+            return Heads(head: head, base: base, mergeability: try session.mergeability(base: base.hex, head: head.hex))
+        }
+    }
+
+    /// Merges an open pull request in `style` as `user`, and records the base's move in the push
+    /// outbox (and the head branch's deletion, with `deleteBranch`).
+    ///
+    /// - Throws: `conflict` when the pull request is not open, the head is already in the base, the
+    ///   merge has conflicts (naming the paths), a fast-forward is asked and the base has moved on,
+    ///   or the base moved while merging; `notFound` when a branch is gone.
+    public func merge(_ pull: PullRequest, in repository: RepositoryRecord, style: MergeStyle, by user: ForgeUser,
+                      message: String? = nil, deleteBranch: Bool = false) async throws(ForgeError) -> PullRequest {
+        guard pull.state == .open else { throw ForgeError(.conflict, "pull request #\(pull.number) is \(pull.state.rawValue)", operation: "merge") }
+        let git = try await git(repository, operation: "merge")
+        let now = Int64(Date().timeIntervalSince1970)
+        let merger = Signature(name: user.name, email: user.email.isEmpty ? user.name + "@forge.invalid" : user.email, time: now)
+        let author = pull.author.map { Signature(name: $0.name, email: $0.email.isEmpty ? $0.name + "@forge.invalid" : $0.email, time: now) } ?? merger
+        let title = "Merge pull request #\(pull.number) from \(pull.headBranch)\n\n\(pull.title)\n"
+        let squashTitle = "\(pull.title) (#\(pull.number))\n" + (pull.body.isEmpty ? "" : "\n\(pull.body)\n")
+        let chosen = message.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
+        let moved = try await session(git, operation: "merge") { session -> (old: ObjectID, new: ObjectID, head: ObjectID, headDeleted: Bool) in
+            let baseReference = "refs/heads/" + pull.baseBranch, headReference = "refs/heads/" + pull.headBranch
+            guard let base = try? session.resolveCommit(baseReference) else {
+                throw ForgeError(.notFound, "the base branch '\(pull.baseBranch)' is gone", operation: "merge")
+            }
+            guard let head = try? session.resolveCommit(headReference) else {
+                throw ForgeError(.notFound, "the head branch '\(pull.headBranch)' is gone", operation: "merge")
+            }
+            let bases = try session.mergeBases(base, head)
+            if head == base || bases.contains(head) {
+                throw ForgeError(.conflict, "nothing to merge: \(pull.headBranch) is already in \(pull.baseBranch)", operation: "merge")
+            }
+            guard !bases.isEmpty else { throw ForgeError(.conflict, "the branches have no common history", operation: "merge") }
+            let target: ObjectID
+            switch style {
+            case .fastForwardOnly:
+                guard bases.contains(base) else {
+                    throw ForgeError(.conflict, "\(pull.baseBranch) has moved on: not a fast-forward", operation: "merge")
+                }
+                target = head
+            case .merge:
+                let tree = try session.mergedTree(base, head)
+                target = try session.writeCommit(tree: tree, parents: [base, head], author: merger, committer: merger, message: chosen ?? title)
+            case .squash:
+                let tree = try session.mergedTree(base, head)
+                target = try session.writeCommit(tree: tree, parents: [base], author: author, committer: merger, message: chosen ?? squashTitle)
+            }
+            do {
+                try session.updateReference(baseReference, to: target, expected: base, message: "merge pull request #\(pull.number)")
+            } catch let error as ForgeError where error.code == .conflict {
+                throw ForgeError(.conflict, "\(pull.baseBranch) moved while merging; nothing was merged, try again", operation: "merge")
+            }
+            var headDeleted = false
+            if deleteBranch, (try? session.resolveCommit(headReference)) == head {
+                try session.deleteReference(headReference)
+                headDeleted = true
+            }
+            return (base, target, head, headDeleted)
+        }
+        var updates = [ReferenceUpdate(name: "refs/heads/" + pull.baseBranch, old: moved.old, new: moved.new)]
+        if moved.headDeleted { updates.append(ReferenceUpdate(name: "refs/heads/" + pull.headBranch, old: moved.head, new: .zero)) }
+        try await repositories.recordPush(PushEvent(repository: repository, pusher: user.name, updates: updates, date: Date()))
+        return try await store.markPullRequestMerged(id: pull.id, mergeCommit: moved.new.hex, headCommit: moved.head.hex, mergedByID: user.id)
+    }
+}

@@ -1,0 +1,154 @@
+import ForgeKit
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Gitea's pull request routes of a repository: list, open, read, edit (title, body, close and
+/// reopen), commits, changed files, and merge.
+extension ForgeAPI {
+    var pullRequests: PullRequests { PullRequests(repositories: web.repositories) }
+
+    /// The pull request `…/pulls/{index}` names; 404 for any other.
+    func pullRequest(_ target: GiteaTarget, index text: String) async throws -> PullRequest {
+        guard let number = Int64(text), number > 0, let pull = try await store.pullRequest(repositoryID: target.repository.id, number: number) else {
+            throw APIError(status: .notFound, message: "no pull request \(text) in \(target.repository.path)")
+        }
+        return pull
+    }
+
+    /// A pull request as Gitea shows it, with its branches as they are now.
+    func giteaPullRequest(_ pull: PullRequest, target: GiteaTarget) async throws -> GiteaPullRequest {
+        let heads = try await pullRequests.heads(of: pull, in: target.repository)
+        let repository = try await repositoryJSON(target.repository, level: target.level)
+        let mergeable = switch heads.mergeability {
+        case .fastForward?, .clean?: true
+        default: false
+        }
+        let headSHA = pull.state == .open ? heads.head?.hex ?? pull.headCommit : pull.headCommit
+        let baseSHA = heads.base?.hex ?? pull.baseCommit
+        let html = target.html + "/-/pull/\(pull.number)"
+        let viewer = target.caller.user
+        return GiteaPullRequest(
+            id: pull.id, url: target.base + "/pulls/\(pull.number)", number: pull.number, user: pull.author.map { GiteaUser($0, shownTo: viewer) },
+            title: pull.title, body: pull.body, state: pull.state == .open ? "open" : "closed", htmlURL: html, diffURL: html + ".diff",
+            patchURL: html + ".patch", mergeable: pull.state == .open && mergeable, merged: pull.state == .merged,
+            mergedAt: pull.mergedAt.map(giteaTime), mergeCommitSHA: pull.mergeCommit, mergedBy: pull.mergedBy.map { GiteaUser($0, shownTo: viewer) },
+            base: GiteaPRBranch(label: pull.baseBranch, ref: pull.baseBranch, sha: baseSHA, repoID: target.repository.id, repo: repository),
+            head: GiteaPRBranch(label: pull.headBranch, ref: pull.headBranch, sha: headSHA, repoID: target.repository.id, repo: repository),
+            mergeBase: pull.baseCommit, createdAt: giteaTime(pull.createdAt), updatedAt: giteaTime(pull.updatedAt),
+            closedAt: pull.state == .open ? nil : giteaTime(pull.mergedAt ?? pull.updatedAt))
+    }
+
+    /// `GET pulls?state=open|closed|all`.
+    func listPullRequests(_ target: GiteaTarget, request: Request) async throws -> Response {
+        let page = try Pagination(target.query)
+        let states: Set<PullRequestState>? = switch target.query["state"] ?? "open" {
+        case "open": [.open]
+        case "closed": [.closed, .merged]
+        case "all": nil
+        default: throw APIError(status: .unprocessableContent, message: "'state' must be open, closed or all")
+        }
+        let pulls = try await store.pullRequests(repositoryID: target.repository.id, states: states, limit: page.limit, offset: page.offset)
+        var shaped: [GiteaPullRequest] = []
+        for pull in pulls { shaped.append(try await giteaPullRequest(pull, target: target)) }
+        return Self.list(shaped, total: try await store.pullRequestCount(repositoryID: target.repository.id, states: states), page: page, request: request)
+    }
+
+    /// `POST pulls {"head", "base", "title", "body"}`: anyone signed in who can read the repository.
+    func openPullRequest(_ target: GiteaTarget, request: Request) async throws -> Response {
+        let me = try requireUser(target.caller.user)
+        let fields = try await body(request, as: GiteaPullRequestRequest.self)
+        guard let head = fields.head, !head.isEmpty else { throw APIError(status: .unprocessableContent, message: "'head' is required") }
+        guard let base = fields.base, !base.isEmpty else { throw APIError(status: .unprocessableContent, message: "'base' is required") }
+        guard let title = fields.title else { throw APIError(status: .unprocessableContent, message: "'title' is required") }
+        do {
+            let pull = try await pullRequests.open(in: target.repository, title: title, body: fields.body ?? "", head: head, base: base, author: me)
+            return Self.json(.created, try await giteaPullRequest(pull, target: target))
+        } catch let error as ForgeError where error.code == .invalidArgument || error.code == .unsupported {
+            throw APIError(status: .unprocessableContent, message: error.message)
+        }
+    }
+
+    /// `PATCH pulls/{index} {"title", "body", "state": "open"|"closed"}`: its author or a writer (201, as Gitea answers).
+    func editPullRequest(_ target: GiteaTarget, index: String, request: Request) async throws -> Response {
+        let me = try requireUser(target.caller.user)
+        let pull = try await pullRequest(target, index: index)
+        guard pull.author?.id == me.id || target.level >= .write else {
+            throw APIError(status: .forbidden, message: "only its author and the repository's writers change pull request #\(pull.number)")
+        }
+        let fields = try await body(request, as: GiteaPullRequestRequest.self)
+        var state = pull.state
+        if let wanted = fields.state {
+            guard let chosen = PullRequestState(rawValue: wanted), chosen != .merged else {
+                throw APIError(status: .unprocessableContent, message: "'state' must be open or closed")
+            }
+            state = chosen
+        }
+        guard pull.state != .merged else { throw APIError(status: .conflict, message: "pull request #\(pull.number) is merged") }
+        do {
+            let updated = try await store.updatePullRequest(id: pull.id, title: fields.title ?? pull.title, body: fields.body ?? pull.body,
+                                                            state: state, headCommit: pull.headCommit)
+            return Self.json(.created, try await giteaPullRequest(updated, target: target))
+        } catch let error as ForgeError where error.code == .invalidArgument {
+            throw APIError(status: .unprocessableContent, message: error.message)
+        }
+    }
+
+    /// The commits a pull request brings: on its head since the merge base (at the merge, for a merged one).
+    func pullRequestCommits(_ target: GiteaTarget, index: String, request: Request) async throws -> Response {
+        let pull = try await pullRequest(target, index: index)
+        let page = try Pagination(target.query)
+        let git = try await git(target)
+        let (head, base) = (pull.state == .merged ? pull.headCommit : "refs/heads/" + pull.headBranch, pull.state == .merged ? pull.baseCommit : "refs/heads/" + pull.baseBranch)
+        let commits = try await web.bounded {
+            try await git.withSession { session in
+                try session.log(LogOptions([try session.resolveCommit(head).hex, "^" + (try session.resolveCommit(base)).hex], limit: 1000))
+            }
+        }
+        return Self.list(page.slice(commits).map { giteaCommit($0, base: target.base, html: target.html) }, total: commits.count, page: page, request: request)
+    }
+
+    /// The files a pull request changes, from the merge base to its head.
+    func pullRequestFiles(_ target: GiteaTarget, index: String, request: Request) async throws -> Response {
+        let pull = try await pullRequest(target, index: index)
+        let page = try Pagination(target.query)
+        let git = try await git(target)
+        let (head, base) = (pull.state == .merged ? pull.headCommit : "refs/heads/" + pull.headBranch, pull.state == .merged ? pull.baseCommit : "refs/heads/" + pull.baseBranch)
+        let changes = try await web.bounded {
+            try await git.withSession { session in
+                let headID = try session.resolveCommit(head), baseID = try session.resolveCommit(base)
+                let from = try session.mergeBases(baseID, headID).first ?? baseID
+                return try session.changes(from: from.hex, to: headID.hex)
+            }
+        }
+        let html = target.html + "/-/pull/\(pull.number)"
+        return Self.list(page.slice(changes).map { GiteaChangedFile(filename: $0.path, status: Self.giteaStatus($0.kind), htmlURL: html) },
+                         total: changes.count, page: page, request: request)
+    }
+
+    /// `GET pulls/{index}/merge` (204 merged, 404 not) and `POST … {"Do": "merge"|"squash"|"fast-forward-only"}` (write).
+    func mergePullRequest(_ target: GiteaTarget, index: String, request: Request) async throws -> Response {
+        let pull = try await pullRequest(target, index: index)
+        if request.method == .get {
+            guard pull.state == .merged else { throw APIError(status: .notFound, message: "pull request #\(pull.number) is not merged") }
+            return Response(status: .noContent)
+        }
+        let me = try requireUser(target.caller.user)
+        guard target.level >= .write else { throw APIError(status: .forbidden, message: "merging needs write on \(target.repository.path)") }
+        let fields = try await body(request, as: GiteaMergeRequest.self)
+        guard let name = fields.style else { throw APIError(status: .unprocessableContent, message: "'Do' is required") }
+        guard let style = MergeStyle(rawValue: name) else {
+            throw APIError(status: .unprocessableContent, message: "'Do' must be merge, squash or fast-forward-only")
+        }
+        let message = [fields.title, fields.message].compactMap { $0?.isEmpty == false ? $0 : nil }.joined(separator: "\n\n")
+        do {
+            let merged = try await pullRequests.merge(pull, in: target.repository, style: style, by: me, message: message.isEmpty ? nil : message,
+                                                      deleteBranch: fields.deleteBranch ?? false)
+            return Self.json(.ok, try await giteaPullRequest(merged, target: target))
+        } catch let error as ForgeError where error.code == .conflict {
+            // Gitea answers a pull request it cannot merge with 405; the base moving meanwhile is a 409.
+            throw APIError(status: error.message.contains("moved while merging") ? .conflict : .methodNotAllowed, message: error.message)
+        }
+    }
+}

@@ -1,0 +1,155 @@
+import ForgeKit
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Pull request pages: the list (`/-/pulls`), one pull request with its commits, diff, statuses and
+/// mergeability (`/-/pull/N`), and the form that opens one (`/-/pulls/new`).
+extension ForgeWebService {
+    var pullRequests: PullRequests { PullRequests(repositories: repositories) }
+
+    func pullsPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, rest: [String], query: [String: String]) async throws -> Response {
+        if rest.first == "new" { return try await newPullPage(repository, viewer: viewer, level: level, values: query, error: nil) }
+        let page = Pagination(page: max(1, Int(query["page"] ?? "1") ?? 1), limit: 50)
+        let filter = query["state"] ?? "open"
+        let states: Set<PullRequestState>? = switch filter {
+        case "closed": [.closed, .merged]
+        case "all": nil
+        default: [.open]
+        }
+        let pulls = try await store.pullRequests(repositoryID: repository.id, states: states, limit: page.limit, offset: page.offset)
+        let total = try await store.pullRequestCount(repositoryID: repository.id, states: states)
+        let base = link(repository, "pulls")
+        let context = view([
+            "total": total, "newHref": base + "/new",
+            "filters": [("open", "Open"), ("closed", "Closed"), ("all", "All")].map { value, label in
+                ["filterHref": base + "?state=" + value, "filterLabel": label, "filterCurrent": value == filter] as [String: Any]
+            },
+            "pulls": pulls.map { pull in
+                ["pullHref": link(repository, "pull", String(pull.number)), "pullNumber": pull.number, "pullTitle": pull.title,
+                 "pullHead": pull.headBranch, "pullBase": pull.baseBranch, "pullState": pull.state.rawValue,
+                 "pullAuthor": pull.author?.name ?? "", "pullUpdated": Web.relativeTime(pull.updatedAt)] as [String: Any]
+            },
+            "newer": page.page > 1 ? base + "?state=\(filter)&page=\(page.page - 1)" : nil,
+            "older": page.offset + pulls.count < total ? base + "?state=\(filter)&page=\(page.page + 1)" : nil,
+        ])
+        return try frame(repository, viewer: viewer, level: level, title: "Pull requests", active: "pulls", template: "pulls", context)
+    }
+
+    /// The form that opens a pull request; after a refusal it shows the error and what was typed.
+    func newPullPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, values: [String: String], error: String?) async throws -> Response {
+        guard viewer.user != nil else { return Web.redirect("/login?next=" + urlEncode(link(repository, "pulls", "new"))) }
+        let git = try await repositories.open.repository(at: repositories.directory(for: repository.path))
+        let (branches, head) = try await bounded { try await git.withSession { (try $0.branches().map(\.shortName), try $0.head()) } }
+        var defaultBranch = branches.first ?? ""
+        if case .branch(let name, _) = head { defaultBranch = name }
+        let chosenBase = values["base"] ?? defaultBranch
+        let chosenHead = values["head"] ?? branches.first(where: { $0 != chosenBase }) ?? ""
+        let context = view([
+            "error": error, "action": link(repository, "pulls"), "title": values["title"], "body": values["body"],
+            "heads": branches.map { ["name": $0, "selected": $0 == chosenHead] as [String: Any] },
+            "bases": branches.map { ["name": $0, "selected": $0 == chosenBase] as [String: Any] },
+        ])
+        return try frame(repository, viewer: viewer, level: level, title: "New pull request", active: "pulls", template: "new-pull", context)
+            .withStatus(error == nil ? .ok : .badRequest)
+    }
+
+    func pullPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, number text: String, message: String? = nil) async throws -> Response {
+        guard let number = Int64(text), let pull = try await store.pullRequest(repositoryID: repository.id, number: number) else {
+            throw ForgeError(.notFound, "no pull request \(text) in \(repository.path)", operation: "pull request")
+        }
+        let heads = try await pullRequests.heads(of: pull, in: repository)
+        let directory = repositories.directory(for: repository.path)
+        // Open: the head as it is now against the base; merged or closed: as it was last seen.
+        let headCommit = pull.state == .open ? heads.head?.hex ?? pull.headCommit : pull.headCommit
+        let baseCommit = pull.state == .open ? heads.base?.hex ?? pull.baseCommit : pull.baseCommit
+        let git = try await repositories.open.repository(at: directory)
+        let (commits, changes, patch) = try await bounded { () async throws -> ([Commit], [PathChange], CommitPatch) in
+            try await git.withSession { session in
+                let headID = try session.resolveCommit(headCommit), baseID = try session.resolveCommit(baseCommit)
+                let from = try session.mergeBases(baseID, headID).first ?? baseID
+                return (try session.log(LogOptions([headID.hex, "^" + from.hex], limit: 250)), try session.changes(from: from.hex, to: headID.hex),
+                        try session.patch(from: from, to: headID))
+            }
+        }
+        let diff = DiffView(patch: patch.text)
+        var diffContext = changedFilesContext(changes, anchors: diff.anchors)
+        diffContext.merge(diff.context(style: .unified)) { $1 }
+        diffContext["truncated"] = patch.truncated
+        let statuses = try await store.latestCommitStatuses(repositoryID: repository.id, commits: [headCommit])[headCommit] ?? []
+        var mergeText = "The branches are gone."
+        var conflicts: [String] = []
+        switch heads.mergeability {
+        case .fastForward?: mergeText = "\(pull.baseBranch) can move forward to \(pull.headBranch): it merges cleanly."
+        case .clean?: mergeText = "This branch merges cleanly."
+        case .upToDate?: mergeText = "\(pull.headBranch) is already part of \(pull.baseBranch): nothing to merge."
+        case .unrelated?: mergeText = "The branches have no common history."
+        case .conflict(let paths)?: mergeText = "This branch has conflicts that must be resolved:"; conflicts = paths
+        case nil: break
+        }
+        let mergeable = heads.mergeability == .fastForward || heads.mergeability == .clean
+        let isAuthor = viewer.user.map { $0.id == pull.author?.id } ?? false
+        let context = view([
+            "title": pull.title, "number": pull.number, "state": pull.state.rawValue, "author": pull.author?.name ?? "someone",
+            "headBranch": pull.headBranch, "baseBranch": pull.baseBranch, "opened": Web.relativeTime(pull.createdAt),
+            "mergedBy": pull.mergedBy?.name, "mergeHref": pull.mergeCommit.map { link(repository, "commit", $0) },
+            "mergeShort": pull.mergeCommit.map { String($0.prefix(10)) },
+            "bodyHTML": pull.body.isEmpty ? nil : Markdown.html(pull.body, links: markdownLinks(repository, revision: headCommit, directory: "")),
+            "isOpen": pull.state == .open, "isClosed": pull.state == .closed, "mergeText": message ?? mergeText,
+            "hasConflicts": !conflicts.isEmpty, "conflicts": conflicts, "commitStatus": statusBadge(statuses),
+            "canMerge": mergeable && level >= .write, "canChange": level >= .write || isAuthor, "action": link(repository, "pull", String(pull.number)),
+            "styles": [(MergeStyle.merge, "Create a merge commit"), (.squash, "Squash into one commit"), (.fastForwardOnly, "Fast-forward only")].map {
+                ["value": $0.0.rawValue, "label": $0.1, "selected": $0.0 == (heads.mergeability == .fastForward ? .fastForwardOnly : .merge)] as [String: Any]
+            },
+            "commits": try await commitRows(repository, commits), "diffHTML": try content("diff-section", diffContext, viewer: viewer),
+        ])
+        return try frame(repository, viewer: viewer, level: level, title: "#\(pull.number) \(pull.title)", active: "pulls", template: "pull", context)
+    }
+
+    /// The pull request forms: open one (`/-/pulls`), and merge, close or reopen one (`/-/pull/N`).
+    func pullAction(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, route: RepositoryRoute, form: [String: String]) async throws -> Response {
+        guard let user = viewer.user else { throw ForgeError(.authentication, "sign in first", operation: "pull request") }
+        if route.action == "pulls" {
+            // The outcome as a value: a typed catch that awaits again crashes Swift 6.3's SIL passes.
+            let opened: Result<PullRequest, ForgeError>
+            do {
+                opened = .success(try await pullRequests.open(in: repository, title: form["title"] ?? "", body: form["body"] ?? "",
+                                                              head: form["head"] ?? "", base: form["base"] ?? "", author: user))
+            } catch {
+                opened = .failure(error)
+            }
+            switch opened {
+            case .success(let pull): return Web.redirect(link(repository, "pull", String(pull.number)))
+            case .failure(let error): return try await newPullPage(repository, viewer: viewer, level: level, values: form, error: error.message)
+            }
+        }
+        let text = route.rest.first ?? ""
+        guard let number = Int64(text), let pull = try await store.pullRequest(repositoryID: repository.id, number: number) else {
+            throw ForgeError(.notFound, "no pull request \(text) in \(repository.path)", operation: "pull request")
+        }
+        switch form["action"] {
+        case "merge":
+            guard level >= .write else { throw ForgeError(.forbidden, "merging needs write on \(repository.path)", operation: "merge") }
+            let merged: Result<PullRequest, ForgeError>
+            do {
+                merged = .success(try await pullRequests.merge(pull, in: repository, style: MergeStyle(rawValue: form["style"] ?? "") ?? .merge,
+                                                               by: user, deleteBranch: form["delete_branch"] == "1"))
+            } catch {
+                merged = .failure(error)
+            }
+            if case .failure(let error) = merged {
+                guard error.code == .conflict || error.code == .notFound else { throw error }
+                return try await pullPage(repository, viewer: viewer, level: level, number: text, message: error.message).withStatus(.conflict)
+            }
+        case "close", "reopen":
+            guard level >= .write || pull.author?.id == user.id else {
+                throw ForgeError(.forbidden, "only its author and the repository's writers close or reopen it", operation: "pull request")
+            }
+            _ = try await store.updatePullRequest(id: pull.id, title: pull.title, body: pull.body, state: form["action"] == "close" ? .closed : .open,
+                                                  headCommit: pull.headCommit)
+        default:
+            throw ForgeError(.invalidArgument, "unknown action", operation: "pull request")
+        }
+        return Web.redirect(link(repository, "pull", String(pull.number)))
+    }
+}

@@ -1,0 +1,186 @@
+import ForgeKit
+import ForgeKitTesting
+import ForgeServices
+import Foundation
+import NIOHTTP1
+import Testing
+
+/// Pull requests between branches of one repository, through Gitea's routes and the pages: opened,
+/// read, edited, closed and reopened, merged in three styles; what cannot be merged is refused.
+@Suite(.timeLimit(.minutes(3))) struct PullRequestTests {
+    let admin = ("admin", RunningForge.adminPassword)
+
+    /// A working copy of `repository` with `main` pushed; `branch(…)` commits files on a branch and pushes it.
+    struct Work {
+        let path: String
+        let remote: String
+
+        init(_ running: RunningForge, repository: String, user: String, password: String) async throws {
+            path = running.folder + "/pr-" + UUID().uuidString
+            remote = running.base.replacingOccurrences(of: "://", with: "://\(user):\(password)@") + "/" + repository + ".git"
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            _ = try await git(["init", "-q", "-b", "main"], in: path)
+            try write("README.md", "# Project\n\nfirst line\n")
+            try write("a.txt", "a\n")
+            _ = try await git(["add", "."], in: path)
+            _ = try await git(["commit", "-q", "-m", "Start"], in: path)
+            _ = try await git(["push", "-q", remote, "main"], in: path)
+        }
+
+        func write(_ name: String, _ text: String) throws {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path + "/" + name))
+        }
+
+        /// Commits `files` on `branch` (made from `from`) and pushes it; returns the new tip.
+        @discardableResult
+        func commit(on branch: String, from: String? = nil, _ files: [String: String], message: String) async throws -> String {
+            // What the forge made (merge commits) comes back first.
+            _ = try await git(["fetch", "-q", remote, "+refs/heads/*:refs/remotes/forge/*"], in: path)
+            if let from { _ = try await git(["checkout", "-q", "-B", branch, from], in: path) } else { _ = try await git(["checkout", "-q", branch], in: path) }
+            for (name, text) in files { try write(name, text) }
+            _ = try await git(["add", "."], in: path)
+            _ = try await git(["commit", "-q", "-m", message], in: path)
+            _ = try await git(["push", "-q", "-f", remote, branch], in: path)
+            return try await git(["rev-parse", "HEAD"], in: path).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    @Test("open, read, edit and merge through Gitea's routes: fast-forward, merge commit and squash; conflicts, repeats and strangers refused")
+    func throughTheAPI() async throws {
+        try await RunningForge.run(localRunner: false) { running in
+            let client = Client(base: running.base)
+            #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "team/pr"]).status == 201)
+            #expect(try await client.send(.POST, "/api/v1/users", user: admin.0, password: admin.1,
+                                          json: ["name": "rita", "password": "rita-password", "email": "r@example.com"]).status == 201)
+            #expect(try await client.send(.PUT, "/api/v1/repos/team/pr/-/permissions/rita", user: admin.0, password: admin.1, json: ["level": "read"]).status == 200)
+            let work = try await Work(running, repository: "team/pr", user: admin.0, password: admin.1)
+            let feature = try await work.commit(on: "feature", from: "main", ["feature.txt": "new\n"], message: "Add a feature")
+            let api = "/api/v1/repos/team/pr"
+            func json(_ answer: Client.Answer) throws -> [String: Any] { try client.json(answer) as? [String: Any] ?? [:] }
+
+            // Open: by anyone who can read; bad requests name the field.
+            let opened = try await client.send(.POST, "\(api)/pulls", user: "rita", password: "rita-password",
+                                               json: ["head": "feature", "base": "main", "title": "Add a feature", "body": "It **adds** one."])
+            #expect(opened.status == 201, "\(opened.body)")
+            let pull = try json(opened)
+            #expect(pull["number"] as? Int == 1 && pull["state"] as? String == "open" && pull["mergeable"] as? Bool == true)
+            #expect((pull["head"] as? [String: Any])?["sha"] as? String == feature)
+            #expect((pull["user"] as? [String: Any])?["login"] as? String == "rita")
+            #expect(try await client.send(.POST, "\(api)/pulls", user: admin.0, password: admin.1,
+                                          json: ["head": "feature", "base": "main", "title": "Again"]).status == 409)
+            let same = try await client.send(.POST, "\(api)/pulls", user: admin.0, password: admin.1, json: ["head": "main", "base": "main", "title": "x"])
+            #expect(same.status == 422 && same.body.contains("'head'"))
+            let missing = try await client.send(.POST, "\(api)/pulls", user: admin.0, password: admin.1, json: ["head": "nope", "base": "main", "title": "x"])
+            #expect(missing.status == 404 && missing.body.contains("'head'"))
+            #expect(try await client.send(.POST, "\(api)/pulls", user: admin.0, password: admin.1, json: ["head": "feature", "base": "main"]).status == 422)
+            #expect(try await client.send(.POST, "\(api)/pulls", user: admin.0, password: admin.1,
+                                          json: ["head": "feature", "base": "main", "title": String(repeating: "t", count: 300)]).status == 422)
+
+            // Read: the list, one, its commits and files.
+            let list = try await client.send(.GET, "\(api)/pulls?state=all", user: admin.0, password: admin.1)
+            #expect(list.status == 200 && list.headers.first(name: "X-Total-Count") == "1")
+            #expect(try await client.send(.GET, "\(api)/pulls?state=sideways", user: admin.0, password: admin.1).status == 422)
+            let commits = try client.json(try await client.send(.GET, "\(api)/pulls/1/commits", user: admin.0, password: admin.1)) as? [[String: Any]]
+            #expect(commits?.map { $0["sha"] as? String } == [feature])
+            let files = try client.json(try await client.send(.GET, "\(api)/pulls/1/files", user: admin.0, password: admin.1)) as? [[String: Any]]
+            #expect(files?.map { $0["filename"] as? String } == ["feature.txt"] && files?.first?["status"] as? String == "added")
+            #expect(try await client.send(.GET, "\(api)/pulls/9", user: admin.0, password: admin.1).status == 404)
+            #expect(try await client.send(.GET, "\(api)/pulls/1/merge", user: admin.0, password: admin.1).status == 404, "not merged yet")
+
+            // Edit: its author may; a reader who is not cannot merge or edit.
+            let edited = try await client.send(.PATCH, "\(api)/pulls/1", user: "rita", password: "rita-password", json: ["title": "Add the feature"])
+            let editedPull = try json(edited)
+            #expect(edited.status == 201 && editedPull["title"] as? String == "Add the feature")
+            #expect(try await client.send(.POST, "\(api)/pulls/1/merge", user: "rita", password: "rita-password", json: ["Do": "merge"]).status == 403)
+            #expect(try await client.send(.POST, "\(api)/pulls/1/merge", user: admin.0, password: admin.1, json: ["Do": "rebase"]).status == 422)
+
+            // Fast-forward: main moves to the head; the move is a push in the outbox; merging again is refused.
+            let merged = try await client.send(.POST, "\(api)/pulls/1/merge", user: admin.0, password: admin.1, json: ["Do": "fast-forward-only"])
+            #expect(merged.status == 200, "\(merged.body)")
+            let mergedPull = try json(merged)
+            #expect(mergedPull["merged"] as? Bool == true && mergedPull["merge_commit_sha"] as? String == feature)
+            #expect(try await client.send(.GET, "\(api)/pulls/1/merge", user: admin.0, password: admin.1).status == 204)
+            let branch = try json(try await client.send(.GET, "\(api)/branches/main", user: admin.0, password: admin.1))
+            #expect((branch["commit"] as? [String: Any])?["id"] as? String == feature)
+            let pushes = try await running.forge.store.pushes(after: 0, limit: 100)
+            #expect(pushes.last?.event.pusher == "admin" && pushes.last?.event.updates.first?.name == "refs/heads/main"
+                    && pushes.last?.event.updates.first?.new.hex == feature)
+            #expect(try await client.send(.POST, "\(api)/pulls/1/merge", user: admin.0, password: admin.1, json: ["Do": "merge"]).status == 405)
+            #expect(try await client.send(.PATCH, "\(api)/pulls/1", user: admin.0, password: admin.1, json: ["state": "open"]).status == 409)
+
+            // A merge commit when the base has moved on (where a fast-forward is refused).
+            _ = try await work.commit(on: "main", from: feature, ["a.txt": "a, changed on main\n"], message: "Main moves on")
+            let side = try await work.commit(on: "side", from: "HEAD~1", ["side.txt": "side\n"], message: "Side work")
+            #expect(try await client.send(.POST, "\(api)/pulls", user: admin.0, password: admin.1, json: ["head": "side", "base": "main", "title": "Side"]).status == 201)
+            let notFast = try await client.send(.POST, "\(api)/pulls/2/merge", user: admin.0, password: admin.1, json: ["Do": "fast-forward-only"])
+            #expect(notFast.status == 405 && notFast.body.contains("fast-forward"))
+            let mergeCommit = try await client.send(.POST, "\(api)/pulls/2/merge", user: admin.0, password: admin.1,
+                                                    json: ["Do": "merge", "delete_branch_after_merge": true])
+            #expect(mergeCommit.status == 200, "\(mergeCommit.body)")
+            let mergeSHA = try #require((try json(mergeCommit))["merge_commit_sha"] as? String)
+            let parents = try await git(["--git-dir", running.forge.repositories.directory(for: try RepositoryPath("team/pr")), "rev-list", "--parents", "-n", "1", mergeSHA],
+                                        in: work.path).split(separator: " ").dropFirst().map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            #expect(parents.count == 2 && parents.last == side)
+            #expect(try await client.send(.GET, "\(api)/branches/side", user: admin.0, password: admin.1).status == 404, "the head branch was deleted")
+
+            // Conflicts are named and refused; squash makes one commit.
+            _ = try await work.commit(on: "main", from: mergeSHA, ["README.md": "# Project\n\nmain's line\n"], message: "Main edits the README")
+            _ = try await work.commit(on: "clash", from: mergeSHA, ["README.md": "# Project\n\nclash's line\n"], message: "Clash edits it too")
+            let clash = try json(try await client.send(.POST, "\(api)/pulls", user: admin.0, password: admin.1, json: ["head": "clash", "base": "main", "title": "Clash"]))
+            #expect(clash["mergeable"] as? Bool == false)
+            let refused = try await client.send(.POST, "\(api)/pulls/3/merge", user: admin.0, password: admin.1, json: ["Do": "merge"])
+            #expect(refused.status == 405 && refused.body.contains("README.md"))
+            _ = try await work.commit(on: "many", from: "main", ["one.txt": "1\n"], message: "One")
+            _ = try await work.commit(on: "many", ["two.txt": "2\n"], message: "Two")
+            #expect(try await client.send(.POST, "\(api)/pulls", user: "rita", password: "rita-password",
+                                          json: ["head": "many", "base": "main", "title": "Two files", "body": "Both."]).status == 201)
+            let squashed = try await client.send(.POST, "\(api)/pulls/4/merge", user: admin.0, password: admin.1, json: ["Do": "squash"])
+            #expect(squashed.status == 200, "\(squashed.body)")
+            let squashSHA = try #require((try json(squashed))["merge_commit_sha"] as? String)
+            let shown = try await git(["--git-dir", running.forge.repositories.directory(for: try RepositoryPath("team/pr")), "show", "-s", "--format=%P|%an|%s", squashSHA], in: work.path)
+            let fields = shown.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|").map(String.init)
+            #expect(fields.count == 3 && !fields[0].contains(" ") && fields[1] == "rita" && fields[2] == "Two files (#4)")
+
+            // Close and reopen; Mercurial repositories have none.
+            #expect(try await client.send(.PATCH, "\(api)/pulls/3", user: admin.0, password: admin.1, json: ["state": "closed"]).status == 201)
+            #expect(try await client.send(.GET, "\(api)/pulls", user: admin.0, password: admin.1).headers.first(name: "X-Total-Count") == "0")
+            #expect(try await client.send(.GET, "\(api)/pulls?state=closed", user: admin.0, password: admin.1).headers.first(name: "X-Total-Count") == "4")
+            #expect(try await client.send(.PATCH, "\(api)/pulls/3", user: admin.0, password: admin.1, json: ["state": "open"]).status == 201)
+            #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "team/merc", "type": "hg"]).status == 201)
+            let hg = try await client.send(.GET, "/api/v1/repos/team/merc/pulls", user: admin.0, password: admin.1)
+            #expect(hg.status == 404 && hg.body.contains("git repositories"))
+        }
+    }
+
+    @Test("the pages: the list, a pull request with its description, commits, diff and mergeability, opened and merged from forms")
+    func throughThePages() async throws {
+        try await RunningForge.run(localRunner: false) { running in
+            let client = Client(base: running.base)
+            #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "team/web"]).status == 201)
+            let work = try await Work(running, repository: "team/web", user: admin.0, password: admin.1)
+            let tip = try await work.commit(on: "topic", from: "main", ["topic.txt": "<b>topic</b>\n"], message: "Topic <i>work</i>")
+            let session = try await client.signIn(admin.0, admin.1)
+            let form = try await client.send(.GET, "/team/web/-/pulls/new?head=topic", cookie: session)
+            #expect(form.status == 200 && form.body.contains("id=\"pull-form\""))
+            let csrf = try await client.csrf("/team/web/-/pulls/new", cookie: session)
+            let refused = try await client.send(.POST, "/team/web/-/pulls", form: ["head": "topic", "base": "main", "title": "", "body": "kept <text>", "_csrf": csrf], cookie: session)
+            #expect(refused.status == 400 && refused.body.contains("kept &lt;text&gt;"), "a refused form keeps what was typed")
+            let opened = try await client.send(.POST, "/team/web/-/pulls", form: ["head": "topic", "base": "main", "title": "Topic <script>",
+                                                                                "body": "Adds **topic**.<script>alert(1)</script>", "_csrf": csrf], cookie: session)
+            #expect(opened.status == 303 && opened.headers.first(name: "Location") == "/team/web/-/pull/1")
+            let page = try await client.send(.GET, "/team/web/-/pull/1", cookie: session)
+            #expect(page.status == 200)
+            #expect(page.body.contains("Topic &lt;script&gt;") && !page.body.contains("<script>alert"))
+            #expect(page.body.contains("<strong>topic</strong>"), "the description is Markdown")
+            #expect(page.body.contains("merges cleanly") && page.body.contains("id=\"merge-form\""))
+            #expect(page.body.contains(String(tip.prefix(10))) && page.body.contains("topic.txt") && page.body.contains("&lt;b&gt;topic&lt;/b&gt;"))
+            let list = try await client.send(.GET, "/team/web/-/pulls", cookie: session)
+            #expect(list.body.contains("href=\"/team/web/-/pull/1\"") && list.body.contains("aria-current=\"page\">Pull requests"))
+            let merged = try await client.send(.POST, "/team/web/-/pull/1", form: ["action": "merge", "style": "squash", "_csrf": csrf], cookie: session)
+            #expect(merged.status == 303)
+            let after = try await client.send(.GET, "/team/web/-/pull/1", cookie: session)
+            #expect(after.body.contains("id=\"pull-state\" class=\"state merged\"") && after.body.contains("merged by admin"))
+            #expect(try await client.send(.GET, "/team/web/-/pulls?state=closed", cookie: session).body.contains("#1"))
+        }
+    }
+}
