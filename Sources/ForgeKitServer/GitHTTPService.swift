@@ -72,10 +72,15 @@ public struct GitHTTPService<Context: RemoteAddressRequestContext>: RouterMiddle
         }
 
         let headers = request.headers
-        let info = GitHTTPBackend.RequestInfo(
+        var info = GitHTTPBackend.RequestInfo(
             method: request.method.rawValue, query: request.uri.query, contentType: headers[.contentType],
             contentLength: headers[.contentLength].flatMap { Int($0) }, contentEncoding: headers[.contentEncoding],
             gitProtocol: HTTPField.Name("Git-Protocol").flatMap { headers[$0] }, remoteUser: user?.name, remoteAddress: peer)
+        if smart.service == .receivePack, !smart.isAdvertisement {
+            info.protectedBranches = try await repositories.metadata.branchProtections(repositoryID: facts.repository.id).map {
+                ($0.pattern, $0.allowsDirectPush(by: user?.name))
+            }
+        }
         let exchange = try backend.start(smart, directory: facts.repository.path, info: info)
         let head: (status: Int, headers: [(String, String)])
         switch await RepositoryAccess.start(exchange, request: request, body: !smart.isAdvertisement, logger: logger,

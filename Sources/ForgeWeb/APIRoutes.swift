@@ -239,6 +239,26 @@ extension ForgeAPI {
             try await self.mergePullRequest(target, index: try Self.parameter(context, "index"), request: request)
         }
         repository("pulls/:index/merge", [.get: merge, .post: merge])
+        let conversation: @Sendable (Request, Context, GiteaTarget) async throws -> Response = { request, context, target in
+            try await self.pullConversation(target, index: try Self.parameter(context, "index"), request: request)
+        }
+        repository("issues/:index/comments", [.get: conversation, .post: conversation])
+        let reviews: @Sendable (Request, Context, GiteaTarget) async throws -> Response = { request, context, target in
+            try await self.pullReviews(target, index: try Self.parameter(context, "index"), request: request)
+        }
+        repository("pulls/:index/reviews", [.get: reviews, .post: reviews])
+        repository("pulls/:index/reviews/:id/comments", [.get: { _, context, target in
+            try await self.pullReviewComments(target, index: try Self.parameter(context, "index"), review: try Self.parameter(context, "id"))
+        }])
+        let requests: @Sendable (Request, Context, GiteaTarget) async throws -> Response = { request, context, target in
+            try await self.pullReviewRequests(target, index: try Self.parameter(context, "index"), request: request)
+        }
+        repository("pulls/:index/requested_reviewers", [.post: requests, .delete: requests])
+        let protections: @Sendable (Request, Context, GiteaTarget) async throws -> Response = { request, context, target in
+            try await self.branchProtections(target, name: try? Self.parameter(context, "name"), request: request)
+        }
+        repository("branch_protections", [.get: protections, .post: protections])
+        repository("branch_protections/:name", [.get: protections, .patch: protections, .delete: protections])
         // A path that ends where a longer route goes on (`repos/team/app`, `repos/team/app/git`) has no
         // route of its own: the router would answer 404 without trying `**`, so each prefix gets one.
         for path in registered.sorted() {

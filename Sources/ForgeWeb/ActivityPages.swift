@@ -138,6 +138,17 @@ extension ForgeWebService {
             "siteAdmin": viewer.user?.isAdmin == true,
             "secrets": try await store.secrets(repositoryID: repository.id).map { ["secretName": $0.name, "secretSet": Web.relativeTime($0.updatedAt)] },
             "deploys": try await deploySettingsContext(repository, values: values),
+            "isGit": repository.kind == .git,
+            "protections": try await store.branchProtections(repositoryID: repository.id).map { rule in
+                let push = switch rule.directPush {
+                case .none: "nobody"
+                case .writers: "everyone with write"
+                case .listed: rule.pushAllowlist.joined(separator: " ")
+                }
+                return ["protectionPattern": rule.pattern, "protectionChecks": rule.statusChecks.joined(separator: " "),
+                        "protectionApprovals": rule.requiredApprovals, "protectionPush": push] as [String: Any]
+            },
+            "typedPattern": values["pattern"], "typedAllowlist": values["allowlist"], "typedChecks": values["checks"], "typedApprovals": values["approvals"] ?? "0",
         ])
         return try frame(repository, viewer: viewer, level: level, title: "Settings", active: "settings", template: "repository-settings", context)
     }
@@ -252,6 +263,20 @@ extension ForgeWebService {
                         throw ForgeError(.notFound, "no such webhook", operation: "delete webhook")
                     }
                     try await store.deleteWebhook(id: id)
+                case "protect-branch":
+                    let words = { (field: String) in (form[field] ?? "").split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) }
+                    guard let approvals = Int(form["approvals"] ?? "0") else {
+                        throw ForgeError(.invalidArgument, "approvals must be a number from 0 to 50", operation: "protect branch")
+                    }
+                    try await store.saveBranchProtection(repositoryID: repository.id, BranchProtection(
+                        pattern: (form["pattern"] ?? "").trimmingCharacters(in: .whitespaces),
+                        directPush: BranchProtection.DirectPush(rawValue: form["push"] ?? "") ?? .none, pushAllowlist: words("allowlist"),
+                        statusChecks: words("checks"), requiredApprovals: approvals, dismissStaleApprovals: form["dismiss_stale"] == "1",
+                        blockOnRejectedReviews: form["block_rejected"] == "1"))
+                    return Web.redirect(link(repository, "settings") + "#protected-branches")
+                case "unprotect-branch":
+                    try await store.deleteBranchProtection(repositoryID: repository.id, pattern: form["pattern"] ?? "")
+                    return Web.redirect(link(repository, "settings") + "#protected-branches")
                 case "deploy-environment", "deploy-branch", "remove-deploy-branch", "remove-deploy-environment":
                     try await changeDeploySetup(repository, form: form)
                     return Web.redirect(link(repository, "settings") + "#deploy")

@@ -480,3 +480,149 @@ struct GiteaChangedFile: Encodable {
         case htmlURL = "html_url"
     }
 }
+
+/// Gitea's `Comment` (a pull request's conversation) and `PullReviewComment` (on a line of its diff).
+struct GiteaComment: Encodable {
+    var id: Int64
+    var htmlURL: String
+    var pullRequestURL: String
+    var user: GiteaUser?
+    var body: String
+    var path: String?
+    var line: Int?
+    var commitID: String
+    var outdated: Bool
+    var reviewID: Int64?
+    var createdAt: String
+    var updatedAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, user, body, path, line, outdated
+        case htmlURL = "html_url", pullRequestURL = "pull_request_url", commitID = "commit_id", reviewID = "pull_request_review_id"
+        case createdAt = "created_at", updatedAt = "updated_at"
+    }
+}
+
+/// Gitea's `PullReview`.
+struct GiteaPullReview: Encodable {
+    var id: Int64
+    var user: GiteaUser?
+    var body: String
+    var state: String
+    var commitID: String
+    var stale: Bool
+    var dismissed = false
+    var official: Bool
+    var commentsCount: Int
+    var submittedAt: String
+    var htmlURL: String
+    var pullRequestURL: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, user, body, state, stale, dismissed, official
+        case commitID = "commit_id", commentsCount = "comments_count", submittedAt = "submitted_at", htmlURL = "html_url"
+        case pullRequestURL = "pull_request_url"
+    }
+}
+
+/// Gitea's `CreatePullReviewOptions` with its `CreatePullReviewComment`s.
+struct GiteaReviewRequest: Decodable {
+    struct LineComment: Decodable {
+        var path: String?
+        var body: String?
+        var newPosition: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case path, body
+            case newPosition = "new_position"
+        }
+    }
+
+    var body: String?
+    var event: String?
+    var commitID: String?
+    var comments: [LineComment]?
+
+    enum CodingKeys: String, CodingKey {
+        case body, event, comments
+        case commitID = "commit_id"
+    }
+}
+
+/// Gitea's `CreateIssueCommentOption`.
+struct GiteaCommentRequest: Decodable {
+    var body: String?
+}
+
+/// Gitea's `PullReviewRequestOptions`.
+struct GiteaReviewersRequest: Decodable {
+    var reviewers: [String]?
+}
+
+/// Gitea's `BranchProtection`.
+struct GiteaBranchProtection: Encodable {
+    var branchName: String
+    var ruleName: String
+    var enablePush: Bool
+    var enablePushWhitelist: Bool
+    var pushWhitelistUsernames: [String]
+    var enableStatusCheck: Bool
+    var statusCheckContexts: [String]
+    var requiredApprovals: Int
+    var dismissStaleApprovals: Bool
+    var blockOnRejectedReviews: Bool
+
+    init(_ rule: BranchProtection) {
+        branchName = rule.pattern
+        ruleName = rule.pattern
+        enablePush = rule.directPush != .none
+        enablePushWhitelist = rule.directPush == .listed
+        pushWhitelistUsernames = rule.pushAllowlist
+        enableStatusCheck = !rule.statusChecks.isEmpty
+        statusCheckContexts = rule.statusChecks
+        requiredApprovals = rule.requiredApprovals
+        dismissStaleApprovals = rule.dismissStaleApprovals
+        blockOnRejectedReviews = rule.blockOnRejectedReviews
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case branchName = "branch_name", ruleName = "rule_name", enablePush = "enable_push", enablePushWhitelist = "enable_push_whitelist"
+        case pushWhitelistUsernames = "push_whitelist_usernames", enableStatusCheck = "enable_status_check"
+        case statusCheckContexts = "status_check_contexts", requiredApprovals = "required_approvals"
+        case dismissStaleApprovals = "dismiss_stale_approvals", blockOnRejectedReviews = "block_on_rejected_reviews"
+    }
+}
+
+/// Gitea's `CreateBranchProtectionOption` and `EditBranchProtectionOption`.
+struct GiteaBranchProtectionRequest: Decodable {
+    var branchName: String?
+    var ruleName: String?
+    var enablePush: Bool?
+    var enablePushWhitelist: Bool?
+    var pushWhitelistUsernames: [String]?
+    var enableStatusCheck: Bool?
+    var statusCheckContexts: [String]?
+    var requiredApprovals: Int?
+    var dismissStaleApprovals: Bool?
+    var blockOnRejectedReviews: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case branchName = "branch_name", ruleName = "rule_name", enablePush = "enable_push", enablePushWhitelist = "enable_push_whitelist"
+        case pushWhitelistUsernames = "push_whitelist_usernames", enableStatusCheck = "enable_status_check"
+        case statusCheckContexts = "status_check_contexts", requiredApprovals = "required_approvals"
+        case dismissStaleApprovals = "dismiss_stale_approvals", blockOnRejectedReviews = "block_on_rejected_reviews"
+    }
+
+    /// `rule` with these fields applied (absent ones kept).
+    func applied(to rule: BranchProtection) -> BranchProtection {
+        var rule = rule
+        let push = enablePush ?? (rule.directPush != .none), listed = enablePushWhitelist ?? (rule.directPush == .listed)
+        rule.directPush = !push ? .none : listed ? .listed : .writers
+        if let names = pushWhitelistUsernames { rule.pushAllowlist = names }
+        if enableStatusCheck == false { rule.statusChecks = [] } else if let contexts = statusCheckContexts { rule.statusChecks = contexts }
+        if let approvals = requiredApprovals { rule.requiredApprovals = approvals }
+        if let dismiss = dismissStaleApprovals { rule.dismissStaleApprovals = dismiss }
+        if let block = blockOnRejectedReviews { rule.blockOnRejectedReviews = block }
+        return rule
+    }
+}

@@ -4312,6 +4312,1376 @@ enum OpenAPIDocument {
     }
    }
   },
+  "/repos/{owner}/{repo}/issues/{index}/comments": {
+   "get": {
+    "summary": "A pull request's conversation",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "issueGetComments",
+    "parameters": [
+     {
+      "name": "owner",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      }
+     },
+     {
+      "name": "repo",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+      }
+     },
+     {
+      "name": "index",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "integer",
+       "minimum": 1
+      }
+     },
+     {
+      "name": "page",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 1000000
+      },
+      "description": "Page, from 1"
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 500
+      },
+      "description": "Per page"
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Comments",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/Comment"
+         }
+        }
+       }
+      },
+      "headers": {
+       "X-Total-Count": {
+        "schema": {
+         "type": "integer"
+        },
+        "description": "How many in all"
+       },
+       "Link": {
+        "schema": {
+         "type": "string"
+        },
+        "description": "RFC 8288 links: next, prev, first, last"
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "security": [
+     {},
+     {
+      "basic": []
+     },
+     {
+      "token": []
+     }
+    ]
+   },
+   "post": {
+    "summary": "Comment on a pull request",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "issueCreateComment",
+    "parameters": [
+     {
+      "name": "owner",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      }
+     },
+     {
+      "name": "repo",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+      }
+     },
+     {
+      "name": "index",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "integer",
+       "minimum": 1
+      }
+     }
+    ],
+    "responses": {
+     "201": {
+      "description": "The comment",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Comment"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not allowed",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "Not JSON",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "A field is missing or invalid (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/CreateIssueCommentOption"
+       }
+      }
+     }
+    }
+   }
+  },
+  "/repos/{owner}/{repo}/pulls/{index}/reviews": {
+   "get": {
+    "summary": "A pull request's reviews",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "repoListPullReviews",
+    "parameters": [
+     {
+      "name": "owner",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      }
+     },
+     {
+      "name": "repo",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+      }
+     },
+     {
+      "name": "index",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "integer",
+       "minimum": 1
+      }
+     },
+     {
+      "name": "page",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 1000000
+      },
+      "description": "Page, from 1"
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 500
+      },
+      "description": "Per page"
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Reviews",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/PullReview"
+         }
+        }
+       }
+      },
+      "headers": {
+       "X-Total-Count": {
+        "schema": {
+         "type": "integer"
+        },
+        "description": "How many in all"
+       },
+       "Link": {
+        "schema": {
+         "type": "string"
+        },
+        "description": "RFC 8288 links: next, prev, first, last"
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "security": [
+     {},
+     {
+      "basic": []
+     },
+     {
+      "token": []
+     }
+    ]
+   },
+   "post": {
+    "summary": "Review it: approve, request changes or comment, with line comments",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "repoCreatePullReview",
+    "parameters": [
+     {
+      "name": "owner",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      }
+     },
+     {
+      "name": "repo",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+      }
+     },
+     {
+      "name": "index",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "integer",
+       "minimum": 1
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "The review",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/PullReview"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not allowed",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "Conflict",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "Not JSON",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "A field is missing or invalid (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/CreatePullReviewOptions"
+       }
+      }
+     }
+    }
+   }
+  },
+  "/repos/{owner}/{repo}/pulls/{index}/reviews/{id}/comments": {
+   "get": {
+    "summary": "A review's line comments",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "repoGetPullReviewComments",
+    "parameters": [
+     {
+      "name": "owner",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      }
+     },
+     {
+      "name": "repo",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+      }
+     },
+     {
+      "name": "index",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "integer",
+       "minimum": 1
+      }
+     },
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "integer",
+       "minimum": 1
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Comments",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/Comment"
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "security": [
+     {},
+     {
+      "basic": []
+     },
+     {
+      "token": []
+     }
+    ]
+   }
+  },
+  "/repos/{owner}/{repo}/pulls/{index}/requested_reviewers": {
+   "post": {
+    "summary": "Ask for reviews (its author or write)",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "repoCreatePullReviewRequests",
+    "parameters": [
+     {
+      "name": "owner",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      }
+     },
+     {
+      "name": "repo",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+      }
+     },
+     {
+      "name": "index",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "integer",
+       "minimum": 1
+      }
+     }
+    ],
+    "responses": {
+     "201": {
+      "description": "Who is asked",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/User"
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not allowed",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "Not JSON",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "A field is missing or invalid (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/PullReviewRequestOptions"
+       }
+      }
+     }
+    }
+   },
+   "delete": {
+    "summary": "Withdraw review requests (its author or write)",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "repoDeletePullReviewRequests",
+    "parameters": [
+     {
+      "name": "owner",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      }
+     },
+     {
+      "name": "repo",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+      }
+     },
+     {
+      "name": "index",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "integer",
+       "minimum": 1
+      }
+     }
+    ],
+    "responses": {
+     "204": {
+      "description": "Withdrawn"
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not allowed",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "Not JSON",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "A field is missing or invalid (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/PullReviewRequestOptions"
+       }
+      }
+     }
+    }
+   }
+  },
+  "/repos/{owner}/{repo}/branch_protections": {
+   "get": {
+    "summary": "Protected branch rules (admin)",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "repoListBranchProtection",
+    "parameters": [
+     {
+      "name": "owner",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      }
+     },
+     {
+      "name": "repo",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+      }
+     },
+     {
+      "name": "page",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 1000000
+      },
+      "description": "Page, from 1"
+     },
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 500
+      },
+      "description": "Per page"
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Rules",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/BranchProtection"
+         }
+        }
+       }
+      },
+      "headers": {
+       "X-Total-Count": {
+        "schema": {
+         "type": "integer"
+        },
+        "description": "How many in all"
+       },
+       "Link": {
+        "schema": {
+         "type": "string"
+        },
+        "description": "RFC 8288 links: next, prev, first, last"
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not allowed",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "security": [
+     {},
+     {
+      "basic": []
+     },
+     {
+      "token": []
+     }
+    ]
+   },
+   "post": {
+    "summary": "Protect branches by name or glob (admin)",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "repoCreateBranchProtection",
+    "parameters": [
+     {
+      "name": "owner",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      }
+     },
+     {
+      "name": "repo",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+      }
+     }
+    ],
+    "responses": {
+     "201": {
+      "description": "The rule",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/BranchProtection"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not allowed",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "Not JSON",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "A field is missing or invalid (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/CreateBranchProtectionOption"
+       }
+      }
+     }
+    }
+   }
+  },
+  "/repos/{owner}/{repo}/branch_protections/{name}": {
+   "get": {
+    "summary": "A protected branch rule (admin)",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "repoGetBranchProtection",
+    "parameters": [
+     {
+      "name": "owner",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      }
+     },
+     {
+      "name": "repo",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+      }
+     },
+     {
+      "name": "name",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "The rule",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/BranchProtection"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not allowed",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "security": [
+     {},
+     {
+      "basic": []
+     },
+     {
+      "token": []
+     }
+    ]
+   },
+   "patch": {
+    "summary": "Change a protected branch rule (admin)",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "repoEditBranchProtection",
+    "parameters": [
+     {
+      "name": "owner",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      }
+     },
+     {
+      "name": "repo",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+      }
+     },
+     {
+      "name": "name",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "The rule",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/BranchProtection"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not allowed",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "415": {
+      "description": "Not JSON",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "422": {
+      "description": "A field is missing or invalid (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/EditBranchProtectionOption"
+       }
+      }
+     }
+    }
+   },
+   "delete": {
+    "summary": "Remove a protected branch rule (admin)",
+    "tags": [
+     "repository"
+    ],
+    "operationId": "repoDeleteBranchProtection",
+    "parameters": [
+     {
+      "name": "owner",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      }
+     },
+     {
+      "name": "repo",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string",
+       "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+      }
+     },
+     {
+      "name": "name",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "204": {
+      "description": "Removed"
+     },
+     "400": {
+      "description": "Bad request: a parameter or field is wrong (named)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No or wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not allowed",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such thing (or not visible to you)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
   "/repos/{owner}/{repo}/hooks": {
    "get": {
     "summary": "Webhooks (admin)",
@@ -9988,6 +11358,311 @@ enum OpenAPIDocument {
      },
      "html_url": {
       "type": "string"
+     }
+    }
+   },
+   "Comment": {
+    "type": "object",
+    "required": [
+     "id",
+     "body",
+     "created_at"
+    ],
+    "properties": {
+     "id": {
+      "type": "integer"
+     },
+     "html_url": {
+      "type": "string"
+     },
+     "pull_request_url": {
+      "type": "string"
+     },
+     "user": {
+      "oneOf": [
+       {
+        "$ref": "#/components/schemas/User"
+       },
+       {
+        "type": "null"
+       }
+      ]
+     },
+     "body": {
+      "type": "string"
+     },
+     "path": {
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "line": {
+      "type": [
+       "integer",
+       "null"
+      ]
+     },
+     "commit_id": {
+      "type": "string"
+     },
+     "outdated": {
+      "type": "boolean"
+     },
+     "pull_request_review_id": {
+      "type": [
+       "integer",
+       "null"
+      ]
+     },
+     "created_at": {
+      "type": "string"
+     },
+     "updated_at": {
+      "type": "string"
+     }
+    }
+   },
+   "CreateIssueCommentOption": {
+    "type": "object",
+    "required": [
+     "body"
+    ],
+    "properties": {
+     "body": {
+      "type": "string"
+     }
+    }
+   },
+   "PullReview": {
+    "type": "object",
+    "required": [
+     "id",
+     "state",
+     "commit_id"
+    ],
+    "properties": {
+     "id": {
+      "type": "integer"
+     },
+     "user": {
+      "oneOf": [
+       {
+        "$ref": "#/components/schemas/User"
+       },
+       {
+        "type": "null"
+       }
+      ]
+     },
+     "body": {
+      "type": "string"
+     },
+     "state": {
+      "type": "string",
+      "enum": [
+       "APPROVED",
+       "REQUEST_CHANGES",
+       "COMMENT"
+      ]
+     },
+     "commit_id": {
+      "type": "string"
+     },
+     "stale": {
+      "type": "boolean"
+     },
+     "dismissed": {
+      "type": "boolean"
+     },
+     "official": {
+      "type": "boolean"
+     },
+     "comments_count": {
+      "type": "integer"
+     },
+     "submitted_at": {
+      "type": "string"
+     },
+     "html_url": {
+      "type": "string"
+     },
+     "pull_request_url": {
+      "type": "string"
+     }
+    }
+   },
+   "CreatePullReviewOptions": {
+    "type": "object",
+    "properties": {
+     "body": {
+      "type": "string"
+     },
+     "event": {
+      "type": "string",
+      "enum": [
+       "APPROVED",
+       "APPROVE",
+       "REQUEST_CHANGES",
+       "COMMENT"
+      ]
+     },
+     "commit_id": {
+      "type": "string"
+     },
+     "comments": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "properties": {
+        "path": {
+         "type": "string"
+        },
+        "body": {
+         "type": "string"
+        },
+        "new_position": {
+         "type": "integer"
+        }
+       }
+      }
+     }
+    }
+   },
+   "PullReviewRequestOptions": {
+    "type": "object",
+    "properties": {
+     "reviewers": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     }
+    }
+   },
+   "BranchProtection": {
+    "type": "object",
+    "required": [
+     "rule_name"
+    ],
+    "properties": {
+     "branch_name": {
+      "type": "string"
+     },
+     "rule_name": {
+      "type": "string"
+     },
+     "enable_push": {
+      "type": "boolean"
+     },
+     "enable_push_whitelist": {
+      "type": "boolean"
+     },
+     "push_whitelist_usernames": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "enable_status_check": {
+      "type": "boolean"
+     },
+     "status_check_contexts": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "required_approvals": {
+      "type": "integer",
+      "minimum": 0,
+      "maximum": 50
+     },
+     "dismiss_stale_approvals": {
+      "type": "boolean"
+     },
+     "block_on_rejected_reviews": {
+      "type": "boolean"
+     }
+    }
+   },
+   "CreateBranchProtectionOption": {
+    "type": "object",
+    "properties": {
+     "branch_name": {
+      "type": "string"
+     },
+     "rule_name": {
+      "type": "string"
+     },
+     "enable_push": {
+      "type": "boolean"
+     },
+     "enable_push_whitelist": {
+      "type": "boolean"
+     },
+     "push_whitelist_usernames": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "enable_status_check": {
+      "type": "boolean"
+     },
+     "status_check_contexts": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "required_approvals": {
+      "type": "integer",
+      "minimum": 0,
+      "maximum": 50
+     },
+     "dismiss_stale_approvals": {
+      "type": "boolean"
+     },
+     "block_on_rejected_reviews": {
+      "type": "boolean"
+     }
+    }
+   },
+   "EditBranchProtectionOption": {
+    "type": "object",
+    "properties": {
+     "enable_push": {
+      "type": "boolean"
+     },
+     "enable_push_whitelist": {
+      "type": "boolean"
+     },
+     "push_whitelist_usernames": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "enable_status_check": {
+      "type": "boolean"
+     },
+     "status_check_contexts": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "required_approvals": {
+      "type": "integer",
+      "minimum": 0,
+      "maximum": 50
+     },
+     "dismiss_stale_approvals": {
+      "type": "boolean"
+     },
+     "block_on_rejected_reviews": {
+      "type": "boolean"
      }
     }
    },

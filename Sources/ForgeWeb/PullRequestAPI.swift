@@ -152,3 +152,108 @@ extension ForgeAPI {
         }
     }
 }
+
+/// Reviews, comments and review requests of pull requests, in Gitea's shapes.
+extension ForgeAPI {
+    func giteaComment(_ comment: PullComment, pull: PullRequest, target: GiteaTarget, outdated: Set<Int64>) -> GiteaComment {
+        let html = target.html + "/-/pull/\(pull.number)"
+        return GiteaComment(id: comment.id, htmlURL: html + "#comment-\(comment.id)", pullRequestURL: html,
+                            user: comment.author.map { GiteaUser($0, shownTo: target.caller.user) }, body: comment.body, path: comment.path,
+                            line: comment.line, commitID: comment.commit, outdated: outdated.contains(comment.id), reviewID: comment.reviewID,
+                            createdAt: giteaTime(comment.createdAt), updatedAt: giteaTime(comment.createdAt))
+    }
+
+    func giteaReview(_ review: PullReview, pull: PullRequest, target: GiteaTarget, head: String, comments: [PullComment]) -> GiteaPullReview {
+        let html = target.html + "/-/pull/\(pull.number)"
+        return GiteaPullReview(id: review.id, user: review.author.map { GiteaUser($0, shownTo: target.caller.user) }, body: review.body,
+                               state: review.state.rawValue, commitID: review.commit, stale: review.commit != head,
+                               official: review.state != .comment, commentsCount: comments.filter { $0.reviewID == review.id }.count,
+                               submittedAt: giteaTime(review.createdAt), htmlURL: html + "#review-\(review.id)", pullRequestURL: html)
+    }
+
+    /// `GET`/`POST …/issues/{index}/comments`: a pull request's conversation (Gitea keeps pull requests among issues).
+    func pullConversation(_ target: GiteaTarget, index: String, request: Request) async throws -> Response {
+        let pull = try await pullRequest(target, index: index)
+        if request.method == .post {
+            let me = try requireUser(target.caller.user)
+            let fields = try await body(request, as: GiteaCommentRequest.self)
+            let head = try await pullRequests.heads(of: pull, in: target.repository).head?.hex ?? pull.headCommit
+            // Outcomes as values: a typed catch around an await crashes Swift 6.3's SIL passes.
+            let added: Result<PullComment, ForgeError>
+            do { added = .success(try await store.addPullComment(pullID: pull.id, NewPullComment(body: fields.body ?? "", commit: head), authorID: me.id, reviewID: nil)) } catch { added = .failure(error) }
+            switch added {
+            case .success(let comment): return Self.json(.created, giteaComment(comment, pull: pull, target: target, outdated: []))
+            case .failure(let error) where error.code == .invalidArgument: throw APIError(status: .unprocessableContent, message: error.message)
+            case .failure(let error): throw error
+            }
+        }
+        let page = try Pagination(target.query)
+        let comments = try await store.pullComments(pullID: pull.id).filter { $0.reviewID == nil && $0.path == nil }
+        return Self.list(page.slice(comments).map { giteaComment($0, pull: pull, target: target, outdated: []) }, total: comments.count, page: page, request: request)
+    }
+
+    /// `GET`/`POST …/pulls/{index}/reviews`: reviews, and a new one (`event` APPROVED, REQUEST_CHANGES or COMMENT, line comments on the head).
+    func pullReviews(_ target: GiteaTarget, index: String, request: Request) async throws -> Response {
+        let pull = try await pullRequest(target, index: index)
+        let head = try await pullRequests.heads(of: pull, in: target.repository).head?.hex ?? pull.headCommit
+        if request.method == .post {
+            let me = try requireUser(target.caller.user)
+            let fields = try await body(request, as: GiteaReviewRequest.self)
+            let eventName = fields.event ?? "COMMENT"
+            guard let state = ReviewState(rawValue: eventName == "APPROVE" ? "APPROVED" : eventName) else {
+                throw APIError(status: .unprocessableContent, message: "'event' must be APPROVED, REQUEST_CHANGES or COMMENT")
+            }
+            let commit = fields.commitID.flatMap { $0.isEmpty ? nil : $0 } ?? head
+            let comments = (fields.comments ?? []).map { NewPullComment(body: $0.body ?? "", path: $0.path, line: $0.newPosition, commit: commit) }
+            let reviewed: Result<PullReview, ForgeError>
+            do { reviewed = .success(try await pullRequests.review(pull, in: target.repository, state: state, body: fields.body ?? "", by: me, comments: comments)) } catch { reviewed = .failure(error) }
+            let review: PullReview
+            switch reviewed {
+            case .success(let made): review = made
+            case .failure(let error) where error.code == .invalidArgument: throw APIError(status: .unprocessableContent, message: error.message)
+            case .failure(let error): throw error
+            }
+            let all = try await store.pullComments(pullID: pull.id)
+            return Self.json(.ok, giteaReview(review, pull: pull, target: target, head: head, comments: all))
+        }
+        let page = try Pagination(target.query)
+        let reviews = try await store.pullReviews(pullID: pull.id)
+        let comments = try await store.pullComments(pullID: pull.id)
+        return Self.list(page.slice(reviews).map { giteaReview($0, pull: pull, target: target, head: head, comments: comments) },
+                         total: reviews.count, page: page, request: request)
+    }
+
+    /// `GET …/pulls/{index}/reviews/{id}/comments`: a review's line comments, with whether each is outdated.
+    func pullReviewComments(_ target: GiteaTarget, index: String, review text: String) async throws -> Response {
+        let pull = try await pullRequest(target, index: index)
+        guard let id = Int64(text), try await store.pullReviews(pullID: pull.id).contains(where: { $0.id == id }) else {
+            throw APIError(status: .notFound, message: "no review \(text) on pull request #\(pull.number)")
+        }
+        let head = try await pullRequests.heads(of: pull, in: target.repository).head?.hex ?? pull.headCommit
+        let comments = try await store.pullComments(pullID: pull.id).filter { $0.reviewID == id }
+        let outdated = try await pullRequests.outdated(comments, head: head, in: target.repository)
+        return Self.json(.ok, comments.map { giteaComment($0, pull: pull, target: target, outdated: outdated) })
+    }
+
+    /// `POST`/`DELETE …/pulls/{index}/requested_reviewers {"reviewers": [names]}`: its author or a writer asks readers of the repository.
+    func pullReviewRequests(_ target: GiteaTarget, index: String, request: Request) async throws -> Response {
+        let me = try requireUser(target.caller.user)
+        let pull = try await pullRequest(target, index: index)
+        guard pull.author?.id == me.id || target.level >= .write else {
+            throw APIError(status: .forbidden, message: "only its author and the repository's writers ask for reviews")
+        }
+        let names = try await body(request, as: GiteaReviewersRequest.self).reviewers ?? []
+        var current = Set(try await store.reviewRequests(pullID: pull.id).map(\.id))
+        for name in names {
+            guard let user = try await store.user(named: name),
+                  let facts = try await store.permissionFacts(repository: target.repository.path, caller: user), facts.effectiveLevel(from: nil) >= .read else {
+                throw APIError(status: .unprocessableContent, message: "'reviewers': '\(name)' cannot read \(target.repository.path)")
+            }
+            if request.method == .delete { current.remove(user.id) } else { current.insert(user.id) }
+        }
+        try await store.setReviewRequests(pullID: pull.id, userIDs: Array(current))
+        if request.method == .delete { return Response(status: .noContent) }
+        let requested = try await store.reviewRequests(pullID: pull.id)
+        return Self.json(.created, requested.map { GiteaUser($0, shownTo: me) })
+    }
+}

@@ -87,8 +87,47 @@ extension ForgeWebService {
         case .conflict(let paths)?: mergeText = "This branch has conflicts that must be resolved:"; conflicts = paths
         case nil: break
         }
-        let mergeable = heads.mergeability == .fastForward || heads.mergeability == .clean
+        var mergeable = heads.mergeability == .fastForward || heads.mergeability == .clean
+        // A protected base: what its rule still asks for, instead of the merge button.
+        if pull.state == .open, mergeable,
+           let rule = BranchProtection.rule(for: pull.baseBranch, in: try await store.branchProtections(repositoryID: repository.id)) {
+            let checked: Result<Void, ForgeError>
+            do { checked = .success(try await pullRequests.check(pull, against: rule, in: repository)) } catch { checked = .failure(error) }
+            if case .failure(let error) = checked {
+                mergeable = false
+                mergeText = "Merging is blocked: " + error.message
+            }
+        }
         let isAuthor = viewer.user.map { $0.id == pull.author?.id } ?? false
+        // The conversation: comments and reviews in order, each review with its line comments.
+        let reviews = try await store.pullReviews(pullID: pull.id)
+        let comments = try await store.pullComments(pullID: pull.id)
+        let outdated = try await pullRequests.outdated(comments, head: headCommit, in: repository)
+        func lineItems(_ review: Int64) -> [[String: Any]] {
+            comments.filter { $0.reviewID == review && $0.path != nil }.map { comment in
+                ["linePath": comment.path ?? "", "lineNumber": comment.line ?? 0, "lineOutdated": outdated.contains(comment.id),
+                 "lineHTML": Markdown.html(comment.body)] as [String: Any]
+            }
+        }
+        var timeline: [(Date, [String: Any])] = comments.filter { $0.reviewID == nil }.map { comment in
+            (comment.createdAt, ["itemID": "comment-\(comment.id)", "itemAuthor": comment.author?.name ?? "someone", "itemWhen": Web.relativeTime(comment.createdAt),
+                                 "itemHTML": Markdown.html(comment.body), "itemState": false, "itemStale": false, "itemComments": [] as [[String: Any]]])
+        }
+        for review in reviews {
+            let label = switch review.state {
+            case .approved: "approved"
+            case .changesRequested: "requested changes"
+            case .comment: "reviewed"
+            }
+            timeline.append((review.createdAt, ["itemID": "review-\(review.id)", "itemAuthor": review.author?.name ?? "someone",
+                                                "itemWhen": Web.relativeTime(review.createdAt), "itemState": label,
+                                                "itemStateClass": review.state == .approved ? "success" : review.state == .changesRequested ? "failure" : "pending",
+                                                "itemStale": review.commit != headCommit && review.state != .comment,
+                                                "itemHTML": review.body.isEmpty ? false : Markdown.html(review.body), "itemComments": lineItems(review.id)]))
+        }
+        timeline.sort { $0.0 < $1.0 }
+        let approvers = PullRequests.approvers(reviews, of: pull, head: headCommit, dismissStale: false).map(\.name)
+        let requested = try await store.reviewRequests(pullID: pull.id).map(\.name)
         let context = view([
             "title": pull.title, "number": pull.number, "state": pull.state.rawValue, "author": pull.author?.name ?? "someone",
             "headBranch": pull.headBranch, "baseBranch": pull.baseBranch, "opened": Web.relativeTime(pull.createdAt),
@@ -102,6 +141,11 @@ extension ForgeWebService {
                 ["value": $0.0.rawValue, "label": $0.1, "selected": $0.0 == (heads.mergeability == .fastForward ? .fastForwardOnly : .merge)] as [String: Any]
             },
             "commits": try await commitRows(repository, commits), "diffHTML": try content("diff-section", diffContext, viewer: viewer),
+            "isMerged": pull.state == .merged, "approvers": approvers, "requested": requested, "timeline": timeline.map(\.1),
+            "changedPaths": changes.map(\.path),
+            "reviewEvents": [(ReviewState.comment, "Comment"), (.approved, "Approve"), (.changesRequested, "Request changes")].map {
+                ["value": $0.0.rawValue, "label": $0.1, "checked": $0.0 == .comment] as [String: Any]
+            },
         ])
         return try frame(repository, viewer: viewer, level: level, title: "#\(pull.number) \(pull.title)", active: "pulls", template: "pull", context)
     }
@@ -141,6 +185,44 @@ extension ForgeWebService {
                 guard error.code == .conflict || error.code == .notFound else { throw error }
                 return try await pullPage(repository, viewer: viewer, level: level, number: text, message: error.message).withStatus(.conflict)
             }
+        case "comment":
+            let head = try await pullRequests.heads(of: pull, in: repository).head?.hex ?? pull.headCommit
+            let added: Result<PullComment, ForgeError>
+            do { added = .success(try await store.addPullComment(pullID: pull.id, NewPullComment(body: form["body"] ?? "", commit: head), authorID: user.id, reviewID: nil)) } catch { added = .failure(error) }
+            if case .failure(let error) = added {
+                return try await pullPage(repository, viewer: viewer, level: level, number: text, message: error.message).withStatus(.badRequest)
+            }
+        case "review":
+            let head = try await pullRequests.heads(of: pull, in: repository).head?.hex ?? pull.headCommit
+            let path = form["path"].flatMap { $0.isEmpty ? nil : $0 }
+            var body = form["body"] ?? ""
+            var lineComments: [NewPullComment] = []
+            if let path {
+                // A review on a line: its text is the line's comment.
+                lineComments = [NewPullComment(body: body, path: path, line: Int(form["line"] ?? ""), commit: head)]
+                body = ""
+            }
+            let reviewed: Result<PullReview, ForgeError>
+            do {
+                reviewed = .success(try await pullRequests.review(pull, in: repository, state: ReviewState(rawValue: form["event"] ?? "") ?? .comment,
+                                                                  body: body, by: user, comments: lineComments))
+            } catch {
+                reviewed = .failure(error)
+            }
+            if case .failure(let error) = reviewed {
+                return try await pullPage(repository, viewer: viewer, level: level, number: text, message: error.message).withStatus(.badRequest)
+            }
+        case "request-review":
+            guard level >= .write || pull.author?.id == user.id else {
+                throw ForgeError(.forbidden, "only its author and the repository's writers ask for reviews", operation: "pull request")
+            }
+            guard let reviewer = try await store.user(named: form["reviewer"] ?? ""),
+                  let facts = try await store.permissionFacts(repository: repository.path, caller: reviewer), facts.effectiveLevel(from: nil) >= .read else {
+                return try await pullPage(repository, viewer: viewer, level: level, number: text,
+                                          message: "'\(form["reviewer"] ?? "")' cannot read this repository").withStatus(.badRequest)
+            }
+            let current = try await store.reviewRequests(pullID: pull.id).map(\.id)
+            try await store.setReviewRequests(pullID: pull.id, userIDs: current + [reviewer.id])
         case "close", "reopen":
             guard level >= .write || pull.author?.id == user.id else {
                 throw ForgeError(.forbidden, "only its author and the repository's writers close or reopen it", operation: "pull request")

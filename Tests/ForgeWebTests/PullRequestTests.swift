@@ -183,4 +183,71 @@ import Testing
             #expect(try await client.send(.GET, "/team/web/-/pulls?state=closed", cookie: session).body.contains("#1"))
         }
     }
+
+    @Test("reviews: approvals by others only, line comments outdated when their line changes, stale approvals after a push, conversation and review requests; on the page too")
+    func reviews() async throws {
+        try await RunningForge.run(localRunner: false) { running in
+            let client = Client(base: running.base)
+            #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "team/rev"]).status == 201)
+            for (name, level) in [("rita", "read"), ("wes", "write")] {
+                #expect(try await client.send(.POST, "/api/v1/users", user: admin.0, password: admin.1,
+                                              json: ["name": name, "password": name + "-password", "email": name + "@example.com"]).status == 201)
+                #expect(try await client.send(.PUT, "/api/v1/repos/team/rev/-/permissions/\(name)", user: admin.0, password: admin.1, json: ["level": level]).status == 200)
+            }
+            let work = try await Work(running, repository: "team/rev", user: admin.0, password: admin.1)
+            _ = try await work.commit(on: "change", from: "main", ["change.txt": "one\ntwo\n"], message: "A change")
+            let api = "/api/v1/repos/team/rev"
+            #expect(try await client.send(.POST, "\(api)/pulls", user: "rita", password: "rita-password",
+                                          json: ["head": "change", "base": "main", "title": "A change"]).status == 201)
+
+            let own = try await client.send(.POST, "\(api)/pulls/1/reviews", user: "rita", password: "rita-password", json: ["event": "APPROVED"])
+            #expect(own.status == 422 && own.body.contains("author"))
+            #expect(try await client.send(.POST, "\(api)/pulls/1/reviews", user: "rita", password: "rita-password", json: ["event": "COMMENT"]).status == 422,
+                    "a comment review needs a body")
+            #expect(try await client.send(.POST, "\(api)/pulls/1/reviews", user: admin.0, password: admin.1, json: ["event": "SHRUG"]).status == 422)
+            let approval = try await client.send(.POST, "\(api)/pulls/1/reviews", user: admin.0, password: admin.1, json: ["event": "APPROVED", "body": "Fine."])
+            let approved = try client.json(approval) as? [String: Any]
+            #expect(approval.status == 200 && approved?["state"] as? String == "APPROVED")
+            let changes = try await client.send(.POST, "\(api)/pulls/1/reviews", user: "wes", password: "wes-password",
+                                                json: ["event": "REQUEST_CHANGES", "body": "One thing.",
+                                                       "comments": [["path": "change.txt", "new_position": 1, "body": "Say *uno*."]]])
+            #expect(changes.status == 200)
+            let requested = try client.json(changes) as? [String: Any]
+            let reviewID = try #require(requested?["id"] as? Int)
+            #expect(requested?["comments_count"] as? Int == 1)
+            #expect(try await client.send(.POST, "\(api)/pulls/1/reviews", user: "wes", password: "wes-password",
+                                          json: ["event": "COMMENT", "body": "x", "comments": [["path": "change.txt", "body": "no line"]]]).status == 422)
+            func lineComments() async throws -> [[String: Any]] {
+                try client.json(try await client.send(.GET, "\(api)/pulls/1/reviews/\(reviewID)/comments", user: admin.0, password: admin.1)) as? [[String: Any]] ?? []
+            }
+            #expect(try await lineComments().first?["outdated"] as? Bool == false)
+
+            // Conversation and review requests.
+            #expect(try await client.send(.POST, "\(api)/issues/1/comments", user: "rita", password: "rita-password", json: ["body": "Thanks!"]).status == 201)
+            #expect(try await client.send(.POST, "\(api)/issues/1/comments", user: "rita", password: "rita-password", json: ["body": "  "]).status == 422)
+            #expect(try await client.send(.GET, "\(api)/issues/1/comments", user: admin.0, password: admin.1).headers.first(name: "X-Total-Count") == "1")
+            let asked = try await client.send(.POST, "\(api)/pulls/1/requested_reviewers", user: "rita", password: "rita-password", json: ["reviewers": ["wes"]])
+            #expect(asked.status == 201 && asked.body.contains("\"login\":\"wes\""))
+            #expect(try await client.send(.POST, "\(api)/pulls/1/requested_reviewers", user: "rita", password: "rita-password",
+                                          json: ["reviewers": ["nobody"]]).status == 422)
+
+            // A new commit on the head: the approval is stale, the comment on the changed line outdated.
+            _ = try await work.commit(on: "change", ["change.txt": "uno\ntwo\n"], message: "Say uno")
+            let reviews = try client.json(try await client.send(.GET, "\(api)/pulls/1/reviews", user: admin.0, password: admin.1)) as? [[String: Any]] ?? []
+            #expect(reviews.count == 2 && reviews.first?["stale"] as? Bool == true)
+            #expect(try await lineComments().first?["outdated"] as? Bool == true)
+
+            // The page shows it all, and takes comments and reviews from its forms.
+            let session = try await client.signIn("wes", "wes-password")
+            let page = try await client.send(.GET, "/team/rev/-/pull/1", cookie: session)
+            #expect(page.body.contains("Approved by: <b class=\"approver\">admin</b>"))
+            #expect(page.body.contains("requested changes") && page.body.contains("change.txt:1") && page.body.contains("(outdated)"))
+            #expect(page.body.contains("<em>uno</em>") && page.body.contains("Thanks!") && page.body.contains("on an older commit"))
+            let csrf = try await client.csrf("/team/rev/-/pull/1", cookie: session)
+            #expect(try await client.send(.POST, "/team/rev/-/pull/1", form: ["action": "comment", "body": "Looks **better**", "_csrf": csrf], cookie: session).status == 303)
+            #expect(try await client.send(.POST, "/team/rev/-/pull/1", form: ["action": "review", "event": "APPROVED", "body": "", "_csrf": csrf], cookie: session).status == 303)
+            let after = try await client.send(.GET, "/team/rev/-/pull/1", cookie: session)
+            #expect(after.body.contains("<strong>better</strong>") && after.body.contains("<b class=\"approver\">wes</b>"))
+        }
+    }
 }

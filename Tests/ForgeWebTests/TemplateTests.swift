@@ -16,7 +16,7 @@ import Testing
         for name in Templates.sources.keys.sorted() {
             _ = try Templates.render(name, [:])
         }
-        let trusted: Set<String> = ["body", "content", "readmeHTML", "descriptionHTML", "renderedHTML", "diffHTML", "filesHTML", "bodyHTML"]
+        let trusted: Set<String> = ["body", "content", "readmeHTML", "descriptionHTML", "renderedHTML", "diffHTML", "filesHTML", "bodyHTML", "itemHTML", "lineHTML"]
         for (name, text) in Templates.sources {
             var rest = Substring(text)
             while let open = rest.range(of: "{{{") {

@@ -74,8 +74,9 @@ public struct GitSmartHTTPRequest: Sendable, Hashable {
 /// already authenticated and authorised, streaming both bodies.
 ///
 /// The backend runs with an isolated configuration (no system or user configuration files), with
-/// pushes enabled (authorisation is the caller's job), and with a `post-receive` hook of its own that
-/// records which references a push moved — so that ``CGIExchange/finish()`` can report them
+/// pushes enabled (authorisation is the caller's job), with a `pre-receive` hook of its own that
+/// refuses what protected branch rules forbid (``RequestInfo/protectedBranches``), and a `post-receive`
+/// hook that records which references a push moved — so that ``CGIExchange/finish()`` can report them
 /// exactly as git applied them, however many pushes run at once. Hooks inside the repositories are
 /// not run.
 public struct GitHTTPBackend: Sendable {
@@ -101,21 +102,56 @@ public struct GitHTTPBackend: Sendable {
         }
         self.git = found
         let hooks = stateDirectory + "/hooks"
-        let script = """
+        let postReceive = """
             #!/bin/sh
             # Written by Forgeworks: records the references a push moved, for the push event.
             if [ -n "$FORGE_PUSH_RECORD" ]; then cat > "$FORGE_PUSH_RECORD"; else cat > /dev/null; fi
             exit 0
 
             """
+        // Protected branches, before any reference moves: FORGE_PROTECTED has a line per rule,
+        // "1<TAB>PATTERN" when the pusher may push to its branches directly, "0<TAB>PATTERN" when not.
+        // The new objects are readable here (git's quarantine), so a force push is seen for what it is.
+        let preReceive = """
+            #!/bin/sh
+            # Written by Forgeworks: refuses pushes that protected branch rules forbid.
+            [ -z "$FORGE_PROTECTED" ] && { cat > /dev/null; exit 0; }
+            zero=0000000000000000000000000000000000000000
+            status=0
+            tab=$(printf '\t')
+            while read -r old new ref; do
+                case "$ref" in refs/heads/*) branch=${ref#refs/heads/} ;; *) continue ;; esac
+                rules=$(printf '%s\n' "$FORGE_PROTECTED")
+                while IFS="$tab" read -r may pattern; do
+                    [ -z "$pattern" ] && continue
+                    case "$branch" in
+                    $pattern)
+                        if [ "$new" = "$zero" ]; then
+                            echo "$branch is a protected branch: it cannot be deleted" >&2; status=1
+                        elif [ "$old" != "$zero" ] && ! git merge-base --is-ancestor "$old" "$new" 2>/dev/null; then
+                            echo "$branch is a protected branch: force pushes are refused" >&2; status=1
+                        elif [ "$may" != "1" ]; then
+                            echo "$branch is a protected branch: you may not push to it directly; open a pull request" >&2; status=1
+                        fi
+                        break ;;
+                    esac
+                done <<EOF_RULES
+            $rules
+            EOF_RULES
+            done
+            exit $status
+
+            """
         do {
             try FileManager.default.createDirectory(atPath: hooks, withIntermediateDirectories: true)
             try FileManager.default.createDirectory(atPath: stateDirectory + "/pushes", withIntermediateDirectories: true)
-            let hook = hooks + "/post-receive"
-            if (try? String(contentsOfFile: hook, encoding: .utf8)) != script {
-                try Data(script.utf8).write(to: URL(fileURLWithPath: hook + ".tmp"), options: .atomic)
-                try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook + ".tmp")
-                if rename(hook + ".tmp", hook) != 0 { throw ForgeError(.io, "cannot install the hook", operation: "prepare git backend") }
+            for (name, script) in [("post-receive", postReceive), ("pre-receive", preReceive)] {
+                let hook = hooks + "/" + name
+                if (try? String(contentsOfFile: hook, encoding: .utf8)) != script {
+                    try Data(script.utf8).write(to: URL(fileURLWithPath: hook + ".tmp"), options: .atomic)
+                    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook + ".tmp")
+                    if rename(hook + ".tmp", hook) != 0 { throw ForgeError(.io, "cannot install the hook", operation: "prepare git backend") }
+                }
             }
         } catch {
             throw ForgeError(.io, "cannot prepare \(stateDirectory): \(error)", operation: "prepare git backend", path: stateDirectory)
@@ -145,6 +181,9 @@ public struct GitHTTPBackend: Sendable {
         public var remoteUser: String?
         /// The caller's address.
         public var remoteAddress: String?
+        /// The protected branch rules of the repository, with whether this caller may push to each
+        /// rule's branches directly; enforced by the backend's `pre-receive` hook on pushes.
+        public var protectedBranches: [(pattern: String, directPush: Bool)] = []
 
         /// Creates request information.
         public init(method: String, query: String? = nil, contentType: String? = nil, contentLength: Int? = nil,
@@ -184,6 +223,10 @@ public struct GitHTTPBackend: Sendable {
         if let gitProtocol = info.gitProtocol { environment["GIT_PROTOCOL"] = gitProtocol }
         if let remoteUser = info.remoteUser { environment["REMOTE_USER"] = remoteUser }
         if let remoteAddress = info.remoteAddress { environment["REMOTE_ADDR"] = remoteAddress }
+        if request.service == .receivePack, !info.protectedBranches.isEmpty {
+            // Patterns have no tabs or line breaks (BranchProtection.validate refuses control characters).
+            environment["FORGE_PROTECTED"] = info.protectedBranches.map { ($0.directPush ? "1" : "0") + "\t" + $0.pattern }.joined(separator: "\n")
+        }
         var record: String?
         if request.service == .receivePack, !request.isAdvertisement {
             let file = stateDirectory + "/pushes/" + UUID().uuidString

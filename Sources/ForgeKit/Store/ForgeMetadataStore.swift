@@ -152,6 +152,29 @@ public protocol ForgeMetadataStore: Sendable {
     /// Records that an open pull request was merged into `mergeCommit`; `conflict` when it is no longer open.
     func markPullRequestMerged(id: Int64, mergeCommit: String, headCommit: String, mergedByID: Int64?) async throws(ForgeError) -> PullRequest
 
+    /// Adds a comment to a pull request (in `reviewID`'s review when given).
+    func addPullComment(pullID: Int64, _ comment: NewPullComment, authorID: Int64?, reviewID: Int64?) async throws(ForgeError) -> PullComment
+    /// A pull request's comments, oldest first.
+    func pullComments(pullID: Int64) async throws(ForgeError) -> [PullComment]
+    /// Adds a review with its line comments, in one transaction.
+    func addPullReview(pullID: Int64, state: ReviewState, body: String, commit: String, authorID: Int64?,
+                       comments: [NewPullComment]) async throws(ForgeError) -> PullReview
+    /// A pull request's reviews, oldest first.
+    func pullReviews(pullID: Int64) async throws(ForgeError) -> [PullReview]
+    /// Sets who is asked to review a pull request.
+    func setReviewRequests(pullID: Int64, userIDs: [Int64]) async throws(ForgeError)
+    /// Who is asked to review a pull request.
+    func reviewRequests(pullID: Int64) async throws(ForgeError) -> [ForgeUser]
+
+    // MARK: Protected branches
+
+    /// A repository's protected branch rules, by pattern.
+    func branchProtections(repositoryID: Int64) async throws(ForgeError) -> [BranchProtection]
+    /// Adds a rule, or replaces the one with the same pattern.
+    func saveBranchProtection(repositoryID: Int64, _ rule: BranchProtection) async throws(ForgeError)
+    /// Removes the rule with `pattern` (`notFound` when there is none).
+    func deleteBranchProtection(repositoryID: Int64, pattern: String) async throws(ForgeError)
+
     // MARK: Commit statuses
 
     /// Records a status of `commit` (a full id) in the repository: by `creatorID`, or by the forge for

@@ -105,3 +105,91 @@ public struct PullRequest: Sendable, Hashable, Identifiable {
         self.mergedBy = mergedBy
     }
 }
+
+/// What a review says (Gitea's events: `APPROVED`, `REQUEST_CHANGES`, `COMMENT`).
+public enum ReviewState: String, Sendable, Hashable, CaseIterable {
+    case approved = "APPROVED"
+    case changesRequested = "REQUEST_CHANGES"
+    case comment = "COMMENT"
+}
+
+/// A comment on a pull request: on the conversation, or on a line of a file in its diff, kept with
+/// the commit it was made on.
+public struct PullComment: Sendable, Hashable, Identifiable {
+    public var id: Int64
+    public var pullID: Int64
+    public var author: ForgeUser?
+    /// Markdown.
+    public var body: String
+    /// The file and line (in the file at `commit`) for a comment on the diff; nil on the conversation.
+    public var path: String?
+    public var line: Int?
+    /// The head commit when it was made.
+    public var commit: String
+    /// The review it belongs to, if any.
+    public var reviewID: Int64?
+    public var createdAt: Date
+
+    /// Creates a stored comment.
+    public init(id: Int64, pullID: Int64, author: ForgeUser?, body: String, path: String?, line: Int?, commit: String, reviewID: Int64?, createdAt: Date) {
+        self.id = id
+        self.pullID = pullID
+        self.author = author
+        self.body = body
+        self.path = path
+        self.line = line
+        self.commit = commit
+        self.reviewID = reviewID
+        self.createdAt = createdAt
+    }
+}
+
+/// A review of a pull request at a head commit: approved, changes requested, or a comment.
+public struct PullReview: Sendable, Hashable, Identifiable {
+    public var id: Int64
+    public var pullID: Int64
+    public var author: ForgeUser?
+    public var state: ReviewState
+    public var body: String
+    /// The head commit it reviewed: an approval of an older head is stale.
+    public var commit: String
+    public var createdAt: Date
+
+    /// Creates a stored review.
+    public init(id: Int64, pullID: Int64, author: ForgeUser?, state: ReviewState, body: String, commit: String, createdAt: Date) {
+        self.id = id
+        self.pullID = pullID
+        self.author = author
+        self.state = state
+        self.body = body
+        self.commit = commit
+        self.createdAt = createdAt
+    }
+}
+
+/// A comment to add: on the conversation, or on `line` of `path` at `commit`.
+public struct NewPullComment: Sendable, Hashable {
+    public var body: String
+    public var path: String?
+    public var line: Int?
+    public var commit: String
+
+    /// Creates a comment to add.
+    public init(body: String, path: String? = nil, line: Int? = nil, commit: String) {
+        self.body = body
+        self.path = path
+        self.line = line
+        self.commit = commit
+    }
+
+    /// Refuses an empty body or one over 64 KiB, a path without a line (or the reverse), and a line below 1.
+    public func validate() throws(ForgeError) {
+        guard !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, body.utf8.count <= 64 << 10 else {
+            throw ForgeError(.invalidArgument, "'body' must have 1 byte to 64 KiB", operation: "comment")
+        }
+        guard (path == nil) == (line == nil), (line ?? 1) >= 1, path.map({ !$0.isEmpty && $0.utf8.count <= 4096 }) ?? true else {
+            throw ForgeError(.invalidArgument, "a comment on the diff needs a 'path' and a 'line' from 1", operation: "comment")
+        }
+        guard CommitStatus.isCommitID(commit) else { throw ForgeError(.invalidArgument, "'commit_id' must be a full commit id", operation: "comment") }
+    }
+}

@@ -94,6 +94,9 @@ public struct PullRequests: Sendable {
                       message: String? = nil, deleteBranch: Bool = false) async throws(ForgeError) -> PullRequest {
         guard pull.state == .open else { throw ForgeError(.conflict, "pull request #\(pull.number) is \(pull.state.rawValue)", operation: "merge") }
         let git = try await git(repository, operation: "merge")
+        if let rule = BranchProtection.rule(for: pull.baseBranch, in: try await store.branchProtections(repositoryID: repository.id)) {
+            try await check(pull, against: rule, in: repository)
+        }
         let now = Int64(Date().timeIntervalSince1970)
         let merger = Signature(name: user.name, email: user.email.isEmpty ? user.name + "@forge.invalid" : user.email, time: now)
         let author = pull.author.map { Signature(name: $0.name, email: $0.email.isEmpty ? $0.name + "@forge.invalid" : $0.email, time: now) } ?? merger
@@ -143,5 +146,85 @@ public struct PullRequests: Sendable {
         if moved.headDeleted { updates.append(ReferenceUpdate(name: "refs/heads/" + pull.headBranch, old: moved.head, new: .zero)) }
         try await repositories.recordPush(PushEvent(repository: repository, pusher: user.name, updates: updates, date: Date()))
         return try await store.markPullRequestMerged(id: pull.id, mergeCommit: moved.new.hex, headCommit: moved.head.hex, mergedByID: user.id)
+    }
+
+    // MARK: - Reviews
+
+    /// Reviews `pull` at its head as `user`, with line comments. The author's own approval or
+    /// request for changes is refused (`invalidArgument`); so is a review of a merged pull request
+    /// (`conflict`). Line comments without a commit are on the head.
+    public func review(_ pull: PullRequest, in repository: RepositoryRecord, state: ReviewState, body: String, by user: ForgeUser,
+                       comments: [NewPullComment] = []) async throws(ForgeError) -> PullReview {
+        guard pull.state != .merged else { throw ForgeError(.conflict, "pull request #\(pull.number) is merged", operation: "review") }
+        if state != .comment, pull.author?.id == user.id {
+            throw ForgeError(.invalidArgument, "the author of a pull request cannot approve it or request changes", operation: "review")
+        }
+        if state != .approved, body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, comments.isEmpty {
+            throw ForgeError(.invalidArgument, "'body' is required unless the review approves", operation: "review")
+        }
+        let head = try await heads(of: pull, in: repository).head?.hex ?? pull.headCommit
+        return try await store.addPullReview(pullID: pull.id, state: state, body: body, commit: head, authorID: user.id, comments: comments)
+    }
+
+    /// Who approves `pull` now: each reviewer's newest approving or change-requesting review counts
+    /// (the author's never); with `dismissStale`, only those made on `head`.
+    public static func approvers(_ reviews: [PullReview], of pull: PullRequest, head: String, dismissStale: Bool) -> [ForgeUser] {
+        var newest: [Int64: PullReview] = [:]
+        for review in reviews where review.state != .comment {
+            guard let author = review.author, author.id != pull.author?.id else { continue }
+            newest[author.id] = review
+        }
+        return newest.values.filter { $0.state == .approved && (!dismissStale || $0.commit == head) }.compactMap(\.author).sorted { $0.name < $1.name }
+    }
+
+    /// The line comments whose line has changed since they were made: outdated against `head`.
+    public func outdated(_ comments: [PullComment], head: String, in repository: RepositoryRecord) async throws(ForgeError) -> Set<Int64> {
+        let onLines = comments.filter { $0.path != nil && $0.line != nil && $0.commit != head }
+        guard !onLines.isEmpty else { return [] }
+        let git = try await git(repository, operation: "read comments")
+        return try await session(git, operation: "read comments") { session in
+            var files: [String: [Substring]?] = [:]
+            func lines(_ commit: String, _ path: String) -> [Substring]? {
+                let key = commit + "\u{0}" + path
+                if let known = files[key] { return known }
+                let bytes = try? session.blob(at: commit, path: path, maxSize: 4 << 20)
+                let text = bytes.flatMap { String(validating: $0, as: UTF8.self) }
+                let split = text.map { $0.split(separator: "\n", omittingEmptySubsequences: false) }
+                files[key] = .some(split)
+                return split
+            }
+            var outdated = Set<Int64>()
+            for comment in onLines {
+                guard let path = comment.path, let line = comment.line else { continue }
+                let then = lines(comment.commit, path), now = lines(head, path)
+                let before = then.flatMap { line <= $0.count ? $0[line - 1] : nil }, after = now.flatMap { line <= $0.count ? $0[line - 1] : nil }
+                if before == nil || before != after { outdated.insert(comment.id) }
+            }
+            return outdated
+        }
+    }
+
+    /// Why `pull` may not be merged under `rule` — missing or failing required statuses on its head,
+    /// too few approvals, a standing request for changes — as a `conflict` naming it.
+    public func check(_ pull: PullRequest, against rule: BranchProtection, in repository: RepositoryRecord) async throws(ForgeError) {
+        let head = try await heads(of: pull, in: repository).head?.hex ?? pull.headCommit
+        let protected = "\(pull.baseBranch) is protected (\(rule.pattern))"
+        if !rule.statusChecks.isEmpty {
+            let latest = try await store.latestCommitStatuses(repositoryID: repository.id, commits: [head])[head] ?? []
+            if let missing = rule.missingStatuses(latest) { throw ForgeError(.conflict, "\(protected): \(missing)", operation: "merge") }
+        }
+        let reviews = try await store.pullReviews(pullID: pull.id)
+        let approvals = Self.approvers(reviews, of: pull, head: head, dismissStale: rule.dismissStaleApprovals).count
+        if approvals < rule.requiredApprovals {
+            throw ForgeError(.conflict, "\(protected): it needs \(rule.requiredApprovals) approval\(rule.requiredApprovals == 1 ? "" : "s") by others than its author, it has \(approvals)",
+                             operation: "merge")
+        }
+        if rule.blockOnRejectedReviews {
+            var newest: [Int64: PullReview] = [:]
+            for review in reviews where review.state != .comment { if let author = review.author { newest[author.id] = review } }
+            if let blocking = newest.values.first(where: { $0.state == .changesRequested }) {
+                throw ForgeError(.conflict, "\(protected): \(blocking.author?.name ?? "a reviewer") requested changes", operation: "merge")
+            }
+        }
     }
 }

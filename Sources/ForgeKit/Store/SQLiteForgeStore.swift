@@ -188,6 +188,47 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
                 CREATE INDEX pull_requests_by_state ON pull_requests(repository_id, state, number);
                 """)
         }
+        migrator.registerMigration("v9 reviews") { db in
+            try db.execute(sql: """
+                CREATE TABLE pull_reviews (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    pull_id INTEGER NOT NULL REFERENCES pull_requests(id) ON DELETE CASCADE,
+                    author_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+                    state TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    commit_id TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX pull_reviews_by_pull ON pull_reviews(pull_id, id);
+                CREATE TABLE pull_comments (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    pull_id INTEGER NOT NULL REFERENCES pull_requests(id) ON DELETE CASCADE,
+                    review_id INTEGER REFERENCES pull_reviews(id) ON DELETE CASCADE,
+                    author_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+                    body TEXT NOT NULL,
+                    path TEXT,
+                    line INTEGER,
+                    commit_id TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX pull_comments_by_pull ON pull_comments(pull_id, id);
+                CREATE TABLE pull_review_requests (
+                    pull_id INTEGER NOT NULL REFERENCES pull_requests(id) ON DELETE CASCADE,
+                    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    PRIMARY KEY (pull_id, user_id)
+                ) WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("v10 protected branches") { db in
+            try db.execute(sql: """
+                CREATE TABLE branch_protections (
+                    repository_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+                    pattern TEXT NOT NULL,
+                    rule TEXT NOT NULL,
+                    PRIMARY KEY (repository_id, pattern)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 
@@ -865,6 +906,145 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
                 """, arguments: [mergeCommit, headCommit, mergedByID, now, now, id])
             guard db.changesCount == 1 else { throw ForgeError(.conflict, "the pull request is no longer open", operation: "merge pull request") }
             return try Self.fetchPull(db, id: id, operation: "merge pull request")
+        }
+    }
+
+    // MARK: - Reviews and comments
+
+    private static let commentColumns = """
+        c.id, c.pull_id, c.body, c.path, c.line, c.commit_id, c.review_id, c.created_at, u.id, u.name, u.email, u.is_admin, u.is_active, u.created_at
+        """
+
+    private static func comment(_ row: Row) -> PullComment {
+        let authorID: Int64? = row[8]
+        return PullComment(id: row[0], pullID: row[1], author: authorID == nil ? nil : Self.user(row, prefix: 8), body: row[2], path: row[3],
+                           line: row[4], commit: row[5], reviewID: row[6], createdAt: Date(timeIntervalSince1970: row[7]))
+    }
+
+    private static func insertComment(_ db: Database, pullID: Int64, _ comment: NewPullComment, authorID: Int64?, reviewID: Int64?) throws -> PullComment {
+        try db.execute(sql: """
+            INSERT INTO pull_comments (pull_id, review_id, author_id, body, path, line, commit_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [pullID, reviewID, authorID, comment.body, comment.path, comment.line, comment.commit, now()])
+        guard let row = try Row.fetchOne(db, sql: "SELECT \(commentColumns) FROM pull_comments c LEFT JOIN users u ON u.id = c.author_id WHERE c.id = ?",
+                                         arguments: [db.lastInsertedRowID]) else {
+            throw ForgeError(.store, "the new comment cannot be read back", operation: "comment")
+        }
+        return Self.comment(row)
+    }
+
+    private static func requirePull(_ db: Database, _ pullID: Int64, operation: String) throws {
+        guard try Row.fetchOne(db, sql: "SELECT 1 FROM pull_requests WHERE id = ?", arguments: [pullID]) != nil else {
+            throw ForgeError(.notFound, "no pull request with id \(pullID)", operation: operation)
+        }
+    }
+
+    public func addPullComment(pullID: Int64, _ comment: NewPullComment, authorID: Int64?, reviewID: Int64?) async throws(ForgeError) -> PullComment {
+        try comment.validate()
+        return try await write("comment") { db in
+            try Self.requirePull(db, pullID, operation: "comment")
+            return try Self.insertComment(db, pullID: pullID, comment, authorID: authorID, reviewID: reviewID)
+        }
+    }
+
+    public func pullComments(pullID: Int64) async throws(ForgeError) -> [PullComment] {
+        try await read("list comments") { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.commentColumns) FROM pull_comments c LEFT JOIN users u ON u.id = c.author_id WHERE c.pull_id = ? ORDER BY c.id",
+                             arguments: [pullID]).map(Self.comment)
+        }
+    }
+
+    private static let reviewColumns = "r.id, r.pull_id, r.state, r.body, r.commit_id, r.created_at, u.id, u.name, u.email, u.is_admin, u.is_active, u.created_at"
+
+    private static func review(_ row: Row) -> PullReview {
+        let authorID: Int64? = row[6]
+        return PullReview(id: row[0], pullID: row[1], author: authorID == nil ? nil : Self.user(row, prefix: 6),
+                          state: ReviewState(rawValue: row[2]) ?? .comment, body: row[3], commit: row[4], createdAt: Date(timeIntervalSince1970: row[5]))
+    }
+
+    public func addPullReview(pullID: Int64, state: ReviewState, body: String, commit: String, authorID: Int64?,
+                              comments: [NewPullComment]) async throws(ForgeError) -> PullReview {
+        guard body.utf8.count <= 64 << 10 else { throw ForgeError(.invalidArgument, "'body' has more than 64 KiB", operation: "review") }
+        guard CommitStatus.isCommitID(commit) else { throw ForgeError(.invalidArgument, "'commit_id' must be a full commit id", operation: "review") }
+        for comment in comments { try comment.validate() }
+        return try await write("review") { db in
+            try Self.requirePull(db, pullID, operation: "review")
+            try db.execute(sql: "INSERT INTO pull_reviews (pull_id, author_id, state, body, commit_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [pullID, authorID, state.rawValue, body, commit, Self.now()])
+            let id = db.lastInsertedRowID
+            for comment in comments { _ = try Self.insertComment(db, pullID: pullID, comment, authorID: authorID, reviewID: id) }
+            if let authorID {
+                try db.execute(sql: "DELETE FROM pull_review_requests WHERE pull_id = ? AND user_id = ?", arguments: [pullID, authorID])
+            }
+            guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.reviewColumns) FROM pull_reviews r LEFT JOIN users u ON u.id = r.author_id WHERE r.id = ?",
+                                             arguments: [id]) else {
+                throw ForgeError(.store, "the new review cannot be read back", operation: "review")
+            }
+            return Self.review(row)
+        }
+    }
+
+    public func pullReviews(pullID: Int64) async throws(ForgeError) -> [PullReview] {
+        try await read("list reviews") { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.reviewColumns) FROM pull_reviews r LEFT JOIN users u ON u.id = r.author_id WHERE r.pull_id = ? ORDER BY r.id",
+                             arguments: [pullID]).map(Self.review)
+        }
+    }
+
+    public func setReviewRequests(pullID: Int64, userIDs: [Int64]) async throws(ForgeError) {
+        try await write("request reviews") { db in
+            try Self.requirePull(db, pullID, operation: "request reviews")
+            try db.execute(sql: "DELETE FROM pull_review_requests WHERE pull_id = ?", arguments: [pullID])
+            for id in Set(userIDs) {
+                try db.execute(sql: "INSERT INTO pull_review_requests (pull_id, user_id) VALUES (?, ?)", arguments: [pullID, id])
+            }
+        }
+    }
+
+    public func reviewRequests(pullID: Int64) async throws(ForgeError) -> [ForgeUser] {
+        try await read("list review requests") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT \(Self.userColumns.split(separator: ",").map { "u." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
+                FROM pull_review_requests q JOIN users u ON u.id = q.user_id WHERE q.pull_id = ? ORDER BY u.name
+                """, arguments: [pullID]).map { Self.user($0) }
+        }
+    }
+
+    // MARK: - Protected branches
+
+    public func branchProtections(repositoryID: Int64) async throws(ForgeError) -> [BranchProtection] {
+        let texts = try await read("read protected branches") { db in
+            try String.fetchAll(db, sql: "SELECT rule FROM branch_protections WHERE repository_id = ? ORDER BY pattern", arguments: [repositoryID])
+        }
+        return try texts.map { text throws(ForgeError) in
+            do {
+                return try JSONDecoder().decode(BranchProtection.self, from: Data(text.utf8))
+            } catch {
+                throw ForgeError(.corrupt, "a stored branch rule cannot be read: \(error)", operation: "read protected branches")
+            }
+        }
+    }
+
+    public func saveBranchProtection(repositoryID: Int64, _ rule: BranchProtection) async throws(ForgeError) {
+        try rule.validate()
+        let text: String
+        do {
+            text = String(decoding: try JSONEncoder().encode(rule), as: UTF8.self)
+        } catch {
+            throw ForgeError(.invalidArgument, "the rule cannot be stored: \(error)", operation: "protect branch")
+        }
+        try await write("protect branch") { db in
+            guard try Row.fetchOne(db, sql: "SELECT 1 FROM repositories WHERE id = ?", arguments: [repositoryID]) != nil else {
+                throw ForgeError(.notFound, "no repository with id \(repositoryID)", operation: "protect branch")
+            }
+            try db.execute(sql: "INSERT INTO branch_protections (repository_id, pattern, rule) VALUES (?, ?, ?) ON CONFLICT (repository_id, pattern) DO UPDATE SET rule = excluded.rule",
+                           arguments: [repositoryID, rule.pattern, text])
+        }
+    }
+
+    public func deleteBranchProtection(repositoryID: Int64, pattern: String) async throws(ForgeError) {
+        try await write("unprotect branch") { db in
+            try db.execute(sql: "DELETE FROM branch_protections WHERE repository_id = ? AND pattern = ?", arguments: [repositoryID, pattern])
+            guard db.changesCount == 1 else { throw ForgeError(.notFound, "no rule '\(pattern)'", operation: "unprotect branch") }
         }
     }
 

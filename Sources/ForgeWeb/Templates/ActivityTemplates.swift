@@ -66,6 +66,21 @@ extension Templates {
             <form method="post" action="{{action}}">{{>csrf}}<input type="hidden" name="action" value="set-secret">
             <label>Name <input name="name" id="secret-name" required pattern="[A-Za-z_][A-Za-z0-9_]*"></label>
             <label>Value <input name="value" id="secret-value" type="password" required autocomplete="off"></label> <button id="set-secret">Set secret</button></form>
+            {{#isGit}}<h2 id="protected-branches">Protected branches</h2><p class="muted">A protected branch is never force-pushed or deleted; \
+            pull requests into it merge only as its rule says. Site admins get no exception unless a rule lists them.</p>
+            <div class="table-scroll"><table id="protections"><tr><th>Branches</th><th>Direct pushes</th><th>Required statuses</th><th>Approvals</th><th></th></tr>
+            {{#protections}}<tr><td class="mono">{{protectionPattern}}</td><td>{{protectionPush}}</td><td class="mono">{{protectionChecks}}</td><td>{{protectionApprovals}}</td>\
+            <td><form method="post" action="{{action}}" class="inline">{{>csrf}}<input type="hidden" name="action" value="unprotect-branch">\
+            <input type="hidden" name="pattern" value="{{protectionPattern}}"><button>Remove</button></form></td></tr>
+            {{/protections}}</table></div>
+            <form method="post" action="{{action}}" id="protect-form">{{>csrf}}<input type="hidden" name="action" value="protect-branch">
+            <p><label>Branches (a name or glob) <input name="pattern" id="protect-pattern" required value="{{typedPattern}}"></label> \
+            <label>Direct pushes <select name="push" id="protect-push"><option value="none">nobody</option><option value="writers">everyone with write</option>\
+            <option value="listed">only these users:</option></select></label> <input name="allowlist" id="protect-allowlist" placeholder="alice bob" value="{{typedAllowlist}}"></p>
+            <p><label>Required statuses (globs; * for all) <input name="checks" id="protect-checks" value="{{typedChecks}}" placeholder="forge/* ci/lint"></label> \
+            <label>Approvals <input name="approvals" id="protect-approvals" type="number" min="0" max="50" value="{{typedApprovals}}"></label></p>
+            <p><label><input type="checkbox" name="dismiss_stale" value="1"> New commits dismiss approvals</label> \
+            <label><input type="checkbox" name="block_rejected" value="1"> A request for changes blocks the merge</label> <button id="protect">Protect</button></p></form>{{/isGit}}
             {{#deploys}}{{>deploy-settings}}{{/deploys}}
             <h2>Danger zone</h2><form method="post" action="{{action}}">{{>csrf}}<input type="hidden" name="action" value="delete">
             <label>Type the name to delete: <input name="confirm"></label> <button>Delete this repository</button></form>

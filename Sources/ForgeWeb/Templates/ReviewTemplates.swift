@@ -34,6 +34,23 @@ extension Templates {
             {{#canChange}}<form method="post" action="{{action}}" class="inline">{{>csrf}}\
             {{#isOpen}}<button name="action" value="close" id="close-pull">Close</button>{{/isOpen}}\
             {{#isClosed}}<button name="action" value="reopen" id="reopen-pull">Reopen</button>{{/isClosed}}</form>{{/canChange}}
+            <p id="reviewers">Approved by: {{#approvers}}<b class="approver">{{.}}</b> {{/approvers}}{{^approvers}}nobody yet{{/approvers}}\
+            {{#requested}} · review asked of: {{#requested}}<span class="requested">{{.}}</span> {{/requested}}{{/requested}}</p>
+            <h3>Conversation</h3><div id="conversation">{{#timeline}}<div class="timeline-item" id="{{itemID}}"><p class="muted"><b>{{itemAuthor}}</b> \
+            {{#itemState}}<span class="state {{itemStateClass}}">{{itemState}}</span> {{/itemState}}{{itemWhen}}{{#itemStale}} · on an older commit{{/itemStale}}</p>\
+            {{#itemHTML}}<div class="markdown">{{{itemHTML}}}</div>{{/itemHTML}}\
+            {{#itemComments}}<div class="line-comment{{#lineOutdated}} outdated{{/lineOutdated}}"><p class="mono">{{linePath}}:{{lineNumber}}\
+            {{#lineOutdated}} <span class="muted">(outdated)</span>{{/lineOutdated}}</p><div class="markdown">{{{lineHTML}}}</div></div>{{/itemComments}}</div>
+            {{/timeline}}{{^timeline}}<p class="muted">No comments yet.</p>{{/timeline}}</div>
+            {{#signedIn}}<form method="post" action="{{action}}" id="comment-form">{{>csrf}}<input type="hidden" name="action" value="comment">\
+            <p><label>Comment (Markdown)<br><textarea name="body" id="comment-body" rows="4" cols="70" required></textarea></label></p><p><button id="comment">Comment</button></p></form>
+            {{^isMerged}}<form method="post" action="{{action}}" id="review-form">{{>csrf}}<input type="hidden" name="action" value="review"><h3>Review</h3>\
+            <p>{{#reviewEvents}}<label><input type="radio" name="event" value="{{value}}"{{#checked}} checked{{/checked}}> {{label}}</label> {{/reviewEvents}}</p>
+            <p><label>On a line (optional): file <select name="path" id="review-path"><option value="">—</option>{{#changedPaths}}<option>{{.}}</option>{{/changedPaths}}</select></label> \
+            <label>line <input name="line" id="review-line" type="number" min="1" size="6"></label></p>
+            <p><label>Review (Markdown)<br><textarea name="body" id="review-body" rows="3" cols="70"></textarea></label></p><p><button id="submit-review">Submit review</button></p></form>{{/isMerged}}
+            {{#canChange}}<form method="post" action="{{action}}" id="request-review-form" class="inline">{{>csrf}}<input type="hidden" name="action" value="request-review">\
+            <label>Ask for a review from <input name="reviewer" id="reviewer" required></label> <button id="request-review">Ask</button></form>{{/canChange}}{{/signedIn}}
             <h3>Commits</h3>{{>commit-table}}{{{diffHTML}}}
             """,
     ]
