@@ -94,6 +94,8 @@ public final class Forge: Sendable {
     public let trigger: PushPipelineTrigger
     /// The runs' commit statuses.
     public let statuses: RunStatusReporter
+    /// Pull requests to pipeline runs.
+    public let pullTrigger: PullRequestTrigger
     /// Reads pipeline configurations with the forge's actions.
     package let configurationLoader: ConfigurationLoader
     package let gitBackend: GitHTTPBackend
@@ -123,6 +125,9 @@ public final class Forge: Sendable {
         var actions = ActionRegistry.standard(.init(outbound: options.outbound))
         let bound: DeployAction.ProjectPolicy = { context, requested in try await Self.deployProject(for: context, requested: requested, metadata: metadata) }
         actions.register("deploy", DeployAction(controller: deployments, project: bound))
+        // Comments and statuses go to the forge itself, on the run's own repository only.
+        actions.register("pull_request_comment", ForgePullRequestCommentAction(metadata: metadata, publicURL: options.publicURL))
+        actions.register("commit_status", ForgeCommitStatusAction(metadata: metadata))
         for (name, action) in options.extraActions { actions.register(name, action) }
         configurationLoader = ConfigurationLoader(tasks: actions.names)
         let reader = RepositoryConfigurationReader(loader: configurationLoader, allowLocalRepositories: true)
@@ -138,6 +143,7 @@ public final class Forge: Sendable {
                                      logger: logger)
         trigger = PushPipelineTrigger(repositories: repositories, dispatcher: dispatcher, publicURL: options.publicURL, logger: logger)
         statuses = RunStatusReporter(metadata: store, runs: runs, publicURL: options.publicURL, logger: logger)
+        pullTrigger = PullRequestTrigger(repositories: repositories, dispatcher: dispatcher, publicURL: options.publicURL, logger: logger)
         runner = options.localRunner
             ? DeploymentRunner(connection: LocalRunnerConnection(controller: deployments, runner: RunnerRecord(name: "forge-local", projects: [])),
                                options: .init(workDirectory: data + "/deploy-work", sandbox: options.sandbox), logger: logger)
@@ -212,8 +218,8 @@ public final class Forge: Sendable {
     }
 
     /// The forge's background work as swift-service-lifecycle services — the pipeline executor, the
-    /// push trigger (after the stored configurations are loaded), webhook delivery, the runs' commit
-    /// statuses, the deployment controller's lease expiry and the local runner — for a `ServiceGroup` beside the HTTP server. A
+    /// push trigger (after the stored configurations are loaded), the pull request trigger, webhook
+    /// delivery, the runs' commit statuses, the deployment controller's lease expiry and the local runner — for a `ServiceGroup` beside the HTTP server. A
     /// graceful shutdown lets running steps and deployments finish and hands back what was claimed;
     /// the outboxes keep every push that was not dispatched yet.
     public var services: [any Service] {
@@ -232,7 +238,8 @@ public final class Forge: Sendable {
     }
 
     /// Loads the stored pipeline configurations (retrying until the store answers), then runs the
-    /// push trigger: pushes waiting in the outbox are matched against them.
+    /// push and pull request triggers: pushes waiting in the outbox and pull requests not dispatched
+    /// yet are matched against them.
     private struct StoredConfigurationsThenTrigger: Service {
         let forge: Forge
 
@@ -248,7 +255,10 @@ public final class Forge: Sendable {
                     }
                 }
             }
-            await forge.trigger.run()
+            // Pushes and pull requests, both matched against the stored configurations now loaded.
+            async let pushes: Void = forge.trigger.run()
+            async let pulls: Void = forge.pullTrigger.run()
+            _ = await (pushes, pulls)
         }
     }
 }

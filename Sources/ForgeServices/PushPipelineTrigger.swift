@@ -56,6 +56,15 @@ public struct PushPipelineTrigger: Service, Sendable {
     public func dispatch(_ push: StoredPush) async throws(PipelineError) -> [RunRecord] {
         let event = push.event
         var queued: [RunRecord] = []
+        // Open pull requests from a moved branch take its new head (PullRequestTrigger runs them).
+        for update in event.updates where !update.isDeletion && update.name.hasPrefix("refs/heads/") && event.repository.kind == .git {
+            do {
+                _ = try await repositories.metadata.recordPullRequestHeads(repositoryID: event.repository.id,
+                                                                           branch: String(update.name.dropFirst("refs/heads/".count)), commit: update.new.hex)
+            } catch {
+                throw PipelineError(.store, "cannot record the pull requests' heads: \(error)", operation: "dispatch push")
+            }
+        }
         for update in event.updates where !update.isDeletion {
             guard let source = await source(for: event, update: update) else { continue }
             let record = EventRecord(provider: "forge", deliveryID: push.deliveryID(for: update), kind: source.sourceClass, body: [])

@@ -152,6 +152,14 @@ public protocol ForgeMetadataStore: Sendable {
     /// Records that an open pull request was merged into `mergeCommit`; `conflict` when it is no longer open.
     func markPullRequestMerged(id: Int64, mergeCommit: String, headCommit: String, mergedByID: Int64?) async throws(ForgeError) -> PullRequest
 
+    /// Records that `branch` moved to `commit`: the open pull requests from it take it as their head.
+    /// Returns how many did.
+    func recordPullRequestHeads(repositoryID: Int64, branch: String, commit: String) async throws(ForgeError) -> Int
+    /// Open pull requests whose head has not gone to the pipelines yet, oldest first, with the head
+    /// that last went (nil: never).
+    func pullRequestsToDispatch(limit: Int) async throws(ForgeError) -> [(pull: PullRequest, dispatched: String?)]
+    /// Records that `commit` went to the pipelines as the head of pull request `id`.
+    func markPullRequestDispatched(id: Int64, commit: String) async throws(ForgeError)
     /// Adds a comment to a pull request (in `reviewID`'s review when given).
     func addPullComment(pullID: Int64, _ comment: NewPullComment, authorID: Int64?, reviewID: Int64?) async throws(ForgeError) -> PullComment
     /// A pull request's comments, oldest first.

@@ -229,6 +229,12 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v11 pull request dispatch") { db in
+            try db.execute(sql: """
+                ALTER TABLE pull_requests ADD COLUMN dispatched_head TEXT;
+                CREATE INDEX pull_requests_by_head ON pull_requests(repository_id, head_branch) WHERE state = 'open';
+                """)
+        }
         return migrator
     }
 
@@ -906,6 +912,29 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
                 """, arguments: [mergeCommit, headCommit, mergedByID, now, now, id])
             guard db.changesCount == 1 else { throw ForgeError(.conflict, "the pull request is no longer open", operation: "merge pull request") }
             return try Self.fetchPull(db, id: id, operation: "merge pull request")
+        }
+    }
+
+    public func recordPullRequestHeads(repositoryID: Int64, branch: String, commit: String) async throws(ForgeError) -> Int {
+        try await write("update pull request heads") { db in
+            try db.execute(sql: "UPDATE pull_requests SET head_commit = ?, updated_at = ? WHERE repository_id = ? AND head_branch = ? AND state = 'open' AND head_commit != ?",
+                           arguments: [commit, Self.now(), repositoryID, branch, commit])
+            return db.changesCount
+        }
+    }
+
+    public func pullRequestsToDispatch(limit: Int) async throws(ForgeError) -> [(pull: PullRequest, dispatched: String?)] {
+        try await read("list pull requests to dispatch") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT \(Self.pullColumns), p.dispatched_head \(Self.pullFrom)
+                WHERE p.state = 'open' AND (p.dispatched_head IS NULL OR p.dispatched_head != p.head_commit) ORDER BY p.id LIMIT ?
+                """, arguments: [limit]).map { (Self.pull($0), $0[26]) }
+        }
+    }
+
+    public func markPullRequestDispatched(id: Int64, commit: String) async throws(ForgeError) {
+        try await write("mark pull request dispatched") { db in
+            try db.execute(sql: "UPDATE pull_requests SET dispatched_head = ? WHERE id = ?", arguments: [commit, id])
         }
     }
 
