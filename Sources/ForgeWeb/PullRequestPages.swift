@@ -64,18 +64,26 @@ extension ForgeWebService {
         let headCommit = pull.state == .open ? heads.head?.hex ?? pull.headCommit : pull.headCommit
         let baseCommit = pull.state == .open ? heads.base?.hex ?? pull.baseCommit : pull.baseCommit
         let git = try await repositories.open.repository(at: directory)
-        let (commits, changes, patch) = try await bounded { () async throws -> ([Commit], [PathChange], CommitPatch) in
+        // The diff from the merge base to the head never changes for those two commits: kept rendered.
+        let cache = rendered
+        let (commits, changes, patch, key) = try await bounded { () async throws -> ([Commit], [PathChange], CommitPatch?, String) in
             try await git.withSession { session in
                 let headID = try session.resolveCommit(headCommit), baseID = try session.resolveCommit(baseCommit)
                 let from = try session.mergeBases(baseID, headID).first ?? baseID
+                let key = "pull\u{0}\(directory)\u{0}\(from.hex)\u{0}\(headID.hex)"
                 return (try session.log(LogOptions([headID.hex, "^" + from.hex], limit: 250)), try session.changes(from: from.hex, to: headID.hex),
-                        try session.patch(from: from, to: headID))
+                        cache.body(key) == nil ? try session.patch(from: from, to: headID) : nil, key)
             }
         }
-        let diff = DiffView(patch: patch.text)
-        var diffContext = changedFilesContext(changes, anchors: diff.anchors)
-        diffContext.merge(diff.context(style: .unified)) { $1 }
-        diffContext["truncated"] = patch.truncated
+        var diffHTML = rendered.body(key) ?? ""
+        if let patch {
+            let diff = DiffView(patch: patch.text)
+            var diffContext = changedFilesContext(changes, anchors: diff.anchors)
+            diffContext.merge(diff.context(style: .unified)) { $1 }
+            diffContext["truncated"] = patch.truncated
+            diffHTML = try content("diff-section", diffContext, viewer: viewer)
+            rendered.store(diffHTML, key)
+        }
         let statuses = try await store.latestCommitStatuses(repositoryID: repository.id, commits: [headCommit])[headCommit] ?? []
         var mergeText = "The branches are gone."
         var conflicts: [String] = []
@@ -140,7 +148,7 @@ extension ForgeWebService {
             "styles": [(MergeStyle.merge, "Create a merge commit"), (.squash, "Squash into one commit"), (.fastForwardOnly, "Fast-forward only")].map {
                 ["value": $0.0.rawValue, "label": $0.1, "selected": $0.0 == (heads.mergeability == .fastForward ? .fastForwardOnly : .merge)] as [String: Any]
             },
-            "commits": try await commitRows(repository, commits), "diffHTML": try content("diff-section", diffContext, viewer: viewer),
+            "commits": try await commitRows(repository, commits), "diffHTML": diffHTML,
             "isMerged": pull.state == .merged, "approvers": approvers, "requested": requested, "timeline": timeline.map(\.1),
             "changedPaths": changes.map(\.path),
             "reviewEvents": [(ReviewState.comment, "Comment"), (.approved, "Approve"), (.changesRequested, "Request changes")].map {

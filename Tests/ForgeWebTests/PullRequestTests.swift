@@ -250,4 +250,59 @@ import Testing
             #expect(after.body.contains("<strong>better</strong>") && after.body.contains("<b class=\"approver\">wes</b>"))
         }
     }
+
+    @Test("py-gitea, a Gitea client library from PyPI, opens a pull request, posts a status on its head and merges it")
+    func giteaClient() async throws {
+        try await RunningForge.run(localRunner: false) { running in
+            let client = Client(base: running.base)
+            #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "team/py"]).status == 201)
+            let work = try await Work(running, repository: "team/py", user: admin.0, password: admin.1)
+            try await work.commit(on: "tweak", from: "main", ["tweak.txt": "tweak\n"], message: "Tweak")
+            let script = PythonTools.packageRoot + "/Tests/ForgeWebTests/Fixtures/gitea_pull.py"
+            let (status, text) = try await PythonTools.run("python", [script, running.base, admin.0, admin.1, "team/py", "tweak", "main"])
+            #expect(status == 0, "\(text)")
+            #expect(text.contains("OK 1 "), "\(text)")
+            let pull = try await running.forge.store.pullRequest(repositoryID: try #require(try await running.forge.store.repository(try RepositoryPath("team/py"))).id, number: 1)
+            #expect(pull?.state == .merged)
+        }
+    }
+
+    @Test("merges racing pushes to their base: no accepted push is lost, and a merge lands on the base it read or fails cleanly (409)")
+    func mergeRacingPushes() async throws {
+        try await RunningForge.run(localRunner: false) { running in
+            let client = Client(base: running.base)
+            #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "team/race"]).status == 201)
+            let work = try await Work(running, repository: "team/race", user: admin.0, password: admin.1)
+            let bare = running.forge.repositories.directory(for: try RepositoryPath("team/race"))
+            func contains(_ commit: String, in tip: String) async throws -> Bool {
+                try await gitAttempt(["--git-dir", bare, "merge-base", "--is-ancestor", commit, tip], in: work.path).status == 0
+            }
+            var outcomes: [String: Int] = [:]
+            for round in 1...6 {
+                let head = try await work.commit(on: "r\(round)", from: "forge/main", ["r\(round).txt": "\(round)\n"], message: "Round \(round)")
+                #expect(try await client.send(.POST, "/api/v1/repos/team/race/pulls", user: admin.0, password: admin.1,
+                                              json: ["head": "r\(round)", "base": "main", "title": "Round \(round)"]).status == 201)
+                _ = try await git(["checkout", "-q", "-B", "main", "forge/main"], in: work.path)
+                try work.write("main\(round).txt", "\(round)\n")
+                _ = try await git(["add", "."], in: work.path)
+                _ = try await git(["commit", "-q", "-m", "Main \(round)"], in: work.path)
+                let pushed = try await git(["rev-parse", "HEAD"], in: work.path).trimmingCharacters(in: .whitespacesAndNewlines)
+                async let merge = client.send(.POST, "/api/v1/repos/team/race/pulls/\(round)/merge", user: admin.0, password: admin.1, json: ["Do": "merge"])
+                async let push = gitAttempt(["push", work.remote, "main"], in: work.path)
+                let (merged, pushResult) = try await (merge, push)
+                #expect([200, 409].contains(merged.status), "\(merged.body)")
+                let tip = try await git(["--git-dir", bare, "rev-parse", "refs/heads/main"], in: work.path).trimmingCharacters(in: .whitespacesAndNewlines)
+                if pushResult.status == 0 { #expect(try await contains(pushed, in: tip), "an accepted push is on main") }
+                if merged.status == 200 {
+                    #expect(try await contains(head, in: tip), "a merged head is on main")
+                    let sha = try #require((try client.json(merged) as? [String: Any])?["merge_commit_sha"] as? String)
+                    #expect(try await contains(sha, in: tip))
+                }
+                #expect(pushResult.status == 0 || merged.status == 200, "one of them went in")
+                outcomes["merge \(merged.status), push \(pushResult.status == 0 ? "ok" : "refused")", default: 0] += 1
+                _ = try await git(["fetch", "-q", work.remote, "+refs/heads/*:refs/remotes/forge/*"], in: work.path)
+            }
+            #expect(outcomes.values.reduce(0, +) == 6, "\(outcomes)")
+        }
+    }
 }
