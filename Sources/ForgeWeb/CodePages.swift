@@ -7,11 +7,12 @@ import NIOCore
 import PlatformSupport
 import Synchronization
 
-/// Rendered page bodies of views that never change — a commit's diff, a file's blame at a commit —
-/// by key, kept for `lifetime` (their relative dates age) within a byte budget, least recently used
-/// dropped first. Blame is the slowest read; a merge's diff the largest page.
+/// What views that never change are made of — a commit's rendered diff, a file's blame at a
+/// commit, the commits and changed files between two commits — by key, kept for `lifetime` (their
+/// relative dates age) within a byte budget, least recently used dropped first. Blame is the slowest
+/// read; a merge's diff the largest page; a pull request's commits a walk of its base's history.
 final class RenderedCache: Sendable {
-    private struct Entry { var body: String; var bytes: Int; var stored: ContinuousClock.Instant; var lastUse: UInt64 }
+    private struct Entry { var value: any Sendable; var bytes: Int; var stored: ContinuousClock.Instant; var lastUse: UInt64 }
     private let state = Mutex<(entries: [String: Entry], bytes: Int, clock: UInt64)>(([:], 0, 0))
     private let budget: Int
     private let lifetime: Duration
@@ -21,7 +22,14 @@ final class RenderedCache: Sendable {
         self.lifetime = lifetime
     }
 
-    func body(_ key: String) -> String? {
+    /// A rendered body kept under `key`.
+    func body(_ key: String) -> String? { value(key, as: String.self) }
+
+    /// Keeps a rendered body.
+    func store(_ body: String, _ key: String) { store(value: body, bytes: body.utf8.count, key) }
+
+    /// A value of type `T` kept under `key`.
+    func value<T: Sendable>(_ key: String, as type: T.Type) -> T? {
         state.withLock { state in
             guard var entry = state.entries[key] else { return nil }
             guard ContinuousClock.now - entry.stored < lifetime else {
@@ -32,16 +40,16 @@ final class RenderedCache: Sendable {
             state.clock += 1
             entry.lastUse = state.clock
             state.entries[key] = entry
-            return entry.body
+            return entry.value as? T
         }
     }
 
-    func store(_ body: String, _ key: String) {
-        let bytes = body.utf8.count
+    /// Keeps `value`, counted as `bytes` against the budget (a value over a quarter of it is not kept).
+    func store<T: Sendable>(value: T, bytes: Int, _ key: String) {
         guard bytes <= budget / 4 else { return }
         state.withLock { state in
             state.clock += 1
-            if let old = state.entries.updateValue(Entry(body: body, bytes: bytes, stored: .now, lastUse: state.clock), forKey: key) {
+            if let old = state.entries.updateValue(Entry(value: value, bytes: bytes, stored: .now, lastUse: state.clock), forKey: key) {
                 state.bytes -= old.bytes
             }
             state.bytes += bytes

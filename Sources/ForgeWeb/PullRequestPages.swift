@@ -66,13 +66,22 @@ extension ForgeWebService {
         let git = try await repositories.open.repository(at: directory)
         // The diff from the merge base to the head never changes for those two commits: kept rendered.
         let cache = rendered
+        // Its commits and changed files, too, are the same for the same merge base and head (the
+        // commits are a walk of the base's history: most of the page's time when not kept).
         let (commits, changes, patch, key) = try await bounded { () async throws -> ([Commit], [PathChange], CommitPatch?, String) in
             try await git.withSession { session in
                 let headID = try session.resolveCommit(headCommit), baseID = try session.resolveCommit(baseCommit)
                 let from = try session.mergeBases(baseID, headID).first ?? baseID
                 let key = "pull\u{0}\(directory)\u{0}\(from.hex)\u{0}\(headID.hex)"
-                return (try session.log(LogOptions([headID.hex, "^" + from.hex], limit: 250)), try session.changes(from: from.hex, to: headID.hex),
-                        cache.body(key) == nil ? try session.patch(from: from, to: headID) : nil, key)
+                let listed: ([Commit], [PathChange])
+                if let kept = cache.value(key + "\u{0}lists", as: ([Commit], [PathChange]).self) {
+                    listed = kept
+                } else {
+                    listed = (try session.log(LogOptions([headID.hex, "^" + from.hex], limit: 250)), try session.changes(from: from.hex, to: headID.hex))
+                    let bytes = listed.0.reduce(0) { $0 + 256 + $1.message.utf8.count } + listed.1.reduce(0) { $0 + 96 + $1.path.utf8.count }
+                    cache.store(value: listed, bytes: bytes, key + "\u{0}lists")
+                }
+                return (listed.0, listed.1, cache.body(key) == nil ? try session.patch(from: from, to: headID) : nil, key)
             }
         }
         var diffHTML = rendered.body(key) ?? ""

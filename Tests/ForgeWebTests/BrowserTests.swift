@@ -250,4 +250,42 @@ extension BrowserTests {
             }
         }
     }
+
+    @Test("review to merge in the browser: a reviewer approves with a comment on a line, the page then offers the merge, which lands")
+    func reviewToMerge() async throws {
+        try await RunningForge.run(localRunner: false) { forge in
+            let client = Client(base: forge.base)
+            let admin = ("admin", RunningForge.adminPassword)
+            #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "team/review"]).status == 201)
+            #expect(try await client.send(.POST, "/api/v1/users", user: admin.0, password: admin.1,
+                                          json: ["name": "ann", "password": "ann-password", "email": "ann@example.com"]).status == 201)
+            #expect(try await client.send(.PUT, "/api/v1/repos/team/review/-/permissions/ann", user: admin.0, password: admin.1, json: ["level": "write"]).status == 200)
+            let work = try await PullRequestTests.Work(forge, repository: "team/review", user: admin.0, password: admin.1)
+            try await work.commit(on: "topic", from: "main", ["topic.txt": "one\ntwo\n"], message: "Topic")
+            #expect(try await client.send(.POST, "/api/v1/repos/team/review/branch_protections", user: admin.0, password: admin.1,
+                                          json: ["rule_name": "main", "required_approvals": 1]).status == 201)
+            #expect(try await client.send(.POST, "/api/v1/repos/team/review/pulls", user: admin.0, password: admin.1,
+                                          json: ["head": "topic", "base": "main", "title": "Topic", "body": "Please *look*."]).status == 201)
+            try await WebDriver.withSession { browser in
+                try await Self.signIn(browser, forge, "ann", "ann-password")
+                try await browser.navigate(to: forge.base + "/team/review/-/pull/1")
+                #expect(try await browser.findElement(css: "#mergeability").text().contains("needs 1 approval"))
+                #expect(try await browser.findElements(css: "#merge-form").isEmpty)
+                // Ann approves, with a comment on line 2 of topic.txt.
+                try await browser.findElement(css: "#review-form input[value=APPROVED]").click()
+                try await browser.findElement(css: "#review-path option:nth-child(2)").click()
+                try await browser.findElement(css: "#review-line").sendKeys("2")
+                try await browser.findElement(css: "#review-body").sendKeys("Line two is *fine*.")
+                try await browser.findElement(css: "#submit-review").click()
+                try await browser.waitUntil { try await browser.pageSource().contains("class=\"approver\">ann</b>") }
+                #expect(try await browser.pageSource().contains("topic.txt:2"))
+                try await Self.saveScreenshot(browser, "forge-pull.png")
+                // Now the page offers the merge, and the merge lands.
+                try await browser.findElement(css: "#merge").click()
+                try await browser.waitUntil { try await browser.findElement(css: "#pull-state").text() == "merged" }
+            }
+            let pull = try client.json(try await client.send(.GET, "/api/v1/repos/team/review/pulls/1", user: admin.0, password: admin.1)) as? [String: Any]
+            #expect(pull?["merged"] as? Bool == true)
+        }
+    }
 }
