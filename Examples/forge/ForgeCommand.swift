@@ -152,7 +152,7 @@ struct DemoPreparation: Service {
         var iterator = ports.makeAsyncIterator()
         guard let bound = await iterator.next() else { return }
         do {
-            try await Demo.prepare(forge: forge, admin: admin, url: "http://127.0.0.1:\(bound)", logger: logger)
+            try await ForgeDemo.prepare(forge: forge, admin: admin, url: "http://127.0.0.1:\(bound)", logger: logger)
         } catch {
             logger.error("the demo could not be prepared", metadata: ["error": "\(error)"])
         }

@@ -180,11 +180,29 @@ func finishedRun(_ client: Client, repository: String, commit: String, user: Str
         let client = Client(base: "http://127.0.0.1:\(port)")
         let runs = try client.json(try await client.send(.GET, "/api/v1/repos/demo/hello/-/runs", user: "admin", password: "demo-admin-password"))
             as? [[String: Any]] ?? []
-        let commit = try #require(runs.first?["commit"] as? String)
+        let commit = try #require(runs.first { $0["configuration"] as? String == "test-and-deploy" }?["commit"] as? String)
         let (run, log) = try await finishedRun(client, repository: "demo/hello", commit: commit, user: "admin", password: "demo-admin-password")
         #expect(run["status"] as? String == "succeeded", "\(log)\n\(server.text)")
         #expect(log.contains("tests passed"))
         #expect(log.contains("as build on sandbox"), "the demo's test ran as the sandbox's user: \(log)")
+        // The seed's pull request: its lint fails, the linter's output is commented, and main's protection blocks the merge.
+        let deadline = ContinuousClock.now + .seconds(60)
+        var comments: [[String: Any]] = []
+        while ContinuousClock.now < deadline, !comments.contains(where: { ($0["body"] as? String)?.contains("lint: eval is not allowed") == true }) {
+            try await Task.sleep(for: .milliseconds(250))
+            comments = try client.json(try await client.send(.GET, "/api/v1/repos/demo/hello/issues/1/comments", user: "admin", password: "demo-admin-password"))
+                as? [[String: Any]] ?? []
+        }
+        #expect(comments.contains { ($0["body"] as? String)?.contains("hello.sh:2:eval") == true }, "\(comments)\n\(server.text)")
+        // The run's status comes from the status reporter's next pass.
+        var state: String?
+        while ContinuousClock.now < deadline, state != "failure" {
+            try await Task.sleep(for: .milliseconds(250))
+            state = (try client.json(try await client.send(.GET, "/api/v1/repos/demo/hello/commits/greeting/status", user: "admin", password: "demo-admin-password"))
+                as? [String: Any])?["state"] as? String
+        }
+        let merge = try await client.send(.POST, "/api/v1/repos/demo/hello/pulls/1/merge", user: "admin", password: "demo-admin-password", json: ["Do": "merge"])
+        #expect(merge.status == 405 && merge.body.contains("'forge/lint' is failure"), "\(merge.body)")
     }
 }
 
