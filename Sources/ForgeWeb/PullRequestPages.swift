@@ -58,8 +58,16 @@ extension ForgeWebService {
         guard let number = Int64(text), let pull = try await store.pullRequest(repositoryID: repository.id, number: number) else {
             throw ForgeError(.notFound, "no pull request \(text) in \(repository.path)", operation: "pull request")
         }
-        let heads = try await pullRequests.heads(of: pull, in: repository)
         let directory = repositories.directory(for: repository.path)
+        // How two tips merge, and their merge base, never change: both are kept (on git.git a merge
+        // base a year back is a long walk).
+        let kept = rendered
+        let heads = try await pullRequests.heads(of: pull, in: repository) { base, head in
+            kept.value("mergeability\u{0}\(directory)\u{0}\(base.hex)\u{0}\(head.hex)", as: Mergeability.self)
+        }
+        if let base = heads.base, let head = heads.head, let mergeability = heads.mergeability {
+            rendered.store(value: mergeability, bytes: 256, "mergeability\u{0}\(directory)\u{0}\(base.hex)\u{0}\(head.hex)")
+        }
         // Open: the head as it is now against the base; merged or closed: as it was last seen.
         let headCommit = pull.state == .open ? heads.head?.hex ?? pull.headCommit : pull.headCommit
         let baseCommit = pull.state == .open ? heads.base?.hex ?? pull.baseCommit : pull.baseCommit
@@ -71,7 +79,14 @@ extension ForgeWebService {
         let (commits, changes, patch, key) = try await bounded { () async throws -> ([Commit], [PathChange], CommitPatch?, String) in
             try await git.withSession { session in
                 let headID = try session.resolveCommit(headCommit), baseID = try session.resolveCommit(baseCommit)
-                let from = try session.mergeBases(baseID, headID).first ?? baseID
+                let baseKey = "mergebase\u{0}\(directory)\u{0}\(baseID.hex)\u{0}\(headID.hex)"
+                let from: ObjectID
+                if let known = cache.value(baseKey, as: ObjectID.self) {
+                    from = known
+                } else {
+                    from = try session.mergeBases(baseID, headID).first ?? baseID
+                    cache.store(value: from, bytes: 128, baseKey)
+                }
                 let key = "pull\u{0}\(directory)\u{0}\(from.hex)\u{0}\(headID.hex)"
                 let listed: ([Commit], [PathChange])
                 if let kept = cache.value(key + "\u{0}lists", as: ([Commit], [PathChange]).self) {

@@ -73,14 +73,16 @@ public struct PullRequests: Sendable {
         public var mergeability: Mergeability?
     }
 
-    /// The branches of `pull` now, and how the head merges into the base (computed in memory).
-    public func heads(of pull: PullRequest, in repository: RepositoryRecord) async throws(ForgeError) -> Heads {
+    /// The branches of `pull` now, and how the head merges into the base (computed in memory, or
+    /// taken from `known` when it has the answer for these two tips: it never changes for them).
+    public func heads(of pull: PullRequest, in repository: RepositoryRecord,
+                      known: (@Sendable (_ base: ObjectID, _ head: ObjectID) -> Mergeability?)? = nil) async throws(ForgeError) -> Heads {
         let git = try await git(repository, operation: "read pull request")
         return try await session(git, operation: "read pull request") { session in
             let head = try? session.resolveCommit("refs/heads/" + pull.headBranch)
             let base = try? session.resolveCommit("refs/heads/" + pull.baseBranch)
             guard let head, let base else { return Heads(head: head, base: base, mergeability: nil) }
-            return Heads(head: head, base: base, mergeability: try session.mergeability(base: base.hex, head: head.hex))
+            return Heads(head: head, base: base, mergeability: try known?(base, head) ?? session.mergeability(base: base.hex, head: head.hex))
         }
     }
 
