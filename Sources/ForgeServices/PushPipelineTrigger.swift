@@ -58,9 +58,13 @@ public struct PushPipelineTrigger: Service, Sendable {
         var queued: [RunRecord] = []
         // Open pull requests from a moved branch take its new head (PullRequestTrigger runs them).
         for update in event.updates where !update.isDeletion && update.name.hasPrefix("refs/heads/") && event.repository.kind == .git {
+            let branch = String(update.name.dropFirst("refs/heads/".count))
             do {
-                _ = try await repositories.metadata.recordPullRequestHeads(repositoryID: event.repository.id,
-                                                                           branch: String(update.name.dropFirst("refs/heads/".count)), commit: update.new.hex)
+                _ = try await repositories.metadata.recordPullRequestHeads(repositoryID: event.repository.id, branch: branch, commit: update.new.hex)
+                // Pull requests into the branch whose head it now holds are merged (by this push, or by
+                // a merge here whose record was interrupted).
+                let pusher = try await event.pusher.asyncFlatMap { try await repositories.metadata.user(named: $0) }
+                try await PullRequests(repositories: repositories).recordMergedByPush(in: event.repository, branch: branch, tip: update.new, by: pusher)
             } catch {
                 throw PipelineError(.store, "cannot record the pull requests' heads: \(error)", operation: "dispatch push")
             }
@@ -123,5 +127,13 @@ public struct PushPipelineTrigger: Service, Sendable {
         source.checkout = Source.Checkout(repositoryURL: repositories.directory(for: repository.path), commit: after,
                                           system: repository.kind == .hg ? .hg : .git)
         return source
+    }
+}
+
+extension Optional {
+    /// The wrapped value transformed by an async throwing function, or nil.
+    fileprivate func asyncFlatMap<T>(_ transform: (Wrapped) async throws -> T?) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
     }
 }

@@ -106,6 +106,8 @@ import Testing
             #expect(pushes.last?.event.pusher == "admin" && pushes.last?.event.updates.first?.name == "refs/heads/main"
                     && pushes.last?.event.updates.first?.new.hex == feature)
             #expect(try await client.send(.POST, "\(api)/pulls/1/merge", user: admin.0, password: admin.1, json: ["Do": "merge"]).status == 405)
+            let nothing = try await client.send(.POST, "\(api)/pulls", user: admin.0, password: admin.1, json: ["head": "feature", "base": "main", "title": "Again"])
+            #expect(nothing.status == 422 && nothing.body.contains("no commits"), "a head already in its base brings nothing: \(nothing.body)")
             #expect(try await client.send(.PATCH, "\(api)/pulls/1", user: admin.0, password: admin.1, json: ["state": "open"]).status == 409)
 
             // A merge commit when the base has moved on (where a fast-forward is refused).
@@ -303,6 +305,27 @@ import Testing
                 _ = try await git(["fetch", "-q", work.remote, "+refs/heads/*:refs/remotes/forge/*"], in: work.path)
             }
             #expect(outcomes.values.reduce(0, +) == 6, "\(outcomes)")
+        }
+    }
+
+    @Test("a pull request whose head is pushed into its base by hand is recorded as merged")
+    func mergedByAPush() async throws {
+        try await RunningForge.run(localRunner: false) { running in
+            let client = Client(base: running.base)
+            #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "team/hand"]).status == 201)
+            let work = try await Work(running, repository: "team/hand", user: admin.0, password: admin.1)
+            let head = try await work.commit(on: "topic", from: "main", ["t.txt": "t\n"], message: "Topic")
+            #expect(try await client.send(.POST, "/api/v1/repos/team/hand/pulls", user: admin.0, password: admin.1,
+                                          json: ["head": "topic", "base": "main", "title": "Topic"]).status == 201)
+            _ = try await git(["push", "-q", work.remote, "topic:main"], in: work.path)
+            let deadline = ContinuousClock.now + .seconds(30)
+            var pull: [String: Any] = [:]
+            while ContinuousClock.now < deadline, pull["merged"] as? Bool != true {
+                try await Task.sleep(for: .milliseconds(200))
+                pull = try client.json(try await client.send(.GET, "/api/v1/repos/team/hand/pulls/1", user: admin.0, password: admin.1)) as? [String: Any] ?? [:]
+            }
+            #expect(pull["merged"] as? Bool == true && pull["merge_commit_sha"] as? String == head && pull["state"] as? String == "closed")
+            #expect((pull["merged_by"] as? [String: Any])?["login"] as? String == "admin")
         }
     }
 }

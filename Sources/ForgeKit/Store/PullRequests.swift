@@ -44,9 +44,9 @@ public struct PullRequests: Sendable {
 
     /// Opens a pull request to merge branch `head` into branch `base` of `repository`.
     ///
-    /// - Throws: `notFound` naming a missing branch; `invalidArgument` for a bad title or body, or a
-    ///   head that is its base; `conflict` when one is open for the same branches; `unsupported`
-    ///   for a Mercurial repository.
+    /// - Throws: `notFound` naming a missing branch; `invalidArgument` for a bad title or body, a
+    ///   head that is its base or has no commits the base lacks; `conflict` when one is open for the
+    ///   same branches; `unsupported` for a Mercurial repository.
     public func open(in repository: RepositoryRecord, title: String, body: String, head: String, base: String,
                      author: ForgeUser?) async throws(ForgeError) -> PullRequest {
         let git = try await git(repository, operation: "open pull request")
@@ -58,7 +58,13 @@ public struct PullRequests: Sendable {
                     throw ForgeError(.notFound, "'\(field)': no branch '\(branch)'", operation: "open pull request")
                 }
             }
-            return (try tip(head, "head"), try tip(base, "base"))
+            let tips = (try tip(head, "head"), try tip(base, "base"))
+            // As Gitea: a head already in its base brings nothing to review.
+            let contained = try tips.0 == tips.1 || session.mergeBases(tips.0, tips.1).contains(tips.0)
+            if head != base, contained {
+                throw ForgeError(.invalidArgument, "'head': \(head) has no commits that \(base) lacks", operation: "open pull request")
+            }
+            return tips
         }
         return try await store.createPullRequest(repositoryID: repository.id,
                                                  NewPullRequest(title: title, body: body, headBranch: head, baseBranch: base,
@@ -147,7 +153,43 @@ public struct PullRequests: Sendable {
         var updates = [ReferenceUpdate(name: "refs/heads/" + pull.baseBranch, old: moved.old, new: moved.new)]
         if moved.headDeleted { updates.append(ReferenceUpdate(name: "refs/heads/" + pull.headBranch, old: moved.head, new: .zero)) }
         try await repositories.recordPush(PushEvent(repository: repository, pusher: user.name, updates: updates, date: Date()))
-        return try await store.markPullRequestMerged(id: pull.id, mergeCommit: moved.new.hex, headCommit: moved.head.hex, mergedByID: user.id)
+        // The push trigger may have seen the base take the head first and recorded the merge itself.
+        let marked: Result<PullRequest, ForgeError>
+        do {
+            marked = .success(try await store.markPullRequestMerged(id: pull.id, mergeCommit: moved.new.hex, headCommit: moved.head.hex, mergedByID: user.id))
+        } catch {
+            marked = .failure(error)
+        }
+        switch marked {
+        case .success(let merged): return merged
+        case .failure(let error):
+            guard error.code == .conflict, let current = try await store.pullRequest(repositoryID: repository.id, number: pull.number),
+                  current.state == .merged else { throw error }
+            return current
+        }
+    }
+
+    /// Marks as merged the open pull requests into `branch` whose head is now part of it — merged by a
+    /// push, or merged here when the record of it was interrupted (the base moved, then the process
+    /// stopped). Returns them.
+    @discardableResult
+    public func recordMergedByPush(in repository: RepositoryRecord, branch: String, tip: ObjectID, by pusher: ForgeUser?) async throws(ForgeError) -> [PullRequest] {
+        guard repository.kind == .git else { return [] }
+        let open = try await store.pullRequests(repositoryID: repository.id, states: [.open], limit: 1000, offset: 0).filter { $0.baseBranch == branch }
+        guard !open.isEmpty else { return [] }
+        let git = try await git(repository, operation: "record merges")
+        let merged = try await session(git, operation: "record merges") { session in
+            try open.filter { pull in
+                let head = (try? session.resolveCommit("refs/heads/" + pull.headBranch)) ?? ObjectID(hex: pull.headCommit)
+                guard let head else { return false }
+                return try head == tip || session.mergeBases(head, tip).contains(head)
+            }
+        }
+        var recorded: [PullRequest] = []
+        for pull in merged {
+            recorded.append(try await store.markPullRequestMerged(id: pull.id, mergeCommit: tip.hex, headCommit: pull.headCommit, mergedByID: pusher?.id))
+        }
+        return recorded
     }
 
     // MARK: - Reviews
