@@ -89,6 +89,17 @@ public final class WebhookDispatcher: Service, Sendable {
                 }
             }
             group.addTask {
+                // Pull request events, from their own outbox in the store, after the cursor kept beside the pushes'.
+                while !Task.isCancelled {
+                    do {
+                        _ = try await self.enqueuePullEvents()
+                    } catch {
+                        self.logger.error("cannot queue pull request webhooks", metadata: ["error": "\(error)"])
+                    }
+                    try? await Task.sleep(for: self.options.pollInterval)
+                }
+            }
+            group.addTask {
                 while !Task.isCancelled {
                     _ = await self.deliverDue()
                     try? await Task.sleep(for: self.options.pollInterval)
@@ -112,6 +123,33 @@ public final class WebhookDispatcher: Service, Sendable {
                                                                     guid: push.deliveryID(for: update, webhookID: hook.id))
             }
         }
+    }
+
+    /// The name of the cursor of the pull request events queued as deliveries.
+    public static let pullEventsConsumer = "webhooks:pull-events"
+
+    /// Queues a delivery of each pull request event not queued yet for each active webhook of its
+    /// repository (GitHub's `pull_request`, `pull_request_review` and `issue_comment` bodies), under ids
+    /// derived from the event — queueing it again queues nothing new — then moves the cursor past it.
+    /// Returns how many events were handled.
+    @discardableResult
+    public func enqueuePullEvents(limit: Int = 100) async throws(ForgeError) -> Int {
+        let store = repositories.metadata
+        let events = try await store.pullEvents(after: try await store.pushCursor(consumer: Self.pullEventsConsumer), limit: limit)
+        for event in events {
+            let hooks = try await store.webhooks(repositoryID: event.repositoryID).filter(\.isActive)
+            if !hooks.isEmpty, let repository = try await store.repository(id: event.repositoryID),
+               let pull = try await store.pullRequest(id: event.pullID) {
+                var sender: ForgeUser?
+                if let actor = event.actorID { sender = try await store.user(id: actor) }
+                let (name, payload) = GitHubPullRequestPayload.encode(event, pull: pull, repository: repository, sender: sender, baseURL: options.baseURL)
+                for hook in hooks {
+                    _ = try await store.enqueueDelivery(webhookID: hook.id, event: name, payload: payload, guid: "pull-event-\(event.id)-\(hook.id)")
+                }
+            }
+            try await store.setPushCursor(consumer: Self.pullEventsConsumer, to: event.id)
+        }
+        return events.count
     }
 
     /// Attempts every delivery due now; how many were attempted.

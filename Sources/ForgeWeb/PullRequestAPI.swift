@@ -88,7 +88,7 @@ extension ForgeAPI {
         guard pull.state != .merged else { throw APIError(status: .conflict, message: "pull request #\(pull.number) is merged") }
         do {
             let updated = try await store.updatePullRequest(id: pull.id, title: fields.title ?? pull.title, body: fields.body ?? pull.body,
-                                                            state: state, headCommit: pull.headCommit)
+                                                            state: state, headCommit: pull.headCommit, actorID: me.id)
             return Self.json(.created, try await giteaPullRequest(updated, target: target))
         } catch let error as ForgeError where error.code == .invalidArgument {
             throw APIError(status: .unprocessableContent, message: error.message)

@@ -260,7 +260,7 @@ extension ForgeWebService {
                 throw ForgeError(.forbidden, "only its author and the repository's writers close or reopen it", operation: "pull request")
             }
             _ = try await store.updatePullRequest(id: pull.id, title: pull.title, body: pull.body, state: form["action"] == "close" ? .closed : .open,
-                                                  headCommit: pull.headCommit)
+                                                  headCommit: pull.headCommit, actorID: user.id)
         default:
             throw ForgeError(.invalidArgument, "unknown action", operation: "pull request")
         }

@@ -7,7 +7,9 @@ import Testing
 
 /// The forge in a real browser: headless Chromium through chromedriver (Debian's chromium and
 /// chromium-driver, which scripts/bootstrap installs).
-@Suite(.timeLimit(.minutes(5))) struct BrowserTests {
+/// One browser at a time (`.serialized`): several Chromiums beside the rest of the suite on two cores
+/// made chromedriver too slow to start.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct BrowserTests {
     @Test("sign in, open a repository and a commit, and watch a pipeline run turn green after a push made with git")
     func signInBrowseAndWatchARun() async throws {
         try await RunningForge.run { forge in

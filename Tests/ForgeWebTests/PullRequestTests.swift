@@ -1,8 +1,10 @@
 import ForgeKit
+import ForgeKitServer
 import ForgeKitTesting
 import ForgeServices
 import Foundation
 import NIOHTTP1
+import PipelineKit
 import Testing
 
 /// Pull requests between branches of one repository, through Gitea's routes and the pages: opened,
@@ -326,6 +328,42 @@ import Testing
             }
             #expect(pull["merged"] as? Bool == true && pull["merge_commit_sha"] as? String == head && pull["state"] as? String == "closed")
             #expect((pull["merged_by"] as? [String: Any])?["login"] as? String == "admin")
+        }
+    }
+
+    @Test("pull request events go to webhooks as GitHub's pull_request, pull_request_review and issue_comment bodies, which PipelineKit's decoder reads")
+    func webhooks() async throws {
+        try await RunningForge.run(localRunner: false) { running in
+            let client = Client(base: running.base)
+            #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "team/hooked"]).status == 201)
+            let repository = try #require(try await running.forge.store.repository(try RepositoryPath("team/hooked")))
+            // A webhook to a closed port: its deliveries stay queued and are read here.
+            let hook = try await running.forge.store.createWebhook(repositoryID: repository.id, url: "https://hooks.example.org/forge", secret: nil)
+            let work = try await Work(running, repository: "team/hooked", user: admin.0, password: admin.1)
+            try await work.commit(on: "topic", from: "main", ["t.txt": "1\n"], message: "Topic")
+            let api = "/api/v1/repos/team/hooked"
+            #expect(try await client.send(.POST, "\(api)/pulls", user: admin.0, password: admin.1, json: ["head": "topic", "base": "main", "title": "Topic"]).status == 201)
+            let newer = try await work.commit(on: "topic", ["t.txt": "2\n"], message: "More")
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline, try await running.forge.store.pullRequest(repositoryID: repository.id, number: 1)?.headCommit != newer {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(try await client.send(.POST, "\(api)/issues/1/comments", user: admin.0, password: admin.1, json: ["body": "Looks fine"]).status == 201)
+            #expect(try await client.send(.POST, "\(api)/pulls/1/reviews", user: admin.0, password: admin.1, json: ["event": "COMMENT", "body": "ok"]).status == 200)
+            #expect(try await client.send(.POST, "\(api)/pulls/1/merge", user: admin.0, password: admin.1, json: ["Do": "merge"]).status == 200)
+            _ = try await running.forge.webhooks.enqueuePullEvents()
+            let deliveries = try await running.forge.store.deliveries(webhookID: hook.id, limit: 50).reversed().filter { $0.event != "push" }
+            #expect(deliveries.map(\.event) == ["pull_request", "pull_request", "issue_comment", "pull_request_review", "pull_request"], "\(deliveries.map(\.event))")
+            let sources = deliveries.filter { $0.event == "pull_request" }.compactMap { delivery -> Source? in
+                try? WebhookDecoder.decode(provider: .github, headers: ["X-GitHub-Event": "pull_request", "X-GitHub-Delivery": delivery.guid],
+                                           body: delivery.payload).source
+            }
+            #expect(sources.map { $0.attributes["action"]?.text } == ["opened", "synchronized", "closed"])
+            #expect(sources[1].attributes["commit"]?.text == newer && sources[1].attributes["number"]?.text == "1")
+            #expect(sources.last?.attributes["merged"] == .bool(true))
+            // Queued once: a second pass queues nothing new.
+            _ = try await running.forge.webhooks.enqueuePullEvents()
+            #expect(try await running.forge.store.deliveries(webhookID: hook.id, limit: 50).filter { $0.event != "push" }.count == 5)
         }
     }
 }

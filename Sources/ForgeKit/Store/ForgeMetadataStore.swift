@@ -142,16 +142,20 @@ public protocol ForgeMetadataStore: Sendable {
     func createPullRequest(repositoryID: Int64, _ new: NewPullRequest, authorID: Int64?) async throws(ForgeError) -> PullRequest
     /// The pull request numbered `number` in the repository.
     func pullRequest(repositoryID: Int64, number: Int64) async throws(ForgeError) -> PullRequest?
+    /// The pull request with store id `id`.
+    func pullRequest(id: Int64) async throws(ForgeError) -> PullRequest?
     /// Pull requests in any of `states` (all when nil), newest first.
     func pullRequests(repositoryID: Int64, states: Set<PullRequestState>?, limit: Int, offset: Int) async throws(ForgeError) -> [PullRequest]
     /// How many pull requests are in any of `states` (all when nil).
     func pullRequestCount(repositoryID: Int64, states: Set<PullRequestState>?) async throws(ForgeError) -> Int
     /// Changes a pull request's title, body, state (open or closed) and last seen head; a merged one
     /// no longer changes (`conflict`).
-    func updatePullRequest(id: Int64, title: String, body: String, state: PullRequestState, headCommit: String) async throws(ForgeError) -> PullRequest
+    func updatePullRequest(id: Int64, title: String, body: String, state: PullRequestState, headCommit: String, actorID: Int64?) async throws(ForgeError) -> PullRequest
     /// Records that an open pull request was merged into `mergeCommit`; `conflict` when it is no longer open.
     func markPullRequestMerged(id: Int64, mergeCommit: String, headCommit: String, mergedByID: Int64?) async throws(ForgeError) -> PullRequest
 
+    /// The pull request events after `id`, oldest first (every change above records one, in its transaction).
+    func pullEvents(after id: Int64, limit: Int) async throws(ForgeError) -> [PullEvent]
     /// Records that `branch` moved to `commit`: the open pull requests from it take it as their head.
     /// Returns how many did.
     func recordPullRequestHeads(repositoryID: Int64, branch: String, commit: String) async throws(ForgeError) -> Int

@@ -193,3 +193,26 @@ public struct NewPullComment: Sendable, Hashable {
         guard CommitStatus.isCommitID(commit) else { throw ForgeError(.invalidArgument, "'commit_id' must be a full commit id", operation: "comment") }
     }
 }
+
+/// Something that happened to a pull request, in the order it happened: the pull request event
+/// outbox that webhooks are delivered from. Actions are GitHub's: `opened`, `edited`, `closed` (a
+/// merge too), `reopened`, `synchronize` (a new head), `reviewed` and `commented`.
+public struct PullEvent: Sendable, Hashable, Identifiable {
+    public var id: Int64
+    public var repositoryID: Int64
+    public var pullID: Int64
+    public var action: String
+    /// Who did it; nil for the forge itself (a push moving the head, the pipelines).
+    public var actorID: Int64?
+    public var createdAt: Date
+
+    /// Creates a stored event.
+    public init(id: Int64, repositoryID: Int64, pullID: Int64, action: String, actorID: Int64?, createdAt: Date) {
+        self.id = id
+        self.repositoryID = repositoryID
+        self.pullID = pullID
+        self.action = action
+        self.actorID = actorID
+        self.createdAt = createdAt
+    }
+}

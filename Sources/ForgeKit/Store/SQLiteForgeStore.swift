@@ -235,6 +235,18 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
                 CREATE INDEX pull_requests_by_head ON pull_requests(repository_id, head_branch) WHERE state = 'open';
                 """)
         }
+        migrator.registerMigration("v12 pull request events") { db in
+            try db.execute(sql: """
+                CREATE TABLE pull_events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    repository_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+                    pull_id INTEGER NOT NULL REFERENCES pull_requests(id) ON DELETE CASCADE,
+                    action TEXT NOT NULL,
+                    actor_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+                    created_at REAL NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 
@@ -831,6 +843,23 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
                            mergeCommit: row[13], mergedBy: mergerID == nil ? nil : Self.user(row, prefix: 20))
     }
 
+    /// Records a pull request event in the caller's transaction.
+    private static func recordPullEvent(_ db: Database, pullID: Int64, action: String, actorID: Int64?) throws {
+        try db.execute(sql: """
+            INSERT INTO pull_events (repository_id, pull_id, action, actor_id, created_at)
+            SELECT repository_id, id, ?, ?, ? FROM pull_requests WHERE id = ?
+            """, arguments: [action, actorID, now(), pullID])
+    }
+
+    public func pullEvents(after id: Int64, limit: Int) async throws(ForgeError) -> [PullEvent] {
+        try await read("read pull request events") { db in
+            try Row.fetchAll(db, sql: "SELECT id, repository_id, pull_id, action, actor_id, created_at FROM pull_events WHERE id > ? ORDER BY id LIMIT ?",
+                             arguments: [id, limit]).map {
+                PullEvent(id: $0[0], repositoryID: $0[1], pullID: $0[2], action: $0[3], actorID: $0[4], createdAt: Date(timeIntervalSince1970: $0[5]))
+            }
+        }
+    }
+
     private static func fetchPull(_ db: Database, id: Int64, operation: String) throws -> PullRequest {
         guard let row = try Row.fetchOne(db, sql: "SELECT \(pullColumns) \(pullFrom) WHERE p.id = ?", arguments: [id]) else {
             throw ForgeError(.notFound, "no pull request with id \(id)", operation: operation)
@@ -864,7 +893,9 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)
                 """, arguments: [repositoryID, number, new.title, new.body, new.headBranch, new.baseBranch, new.headCommit, new.baseCommit,
                                  authorID, now, now])
-            return try Self.fetchPull(db, id: db.lastInsertedRowID, operation: "open pull request")
+            let id = db.lastInsertedRowID
+            try Self.recordPullEvent(db, pullID: id, action: "opened", actorID: authorID)
+            return try Self.fetchPull(db, id: id, operation: "open pull request")
         }
     }
 
@@ -872,6 +903,12 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
         try await read("read pull request") { db in
             try Row.fetchOne(db, sql: "SELECT \(Self.pullColumns) \(Self.pullFrom) WHERE p.repository_id = ? AND p.number = ?",
                              arguments: [repositoryID, number]).map(Self.pull)
+        }
+    }
+
+    public func pullRequest(id: Int64) async throws(ForgeError) -> PullRequest? {
+        try await read("read pull request") { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.pullColumns) \(Self.pullFrom) WHERE p.id = ?", arguments: [id]).map(Self.pull)
         }
     }
 
@@ -891,7 +928,7 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
         }
     }
 
-    public func updatePullRequest(id: Int64, title: String, body: String, state: PullRequestState, headCommit: String) async throws(ForgeError) -> PullRequest {
+    public func updatePullRequest(id: Int64, title: String, body: String, state: PullRequestState, headCommit: String, actorID: Int64?) async throws(ForgeError) -> PullRequest {
         try NewPullRequest.validate(title: title, body: body)
         guard state != .merged else { throw ForgeError(.invalidArgument, "a pull request is merged by merging it", operation: "edit pull request") }
         return try await write("edit pull request") { db in
@@ -899,6 +936,8 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
             guard current.state != .merged else { throw ForgeError(.conflict, "pull request #\(current.number) is merged", operation: "edit pull request") }
             try db.execute(sql: "UPDATE pull_requests SET title = ?, body = ?, state = ?, head_commit = ?, updated_at = ? WHERE id = ?",
                            arguments: [title, body, state.rawValue, headCommit, Self.now(), id])
+            let action = state == current.state ? "edited" : state == .closed ? "closed" : "reopened"
+            try Self.recordPullEvent(db, pullID: id, action: action, actorID: actorID)
             return try Self.fetchPull(db, id: id, operation: "edit pull request")
         }
     }
@@ -911,15 +950,20 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
                 WHERE id = ? AND state = 'open'
                 """, arguments: [mergeCommit, headCommit, mergedByID, now, now, id])
             guard db.changesCount == 1 else { throw ForgeError(.conflict, "the pull request is no longer open", operation: "merge pull request") }
+            try Self.recordPullEvent(db, pullID: id, action: "closed", actorID: mergedByID)
             return try Self.fetchPull(db, id: id, operation: "merge pull request")
         }
     }
 
     public func recordPullRequestHeads(repositoryID: Int64, branch: String, commit: String) async throws(ForgeError) -> Int {
         try await write("update pull request heads") { db in
-            try db.execute(sql: "UPDATE pull_requests SET head_commit = ?, updated_at = ? WHERE repository_id = ? AND head_branch = ? AND state = 'open' AND head_commit != ?",
-                           arguments: [commit, Self.now(), repositoryID, branch, commit])
-            return db.changesCount
+            let moved = try Int64.fetchAll(db, sql: "SELECT id FROM pull_requests WHERE repository_id = ? AND head_branch = ? AND state = 'open' AND head_commit != ?",
+                                           arguments: [repositoryID, branch, commit])
+            for id in moved {
+                try db.execute(sql: "UPDATE pull_requests SET head_commit = ?, updated_at = ? WHERE id = ?", arguments: [commit, Self.now(), id])
+                try Self.recordPullEvent(db, pullID: id, action: "synchronize", actorID: nil)
+            }
+            return moved.count
         }
     }
 
@@ -971,7 +1015,9 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
         try comment.validate()
         return try await write("comment") { db in
             try Self.requirePull(db, pullID, operation: "comment")
-            return try Self.insertComment(db, pullID: pullID, comment, authorID: authorID, reviewID: reviewID)
+            let made = try Self.insertComment(db, pullID: pullID, comment, authorID: authorID, reviewID: reviewID)
+            if reviewID == nil { try Self.recordPullEvent(db, pullID: pullID, action: "commented", actorID: authorID) }
+            return made
         }
     }
 
@@ -1001,6 +1047,7 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
                            arguments: [pullID, authorID, state.rawValue, body, commit, Self.now()])
             let id = db.lastInsertedRowID
             for comment in comments { _ = try Self.insertComment(db, pullID: pullID, comment, authorID: authorID, reviewID: id) }
+            try Self.recordPullEvent(db, pullID: pullID, action: "reviewed", actorID: authorID)
             if let authorID {
                 try db.execute(sql: "DELETE FROM pull_review_requests WHERE pull_id = ? AND user_id = ?", arguments: [pullID, authorID])
             }

@@ -80,7 +80,13 @@ enum WebDriver {
                                _ body: (WebDriverSession) async throws -> T) async throws -> T {
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("webdriver-profile-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: profile) }
-        let driver = try await ChromeDriverProcess.start()
+        // On a loaded machine chromedriver can be slow to print its port: one more try before failing.
+        let driver: ChromeDriverProcess
+        do {
+            driver = try await ChromeDriverProcess.start()
+        } catch {
+            driver = try await ChromeDriverProcess.start()
+        }
         var session: WebDriverSession?
         let result: Result<T, any Error>
         do {
@@ -149,7 +155,7 @@ final class ChromeDriverProcess: @unchecked Sendable {
     }
 
     /// Runs `chromedriver --port=0`, reads the port from its banner and waits until `/status` is ready.
-    static func start(timeout: Duration = .seconds(30)) async throws -> ChromeDriverProcess {
+    static func start(timeout: Duration = .seconds(60)) async throws -> ChromeDriverProcess {
         guard let executable = executable() else {
             throw WebDriverError("chromedriver not found on PATH: install the Debian packages chromium and chromium-driver (scripts/bootstrap)")
         }
