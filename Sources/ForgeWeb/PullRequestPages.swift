@@ -160,6 +160,12 @@ extension ForgeWebService {
         timeline.sort { $0.0 < $1.0 }
         let approvers = PullRequests.approvers(reviews, of: pull, head: headCommit, dismissStale: false).map(\.name)
         let requested = try await store.reviewRequests(pullID: pull.id).map(\.name)
+        // Kallithea's review states: rejected while a reviewer's newest decision asks for changes,
+        // approved once someone other than the author approves, under review until then.
+        var newestDecision: [Int64: ReviewState] = [:]
+        for review in reviews where review.state != .comment { if let author = review.author { newestDecision[author.id] = review.state } }
+        let reviewState = newestDecision.values.contains(.changesRequested) ? "rejected: changes requested"
+            : approvers.isEmpty ? "under review" : "approved"
         let context = view([
             "title": pull.title, "number": pull.number, "state": pull.state.rawValue, "author": pull.author?.name ?? "someone",
             "headBranch": pull.headBranch, "baseBranch": pull.baseBranch, "opened": Web.relativeTime(pull.createdAt),
@@ -173,7 +179,8 @@ extension ForgeWebService {
                 ["value": $0.0.rawValue, "label": $0.1, "selected": $0.0 == (heads.mergeability == .fastForward ? .fastForwardOnly : .merge)] as [String: Any]
             },
             "commits": try await commitRows(repository, commits), "diffHTML": diffHTML,
-            "isMerged": pull.state == .merged, "approvers": approvers, "requested": requested, "timeline": timeline.map(\.1),
+            "isMerged": pull.state == .merged, "approvers": approvers, "requested": requested, "hasRequested": !requested.isEmpty,
+            "reviewState": reviewState, "timeline": timeline.map(\.1),
             "changedPaths": changes.map(\.path),
             "reviewEvents": [(ReviewState.comment, "Comment"), (.approved, "Approve"), (.changesRequested, "Request changes")].map {
                 ["value": $0.0.rawValue, "label": $0.1, "checked": $0.0 == .comment] as [String: Any]

@@ -246,12 +246,15 @@ import Testing
             let page = try await client.send(.GET, "/team/rev/-/pull/1", cookie: session)
             #expect(page.body.contains("Approved by: <b class=\"approver\">admin</b>"))
             #expect(page.body.contains("requested changes") && page.body.contains("change.txt:1") && page.body.contains("(outdated)"))
+            #expect(page.body.contains("<span id=\"review-state\">rejected: changes requested</span>"), "Kallithea's rejected")
+            #expect(page.body.components(separatedBy: "review asked of").count == 2, "the requested reviewers once")
             #expect(page.body.contains("<em>uno</em>") && page.body.contains("Thanks!") && page.body.contains("on an older commit"))
             let csrf = try await client.csrf("/team/rev/-/pull/1", cookie: session)
             #expect(try await client.send(.POST, "/team/rev/-/pull/1", form: ["action": "comment", "body": "Looks **better**", "_csrf": csrf], cookie: session).status == 303)
             #expect(try await client.send(.POST, "/team/rev/-/pull/1", form: ["action": "review", "event": "APPROVED", "body": "", "_csrf": csrf], cookie: session).status == 303)
             let after = try await client.send(.GET, "/team/rev/-/pull/1", cookie: session)
             #expect(after.body.contains("<strong>better</strong>") && after.body.contains("<b class=\"approver\">wes</b>"))
+            #expect(after.body.contains("<span id=\"review-state\">approved</span>"), "wes's approval replaces his request for changes")
         }
     }
 

@@ -35,7 +35,8 @@ extension Templates {
             {{#isOpen}}<button name="action" value="close" id="close-pull">Close</button>{{/isOpen}}\
             {{#isClosed}}<button name="action" value="reopen" id="reopen-pull">Reopen</button>{{/isClosed}}</form>{{/canChange}}
             <p id="reviewers">Approved by: {{#approvers}}<b class="approver">{{.}}</b> {{/approvers}}{{^approvers}}nobody yet{{/approvers}}\
-            {{#requested}} · review asked of: {{#requested}}<span class="requested">{{.}}</span> {{/requested}}{{/requested}}</p>
+            {{#hasRequested}} · review asked of: {{#requested}}<span class="requested">{{.}}</span> {{/requested}}{{/hasRequested}}\
+             · <span id="review-state">{{reviewState}}</span></p>
             <h3>Conversation</h3><div id="conversation">{{#timeline}}<div class="timeline-item" id="{{itemID}}"><p class="muted"><b>{{itemAuthor}}</b> \
             {{#itemState}}<span class="state {{itemStateClass}}">{{itemState}}</span> {{/itemState}}{{itemWhen}}{{#itemStale}} · on an older commit{{/itemStale}}</p>\
             {{#itemHTML}}<div class="markdown">{{{itemHTML}}}</div>{{/itemHTML}}\
