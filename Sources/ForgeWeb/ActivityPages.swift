@@ -57,7 +57,7 @@ extension ForgeWebService {
         let branch = run.source.attributes["branch"]?.text
         let steps = detail.steps.map { step -> [String: Any] in
             // The result as formatted JSON (an error as its text), never Swift's debug description.
-            ["stepName": step.actionName, "task": step.task, "state": displayedState(of: step), "attempts": step.attempts,
+            ["stepName": step.actionName, "task": step.task, "state": displayedState(of: step, in: run.status), "attempts": step.attempts,
              "shown": step.error ?? step.result.map(\.prettyJSONText) ?? ""]
         }
         // The steps table follows the run live (static/live-log.js polls /api/v1/runs/ID).

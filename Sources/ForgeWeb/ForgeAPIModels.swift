@@ -282,8 +282,10 @@ struct APIRelease: Encodable {
 /// A run as the lists show it; `GET /api/v1/runs/ID` adds its steps (state, attempts, result, error).
 /// A step's state in words: a step whose action returned a falsy result (a command's non-zero exit)
 /// failed the run, whatever the action itself did, and says `failed`.
-func displayedState(of step: StepRecord) -> String {
+func displayedState(of step: StepRecord, in run: RunStatus) -> String {
     if step.state == .succeeded, let result = step.result, !result.isTruthy { return "failed" }
+    // A step of a run that has ended is not waiting or running any more, whatever the store last heard.
+    if run.isFinished, step.state == .queued || step.state == .running { return run == .cancelled || run == .superseded ? run.rawValue : "stopped" }
     return step.state.rawValue
 }
 
@@ -326,7 +328,7 @@ struct APIRun: Encodable {
     init(_ detail: RunDetail) {
         self.init(detail.run)
         steps = detail.steps.map {
-            Step(sequence: $0.sequence, name: $0.actionName, task: $0.task, state: displayedState(of: $0), attempts: $0.attempts,
+            Step(sequence: $0.sequence, name: $0.actionName, task: $0.task, state: displayedState(of: $0, in: detail.run.status), attempts: $0.attempts,
                  result: $0.result, error: $0.error)
         }
     }

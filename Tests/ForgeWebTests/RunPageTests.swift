@@ -67,7 +67,10 @@ import Testing
             // Cancel through the API: 200 and cancelled; again: 409.
             let cancelled = try await client.send(.POST, "/api/v1/runs/\(twoID)/cancel", user: admin.0, password: admin.1)
             #expect(cancelled.status == 200, "\(cancelled.body)")
-            #expect((try client.json(cancelled) as? [String: Any])?["status"] as? String == "cancelled")
+            let cancelledRun = try client.json(cancelled) as? [String: Any]
+            #expect(cancelledRun?["status"] as? String == "cancelled")
+            let stepStates = (cancelledRun?["steps"] as? [[String: Any]] ?? []).compactMap { $0["state"] as? String }
+            #expect(!stepStates.contains("running") && !stepStates.contains("queued"), "no step of a cancelled run runs on: \(stepStates)")
             #expect(try await client.send(.POST, "/api/v1/runs/\(twoID)/cancel", user: admin.0, password: admin.1).status == 409)
             let again = try await client.send(.POST, "/api/v1/runs/\(twoID)/rerun", user: admin.0, password: admin.1)
             let againJSON = try client.json(again) as? [String: Any]
