@@ -152,7 +152,8 @@ struct DemoPreparation: Service {
         var iterator = ports.makeAsyncIterator()
         guard let bound = await iterator.next() else { return }
         do {
-            try await ForgeDemo.prepare(forge: forge, admin: admin, url: "http://127.0.0.1:\(bound)", logger: logger)
+            let made = try await ForgeDemo.prepare(forge: forge, admin: admin, url: "http://127.0.0.1:\(bound)", logger: logger)
+            FileHandle.standardOutput.write(Data("forge: \(made)\n".utf8))
         } catch {
             logger.error("the demo could not be prepared", metadata: ["error": "\(error)"])
         }

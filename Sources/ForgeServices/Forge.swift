@@ -153,8 +153,7 @@ public final class Forge: Sendable {
     /// A run's network and secrets: those of the repository it runs for (by the source's `repo`). A
     /// source naming no repository of the forge gets no network and no secret.
     static func runSettings(for source: Source, metadata: any ForgeMetadataStore) async throws -> PipelineExecutor.RunSettings {
-        guard let name = source.attributes["repo"]?.text, let path = try? RepositoryPath(name),
-              let repository = try await metadata.repository(path) else {
+        guard let repository = try await runRepository(of: source, metadata: metadata) else {
             return .init(network: Sandbox.Network.none)
         }
         return .init(network: repository.pipelineNetwork == .host ? .host : Sandbox.Network.none,
@@ -195,8 +194,7 @@ public final class Forge: Sendable {
     /// for another project, or one that belongs to no repository of the forge, deploys nothing.
     static func deployProject(for context: ActionContext, requested: String?, metadata: any ForgeMetadataStore) async throws -> String {
         let operation = "run action 'deploy'"
-        guard let name = context.source.attributes["repo"]?.text, let path = try? RepositoryPath(name),
-              let repository = try await metadata.repository(path) else {
+        guard let repository = try await runRepository(of: context.source, metadata: metadata) else {
             throw PipelineError(.invalidConfiguration, "this run belongs to no repository of the forge, so it deploys nothing", operation: operation)
         }
         let own = deployProject(of: repository)

@@ -48,11 +48,13 @@ public enum ForgeDemo {
     /// Creates `demo/hello` on the first start and pushes its first commit with the git client, so
     /// that the push runs the pipeline as any push would; protects `main` (the lint status and an
     /// approval for merges) and opens the pull request whose change breaks the linter.
-    public static func prepare(forge: Forge, admin: ForgeUser, url: String, logger: Logger) async throws {
+    ///
+    /// - Returns: what the demo is, in a sentence for the operator.
+    @discardableResult
+    public static func prepare(forge: Forge, admin: ForgeUser, url: String, logger: Logger) async throws -> String {
         let path = try RepositoryPath(Self.path)
         if let existing = try await forge.repositories.repository(path) {
-            FileHandle.standardOutput.write(Data("forge: demo repository at \(url)/\(existing.path)\n".utf8))
-            return
+            return "demo repository at \(url)/\(existing.path)"
         }
         let repository = try await forge.repositories.create(path, kind: .git, description: "The Forgeworks demo", owner: admin)
         do {
@@ -68,8 +70,8 @@ public enum ForgeDemo {
             try? await forge.repositories.delete(path)
             throw error
         }
-        FileHandle.standardOutput.write(Data(("forge: demo repository at \(url)/\(Self.path) — its first push is running its pipeline; "
-                                              + "pull request \(url)/\(Self.path)/-/pull/1 breaks the linter\n").utf8))
+        logger.info("demo prepared", metadata: ["repository": "\(Self.path)"])
+        return "demo repository at \(url)/\(Self.path) — its first push is running its pipeline; pull request \(url)/\(Self.path)/-/pull/1 breaks the linter"
     }
 
     private static func push(forge: Forge, admin: ForgeUser, url: String) async throws {

@@ -2,11 +2,17 @@ public import ForgeKit
 import Foundation
 public import PipelineKit
 
-/// The repository a pipeline run belongs to: the forge's repository its source names (set by the
-/// forge's own triggers). A run that belongs to no repository of the forge acts on none.
+/// The repository a pipeline run belongs to: the forge's repository its source's `repo` names (set
+/// by the forge's own triggers); nil for a source that names none. Runs get its network and secrets,
+/// and its actions act on it only.
+func runRepository(of source: Source, metadata: any ForgeMetadataStore) async throws -> RepositoryRecord? {
+    guard let name = source.attributes["repo"]?.text, let path = try? RepositoryPath(name) else { return nil }
+    return try await metadata.repository(path)
+}
+
+/// ``runRepository(of:metadata:)`` for an action, which a run of no repository may not take.
 func runRepository(_ context: ActionContext, metadata: any ForgeMetadataStore, operation: String) async throws -> RepositoryRecord {
-    guard let name = context.source.attributes["repo"]?.text, let path = try? RepositoryPath(name),
-          let repository = try await metadata.repository(path) else {
+    guard let repository = try await runRepository(of: context.source, metadata: metadata) else {
         throw PipelineError(.invalidConfiguration, "this run belongs to no repository of the forge", operation: operation)
     }
     return repository

@@ -63,7 +63,8 @@ public struct PushPipelineTrigger: Service, Sendable {
                 _ = try await repositories.metadata.recordPullRequestHeads(repositoryID: event.repository.id, branch: branch, commit: update.new.hex)
                 // Pull requests into the branch whose head it now holds are merged (by this push, or by
                 // a merge here whose record was interrupted).
-                let pusher = try await event.pusher.asyncFlatMap { try await repositories.metadata.user(named: $0) }
+                var pusher: ForgeUser?
+                if let name = event.pusher { pusher = try await repositories.metadata.user(named: name) }
                 try await PullRequests(repositories: repositories).recordMergedByPush(in: event.repository, branch: branch, tip: update.new, by: pusher)
             } catch {
                 throw PipelineError(.store, "cannot record the pull requests' heads: \(error)", operation: "dispatch push")
@@ -127,13 +128,5 @@ public struct PushPipelineTrigger: Service, Sendable {
         source.checkout = Source.Checkout(repositoryURL: repositories.directory(for: repository.path), commit: after,
                                           system: repository.kind == .hg ? .hg : .git)
         return source
-    }
-}
-
-extension Optional {
-    /// The wrapped value transformed by an async throwing function, or nil.
-    fileprivate func asyncFlatMap<T>(_ transform: (Wrapped) async throws -> T?) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }

@@ -49,10 +49,7 @@ struct Page {
 
     /// The page in the ``Templates`` layout.
     func render() throws -> String {
-        var values = context
-        values["csrf"] = csrf ?? ""
-        values["signedIn"] = user != nil
-        let body = try Templates.render(template, values)
+        let body = try Templates.render(template, context, csrf: csrf, signedIn: user != nil)
         var frame: [String: Any] = ["title": title, "csrf": csrf ?? "", "isAdmin": isAdmin, "scripts": scripts,
                                     "stylesheet": StaticAssets.stylesheetPath, "body": body]
         if let user { frame["user"] = user }

@@ -7,7 +7,7 @@ import NIOCore
 /// Gitea's pull request routes of a repository: list, open, read, edit (title, body, close and
 /// reopen), commits, changed files, and merge.
 extension ForgeAPI {
-    var pullRequests: PullRequests { PullRequests(repositories: web.repositories) }
+    var pullRequests: PullRequests { web.pullRequests }
 
     /// The pull request `…/pulls/{index}` names; 404 for any other.
     func pullRequest(_ target: GiteaTarget, index text: String) async throws -> PullRequest {
@@ -18,9 +18,10 @@ extension ForgeAPI {
     }
 
     /// A pull request as Gitea shows it, with its branches as they are now.
-    func giteaPullRequest(_ pull: PullRequest, target: GiteaTarget) async throws -> GiteaPullRequest {
+    /// `repository` is the target's JSON when the caller has it already (a list shows it once per pull request).
+    func giteaPullRequest(_ pull: PullRequest, target: GiteaTarget, repository known: GiteaRepository? = nil) async throws -> GiteaPullRequest {
         let heads = try await pullRequests.heads(of: pull, in: target.repository)
-        let repository = try await repositoryJSON(target.repository, level: target.level)
+        let repository = if let known { known } else { try await repositoryJSON(target.repository, level: target.level) }
         let mergeable = switch heads.mergeability {
         case .fastForward?, .clean?: true
         default: false
@@ -51,7 +52,8 @@ extension ForgeAPI {
         }
         let pulls = try await store.pullRequests(repositoryID: target.repository.id, states: states, limit: page.limit, offset: page.offset)
         var shaped: [GiteaPullRequest] = []
-        for pull in pulls { shaped.append(try await giteaPullRequest(pull, target: target)) }
+        let repository = try await repositoryJSON(target.repository, level: target.level)
+        for pull in pulls { shaped.append(try await giteaPullRequest(pull, target: target, repository: repository)) }
         return Self.list(shaped, total: try await store.pullRequestCount(repositoryID: target.repository.id, states: states), page: page, request: request)
     }
 
@@ -95,36 +97,27 @@ extension ForgeAPI {
         }
     }
 
-    /// The commits a pull request brings: on its head since the merge base (at the merge, for a merged one).
-    func pullRequestCommits(_ target: GiteaTarget, index: String, request: Request) async throws -> Response {
+    /// The commits a pull request brings and the files it changes, from the merge base to its head
+    /// (as they are now for an open one, as they were merged or closed otherwise): the page's range.
+    func pullRange(_ target: GiteaTarget, index: String) async throws -> (PullRequest, ForgeWebService<Context>.PullRange) {
         let pull = try await pullRequest(target, index: index)
+        let open = pull.state == .open
+        return (pull, try await web.pullRange(target.repository, head: open ? "refs/heads/" + pull.headBranch : pull.headCommit,
+                                              base: open ? "refs/heads/" + pull.baseBranch : pull.baseCommit))
+    }
+
+    func pullRequestCommits(_ target: GiteaTarget, index: String, request: Request) async throws -> Response {
         let page = try Pagination(target.query)
-        let git = try await git(target)
-        let (head, base) = (pull.state == .merged ? pull.headCommit : "refs/heads/" + pull.headBranch, pull.state == .merged ? pull.baseCommit : "refs/heads/" + pull.baseBranch)
-        let commits = try await web.bounded {
-            try await git.withSession { session in
-                try session.log(LogOptions([try session.resolveCommit(head).hex, "^" + (try session.resolveCommit(base)).hex], limit: 1000))
-            }
-        }
+        let commits = try await pullRange(target, index: index).1.commits
         return Self.list(page.slice(commits).map { giteaCommit($0, base: target.base, html: target.html) }, total: commits.count, page: page, request: request)
     }
 
-    /// The files a pull request changes, from the merge base to its head.
     func pullRequestFiles(_ target: GiteaTarget, index: String, request: Request) async throws -> Response {
-        let pull = try await pullRequest(target, index: index)
         let page = try Pagination(target.query)
-        let git = try await git(target)
-        let (head, base) = (pull.state == .merged ? pull.headCommit : "refs/heads/" + pull.headBranch, pull.state == .merged ? pull.baseCommit : "refs/heads/" + pull.baseBranch)
-        let changes = try await web.bounded {
-            try await git.withSession { session in
-                let headID = try session.resolveCommit(head), baseID = try session.resolveCommit(base)
-                let from = try session.mergeBases(baseID, headID).first ?? baseID
-                return try session.changes(from: from.hex, to: headID.hex)
-            }
-        }
+        let (pull, range) = try await pullRange(target, index: index)
         let html = target.html + "/-/pull/\(pull.number)"
-        return Self.list(page.slice(changes).map { GiteaChangedFile(filename: $0.path, status: Self.giteaStatus($0.kind), htmlURL: html) },
-                         total: changes.count, page: page, request: request)
+        return Self.list(page.slice(range.changes).map { GiteaChangedFile(filename: $0.path, status: Self.giteaStatus($0.kind), htmlURL: html) },
+                         total: range.changes.count, page: page, request: request)
     }
 
     /// `GET pulls/{index}/merge` (204 merged, 404 not) and `POST … {"Do": "merge"|"squash"|"fast-forward-only"}` (write).

@@ -71,33 +71,14 @@ extension ForgeWebService {
         // Open: the head as it is now against the base; merged or closed: as it was last seen.
         let headCommit = pull.state == .open ? heads.head?.hex ?? pull.headCommit : pull.headCommit
         let baseCommit = pull.state == .open ? heads.base?.hex ?? pull.baseCommit : pull.baseCommit
-        let git = try await repositories.open.repository(at: directory)
+        let range = try await pullRange(repository, head: headCommit, base: baseCommit)
+        let (changes, key) = (range.changes, range.key)
+        let commits = Array(range.commits.prefix(250))
         // The diff from the merge base to the head never changes for those two commits: kept rendered.
-        let cache = rendered
-        // Its commits and changed files, too, are the same for the same merge base and head (the
-        // commits are a walk of the base's history: most of the page's time when not kept).
-        let (commits, changes, patch, key) = try await bounded { () async throws -> ([Commit], [PathChange], CommitPatch?, String) in
-            try await git.withSession { session in
-                let headID = try session.resolveCommit(headCommit), baseID = try session.resolveCommit(baseCommit)
-                let baseKey = "mergebase\u{0}\(directory)\u{0}\(baseID.hex)\u{0}\(headID.hex)"
-                let from: ObjectID
-                if let known = cache.value(baseKey, as: ObjectID.self) {
-                    from = known
-                } else {
-                    from = try session.mergeBases(baseID, headID).first ?? baseID
-                    cache.store(value: from, bytes: 128, baseKey)
-                }
-                let key = "pull\u{0}\(directory)\u{0}\(from.hex)\u{0}\(headID.hex)"
-                let listed: ([Commit], [PathChange])
-                if let kept = cache.value(key + "\u{0}lists", as: ([Commit], [PathChange]).self) {
-                    listed = kept
-                } else {
-                    listed = (try session.log(LogOptions([headID.hex, "^" + from.hex], limit: 250)), try session.changes(from: from.hex, to: headID.hex))
-                    let bytes = listed.0.reduce(0) { $0 + 256 + $1.message.utf8.count } + listed.1.reduce(0) { $0 + 96 + $1.path.utf8.count }
-                    cache.store(value: listed, bytes: bytes, key + "\u{0}lists")
-                }
-                return (listed.0, listed.1, cache.body(key) == nil ? try session.patch(from: from, to: headID) : nil, key)
-            }
+        var patch: CommitPatch?
+        if rendered.body(key) == nil {
+            let git = try await repositories.open.repository(at: directory)
+            patch = try await bounded { try await git.withSession { try $0.patch(from: range.from, to: range.head) } }
         }
         var diffHTML = rendered.body(key) ?? ""
         if let patch {
@@ -187,6 +168,45 @@ extension ForgeWebService {
             },
         ])
         return try frame(repository, viewer: viewer, level: level, title: "#\(pull.number) \(pull.title)", active: "pulls", template: "pull", context)
+    }
+
+    /// What a pull request brings from the merge base of `base` and `head` to `head`: its commits
+    /// (newest first, at most 1,000) and changed files. They never change for those two commits and
+    /// are kept, with the merge base (on git.git the walk of a year of the base's history is most of
+    /// a pull request page's time when not kept); `key` names the range for what else is kept of it.
+    struct PullRange: Sendable {
+        var from: ObjectID
+        var head: ObjectID
+        var commits: [Commit]
+        var changes: [PathChange]
+        var key: String
+    }
+
+    func pullRange(_ repository: RepositoryRecord, head: String, base: String) async throws -> PullRange {
+        let directory = repositories.directory(for: repository.path)
+        let git = try await repositories.open.repository(at: directory)
+        let cache = rendered
+        return try await bounded {
+            try await git.withSession { session in
+                let headID = try session.resolveCommit(head), baseID = try session.resolveCommit(base)
+                let baseKey = "mergebase\u{0}\(directory)\u{0}\(baseID.hex)\u{0}\(headID.hex)"
+                let from: ObjectID
+                if let known = cache.value(baseKey, as: ObjectID.self) {
+                    from = known
+                } else {
+                    from = try session.mergeBases(baseID, headID).first ?? baseID
+                    cache.store(value: from, bytes: 128, baseKey)
+                }
+                let key = "pull\u{0}\(directory)\u{0}\(from.hex)\u{0}\(headID.hex)"
+                if let kept = cache.value(key + "\u{0}lists", as: ([Commit], [PathChange]).self) {
+                    return PullRange(from: from, head: headID, commits: kept.0, changes: kept.1, key: key)
+                }
+                let listed = (try session.log(LogOptions([headID.hex, "^" + from.hex], limit: 1000)), try session.changes(from: from.hex, to: headID.hex))
+                let bytes = listed.0.reduce(0) { $0 + 256 + $1.message.utf8.count } + listed.1.reduce(0) { $0 + 96 + $1.path.utf8.count }
+                cache.store(value: listed, bytes: bytes, key + "\u{0}lists")
+                return PullRange(from: from, head: headID, commits: listed.0, changes: listed.1, key: key)
+            }
+        }
     }
 
     /// The pull request forms: open one (`/-/pulls`), and merge, close or reopen one (`/-/pull/N`).

@@ -61,10 +61,7 @@ extension ForgeWebService {
 
     /// A template's output with the viewer's CSRF token and sign-in state in its context.
     func content(_ template: String, _ context: [String: Any], viewer: Viewer) throws -> String {
-        var values = context
-        values["csrf"] = viewer.csrf ?? ""
-        values["signedIn"] = viewer.user != nil
-        return try Templates.render(template, values)
+        try Templates.render(template, context, csrf: viewer.csrf, signedIn: viewer.user != nil)
     }
 
     /// A repository page from `template` and `context` (see ``frame(_:viewer:level:title:active:content:scripts:)``).

@@ -55,6 +55,15 @@ enum Templates {
         return rendered
     }
 
+    /// Renders a page's template `name` with `context` and who is looking: the CSRF token forms post
+    /// back (`{{>csrf}}`) and whether someone is signed in (`signedIn`).
+    static func render(_ name: String, _ context: [String: Any], csrf: String?, signedIn: Bool) throws -> String {
+        var values = context
+        values["csrf"] = csrf ?? ""
+        values["signedIn"] = signedIn
+        return try render(name, values)
+    }
+
     /// Whether every template parses (the template test's check).
     static var parseError: ForgeError? {
         if case .failure(let error) = library { return error }
