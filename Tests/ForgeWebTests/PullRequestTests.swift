@@ -74,6 +74,8 @@ import Testing
             #expect(same.status == 422 && same.body.contains("'head'"))
             let missing = try await client.send(.POST, "\(api)/pulls", user: admin.0, password: admin.1, json: ["head": "nope", "base": "main", "title": "x"])
             #expect(missing.status == 404 && missing.body.contains("'head'"))
+            let expression = try await client.send(.POST, "\(api)/pulls", user: admin.0, password: admin.1, json: ["head": "feature", "base": "main~0", "title": "x"])
+            #expect(expression.status == 404 && expression.body.contains("'base'"), "a revision expression names no branch")
             #expect(try await client.send(.POST, "\(api)/pulls", user: admin.0, password: admin.1, json: ["head": "feature", "base": "main"]).status == 422)
             #expect(try await client.send(.POST, "\(api)/pulls", user: admin.0, password: admin.1,
                                           json: ["head": "feature", "base": "main", "title": String(repeating: "t", count: 300)]).status == 422)

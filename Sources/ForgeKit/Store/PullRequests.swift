@@ -51,12 +51,14 @@ public struct PullRequests: Sendable {
                      author: ForgeUser?) async throws(ForgeError) -> PullRequest {
         let git = try await git(repository, operation: "open pull request")
         let (headCommit, baseCommit) = try await session(git, operation: "open pull request") { session in
+            // A branch by its name only: a revision expression (`main~1`) names no branch.
             func tip(_ branch: String, _ field: String) throws -> ObjectID {
-                do {
-                    return try session.resolveCommit("refs/heads/" + branch)
-                } catch {
+                let name = "refs/heads/" + branch
+                guard let reference = try? session.reference(named: name), reference.name == name,
+                      let commit = try? session.resolveCommit(name) else {
                     throw ForgeError(.notFound, "'\(field)': no branch '\(branch)'", operation: "open pull request")
                 }
+                return commit
             }
             let tips = (try tip(head, "head"), try tip(base, "base"))
             // As Gitea: a head already in its base brings nothing to review.
