@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "RebuildKit", targets: ["RebuildKit"]),
         .library(name: "RebuildKitPipelines", targets: ["RebuildKitPipelines"]),
         .library(name: "RebuildKitServer", targets: ["RebuildKitServer"]),
+        .library(name: "ForgeKitPostgres", targets: ["ForgeKitPostgres"]),
         .library(name: "PipelineKitPostgres", targets: ["PipelineKitPostgres"]),
         .library(name: "DeployKitPostgres", targets: ["DeployKitPostgres"]),
         .library(name: "RebuildKitPostgres", targets: ["RebuildKitPostgres"]),
@@ -267,6 +268,15 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "ForgeKitPostgres",
+            dependencies: [
+                "ForgeKit", "PostgresStoreSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "PipelineKitPostgres",
             dependencies: [
                 "PlatformSupport",
@@ -444,7 +454,7 @@ let package = Package(
         // Tests (Swift Testing).
         .testTarget(
             name: "ForgeKitTests",
-            dependencies: ["ForgeKit", "ForgeKitTesting", "PlatformSupport"],
+            dependencies: ["ForgeKit", "ForgeKitPostgres", "ForgeKitTesting", "PlatformSupport"],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -352,10 +352,7 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
     }
 
     public func createToken(userID: Int64, name: String, digest: String, scope: TokenScope) async throws(ForgeError) -> APIToken {
-        guard !name.isEmpty, name.utf8.count <= 100, !name.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
-            throw ForgeError(.invalidArgument, "a token's name must have 1 to 100 characters and no control characters",
-                             operation: "create token")
-        }
+        try APIToken.validate(name: name)
         return try await write("create token") { db in
             let created = Self.now()
             try db.execute(sql: "INSERT INTO api_tokens (user_id, name, digest, created_at, scope) VALUES (?, ?, ?, ?, ?)",
@@ -478,15 +475,7 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
     private static let repositoryColumns = "id, path, kind, is_private, description, owner_id, fork_of, allowed_networks, created_at, pipeline_network"
 
     private static func repository(_ row: Row) throws -> RepositoryRecord {
-        let kindText: String = row[2]
-        guard let kind = RepositoryKind(rawValue: kindText) else {
-            throw ForgeError(.corrupt, "unknown repository kind '\(kindText)'", operation: "read repository")
-        }
-        let networks = try (row[7] as String).split(separator: " ").map { try CIDR(String($0)) }
-        let networkText: String = row[9]
-        guard let network = PipelineNetwork(rawValue: networkText) else {
-            throw ForgeError(.corrupt, "unknown pipeline network '\(networkText)'", operation: "read repository")
-        }
+        let (kind, networks, network) = try RepositoryRecord.storedFields(kind: row[2], networks: row[7], pipelineNetwork: row[9])
         return RepositoryRecord(id: row[0], path: try RepositoryPath(row[1] as String), kind: kind, isPrivate: row[3],
                                 description: row[4], ownerID: row[5], forkOf: row[6], allowedNetworks: networks,
                                 createdAt: Date(timeIntervalSince1970: row[8]), pipelineNetwork: network)
@@ -505,9 +494,7 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
 
     public func setSecret(repositoryID: Int64, name: String, value: String) async throws(ForgeError) {
         try RepositorySecret.validate(name: name)
-        guard !value.isEmpty, !value.utf8.contains(0), value.utf8.count <= 64 << 10 else {
-            throw ForgeError(.invalidArgument, "a secret's value has 1 byte to 64 KiB, without NUL", operation: "set secret")
-        }
+        try RepositorySecret.validate(value: value)
         try await write("set secret") { db in
             guard try Row.fetchOne(db, sql: "SELECT 1 FROM repositories WHERE id = ?", arguments: [repositoryID]) != nil else {
                 throw ForgeError(.notFound, "no repository with id \(repositoryID)", operation: "set secret")
@@ -590,7 +577,7 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
         try await write("update repository") { db in
             try db.execute(sql: "UPDATE repositories SET is_private = ?, description = ?, allowed_networks = ? WHERE id = ?",
                            arguments: [repository.isPrivate, repository.description,
-                                       repository.allowedNetworks.map(\.description).joined(separator: " "), repository.id])
+                                       repository.storedNetworks, repository.id])
             guard db.changesCount == 1 else {
                 throw ForgeError(.notFound, "no repository with id \(repository.id)", operation: "update repository")
             }
@@ -679,7 +666,7 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
             let repositories = try Row.fetchAll(db, sql: "SELECT \(Self.repositoryColumns) FROM repositories ORDER BY path").map(Self.repository)
             guard let userID, let user = try Row.fetchOne(db, sql: "SELECT \(Self.userColumns) FROM users WHERE id = ?",
                                                             arguments: [userID]).map({ Self.user($0) }) else {
-                return repositories.map { PermissionFacts(repository: $0, user: nil, repositoryLevel: nil, groupLevels: []) }
+                return PermissionFacts.listing(repositories, user: nil, direct: [:], byGroup: [:])
             }
             var direct: [Int64: AccessLevel] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT repository_id, level FROM repository_permissions WHERE user_id = ?", arguments: [userID]) {
@@ -691,10 +678,7 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
                 """, arguments: [userID]) {
                 byGroup[(row[0] as String).lowercased()] = AccessLevel(rawValue: row[1])
             }
-            return repositories.map { repository in
-                PermissionFacts(repository: repository, user: user, repositoryLevel: direct[repository.id],
-                                groupLevels: repository.path.ancestors.map { byGroup[$0.description.lowercased()] })
-            }
+            return PermissionFacts.listing(repositories, user: user, direct: direct, byGroup: byGroup)
         }
     }
 
@@ -736,10 +720,7 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
     }
 
     public func createWebhook(repositoryID: Int64, url: String, secret: String?) async throws(ForgeError) -> RepositoryWebhook {
-        try RepositoryWebhook.validate(url: url)
-        if let secret, secret.isEmpty || secret.utf8.count > 1024 {
-            throw ForgeError(.invalidArgument, "a webhook secret must have 1 to 1,024 bytes", operation: "create webhook")
-        }
+        try RepositoryWebhook.validate(url: url, secret: secret, operation: "create webhook")
         return try await write("create webhook") { db in
             guard try Row.fetchOne(db, sql: "SELECT 1 FROM repositories WHERE id = ?", arguments: [repositoryID]) != nil else {
                 throw ForgeError(.notFound, "no repository with id \(repositoryID)", operation: "create webhook")
@@ -760,10 +741,7 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
     }
 
     public func updateWebhook(_ webhook: RepositoryWebhook) async throws(ForgeError) {
-        try RepositoryWebhook.validate(url: webhook.url)
-        if let secret = webhook.secret, secret.isEmpty || secret.utf8.count > 1024 {
-            throw ForgeError(.invalidArgument, "a webhook secret must have 1 to 1,024 bytes", operation: "update webhook")
-        }
+        try RepositoryWebhook.validate(url: webhook.url, secret: webhook.secret, operation: "update webhook")
         try await write("update webhook") { db in
             try db.execute(sql: "UPDATE webhooks SET url = ?, secret = ?, is_active = ? WHERE id = ? AND repository_id = ?",
                            arguments: [webhook.url, webhook.secret, webhook.isActive, webhook.id, webhook.repositoryID])
@@ -808,7 +786,7 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
 
     public func recordAttempt(deliveryID: Int64, status: Int?, error: String?, delivered: Bool, retryAt: Date?) async throws(ForgeError) {
         try await write("record delivery attempt") { db in
-            let state = delivered ? "delivered" : (retryAt == nil ? "failed" : "pending")
+            let state = WebhookDeliveryRecord.State.after(delivered: delivered, retryAt: retryAt).rawValue
             try db.execute(sql: """
                 UPDATE webhook_deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?, response_status = ?,
                        last_error = ?, delivered_at = ? WHERE id = ?
@@ -929,14 +907,13 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
     }
 
     public func updatePullRequest(id: Int64, title: String, body: String, state: PullRequestState, headCommit: String, actorID: Int64?) async throws(ForgeError) -> PullRequest {
-        try NewPullRequest.validate(title: title, body: body)
-        guard state != .merged else { throw ForgeError(.invalidArgument, "a pull request is merged by merging it", operation: "edit pull request") }
+        _ = try PullRequest.editAction(title: title, body: body, from: nil, to: state)
         return try await write("edit pull request") { db in
             let current = try Self.fetchPull(db, id: id, operation: "edit pull request")
             guard current.state != .merged else { throw ForgeError(.conflict, "pull request #\(current.number) is merged", operation: "edit pull request") }
             try db.execute(sql: "UPDATE pull_requests SET title = ?, body = ?, state = ?, head_commit = ?, updated_at = ? WHERE id = ?",
                            arguments: [title, body, state.rawValue, headCommit, Self.now(), id])
-            let action = state == current.state ? "edited" : state == .closed ? "closed" : "reopened"
+            let action = try PullRequest.editAction(title: title, body: body, from: current.state, to: state)
             try Self.recordPullEvent(db, pullID: id, action: action, actorID: actorID)
             return try Self.fetchPull(db, id: id, operation: "edit pull request")
         }
@@ -1038,9 +1015,7 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
 
     public func addPullReview(pullID: Int64, state: ReviewState, body: String, commit: String, authorID: Int64?,
                               comments: [NewPullComment]) async throws(ForgeError) -> PullReview {
-        guard body.utf8.count <= 64 << 10 else { throw ForgeError(.invalidArgument, "'body' has more than 64 KiB", operation: "review") }
-        guard CommitStatus.isCommitID(commit) else { throw ForgeError(.invalidArgument, "'commit_id' must be a full commit id", operation: "review") }
-        for comment in comments { try comment.validate() }
+        try PullReview.validate(body: body, commit: commit, comments: comments)
         return try await write("review") { db in
             try Self.requirePull(db, pullID, operation: "review")
             try db.execute(sql: "INSERT INTO pull_reviews (pull_id, author_id, state, body, commit_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -1091,23 +1066,12 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
         let texts = try await read("read protected branches") { db in
             try String.fetchAll(db, sql: "SELECT rule FROM branch_protections WHERE repository_id = ? ORDER BY pattern", arguments: [repositoryID])
         }
-        return try texts.map { text throws(ForgeError) in
-            do {
-                return try JSONDecoder().decode(BranchProtection.self, from: Data(text.utf8))
-            } catch {
-                throw ForgeError(.corrupt, "a stored branch rule cannot be read: \(error)", operation: "read protected branches")
-            }
-        }
+        return try texts.map { text throws(ForgeError) in try BranchProtection(storedText: text) }
     }
 
     public func saveBranchProtection(repositoryID: Int64, _ rule: BranchProtection) async throws(ForgeError) {
         try rule.validate()
-        let text: String
-        do {
-            text = String(decoding: try JSONEncoder().encode(rule), as: UTF8.self)
-        } catch {
-            throw ForgeError(.invalidArgument, "the rule cannot be stored: \(error)", operation: "protect branch")
-        }
+        let text = try rule.storedText()
         try await write("protect branch") { db in
             guard try Row.fetchOne(db, sql: "SELECT 1 FROM repositories WHERE id = ?", arguments: [repositoryID]) != nil else {
                 throw ForgeError(.notFound, "no repository with id \(repositoryID)", operation: "protect branch")
@@ -1140,11 +1104,7 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
 
     public func createCommitStatus(repositoryID: Int64, commit: String, _ status: NewCommitStatus, creatorID: Int64?,
                                    runID: Int64?) async throws(ForgeError) -> CommitStatus {
-        guard CommitStatus.isCommitID(commit) else {
-            throw ForgeError(.invalidArgument, "'\(commit.prefix(80))' is not a full commit id", operation: "create commit status")
-        }
-        try status.validate()
-        let targetURL = status.targetURL.flatMap { $0.isEmpty ? nil : $0 }
+        let targetURL = try status.checked(commit: commit)
         return try await write("create commit status") { db in
             guard try Row.fetchOne(db, sql: "SELECT 1 FROM repositories WHERE id = ?", arguments: [repositoryID]) != nil else {
                 throw ForgeError(.notFound, "no repository with id \(repositoryID)", operation: "create commit status")
@@ -1179,7 +1139,7 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
     }
 
     public func latestCommitStatuses(repositoryID: Int64, commits: [String]) async throws(ForgeError) -> [String: [CommitStatus]] {
-        let wanted = Array(Set(commits.filter(CommitStatus.isCommitID)).prefix(500))
+        let wanted = CommitStatus.lookupCommits(commits)
         guard !wanted.isEmpty else { return [:] }
         return try await read("read latest commit statuses") { db in
             let marks = Array(repeating: "?", count: wanted.count).joined(separator: ", ")
@@ -1223,9 +1183,7 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
     // MARK: - Push outbox
 
     public func recordPush(_ push: PushEvent) async throws(ForgeError) -> Int64 {
-        // One line per update; a name's line breaks, control characters and `%` percent-escaped (a
-        // Mercurial bookmark may be named anything).
-        let updates = push.updates.map { "\($0.old.hex) \($0.new.hex) \(Self.escapedReference($0.name))" }.joined(separator: "\n")
+        let updates = push.storedUpdates
         return try await write("record push") { db in
             try db.execute(sql: "INSERT INTO push_outbox (repository_id, pusher, updates, created_at) VALUES (?, ?, ?, ?)",
                            arguments: [push.repository.id, push.pusher, updates, push.date.timeIntervalSince1970])
@@ -1245,30 +1203,11 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
             let first = columns.count
             return try rows.map { row in
                 let repository = try Self.repository(row)
-                var updates: [ReferenceUpdate] = []
-                for line in (row[first + 2] as String).split(separator: "\n") {
-                    let fields = line.split(separator: " ", maxSplits: 2)
-                    guard fields.count == 3, let old = ObjectID(hex: String(fields[0])), let new = ObjectID(hex: String(fields[1])) else {
-                        throw ForgeError(.corrupt, "push \(row[first] as Int64) has a malformed update", operation: "read pushes")
-                    }
-                    updates.append(ReferenceUpdate(name: String(fields[2]).removingPercentEncoding ?? String(fields[2]), old: old, new: new))
-                }
+                let updates = try PushEvent.updates(stored: row[first + 2], pushID: row[first])
                 return StoredPush(id: row[first], event: PushEvent(repository: repository, pusher: row[first + 1], updates: updates,
                                                                    date: Date(timeIntervalSince1970: row[first + 3])))
             }
         }
-    }
-
-    private static func escapedReference(_ name: String) -> String {
-        var bytes: [UInt8] = []
-        for byte in name.utf8 {
-            if byte < 0x20 || byte == 0x7F || byte == UInt8(ascii: "%") {
-                bytes += Array("%".utf8) + Array(Hex.encode([byte]).uppercased().utf8)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     public func pushCursor(consumer: String) async throws(ForgeError) -> Int64 {
