@@ -262,6 +262,7 @@ public final class PostgresForgeStore: ForgeMetadataStore {
             )
             """,
         ]),
+        ("v2", ["ALTER TABLE pull_events ADD COLUMN subject_id BIGINT"]),
     ]
 
     // MARK: - Plumbing
@@ -848,21 +849,22 @@ public final class PostgresForgeStore: ForgeMetadataStore {
     }
 
     /// Records a pull request event in the caller's transaction, after the events before it.
-    private func recordPullEvent(_ c: PostgresConnection, pullID: Int64, action: String, actorID: Int64?) async throws {
+    private func recordPullEvent(_ c: PostgresConnection, pullID: Int64, action: String, actorID: Int64?, subjectID: Int64? = nil) async throws {
         try await lockOutbox(c, "pull_events")
         try await c.query("""
-            INSERT INTO pull_events (repository_id, pull_id, action, actor_id, created_at)
-            SELECT repository_id, id, \(action), \(actorID), \(Self.now()) FROM pull_requests WHERE id = \(pullID)
+            INSERT INTO pull_events (repository_id, pull_id, action, actor_id, subject_id, created_at)
+            SELECT repository_id, id, \(action), \(actorID), \(subjectID), \(Self.now()) FROM pull_requests WHERE id = \(pullID)
             """, logger: logger)
     }
 
     public func pullEvents(after id: Int64, limit: Int) async throws(ForgeError) -> [PullEvent] {
         let rows = try await query("read pull request events", """
-            SELECT id, repository_id, pull_id, action, actor_id, created_at FROM pull_events WHERE id > \(id) ORDER BY id LIMIT \(limit)
+            SELECT id, repository_id, pull_id, action, actor_id, created_at, subject_id FROM pull_events WHERE id > \(id) ORDER BY id LIMIT \(limit)
             """)
         do {
             return try rows.map {
-                PullEvent(id: try $0(0), repositoryID: try $0(1), pullID: try $0(2), action: try $0(3), actorID: try $0(4), createdAt: Self.date(try $0(5)))
+                PullEvent(id: try $0(0), repositoryID: try $0(1), pullID: try $0(2), action: try $0(3), actorID: try $0(4), subjectID: try $0(6),
+                          createdAt: Self.date(try $0(5)))
             }
         } catch { throw failure(error, "read pull request events") }
     }
@@ -964,7 +966,7 @@ public final class PostgresForgeStore: ForgeMetadataStore {
                 """) else {
                 throw ForgeError(.conflict, "the pull request is no longer open", operation: "merge pull request")
             }
-            try await recordPullEvent(c, pullID: id, action: "closed", actorID: mergedByID)
+            try await recordPullEvent(c, pullID: id, action: "merged", actorID: mergedByID)
             return try await fetchPull(c, id: id, operation: "merge pull request")
         }
     }
@@ -1030,7 +1032,7 @@ public final class PostgresForgeStore: ForgeMetadataStore {
         return try await transaction("comment") { c in
             try await requirePull(c, pullID, operation: "comment")
             let made = try await insertComment(c, pullID: pullID, comment, authorID: authorID, reviewID: reviewID)
-            if reviewID == nil { try await recordPullEvent(c, pullID: pullID, action: "commented", actorID: authorID) }
+            if reviewID == nil { try await recordPullEvent(c, pullID: pullID, action: "commented", actorID: authorID, subjectID: made.id) }
             return made
         }
     }
@@ -1060,7 +1062,7 @@ public final class PostgresForgeStore: ForgeMetadataStore {
                 """)
             let id: Int64 = try ids[0](0)
             for comment in comments { _ = try await insertComment(c, pullID: pullID, comment, authorID: authorID, reviewID: id) }
-            try await recordPullEvent(c, pullID: pullID, action: "reviewed", actorID: authorID)
+            try await recordPullEvent(c, pullID: pullID, action: "reviewed", actorID: authorID, subjectID: id)
             if let authorID {
                 try await c.query("DELETE FROM pull_review_requests WHERE pull_id = \(pullID) AND user_id = \(authorID)", logger: logger)
             }

@@ -142,7 +142,9 @@ public final class WebhookDispatcher: Service, Sendable {
                let pull = try await store.pullRequest(id: event.pullID) {
                 var sender: ForgeUser?
                 if let actor = event.actorID { sender = try await store.user(id: actor) }
-                let (name, payload) = GitHubPullRequestPayload.encode(event, pull: pull, repository: repository, sender: sender, baseURL: options.baseURL)
+                let subject = try await PullEventSubject.load(event, from: store)
+                let (name, payload) = GitHubPullRequestPayload.encode(event, pull: pull, repository: repository, sender: sender,
+                                                                      review: subject.review, comment: subject.comment, baseURL: options.baseURL)
                 for hook in hooks {
                     _ = try await store.enqueueDelivery(webhookID: hook.id, event: name, payload: payload, guid: "pull-event-\(event.id)-\(hook.id)")
                 }

@@ -5,14 +5,19 @@ public import PipelineKit
 public import ServiceLifecycle
 
 /// Turns pull requests into pipeline runs: a `pull_request` source (the attributes a GitHub webhook
-/// gives, action `opened`, then `synchronize` for each new head) for every open pull request whose
-/// head has not gone to the pipelines yet. The head's `.pipeline.yml` is read (pull requests are
-/// between branches of one repository) and the run checks out the head from the repository on disk.
+/// gives) for every open pull request whose head has not gone to the pipelines yet — action
+/// `opened`, then `synchronize` for each new head — and for every other change in the pull request
+/// event outbox: `closed` (with `merged` true for a merge), `reopened`, `edited`, `reviewed` (with
+/// `review_state` and `review_body`) and `commented` (with `comment_body`), each with its `sender`.
+/// The head's `.pipeline.yml` is read (pull requests are between branches of one repository) and the
+/// run checks out the head from the repository on disk. A configuration that names no `action` runs
+/// only on `opened`, `synchronize` and `reopened` (``PipelineConfiguration/defaultPullRequestActions``).
 ///
 /// Like ``RunStatusReporter`` it reconciles rather than follows events: heads move in the store
 /// (opening a pull request, ``PushPipelineTrigger`` recording pushes), and each pass queues runs
 /// under a delivery id made of the pull request and its head — which the run store keeps once — then
-/// marks the head dispatched. A crash between the two queues nothing twice.
+/// marks the head dispatched. The other events are read after a cursor and queued under their event
+/// id before the cursor moves. A crash between the two queues nothing twice.
 public struct PullRequestTrigger: Service, Sendable {
     public let repositories: RepositoryStore
     public let dispatcher: PipelineDispatcher
@@ -43,9 +48,57 @@ public struct PullRequestTrigger: Service, Sendable {
         }
     }
 
-    /// One pass: queues the runs of each pull request whose head is new; returns the runs queued.
+    /// The push cursor name under which the events already sent to the pipelines are recorded.
+    public static let eventsConsumer = "pipelines-pull-events"
+
+    /// One pass: queues the runs of each pull request whose head is new, then of each pull request
+    /// event after the cursor; returns the runs queued.
     @discardableResult
     public func dispatchPending() async throws -> [RunRecord] {
+        var queued = try await dispatchHeads()
+        queued += try await dispatchEvents()
+        return queued
+    }
+
+    /// The events other than a new head (those come from ``dispatchHeads()``): closing, merging,
+    /// reopening, editing, reviews and comments.
+    private func dispatchEvents() async throws -> [RunRecord] {
+        let store = repositories.metadata
+        var queued: [RunRecord] = []
+        for event in try await store.pullEvents(after: try await store.pushCursor(consumer: Self.eventsConsumer), limit: 100) {
+            if !["opened", "synchronize"].contains(event.action), let pull = try await store.pullRequest(id: event.pullID),
+               let repository = try await store.repository(id: event.repositoryID) {
+                var source = Self.source(pull, in: repository, action: event.action == "merged" ? "closed" : event.action,
+                                         directory: repositories.directory(for: repository.path), publicURL: publicURL)
+                // What the event says, not what the pull request is now (it may have been reopened since).
+                source.attributes["merged"] = .bool(event.action == "merged")
+                source.attributes["state"] = .string(event.action == "merged" ? "merged" : event.action == "closed" ? "closed" : "open")
+                if let actor = event.actorID { source.attributes["sender"] = .string(try await store.user(id: actor)?.name ?? "") }
+                let subject = try await PullEventSubject.load(event, from: store)
+                if let review = subject.review {
+                    source.attributes["review_state"] = .string(review.state.webhookName)
+                    source.attributes["review_body"] = .string(review.body)
+                }
+                if let comment = subject.comment { source.attributes["comment_body"] = .string(comment.body) }
+                let record = EventRecord(provider: "forge", deliveryID: "pull-event-\(event.id)", kind: "pull_request", body: [])
+                do {
+                    let result = try await dispatcher.dispatch(source: source, record: record,
+                                                               trigger: "pull request #\(pull.number) \(event.action)", scope: repository.path.description)
+                    queued += result.enqueued.runs
+                } catch let error where error.code == .store {
+                    throw error
+                } catch {
+                    logger.error("cannot dispatch a pull request event", metadata: ["repository": "\(repository.path)", "number": "\(pull.number)",
+                                                                                   "event": "\(event.action)", "error": "\(error)"])
+                }
+            }
+            try await store.setPushCursor(consumer: Self.eventsConsumer, to: event.id)
+        }
+        return queued
+    }
+
+    /// New heads: `opened` for a pull request never dispatched, `synchronize` for one whose head moved.
+    private func dispatchHeads() async throws -> [RunRecord] {
         var queued: [RunRecord] = []
         for (pull, dispatched) in try await repositories.metadata.pullRequestsToDispatch(limit: 50) {
             guard let repository = try await repositories.metadata.repository(id: pull.repositoryID) else { continue }

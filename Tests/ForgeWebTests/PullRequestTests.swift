@@ -336,6 +336,63 @@ import Testing
         }
     }
 
+    @Test("closing, merging, reviews and comments run the configurations that name the action, with what the event says; a configuration naming none runs on opened, synchronize and reopened only")
+    func eventSources() async throws {
+        try await RunningForge.run(localRunner: false) { running in
+            let client = Client(base: running.base)
+            #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "team/events"]).status == 201)
+            #expect(try await client.send(.POST, "/api/v1/users", user: admin.0, password: admin.1,
+                                          json: ["name": "vera", "password": "vera-password", "email": "v@example.com"]).status == 201)
+            #expect(try await client.send(.PUT, "/api/v1/repos/team/events/-/permissions/vera", user: admin.0, password: admin.1, json: ["level": "write"]).status == 200)
+            let work = try await Work(running, repository: "team/events", user: admin.0, password: admin.1)
+            let pipelines = """
+                - {name: default, source: {source_class: pull_request}, actions: [{name: a, task: noop}]}
+                - {name: on-close, source: {source_class: pull_request, criteria: {action: closed}}, actions: [{name: a, task: noop}]}
+                - {name: on-merge, source: {source_class: pull_request, criteria: {action: closed, merged: "true"}}, actions: [{name: a, task: noop}]}
+                - {name: on-approval, source: {source_class: pull_request, criteria: {action: reviewed, review_state: approved}},
+                   actions: [{name: a, task: noop}]}
+                - {name: on-retest, source: {source_class: pull_request, criteria: {action: commented, comment_body: /retest}},
+                   actions: [{name: a, task: noop}]}
+
+                """
+            try await work.commit(on: "topic", from: "main", [".pipeline.yml": pipelines, "t.txt": "t\n"], message: "Topic")
+            let api = "/api/v1/repos/team/events"
+            #expect(try await client.send(.POST, "\(api)/pulls", user: admin.0, password: admin.1, json: ["head": "topic", "base": "main", "title": "T"]).status == 201)
+            func runs() async throws -> [String: [RunRecord]] {
+                _ = try await running.forge.pullTrigger.dispatchPending()
+                return Dictionary(grouping: try await running.forge.runs.runs(RunQuery(limit: 100)), by: \.configurationName)
+            }
+            #expect(try await runs().mapValues(\.count) == ["default": 1])
+            // A comment, a review that is no approval, an edit: nothing named them.
+            #expect(try await client.send(.POST, "\(api)/issues/1/comments", user: "vera", password: "vera-password", json: ["body": "hello"]).status == 201)
+            #expect(try await client.send(.POST, "\(api)/pulls/1/reviews", user: "vera", password: "vera-password", json: ["event": "COMMENT", "body": "hm"]).status == 200)
+            #expect(try await client.send(.PATCH, "\(api)/pulls/1", user: admin.0, password: admin.1, json: ["title": "T2"]).status == 201)
+            #expect(try await runs().mapValues(\.count) == ["default": 1])
+            #expect(try await client.send(.POST, "\(api)/issues/1/comments", user: "vera", password: "vera-password", json: ["body": "/retest"]).status == 201)
+            #expect(try await client.send(.POST, "\(api)/pulls/1/reviews", user: "vera", password: "vera-password", json: ["event": "APPROVED", "body": "fine"]).status == 200)
+            var all = try await runs()
+            #expect(all.mapValues(\.count) == ["default": 1, "on-retest": 1, "on-approval": 1])
+            #expect(all["on-retest"]?.first?.source.attributes["sender"]?.text == "vera")
+            #expect(all["on-approval"]?.first?.source.attributes["review_body"]?.text == "fine")
+            // Closing and reopening: on-close once, the default again (reopened).
+            #expect(try await client.send(.PATCH, "\(api)/pulls/1", user: admin.0, password: admin.1, json: ["state": "closed"]).status == 201)
+            #expect(try await client.send(.PATCH, "\(api)/pulls/1", user: admin.0, password: admin.1, json: ["state": "open"]).status == 201)
+            all = try await runs()
+            #expect(all.mapValues(\.count) == ["default": 2, "on-retest": 1, "on-approval": 1, "on-close": 1])
+            #expect(all["on-close"]?.first?.source.attributes["merged"] == .bool(false))
+            #expect(all["default"]?.map { $0.source.attributes["action"]?.text } == ["reopened", "opened"])
+            // The merge: closed with merged true, by its merger.
+            #expect(try await client.send(.POST, "\(api)/pulls/1/merge", user: admin.0, password: admin.1, json: ["Do": "merge"]).status == 200)
+            all = try await runs()
+            #expect(all.mapValues(\.count) == ["default": 2, "on-retest": 1, "on-approval": 1, "on-close": 2, "on-merge": 1])
+            let merge = try #require(all["on-merge"]?.first)
+            #expect(merge.source.attributes["merged"] == .bool(true) && merge.source.attributes["state"]?.text == "merged")
+            #expect(merge.source.attributes["sender"]?.text == "admin")
+            // Each event is queued once: another pass adds nothing.
+            #expect(try await runs().values.map(\.count).reduce(0, +) == 7)
+        }
+    }
+
     @Test("pull request events go to webhooks as GitHub's pull_request, pull_request_review and issue_comment bodies, which PipelineKit's decoder reads")
     func webhooks() async throws {
         try await RunningForge.run(localRunner: false) { running in
@@ -366,6 +423,13 @@ import Testing
             #expect(sources.map { $0.attributes["action"]?.text } == ["opened", "synchronized", "closed"])
             #expect(sources[1].attributes["commit"]?.text == newer && sources[1].attributes["number"]?.text == "1")
             #expect(sources.last?.attributes["merged"] == .bool(true))
+            let comment = try #require(deliveries.first { $0.event == "issue_comment" })
+            let commentBody = try JSONSerialization.jsonObject(with: Data(comment.payload)) as? [String: Any]
+            #expect((commentBody?["comment"] as? [String: Any])?["body"] as? String == "Looks fine")
+            let review = try #require(deliveries.first { $0.event == "pull_request_review" })
+            let reviewBody = try JSONSerialization.jsonObject(with: Data(review.payload)) as? [String: Any]
+            #expect((reviewBody?["review"] as? [String: Any])?["state"] as? String == "commented")
+            #expect((reviewBody?["review"] as? [String: Any])?["body"] as? String == "ok")
             // Queued once: a second pass queues nothing new.
             _ = try await running.forge.webhooks.enqueuePullEvents()
             #expect(try await running.forge.store.deliveries(webhookID: hook.id, limit: 50).filter { $0.event != "push" }.count == 5)

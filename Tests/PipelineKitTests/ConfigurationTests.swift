@@ -54,6 +54,28 @@ struct ConfigurationTests {
         #expect(!configuration.matches(Source(sourceClass: "pull_request", attributes: [:])))
     }
 
+    @Test("a pull_request configuration naming no action runs on opened, synchronize and reopened only; one naming actions runs on those")
+    func pullRequestActions() throws {
+        let loader = ConfigurationLoader(tasks: nil)
+        let configurations = try loader.load(text: """
+            - {name: any, source: {source_class: pull_request}, actions: [{name: a, task: noop}]}
+            - {name: closing, source: {source_class: pull_request, criteria: {action: [closed, commented]}}, actions: [{name: a, task: noop}]}
+            """, file: "p.yml")
+        func source(_ action: String?) -> Source {
+            Source(sourceClass: "pull_request", attributes: action.map { ["action": .string($0)] } ?? [:])
+        }
+        for action in ["opened", "synchronize", "synchronized", "reopened"] {
+            #expect(configurations[0].matches(source(action)), "\(action)")
+            #expect(!configurations[1].matches(source(action)), "\(action)")
+        }
+        for action in ["closed", "commented"] {
+            #expect(!configurations[0].matches(source(action)), "\(action): a comment must not start a pipeline that comments")
+            #expect(configurations[1].matches(source(action)), "\(action)")
+        }
+        #expect(!configurations[0].matches(source("edited")) && !configurations[1].matches(source("edited")))
+        #expect(configurations[0].matches(source(nil)), "a source without an action (a hand-made one) still matches")
+    }
+
     @Test("the same schema in YAML, with globs, regular expressions, lists and path lists")
     func yaml() throws {
         let text = """

@@ -111,6 +111,16 @@ public enum ReviewState: String, Sendable, Hashable, CaseIterable {
     case approved = "APPROVED"
     case changesRequested = "REQUEST_CHANGES"
     case comment = "COMMENT"
+
+    /// The state as GitHub's webhooks and the pipelines' `review_state` name it: `approved`,
+    /// `changes_requested`, `commented`.
+    public var webhookName: String {
+        switch self {
+        case .approved: "approved"
+        case .changesRequested: "changes_requested"
+        case .comment: "commented"
+        }
+    }
 }
 
 /// A comment on a pull request: on the conversation, or on a line of a file in its diff, kept with
@@ -195,8 +205,9 @@ public struct NewPullComment: Sendable, Hashable {
 }
 
 /// Something that happened to a pull request, in the order it happened: the pull request event
-/// outbox that webhooks are delivered from. Actions are GitHub's: `opened`, `edited`, `closed` (a
-/// merge too), `reopened`, `synchronize` (a new head), `reviewed` and `commented`.
+/// outbox that webhooks and pipelines are fed from. Actions: `opened`, `edited`, `closed`,
+/// `reopened`, `synchronize` (a new head), `merged` (GitHub's `closed` with `merged: true`),
+/// `reviewed` and `commented`.
 public struct PullEvent: Sendable, Hashable, Identifiable {
     public var id: Int64
     public var repositoryID: Int64
@@ -204,15 +215,38 @@ public struct PullEvent: Sendable, Hashable, Identifiable {
     public var action: String
     /// Who did it; nil for the forge itself (a push moving the head, the pipelines).
     public var actorID: Int64?
+    /// What the event is about: the review of a `reviewed` event, the comment of a `commented` one
+    /// (their ids); nil otherwise, and for events stored before subjects were recorded.
+    public var subjectID: Int64?
     public var createdAt: Date
 
     /// Creates a stored event.
-    public init(id: Int64, repositoryID: Int64, pullID: Int64, action: String, actorID: Int64?, createdAt: Date) {
+    public init(id: Int64, repositoryID: Int64, pullID: Int64, action: String, actorID: Int64?, subjectID: Int64? = nil, createdAt: Date) {
         self.id = id
         self.repositoryID = repositoryID
         self.pullID = pullID
         self.action = action
         self.actorID = actorID
+        self.subjectID = subjectID
         self.createdAt = createdAt
+    }
+}
+
+/// The review or comment a pull request event is about, read from the store: what webhooks and
+/// pipelines tell about a `reviewed` or `commented` event.
+public struct PullEventSubject: Sendable, Hashable {
+    /// The review of a `reviewed` event.
+    public var review: PullReview?
+    /// The comment of a `commented` event.
+    public var comment: PullComment?
+
+    /// Reads the subject of `event` (nothing for other actions, or an event without one).
+    public static func load(_ event: PullEvent, from store: any ForgeMetadataStore) async throws(ForgeError) -> PullEventSubject {
+        guard let id = event.subjectID else { return PullEventSubject() }
+        switch event.action {
+        case "reviewed": return PullEventSubject(review: try await store.pullReviews(pullID: event.pullID).first { $0.id == id })
+        case "commented": return PullEventSubject(comment: try await store.pullComments(pullID: event.pullID).first { $0.id == id })
+        default: return PullEventSubject()
+        }
     }
 }

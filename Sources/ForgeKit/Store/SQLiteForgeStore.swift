@@ -247,6 +247,9 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
                 );
                 """)
         }
+        migrator.registerMigration("v13 pull request event subjects") { db in
+            try db.execute(sql: "ALTER TABLE pull_events ADD COLUMN subject_id INTEGER")
+        }
         return migrator
     }
 
@@ -822,18 +825,20 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
     }
 
     /// Records a pull request event in the caller's transaction.
-    private static func recordPullEvent(_ db: Database, pullID: Int64, action: String, actorID: Int64?) throws {
+    private static func recordPullEvent(_ db: Database, pullID: Int64, action: String, actorID: Int64?, subjectID: Int64? = nil) throws {
         try db.execute(sql: """
-            INSERT INTO pull_events (repository_id, pull_id, action, actor_id, created_at)
-            SELECT repository_id, id, ?, ?, ? FROM pull_requests WHERE id = ?
-            """, arguments: [action, actorID, now(), pullID])
+            INSERT INTO pull_events (repository_id, pull_id, action, actor_id, subject_id, created_at)
+            SELECT repository_id, id, ?, ?, ?, ? FROM pull_requests WHERE id = ?
+            """, arguments: [action, actorID, subjectID, now(), pullID])
     }
 
     public func pullEvents(after id: Int64, limit: Int) async throws(ForgeError) -> [PullEvent] {
         try await read("read pull request events") { db in
-            try Row.fetchAll(db, sql: "SELECT id, repository_id, pull_id, action, actor_id, created_at FROM pull_events WHERE id > ? ORDER BY id LIMIT ?",
-                             arguments: [id, limit]).map {
-                PullEvent(id: $0[0], repositoryID: $0[1], pullID: $0[2], action: $0[3], actorID: $0[4], createdAt: Date(timeIntervalSince1970: $0[5]))
+            try Row.fetchAll(db, sql: """
+                SELECT id, repository_id, pull_id, action, actor_id, created_at, subject_id FROM pull_events WHERE id > ? ORDER BY id LIMIT ?
+                """, arguments: [id, limit]).map {
+                PullEvent(id: $0[0], repositoryID: $0[1], pullID: $0[2], action: $0[3], actorID: $0[4], subjectID: $0[6],
+                          createdAt: Date(timeIntervalSince1970: $0[5]))
             }
         }
     }
@@ -927,7 +932,7 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
                 WHERE id = ? AND state = 'open'
                 """, arguments: [mergeCommit, headCommit, mergedByID, now, now, id])
             guard db.changesCount == 1 else { throw ForgeError(.conflict, "the pull request is no longer open", operation: "merge pull request") }
-            try Self.recordPullEvent(db, pullID: id, action: "closed", actorID: mergedByID)
+            try Self.recordPullEvent(db, pullID: id, action: "merged", actorID: mergedByID)
             return try Self.fetchPull(db, id: id, operation: "merge pull request")
         }
     }
@@ -993,7 +998,7 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
         return try await write("comment") { db in
             try Self.requirePull(db, pullID, operation: "comment")
             let made = try Self.insertComment(db, pullID: pullID, comment, authorID: authorID, reviewID: reviewID)
-            if reviewID == nil { try Self.recordPullEvent(db, pullID: pullID, action: "commented", actorID: authorID) }
+            if reviewID == nil { try Self.recordPullEvent(db, pullID: pullID, action: "commented", actorID: authorID, subjectID: made.id) }
             return made
         }
     }
@@ -1022,7 +1027,7 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
                            arguments: [pullID, authorID, state.rawValue, body, commit, Self.now()])
             let id = db.lastInsertedRowID
             for comment in comments { _ = try Self.insertComment(db, pullID: pullID, comment, authorID: authorID, reviewID: id) }
-            try Self.recordPullEvent(db, pullID: pullID, action: "reviewed", actorID: authorID)
+            try Self.recordPullEvent(db, pullID: pullID, action: "reviewed", actorID: authorID, subjectID: id)
             if let authorID {
                 try db.execute(sql: "DELETE FROM pull_review_requests WHERE pull_id = ? AND user_id = ?", arguments: [pullID, authorID])
             }

@@ -6,7 +6,8 @@ import Foundation
 /// (`action: created`) and reviews as `pull_request_review` (`action: submitted`).
 public enum GitHubPullRequestPayload {
     /// The event name (`X-GitHub-Event`) and body of `event` on `pull`.
-    public static func encode(_ event: PullEvent, pull: PullRequest, repository: RepositoryRecord, sender: ForgeUser?, baseURL: String) -> (event: String, body: [UInt8]) {
+    public static func encode(_ event: PullEvent, pull: PullRequest, repository: RepositoryRecord, sender: ForgeUser?, review: PullReview? = nil,
+                              comment: PullComment? = nil, baseURL: String) -> (event: String, body: [UInt8]) {
         let web = baseURL + "/" + repository.path.description
         let repo: [String: Any] = [
             "id": repository.id, "name": repository.path.name, "full_name": repository.path.description, "private": repository.isPrivate,
@@ -27,14 +28,28 @@ public enum GitHubPullRequestPayload {
         ]
         var body: [String: Any] = ["number": pull.number, "pull_request": pullRequest, "repository": repo, "sender": user(sender)]
         let name: String
+        let iso = ISO8601DateFormatter()
         switch event.action {
         case "commented":
             name = "issue_comment"
             body["action"] = "created"
             body["issue"] = ["number": pull.number, "title": pull.title, "html_url": html, "pull_request": ["html_url": html]]
+            if let comment {
+                body["comment"] = ["id": comment.id, "body": comment.body, "user": user(comment.author), "html_url": html + "#comment-\(comment.id)",
+                                   "created_at": iso.string(from: comment.createdAt)]
+            }
         case "reviewed":
             name = "pull_request_review"
             body["action"] = "submitted"
+            if let review {
+                body["review"] = ["id": review.id, "body": review.body, "user": user(review.author), "state": review.state.webhookName,
+                                  "commit_id": review.commit, "html_url": html + "#review-\(review.id)",
+                                  "submitted_at": iso.string(from: review.createdAt)]
+            }
+        case "merged":
+            // GitHub's way of saying it: closed, with `pull_request.merged` true.
+            name = "pull_request"
+            body["action"] = "closed"
         default:
             name = "pull_request"
             body["action"] = event.action

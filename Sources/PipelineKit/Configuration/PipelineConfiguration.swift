@@ -31,10 +31,22 @@ public struct PipelineConfiguration: Sendable, Hashable {
         self.concurrencyGroup = concurrencyGroup
     }
 
+    /// The `pull_request` actions a configuration without an `action` criterion runs on: a new pull
+    /// request, a new head, a reopened one — GitHub Actions' default. Closing, merging, editing,
+    /// reviews and comments run only configurations that name them, so that a pipeline commenting on
+    /// its own pull request does not start itself again.
+    public static let defaultPullRequestActions: Set<String> = ["opened", "synchronize", "synchronized", "reopened"]
+
     /// Whether `source` is of this configuration's class and every criterion matches its attribute
-    /// (a missing attribute never matches; a list attribute matches when any element does).
+    /// (a missing attribute never matches; a list attribute matches when any element does). A
+    /// `pull_request` source whose action is not in ``defaultPullRequestActions`` matches only a
+    /// configuration with an `action` criterion.
     public func matches(_ source: Source) -> Bool {
         guard source.sourceClass == sourceClass else { return false }
+        if sourceClass == "pull_request", criteria["action"] == nil, let action = source.attributes["action"]?.text,
+           !Self.defaultPullRequestActions.contains(action) {
+            return false
+        }
         for (attribute, criterion) in criteria {
             guard let value = source.attributes[attribute], criterion.matches(any: value.matchableTexts) else {
                 return false
