@@ -263,6 +263,9 @@ public final class PostgresForgeStore: ForgeMetadataStore {
             """,
         ]),
         ("v2", ["ALTER TABLE pull_events ADD COLUMN subject_id BIGINT"]),
+        // No foreign key: a pull request from a fork that is deleted stays one (its head is kept in the base).
+        ("v3", ["ALTER TABLE pull_requests ADD COLUMN head_repository_id BIGINT",
+                "CREATE INDEX pull_requests_by_fork_head ON pull_requests (head_repository_id, head_branch) WHERE state = 'open' AND head_repository_id IS NOT NULL"]),
     ]
 
     // MARK: - Plumbing
@@ -836,7 +839,7 @@ public final class PostgresForgeStore: ForgeMetadataStore {
         p.id, p.repository_id, p.number, p.title, p.body, p.head_branch, p.base_branch, p.head_commit, p.base_commit, p.state, \
         p.created_at, p.updated_at, p.merged_at, p.merge_commit, \
         a.id, a.name, a.email, a.is_admin, a.is_active, a.created_at, \
-        m.id, m.name, m.email, m.is_admin, m.is_active, m.created_at
+        m.id, m.name, m.email, m.is_admin, m.is_active, m.created_at, p.head_repository_id
         """
     private static let pullFrom = "FROM pull_requests p LEFT JOIN users a ON a.id = p.author_id LEFT JOIN users m ON m.id = p.merged_by"
 
@@ -845,7 +848,7 @@ public final class PostgresForgeStore: ForgeMetadataStore {
                     baseBranch: try c(6), headCommit: try c(7), baseCommit: try c(8),
                     state: PullRequestState(rawValue: try c(9)) ?? .closed, author: try optionalUser(c, at: 14),
                     createdAt: date(try c(10)), updatedAt: date(try c(11)), mergedAt: try c(12, as: Double?.self).map(date),
-                    mergeCommit: try c(13), mergedBy: try optionalUser(c, at: 20))
+                    mergeCommit: try c(13), mergedBy: try optionalUser(c, at: 20), headRepositoryID: try c(26))
     }
 
     /// Records a pull request event in the caller's transaction, after the events before it.
@@ -888,7 +891,7 @@ public final class PostgresForgeStore: ForgeMetadataStore {
             try await requireRepository(c, repositoryID, operation: "open pull request", lock: true)
             if let row = try await rows(c, """
                 SELECT number FROM pull_requests WHERE repository_id = \(repositoryID) AND head_branch = \(new.headBranch)
-                AND base_branch = \(new.baseBranch) AND state = 'open'
+                AND base_branch = \(new.baseBranch) AND state = 'open' AND head_repository_id IS NOT DISTINCT FROM \(new.headRepositoryID)
                 """).first {
                 let number: Int64 = try row(0)
                 throw ForgeError(.conflict, "pull request #\(number) already merges \(new.headBranch) into \(new.baseBranch)", operation: "open pull request")
@@ -897,9 +900,9 @@ public final class PostgresForgeStore: ForgeMetadataStore {
             let now = Self.now()
             let ids = try await rows(c, """
                 INSERT INTO pull_requests (repository_id, number, title, body, head_branch, base_branch, head_commit, base_commit, state, author_id,
-                                           created_at, updated_at)
+                                           created_at, updated_at, head_repository_id)
                 VALUES (\(repositoryID), \((last ?? 0) + 1), \(new.title), \(new.body), \(new.headBranch), \(new.baseBranch), \(new.headCommit),
-                        \(new.baseCommit), 'open', \(authorID), \(now), \(now))
+                        \(new.baseCommit), 'open', \(authorID), \(now), \(now), \(new.headRepositoryID))
                 RETURNING id
                 """)
             let id: Int64 = try ids[0](0)
@@ -975,7 +978,8 @@ public final class PostgresForgeStore: ForgeMetadataStore {
         try await transaction("update pull request heads") { c in
             let moved = try await rows(c, """
                 UPDATE pull_requests SET head_commit = \(commit), updated_at = \(Self.now())
-                WHERE repository_id = \(repositoryID) AND head_branch = \(branch) AND state = 'open' AND head_commit != \(commit)
+                WHERE COALESCE(head_repository_id, repository_id) = \(repositoryID) AND head_branch = \(branch) AND state = 'open'
+                AND head_commit != \(commit)
                 RETURNING id
                 """)
             for row in moved { try await recordPullEvent(c, pullID: try row(0), action: "synchronize", actorID: nil) }
@@ -988,7 +992,15 @@ public final class PostgresForgeStore: ForgeMetadataStore {
             SELECT \(unescaped: Self.pullColumns), p.dispatched_head \(unescaped: Self.pullFrom)
             WHERE p.state = 'open' AND (p.dispatched_head IS NULL OR p.dispatched_head != p.head_commit) ORDER BY p.id LIMIT \(limit)
             """)
-        do { return try rows.map { (try Self.pull($0), try $0(26)) } } catch { throw failure(error, "list pull requests to dispatch") }
+        do { return try rows.map { (try Self.pull($0), try $0(27)) } } catch { throw failure(error, "list pull requests to dispatch") }
+    }
+
+    public func openPullRequests(headRepositoryID: Int64, branch: String) async throws(ForgeError) -> [PullRequest] {
+        let rows = try await query("list pull requests from a branch", """
+            SELECT \(unescaped: Self.pullColumns) \(unescaped: Self.pullFrom)
+            WHERE COALESCE(p.head_repository_id, p.repository_id) = \(headRepositoryID) AND p.head_branch = \(branch) AND p.state = 'open' ORDER BY p.id
+            """)
+        do { return try rows.map(Self.pull) } catch { throw failure(error, "list pull requests from a branch") }
     }
 
     public func markPullRequestDispatched(id: Int64, commit: String) async throws(ForgeError) {

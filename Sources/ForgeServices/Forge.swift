@@ -151,9 +151,11 @@ public final class Forge: Sendable {
     }
 
     /// A run's network and secrets: those of the repository it runs for (by the source's `repo`). A
-    /// source naming no repository of the forge gets no network and no secret.
+    /// source naming no repository of the forge gets no network and no secret; nor does a pull
+    /// request from a fork, whose code is the fork author's.
     static func runSettings(for source: Source, metadata: any ForgeMetadataStore) async throws -> PipelineExecutor.RunSettings {
-        guard let repository = try await runRepository(of: source, metadata: metadata) else {
+        guard let repository = try await runRepository(of: source, metadata: metadata),
+              try await !isForkPullRequest(source, in: repository, metadata: metadata) else {
             return .init(network: Sandbox.Network.none)
         }
         return .init(network: repository.pipelineNetwork == .host ? .host : Sandbox.Network.none,
@@ -190,12 +192,25 @@ public final class Forge: Sendable {
         return id
     }
 
+    /// Whether `source` is a pull request from a fork: by its `fork` attribute, or by the stored pull
+    /// request it names (either is enough).
+    static func isForkPullRequest(_ source: Source, in repository: RepositoryRecord, metadata: any ForgeMetadataStore) async throws -> Bool {
+        guard source.sourceClass == "pull_request" else { return false }
+        if PullRequestTrigger.isFromFork(source) { return true }
+        guard source.attributes["provider"]?.text == "forge", let number = source.attributes["number"]?.text.flatMap({ Int64($0) }) else { return false }
+        return try await metadata.pullRequest(repositoryID: repository.id, number: number)?.isFromFork ?? false
+    }
+
     /// The project a pipeline run may deploy: its own repository's, whatever it asked for — a run asking
-    /// for another project, or one that belongs to no repository of the forge, deploys nothing.
+    /// for another project, one that belongs to no repository of the forge, or one of a pull request
+    /// from a fork, deploys nothing.
     static func deployProject(for context: ActionContext, requested: String?, metadata: any ForgeMetadataStore) async throws -> String {
         let operation = "run action 'deploy'"
         guard let repository = try await runRepository(of: context.source, metadata: metadata) else {
             throw PipelineError(.invalidConfiguration, "this run belongs to no repository of the forge, so it deploys nothing", operation: operation)
+        }
+        if try await isForkPullRequest(context.source, in: repository, metadata: metadata) {
+            throw PipelineError(.invalidConfiguration, "a pull request from a fork deploys nothing", operation: operation)
         }
         let own = deployProject(of: repository)
         if let requested, requested != own {

@@ -68,8 +68,7 @@ public struct PullRequestTrigger: Service, Sendable {
         for event in try await store.pullEvents(after: try await store.pushCursor(consumer: Self.eventsConsumer), limit: 100) {
             if !["opened", "synchronize"].contains(event.action), let pull = try await store.pullRequest(id: event.pullID),
                let repository = try await store.repository(id: event.repositoryID) {
-                var source = Self.source(pull, in: repository, action: event.action == "merged" ? "closed" : event.action,
-                                         directory: repositories.directory(for: repository.path), publicURL: publicURL)
+                var (source, configuration) = try await source(pull, in: repository, action: event.action == "merged" ? "closed" : event.action)
                 // What the event says, not what the pull request is now (it may have been reopened since).
                 source.attributes["merged"] = .bool(event.action == "merged")
                 source.attributes["state"] = .string(event.action == "merged" ? "merged" : event.action == "closed" ? "closed" : "open")
@@ -83,7 +82,8 @@ public struct PullRequestTrigger: Service, Sendable {
                 let record = EventRecord(provider: "forge", deliveryID: "pull-event-\(event.id)", kind: "pull_request", body: [])
                 do {
                     let result = try await dispatcher.dispatch(source: source, record: record,
-                                                               trigger: "pull request #\(pull.number) \(event.action)", scope: repository.path.description)
+                                                               trigger: "pull request #\(pull.number) \(event.action)", scope: repository.path.description,
+                                                               configurationCheckout: configuration)
                     queued += result.enqueued.runs
                 } catch let error where error.code == .store {
                     throw error
@@ -102,12 +102,11 @@ public struct PullRequestTrigger: Service, Sendable {
         var queued: [RunRecord] = []
         for (pull, dispatched) in try await repositories.metadata.pullRequestsToDispatch(limit: 50) {
             guard let repository = try await repositories.metadata.repository(id: pull.repositoryID) else { continue }
-            let source = Self.source(pull, in: repository, action: dispatched == nil ? "opened" : "synchronize",
-                                     directory: repositories.directory(for: repository.path), publicURL: publicURL)
+            let (source, configuration) = try await source(pull, in: repository, action: dispatched == nil ? "opened" : "synchronize")
             let record = EventRecord(provider: "forge", deliveryID: "pull-\(pull.id)-\(pull.headCommit)", kind: "pull_request", body: [])
             do {
                 let result = try await dispatcher.dispatch(source: source, record: record, trigger: "pull request #\(pull.number) by \(pull.author?.name ?? "someone")",
-                                                           scope: repository.path.description)
+                                                           scope: repository.path.description, configurationCheckout: configuration)
                 queued += result.enqueued.runs
             } catch let error where error.code == .store {
                 throw error
@@ -119,16 +118,39 @@ public struct PullRequestTrigger: Service, Sendable {
         return queued
     }
 
-    /// The `pull_request` source of `pull` at its recorded head.
-    public static func source(_ pull: PullRequest, in repository: RepositoryRecord, action: String, directory: String, publicURL: String) -> Source {
+    /// The source of `pull` and where its pipeline file is read: the head's own for a branch of the
+    /// repository (nil: the checkout's), the base branch's tip for a fork's.
+    private func source(_ pull: PullRequest, in repository: RepositoryRecord, action: String) async throws -> (Source, Source.Checkout?) {
+        let directory = repositories.directory(for: repository.path)
+        var headRepository: RepositoryRecord?
+        if let forkID = pull.headRepositoryID { headRepository = try await repositories.metadata.repository(id: forkID) }
+        let source = Self.source(pull, in: repository, headRepository: headRepository, action: action, directory: directory, publicURL: publicURL)
+        guard pull.isFromFork else { return (source, nil) }
+        let base = try await PullRequests(repositories: repositories).heads(of: pull, in: repository).base?.hex ?? pull.baseCommit
+        return (source, Source.Checkout(repositoryURL: directory, commit: base))
+    }
+
+    /// The `pull_request` source of `pull` at its recorded head, checked out from the base
+    /// repository (where a fork's head is kept too). A fork's pull request says so: `fork` true, and
+    /// `head_repo` the fork (`headRepository`, nil when it is gone).
+    public static func source(_ pull: PullRequest, in repository: RepositoryRecord, headRepository: RepositoryRecord? = nil, action: String,
+                              directory: String, publicURL: String) -> Source {
         let web = publicURL + "/" + repository.path.description
+        let headPath = pull.isFromFork ? headRepository?.path.description ?? "" : repository.path.description
         let attributes: [String: Value] = [
             "provider": "forge", "action": .string(action), "number": .int(Int(pull.number)), "title": .string(pull.title),
             "author": .string(pull.author?.name ?? ""), "state": .string(pull.state.rawValue), "merged": .bool(pull.state == .merged),
             "html_url": .string(web + "/-/pull/\(pull.number)"), "branch": .string(pull.headBranch), "base_branch": .string(pull.baseBranch),
-            "repo": .string(repository.path.description), "clone_url": .string(web + ".git"), "head_repo": .string(repository.path.description),
-            "head_clone_url": .string(web + ".git"), "commit": .string(pull.headCommit), "base_commit": .string(pull.baseCommit),
+            "repo": .string(repository.path.description), "clone_url": .string(web + ".git"), "head_repo": .string(headPath),
+            "head_clone_url": .string(headPath.isEmpty ? "" : publicURL + "/" + headPath + ".git"), "commit": .string(pull.headCommit),
+            "base_commit": .string(pull.baseCommit), "fork": .bool(pull.isFromFork),
         ]
         return Source(sourceClass: "pull_request", attributes: attributes, checkout: Source.Checkout(repositoryURL: directory, commit: pull.headCommit))
+    }
+
+    /// Whether a run's source is a pull request from a fork: it runs the base's pipelines, without
+    /// the repository's secrets or network, and deploys nothing.
+    public static func isFromFork(_ source: Source) -> Bool {
+        source.sourceClass == "pull_request" && source.attributes["fork"] == .bool(true)
     }
 }

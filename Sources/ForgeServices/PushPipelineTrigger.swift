@@ -60,7 +60,7 @@ public struct PushPipelineTrigger: Service, Sendable {
         for update in event.updates where !update.isDeletion && update.name.hasPrefix("refs/heads/") && event.repository.kind == .git {
             let branch = String(update.name.dropFirst("refs/heads/".count))
             do {
-                _ = try await repositories.metadata.recordPullRequestHeads(repositoryID: event.repository.id, branch: branch, commit: update.new.hex)
+                try await PullRequests(repositories: repositories).followHead(of: event.repository, branch: branch, commit: update.new)
                 // Pull requests into the branch whose head it now holds are merged (by this push, or by
                 // a merge here whose record was interrupted).
                 var pusher: ForgeUser?

@@ -212,7 +212,7 @@ extension ForgeWebService {
         switch route.action {
         case "pulls", "pull":
             guard repository.kind == .git else { throw ForgeError(.notFound, "pull requests are for git repositories", operation: "pull request") }
-            return try await pullAction(repository, viewer: viewer, level: level, route: route, form: form)
+            return try await pullAction(repository, viewer: viewer, level: level, route: route, form: form, peer: peer)
         case "run":
             return try await runAction(repository, level: level, number: route.rest.first ?? "", action: form["action"] ?? "", by: user)
         case "deployments":

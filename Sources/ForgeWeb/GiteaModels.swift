@@ -406,11 +406,21 @@ struct GiteaPRBranch: Encodable {
     var ref: String
     var sha: String
     var repoID: Int64
-    var repo: GiteaRepository
+    /// Null for a fork that is gone, or that the viewer cannot read.
+    var repo: GiteaRepository?
 
     enum CodingKeys: String, CodingKey {
         case label, ref, sha, repo
         case repoID = "repo_id"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(label, forKey: .label)
+        try container.encode(ref, forKey: .ref)
+        try container.encode(sha, forKey: .sha)
+        try container.encode(repoID, forKey: .repoID)
+        try container.encode(repo, forKey: .repo)
     }
 }
 

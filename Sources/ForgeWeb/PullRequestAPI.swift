@@ -36,9 +36,26 @@ extension ForgeAPI {
             patchURL: html + ".patch", mergeable: pull.state == .open && mergeable, merged: pull.state == .merged,
             mergedAt: pull.mergedAt.map(giteaTime), mergeCommitSHA: pull.mergeCommit, mergedBy: pull.mergedBy.map { GiteaUser($0, shownTo: viewer) },
             base: GiteaPRBranch(label: pull.baseBranch, ref: pull.baseBranch, sha: baseSHA, repoID: target.repository.id, repo: repository),
-            head: GiteaPRBranch(label: pull.headBranch, ref: pull.headBranch, sha: headSHA, repoID: target.repository.id, repo: repository),
+            head: try await headBranchJSON(pull, target: target, sha: headSHA, base: repository),
             mergeBase: pull.baseCommit, createdAt: giteaTime(pull.createdAt), updatedAt: giteaTime(pull.updatedAt),
             closedAt: pull.state == .open ? nil : giteaTime(pull.mergedAt ?? pull.updatedAt))
+    }
+
+    /// A pull request's head as Gitea shows it: a branch of the repository, or `OWNER:BRANCH` of a
+    /// fork (with the fork, when the viewer can read it and it still exists).
+    private func headBranchJSON(_ pull: PullRequest, target: GiteaTarget, sha: String, base: GiteaRepository) async throws -> GiteaPRBranch {
+        guard let forkID = pull.headRepositoryID else {
+            return GiteaPRBranch(label: pull.headBranch, ref: pull.headBranch, sha: sha, repoID: target.repository.id, repo: base)
+        }
+        let label = try await web.headLabel(of: pull)
+        var json: GiteaRepository?
+        if let fork = try await store.repository(id: forkID) {
+            if let facts = try await store.permissionFacts(repository: fork.path, caller: target.caller.user) {
+                let level = facts.effectiveLevel(from: target.caller.peer.flatMap { IPAddress($0) })
+                if level >= .read { json = try await repositoryJSON(fork, level: level) }
+            }
+        }
+        return GiteaPRBranch(label: label, ref: pull.headBranch, sha: sha, repoID: forkID, repo: json)
     }
 
     /// `GET pulls?state=open|closed|all`.
@@ -65,7 +82,9 @@ extension ForgeAPI {
         guard let base = fields.base, !base.isEmpty else { throw APIError(status: .unprocessableContent, message: "'base' is required") }
         guard let title = fields.title else { throw APIError(status: .unprocessableContent, message: "'title' is required") }
         do {
-            let pull = try await pullRequests.open(in: target.repository, title: title, body: fields.body ?? "", head: head, base: base, author: me)
+            let (branch, headRepository) = try await pullRequests.head(head, of: target.repository, for: me, address: target.caller.peer.flatMap { IPAddress($0) })
+            let pull = try await pullRequests.open(in: target.repository, title: title, body: fields.body ?? "", head: branch,
+                                                   headRepository: headRepository, base: base, author: me)
             return Self.json(.created, try await giteaPullRequest(pull, target: target))
         } catch let error as ForgeError where error.code == .invalidArgument || error.code == .unsupported {
             throw APIError(status: .unprocessableContent, message: error.message)
@@ -102,7 +121,7 @@ extension ForgeAPI {
     func pullRange(_ target: GiteaTarget, index: String) async throws -> (PullRequest, ForgeWebService<Context>.PullRange) {
         let pull = try await pullRequest(target, index: index)
         let open = pull.state == .open
-        return (pull, try await web.pullRange(target.repository, head: open ? "refs/heads/" + pull.headBranch : pull.headCommit,
+        return (pull, try await web.pullRange(target.repository, head: open ? pull.headReference : pull.headCommit,
                                               base: open ? "refs/heads/" + pull.baseBranch : pull.baseCommit))
     }
 

@@ -45,13 +45,29 @@ extension ForgeWebService {
         if case .branch(let name, _) = head { defaultBranch = name }
         let chosenBase = values["base"] ?? defaultBranch
         let chosenHead = values["head"] ?? branches.first(where: { $0 != chosenBase }) ?? ""
+        // The branches of the forks the viewer may open pull requests from, as FORK:BRANCH.
+        var heads = branches
+        for fork in try await store.repositories() where fork.forkOf == repository.id && fork.kind == .git {
+            guard let facts = try await store.permissionFacts(repository: fork.path, caller: viewer.user),
+                  facts.effectiveLevel(from: nil) >= (fork.isPrivate ? .write : .read) else { continue }
+            let forkGit = try await repositories.open.repository(at: repositories.directory(for: fork.path))
+            heads += try await bounded { try await forkGit.withSession { try $0.branches().map(\.shortName) } }.map { fork.path.description + ":" + $0 }
+        }
         let context = view([
             "error": error, "action": link(repository, "pulls"), "title": values["title"], "body": values["body"],
-            "heads": branches.map { ["name": $0, "selected": $0 == chosenHead] as [String: Any] },
+            "heads": heads.map { ["name": $0, "selected": $0 == chosenHead] as [String: Any] },
             "bases": branches.map { ["name": $0, "selected": $0 == chosenBase] as [String: Any] },
         ])
         return try frame(repository, viewer: viewer, level: level, title: "New pull request", active: "pulls", template: "new-pull", context)
             .withStatus(error == nil ? .ok : .badRequest)
+    }
+
+    /// How a pull request's head is named: its branch, or `FORK:BRANCH` for a fork's (the fork by
+    /// id when it is gone).
+    func headLabel(of pull: PullRequest) async throws -> String {
+        guard let forkID = pull.headRepositoryID else { return pull.headBranch }
+        let fork = try await store.repository(id: forkID)
+        return (fork?.path.description ?? "a deleted fork") + ":" + pull.headBranch
     }
 
     func pullPage(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, number text: String, message: String? = nil) async throws -> Response {
@@ -59,6 +75,7 @@ extension ForgeWebService {
             throw ForgeError(.notFound, "no pull request \(text) in \(repository.path)", operation: "pull request")
         }
         let directory = repositories.directory(for: repository.path)
+        let headLabel = try await self.headLabel(of: pull)
         // How two tips merge, and their merge base, never change: both are kept (on git.git a merge
         // base a year back is a long walk).
         let kept = rendered
@@ -93,9 +110,9 @@ extension ForgeWebService {
         var mergeText = "The branches are gone."
         var conflicts: [String] = []
         switch heads.mergeability {
-        case .fastForward?: mergeText = "\(pull.baseBranch) can move forward to \(pull.headBranch): it merges cleanly."
+        case .fastForward?: mergeText = "\(pull.baseBranch) can move forward to \(headLabel): it merges cleanly."
         case .clean?: mergeText = "This branch merges cleanly."
-        case .upToDate?: mergeText = "\(pull.headBranch) is already part of \(pull.baseBranch): nothing to merge."
+        case .upToDate?: mergeText = "\(headLabel) is already part of \(pull.baseBranch): nothing to merge."
         case .unrelated?: mergeText = "The branches have no common history."
         case .conflict(let paths)?: mergeText = "This branch has conflicts that must be resolved:"; conflicts = paths
         case nil: break
@@ -149,7 +166,7 @@ extension ForgeWebService {
             : approvers.isEmpty ? "under review" : "approved"
         let context = view([
             "title": pull.title, "number": pull.number, "state": pull.state.rawValue, "author": pull.author?.name ?? "someone",
-            "headBranch": pull.headBranch, "baseBranch": pull.baseBranch, "opened": Web.relativeTime(pull.createdAt),
+            "headBranch": headLabel, "canDeleteBranch": !pull.isFromFork, "baseBranch": pull.baseBranch, "opened": Web.relativeTime(pull.createdAt),
             "mergedBy": pull.mergedBy?.name, "mergeHref": pull.mergeCommit.map { link(repository, "commit", $0) },
             "mergeShort": pull.mergeCommit.map { String($0.prefix(10)) },
             "bodyHTML": pull.body.isEmpty ? nil : Markdown.html(pull.body, links: markdownLinks(repository, revision: headCommit, directory: "")),
@@ -210,14 +227,16 @@ extension ForgeWebService {
     }
 
     /// The pull request forms: open one (`/-/pulls`), and merge, close or reopen one (`/-/pull/N`).
-    func pullAction(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, route: RepositoryRoute, form: [String: String]) async throws -> Response {
+    func pullAction(_ repository: RepositoryRecord, viewer: Viewer, level: AccessLevel, route: RepositoryRoute, form: [String: String],
+                    peer: String?) async throws -> Response {
         guard let user = viewer.user else { throw ForgeError(.authentication, "sign in first", operation: "pull request") }
         if route.action == "pulls" {
             // The outcome as a value: a typed catch that awaits again crashes Swift 6.3's SIL passes.
             let opened: Result<PullRequest, ForgeError>
             do {
+                let (branch, headRepository) = try await pullRequests.head(form["head"] ?? "", of: repository, for: user, address: peer.flatMap { IPAddress($0) })
                 opened = .success(try await pullRequests.open(in: repository, title: form["title"] ?? "", body: form["body"] ?? "",
-                                                              head: form["head"] ?? "", base: form["base"] ?? "", author: user))
+                                                              head: branch, headRepository: headRepository, base: form["base"] ?? "", author: user))
             } catch {
                 opened = .failure(error)
             }

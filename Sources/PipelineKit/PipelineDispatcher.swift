@@ -135,13 +135,15 @@ public final class PipelineDispatcher: Sendable {
     /// Matches `source` and stores `record` (when given) with one run per matching configuration,
     /// each in `scope` (``NewRun/scope``: a forge passes the repository, so that its runs are
     /// numbered per repository). An event nobody listens to is still stored (when `record` is given)
-    /// and logged.
+    /// and logged. The pipeline file is read from `configurationCheckout`, when given, instead of the
+    /// source's own checkout: a pull request from a fork runs its base branch's pipelines, which the
+    /// fork's author cannot change.
     public func dispatch(source: Source, event: Value = .null, record: EventRecord? = nil,
-                         trigger: String, scope: String? = nil) async throws(PipelineError) -> Dispatch {
+                         trigger: String, scope: String? = nil, configurationCheckout: Source.Checkout? = nil) async throws(PipelineError) -> Dispatch {
         var matched = index.withLock { $0.matching(source) }
         if let repositoryConfigurations {
             do {
-                let own = try await repositoryConfigurations.configurations(for: source)
+                let own = try await repositoryConfigurations.configurations(at: configurationCheckout ?? source.checkout)
                 matched += own.filter { $0.matches(source) }
             } catch {
                 logger.warning("cannot read the commit's pipeline file", metadata: ["error": "\(error)", "trigger": "\(trigger)"])

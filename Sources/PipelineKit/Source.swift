@@ -90,7 +90,7 @@ public struct SourceRegistry: Sendable {
             ["tag", "ref", "before", "after", "pusher", "created", "deleted"])))
         registry.register(SourceType(name: "pull_request", attributes: repository.union(
             ["action", "number", "title", "branch", "base_branch", "head_repo", "head_clone_url", "base_commit",
-             "state", "merged", "html_url", "changed_paths", "sender", "review_state", "review_body", "comment_body"])))
+             "state", "merged", "html_url", "changed_paths", "sender", "review_state", "review_body", "comment_body", "fork"])))
         registry.register(SourceType(name: "schedule", attributes: ["schedule", "cron", "time", "repo", "branch", "commit", "clone_url"]))
         registry.register(SourceType(name: "poll", attributes: repository.union(["branch", "ref", "before", "after"])))
         registry.register(SourceType(name: "manual", attributes: repository.union(["branch", "ref", "user", "parameters"])))

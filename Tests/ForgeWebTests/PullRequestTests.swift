@@ -1,3 +1,4 @@
+import DeployKit
 import ForgeKit
 import ForgeKitServer
 import ForgeKitTesting
@@ -17,11 +18,16 @@ import Testing
         let path: String
         let remote: String
 
-        init(_ running: RunningForge, repository: String, user: String, password: String) async throws {
+        /// `existing`: a repository that has commits already (a fork), fetched rather than started.
+        init(_ running: RunningForge, repository: String, user: String, password: String, existing: Bool = false) async throws {
             path = running.folder + "/pr-" + UUID().uuidString
             remote = running.base.replacingOccurrences(of: "://", with: "://\(user):\(password)@") + "/" + repository + ".git"
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             _ = try await git(["init", "-q", "-b", "main"], in: path)
+            if existing {
+                _ = try await git(["fetch", "-q", remote, "+refs/heads/*:refs/remotes/forge/*"], in: path)
+                return
+            }
             try write("README.md", "# Project\n\nfirst line\n")
             try write("a.txt", "a\n")
             _ = try await git(["add", "."], in: path)
@@ -334,6 +340,129 @@ import Testing
             #expect(pull["merged"] as? Bool == true && pull["merge_commit_sha"] as? String == head && pull["state"] as? String == "closed")
             #expect((pull["merged_by"] as? [String: Any])?["login"] as? String == "admin")
         }
+    }
+
+    @Test("a pull request from a fork: opened as OWNER:BRANCH, its head kept in the base as refs/pull/N/head and followed when the fork moves; it runs the base branch's pipelines without the repository's secrets and deploys nothing; merged into the base; private forks, strangers' forks and pushes to refs/pull refused")
+    func fromAFork() async throws {
+        try await RunningForge.run { running in
+            let client = Client(base: running.base)
+            #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "team/base"]).status == 201)
+            for name in ["fay", "gus"] {
+                #expect(try await client.send(.POST, "/api/v1/users", user: admin.0, password: admin.1,
+                                              json: ["name": name, "password": name + "-password", "email": name + "@example.com"]).status == 201)
+                #expect(try await client.send(.PUT, "/api/v1/repos/team/base/-/permissions/\(name)", user: admin.0, password: admin.1,
+                                              json: ["level": "read"]).status == 200)
+            }
+            #expect(try await client.send(.PUT, "/api/v1/repos/team/base/-/secrets/API_TOKEN", user: admin.0, password: admin.1,
+                                          json: ["data": "base-secret-4411"]).status == 204)
+            // The base's pipelines: one shows whether the secret reached it and comments its output; one would deploy.
+            let basePipelines = """
+                - name: check
+                  source: {source_class: pull_request}
+                  actions:
+                    - name: show
+                      task: shell
+                      kwargs: {command: 'echo "token=[${API_TOKEN-unset}] fork-file=[$(cat fork.txt 2>/dev/null)]"'}
+                      success_handler: {name: say, task: pull_request_comment, kwargs: {template: "{{ parent.output }}"}}
+                - name: ship
+                  source: {source_class: pull_request}
+                  actions: [{name: deploy, task: deploy}]
+
+                """
+            let work = try await Work(running, repository: "team/base", user: admin.0, password: admin.1)
+            try await work.commit(on: "main", [".pipeline.yml": basePipelines], message: "Pipelines")
+            let base = try #require(try await running.forge.store.repository(try RepositoryPath("team/base")))
+            let fay = try #require(try await running.forge.store.user(named: "fay"))
+            let gus = try #require(try await running.forge.store.user(named: "gus"))
+            let fork = try await running.forge.repositories.fork(base.path, to: try RepositoryPath("fay/base"), owner: fay)
+            _ = try await running.forge.repositories.fork(base.path, to: try RepositoryPath("fay/hidden"), owner: fay, isPrivate: true)
+            // Fay's branch changes the pipelines to print the secret: they must not run.
+            let forkWork = try await Work(running, repository: "fay/base", user: "fay", password: "fay-password", existing: true)
+            let evil = """
+                - name: evil
+                  source: {source_class: pull_request}
+                  actions: [{name: leak, task: shell, kwargs: {command: 'echo "leaked=$API_TOKEN"'}}]
+
+                """
+            let first = try await forkWork.commit(on: "patch", from: "forge/main", ["fork.txt": "from the fork\n", ".pipeline.yml": evil], message: "Patch")
+            let api = "/api/v1/repos/team/base"
+            let opened = try await client.send(.POST, "\(api)/pulls", user: "fay", password: "fay-password",
+                                               json: ["head": "fay:patch", "base": "main", "title": "From my fork"])
+            #expect(opened.status == 201, "\(opened.body)")
+            let pull = try client.json(opened) as? [String: Any] ?? [:]
+            let head = pull["head"] as? [String: Any] ?? [:]
+            #expect(head["label"] as? String == "fay/base:patch" && head["sha"] as? String == first && head["repo_id"] as? Int == Int(fork.id), "\(head)")
+            #expect((head["repo"] as? [String: Any])?["full_name"] as? String == "fay/base")
+            #expect(pull["mergeable"] as? Bool == true)
+            let kept = try await git(["--git-dir", running.forge.repositories.directory(for: base.path), "rev-parse", "refs/pull/1/head"], in: running.folder)
+            #expect(kept.trimmingCharacters(in: .whitespacesAndNewlines) == first)
+            // The run: the base's pipelines on the fork's code, without the secret; the comment says so; no deployment.
+            try await waitUntil { [.succeeded, .failed].contains(try await running.forge.runs.runs(RunQuery(configuration: "check", limit: 5)).first?.status) }
+            let check = try #require(try await running.forge.runs.runs(RunQuery(configuration: "check", limit: 5)).first)
+            let logged = try client.json(try await client.send(.GET, "/api/v1/runs/\(check.id.rawValue)/log", user: admin.0, password: admin.1)) as? [String: Any]
+            let log = logged?["text"] as? String ?? ""
+            #expect(check.status == .succeeded && check.source.attributes["commit"]?.text == first, "\(check.status) \(log)")
+            #expect(log.contains("token=[unset] fork-file=[from the fork]"), "\(log)")
+            #expect(!log.contains("leaked") && !log.contains("base-secret-4411"))
+            let runs = try await running.forge.runs.runs(RunQuery(limit: 20))
+            #expect(Set(runs.map(\.configurationName)) == ["check", "ship"], "only the base's pipelines run: \(runs.map(\.configurationName))")
+            try await waitUntil { [.failed, .errored].contains(try await running.forge.runs.runs(RunQuery(configuration: "ship", limit: 5)).first?.status) }
+            let shipID = try #require(runs.first { $0.configurationName == "ship" }?.id)
+            let ship = try #require(try await running.forge.runs.run(shipID))
+            #expect(ship.steps.contains { "\($0)".contains("a pull request from a fork deploys nothing") }, "\(ship.steps)")
+            #expect(try await running.forge.deployments.store.deployments(.init(project: Forge.deployProject(of: base), limit: 10)).isEmpty)
+            try await waitUntil {
+                let comments = try client.json(try await client.send(.GET, "\(api)/issues/1/comments", user: admin.0, password: admin.1)) as? [[String: Any]] ?? []
+                return comments.contains { ($0["body"] as? String)?.contains("token=[unset]") == true }
+            }
+
+            // The fork moves: the base fetches its new head, and the pull request follows.
+            let second = try await forkWork.commit(on: "patch", ["fork.txt": "second\n"], message: "More")
+            try await waitUntil { try await running.forge.store.pullRequest(repositoryID: base.id, number: 1)?.headCommit == second }
+            let moved = try await git(["--git-dir", running.forge.repositories.directory(for: base.path), "rev-parse", "refs/pull/1/head"], in: running.folder)
+            #expect(moved.trimmingCharacters(in: .whitespacesAndNewlines) == second)
+            let files = try client.json(try await client.send(.GET, "\(api)/pulls/1/files", user: admin.0, password: admin.1)) as? [[String: Any]] ?? []
+            #expect(Set(files.compactMap { $0["filename"] as? String }) == [".pipeline.yml", "fork.txt"])
+
+            // Refused: a private fork its owner did not open it from, a repository of another network,
+            // and pushes to the forge's references.
+            _ = try await Work(running, repository: "fay/hidden", user: "fay", password: "fay-password", existing: true).commit(on: "secret", from: "forge/main",
+                                                                                                               ["s.txt": "s\n"], message: "S")
+            try await running.forge.store.setPermission(userID: gus.id, on: .repository(try RepositoryPath("fay/hidden")), level: .read)
+            let hidden = try await client.send(.POST, "\(api)/pulls", user: "gus", password: "gus-password",
+                                               json: ["head": "fay/hidden:secret", "base": "main", "title": "Leak"])
+            #expect(hidden.status == 404 && hidden.body.contains("'head'"), "a private fork read-only to gus: \(hidden.body)")
+            #expect(try await client.send(.POST, "\(api)/pulls", user: "fay", password: "fay-password",
+                                          json: ["head": "fay/hidden:secret", "base": "main", "title": "Mine"]).status == 201, "its owner may")
+            #expect(try await client.send(.POST, "/api/v1/repos", user: "fay", password: "fay-password", json: ["name": "fay/unrelated"]).status == 201)
+            _ = try await Work(running, repository: "fay/unrelated", user: "fay", password: "fay-password")
+            let unrelated = try await client.send(.POST, "\(api)/pulls", user: "fay", password: "fay-password",
+                                                  json: ["head": "fay/unrelated:main", "base": "main", "title": "Other"])
+            #expect(unrelated.status == 422 && unrelated.body.contains("not a fork"), "\(unrelated.body)")
+            let pushed = try await gitAttempt(["push", work.remote, "+main:refs/pull/1/head"], in: work.path)
+            #expect(pushed.status != 0 && pushed.error.contains("kept by the forge"), "\(pushed.error)")
+
+            // Merged by a writer of the base: the fork's commits land on main.
+            let merged = try await client.send(.POST, "\(api)/pulls/1/merge", user: admin.0, password: admin.1, json: ["Do": "merge", "delete_branch_after_merge": true])
+            #expect(merged.status == 200, "\(merged.body)")
+            let tip = try await git(["--git-dir", running.forge.repositories.directory(for: base.path), "rev-parse", "refs/heads/main"], in: running.folder)
+            #expect(try await gitAttempt(["--git-dir", running.forge.repositories.directory(for: base.path), "merge-base", "--is-ancestor", second,
+                                          tip.trimmingCharacters(in: .whitespacesAndNewlines)], in: running.folder).status == 0)
+            let forkBranch = try await git(["--git-dir", running.forge.repositories.directory(for: fork.path), "rev-parse", "refs/heads/patch"], in: running.folder)
+            #expect(forkBranch.trimmingCharacters(in: .whitespacesAndNewlines) == second, "the fork's branch is the fork's")
+            let page = try await client.send(.GET, "/team/base/-/pull/1", user: admin.0, password: admin.1)
+            #expect(page.status == 200 && page.body.contains("fay/base:patch"))
+        }
+    }
+
+    /// Waits up to a minute for `condition`.
+    func waitUntil(_ what: String = #function, line: Int = #line, _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        Issue.record("timed out waiting (line \(line))")
     }
 
     @Test("closing, merging, reviews and comments run the configurations that name the action, with what the event says; a configuration naming none runs on opened, synchronize and reopened only")

@@ -109,18 +109,25 @@ public struct GitHTTPBackend: Sendable {
             exit 0
 
             """
-        // Protected branches, before any reference moves: FORGE_PROTECTED has a line per rule,
-        // "1<TAB>PATTERN" when the pusher may push to its branches directly, "0<TAB>PATTERN" when not.
-        // The new objects are readable here (git's quarantine), so a force push is seen for what it is.
+        // Before any reference moves: the references the forge keeps (a fork's pull request head,
+        // refs/pull/N/head, and refs/forge/*) are never pushed to; protected branches follow their
+        // rules. FORGE_PROTECTED has a line per rule, "1<TAB>PATTERN" when the pusher may push to its
+        // branches directly, "0<TAB>PATTERN" when not. The new objects are readable here (git's
+        // quarantine), so a force push is seen for what it is.
         let preReceive = """
             #!/bin/sh
-            # Written by Forgeworks: refuses pushes that protected branch rules forbid.
-            [ -z "$FORGE_PROTECTED" ] && { cat > /dev/null; exit 0; }
+            # Written by Forgeworks: refuses pushes to the forge's own references and those that
+            # protected branch rules forbid.
             zero=0000000000000000000000000000000000000000
             status=0
             tab=$(printf '\t')
             while read -r old new ref; do
-                case "$ref" in refs/heads/*) branch=${ref#refs/heads/} ;; *) continue ;; esac
+                case "$ref" in
+                refs/pull/*|refs/forge/*) echo "$ref is kept by the forge (pull requests from forks): it cannot be pushed to" >&2; status=1; continue ;;
+                refs/heads/*) branch=${ref#refs/heads/} ;;
+                *) continue ;;
+                esac
+                [ -z "$FORGE_PROTECTED" ] && continue
                 rules=$(printf '%s\n' "$FORGE_PROTECTED")
                 while IFS="$tab" read -r may pattern; do
                     [ -z "$pattern" ] && continue

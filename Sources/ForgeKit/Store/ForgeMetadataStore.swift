@@ -156,8 +156,11 @@ public protocol ForgeMetadataStore: Sendable {
 
     /// The pull request events after `id`, oldest first (every change above records one, in its transaction).
     func pullEvents(after id: Int64, limit: Int) async throws(ForgeError) -> [PullEvent]
-    /// Records that `branch` moved to `commit`: the open pull requests from it take it as their head.
-    /// Returns how many did.
+    /// The open pull requests whose head is `branch` of repository `headRepositoryID` — its own, and
+    /// those into the repositories it is a fork of — oldest first.
+    func openPullRequests(headRepositoryID: Int64, branch: String) async throws(ForgeError) -> [PullRequest]
+    /// Records that `branch` of repository `repositoryID` moved to `commit`: the open pull requests
+    /// from it (in that repository, or from it as a fork) take it as their head. Returns how many did.
     func recordPullRequestHeads(repositoryID: Int64, branch: String, commit: String) async throws(ForgeError) -> Int
     /// Open pull requests whose head has not gone to the pipelines yet, oldest first, with the head
     /// that last went (nil: never).

@@ -15,7 +15,8 @@ public enum MergeStyle: String, Sendable, Hashable, CaseIterable {
     case squash
 }
 
-/// A pull request to open: merge `headBranch` into `baseBranch` of one repository.
+/// A pull request to open: merge `headBranch` — of the same repository, or of a fork
+/// (`headRepositoryID`) — into `baseBranch`.
 public struct NewPullRequest: Sendable, Hashable {
     public var title: String
     /// Markdown.
@@ -25,22 +26,26 @@ public struct NewPullRequest: Sendable, Hashable {
     /// The branches' commits when it is opened.
     public var headCommit: String
     public var baseCommit: String
+    /// The fork the head branch is in; nil for a branch of the base repository.
+    public var headRepositoryID: Int64?
 
     /// Creates a pull request to open.
-    public init(title: String, body: String, headBranch: String, baseBranch: String, headCommit: String, baseCommit: String) {
+    public init(title: String, body: String, headBranch: String, baseBranch: String, headCommit: String, baseCommit: String,
+                headRepositoryID: Int64? = nil) {
         self.title = title
         self.body = body
         self.headBranch = headBranch
         self.baseBranch = baseBranch
         self.headCommit = headCommit
         self.baseCommit = baseCommit
+        self.headRepositoryID = headRepositoryID
     }
 
     /// Refuses an empty or over-long title (255 bytes, no control characters), a body over 64 KiB,
     /// and a head that is its base.
     public func validate() throws(ForgeError) {
         try Self.validate(title: title, body: body)
-        guard headBranch != baseBranch else {
+        guard headRepositoryID != nil || headBranch != baseBranch else {
             throw ForgeError(.invalidArgument, "'head' and 'base' are the same branch", operation: "open pull request")
         }
         guard CommitStatus.isCommitID(headCommit), CommitStatus.isCommitID(baseCommit) else {
@@ -82,11 +87,22 @@ public struct PullRequest: Sendable, Hashable, Identifiable {
     /// The commit the base moved to.
     public var mergeCommit: String?
     public var mergedBy: ForgeUser?
+    /// The fork the head branch is in; nil for a branch of the pull request's own repository.
+    /// The fork's head is kept in the base repository as ``headReference``.
+    public var headRepositoryID: Int64?
+
+    /// Whether the head is a branch of a fork.
+    public var isFromFork: Bool { headRepositoryID != nil }
+
+    /// Where the head is found in the base repository: its branch, or for a fork's pull request
+    /// `refs/pull/NUMBER/head` (as GitHub and Gitea keep it), which follows the fork's branch.
+    public var headReference: String { isFromFork ? "refs/pull/\(number)/head" : "refs/heads/" + headBranch }
 
     /// Creates a stored pull request.
     public init(id: Int64, repositoryID: Int64, number: Int64, title: String, body: String, headBranch: String, baseBranch: String,
                 headCommit: String, baseCommit: String, state: PullRequestState, author: ForgeUser?, createdAt: Date, updatedAt: Date,
-                mergedAt: Date? = nil, mergeCommit: String? = nil, mergedBy: ForgeUser? = nil) {
+                mergedAt: Date? = nil, mergeCommit: String? = nil, mergedBy: ForgeUser? = nil, headRepositoryID: Int64? = nil) {
+        self.headRepositoryID = headRepositoryID
         self.id = id
         self.repositoryID = repositoryID
         self.number = number

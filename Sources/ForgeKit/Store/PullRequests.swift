@@ -42,36 +42,130 @@ public struct PullRequests: Sendable {
         }
     }
 
-    /// Opens a pull request to merge branch `head` into branch `base` of `repository`.
+    /// The commit of branch `branch` in `session`'s repository, by its name only: a revision
+    /// expression (`main~1`) names no branch (`notFound` naming `field`).
+    private static func tip(_ session: GitSession, _ branch: String, _ field: String) throws(ForgeError) -> ObjectID {
+        let name = "refs/heads/" + branch
+        guard let reference = try? session.reference(named: name), reference.name == name,
+              let commit = try? session.resolveCommit(name) else {
+            throw ForgeError(.notFound, "'\(field)': no branch '\(branch)'", operation: "open pull request")
+        }
+        return commit
+    }
+
+    /// Opens a pull request to merge branch `head` into branch `base` of `repository`. With
+    /// `headRepository`, a fork of `repository` (or a repository of the same fork network), the head is
+    /// that repository's branch: its commits are fetched into the base repository as
+    /// `refs/pull/NUMBER/head`, which ``followHead(of:branch:commit:)`` keeps in step. The caller
+    /// checks that the author can read the head repository.
     ///
     /// - Throws: `notFound` naming a missing branch; `invalidArgument` for a bad title or body, a
-    ///   head that is its base or has no commits the base lacks; `conflict` when one is open for the
-    ///   same branches; `unsupported` for a Mercurial repository.
-    public func open(in repository: RepositoryRecord, title: String, body: String, head: String, base: String,
-                     author: ForgeUser?) async throws(ForgeError) -> PullRequest {
+    ///   head that is its base or has no commits the base lacks, or a head repository of another fork
+    ///   network; `conflict` when one is open for the same branches; `unsupported` for a Mercurial repository.
+    public func open(in repository: RepositoryRecord, title: String, body: String, head: String, headRepository: RepositoryRecord? = nil,
+                     base: String, author: ForgeUser?) async throws(ForgeError) -> PullRequest {
+        try NewPullRequest.validate(title: title, body: body)
+        let fork = headRepository.flatMap { $0.id == repository.id ? nil : $0 }
         let git = try await git(repository, operation: "open pull request")
-        let (headCommit, baseCommit) = try await session(git, operation: "open pull request") { session in
-            // A branch by its name only: a revision expression (`main~1`) names no branch.
-            func tip(_ branch: String, _ field: String) throws -> ObjectID {
-                let name = "refs/heads/" + branch
-                guard let reference = try? session.reference(named: name), reference.name == name,
-                      let commit = try? session.resolveCommit(name) else {
-                    throw ForgeError(.notFound, "'\(field)': no branch '\(branch)'", operation: "open pull request")
-                }
-                return commit
+        // A fork's branch comes in under a name of its own until the pull request has a number.
+        var incoming: String?
+        if let fork {
+            guard try await sameNetwork(repository, fork) else {
+                throw ForgeError(.invalidArgument, "'head': \(fork.path) is not a fork of \(repository.path)", operation: "open pull request")
             }
-            let tips = (try tip(head, "head"), try tip(base, "base"))
-            // As Gitea: a head already in its base brings nothing to review.
-            let contained = try tips.0 == tips.1 || session.mergeBases(tips.0, tips.1).contains(tips.0)
-            if head != base, contained {
-                throw ForgeError(.invalidArgument, "'head': \(head) has no commits that \(base) lacks", operation: "open pull request")
+            let forkGit = try await self.git(fork, operation: "open pull request")
+            _ = try await session(forkGit, operation: "open pull request") { session in try Self.tip(session, head, "head") }
+            let name = "refs/forge/incoming/" + UUID().uuidString.lowercased()
+            let from = repositories.directory(for: fork.path)
+            try await session(git, operation: "open pull request") { session in
+                try session.fetch(from: from, refspecs: ["+refs/heads/\(head):\(name)"])
             }
-            return tips
+            incoming = name
         }
-        return try await store.createPullRequest(repositoryID: repository.id,
-                                                 NewPullRequest(title: title, body: body, headBranch: head, baseBranch: base,
-                                                                headCommit: headCommit.hex, baseCommit: baseCommit.hex),
-                                                 authorID: author?.id)
+        let headReference = incoming
+        let tips: (ObjectID, ObjectID)
+        let created: Result<PullRequest, ForgeError>
+        do {
+            tips = try await session(git, operation: "open pull request") { session in
+                let tips = (try headReference.map { name throws(ForgeError) in try session.resolveCommit(name) } ?? Self.tip(session, head, "head"),
+                            try Self.tip(session, base, "base"))
+                // As Gitea: a head already in its base brings nothing to review.
+                let contained = try tips.0 == tips.1 || session.mergeBases(tips.0, tips.1).contains(tips.0)
+                if fork != nil || head != base, contained {
+                    throw ForgeError(.invalidArgument, "'head': \(head) has no commits that \(base) lacks", operation: "open pull request")
+                }
+                return tips
+            }
+            created = .success(try await store.createPullRequest(repositoryID: repository.id,
+                                                                  NewPullRequest(title: title, body: body, headBranch: head, baseBranch: base,
+                                                                                 headCommit: tips.0.hex, baseCommit: tips.1.hex, headRepositoryID: fork?.id),
+                                                                  authorID: author?.id))
+        } catch {
+            created = .failure(error)
+        }
+        // The fork's head under the pull request's own name; the incoming name goes either way.
+        let made = try? created.get()
+        if let incoming {
+            try await session(git, operation: "open pull request") { session in
+                if let made { try session.updateReference(made.headReference, to: ObjectID(hex: made.headCommit) ?? .zero, message: "pull request #\(made.number)") }
+                try? session.deleteReference(incoming)
+            }
+        }
+        return try created.get()
+    }
+
+    /// Reads a pull request's head as Gitea's API takes it: `BRANCH` of `repository` itself,
+    /// `OWNER:BRANCH` (the fork of `repository` that user owns) or `PATH:BRANCH` (a repository of
+    /// the same fork network, by path). A head repository `author` cannot read — or, when it is
+    /// private, cannot write (its owners decide what of it others see) — does not exist for them:
+    /// `notFound`, as for one that does not.
+    public func head(_ text: String, of repository: RepositoryRecord, for author: ForgeUser?,
+                     address: IPAddress?) async throws(ForgeError) -> (branch: String, repository: RepositoryRecord?) {
+        guard let colon = text.firstIndex(of: ":") else { return (text, nil) }
+        let owner = String(text[..<colon]), branch = String(text[text.index(after: colon)...])
+        let missing = ForgeError(.notFound, "'head': no repository '\(owner)' with a branch '\(branch)' to merge into \(repository.path)",
+                                 operation: "open pull request")
+        var found: RepositoryRecord?
+        if owner.contains("/") {
+            guard let path = try? RepositoryPath(owner) else { throw missing }
+            found = try await store.repository(path)
+        } else if let user = try await store.user(named: owner) {
+            found = try await store.repositories().first { $0.forkOf == repository.id && $0.ownerID == user.id }
+                ?? (repository.ownerID == user.id ? repository : nil)
+        }
+        guard let found, let facts = try await store.permissionFacts(repository: found.path, caller: author),
+              facts.effectiveLevel(from: address) >= (found.isPrivate && found.id != repository.id ? .write : .read) else { throw missing }
+        return (branch, found.id == repository.id ? nil : found)
+    }
+
+    /// Whether two repositories are of one fork network: the same repository at the end of their
+    /// `forkOf` chains.
+    private func sameNetwork(_ one: RepositoryRecord, _ other: RepositoryRecord) async throws(ForgeError) -> Bool {
+        func root(_ repository: RepositoryRecord) async throws(ForgeError) -> Int64 {
+            var current = repository
+            for _ in 0..<64 {
+                guard let parent = current.forkOf, let next = try await store.repository(id: parent) else { return current.id }
+                current = next
+            }
+            return current.id
+        }
+        return try await root(one) == root(other)
+    }
+
+    /// Records that `branch` of `repository` moved to `commit`: the open pull requests from it take
+    /// it as their head — those in other repositories (from a fork) after their base repository has
+    /// fetched it into `refs/pull/NUMBER/head`, so that the head is there before anyone reads it.
+    public func followHead(of repository: RepositoryRecord, branch: String, commit: ObjectID) async throws(ForgeError) {
+        guard repository.kind == .git else { return }
+        let from = repositories.directory(for: repository.path)
+        for pull in try await store.openPullRequests(headRepositoryID: repository.id, branch: branch) where pull.isFromFork {
+            guard let base = try await store.repository(id: pull.repositoryID), base.kind == .git else { continue }
+            let git = try await git(base, operation: "follow a fork's head")
+            try await session(git, operation: "follow a fork's head") { session in
+                try session.fetch(from: from, refspecs: ["+refs/heads/\(branch):\(pull.headReference)"])
+            }
+        }
+        _ = try await store.recordPullRequestHeads(repositoryID: repository.id, branch: branch, commit: commit.hex)
     }
 
     /// Where a pull request's branches are now and how they merge: nil tips for a branch that is gone.
@@ -87,7 +181,7 @@ public struct PullRequests: Sendable {
                       known: (@Sendable (_ base: ObjectID, _ head: ObjectID) -> Mergeability?)? = nil) async throws(ForgeError) -> Heads {
         let git = try await git(repository, operation: "read pull request")
         return try await session(git, operation: "read pull request") { session in
-            let head = try? session.resolveCommit("refs/heads/" + pull.headBranch)
+            let head = try? session.resolveCommit(pull.headReference)
             let base = try? session.resolveCommit("refs/heads/" + pull.baseBranch)
             guard let head, let base else { return Heads(head: head, base: base, mergeability: nil) }
             return Heads(head: head, base: base, mergeability: try known?(base, head) ?? session.mergeability(base: base.hex, head: head.hex))
@@ -114,7 +208,7 @@ public struct PullRequests: Sendable {
         let squashTitle = "\(pull.title) (#\(pull.number))\n" + (pull.body.isEmpty ? "" : "\n\(pull.body)\n")
         let chosen = message.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
         let moved = try await session(git, operation: "merge") { session -> (old: ObjectID, new: ObjectID, head: ObjectID, headDeleted: Bool) in
-            let baseReference = "refs/heads/" + pull.baseBranch, headReference = "refs/heads/" + pull.headBranch
+            let baseReference = "refs/heads/" + pull.baseBranch, headReference = pull.headReference
             guard let base = try? session.resolveCommit(baseReference) else {
                 throw ForgeError(.notFound, "the base branch '\(pull.baseBranch)' is gone", operation: "merge")
             }
@@ -146,7 +240,8 @@ public struct PullRequests: Sendable {
                 throw ForgeError(.conflict, "\(pull.baseBranch) moved while merging; nothing was merged, try again", operation: "merge")
             }
             var headDeleted = false
-            if deleteBranch, (try? session.resolveCommit(headReference)) == head {
+            // A fork's branch is the fork's to delete.
+            if deleteBranch, !pull.isFromFork, (try? session.resolveCommit(headReference)) == head {
                 try session.deleteReference(headReference)
                 headDeleted = true
             }
@@ -182,7 +277,7 @@ public struct PullRequests: Sendable {
         let git = try await git(repository, operation: "record merges")
         let merged = try await session(git, operation: "record merges") { session in
             try open.filter { pull in
-                let head = (try? session.resolveCommit("refs/heads/" + pull.headBranch)) ?? ObjectID(hex: pull.headCommit)
+                let head = (try? session.resolveCommit(pull.headReference)) ?? ObjectID(hex: pull.headCommit)
                 guard let head else { return false }
                 return try head == tip || session.mergeBases(head, tip).contains(head)
             }

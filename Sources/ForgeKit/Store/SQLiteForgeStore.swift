@@ -250,6 +250,13 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
         migrator.registerMigration("v13 pull request event subjects") { db in
             try db.execute(sql: "ALTER TABLE pull_events ADD COLUMN subject_id INTEGER")
         }
+        migrator.registerMigration("v14 pull requests from forks") { db in
+            // No foreign key: a pull request from a fork that is deleted stays one (its head is kept in the base).
+            try db.execute(sql: """
+                ALTER TABLE pull_requests ADD COLUMN head_repository_id INTEGER;
+                CREATE INDEX pull_requests_by_fork_head ON pull_requests(head_repository_id, head_branch) WHERE state = 'open' AND head_repository_id IS NOT NULL;
+                """)
+        }
         return migrator
     }
 
@@ -811,7 +818,7 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
         p.id, p.repository_id, p.number, p.title, p.body, p.head_branch, p.base_branch, p.head_commit, p.base_commit, p.state, \
         p.created_at, p.updated_at, p.merged_at, p.merge_commit, \
         a.id, a.name, a.email, a.is_admin, a.is_active, a.created_at, \
-        m.id, m.name, m.email, m.is_admin, m.is_active, m.created_at
+        m.id, m.name, m.email, m.is_admin, m.is_active, m.created_at, p.head_repository_id
         """
     private static let pullFrom = "FROM pull_requests p LEFT JOIN users a ON a.id = p.author_id LEFT JOIN users m ON m.id = p.merged_by"
 
@@ -821,7 +828,7 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
                            headCommit: row[7], baseCommit: row[8], state: PullRequestState(rawValue: row[9]) ?? .closed,
                            author: authorID == nil ? nil : Self.user(row, prefix: 14), createdAt: Date(timeIntervalSince1970: row[10]),
                            updatedAt: Date(timeIntervalSince1970: row[11]), mergedAt: mergedAt.map { Date(timeIntervalSince1970: $0) },
-                           mergeCommit: row[13], mergedBy: mergerID == nil ? nil : Self.user(row, prefix: 20))
+                           mergeCommit: row[13], mergedBy: mergerID == nil ? nil : Self.user(row, prefix: 20), headRepositoryID: row[26])
     }
 
     /// Records a pull request event in the caller's transaction.
@@ -865,17 +872,18 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
             }
             if let number = try Int64.fetchOne(db, sql: """
                 SELECT number FROM pull_requests WHERE repository_id = ? AND head_branch = ? AND base_branch = ? AND state = 'open'
-                """, arguments: [repositoryID, new.headBranch, new.baseBranch]) {
+                AND head_repository_id IS ?
+                """, arguments: [repositoryID, new.headBranch, new.baseBranch, new.headRepositoryID]) {
                 throw ForgeError(.conflict, "pull request #\(number) already merges \(new.headBranch) into \(new.baseBranch)", operation: "open pull request")
             }
             let number = (try Int64.fetchOne(db, sql: "SELECT MAX(number) FROM pull_requests WHERE repository_id = ?", arguments: [repositoryID]) ?? 0) + 1
             let now = Self.now()
             try db.execute(sql: """
                 INSERT INTO pull_requests (repository_id, number, title, body, head_branch, base_branch, head_commit, base_commit, state, author_id,
-                                           created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)
+                                           created_at, updated_at, head_repository_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?)
                 """, arguments: [repositoryID, number, new.title, new.body, new.headBranch, new.baseBranch, new.headCommit, new.baseCommit,
-                                 authorID, now, now])
+                                 authorID, now, now, new.headRepositoryID])
             let id = db.lastInsertedRowID
             try Self.recordPullEvent(db, pullID: id, action: "opened", actorID: authorID)
             return try Self.fetchPull(db, id: id, operation: "open pull request")
@@ -939,8 +947,9 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
 
     public func recordPullRequestHeads(repositoryID: Int64, branch: String, commit: String) async throws(ForgeError) -> Int {
         try await write("update pull request heads") { db in
-            let moved = try Int64.fetchAll(db, sql: "SELECT id FROM pull_requests WHERE repository_id = ? AND head_branch = ? AND state = 'open' AND head_commit != ?",
-                                           arguments: [repositoryID, branch, commit])
+            let moved = try Int64.fetchAll(db, sql: """
+                SELECT id FROM pull_requests WHERE COALESCE(head_repository_id, repository_id) = ? AND head_branch = ? AND state = 'open' AND head_commit != ?
+                """, arguments: [repositoryID, branch, commit])
             for id in moved {
                 try db.execute(sql: "UPDATE pull_requests SET head_commit = ?, updated_at = ? WHERE id = ?", arguments: [commit, Self.now(), id])
                 try Self.recordPullEvent(db, pullID: id, action: "synchronize", actorID: nil)
@@ -954,7 +963,16 @@ public final class SQLiteForgeStore: ForgeMetadataStore {
             try Row.fetchAll(db, sql: """
                 SELECT \(Self.pullColumns), p.dispatched_head \(Self.pullFrom)
                 WHERE p.state = 'open' AND (p.dispatched_head IS NULL OR p.dispatched_head != p.head_commit) ORDER BY p.id LIMIT ?
-                """, arguments: [limit]).map { (Self.pull($0), $0[26]) }
+                """, arguments: [limit]).map { (Self.pull($0), $0[27]) }
+        }
+    }
+
+    public func openPullRequests(headRepositoryID: Int64, branch: String) async throws(ForgeError) -> [PullRequest] {
+        try await read("list pull requests from a branch") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT \(Self.pullColumns) \(Self.pullFrom)
+                WHERE COALESCE(p.head_repository_id, p.repository_id) = ? AND p.head_branch = ? AND p.state = 'open' ORDER BY p.id
+                """, arguments: [headRepositoryID, branch]).map(Self.pull)
         }
     }
 

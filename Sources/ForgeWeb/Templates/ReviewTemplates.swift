@@ -30,7 +30,7 @@ extension Templates {
             {{#hasConflicts}}<ul id="conflicts">{{#conflicts}}<li class="mono">{{.}}</li>{{/conflicts}}</ul>{{/hasConflicts}}\
             {{#canMerge}}<form method="post" action="{{action}}" id="merge-form">{{>csrf}}<input type="hidden" name="action" value="merge">\
             <label>Style <select name="style" id="merge-style">{{#styles}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/styles}}</select></label> \
-            <label><input type="checkbox" name="delete_branch" value="1"> Delete {{headBranch}}</label> <button id="merge">Merge</button></form>{{/canMerge}}</div>{{/isOpen}}
+            {{#canDeleteBranch}}<label><input type="checkbox" name="delete_branch" value="1"> Delete {{headBranch}}</label> {{/canDeleteBranch}}<button id="merge">Merge</button></form>{{/canMerge}}</div>{{/isOpen}}
             {{#canChange}}<form method="post" action="{{action}}" class="inline">{{>csrf}}\
             {{#isOpen}}<button name="action" value="close" id="close-pull">Close</button>{{/isOpen}}\
             {{#isClosed}}<button name="action" value="reopen" id="reopen-pull">Reopen</button>{{/isClosed}}</form>{{/canChange}}

@@ -39,7 +39,13 @@ public struct RepositoryConfigurationReader: Sendable {
     /// The configurations in the pipeline file of `source`'s commit; empty when the source has no
     /// checkout or the commit has no pipeline file.
     public func configurations(for source: Source) async throws(PipelineError) -> [PipelineConfiguration] {
-        guard let checkout = source.checkout else { return [] }
+        try await configurations(at: source.checkout)
+    }
+
+    /// The configurations in the pipeline file of `checkout`'s commit; empty for no checkout or a
+    /// commit without a pipeline file.
+    public func configurations(at checkout: Source.Checkout?) async throws(PipelineError) -> [PipelineConfiguration] {
+        guard let checkout else { return [] }
         let operation = "read the commit's pipeline file"
         let repositoryPath: String
         if Self.isLocal(checkout.repositoryURL) {
