@@ -11164,7 +11164,14 @@ enum OpenAPIDocument {
       "type": "integer"
      },
      "repo": {
-      "$ref": "#/components/schemas/Repository"
+      "oneOf": [
+       {
+        "$ref": "#/components/schemas/Repository"
+       },
+       {
+        "type": "null"
+       }
+      ]
      }
     }
    },
@@ -11328,6 +11335,7 @@ enum OpenAPIDocument {
       "type": "string",
       "enum": [
        "merge",
+       "rebase",
        "squash",
        "fast-forward-only"
       ]

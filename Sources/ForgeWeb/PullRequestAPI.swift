@@ -139,7 +139,7 @@ extension ForgeAPI {
                          total: range.changes.count, page: page, request: request)
     }
 
-    /// `GET pulls/{index}/merge` (204 merged, 404 not) and `POST … {"Do": "merge"|"squash"|"fast-forward-only"}` (write).
+    /// `GET pulls/{index}/merge` (204 merged, 404 not) and `POST … {"Do": "merge"|"rebase"|"squash"|"fast-forward-only"}` (write).
     func mergePullRequest(_ target: GiteaTarget, index: String, request: Request) async throws -> Response {
         let pull = try await pullRequest(target, index: index)
         if request.method == .get {
@@ -151,7 +151,7 @@ extension ForgeAPI {
         let fields = try await body(request, as: GiteaMergeRequest.self)
         guard let name = fields.style else { throw APIError(status: .unprocessableContent, message: "'Do' is required") }
         guard let style = MergeStyle(rawValue: name) else {
-            throw APIError(status: .unprocessableContent, message: "'Do' must be merge, squash or fast-forward-only")
+            throw APIError(status: .unprocessableContent, message: "'Do' must be merge, rebase, squash or fast-forward-only")
         }
         let message = [fields.title, fields.message].compactMap { $0?.isEmpty == false ? $0 : nil }.joined(separator: "\n\n")
         do {

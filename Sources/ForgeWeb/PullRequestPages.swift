@@ -173,7 +173,8 @@ extension ForgeWebService {
             "isOpen": pull.state == .open, "isClosed": pull.state == .closed, "mergeText": message ?? mergeText,
             "hasConflicts": !conflicts.isEmpty, "conflicts": conflicts, "commitStatus": statusBadge(statuses),
             "canMerge": mergeable && level >= .write, "canChange": level >= .write || isAuthor, "action": link(repository, "pull", String(pull.number)),
-            "styles": [(MergeStyle.merge, "Create a merge commit"), (.squash, "Squash into one commit"), (.fastForwardOnly, "Fast-forward only")].map {
+            "styles": [(MergeStyle.merge, "Create a merge commit"), (.rebase, "Rebase onto the base"), (.squash, "Squash into one commit"),
+                       (.fastForwardOnly, "Fast-forward only")].map {
                 ["value": $0.0.rawValue, "label": $0.1, "selected": $0.0 == (heads.mergeability == .fastForward ? .fastForwardOnly : .merge)] as [String: Any]
             },
             "commits": try await commitRows(repository, commits), "diffHTML": diffHTML,

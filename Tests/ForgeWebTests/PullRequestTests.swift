@@ -9,7 +9,7 @@ import PipelineKit
 import Testing
 
 /// Pull requests between branches of one repository, through Gitea's routes and the pages: opened,
-/// read, edited, closed and reopened, merged in three styles; what cannot be merged is refused.
+/// read, edited, closed and reopened, merged in four styles (merge, rebase, squash, fast-forward only); what cannot be merged is refused.
 @Suite(.timeLimit(.minutes(3))) struct PullRequestTests {
     let admin = ("admin", RunningForge.adminPassword)
 
@@ -339,6 +339,48 @@ import Testing
             }
             #expect(pull["merged"] as? Bool == true && pull["merge_commit_sha"] as? String == head && pull["state"] as? String == "closed")
             #expect((pull["merged_by"] as? [String: Any])?["login"] as? String == "admin")
+        }
+    }
+
+    @Test("a rebase replays the head's commits on the moved base, keeping authors and messages; merge commits and conflicting replays are refused (405)")
+    func rebase() async throws {
+        try await RunningForge.run(localRunner: false) { running in
+            let client = Client(base: running.base)
+            #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "team/rebase"]).status == 201)
+            let work = try await Work(running, repository: "team/rebase", user: admin.0, password: admin.1)
+            let api = "/api/v1/repos/team/rebase"
+            let bare = running.forge.repositories.directory(for: try RepositoryPath("team/rebase"))
+            _ = try await work.commit(on: "topic", from: "main", ["one.txt": "1\n"], message: "One")
+            _ = try await git(["commit", "-q", "--allow-empty", "--author=Ann Author <ann@example.com>", "-m", "Two by Ann"], in: work.path)
+            _ = try await work.commit(on: "topic", ["three.txt": "3\n"], message: "Three")
+            let baseMoved = try await work.commit(on: "main", from: "forge/main", ["main.txt": "m\n"], message: "Main moves on")
+            #expect(try await client.send(.POST, "\(api)/pulls", user: admin.0, password: admin.1, json: ["head": "topic", "base": "main", "title": "T"]).status == 201)
+            let rebased = try await client.send(.POST, "\(api)/pulls/1/merge", user: admin.0, password: admin.1, json: ["Do": "rebase"])
+            #expect(rebased.status == 200, "\(rebased.body)")
+            let log = try await git(["--git-dir", bare, "log", "--format=%s|%an|%P", "main"], in: work.path)
+                .split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
+            #expect(log.prefix(4).map { $0[0] } == ["Three", "Two by Ann", "One", "Main moves on"], "\(log)")
+            #expect(log[1][1] == "Ann Author", "the author is kept")
+            #expect(log.prefix(4).allSatisfy { !$0[2].contains(" ") }, "a line of commits, no merge")
+            #expect(log[2][2] == baseMoved, "replayed on the moved base")
+            #expect(try await git(["--git-dir", bare, "show", "main:three.txt"], in: work.path) == "3\n")
+
+            // A head with a merge commit, and one whose replay conflicts: refused, nothing moves.
+            _ = try await work.commit(on: "side", from: "forge/main", ["s.txt": "s\n"], message: "Side")
+            _ = try await work.commit(on: "other", from: "forge/main", ["o.txt": "o\n"], message: "Other")
+            _ = try await git(["checkout", "-q", "side"], in: work.path)
+            _ = try await git(["merge", "-q", "--no-edit", "other"], in: work.path)
+            _ = try await git(["push", "-q", work.remote, "side"], in: work.path)
+            _ = try await work.commit(on: "main", from: "forge/main", ["later.txt": "l\n"], message: "Later")
+            #expect(try await client.send(.POST, "\(api)/pulls", user: admin.0, password: admin.1, json: ["head": "side", "base": "main", "title": "M"]).status == 201)
+            let tip = try await git(["--git-dir", bare, "rev-parse", "main"], in: work.path)
+            let refused = try await client.send(.POST, "\(api)/pulls/2/merge", user: admin.0, password: admin.1, json: ["Do": "rebase"])
+            #expect(refused.status == 405 && refused.body.contains("merge commit"), "\(refused.body)")
+            _ = try await work.commit(on: "clash", from: "forge/main~1", ["later.txt": "clash\n"], message: "Clash")
+            #expect(try await client.send(.POST, "\(api)/pulls", user: admin.0, password: admin.1, json: ["head": "clash", "base": "main", "title": "C"]).status == 201)
+            let conflicting = try await client.send(.POST, "\(api)/pulls/3/merge", user: admin.0, password: admin.1, json: ["Do": "rebase"])
+            #expect(conflicting.status == 405 && conflicting.body.contains("later.txt"), "\(conflicting.body)")
+            #expect(try await git(["--git-dir", bare, "rev-parse", "main"], in: work.path) == tip, "nothing moved")
         }
     }
 

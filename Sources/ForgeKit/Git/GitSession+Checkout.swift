@@ -110,8 +110,27 @@ extension GitSession {
         }
     }
 
-    /// Runs `body` with the in-memory index of `theirs` merged into `ours`.
-    private func withMergeIndex<T>(_ ours: ObjectID, _ theirs: ObjectID, _ body: (OpaquePointer) throws(ForgeError) -> T) throws(ForgeError) -> T {
+    /// The tree of `commit`'s change replayed onto `onto` (a cherry-pick: the three-way merge of
+    /// `onto` and `commit` from `commit`'s parent), written to the object database; no reference
+    /// moves. A merge commit cannot be replayed (`unsupported`); conflicts throw `conflict` naming the paths.
+    public func cherryPickedTree(_ commit: ObjectID, onto: ObjectID) throws(ForgeError) -> ObjectID {
+        let repo = try repository("replay")
+        return try withMergeIndex(onto, commit, cherryPick: true) { index throws(ForgeError) in
+            let paths = try conflictPaths(index)
+            guard paths.isEmpty else {
+                throw ForgeError(.conflict, "replaying \(commit.hex.prefix(10)) has conflicts in \(paths.joined(separator: ", "))", operation: "replay", path: path)
+            }
+            var tree = git_oid()
+            let result = git_index_write_tree_to(&tree, index, repo)
+            guard result >= 0 else { throw Libgit2.error(result, operation: "replay", path: path) }
+            return ObjectID(tree)
+        }
+    }
+
+    /// Runs `body` with the in-memory index of `theirs` merged into `ours` — or, with `cherryPick`,
+    /// of `theirs`'s own change applied to `ours`.
+    private func withMergeIndex<T>(_ ours: ObjectID, _ theirs: ObjectID, cherryPick: Bool = false,
+                                   _ body: (OpaquePointer) throws(ForgeError) -> T) throws(ForgeError) -> T {
         let repo = try repository("merge")
         func commitObject(_ id: ObjectID) throws(ForgeError) -> OpaquePointer {
             var oid = id.gitOID
@@ -127,7 +146,11 @@ extension GitSession {
         var options = git_merge_options()
         git_merge_options_init(&options, UInt32(GIT_MERGE_OPTIONS_VERSION))
         var index: OpaquePointer?
-        let result = git_merge_commits(&index, repo, ourCommit, theirCommit, &options)
+        if cherryPick, git_commit_parentcount(theirCommit) != 1 {
+            throw ForgeError(.unsupported, "\(theirs.hex.prefix(10)) is a merge or root commit: it cannot be replayed", operation: "replay", path: path)
+        }
+        let result = cherryPick ? git_cherrypick_commit(&index, repo, theirCommit, ourCommit, 0, &options)
+            : git_merge_commits(&index, repo, ourCommit, theirCommit, &options)
         guard result >= 0, let index else { throw Libgit2.error(result, operation: "merge", path: path) }
         defer { git_index_free(index) }
         return try body(index)

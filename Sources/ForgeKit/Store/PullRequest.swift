@@ -13,6 +13,9 @@ public enum MergeStyle: String, Sendable, Hashable, CaseIterable {
     case fastForwardOnly = "fast-forward-only"
     /// One new commit on the base with the merged tree, authored by the pull request's author.
     case squash
+    /// Each of the head's commits replayed on the base, in order, keeping its author and message;
+    /// the base moves to the last. Refused when the head holds merge commits or a replay conflicts.
+    case rebase
 }
 
 /// A pull request to open: merge `headBranch` — of the same repository, or of a fork

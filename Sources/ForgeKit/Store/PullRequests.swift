@@ -233,6 +233,27 @@ public struct PullRequests: Sendable {
             case .squash:
                 let tree = try session.mergedTree(base, head)
                 target = try session.writeCommit(tree: tree, parents: [base], author: author, committer: merger, message: chosen ?? squashTitle)
+            case .rebase:
+                guard !bases.contains(base) else { target = head; break }   // already on the base: a fast-forward
+                // The head's commits since the merge base — a line of single-parent commits — oldest first,
+                // each replayed on the last.
+                var commits: [Commit] = []
+                var next = head
+                while !bases.contains(next) {
+                    let commit = try session.commit(next)
+                    guard commit.parentIDs.count == 1, commits.count < 10_000 else {
+                        throw ForgeError(.conflict, "\(commit.id.hex.prefix(10)) is a merge commit: a rebase cannot replay it; merge or squash instead",
+                                         operation: "merge")
+                    }
+                    commits.append(commit)
+                    next = commit.parentIDs[0]
+                }
+                var tip = base
+                for commit in commits.reversed() {
+                    let tree = try session.cherryPickedTree(commit.id, onto: tip)
+                    tip = try session.writeCommit(tree: tree, parents: [tip], author: commit.author, committer: merger, message: commit.message)
+                }
+                target = tip
             }
             do {
                 try session.updateReference(baseReference, to: target, expected: base, message: "merge pull request #\(pull.number)")
