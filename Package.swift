@@ -310,6 +310,7 @@ let package = Package(
             name: "ForgeServices",
             dependencies: [
                 "ForgeKit", "ForgeKitServer", "PipelineKit", "DeployKit", "PlatformSupport",
+                "ForgeKitPostgres", "PipelineKitPostgres", "DeployKitPostgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -337,7 +338,7 @@ let package = Package(
         .target(
             name: "ExampleSupport",
             dependencies: [
-                "ForgeKit", "ForgeKitServer", "PlatformSupport",
+                "ForgeKit", "ForgeKitPostgres", "ForgeKitServer", "PlatformSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,5 +1,6 @@
 public import ArgumentParser
 import ForgeKit
+import ForgeKitPostgres
 import Foundation
 import Logging
 
@@ -11,12 +12,14 @@ public struct ForgeAdminCommand: AsyncParsableCommand {
 
     public init() {}
 
-    /// The accounts of the forge whose data folder is `data`.
-    static func accounts(data: String) throws -> ForgeAccounts {
+    /// The accounts of the forge whose data folder is `data` — or, with a `postgres://` `database`
+    /// (`--database`, else FORGE_DATABASE), whose metadata is there.
+    static func accounts(data: String, database: String?) async throws -> ForgeAccounts {
         var logger = Logger(label: "forge")
         logger.logLevel = .warning
-        let store = try SQLiteForgeStore(path: URL(fileURLWithPath: data).standardizedFileURL.path + "/forge.sqlite", logger: logger)
-        return ForgeAccounts(store: store, logger: logger)
+        let location = database ?? ProcessInfo.processInfo.environment["FORGE_DATABASE"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? URL(fileURLWithPath: data).standardizedFileURL.path + "/forge.sqlite"
+        return ForgeAccounts(store: try await ForgeMetadataStores.open(location, logger: logger), logger: logger)
     }
 
     /// FORGE_NEW_PASSWORD when set; nil to have one generated.
@@ -29,10 +32,11 @@ struct ResetPassword: AsyncParsableCommand {
         abstract: "Give a user a new password (FORGE_NEW_PASSWORD, or a generated one that is printed) and enable the account.")
 
     @Option(name: .long, help: "The forge's data folder.") var data: String = "forge-data"
+    @Option(name: .long, help: "The forge's PostgreSQL database, when it keeps its data there (FORGE_DATABASE).") var database: String?
     @Argument(help: "The user.") var user: String
 
     func run() async throws {
-        let (reset, generated) = try await ForgeAdminCommand.accounts(data: data).resetPassword(name: user, to: ForgeAdminCommand.chosenPassword)
+        let (reset, generated) = try await ForgeAdminCommand.accounts(data: data, database: database).resetPassword(name: user, to: ForgeAdminCommand.chosenPassword)
         print(generated.map { "forge: user '\(reset.name)' has the new password \($0)" } ?? "forge: user '\(reset.name)' has the new password")
     }
 }
@@ -43,13 +47,14 @@ struct CreateUser: AsyncParsableCommand {
         abstract: "Add a user with a password (FORGE_NEW_PASSWORD, or a generated one that is printed).")
 
     @Option(name: .long, help: "The forge's data folder.") var data: String = "forge-data"
+    @Option(name: .long, help: "The forge's PostgreSQL database, when it keeps its data there (FORGE_DATABASE).") var database: String?
     @Option(name: .long, help: "The user's e-mail address.") var email: String = ""
     @Flag(name: .long, help: "Make the user a site administrator.") var admin = false
     @Argument(help: "The user's name.") var user: String
 
     func run() async throws {
         let password = ForgeAdminCommand.chosenPassword ?? ForgeAccounts.generatePassword()
-        let created = try await ForgeAdminCommand.accounts(data: data).createUser(NewUser(name: user, email: email, password: password, isAdmin: admin))
+        let created = try await ForgeAdminCommand.accounts(data: data, database: database).createUser(NewUser(name: user, email: email, password: password, isAdmin: admin))
         let kind = created.isAdmin ? "site administrator" : "user"
         print(ForgeAdminCommand.chosenPassword == nil ? "forge: created \(kind) '\(created.name)' with the password \(password)" : "forge: created \(kind) '\(created.name)'")
     }

@@ -31,6 +31,11 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "The data folder: SQLite databases, repositories, workspaces (created if missing).")
     var data: String = "forge-data"
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Keep users, repositories' records, pull requests, runs and deployments in PostgreSQL instead of SQLite files in the data folder (FORGE_DATABASE).",
+        valueName: "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME]"))
+    var database: String?
+
     @Option(name: .long, help: "The address to listen on.")
     var host: String = "127.0.0.1"
 
@@ -69,8 +74,16 @@ struct Serve: AsyncParsableCommand {
             }
         }
         guard !host.isEmpty else { throw ValidationError("--host must not be empty") }
+        if let database = chosenDatabase, !database.lowercased().hasPrefix("postgres://"), !database.lowercased().hasPrefix("postgresql://") {
+            throw ValidationError("--database must be a postgres:// URL")
+        }
         _ = try remoteRunners()
         do { _ = try OutboundPolicy(allowing: webhookAllow) } catch { throw ValidationError("--webhook-allow: \(error.message)") }
+    }
+
+    /// `--database`, else FORGE_DATABASE (which keeps a password off the command line).
+    var chosenDatabase: String? {
+        database ?? ProcessInfo.processInfo.environment["FORGE_DATABASE"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     func remoteRunners() throws -> [String: String] {
@@ -93,13 +106,13 @@ struct Serve: AsyncParsableCommand {
         let base = publicURL ?? "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
         let forge: Forge
         do {
-            forge = try Forge(.init(dataDirectory: data, publicURL: base, pipelineWorkers: workers, localRunner: !noLocalRunner,
-                                    remoteRunners: try remoteRunners(),
-                                    deploymentAPIToken: ProcessInfo.processInfo.environment["FORGE_DEPLOY_API_TOKEN"],
-                                    sandbox: unsafeNoSandbox ? .unsafeUnconfined() : Sandbox(),
-                                    outbound: try OutboundPolicy(allowing: webhookAllow)), logger: logger)
+            forge = try await Forge.open(.init(dataDirectory: data, publicURL: base, pipelineWorkers: workers, localRunner: !noLocalRunner,
+                                               remoteRunners: try remoteRunners(),
+                                               deploymentAPIToken: ProcessInfo.processInfo.environment["FORGE_DEPLOY_API_TOKEN"],
+                                               sandbox: unsafeNoSandbox ? .unsafeUnconfined() : Sandbox(),
+                                               outbound: try OutboundPolicy(allowing: webhookAllow), database: chosenDatabase), logger: logger)
         } catch {
-            throw ValidationError("cannot open the data folder \(data): \(error)")
+            throw ValidationError("cannot open the forge (data folder \(data)\(chosenDatabase == nil ? "" : ", database from --database")): \(error)")
         }
         do {
             try await forge.checkSandbox()

@@ -1,9 +1,12 @@
 public import DeployKit
+import DeployKitPostgres
 public import ForgeKit
+import ForgeKitPostgres
 public import ForgeKitServer
 import Foundation
 public import Logging
 public import PipelineKit
+import PipelineKitPostgres
 public import ServiceLifecycle
 
 /// A whole forge in one process, assembled from the kits, without its UI: repositories and accounts,
@@ -16,11 +19,15 @@ public import ServiceLifecycle
 ///
 /// | Path | |
 /// |---|---|
-/// | `forge.sqlite` | users, tokens, groups, repositories, permissions, webhooks, sessions |
+/// | `forge.sqlite` | users, tokens, groups, repositories, permissions, webhooks, pull requests, reviews, statuses, sessions |
 /// | `repositories/` | the bare repositories, in group folders |
 /// | `runs.sqlite`, `workspaces/` | pipeline runs and their workspaces |
 /// | `deploy.sqlite`, `deploy-work/` | deployments, and the local runner's folders |
 /// | `state/` | the git and hg backends' own files |
+///
+/// With ``Options/database`` a `postgres://` URL, ``open(_:logger:)`` keeps the three databases'
+/// contents in PostgreSQL instead (one schema, the URL's); repositories, workspaces and the
+/// backends' files stay in the data folder.
 public final class Forge: Sendable {
     /// How the forge is put together.
     public struct Options: Sendable {
@@ -51,13 +58,17 @@ public final class Forge: Sendable {
         /// Where requests to URLs users supply may go: outbound webhooks and pipelines' `http` actions
         /// reach the public internet and what an admin allowed (`--webhook-allow`).
         public var outbound: OutboundPolicy
+        /// Where the metadata, runs and deployments are kept: nil for SQLite files in the data folder,
+        /// or a `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME]` URL (``open(_:logger:)``).
+        public var database: String?
 
         /// Creates options.
         public init(dataDirectory: String, publicURL: String, pipelineWorkers: Int = 4, localRunner: Bool = true,
                     extraActions: [String: any Action] = [:], passwordHasher: PasswordHasher = PasswordHasher(),
                     signInThrottle: SignInThrottle.Policy = .init(),
                     remoteRunners: [String: String] = [:], deploymentAPIToken: String? = nil, sandbox: Sandbox = Sandbox(),
-                    outbound: OutboundPolicy = .standard) {
+                    outbound: OutboundPolicy = .standard, database: String? = nil) {
+            self.database = database
             self.dataDirectory = dataDirectory
             self.publicURL = publicURL
             self.pipelineWorkers = pipelineWorkers
@@ -74,14 +85,14 @@ public final class Forge: Sendable {
 
     /// How the forge is put together.
     public let options: Options
-    /// Users, groups, repositories, permissions.
-    public let store: SQLiteForgeStore
+    /// Users, groups, repositories, permissions, pull requests and the rest of the forge's metadata.
+    public let store: any ForgeMetadataStore
     /// Accounts and sign-in.
     public let accounts: ForgeAccounts
     /// The repositories.
     public let repositories: RepositoryStore
     /// Pipeline runs.
-    public let runs: SQLiteRunStore
+    public let runs: any RunStore & ConfigurationStore
     /// Matches sources to configurations and queues runs.
     public let dispatcher: PipelineDispatcher
     /// Runs pipeline actions.
@@ -103,8 +114,60 @@ public final class Forge: Sendable {
     let runner: DeploymentRunner?
     package let logger: Logger
 
-    /// Opens (creating when needed) the forge in `options.dataDirectory`.
-    public init(_ options: Options, logger: Logger = Logger(label: "forge")) throws {
+    /// The databases a forge keeps besides its folders.
+    public struct Stores: Sendable {
+        /// Users, repositories, permissions, pull requests, … (``ForgeMetadataStore``).
+        public var metadata: any ForgeMetadataStore
+        /// Pipeline runs and stored configurations.
+        public var runs: any RunStore & ConfigurationStore
+        /// Deployments.
+        public var deployments: any DeploymentStore
+
+        /// Stores already opened.
+        public init(metadata: any ForgeMetadataStore, runs: any RunStore & ConfigurationStore, deployments: any DeploymentStore) {
+            self.metadata = metadata
+            self.runs = runs
+            self.deployments = deployments
+        }
+
+        /// The SQLite files in the data folder `data` (created when missing).
+        public static func sqlite(in data: String, logger: Logger) throws -> Stores {
+            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+            return Stores(metadata: try SQLiteForgeStore(path: data + "/forge.sqlite", logger: logger),
+                          runs: try SQLiteRunStore(path: data + "/runs.sqlite", logger: logger),
+                          deployments: try SQLiteDeploymentStore(path: data + "/deploy.sqlite", logger: logger))
+        }
+
+        /// The stores at `location`: a `postgres://` URL (all three in its database and schema) or,
+        /// for anything else, SQLite files in the data folder `data`.
+        public static func open(_ location: String?, data: String, logger: Logger) async throws -> Stores {
+            guard let location, !location.isEmpty else { return try sqlite(in: data, logger: logger) }
+            let lowered = location.lowercased()
+            guard lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") else {
+                throw ForgeError(.invalidArgument, "the database must be a postgres:// URL (or none, for SQLite files in the data folder)",
+                                 operation: "open the forge's stores")
+            }
+            return Stores(metadata: try await ForgeMetadataStores.open(location, logger: logger),
+                          runs: try await RunStores.open(location, logger: logger),
+                          deployments: try await DeploymentStores.open(location, logger: logger))
+        }
+    }
+
+    /// Opens (creating when needed) the forge in `options.dataDirectory`, with its stores where
+    /// ``Options/database`` says: SQLite files in the data folder, or PostgreSQL.
+    public static func open(_ options: Options, logger: Logger = Logger(label: "forge")) async throws -> Forge {
+        let data = URL(fileURLWithPath: options.dataDirectory).standardizedFileURL.path
+        return try Forge(options, stores: try await Stores.open(options.database, data: data, logger: logger), logger: logger)
+    }
+
+    /// Opens (creating when needed) the forge in `options.dataDirectory`, with SQLite files there.
+    public convenience init(_ options: Options, logger: Logger = Logger(label: "forge")) throws {
+        let data = URL(fileURLWithPath: options.dataDirectory).standardizedFileURL.path
+        try self.init(options, stores: try Stores.sqlite(in: data, logger: logger), logger: logger)
+    }
+
+    /// Opens the forge in `options.dataDirectory` over `stores`.
+    public init(_ options: Options, stores: Stores, logger: Logger = Logger(label: "forge")) throws {
         // Absolute, so that release folders and repository locations handed to runners stay valid.
         let data = URL(fileURLWithPath: options.dataDirectory).standardizedFileURL.path
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
@@ -112,15 +175,14 @@ public final class Forge: Sendable {
         options.dataDirectory = data
         self.options = options
         self.logger = logger
-        store = try SQLiteForgeStore(path: data + "/forge.sqlite", logger: logger)
+        store = stores.metadata
         accounts = ForgeAccounts(store: store, hasher: options.passwordHasher, throttle: SignInThrottle(policy: options.signInThrottle),
                                  logger: logger)
         repositories = try RepositoryStore(root: data + "/repositories", metadata: store, logger: logger)
         gitBackend = try GitHTTPBackend(root: repositories.root, stateDirectory: data + "/state/git")
         hgBackend = try MercurialHTTPBackend(root: repositories.root, stateDirectory: data + "/state/hg")
-        runs = try SQLiteRunStore(path: data + "/runs.sqlite", logger: logger)
-        let deployStore = try SQLiteDeploymentStore(path: data + "/deploy.sqlite", logger: logger)
-        deployments = DeploymentController(store: deployStore, logger: logger)
+        runs = stores.runs
+        deployments = DeploymentController(store: stores.deployments, logger: logger)
         let metadata: any ForgeMetadataStore = store
         var actions = ActionRegistry.standard(.init(outbound: options.outbound))
         let bound: DeployAction.ProjectPolicy = { context, requested in try await Self.deployProject(for: context, requested: requested, metadata: metadata) }

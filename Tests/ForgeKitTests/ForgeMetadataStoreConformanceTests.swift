@@ -266,6 +266,23 @@ struct ForgeMetadataStoreConformanceTests {
         #expect(events.map(\.id) == events.map(\.id).sorted())
         #expect(try await store.pullEvents(after: events[5].id, limit: 1).map(\.id) == [events[6].id])
 
+        // From a fork: the same branch name is another head; the fork's branch moving moves only its pull requests.
+        let fork = try await store.insertRepository(path: try RepositoryPath("forks/one"), kind: .git, isPrivate: false, description: "",
+                                                    ownerID: author.id, forkOf: one.id)
+        var fromFork = new("fix")
+        fromFork.headRepositoryID = fork.id
+        let forked = try await store.createPullRequest(repositoryID: one.id, fromFork, authorID: author.id)
+        #expect(forked.headRepositoryID == fork.id && forked.isFromFork && forked.headReference == "refs/pull/3/head")
+        #expect(try await store.pullRequest(id: second.id)?.headRepositoryID == nil)
+        #expect(await code { try await store.createPullRequest(repositoryID: one.id, fromFork, authorID: nil) } == .conflict)
+        #expect(try await store.openPullRequests(headRepositoryID: fork.id, branch: "fix").map(\.id) == [forked.id])
+        #expect(try await store.openPullRequests(headRepositoryID: one.id, branch: "fix").map(\.id) == [second.id])
+        #expect(try await store.recordPullRequestHeads(repositoryID: fork.id, branch: "fix", commit: commit(6)) == 1)
+        #expect(try await store.pullRequest(id: forked.id)?.headCommit == commit(6))
+        #expect(try await store.pullRequest(id: second.id)?.headCommit == commit(3), "the base's own branch of that name did not move")
+        _ = try await store.updatePullRequest(id: forked.id, title: "x", body: "", state: .closed, headCommit: commit(6), actorID: nil)
+        #expect(try await store.openPullRequests(headRepositoryID: fork.id, branch: "fix").isEmpty)
+
         let toDispatch = try await store.pullRequestsToDispatch(limit: 10)
         #expect(toDispatch.map(\.pull.id) == [second.id, elsewhere.id])
         #expect(toDispatch.allSatisfy { $0.dispatched == nil })

@@ -27,30 +27,32 @@ struct RunningForge {
         return port
     }
 
+    /// `database`: a `postgres://` URL for the forge's stores (SQLite files in its folder when nil).
     static func run(localRunner: Bool = true, remoteRunners: [String: String] = [:], forgeLogger: Logger? = nil,
-                    signInThrottle: SignInThrottle.Policy = .init(), _ body: (RunningForge) async throws -> Void) async throws {
+                    signInThrottle: SignInThrottle.Policy = .init(), database: String? = nil, _ body: (RunningForge) async throws -> Void) async throws {
         // The port is chosen before the forge (its public URL names it) and bound after: an outgoing
         // connection of another test may take it meanwhile. Then the server cannot start, and the
         // forge is made again on another port.
         for _ in 1...5 {
             if try await attempt(localRunner: localRunner, remoteRunners: remoteRunners, forgeLogger: forgeLogger,
-                                 signInThrottle: signInThrottle, body) { return }
+                                 signInThrottle: signInThrottle, database: database, body) { return }
         }
         Issue.record("the test forge could not bind a loopback port in 5 attempts")
     }
 
     /// One start on a chosen port: false when the server could not start there (nothing ran).
     private static func attempt(localRunner: Bool, remoteRunners: [String: String], forgeLogger: Logger?,
-                                signInThrottle: SignInThrottle.Policy, _ body: (RunningForge) async throws -> Void) async throws -> Bool {
+                                signInThrottle: SignInThrottle.Policy, database: String?, _ body: (RunningForge) async throws -> Void) async throws -> Bool {
         let folder = try RepositoryFixture.temporaryDirectory(prefix: "forge-web")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let port = try freePort()
         let base = "http://127.0.0.1:\(port)"
         var logger = Logger(label: "test.forge")
         logger.logLevel = .warning
-        let forge = try Forge(.init(dataDirectory: folder + "/data", publicURL: base, pipelineWorkers: 2, localRunner: localRunner,
-                                    passwordHasher: PasswordHasher(logRounds: 10), signInThrottle: signInThrottle, remoteRunners: remoteRunners),
-                              logger: forgeLogger ?? logger)
+        let forge = try await Forge.open(.init(dataDirectory: folder + "/data", publicURL: base, pipelineWorkers: 2, localRunner: localRunner,
+                                               passwordHasher: PasswordHasher(logRounds: 10), signInThrottle: signInThrottle, remoteRunners: remoteRunners,
+                                               database: database),
+                                         logger: forgeLogger ?? logger)
         _ = try await forge.accounts.ensureAdministrator(password: adminPassword)
         try await forge.registerRemoteRunners()
         let router = Router(context: ForgeRequestContext.self)
@@ -74,6 +76,24 @@ struct RunningForge {
             try await body(RunningForge(forge: forge, base: base, folder: folder))
             return true
         }
+    }
+}
+
+/// Where a test forge keeps its stores: SQLite files in its folder, or a schema of its own in the
+/// PostgreSQL server `make test` starts (`TEST_POSTGRES_URL`; without it the case is skipped, saying why).
+enum ForgeDatabase: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgresql
+
+    var testDescription: String { self == .sqlite ? "SQLite" : "PostgreSQL" }
+
+    /// The `database` option for ``RunningForge/run(localRunner:remoteRunners:forgeLogger:signInThrottle:database:_:)``.
+    func location() throws -> String? {
+        guard self == .postgresql else { return nil }
+        guard let url = ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"], !url.isEmpty else {
+            try Test.cancel("TEST_POSTGRES_URL is not set, so this PostgreSQL test is skipped; `make test` starts a server and sets it")
+        }
+        let schema = "forge_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        return url + (url.contains("?") ? "&" : "?") + "schema=" + schema
     }
 }
 

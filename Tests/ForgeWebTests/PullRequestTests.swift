@@ -384,9 +384,10 @@ import Testing
         }
     }
 
-    @Test("a pull request from a fork: opened as OWNER:BRANCH, its head kept in the base as refs/pull/N/head and followed when the fork moves; it runs the base branch's pipelines without the repository's secrets and deploys nothing; merged into the base; private forks, strangers' forks and pushes to refs/pull refused")
-    func fromAFork() async throws {
-        try await RunningForge.run { running in
+    @Test("a pull request from a fork: opened as OWNER:BRANCH, its head kept in the base as refs/pull/N/head and followed when the fork moves; it runs the base branch's pipelines without the repository's secrets and deploys nothing; merged into the base; private forks, strangers' forks and pushes to refs/pull refused",
+          arguments: ForgeDatabase.allCases)
+    func fromAFork(database: ForgeDatabase) async throws {
+        try await RunningForge.run(database: try database.location()) { running in
             let client = Client(base: running.base)
             #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "team/base"]).status == 201)
             for name in ["fay", "gus"] {
@@ -507,9 +508,10 @@ import Testing
         Issue.record("timed out waiting (line \(line))")
     }
 
-    @Test("closing, merging, reviews and comments run the configurations that name the action, with what the event says; a configuration naming none runs on opened, synchronize and reopened only")
-    func eventSources() async throws {
-        try await RunningForge.run(localRunner: false) { running in
+    @Test("closing, merging, reviews and comments run the configurations that name the action, with what the event says; a configuration naming none runs on opened, synchronize and reopened only",
+          arguments: ForgeDatabase.allCases)
+    func eventSources(database: ForgeDatabase) async throws {
+        try await RunningForge.run(localRunner: false, database: try database.location()) { running in
             let client = Client(base: running.base)
             #expect(try await client.send(.POST, "/api/v1/repos", user: admin.0, password: admin.1, json: ["name": "team/events"]).status == 201)
             #expect(try await client.send(.POST, "/api/v1/users", user: admin.0, password: admin.1,

@@ -12,9 +12,10 @@ import Testing
 @Suite(.timeLimit(.minutes(4))) struct SeedScenarioTests {
     let admin = ("admin", RunningForge.adminPassword)
 
-    @Test("a breaking pull request: lint fails, the status shows, the merge is blocked, the linter's output is commented; the fix goes green, another user approves, the merge deploys")
-    func pullRequestFlow() async throws {
-        try await RunningForge.run { running in
+    @Test("a breaking pull request: lint fails, the status shows, the merge is blocked, the linter's output is commented; the fix goes green, another user approves, the merge deploys",
+          arguments: ForgeDatabase.allCases)
+    func pullRequestFlow(database: ForgeDatabase) async throws {
+        try await RunningForge.run(database: try database.location()) { running in
             let client = Client(base: running.base)
             let record = try await running.forge.repositories.create(try RepositoryPath("team/seed"), kind: .git, isPrivate: false, owner: ForgeUser?.none)
             try await running.forge.configureDeployment(of: record, script: "./deploy.sh", releasesPath: running.folder + "/releases")
