@@ -5,7 +5,9 @@ import PipelineKitPostgres
 import PostgresNIO
 
 /// The PostgreSQL half of pipeline-bench: worker *processes* (this executable again, `pg-worker`)
-/// sharing one database, as on many machines.
+/// sharing one database, as on many machines. Chains of three no-op actions, then as many single-action
+/// runs as the chains had actions (the two shapes bench/pipeline-postgres compares with pgqueuer), then
+/// the queue-to-start latency.
 ///
 ///     pipeline-bench postgres URL [CHAINS] [WORKERS] [CONCURRENCY]
 ///     pipeline-bench pg-worker URL SCHEMA NAME CONCURRENCY
@@ -17,6 +19,7 @@ enum PostgresBench {
         let workers = arguments.count > 4 ? Int(arguments[4]) ?? 4 : 4
         let concurrency = arguments.count > 5 ? Int(arguments[5]) ?? 32 : 32
         try await throughput(url: url, chains: chains, workers: workers, concurrency: concurrency)
+        try await singles(url: url, runs: chains * 3, workers: workers, concurrency: concurrency)
         try await latency(url: url, events: 500, workers: workers, concurrency: concurrency)
     }
 
@@ -47,18 +50,36 @@ enum PostgresBench {
         }
     }
 
-    /// Enqueues every chain first, then starts the workers and waits until every run ended. The
-    /// rate is the actions over the time from the first step's start to the last run's end, as the
-    /// database recorded them.
+    /// Chains of three no-op actions.
     static func throughput(url: String, chains: Int, workers: Int, concurrency: Int) async throws {
-        let schema = schema("bench")
-        let store = try await PostgresRunStore(url: withSchema(url, schema), maximumConnections: 4)
         let chain = PipelineConfiguration(name: "noop-chain", sourceClass: "push", actions: [
             ActionSpec(name: "one", task: "noop"), ActionSpec(name: "two", task: "noop"), ActionSpec(name: "three", task: "noop"),
         ])
+        let drained = try await drain(url: url, configuration: chain, runs: chains, workers: workers, concurrency: concurrency)
+        print(String(format: "postgres throughput: %d chains × 3 no-op actions, %d worker processes × %d: %.2f s, %.0f actions/s "
+                     + "(%d runs succeeded, %d steps succeeded, %d attempts)",
+                     chains, workers, concurrency, drained.seconds, Double(chains * 3) / drained.seconds, drained.runs, drained.steps, drained.attempts))
+    }
+
+    /// Runs of one no-op action each: the shape of a job queue's jobs.
+    static func singles(url: String, runs: Int, workers: Int, concurrency: Int) async throws {
+        let single = PipelineConfiguration(name: "noop", sourceClass: "push", actions: [ActionSpec(name: "one", task: "noop")])
+        let drained = try await drain(url: url, configuration: single, runs: runs, workers: workers, concurrency: concurrency)
+        print(String(format: "postgres single-action runs: %d runs, %d worker processes × %d: %.2f s, %.0f actions/s "
+                     + "(%d runs succeeded, %d steps succeeded, %d attempts)",
+                     runs, workers, concurrency, drained.seconds, Double(runs) / drained.seconds, drained.runs, drained.steps, drained.attempts))
+    }
+
+    /// Enqueues `runs` runs of `configuration` first, then starts the workers and waits until every
+    /// run ended. The time is from the first step's start to the last run's end, as the database
+    /// recorded them.
+    static func drain(url: String, configuration: PipelineConfiguration, runs count: Int, workers: Int,
+                      concurrency: Int) async throws -> (seconds: Double, runs: Int, steps: Int, attempts: Int) {
+        let schema = schema("bench")
+        let store = try await PostgresRunStore(url: withSchema(url, schema), maximumConnections: 4)
         let source = Source(sourceClass: "push", attributes: ["repo": "bench/app", "branch": "main"])
-        for start in stride(from: 0, to: chains, by: 1000) {
-            let runs = (start..<min(chains, start + 1000)).map { _ in NewRun(configuration: chain, source: source) }
+        for start in stride(from: 0, to: count, by: 1000) {
+            let runs = (start..<min(count, start + 1000)).map { _ in NewRun(configuration: configuration, source: source) }
             _ = try await store.enqueue(event: nil, runs: runs, now: Date())
         }
         let processes = try startWorkers(url: url, schema: schema, count: workers, concurrency: concurrency)
@@ -71,10 +92,7 @@ enum PostgresBench {
                    (SELECT count(*) FROM \(schema).steps WHERE state = 'succeeded'), (SELECT sum(attempts) FROM \(schema).steps)
             FROM \(schema).runs
             """)
-        let seconds = row[1] - row[0]
-        print(String(format: "postgres throughput: %d chains × 3 no-op actions, %d worker processes × %d: %.2f s, %.0f actions/s "
-                     + "(%d runs succeeded, %d steps succeeded, %d attempts)",
-                     chains, workers, concurrency, seconds, Double(chains * 3) / seconds, Int(row[2]), Int(row[3]), Int(row[4])))
+        return (row[1] - row[0], Int(row[2]), Int(row[3]), Int(row[4]))
     }
 
     /// Idle worker processes; single-action runs enqueued one at a time. Latency is the step's
