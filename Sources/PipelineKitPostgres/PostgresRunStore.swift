@@ -283,6 +283,22 @@ public final class PostgresRunStore: RunStore {
                                  eventBody: eventBody.map { Array($0.readableBytesView) }, status: status)
     }
 
+    public func contexts(of runs: [RunID]) async throws(PipelineError) -> [RunID: RunContext] {
+        guard !runs.isEmpty else { return [:] }
+        let query: PostgresQuery = """
+            SELECT r.id, r.configuration_hash, c.body, r.source, r.event, r.status, e.body
+            FROM runs r JOIN configurations c ON c.hash = r.configuration_hash LEFT JOIN events e ON e.id = r.event_id
+            WHERE r.id = ANY(\(runs.map(\.rawValue)))
+            """
+        let rows = try await rows("read runs", query) { row in try row.decode((Int64, String, String, String, String?, String, ByteBuffer?).self) }
+        var contexts: [RunID: RunContext] = [:]
+        for (id, hash, body, sourceText, eventText, status, eventBody) in rows {
+            contexts[RunID(id)] = try codec.context(of: RunID(id), hash: hash, body: body, source: sourceText, event: eventText,
+                                                    eventBody: eventBody.map { Array($0.readableBytesView) }, status: status)
+        }
+        return contexts
+    }
+
     private static let runColumns = """
         id, configuration_name, status, source, concurrency_group, trigger, reason, created_at, started_at, finished_at, scope, number
         """

@@ -42,6 +42,10 @@ public protocol RunStore: Sendable {
     /// The configuration, source and event a run works on.
     func context(of run: RunID) async throws(PipelineError) -> RunContext
 
+    /// The contexts of several runs at once (those that exist), for a worker that claimed steps of
+    /// many: a store on a server answers in one round trip. By default, ``context(of:)`` for each.
+    func contexts(of runs: [RunID]) async throws(PipelineError) -> [RunID: RunContext]
+
     /// A run with its steps; `nil` when there is none.
     func run(_ id: RunID) async throws(PipelineError) -> RunDetail?
 
@@ -294,5 +298,19 @@ public struct RunQuery: Sendable, Hashable {
         self.limit = limit
         self.scope = scope
         self.offset = offset
+    }
+}
+
+extension RunStore {
+    public func contexts(of runs: [RunID]) async throws(PipelineError) -> [RunID: RunContext] {
+        var contexts: [RunID: RunContext] = [:]
+        for run in runs {
+            do {
+                contexts[run] = try await context(of: run)
+            } catch where error.code == .notFound {
+                continue
+            }
+        }
+        return contexts
     }
 }
