@@ -17,6 +17,111 @@ enum PostgresRunSchema {
         ("v3 scopes and log offsets", v3),
         // Claims that read the queue's head in index order, whatever the statistics say.
         ("v4 claims in index order", v4),
+        // Due steps of runs without a concurrency group taken in one statement.
+        ("v5 claims taken together", v5),
+    ]
+
+    /// `forgeworks_claim` as v4's, but the due queued steps of runs that have no concurrency group are
+    /// locked and taken together — one statement locks the queue's head (`SKIP LOCKED`), then their
+    /// runs (`SKIP LOCKED`), marks the steps running and the queued runs started — instead of a
+    /// function call and two updates per step. Steps of runs with a concurrency group, and any left
+    /// because their run was locked, go through v4's loop one at a time (the group's advisory lock).
+    static let v5: [String] = [
+        """
+        CREATE OR REPLACE FUNCTION forgeworks_claim(p_worker TEXT, p_now DOUBLE PRECISION, p_lease_until DOUBLE PRECISION, p_limit BIGINT)
+        RETURNS TABLE (o_run BIGINT, o_sequence INTEGER, o_path TEXT, o_attempt INTEGER, o_failures INTEGER, o_parent TEXT,
+                       o_anchor TEXT, o_next_due DOUBLE PRECISION)
+        LANGUAGE plpgsql
+        SET enable_seqscan = off
+        SET enable_bitmapscan = off
+        AS $$
+        DECLARE
+            v_claimed BIGINT := 0;
+            v_step RECORD;
+            v_run RECORD;
+            v_taken RECORD;
+        BEGIN
+            o_next_due := NULL;
+            -- First steps whose lease ran out (not this worker's own), one at a time.
+            FOR v_step IN
+                SELECT s.run_id, s.sequence FROM steps s
+                WHERE s.state = 'running' AND s.lease_until <= p_now AND s.worker <> p_worker
+                ORDER BY s.lease_until
+                LIMIT p_limit * 4 + 16
+                FOR UPDATE OF s SKIP LOCKED
+            LOOP
+                EXIT WHEN v_claimed >= p_limit;
+                SELECT r.status, r.concurrency_group INTO v_run FROM runs r
+                WHERE r.id = v_step.run_id AND r.status IN ('queued', 'running') FOR UPDATE SKIP LOCKED;
+                CONTINUE WHEN NOT FOUND;
+                FOR v_taken IN SELECT * FROM forgeworks_take(p_worker, p_now, p_lease_until, v_step.run_id, v_step.sequence,
+                                                             v_run.status, v_run.concurrency_group) LOOP
+                    o_run := v_taken.o_run; o_sequence := v_taken.o_sequence; o_path := v_taken.o_path; o_attempt := v_taken.o_attempt;
+                    o_failures := v_taken.o_failures; o_parent := v_taken.o_parent; o_anchor := v_taken.o_anchor;
+                    v_claimed := v_claimed + 1;
+                    RETURN NEXT;
+                END LOOP;
+            END LOOP;
+            -- Then due queued steps of runs without a concurrency group, together.
+            IF v_claimed < p_limit THEN
+                FOR v_taken IN
+                    WITH candidates AS (
+                        SELECT s.run_id, s.sequence FROM steps s
+                        WHERE s.state = 'queued' AND s.due_at <= p_now
+                        ORDER BY s.due_at
+                        LIMIT p_limit - v_claimed
+                        FOR UPDATE OF s SKIP LOCKED
+                    ), locked AS (
+                        SELECT r.id, r.status FROM runs r
+                        WHERE r.id IN (SELECT run_id FROM candidates) AND r.status IN ('queued', 'running') AND r.concurrency_group IS NULL
+                        FOR UPDATE OF r SKIP LOCKED
+                    ), started AS (
+                        UPDATE runs SET status = 'running', started_at = p_now
+                        WHERE id IN (SELECT id FROM locked WHERE status = 'queued')
+                        RETURNING id
+                    ), taken AS (
+                        UPDATE steps s SET state = 'running', worker = p_worker, lease_until = p_lease_until, attempts = s.attempts + 1,
+                                           started_at = coalesce(s.started_at, p_now)
+                        FROM candidates c
+                        WHERE s.run_id = c.run_id AND s.sequence = c.sequence AND c.run_id IN (SELECT id FROM locked)
+                        RETURNING s.run_id, s.sequence, s.path, s.attempts, s.failures, s.parent, s.anchor, s.due_at
+                    )
+                    SELECT * FROM taken ORDER BY due_at, run_id, sequence
+                LOOP
+                    o_run := v_taken.run_id; o_sequence := v_taken.sequence; o_path := v_taken.path; o_attempt := v_taken.attempts;
+                    o_failures := v_taken.failures; o_parent := v_taken.parent; o_anchor := v_taken.anchor;
+                    v_claimed := v_claimed + 1;
+                    RETURN NEXT;
+                END LOOP;
+            END IF;
+            -- Then, one at a time, due steps of runs with a concurrency group (and any left above).
+            IF v_claimed < p_limit THEN
+                FOR v_step IN
+                    SELECT s.run_id, s.sequence FROM steps s
+                    WHERE s.state = 'queued' AND s.due_at <= p_now
+                    ORDER BY s.due_at
+                    LIMIT (p_limit - v_claimed) * 4 + 16
+                    FOR UPDATE OF s SKIP LOCKED
+                LOOP
+                    EXIT WHEN v_claimed >= p_limit;
+                    SELECT r.status, r.concurrency_group INTO v_run FROM runs r
+                    WHERE r.id = v_step.run_id AND r.status IN ('queued', 'running') FOR UPDATE SKIP LOCKED;
+                    CONTINUE WHEN NOT FOUND;
+                    FOR v_taken IN SELECT * FROM forgeworks_take(p_worker, p_now, p_lease_until, v_step.run_id, v_step.sequence,
+                                                                 v_run.status, v_run.concurrency_group) LOOP
+                        o_run := v_taken.o_run; o_sequence := v_taken.o_sequence; o_path := v_taken.o_path; o_attempt := v_taken.o_attempt;
+                        o_failures := v_taken.o_failures; o_parent := v_taken.o_parent; o_anchor := v_taken.o_anchor;
+                        v_claimed := v_claimed + 1;
+                        RETURN NEXT;
+                    END LOOP;
+                END LOOP;
+            END IF;
+            o_run := NULL; o_sequence := NULL; o_path := NULL; o_attempt := NULL; o_failures := NULL; o_parent := NULL; o_anchor := NULL;
+            SELECT min(due_at) INTO o_next_due FROM steps WHERE state = 'queued' AND due_at > p_now;
+            RETURN NEXT;
+        END
+        $$
+        """,
     ]
 
     /// `forgeworks_claim` as v1's, but the candidates are read from the steps alone, in the order of
