@@ -1,4 +1,5 @@
 public import Foundation
+import ForgeKit
 import Synchronization
 
 #if canImport(Glibc)
@@ -20,11 +21,14 @@ public final class ExampleProcess: @unchecked Sendable {
             let path = candidate.appendingPathComponent(name).path
             if FileManager.default.isExecutableFile(atPath: path) { return path }
         }
-        return ".build/debug/" + name
+        return FileManager.default.currentDirectoryPath + "/.build/debug/" + name
     }
 
-    /// The process.
-    public let process = Process()
+    /// The child, started with ForgeKit's process runner (posix_spawn with an explicit environment)
+    /// rather than Foundation's `Process`, whose `run()` crashed under the parallel tests (a bad
+    /// pointer in its memcpy while tests started processes at once).
+    private let child: ChildProcess
+    private let name: String
     private final class Output: Sendable {
         let text = Mutex("")
         /// Whether everything the process (and whatever shares its output) printed has been read.
@@ -33,25 +37,25 @@ public final class ExampleProcess: @unchecked Sendable {
     private let output = Output()
     /// What it printed so far (standard output and error together).
     public var text: String { output.text.withLock { $0 } }
+    /// The process id.
+    public var processIdentifier: Int32 { child.pid }
+    /// Whether the process still runs.
+    public var isRunning: Bool { !child.hasExited }
 
     /// Starts `tool` with `arguments`, with this process's environment or `environment`, and at most
     /// `openFiles` open file descriptors when given (through util-linux's `prlimit`).
     public init(_ tool: String, _ arguments: [String], environment: [String: String]? = nil, openFiles: Int? = nil) throws {
-        if let openFiles {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
-            process.arguments = ["--nofile=\(openFiles):\(openFiles)", Self.toolPath(tool)] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: Self.toolPath(tool))
-            process.arguments = arguments
+        name = tool
+        let command = openFiles.map { ["/usr/bin/prlimit", "--nofile=\($0):\($0)", Self.toolPath(tool)] } ?? [Self.toolPath(tool)]
+        child = try ChildProcess(command + arguments, environment: environment ?? ProcessInfo.processInfo.environment,
+                                 options: ChildProcess.Options(mergeStandardError: true))
+        child.closeInput()
+        Task.detached { [child, output] in
+            while let bytes = try? await child.read(), !bytes.isEmpty {
+                output.text.withLock { $0 += String(decoding: bytes, as: UTF8.self) }
+            }
+            output.ended.store(true, ordering: .releasing)
         }
-        if let environment { process.environment = environment }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        PipeDrain.start(pipe.fileHandleForReading, onData: { [output] data in
-            output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
-        }, onEnd: { [output] in output.ended.store(true, ordering: .releasing) })
-        try process.run()
     }
 
     /// Waits up to `seconds` for output matching `pattern` and returns its first capture group (the
@@ -62,7 +66,7 @@ public final class ExampleProcess: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(50))
         }
         guard let range = text.range(of: pattern, options: .regularExpression) else {
-            throw ExampleProcessError(description: "no '\(pattern)' in the output of \(process.executableURL?.lastPathComponent ?? "?"): \(text)")
+            throw ExampleProcessError(description: "no '\(pattern)' in the output of \(name): \(text)")
         }
         let regex = try NSRegularExpression(pattern: pattern)
         let match = String(text[range])
@@ -72,28 +76,29 @@ public final class ExampleProcess: @unchecked Sendable {
     }
 
     /// Waits, without blocking a thread of Swift's pool, until the process has ended and all it
-    /// printed has been read (so ``text`` is complete); returns its status, or nil when it still runs
-    /// after `timeout`.
+    /// printed has been read (so ``text`` is complete); returns its status (128 + the signal for one
+    /// a signal ended), or nil when it still runs after `timeout`.
     @discardableResult
     public func waitForExit(timeout: Duration = .seconds(120)) async -> Int32? {
         let deadline = ContinuousClock.now + timeout
-        while process.isRunning || !output.ended.load(ordering: .acquiring), ContinuousClock.now < deadline {
+        while isRunning || !output.ended.load(ordering: .acquiring), ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        return process.isRunning ? nil : process.terminationStatus
+        return isRunning ? nil : await child.wait(closingOutput: false)
     }
 
-    /// Sends `signal` to the process, if it runs.
+    /// Sends `signal` to the process (not to what it started), if it runs.
     public func kill(_ signal: Int32) {
-        if process.isRunning { _ = Glibc.kill(process.processIdentifier, signal) }
+        if isRunning { _ = Glibc.kill(child.pid, signal) }
     }
 
-    /// Ends the process (`SIGTERM`) and waits for it.
+    /// Ends the process (`SIGTERM`, then `SIGKILL` to its group after 10 seconds) and waits for it.
     public func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        guard isRunning else { return }
+        _ = Glibc.kill(child.pid, SIGTERM)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while isRunning, ContinuousClock.now < deadline { usleep(5_000) }
+        if isRunning { child.signalGroup(SIGKILL) }
     }
 
     deinit { stop() }

@@ -89,7 +89,7 @@ struct DeployProcessTests {
             #expect(queued.status == 201, "\(queued.body)")
             #expect(await HostProcesses.waitUntilRunning(marker))
             first.kill(SIGKILL)
-            first.process.waitUntilExit()
+            await first.waitForExit()
             // The sandbox dies with the runner (bubblewrap's --die-with-parent).
             #expect(await HostProcesses.waitUntilGone(marker))
             if attempts == 1 {

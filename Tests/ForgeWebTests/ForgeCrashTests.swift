@@ -73,7 +73,7 @@ final class DeliveryRecorder: Sendable {
                 pushed.append(commit)
                 if round % 3 > 0 { try await Task.sleep(for: .milliseconds(40 * (round % 3))) }
                 server.kill(SIGKILL)
-                server.process.waitUntilExit()
+                await server.waitForExit()
                 (server, base) = try await Self.start(folder, receiverPort: receiverPort)
                 client = Client(base: base)
             }

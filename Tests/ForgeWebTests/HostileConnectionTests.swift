@@ -49,6 +49,6 @@ import Testing
         let silent = try RawConnection(port: port)
         try silent.send("GET /healthz HTTP/1.1\r\n")
         #expect(await silent.waitForClose(within: .seconds(30)))
-        #expect(process.process.isRunning)
+        #expect(process.isRunning)
     }
 }
