@@ -544,7 +544,7 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
-        .testTarget(name: "RebuildKitTests", dependencies: ["RebuildKit", "RebuildKitPipelines", "RebuildKitPostgres", "rebuilder", "PipelineKit", "PlatformSupport", .product(name: "Hummingbird", package: "hummingbird")], resources: [.copy("Fixtures")], swiftSettings: upcoming),
+        .testTarget(name: "RebuildKitTests", dependencies: ["RebuildKit", "ForgeKitTesting", "RebuildKitPipelines", "RebuildKitPostgres", "rebuilder", "PipelineKit", "PlatformSupport", .product(name: "Hummingbird", package: "hummingbird")], resources: [.copy("Fixtures")], swiftSettings: upcoming),
     ],
     swiftLanguageModes: [.v6]
 )

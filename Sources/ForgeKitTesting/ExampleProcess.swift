@@ -44,11 +44,18 @@ public final class ExampleProcess: @unchecked Sendable {
 
     /// Starts `tool` with `arguments`, with this process's environment or `environment`, and at most
     /// `openFiles` open file descriptors when given (through util-linux's `prlimit`).
-    public init(_ tool: String, _ arguments: [String], environment: [String: String]? = nil, openFiles: Int? = nil) throws {
-        name = tool
+    public convenience init(_ tool: String, _ arguments: [String], environment: [String: String]? = nil, openFiles: Int? = nil) throws {
         let command = openFiles.map { ["/usr/bin/prlimit", "--nofile=\($0):\($0)", Self.toolPath(tool)] } ?? [Self.toolPath(tool)]
-        child = try ChildProcess(command + arguments, environment: environment ?? ProcessInfo.processInfo.environment,
-                                 options: ChildProcess.Options(mergeStandardError: true))
+        try self.init(executable: command[0], Array(command.dropFirst()) + arguments, environment: environment, name: tool)
+    }
+
+    /// Starts the program at `executable` (an absolute path) with `arguments`, this process's
+    /// environment or `environment`, in `workingDirectory` when given.
+    public init(executable: String, _ arguments: [String], environment: [String: String]? = nil, workingDirectory: String? = nil,
+                name: String? = nil) throws {
+        self.name = name ?? URL(fileURLWithPath: executable).lastPathComponent
+        child = try ChildProcess([executable] + arguments, environment: environment ?? ProcessInfo.processInfo.environment,
+                                 options: ChildProcess.Options(workingDirectory: workingDirectory, mergeStandardError: true))
         child.closeInput()
         Task.detached { [child, output] in
             while let bytes = try? await child.read(), !bytes.isEmpty {
@@ -85,6 +92,16 @@ public final class ExampleProcess: @unchecked Sendable {
             try? await Task.sleep(for: .milliseconds(20))
         }
         return isRunning ? nil : await child.wait(closingOutput: false)
+    }
+
+    /// Asks the process to end (`SIGTERM`), without waiting.
+    public func terminate() { kill(SIGTERM) }
+
+    /// Waits for the process to end, without blocking a thread of Swift's pool; its status (128 +
+    /// the signal for one a signal ended).
+    public func waitUntilExit() async -> Int32 {
+        while isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+        return await child.wait(closingOutput: false)
     }
 
     /// Sends `signal` to the process (not to what it started), if it runs.

@@ -1,4 +1,5 @@
 import Foundation
+import ForgeKitTesting
 import Testing
 
 @testable import ForgeKit
@@ -665,25 +666,6 @@ private final class GitFixture {
         _ arguments: [String], input: [UInt8]? = nil, environment: [String: String] = [:], inheritTimeZone: Bool = false,
         inRepository: Bool = true
     ) throws -> (status: Int32, output: [UInt8], error: String) {
-        let name = UUID().uuidString
-        let inputURL = directory.appendingPathComponent("\(name).in")
-        let outputURL = directory.appendingPathComponent("\(name).out")
-        let errorURL = directory.appendingPathComponent("\(name).err")
-        defer {
-            for url in [inputURL, outputURL, errorURL] { try? FileManager.default.removeItem(at: url) }
-        }
-        try Data(input ?? []).write(to: inputURL)
-        try Data().write(to: outputURL)
-        try Data().write(to: errorURL)
-        let inputHandle = try FileHandle(forReadingFrom: inputURL)
-        let outputHandle = try FileHandle(forWritingTo: outputURL)
-        let errorHandle = try FileHandle(forWritingTo: errorURL)
-        defer {
-            try? inputHandle.close()
-            try? outputHandle.close()
-            try? errorHandle.close()
-        }
-
         var processEnvironment = ProcessInfo.processInfo.environment.filter { key, _ in
             !key.hasPrefix("GIT_") && (inheritTimeZone || key != "TZ")
         }
@@ -703,21 +685,7 @@ private final class GitFixture {
             processEnvironment["GIT_DIR"] = directory.appendingPathComponent("repo.git").path
         }
         processEnvironment.merge(environment) { _, new in new }
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git"] + arguments
-        process.currentDirectoryURL = directory
-        process.environment = processEnvironment
-        process.standardInput = inputHandle
-        process.standardOutput = outputHandle
-        process.standardError = errorHandle
-        try process.run()
-        process.waitUntilExit()
-
-        let output = try [UInt8](Data(contentsOf: outputURL))
-        let error = String(decoding: try Data(contentsOf: errorURL), as: UTF8.self)
-        return (process.terminationStatus, output, error)
+        return try TestCommand.run(["git"] + arguments, environment: processEnvironment, workingDirectory: directory.path, input: input ?? [])
     }
 }
 

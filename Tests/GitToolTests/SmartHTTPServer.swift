@@ -1,10 +1,11 @@
 import Foundation
+import ForgeKitTesting
 
 /// A real smart-HTTP git server for tests: Python's CGI handler running `git http-backend`, behind
 /// HTTP basic authentication, on a free loopback port.
 final class SmartHTTPServer: @unchecked Sendable {
     let port: Int
-    private let process: Process
+    private let process: ExampleProcess
     private let directory: String
 
     init(projectRoot: String, username: String, password: String) throws {
@@ -48,21 +49,13 @@ final class SmartHTTPServer: @unchecked Sendable {
         print(server.server_address[1], flush=True)
         server.serve_forever()
         """.write(toFile: script, atomically: true, encoding: .utf8)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, directory, "\(username):\(password)"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(0x0a) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            kill(process.processIdentifier, SIGKILL)
+        process = try ExampleProcess(executable: "/usr/bin/env", ["python3", script, directory, "\(username):\(password)"])
+        // The server prints its port first, before anything else (its request log comes later).
+        let deadline = Date().addingTimeInterval(60)
+        while !process.text.contains("\n"), process.isRunning, Date() < deadline { usleep(10_000) }
+        guard let line = process.text.split(separator: "\n").first,
+              let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            process.kill(SIGKILL)
             throw CocoaError(.fileReadUnknown)
         }
         self.port = port
@@ -71,7 +64,7 @@ final class SmartHTTPServer: @unchecked Sendable {
     func stop() {
         // SIGKILL: a child spawned from a Dispatch thread inherits its blocked signal mask, so SIGTERM
         // may never be delivered.
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.kill(SIGKILL)
+        while process.isRunning { usleep(2_000) }
     }
 }

@@ -249,13 +249,9 @@ struct HamsterCITests {
         let id = try #require(triggered.json["id"] as? Int)
         #expect(triggered.json["status"] as? String == "queued")
 
-        let worker = Process()
-        worker.executableURL = URL(fileURLWithPath: HamsterProcess.toolPath)
-        worker.arguments = ["worker", "--db", data + "/runs.sqlite", "--worker-id", "separate", "--workspace-root", data + "/ws"]
-        worker.standardOutput = FileHandle.nullDevice
-        worker.standardError = FileHandle.nullDevice
-        try worker.run()
-        defer { worker.terminate(); worker.waitUntilExit() }
+        let worker = try ExampleProcess(executable: URL(fileURLWithPath: HamsterProcess.toolPath).path,
+                                        ["worker", "--db", data + "/runs.sqlite", "--worker-id", "separate", "--workspace-root", data + "/ws"])
+        defer { worker.stop() }
         try await eventually("the worker to run the chain") {
             try await httpRequest(.GET, server.baseURL + "/api/runs/\(id)").json["status"] as? String == "succeeded"
         }
@@ -361,9 +357,9 @@ struct HamsterCITests {
         #expect(triggered.status == 201, "\(triggered.body)")
         let id = try #require(triggered.json["id"] as? Int)
         try await eventually("the second action to start") { !HostProcesses.running(marker).isEmpty }
-        kill(first.process.processIdentifier, SIGTERM)
+        first.process.terminate()
         try await eventually("the server to exit", seconds: 30) { !first.process.isRunning }
-        #expect(first.process.terminationReason == .exit && first.process.terminationStatus == 0, "\(first.output)")
+        #expect(await first.process.waitUntilExit() == 0, "\(first.output)")
         #expect(first.output.contains("stopped gracefully"), "\(first.output)")
 
         let second = try await HamsterProcess.start(arguments)

@@ -17,24 +17,16 @@ final class HamsterProcess: @unchecked Sendable {
         return ".build/debug/hamster-ci"
     }
 
-    let process: Process
+    let process: ExampleProcess
     private(set) var port = 0
-    let log = OutputBox()
     /// What the process printed so far.
-    var output: String { log.text.withLock { $0 } }
+    var output: String { process.text }
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Starts `hamster-ci serve` with `arguments` (port 0 is added) and waits until it listens.
     static func start(_ arguments: [String], environment: [String: String] = [:]) async throws -> HamsterProcess {
         let process = try HamsterProcess(arguments, environment: environment)
-        // Wait without blocking a thread of the (two-thread) cooperative pool.
-        let ports = process.ports
-        let timer = Task {
-            try? await Task.sleep(for: .seconds(60))
-            ports.continuation.finish()
-        }
-        defer { timer.cancel() }
-        for await port in ports.stream {
+        if let text = try? await process.process.waitFor(#"listening on http://127\.0\.0\.1:(\d+)"#), let port = Int(text) {
             process.port = port
             return process
         }
@@ -42,43 +34,23 @@ final class HamsterProcess: @unchecked Sendable {
         throw HamsterError("hamster-ci did not start: \(process.output)")
     }
 
-    private let ports: (stream: AsyncStream<Int>, continuation: AsyncStream<Int>.Continuation) = AsyncStream<Int>.makeStream()
-
     private init(_ arguments: [String], environment: [String: String]) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.toolPath)
-        // Without a token of its own the API is served open, on loopback (the tests' server is).
-        process.arguments = ["serve", "--port", "0"] + (arguments.contains("--api-token") ? [] : ["--open-api"]) + arguments
         var merged = ProcessInfo.processInfo.environment
         merged.merge(environment) { _, new in new }
-        process.environment = merged
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        let collected = log
-        let listening = ports
-        PipeDrain.start(pipe.fileHandleForReading, onData: { data in
-            let text = String(decoding: data, as: UTF8.self)
-            let all = collected.text.withLock { $0 += text; return $0 }
-            if let range = all.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                let match = all[range]
-                if let port = Int(match.split(separator: ":").last ?? "") { listening.continuation.yield(port) }
-            }
-        }, onEnd: { listening.continuation.finish() })
-        try process.run()
+        // Without a token of its own the API is served open, on loopback (the tests' server is).
+        process = try ExampleProcess(executable: URL(fileURLWithPath: Self.toolPath).path,
+                                     ["serve", "--port", "0"] + (arguments.contains("--api-token") ? [] : ["--open-api"]) + arguments,
+                                     environment: merged)
     }
 
     /// Kills the process with SIGKILL: no shutdown, no cleanup — a crash.
     func crash() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.kill(SIGKILL)
+        while process.isRunning { usleep(2_000) }
     }
 
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        if process.isRunning { process.stop() }
     }
 
     deinit { stop() }

@@ -17,11 +17,10 @@ final class HookdProcess: @unchecked Sendable {
         return ".build/debug/hookd"
     }
 
-    let process: Process
+    let process: ExampleProcess
     let directory: String
     private(set) var port = 0
-    let log = LogBox()
-    var output: String { log.text.withLock { $0 } }
+    var output: String { process.text }
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Starts `hookd --config-dir <temporary> --listen 127.0.0.1:0` with `arguments` and waits until it listens.
@@ -29,13 +28,7 @@ final class HookdProcess: @unchecked Sendable {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookd-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let process = try HookdProcess(arguments, directory: directory)
-        let ports = process.ports
-        let timer = Task {
-            try? await Task.sleep(for: .seconds(60))
-            ports.continuation.finish()
-        }
-        defer { timer.cancel() }
-        for await port in ports.stream {
+        if let text = try? await process.process.waitFor(#"hookd listening on http://127\.0\.0\.1:(\d+)"#), let port = Int(text) {
             process.port = port
             return process
         }
@@ -43,26 +36,10 @@ final class HookdProcess: @unchecked Sendable {
         throw HookdError("hookd did not start: \(process.output)")
     }
 
-    private let ports: (stream: AsyncStream<Int>, continuation: AsyncStream<Int>.Continuation) = AsyncStream<Int>.makeStream()
-
     private init(_ arguments: [String], directory: String) throws {
         self.directory = directory
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.toolPath)
-        process.arguments = ["--config-dir", directory, "--listen", "127.0.0.1:0"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        let collected = log
-        let listening = ports
-        PipeDrain.start(pipe.fileHandleForReading, onData: { data in
-            let all = collected.text.withLock { $0 += String(decoding: data, as: UTF8.self); return $0 }
-            if let range = all.range(of: #"hookd listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression),
-               let port = Int(all[range].split(separator: ":").last ?? "") {
-                listening.continuation.yield(port)
-            }
-        }, onEnd: { listening.continuation.finish() })
-        try process.run()
+        process = try ExampleProcess(executable: URL(fileURLWithPath: Self.toolPath).path,
+                                     ["--config-dir", directory, "--listen", "127.0.0.1:0"] + arguments)
     }
 
     /// Writes `{id}.json`.
@@ -99,8 +76,7 @@ final class HookdProcess: @unchecked Sendable {
 
     func stop() {
         if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
+            process.stop()
         }
         try? FileManager.default.removeItem(atPath: directory)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ForgeKitTesting
 import RebuildKit
 import Testing
 
@@ -43,11 +44,7 @@ struct Deb822Tests {
         let plain = try Deb822.read(fixtures + "/Sources")
         try Data(plain).write(to: URL(fileURLWithPath: directory + "/Sources"))
         for (tool, suffix) in [("/bin/gzip", "gz"), ("/usr/bin/xz", "xz")] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: tool)
-            process.arguments = ["-k", directory + "/Sources"]
-            try process.run()
-            process.waitUntilExit()
+            _ = try TestCommand.run([tool, "-k", directory + "/Sources"])
             #expect(try Deb822.read(directory + "/Sources.\(suffix)") == plain)
         }
         let gz = try Data(contentsOf: URL(fileURLWithPath: directory + "/Sources.gz"))
@@ -181,17 +178,10 @@ struct ResolverTests {
     func agreesWithDose() throws {
         let dose = "/usr/bin/dose-builddebcheck"
         try #require(FileManager.default.isExecutableFile(atPath: dose), "dose-builddebcheck is installed by scripts/bootstrap")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: dose)
-        process.arguments = ["--quiet", "--deb-native-arch=amd64", "-f", fixtures + "/Packages", fixtures + "/Sources"]
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "DEB_BUILD_PROFILES")
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let output = String(decoding: try TestCommand.run([dose, "--quiet", "--deb-native-arch=amd64", "-f", fixtures + "/Packages", fixtures + "/Sources"],
+                                                          environment: environment).output, as: UTF8.self)
         var doseBroken = Set<String>(), name = "", version = ""
         for line in output.split(separator: "\n") {
             if line.hasPrefix("  package: ") { name = String(line.dropFirst(11)) }

@@ -1,4 +1,5 @@
 import Foundation
+import ForgeKitTesting
 import Testing
 
 /// The real `rebuilder` executable, run as a child process.
@@ -13,17 +14,8 @@ struct RebuilderCommandTests {
             tool = candidate.appendingPathComponent("rebuilder").path
             break
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        let result = try TestCommand.run([URL(fileURLWithPath: tool).path] + arguments)
+        return (result.status, String(decoding: result.output, as: UTF8.self), result.error)
     }
 
     @Test("watch --once resolves the collection, submits nothing below the threshold and prints the status as JSON")

@@ -133,16 +133,12 @@ func webDriverCommand(_ method: HTTPMethod, _ url: String, _ body: JSONValue? = 
 }
 
 /// The chromedriver child process, listening on the loopback port it picked itself (`--port=0`).
-/// Process is not declared Sendable on every platform; this object only reads it after `run()`.
 final class ChromeDriverProcess: @unchecked Sendable {
-    let process: Process
-    /// Everything chromedriver printed (its banner, and warnings).
-    let output: OutputLog
+    let process: ExampleProcess
     let base: String
 
-    private init(process: Process, output: OutputLog, base: String) {
+    private init(process: ExampleProcess, base: String) {
         self.process = process
-        self.output = output
         self.base = base
     }
 
@@ -159,15 +155,9 @@ final class ChromeDriverProcess: @unchecked Sendable {
         guard let executable = executable() else {
             throw WebDriverError("chromedriver not found on PATH: install the Debian packages chromium and chromium-driver (scripts/bootstrap)")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["--port=0"]  // chromedriver only accepts local connections by default
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        let log = OutputLog()
-        PipeDrain.start(pipe.fileHandleForReading) { data in log.append(data) }
-        try process.run()
+        // chromedriver only accepts local connections by default
+        let process = try ExampleProcess(executable: URL(fileURLWithPath: executable).path, ["--port=0"])
+        let log = process
         let deadline = ContinuousClock.now + timeout
         var port = Self.port(in: log.text)
         while port == nil, process.isRunning, ContinuousClock.now < deadline, !Task.isCancelled {
@@ -175,10 +165,10 @@ final class ChromeDriverProcess: @unchecked Sendable {
             port = Self.port(in: log.text)
         }
         guard let port else {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.kill(SIGKILL)
             throw WebDriverError("chromedriver did not start: \(log.text)")
         }
-        let driver = ChromeDriverProcess(process: process, output: log, base: "http://127.0.0.1:\(port)")
+        let driver = ChromeDriverProcess(process: process, base: "http://127.0.0.1:\(port)")
         while (try? await webDriverCommand(.GET, driver.base + "/status", timeout: .seconds(2)))?["ready"]?.bool != true {
             guard process.isRunning, ContinuousClock.now < deadline, !Task.isCancelled else {
                 await driver.stop()
@@ -217,19 +207,13 @@ final class ChromeDriverProcess: @unchecked Sendable {
     func stop() async {
         _ = try? await webDriverCommand(.GET, base + "/shutdown", timeout: .seconds(5))
         for signal in [Int32(0), SIGTERM, SIGKILL] {
-            if signal != 0, process.isRunning { kill(process.processIdentifier, signal) }
+            if signal != 0, process.isRunning { process.kill(signal) }
             for _ in 0..<50 where process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
             if !process.isRunning { break }
         }
     }
 }
 
-/// Text a child process wrote, collected from a pipe's readability handler.
-final class OutputLog: Sendable {
-    private let storage = Mutex("")
-    var text: String { storage.withLock { $0 } }
-    func append(_ data: Data) { storage.withLock { $0 += String(decoding: data, as: UTF8.self) } }
-}
 
 /// One browser session: navigation, element lookup, waits, cookies and scripts.
 struct WebDriverSession: Sendable {
