@@ -50,13 +50,14 @@ public final class ExampleProcess: @unchecked Sendable {
     }
 
     /// Starts the program at `executable` (an absolute path) with `arguments`, this process's
-    /// environment or `environment`, in `workingDirectory` when given.
+    /// environment or `environment`, in `workingDirectory` when given. Its standard input is closed
+    /// at once, unless `keepInputOpen` (then ``closeInput()`` closes it).
     public init(executable: String, _ arguments: [String], environment: [String: String]? = nil, workingDirectory: String? = nil,
-                name: String? = nil) throws {
+                name: String? = nil, keepInputOpen: Bool = false) throws {
         self.name = name ?? URL(fileURLWithPath: executable).lastPathComponent
         child = try ChildProcess([executable] + arguments, environment: environment ?? ProcessInfo.processInfo.environment,
                                  options: ChildProcess.Options(workingDirectory: workingDirectory, mergeStandardError: true))
-        child.closeInput()
+        if !keepInputOpen { child.closeInput() }
         Task.detached { [child, output] in
             while let bytes = try? await child.read(), !bytes.isEmpty {
                 output.text.withLock { $0 += String(decoding: bytes, as: UTF8.self) }
@@ -93,6 +94,9 @@ public final class ExampleProcess: @unchecked Sendable {
         }
         return isRunning ? nil : await child.wait(closingOutput: false)
     }
+
+    /// Closes the process's standard input (its end of file).
+    public func closeInput() { child.closeInput() }
 
     /// Asks the process to end (`SIGTERM`), without waiting.
     public func terminate() { kill(SIGTERM) }

@@ -12,8 +12,7 @@ import Testing
 final class PrivatePostgres: @unchecked Sendable {
     let url: String
     let restartScript: String
-    private let process: Process
-    private let input: Pipe
+    private let process: ExampleProcess
 
     static var scriptPath: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -25,45 +24,21 @@ final class PrivatePostgres: @unchecked Sendable {
         guard ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"] != nil else {
             try Test.cancel("TEST_POSTGRES_URL is not set, so this PostgreSQL test is skipped; `make test` starts a server and sets it")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
         // The server lives until the test closes the script's standard input.
-        process.arguments = [scriptPath, "sh", "-c", #"echo "$TEST_POSTGRES_URL $TEST_POSTGRES_RESTART"; read _ignored"#]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        let lines = AsyncStream<String>.makeStream()
-        let buffer = Mutex("")
-        PipeDrain.start(output.fileHandleForReading, onData: { data in
-            let line = buffer.withLock { text -> String? in
-                text += String(decoding: data, as: UTF8.self)
-                guard let newline = text.firstIndex(of: "\n") else { return nil }
-                return String(text[..<newline])
-            }
-            if let line { lines.continuation.yield(line) }
-        }, onEnd: { lines.continuation.finish() })
-        try process.run()
-        let timer = Task {
-            try await Task.sleep(for: .seconds(60))
-            lines.continuation.finish()
+        let process = try ExampleProcess(executable: "/bin/bash", [scriptPath, "sh", "-c", #"echo "$TEST_POSTGRES_URL $TEST_POSTGRES_RESTART"; read _ignored"#],
+                                         keepInputOpen: true)
+        guard let line = try? await process.waitFor(#"postgres://[^ \n]+ [^ \n]+"#), case let parts = line.split(separator: " ").map(String.init),
+              parts.count == 2 else {
+            process.stop()
+            throw HamsterError("scripts/with-postgres did not start a server: \(process.text)")
         }
-        defer { timer.cancel() }
-        for await line in lines.stream {
-            let parts = line.split(separator: " ").map(String.init)
-            guard parts.count == 2 else { break }
-            return PrivatePostgres(url: parts[0], restartScript: parts[1], process: process, input: input)
-        }
-        process.terminate()
-        throw HamsterError("scripts/with-postgres did not start a server")
+        return PrivatePostgres(url: parts[0], restartScript: parts[1], process: process)
     }
 
-    private init(url: String, restartScript: String, process: Process, input: Pipe) {
+    private init(url: String, restartScript: String, process: ExampleProcess) {
         self.url = url
         self.restartScript = restartScript
         self.process = process
-        self.input = input
     }
 
     /// Restarts the server (fast shutdown: connections are cut, the data stays).
@@ -73,28 +48,21 @@ final class PrivatePostgres: @unchecked Sendable {
     }
 
     func close() {
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
+        process.closeInput()
+        while process.isRunning { usleep(10_000) }
     }
 }
 
 /// Runs a program to its end without blocking a thread of the cooperative pool.
 func runProcess(_ path: String, _ arguments: [String]) async throws -> Int32 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    return try await withCheckedThrowingContinuation { continuation in
-        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-        do { try process.run() } catch { continuation.resume(throwing: error) }
-    }
+    let process = try ExampleProcess(executable: path, arguments)
+    return await process.waitUntilExit()
 }
 
 /// `hamster-ci worker` processes on one PostgreSQL database, each restartable under its name.
 final class WorkerFleet: @unchecked Sendable {
     private let arguments: (Int) -> [String]
-    private let processes = Mutex<[Int: Process]>([:])
+    private let processes = Mutex<[Int: ExampleProcess]>([:])
     private let logDirectory: String
     let kills = Atomic<Int>(0)
 
@@ -117,25 +85,20 @@ final class WorkerFleet: @unchecked Sendable {
     }
 
     func start(_ index: Int) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: HamsterProcess.toolPath)
-        process.arguments = arguments(index)
         if !FileManager.default.fileExists(atPath: logPath(index)) {
             _ = FileManager.default.createFile(atPath: logPath(index), contents: nil)
         }
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath(index)))
-        log.seekToEndOfFile()
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        // The worker's output appended to its log (the shell replaces itself with the worker).
+        let process = try ExampleProcess(executable: "/bin/sh", ["-c", #"exec "$@" >>"$0" 2>&1"#, logPath(index),
+                                                                 URL(fileURLWithPath: HamsterProcess.toolPath).path] + arguments(index))
         processes.withLock { $0[index] = process }
     }
 
     /// kill -9 the worker `index` (no shutdown: its claims stay held until it starts again), then start it again.
     func crashAndRestart(_ index: Int) throws {
         if let process = processes.withLock({ $0[index] }) {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            process.kill(SIGKILL)
+            while process.isRunning { usleep(2_000) }
             kills.add(1, ordering: .relaxed)
         }
         try start(index)
@@ -153,8 +116,8 @@ final class WorkerFleet: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(5)
         while all.contains(where: \.isRunning) && Date() < deadline { usleep(50_000) }
         for process in all where process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            process.kill(SIGKILL)
+            while process.isRunning { usleep(2_000) }
         }
     }
 }
