@@ -179,8 +179,8 @@ package final class PostgresStoreDatabase: Sendable {
     }
 
     /// Applies, in order and each in its own transaction, the migrations of `component` that this
-    /// database has not seen. Each migration is a list of statements. Concurrent callers on the same
-    /// schema wait for one another (an advisory lock per schema), so each migration runs once. A database that cannot be
+    /// database has not seen. Each migration is a list of statements. Concurrent callers wait for
+    /// one another (an advisory lock), so each migration runs once. A database that cannot be
     /// reached is tried again until `patience` has passed.
     package func migrate(component: String, _ migrations: [(name: String, statements: [String])],
                          patience: Duration = .seconds(30)) async throws(PostgresStoreFailure) {
@@ -195,10 +195,7 @@ package final class PostgresStoreDatabase: Sendable {
                                                                       id: Int.random(in: 1_000_000...9_999_999), logger: logger)
                 defer { Task { try? await connection.close() } }
                 try await connection.withTransaction(logger: logger) { connection in
-                    // Migrations of one schema one at a time (processes starting together); other
-                    // schemas' do not wait. A lock held too long is given up and the whole try repeated.
-                    try await connection.query("SET LOCAL lock_timeout = '10s'", logger: self.logger)
-                    try await connection.query("SELECT pg_advisory_xact_lock(hashtext('forgeworks-migrations:' || \(schema)))", logger: self.logger)
+                    try await connection.query("SELECT pg_advisory_xact_lock(hashtext('forgeworks-migrations'))", logger: self.logger)
                     try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: self.logger)
                     try await connection.query(PostgresQuery(unsafeSQL: """
                         CREATE TABLE IF NOT EXISTS \(schema).forgeworks_migrations (
@@ -224,10 +221,8 @@ package final class PostgresStoreDatabase: Sendable {
                 return
             } catch {
                 let failure = PostgresStoreFailure(operation: "migrate \(component) in \(location)", error)
-                // A server error in a statement is final; an unreachable server may still come up, and
-                // a lock given up (55P03) may be free on the next try.
-                guard failure.sqlState == nil || failure.sqlState == "57P03" || failure.sqlState == "55P03",
-                      ContinuousClock.now + delay < deadline else { throw failure }
+                // A server error in a statement is final; an unreachable server may still come up.
+                guard failure.sqlState == nil || failure.sqlState == "57P03", ContinuousClock.now + delay < deadline else { throw failure }
                 logger.warning("database not ready; retrying", metadata: ["error": "\(failure)"])
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(2))
