@@ -58,12 +58,10 @@ public final class ExampleProcess: @unchecked Sendable {
         child = try ChildProcess([executable] + arguments, environment: environment ?? ProcessInfo.processInfo.environment,
                                  options: ChildProcess.Options(workingDirectory: workingDirectory, mergeStandardError: true))
         if !keepInputOpen { child.closeInput() }
-        Task.detached { [child, output] in
-            while let bytes = try? await child.read(), !bytes.isEmpty {
-                output.text.withLock { $0 += String(decoding: bytes, as: UTF8.self) }
-            }
-            output.ended.store(true, ordering: .releasing)
-        }
+        // Drained on the child's own thread, never waiting for Swift's pool: a test that blocks the
+        // pool must not leave the child stuck on a full pipe.
+        child.drainOutput({ [output] bytes in output.text.withLock { $0 += String(decoding: bytes, as: UTF8.self) } },
+                          onEnd: { [output] in output.ended.store(true, ordering: .releasing) })
     }
 
     /// Waits up to `seconds` for output matching `pattern` and returns its first capture group (the

@@ -255,6 +255,24 @@ package final class ChildProcess: Sendable {
         return try result.get()
     }
 
+    /// Reads standard output to its end on the child's own reading thread, handing each chunk to
+    /// `onData` and then calling `onEnd`: for a caller that must keep draining it even while Swift's
+    /// cooperative pool is busy (a child blocked on a full pipe would stall). Use it instead of
+    /// ``read(maximum:)``, not beside it.
+    package func drainOutput(_ onData: @escaping @Sendable ([UInt8]) -> Void, onEnd: @escaping @Sendable () -> Void) {
+        let descriptor = state.withLock { $0.output }
+        outputQueue.start {
+            var buffer = [UInt8](repeating: 0, count: 64 << 10)
+            while descriptor >= 0 {
+                let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress!, $0.count) }
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { break }
+                onData(Array(buffer[..<count]))
+            }
+            onEnd()
+        }
+    }
+
     /// Reads standard output to its end, keeping at most `limit` bytes.
     package func readAll(limit: Int) async throws(ForgeError) -> (bytes: [UInt8], truncated: Bool) {
         var collected: [UInt8] = []
