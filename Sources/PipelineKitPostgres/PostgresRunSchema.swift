@@ -15,9 +15,8 @@ enum PostgresRunSchema {
         ("v2", ["ALTER TABLE logs ALTER COLUMN text TYPE BYTEA USING convert_to(text, 'UTF8')"]),
         // Runs numbered within a scope (a repository); log chunks at byte offsets of their run's log.
         ("v3 scopes and log offsets", v3),
-        // Claims that read the queue's head in index order, whatever the statistics say.
-        ("v4 claims in index order", v4),
-        // Due steps of runs without a concurrency group taken in one statement.
+        // Claims that read the queue's head in index order, whatever the statistics say, and take the
+        // due steps of runs without a concurrency group in one statement.
         ("v5 claims taken together", v5),
         // Successful last steps finished together.
         ("v6 finishes taken together", v6),
@@ -146,11 +145,16 @@ enum PostgresRunSchema {
         """,
     ]
 
-    /// `forgeworks_claim` as v4's, but the due queued steps of runs that have no concurrency group are
-    /// locked and taken together — one statement locks the queue's head (`SKIP LOCKED`), then their
-    /// runs (`SKIP LOCKED`), marks the steps running and the queued runs started — instead of a
-    /// function call and two updates per step. Steps of runs with a concurrency group, and any left
-    /// because their run was locked, go through v4's loop one at a time (the group's advisory lock).
+    /// `forgeworks_claim` as v1's, but reading the queue's head in its partial indexes' order (steps
+    /// first, then each one's run, `SKIP LOCKED` both) and planned without sequential or bitmap scans:
+    /// a queue table's statistics are always stale — it fills and drains between two autovacuum passes
+    /// — and with them the planner took v1's join for a few rows, reading every due step, looking up
+    /// each one's run and sorting them all (40 ms per claim at 10,000 queued, auto_explain on
+    /// bench/pipeline-postgres). The due queued steps of runs that have no concurrency group are locked
+    /// and taken together — one statement locks the queue's head, then their runs, marks the steps
+    /// running and the queued runs started — instead of a function call and two updates per step.
+    /// Steps of runs with a concurrency group, and any left because their run was locked, are taken
+    /// one at a time (the group's advisory lock), as are steps whose lease ran out.
     static let v5: [String] = [
         """
         CREATE OR REPLACE FUNCTION forgeworks_claim(p_worker TEXT, p_now DOUBLE PRECISION, p_lease_until DOUBLE PRECISION, p_limit BIGINT)
@@ -220,79 +224,6 @@ enum PostgresRunSchema {
                 END LOOP;
             END IF;
             -- Then, one at a time, due steps of runs with a concurrency group (and any left above).
-            IF v_claimed < p_limit THEN
-                FOR v_step IN
-                    SELECT s.run_id, s.sequence FROM steps s
-                    WHERE s.state = 'queued' AND s.due_at <= p_now
-                    ORDER BY s.due_at
-                    LIMIT (p_limit - v_claimed) * 4 + 16
-                    FOR UPDATE OF s SKIP LOCKED
-                LOOP
-                    EXIT WHEN v_claimed >= p_limit;
-                    SELECT r.status, r.concurrency_group INTO v_run FROM runs r
-                    WHERE r.id = v_step.run_id AND r.status IN ('queued', 'running') FOR UPDATE SKIP LOCKED;
-                    CONTINUE WHEN NOT FOUND;
-                    FOR v_taken IN SELECT * FROM forgeworks_take(p_worker, p_now, p_lease_until, v_step.run_id, v_step.sequence,
-                                                                 v_run.status, v_run.concurrency_group) LOOP
-                        o_run := v_taken.o_run; o_sequence := v_taken.o_sequence; o_path := v_taken.o_path; o_attempt := v_taken.o_attempt;
-                        o_failures := v_taken.o_failures; o_parent := v_taken.o_parent; o_anchor := v_taken.o_anchor;
-                        v_claimed := v_claimed + 1;
-                        RETURN NEXT;
-                    END LOOP;
-                END LOOP;
-            END IF;
-            o_run := NULL; o_sequence := NULL; o_path := NULL; o_attempt := NULL; o_failures := NULL; o_parent := NULL; o_anchor := NULL;
-            SELECT min(due_at) INTO o_next_due FROM steps WHERE state = 'queued' AND due_at > p_now;
-            RETURN NEXT;
-        END
-        $$
-        """,
-    ]
-
-    /// `forgeworks_claim` as v1's, but the candidates are read from the steps alone, in the order of
-    /// their partial index (`steps_running` by lease, then `steps_queued` by due time), and each
-    /// step's run is locked after it (`SKIP LOCKED` both, as before: a step whose step or run row is
-    /// locked is left for another claim). A queue table's statistics are always stale — it fills and
-    /// drains between two autovacuum passes — and with them the planner took v1's join for a few
-    /// rows: it read every due step, looked up each one's run and sorted them all, 40 ms per claim
-    /// with 10,000 queued (auto_explain on bench/pipeline-postgres). The function therefore plans
-    /// without sequential or bitmap scans: reading the head of the index is always the right plan.
-    static let v4: [String] = [
-        """
-        CREATE OR REPLACE FUNCTION forgeworks_claim(p_worker TEXT, p_now DOUBLE PRECISION, p_lease_until DOUBLE PRECISION, p_limit BIGINT)
-        RETURNS TABLE (o_run BIGINT, o_sequence INTEGER, o_path TEXT, o_attempt INTEGER, o_failures INTEGER, o_parent TEXT,
-                       o_anchor TEXT, o_next_due DOUBLE PRECISION)
-        LANGUAGE plpgsql
-        SET enable_seqscan = off
-        SET enable_bitmapscan = off
-        AS $$
-        DECLARE
-            v_claimed BIGINT := 0;
-            v_step RECORD;
-            v_run RECORD;
-            v_taken RECORD;
-        BEGIN
-            o_next_due := NULL;
-            -- First steps whose lease ran out (not this worker's own), then due queued steps.
-            FOR v_step IN
-                SELECT s.run_id, s.sequence FROM steps s
-                WHERE s.state = 'running' AND s.lease_until <= p_now AND s.worker <> p_worker
-                ORDER BY s.lease_until
-                LIMIT (p_limit - v_claimed) * 4 + 16
-                FOR UPDATE OF s SKIP LOCKED
-            LOOP
-                EXIT WHEN v_claimed >= p_limit;
-                SELECT r.status, r.concurrency_group INTO v_run FROM runs r
-                WHERE r.id = v_step.run_id AND r.status IN ('queued', 'running') FOR UPDATE SKIP LOCKED;
-                CONTINUE WHEN NOT FOUND;
-                FOR v_taken IN SELECT * FROM forgeworks_take(p_worker, p_now, p_lease_until, v_step.run_id, v_step.sequence,
-                                                             v_run.status, v_run.concurrency_group) LOOP
-                    o_run := v_taken.o_run; o_sequence := v_taken.o_sequence; o_path := v_taken.o_path; o_attempt := v_taken.o_attempt;
-                    o_failures := v_taken.o_failures; o_parent := v_taken.o_parent; o_anchor := v_taken.o_anchor;
-                    v_claimed := v_claimed + 1;
-                    RETURN NEXT;
-                END LOOP;
-            END LOOP;
             IF v_claimed < p_limit THEN
                 FOR v_step IN
                     SELECT s.run_id, s.sequence FROM steps s
