@@ -143,6 +143,58 @@ struct RunStoreConformanceTests {
         #expect(cancelled.steps.map(\.state) == [.cancelled])
     }
 
+    @Test("One batch of outcomes: last steps end their runs (falsy ones failed), a run cancelled meanwhile and a stale attempt are refused",
+          arguments: StoreKind.allCases)
+    func finishBatch(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        _ = try await store.enqueue(event: nil, runs: (0..<4).map { _ in NewRun(configuration: single, source: .testPush()) }, now: Date())
+        let start = Date()
+        // w1 holds three steps for a minute and the fourth for five seconds.
+        let long = try await store.claim(worker: "w1", limit: 3, lease: .seconds(60), now: start)
+        let short = try await store.claim(worker: "w1", limit: 1, lease: .seconds(5), now: start)
+        let first = long.steps + short.steps
+        #expect(first.count == 4)
+        let ids = first.map(\.key.run)
+        #expect(Set(ids).count == 4)
+        let steps = Dictionary(uniqueKeysWithValues: first.map { ($0.key.run, $0) })
+        // The fourth step's lease runs out and w2 takes it again: w1's outcome for it is stale.
+        let later = start.addingTimeInterval(10)
+        let again = try await store.claim(worker: "w2", limit: 4, lease: .seconds(60), now: later)
+        #expect(again.steps.map(\.key) == [try #require(steps[ids[3]]).key])
+        #expect(again.steps.first?.attempt == 2)
+        // The third run is cancelled while its step runs.
+        #expect(try await store.cancel(ids[2], reason: "stop", now: later))
+        func done(_ run: RunID, falsy: Bool) throws -> StepOutcome {
+            let step = try #require(steps[run])
+            return StepOutcome(key: step.key, attempt: step.attempt,
+                               kind: .succeeded(result: falsy ? false : ["ok": true], next: nil, falsy: falsy, claimNext: true))
+        }
+        let result = try await store.finish([try done(ids[0], falsy: false), try done(ids[1], falsy: true), try done(ids[2], falsy: false),
+                                             try done(ids[3], falsy: false)],
+                                            worker: "w1", lease: .seconds(60), now: later)
+        #expect(result.finishedRuns == [ids[0]: .succeeded, ids[1]: .failed])
+        #expect(Set(result.refused.map(\.run)) == [ids[2], ids[3]])
+        #expect(result.claimed.isEmpty)
+        let ended = try #require(try await store.run(ids[0]))
+        #expect(ended.run.status == .succeeded)
+        #expect(ended.steps.map(\.state) == [.succeeded])
+        #expect(ended.steps.first?.result == ["ok": true])
+        #expect(try await store.run(ids[1])?.run.status == .failed)
+        let cancelled = try #require(try await store.run(ids[2]))
+        #expect(cancelled.run.status == .cancelled)
+        #expect(cancelled.steps.map(\.state) == [.cancelled])
+        #expect(cancelled.steps.first?.result == nil)
+        // The stale outcome changed nothing: w2 still holds the step, and its outcome ends the run.
+        let stale = try #require(try await store.run(ids[3]))
+        #expect(stale.run.status == .running)
+        #expect(stale.steps.map(\.state) == [.running])
+        let current = try await store.finish([StepOutcome(key: again.steps[0].key, attempt: 2,
+                                                          kind: .succeeded(result: ["ok": true], next: nil, falsy: false, claimNext: false))],
+                                             worker: "w2", lease: .seconds(60), now: later)
+        #expect(current.finishedRuns == [ids[3]: .succeeded])
+        #expect(try await store.release(worker: "w1", now: later) == 0)
+    }
+
     @Test("Cancelling an ended run says so; an unknown run is not found", arguments: StoreKind.allCases)
     func cancelEdges(kind: StoreKind) async throws {
         let store = try await kind.make()

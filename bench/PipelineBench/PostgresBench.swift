@@ -9,18 +9,20 @@ import PostgresNIO
 /// runs as the chains had actions (the two shapes bench/pipeline-postgres compares with pgqueuer), then
 /// the queue-to-start latency.
 ///
-///     pipeline-bench postgres URL [CHAINS] [WORKERS] [CONCURRENCY]
+///     pipeline-bench postgres URL [CHAINS] [WORKERS] [CONCURRENCY] [PARTS]
 ///     pipeline-bench pg-worker URL SCHEMA NAME CONCURRENCY
 enum PostgresBench {
     static func main(_ arguments: [String]) async throws {
-        guard arguments.count >= 3 else { throw BenchError("usage: pipeline-bench postgres URL [CHAINS] [WORKERS] [CONCURRENCY]") }
+        guard arguments.count >= 3 else { throw BenchError("usage: pipeline-bench postgres URL [CHAINS] [WORKERS] [CONCURRENCY] [PARTS]") }
         let url = arguments[2]
         let chains = arguments.count > 3 ? Int(arguments[3]) ?? 10_000 : 10_000
         let workers = arguments.count > 4 ? Int(arguments[4]) ?? 4 : 4
         let concurrency = arguments.count > 5 ? Int(arguments[5]) ?? 32 : 32
-        try await throughput(url: url, chains: chains, workers: workers, concurrency: concurrency)
-        try await singles(url: url, runs: chains * 3, workers: workers, concurrency: concurrency)
-        try await latency(url: url, events: 500, workers: workers, concurrency: concurrency)
+        // PARTS: which measurements, comma-separated (chains, singles, latency; all by default), for profiling one.
+        let parts = Set((arguments.count > 6 ? arguments[6] : "chains,singles,latency").split(separator: ",").map(String.init))
+        if parts.contains("chains") { try await throughput(url: url, chains: chains, workers: workers, concurrency: concurrency) }
+        if parts.contains("singles") { try await singles(url: url, runs: chains * 3, workers: workers, concurrency: concurrency) }
+        if parts.contains("latency") { try await latency(url: url, events: 500, workers: workers, concurrency: concurrency) }
     }
 
     static func schema(_ prefix: String) -> String {

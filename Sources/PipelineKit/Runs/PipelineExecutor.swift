@@ -377,8 +377,10 @@ public final class PipelineExecutor: Service, Sendable {
     private func workspace(for run: RunID, source: Source) async throws -> Workspace {
         if let workspace = state.withLock({ $0.workspaces[run] }) { return workspace }
         let settings = try await options.runSettings?(source) ?? RunSettings()
-        var environment = commandEnvironment.merging(settings.environment) { $1 }
-        environment.merge(settings.secrets) { $1 }
+        var environment = commandEnvironment
+        // (Merged only when there is something to merge: the executor's environment is shared, not copied, otherwise.)
+        if !settings.environment.isEmpty { environment.merge(settings.environment) { $1 } }
+        if !settings.secrets.isEmpty { environment.merge(settings.secrets) { $1 } }
         let masker = settings.secrets.isEmpty ? self.masker : SecretMasker(self.masker.secrets + Array(settings.secrets.values))
         let made = Workspace(directory: (workspaceDirectory as NSString).appendingPathComponent("run-\(run)"), source: source,
                              environment: environment, masker: masker, logger: logger, sandbox: options.sandbox, network: settings.network,

@@ -73,7 +73,11 @@ public final class Workspace: Sendable {
 
     /// Removes the directory and everything in it, and gives back the workspace's sandbox user.
     public func remove() {
-        try? FileManager.default.removeItem(atPath: directory)
+        // Most workspaces of short actions are never made: one lstat, not FileManager's error path, tells.
+        var status = stat()
+        if prepared.load(ordering: .acquiring) || lstat(directory, &status) == 0 || errno != ENOENT {
+            try? FileManager.default.removeItem(atPath: directory)
+        }
         sandboxState.withLock { state in
             state.user?.release()
             state.user = nil
