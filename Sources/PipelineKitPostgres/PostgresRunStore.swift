@@ -124,15 +124,10 @@ public final class PostgresRunStore: RunStore {
         return EnqueueResult(eventID: eventID, runs: records, superseded: superseded, duplicate: false)
     }
 
-    public func claim(worker: String, limit: Int, lease: Duration, now: Date) async throws(PipelineError) -> ClaimResult {
-        guard limit > 0 else { return ClaimResult(steps: [], nextDue: nil) }
-        let time = now.timeIntervalSince1970
-        let query: PostgresQuery = """
-            SELECT o_run, o_sequence, o_path, o_attempt, o_failures, o_parent, o_anchor, o_next_due
-            FROM forgeworks_claim(\(worker), \(time), \(time + lease.inSeconds), \(Int64(limit)))
-            """
-        typealias Row = (Int64?, Int?, String?, Int?, Int?, String?, String?, Double?)
-        let rows = try await rows("claim", query) { row in try row.decode(Row.self) }
+    /// A row of `forgeworks_claim`: a claimed step, or (o_run NULL) when the next queued step is due.
+    private typealias ClaimRow = (Int64?, Int?, String?, Int?, Int?, String?, String?, Double?)
+
+    private static func claimResult(_ rows: [ClaimRow]) throws(PipelineError) -> ClaimResult {
         var steps: [ClaimedStep] = []
         var nextDue: Date?
         for row in rows {
@@ -148,8 +143,22 @@ public final class PostgresRunStore: RunStore {
         return ClaimResult(steps: steps, nextDue: nextDue)
     }
 
-    public func finish(_ outcomes: [StepOutcome], worker: String, lease: Duration, now: Date) async throws(PipelineError) -> FinishResult {
-        guard !outcomes.isEmpty else { return FinishResult(claimed: [], refused: [], finishedRuns: [:]) }
+    public func claim(worker: String, limit: Int, lease: Duration, now: Date) async throws(PipelineError) -> ClaimResult {
+        guard limit > 0 else { return ClaimResult(steps: [], nextDue: nil) }
+        let time = now.timeIntervalSince1970
+        let query: PostgresQuery = """
+            SELECT o_run, o_sequence, o_path, o_attempt, o_failures, o_parent, o_anchor, o_next_due
+            FROM forgeworks_claim(\(worker), \(time), \(time + lease.inSeconds), \(Int64(limit)))
+            """
+        return try Self.claimResult(try await rows("claim", query) { row in try row.decode(ClaimRow.self) })
+    }
+
+    /// A row of `forgeworks_finish`: an outcome's run and step, what became of it, the chain's next
+    /// step claimed, the run's final status.
+    private typealias FinishRow = (Int64, Int, String, Int?, String?)
+
+    /// The outcomes as `forgeworks_finish` reads them, and the next steps they ask for by key.
+    private static func finishInput(_ outcomes: [StepOutcome]) -> (json: String, next: [StepKey: NextStep]) {
         var documents: [Value] = []
         var nextSteps: [StepKey: NextStep] = [:]
         for outcome in outcomes {
@@ -177,12 +186,10 @@ public final class PostgresRunStore: RunStore {
             }
             documents.append(.map(fields))
         }
-        let time = now.timeIntervalSince1970
-        let query: PostgresQuery = """
-            SELECT o_run, o_sequence, o_outcome, o_next, o_status
-            FROM forgeworks_finish(\(worker), \(time), \(time + lease.inSeconds), \(Value.list(documents).jsonText)::jsonb)
-            """
-        let rows = try await rows("finish", query) { row in try row.decode((Int64, Int, String, Int?, String?).self) }
+        return (Value.list(documents).jsonText, nextSteps)
+    }
+
+    private func finishResult(_ rows: [FinishRow], next nextSteps: [StepKey: NextStep]) -> FinishResult {
         var claimed: [ClaimedStep] = []
         var refused: [StepKey] = []
         var finished: [RunID: RunStatus] = [:]
@@ -205,6 +212,53 @@ public final class PostgresRunStore: RunStore {
         }
         if queuedUnclaimed || !finished.isEmpty { database.wakeLocalListeners() }
         return FinishResult(claimed: claimed, refused: refused, finishedRuns: finished)
+    }
+
+    public func finish(_ outcomes: [StepOutcome], worker: String, lease: Duration, now: Date) async throws(PipelineError) -> FinishResult {
+        guard !outcomes.isEmpty else { return FinishResult(claimed: [], refused: [], finishedRuns: [:]) }
+        let (json, nextSteps) = Self.finishInput(outcomes)
+        let time = now.timeIntervalSince1970
+        let query: PostgresQuery = """
+            SELECT o_run, o_sequence, o_outcome, o_next, o_status
+            FROM forgeworks_finish(\(worker), \(time), \(time + lease.inSeconds), \(json)::jsonb)
+            """
+        let rows = try await rows("finish", query) { row in try row.decode(FinishRow.self) }
+        return finishResult(rows, next: nextSteps)
+    }
+
+    /// Both in one statement, so one transaction and one round trip: the finish first (its function
+    /// runs when the first branch is read), then the claim, which sees what the finish recorded.
+    public func finish(_ outcomes: [StepOutcome], thenClaim limit: Int, worker: String, lease: Duration,
+                       now: Date) async throws(PipelineError) -> (finished: FinishResult, claimed: ClaimResult) {
+        guard limit > 0 else {
+            return (try await finish(outcomes, worker: worker, lease: lease, now: now), ClaimResult(steps: [], nextDue: nil))
+        }
+        guard !outcomes.isEmpty else {
+            return (FinishResult(claimed: [], refused: [], finishedRuns: [:]), try await claim(worker: worker, limit: limit, lease: lease, now: now))
+        }
+        let (json, nextSteps) = Self.finishInput(outcomes)
+        let time = now.timeIntervalSince1970, until = time + lease.inSeconds
+        let query: PostgresQuery = """
+            WITH f AS (SELECT * FROM forgeworks_finish(\(worker), \(time), \(until), \(json)::jsonb)),
+                 c AS (SELECT * FROM forgeworks_claim(\(worker), \(time), \(until), \(Int64(limit))))
+            SELECT true, o_run, o_sequence, o_outcome, o_next, o_status, NULL::text, NULL::integer, NULL::integer, NULL::text, NULL::text,
+                   NULL::double precision FROM f
+            UNION ALL
+            SELECT false, o_run, o_sequence, NULL, NULL, NULL, o_path, o_attempt, o_failures, o_parent, o_anchor, o_next_due FROM c
+            """
+        typealias Row = (Bool, Int64?, Int?, String?, Int?, String?, String?, Int?, Int?, String?, String?, Double?)
+        let rows = try await rows("finish and claim", query) { row in try row.decode(Row.self) }
+        var finishRows: [FinishRow] = []
+        var claimRows: [ClaimRow] = []
+        for row in rows {
+            if row.0 {
+                guard let run = row.1, let sequence = row.2, let outcome = row.3 else { continue }
+                finishRows.append((run, sequence, outcome, row.4, row.5))
+            } else {
+                claimRows.append((row.1, row.2, row.6, row.7, row.8, row.9, row.10, row.11))
+            }
+        }
+        return (finishResult(finishRows, next: nextSteps), try Self.claimResult(claimRows))
     }
 
     public func renew(_ steps: [StepKey], worker: String, lease: Duration, now: Date) async throws(PipelineError) -> RenewResult {

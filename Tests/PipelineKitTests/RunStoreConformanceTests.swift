@@ -195,6 +195,49 @@ struct RunStoreConformanceTests {
         #expect(try await store.release(worker: "w1", now: later) == 0)
     }
 
+    @Test("Finishing and claiming in one call: the claim sees what the outcomes recorded, and takes no more than asked",
+          arguments: StoreKind.allCases)
+    func finishThenClaim(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let first = try await store.enqueue(event: nil, runs: [NewRun(configuration: single, source: .testPush(), concurrencyGroup: "prod")],
+                                            now: Date())
+        let held = try await store.claim(worker: "w1", limit: 5, lease: .seconds(60), now: Date())
+        #expect(held.steps.map(\.key.run) == first.runs.map(\.id))
+        // The group's next run waits for the first; two more runs have no group.
+        let second = try await store.enqueue(event: nil, runs: [NewRun(configuration: single, source: .testPush(), concurrencyGroup: "prod")],
+                                             now: Date())
+        let others = try await store.enqueue(event: nil, runs: (0..<2).map { _ in NewRun(configuration: single, source: .testPush()) },
+                                             now: Date().addingTimeInterval(1))
+        let outcome = StepOutcome(key: held.steps[0].key, attempt: 1, kind: .succeeded(result: true, next: nil, falsy: false, claimNext: true))
+        let both = try await store.finish([outcome], thenClaim: 2, worker: "w1", lease: .seconds(60), now: Date().addingTimeInterval(2))
+        #expect(both.finished.finishedRuns == [first.runs[0].id: .succeeded])
+        // Claimed after the first run ended, in the same call: the group's second run is due now, and it
+        // is the oldest, so a claim of two takes it and the older of the other two.
+        #expect(Set(both.claimed.steps.map(\.key.run)) == [second.runs[0].id, others.runs[0].id])
+        #expect(try await store.run(second.runs[0].id)?.run.status == .running)
+        // Nothing to finish: only the claim; and nothing to claim: only the finish.
+        let rest = try await store.finish([], thenClaim: 5, worker: "w2", lease: .seconds(60), now: Date().addingTimeInterval(2))
+        #expect(rest.claimed.steps.map(\.key.run) == [others.runs[1].id])
+        let last = StepOutcome(key: rest.claimed.steps[0].key, attempt: 1, kind: .succeeded(result: true, next: nil, falsy: false, claimNext: true))
+        let ended = try await store.finish([last], thenClaim: 0, worker: "w2", lease: .seconds(60), now: Date().addingTimeInterval(3))
+        #expect(ended.finished.finishedRuns == [others.runs[1].id: .succeeded])
+        #expect(ended.claimed.steps.isEmpty)
+    }
+
+    @Test("A claim takes the head of the queue, whether its run has a concurrency group or not", arguments: StoreKind.allCases)
+    func claimsTakeTheHead(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let start = Date()
+        let grouped = try await store.enqueue(event: nil, runs: [NewRun(configuration: single, source: .testPush(), concurrencyGroup: "prod")],
+                                              now: start)
+        let newer = try await store.enqueue(event: nil, runs: (0..<3).map { _ in NewRun(configuration: single, source: .testPush()) },
+                                            now: start.addingTimeInterval(1))
+        let first = try await store.claim(worker: "w1", limit: 1, lease: .seconds(60), now: start.addingTimeInterval(2))
+        #expect(first.steps.map(\.key.run) == grouped.runs.map(\.id), "newer runs without a group went first")
+        let next = try await store.claim(worker: "w1", limit: 2, lease: .seconds(60), now: start.addingTimeInterval(2))
+        #expect(Set(next.steps.map(\.key.run)) == Set(newer.runs.prefix(2).map(\.id)))
+    }
+
     @Test("Cancelling an ended run says so; an unknown run is not found", arguments: StoreKind.allCases)
     func cancelEdges(kind: StoreKind) async throws {
         let store = try await kind.make()

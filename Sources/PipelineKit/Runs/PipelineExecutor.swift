@@ -132,6 +132,11 @@ public final class PipelineExecutor: Service, Sendable {
         var workspaces: [RunID: Workspace] = [:]
         var pendingOutcomes: [(StepOutcome, CheckedContinuation<ClaimedStep?, Never>)] = []
         var flushing = false
+        /// Slots a claim in flight may fill (the claim loop's, or the outcome flusher's).
+        var reserved = 0
+        /// Steps the outcome flusher claimed with a batch of outcomes, counted in `running`, for the
+        /// claim loop to start.
+        var handoff: [ClaimedStep] = []
         /// A graceful shutdown began: nothing more is claimed.
         var draining = false
     }
@@ -250,14 +255,42 @@ public final class PipelineExecutor: Service, Sendable {
     private func claimLoop(untilIdle: Bool) async throws {
         try await withThrowingDiscardingTaskGroup { group in
             while !Task.isCancelled && !isDraining {
-                let runningBefore = state.withLock { $0.running }
-                let free = options.concurrency - runningBefore
+                // Steps claimed together with a batch of outcomes (flushOutcomes) start here, in this group.
+                let handed = state.withLock { state in
+                    defer { state.handoff.removeAll(keepingCapacity: true) }
+                    return state.handoff
+                }
+                if !handed.isEmpty {
+                    await prefetchContexts(of: handed)
+                    for step in handed {
+                        group.addTask { await self.execute(step) }
+                    }
+                }
+                let (runningBefore, free) = state.withLock { state -> (Int, Int) in
+                    let free = max(0, options.concurrency - state.running - state.reserved)
+                    state.reserved += free
+                    return (state.running, free)
+                }
                 var nextDue: Date?
                 if free > 0 {
-                    let claim: ClaimResult
+                    let claimed: Result<ClaimResult, PipelineError>
                     do {
-                        claim = try await store.claim(worker: options.workerID, limit: free, lease: options.lease, now: clock.now())
-                    } catch let error as PipelineError where error.code != .cancelled {
+                        claimed = .success(try await store.claim(worker: options.workerID, limit: free, lease: options.lease, now: clock.now()))
+                    } catch let error as PipelineError {
+                        claimed = .failure(error)
+                    }
+                    let running = state.withLock { state in
+                        state.reserved -= free
+                        state.running += (try? claimed.get())?.steps.count ?? 0
+                        return state.running
+                    }
+                    let claim: ClaimResult
+                    switch claimed {
+                    case .success(let result):
+                        claim = result
+                    case .failure(let error) where error.code == .cancelled:
+                        throw error
+                    case .failure(let error):
                         // A busy or unreachable database is not the end of the worker: try again shortly.
                         logger.warning("cannot claim work; retrying", metadata: ["error": "\(error)"])
                         await signal.wait(until: clock.now().addingTimeInterval(options.pollInterval.inSeconds), clock: clock)
@@ -266,7 +299,6 @@ public final class PipelineExecutor: Service, Sendable {
                     nextDue = claim.nextDue
                     if !claim.steps.isEmpty {
                         await prefetchContexts(of: claim.steps)
-                        let running = state.withLock { $0.running += claim.steps.count; return $0.running }
                         stepsRunning.record(running)
                         for step in claim.steps {
                             group.addTask { await self.execute(step) }
@@ -527,16 +559,38 @@ public final class PipelineExecutor: Service, Sendable {
                 return state.pendingOutcomes
             }
             guard !batch.isEmpty else { return }
+            // The slots these outcomes free (their chains end here), and any free already, are filled
+            // in the same call: one transaction hands back the outcomes and takes new work.
+            let ending = batch.count { item in
+                if case .succeeded(_, .some, _, true) = item.0.kind { return false }
+                return true
+            }
+            let limit = state.withLock { state -> Int in
+                guard !state.draining else { return 0 }
+                let free = max(0, options.concurrency - state.running - state.reserved + ending)
+                state.reserved += free
+                return free
+            }
             var result: FinishResult?
+            var taken: [ClaimedStep] = []
             for attempt in 0..<5 {
                 do {
-                    result = try await store.finish(batch.map(\.0), worker: options.workerID, lease: options.lease, now: clock.now())
+                    let both = try await store.finish(batch.map(\.0), thenClaim: limit, worker: options.workerID, lease: options.lease,
+                                                      now: clock.now())
+                    result = both.finished
+                    taken = both.claimed.steps
                     break
                 } catch {
                     logger.warning("cannot record outcomes", metadata: ["error": "\(error)", "attempt": "\(attempt + 1)"])
                     try? await Task.sleep(for: .milliseconds(100 << attempt))
                 }
             }
+            state.withLock { state in
+                state.reserved -= limit
+                state.running += taken.count
+                state.handoff += taken
+            }
+            if !taken.isEmpty { signal.fire() }
             var claimedByRun: [RunID: ClaimedStep] = [:]
             if let result {
                 for step in result.claimed { claimedByRun[step.key.run] = step }

@@ -16,7 +16,8 @@ public protocol RunStore: Sendable {
     func enqueue(event: EventRecord?, runs: [NewRun], now: Date) async throws(PipelineError) -> EnqueueResult
 
     /// Claims up to `limit` steps that are due — queued ones whose back-off has passed, and running
-    /// ones whose lease has run out — oldest first, for `worker`, with a lease until `now + lease`.
+    /// ones whose lease has run out — from the head of the queue (oldest first; the steps come back
+    /// in no promised order), for `worker`, with a lease until `now + lease`.
     /// A step waits while another run of its concurrency group is running. A worker never claims
     /// back its own expired steps (it may still be running them, only late to renew); a worker that
     /// restarts under the same name takes them back with ``release(worker:now:)``.
@@ -27,6 +28,14 @@ public protocol RunStore: Sendable {
     /// Returns the steps claimed for `worker` and the outcomes that were refused because their
     /// claim was lost (lease ran out and another worker took the step, or the run was cancelled).
     func finish(_ outcomes: [StepOutcome], worker: String, lease: Duration, now: Date) async throws(PipelineError) -> FinishResult
+
+    /// Records `outcomes` as ``finish(_:worker:lease:now:)`` does, then claims up to `limit` due steps
+    /// for `worker` as ``claim(worker:limit:lease:now:)`` does: a busy worker hands back what it
+    /// finished and takes new work in one call. A store that can does both in one transaction and
+    /// one round trip; the default calls the two in turn, and when the claim fails after the outcomes
+    /// were recorded it returns an empty claim (the outcomes stay recorded; the executor claims again).
+    func finish(_ outcomes: [StepOutcome], thenClaim limit: Int, worker: String, lease: Duration,
+                now: Date) async throws(PipelineError) -> (finished: FinishResult, claimed: ClaimResult)
 
     /// Extends the leases of `steps` held by `worker`; returns the ones whose runs were cancelled
     /// meanwhile (their actions should stop) and the ones no longer held.
@@ -154,7 +163,7 @@ public struct ClaimedStep: Sendable, Hashable {
 
 /// What ``RunStore/claim(worker:limit:lease:now:)`` found.
 public struct ClaimResult: Sendable, Hashable {
-    /// The steps claimed, oldest first.
+    /// The steps claimed (taken from the head of the queue; in no promised order).
     public var steps: [ClaimedStep]
     /// When the earliest queued step not yet due (a retry's back-off) becomes due.
     public var nextDue: Date?
@@ -302,6 +311,19 @@ public struct RunQuery: Sendable, Hashable {
 }
 
 extension RunStore {
+    public func finish(_ outcomes: [StepOutcome], thenClaim limit: Int, worker: String, lease: Duration,
+                       now: Date) async throws(PipelineError) -> (finished: FinishResult, claimed: ClaimResult) {
+        let finished = try await finish(outcomes, worker: worker, lease: lease, now: now)
+        guard limit > 0 else { return (finished, ClaimResult(steps: [], nextDue: nil)) }
+        let claimed: ClaimResult
+        do {
+            claimed = try await claim(worker: worker, limit: limit, lease: lease, now: now)
+        } catch {
+            claimed = ClaimResult(steps: [], nextDue: nil)
+        }
+        return (finished, claimed)
+    }
+
     public func contexts(of runs: [RunID]) async throws(PipelineError) -> [RunID: RunContext] {
         var contexts: [RunID: RunContext] = [:]
         for run in runs {
