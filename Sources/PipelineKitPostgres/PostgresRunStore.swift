@@ -124,10 +124,25 @@ public final class PostgresRunStore: RunStore {
         return EnqueueResult(eventID: eventID, runs: records, superseded: superseded, duplicate: false)
     }
 
-    /// A row of `forgeworks_claim`: a claimed step, or (o_run NULL) when the next queued step is due.
-    private typealias ClaimRow = (Int64?, Int?, String?, Int?, Int?, String?, String?, Double?)
+    /// A row of `forgeworks_claim` joined to its run: a claimed step with its run's configuration
+    /// hash, source, event and event body, or (o_run NULL) when the next queued step is due.
+    private typealias ClaimRow = (Int64?, Int?, String?, Int?, Int?, String?, String?, Double?, String?, String?, String?, ByteBuffer?)
 
-    private static func claimResult(_ rows: [ClaimRow]) throws(PipelineError) -> ClaimResult {
+    /// The claim's columns and its runs' context columns, from `c` (the claim) (a run's hash, source
+    /// and event never change, so the statement's snapshot from before the claim reads them right).
+    /// Each run is looked up by its key (`OFFSET 0` keeps the lateral subquery from being flattened
+    /// into a join the planner could take for a scan of every run: it cannot tell that a claim
+    /// returns a few rows).
+    private static let claimSelect = """
+        c.o_run, c.o_sequence, c.o_path, c.o_attempt, c.o_failures, c.o_parent, c.o_anchor, c.o_next_due,
+        x.configuration_hash, x.source, x.event, x.body
+        FROM c LEFT JOIN LATERAL (
+            SELECT r.configuration_hash, r.source, r.event, (SELECT e.body FROM events e WHERE e.id = r.event_id) AS body
+            FROM runs r WHERE r.id = c.o_run OFFSET 0
+        ) x ON true
+        """
+
+    private func claimResult(_ rows: [ClaimRow]) async throws(PipelineError) -> ClaimResult {
         var steps: [ClaimedStep] = []
         var nextDue: Date?
         for row in rows {
@@ -140,17 +155,31 @@ public final class PostgresRunStore: RunStore {
                                      attempt: attempt, failures: failures, parent: try Self.value(parent),
                                      anchor: try row.6.map { text throws(PipelineError) in try Self.value(text) }))
         }
-        return ClaimResult(steps: steps, nextDue: nextDue)
+        // The runs' contexts, best effort: a configuration not parsed here yet is read once (its body
+        // is not sent with every claim); whatever fails here the executor reads by itself.
+        let unknown = Set(rows.compactMap { row in row.8.flatMap { codec.knows(configuration: $0) ? nil : $0 } })
+        var bodies: [String: String] = [:]
+        if !unknown.isEmpty {
+            let query: PostgresQuery = "SELECT hash, body FROM configurations WHERE hash = ANY(\(Array(unknown)))"
+            for (hash, body) in (try? await database.rows(query, { row in try row.decode((String, String).self) })) ?? [] { bodies[hash] = body }
+        }
+        var contexts: [RunID: RunContext] = [:]
+        for row in rows {
+            guard let run = row.0, let hash = row.8, let source = row.9 else { continue }
+            contexts[RunID(run)] = try? codec.context(of: RunID(run), hash: hash, body: bodies[hash], source: source, event: row.10,
+                                                      eventBody: row.11.map { Array($0.readableBytesView) }, status: RunStatus.running.rawValue)
+        }
+        return ClaimResult(steps: steps, nextDue: nextDue, contexts: contexts)
     }
 
     public func claim(worker: String, limit: Int, lease: Duration, now: Date) async throws(PipelineError) -> ClaimResult {
         guard limit > 0 else { return ClaimResult(steps: [], nextDue: nil) }
         let time = now.timeIntervalSince1970
         let query: PostgresQuery = """
-            SELECT o_run, o_sequence, o_path, o_attempt, o_failures, o_parent, o_anchor, o_next_due
-            FROM forgeworks_claim(\(worker), \(time), \(time + lease.inSeconds), \(Int64(limit)))
+            WITH c AS (SELECT * FROM forgeworks_claim(\(worker), \(time), \(time + lease.inSeconds), \(Int64(limit))))
+            SELECT \(unescaped: Self.claimSelect)
             """
-        return try Self.claimResult(try await rows("claim", query) { row in try row.decode(ClaimRow.self) })
+        return try await claimResult(try await rows("claim", query) { row in try row.decode(ClaimRow.self) })
     }
 
     /// A row of `forgeworks_finish`: an outcome's run and step, what became of it, the chain's next
@@ -241,12 +270,13 @@ public final class PostgresRunStore: RunStore {
         let query: PostgresQuery = """
             WITH f AS (SELECT * FROM forgeworks_finish(\(worker), \(time), \(until), \(json)::jsonb)),
                  c AS (SELECT * FROM forgeworks_claim(\(worker), \(time), \(until), \(Int64(limit))))
-            SELECT true, o_run, o_sequence, o_outcome, o_next, o_status, NULL::text, NULL::integer, NULL::integer, NULL::text, NULL::text,
-                   NULL::double precision FROM f
+            SELECT true, o_run, o_sequence, o_outcome, o_next, o_status, NULL::bigint, NULL::integer, NULL::text, NULL::integer, NULL::integer,
+                   NULL::text, NULL::text, NULL::double precision, NULL::text, NULL::text, NULL::text, NULL::bytea FROM f
             UNION ALL
-            SELECT false, o_run, o_sequence, NULL, NULL, NULL, o_path, o_attempt, o_failures, o_parent, o_anchor, o_next_due FROM c
+            SELECT false, NULL, NULL, NULL, NULL, NULL, \(unescaped: Self.claimSelect)
             """
-        typealias Row = (Bool, Int64?, Int?, String?, Int?, String?, String?, Int?, Int?, String?, String?, Double?)
+        typealias Row = (Bool, Int64?, Int?, String?, Int?, String?, Int64?, Int?, String?, Int?, Int?, String?, String?, Double?, String?,
+                         String?, String?, ByteBuffer?)
         let rows = try await rows("finish and claim", query) { row in try row.decode(Row.self) }
         var finishRows: [FinishRow] = []
         var claimRows: [ClaimRow] = []
@@ -255,10 +285,10 @@ public final class PostgresRunStore: RunStore {
                 guard let run = row.1, let sequence = row.2, let outcome = row.3 else { continue }
                 finishRows.append((run, sequence, outcome, row.4, row.5))
             } else {
-                claimRows.append((row.1, row.2, row.6, row.7, row.8, row.9, row.10, row.11))
+                claimRows.append((row.6, row.7, row.8, row.9, row.10, row.11, row.12, row.13, row.14, row.15, row.16, row.17))
             }
         }
-        return (finishResult(finishRows, next: nextSteps), try Self.claimResult(claimRows))
+        return (finishResult(finishRows, next: nextSteps), try await claimResult(claimRows))
     }
 
     public func renew(_ steps: [StepKey], worker: String, lease: Duration, now: Date) async throws(PipelineError) -> RenewResult {

@@ -121,6 +121,15 @@ struct RunStoreConformanceTests {
                         "event \(index)")
             }
         }
+        // Contexts a store reads with its claims (PostgreSQL does) are the same as read one by one, running.
+        let claim = try await store.claim(worker: "w", limit: 10, lease: .seconds(60), now: Date())
+        #expect(claim.steps.count == bodies.count)
+        for (run, context) in claim.contexts {
+            var expected = try await store.context(of: run)
+            expected.status = .running
+            #expect(context == expected, "context of run \(run) read with the claim")
+        }
+        if kind == .postgresql { #expect(claim.contexts.count == bodies.count) }
     }
 
     @Test("Runs are listed newest first, by configuration, status and page", arguments: StoreKind.allCases)

@@ -298,6 +298,7 @@ public final class PipelineExecutor: Service, Sendable {
                     }
                     nextDue = claim.nextDue
                     if !claim.steps.isEmpty {
+                        remember(claim.contexts)
                         await prefetchContexts(of: claim.steps)
                         stepsRunning.record(running)
                         for step in claim.steps {
@@ -383,15 +384,21 @@ public final class PipelineExecutor: Service, Sendable {
         signal.fire()
     }
 
+    /// Caches contexts a store read with a claim.
+    private func remember(_ contexts: [RunID: RunContext]) {
+        guard !contexts.isEmpty else { return }
+        state.withLock { state in
+            if state.contexts.count + contexts.count > 4096 { state.contexts.removeAll(keepingCapacity: true) }
+            state.contexts.merge(contexts) { _, new in new }
+        }
+    }
+
     /// Reads the contexts of a claim's runs that are not cached in one call (one round trip on a
     /// server), instead of one read per step; a failure leaves each step to read its own.
     private func prefetchContexts(of steps: [ClaimedStep]) async {
         let missing = Set(steps.map(\.key.run)).filter { run in state.withLock { $0.contexts[run] == nil } }
         guard missing.count > 1, let contexts = try? await store.contexts(of: Array(missing)) else { return }
-        state.withLock { state in
-            if state.contexts.count + contexts.count > 4096 { state.contexts.removeAll(keepingCapacity: true) }
-            state.contexts.merge(contexts) { _, new in new }
-        }
+        remember(contexts)
     }
 
     private func context(of run: RunID) async throws -> RunContext {
@@ -579,6 +586,7 @@ public final class PipelineExecutor: Service, Sendable {
                                                       now: clock.now())
                     result = both.finished
                     taken = both.claimed.steps
+                    remember(both.claimed.contexts)
                     break
                 } catch {
                     logger.warning("cannot record outcomes", metadata: ["error": "\(error)", "attempt": "\(attempt + 1)"])

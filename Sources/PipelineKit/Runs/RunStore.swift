@@ -167,10 +167,14 @@ public struct ClaimResult: Sendable, Hashable {
     public var steps: [ClaimedStep]
     /// When the earliest queued step not yet due (a retry's back-off) becomes due.
     public var nextDue: Date?
+    /// The contexts of the claimed steps' runs, when the store read them with the claim (a server
+    /// store does, saving the executor a round trip); the executor reads any missing ones itself.
+    public var contexts: [RunID: RunContext]
     /// Creates a result.
-    public init(steps: [ClaimedStep], nextDue: Date?) {
+    public init(steps: [ClaimedStep], nextDue: Date?, contexts: [RunID: RunContext] = [:]) {
         self.steps = steps
         self.nextDue = nextDue
+        self.contexts = contexts
     }
 }
 

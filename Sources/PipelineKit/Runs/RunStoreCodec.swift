@@ -28,14 +28,22 @@ package final class RunStoreCodec: Sendable {
         return (body, hash)
     }
 
-    /// A run's context from what its store keeps: the configuration snapshot (`hash`, `body`), the
-    /// source, the event as a template value (`event`) or the raw webhook body it came in.
-    package func context(of run: RunID, hash: String, body: String, source: String, event: String?, eventBody: [UInt8]?,
+    /// Whether the configuration snapshot `hash` was parsed here already (a context of a run of it
+    /// needs no `body` then).
+    package func knows(configuration hash: String) -> Bool {
+        configurations.withLock { $0[hash] != nil }
+    }
+
+    /// A run's context from what its store keeps: the configuration snapshot (`hash`, `body`; the
+    /// body may be left out when ``knows(configuration:)`` said yes), the source, the event as a
+    /// template value (`event`) or the raw webhook body it came in.
+    package func context(of run: RunID, hash: String, body: String?, source: String, event: String?, eventBody: [UInt8]?,
                          status: String) throws(PipelineError) -> RunContext {
         let configuration: PipelineConfiguration
         if let cached = configurations.withLock({ $0[hash] }) {
             configuration = cached
         } else {
+            guard let body else { throw PipelineError(.store, "run \(run): configuration \(hash) is not known", operation: "read run") }
             let loaded = try ConfigurationLoader(sources: nil, tasks: nil).load(text: body, file: "run \(run)")
             guard let first = loaded.first else { throw PipelineError(.store, "run \(run) has no configuration", operation: "read run") }
             configuration = first
