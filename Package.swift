@@ -494,6 +494,7 @@ let package = Package(
             name: "PipelineKitTests",
             dependencies: [
                 "PipelineKit", "PipelineKitTesting", "PipelineKitPostgres", "ForgeKit", "ForgeKitTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -302,7 +302,7 @@ public final class PostgresRunStore: RunStore {
                 FROM unnest(\(runs)::bigint[], \(sequences)::bigint[]) AS k(run_id, sequence)
                 WHERE s.run_id = k.run_id AND s.sequence = k.sequence AND s.state = 'running' AND s.worker = \(worker)
                 RETURNING s.run_id, s.sequence)
-            SELECT held.run_id, held.sequence, r.status FROM held JOIN runs r ON r.id = held.run_id
+            SELECT held.run_id, held.sequence, forgeworks_run_status(r.status, r.started_at) FROM held JOIN runs r ON r.id = held.run_id
             """
         let rows = try await rows("renew leases", query) { row in try row.decode((Int64, Int, String).self) }
         var lost = Set(steps)
@@ -355,7 +355,7 @@ public final class PostgresRunStore: RunStore {
 
     public func context(of run: RunID) async throws(PipelineError) -> RunContext {
         let query: PostgresQuery = """
-            SELECT r.configuration_hash, c.body, r.source, r.event, r.status, e.body
+            SELECT r.configuration_hash, c.body, r.source, r.event, forgeworks_run_status(r.status, r.started_at), e.body
             FROM runs r JOIN configurations c ON c.hash = r.configuration_hash LEFT JOIN events e ON e.id = r.event_id
             WHERE r.id = \(run.rawValue)
             """
@@ -370,7 +370,7 @@ public final class PostgresRunStore: RunStore {
     public func contexts(of runs: [RunID]) async throws(PipelineError) -> [RunID: RunContext] {
         guard !runs.isEmpty else { return [:] }
         let query: PostgresQuery = """
-            SELECT r.id, r.configuration_hash, c.body, r.source, r.event, r.status, e.body
+            SELECT r.id, r.configuration_hash, c.body, r.source, r.event, forgeworks_run_status(r.status, r.started_at), e.body
             FROM runs r JOIN configurations c ON c.hash = r.configuration_hash LEFT JOIN events e ON e.id = r.event_id
             WHERE r.id = ANY(\(runs.map(\.rawValue)))
             """
@@ -383,8 +383,11 @@ public final class PostgresRunStore: RunStore {
         return contexts
     }
 
+    /// A run's columns, its status as the run has it (stored `queued` until it ends: see
+    /// PostgresRunSchema+Functions.swift).
     private static let runColumns = """
-        id, configuration_name, status, source, concurrency_group, trigger, reason, created_at, started_at, finished_at, scope, number
+        id, configuration_name, forgeworks_run_status(status, started_at), source, concurrency_group, trigger, reason, created_at,
+        started_at, finished_at, scope, number
         """
 
     private typealias RunRow = (Int64, String, String, String, String?, String, String?, Double, Double?, Double?, String?, Int64?)
@@ -445,8 +448,16 @@ public final class PostgresRunStore: RunStore {
             conditions.append("configuration_name = $\(bindings.count)")
         }
         if let statuses = query.statuses, !statuses.isEmpty {
-            bindings.append(statuses.map(\.rawValue).sorted())
-            conditions.append("status = ANY($\(bindings.count)::text[])")
+            // Queued and running runs are both stored `queued`; started ones have `started_at`.
+            var either: [String] = []
+            if statuses.contains(.queued) { either.append("(status = 'queued' AND started_at IS NULL)") }
+            if statuses.contains(.running) { either.append("(status = 'queued' AND started_at IS NOT NULL)") }
+            let ended = statuses.subtracting([.queued, .running])
+            if !ended.isEmpty {
+                bindings.append(ended.map(\.rawValue).sorted())
+                either.append("status = ANY($\(bindings.count)::text[])")
+            }
+            conditions.append("(" + either.joined(separator: " OR ") + ")")
         }
         if let before = query.before {
             bindings.append(before.rawValue)

@@ -1,7 +1,9 @@
 import Foundation
+import Logging
 import PipelineKit
 import PipelineKitPostgres
 import PipelineKitTesting
+import PostgresNIO
 import Synchronization
 import Testing
 
@@ -367,6 +369,49 @@ struct PostgresRunStoreTests {
                                         runs: [NewRun(configuration: single, source: .testPush())], now: Date())
         }
         #expect(try await stores[0].runs(RunQuery()).count == 4)
+    }
+
+    @Test("PostgreSQL: a store from before v8, with a run stored `running`, is upgraded: it reads running, its group waits, it finishes")
+    func upgradeToRunsStartedInPlace() async throws {
+        let url = try PostgresTestDatabase.requireURL()
+        let schema = PostgresTestDatabase.freshSchema()
+        let store = try await PostgresTestDatabase.runStore(schema: schema)
+        let first = try await store.enqueue(event: nil, runs: [NewRun(configuration: single, source: .testPush(), concurrencyGroup: "prod")],
+                                            now: Date())
+        let held = try await store.claim(worker: "w1", limit: 5, lease: .seconds(60), now: Date())
+        #expect(held.steps.count == 1)
+        store.close()
+        // As a store before v8 left it: the started run stored `running`, v8 not applied.
+        try await execute(url, """
+            UPDATE \(schema).runs SET status = 'running' WHERE started_at IS NOT NULL;
+            DELETE FROM \(schema).forgeworks_migrations WHERE name LIKE 'v8%'
+            """)
+        let upgraded = try await PostgresTestDatabase.runStore(schema: schema)
+        #expect(try await upgraded.run(first.runs[0].id)?.run.status == .running)
+        #expect(try await upgraded.runs(RunQuery(statuses: [.running])).map(\.id) == first.runs.map(\.id))
+        let second = try await upgraded.enqueue(event: nil, runs: [NewRun(configuration: single, source: .testPush(), concurrencyGroup: "prod")],
+                                                now: Date())
+        #expect(second.superseded.isEmpty, "a running run is not superseded")
+        #expect(try await upgraded.claim(worker: "w2", limit: 5, lease: .seconds(60), now: Date()).steps.isEmpty, "the group waits")
+        #expect(try await upgraded.runs(RunQuery(statuses: [.queued])).map(\.id) == second.runs.map(\.id))
+        let done = try await upgraded.finish([StepOutcome(key: held.steps[0].key, attempt: 1,
+                                                          kind: .succeeded(result: true, next: nil, falsy: false, claimNext: false))],
+                                             worker: "w1", lease: .seconds(60), now: Date())
+        #expect(done.finishedRuns == [first.runs[0].id: .succeeded])
+        #expect(try await upgraded.claim(worker: "w2", limit: 5, lease: .seconds(60), now: Date()).steps.map(\.key.run) == second.runs.map(\.id))
+    }
+
+    /// Runs SQL on a connection of its own.
+    func execute(_ url: String, _ sql: String) async throws {
+        let location = try #require(URLComponents(string: url))
+        let configuration = PostgresConnection.Configuration(host: location.host ?? "127.0.0.1", port: location.port ?? 5432,
+                                                             username: location.user ?? "postgres", password: location.password,
+                                                             database: String(location.path.dropFirst()), tls: .disable)
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test"))
+        for statement in sql.split(separator: ";") {
+            _ = try await connection.query(PostgresQuery(unsafeSQL: String(statement)), logger: Logger(label: "test")).collect()
+        }
+        try await connection.close()
     }
 
     @Test("PostgreSQL: work enqueued through one store wakes the workers of another (LISTEN/NOTIFY)")
