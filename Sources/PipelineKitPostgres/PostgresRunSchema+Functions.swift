@@ -189,25 +189,27 @@ extension PostgresRunSchema {
             -- where it is still held by this attempt, then its run where it has not ended.
             FOR v_done IN
                 WITH input AS (
-                    SELECT * FROM jsonb_to_recordset(p_outcomes) AS x(run BIGINT, sequence INTEGER, attempt INTEGER, kind TEXT,
-                                                                      result TEXT, falsy BOOLEAN, next_path TEXT)
-                ), last AS (
-                    SELECT i.* FROM input i
-                    WHERE i.kind = 'succeeded' AND i.next_path IS NULL
-                    AND i.run IN (SELECT run FROM input GROUP BY run HAVING count(*) = 1)
+                    SELECT *, count(*) OVER (PARTITION BY x.run) AS outcomes
+                    FROM jsonb_to_recordset(p_outcomes) AS x(run BIGINT, sequence INTEGER, attempt INTEGER, kind TEXT,
+                                                             result TEXT, falsy BOOLEAN, next_path TEXT)
                 ), done_steps AS (
                     UPDATE steps s SET state = 'succeeded', result = l.result, worker = NULL, lease_until = NULL, finished_at = p_now
-                    FROM last l
-                    WHERE s.run_id = l.run AND s.sequence = l.sequence AND s.state = 'running' AND s.attempts = l.attempt AND s.worker = p_worker
-                    RETURNING s.run_id, s.sequence
+                    FROM input l
+                    WHERE l.kind = 'succeeded' AND l.next_path IS NULL AND l.outcomes = 1
+                    AND s.run_id = l.run AND s.sequence = l.sequence AND s.state = 'running' AND s.attempts = l.attempt AND s.worker = p_worker
+                    RETURNING s.run_id, s.sequence, coalesce(l.falsy, false) AS falsy
                 ), done_runs AS (
-                    UPDATE runs r SET status = CASE WHEN r.any_falsy OR coalesce(l.falsy, false) THEN 'failed' ELSE 'succeeded' END,
-                                      any_falsy = r.any_falsy OR coalesce(l.falsy, false), finished_at = p_now
-                    FROM last l, done_steps d WHERE r.id = l.run AND d.run_id = l.run AND r.status = 'queued'
-                    RETURNING r.id, r.status, r.concurrency_group
+                    UPDATE runs r SET status = CASE WHEN r.any_falsy OR d.falsy THEN 'failed' ELSE 'succeeded' END,
+                                      any_falsy = r.any_falsy OR d.falsy, finished_at = p_now
+                    FROM done_steps d WHERE r.id = d.run_id AND r.status = 'queued'
+                    RETURNING r.id, d.sequence, r.status, r.concurrency_group
                 )
-                SELECT d.run_id, d.sequence, e.id IS NOT NULL AS ended, e.status, e.concurrency_group
-                FROM done_steps d LEFT JOIN done_runs e ON e.id = d.run_id
+                -- (No join of one CTE to another: the planner takes each for one row and would compare
+                -- every row with every other; EXCEPT ALL hashes.)
+                SELECT e.id AS run_id, e.sequence, true AS ended, e.status, e.concurrency_group FROM done_runs e
+                UNION ALL
+                SELECT refused.run_id, refused.sequence, false, NULL, NULL
+                FROM (SELECT d.run_id, d.sequence FROM done_steps d EXCEPT ALL SELECT e.id, e.sequence FROM done_runs e) refused
             LOOP
                 o_run := v_done.run_id; o_sequence := v_done.sequence; o_next := NULL;
                 v_handled := v_handled || v_done.run_id;
