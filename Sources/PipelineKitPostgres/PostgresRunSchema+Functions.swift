@@ -15,6 +15,7 @@ extension PostgresRunSchema {
         "UPDATE runs SET status = 'queued' WHERE status = 'running'",
         // Room on each page for a run's row to be updated in place when its first step is claimed.
         "ALTER TABLE runs SET (fillfactor = 70)",
+        "ALTER TABLE steps SET (fillfactor = 70)",
         """
         CREATE OR REPLACE FUNCTION forgeworks_run_status(p_status TEXT, p_started_at DOUBLE PRECISION) RETURNS TEXT
         LANGUAGE sql IMMUTABLE AS $$
