@@ -22,22 +22,30 @@ extension PostgresRunSchema {
             SELECT CASE WHEN p_status = 'queued' AND p_started_at IS NOT NULL THEN 'running' ELSE p_status END
         $$
         """,
+        // v1's forgeworks_take had two more parameters (the run's status and group, read by its caller).
+        "DROP FUNCTION IF EXISTS forgeworks_take(TEXT, DOUBLE PRECISION, DOUBLE PRECISION, BIGINT, INTEGER, TEXT, TEXT)",
         take, claim, finish, enqueue,
     ]
 
-    /// Takes one candidate step for a worker unless another run of its concurrency group is running
-    /// (`p_status` is no longer read: whether the run started is in its row); returns the claimed
-    /// step's row, or nothing.
+    /// Takes one candidate step for a worker: locks its run (`SKIP LOCKED`: a run another transaction
+    /// holds is left for the next claim) where it has not ended, and unless another run of its
+    /// concurrency group is running, marks the step running and the run started; returns the claimed
+    /// step's row, or nothing. (v1's took the run's status and group from its caller, which locked the
+    /// run; v8 replaces it.)
     static let take = """
         CREATE OR REPLACE FUNCTION forgeworks_take(p_worker TEXT, p_now DOUBLE PRECISION, p_lease_until DOUBLE PRECISION, p_run BIGINT,
-                                                   p_sequence INTEGER, p_status TEXT, p_group TEXT)
+                                                   p_sequence INTEGER)
         RETURNS TABLE (o_run BIGINT, o_sequence INTEGER, o_path TEXT, o_attempt INTEGER, o_failures INTEGER, o_parent TEXT,
                        o_anchor TEXT)
         LANGUAGE plpgsql AS $$
+        DECLARE
+            v_group TEXT;
         BEGIN
-            IF p_group IS NOT NULL THEN
-                PERFORM pg_advisory_xact_lock(hashtext('forgeworks-group:' || current_schema() || ':' || p_group));
-                IF EXISTS (SELECT 1 FROM runs WHERE concurrency_group = p_group AND status = 'queued' AND started_at IS NOT NULL
+            SELECT r.concurrency_group INTO v_group FROM runs r WHERE r.id = p_run AND r.status = 'queued' FOR UPDATE SKIP LOCKED;
+            IF NOT FOUND THEN RETURN; END IF;
+            IF v_group IS NOT NULL THEN
+                PERFORM pg_advisory_xact_lock(hashtext('forgeworks-group:' || current_schema() || ':' || v_group));
+                IF EXISTS (SELECT 1 FROM runs WHERE concurrency_group = v_group AND status = 'queued' AND started_at IS NOT NULL
                            AND id <> p_run) THEN
                     RETURN;
                 END IF;
@@ -74,34 +82,20 @@ extension PostgresRunSchema {
         AS $$
         DECLARE
             v_claimed BIGINT := 0;
-            v_step RECORD;
-            v_run RECORD;
-            v_taken RECORD;
+            v_count BIGINT;
         BEGIN
-            o_next_due := NULL;
-            -- First steps whose lease ran out (not this worker's own), one at a time.
-            FOR v_step IN
-                SELECT s.run_id, s.sequence FROM steps s
-                WHERE s.state = 'running' AND s.lease_until <= p_now AND s.worker <> p_worker
-                ORDER BY s.lease_until
-                LIMIT p_limit * 4 + 16
-                FOR UPDATE OF s SKIP LOCKED
-            LOOP
-                EXIT WHEN v_claimed >= p_limit;
-                SELECT r.status, r.concurrency_group INTO v_run FROM runs r
-                WHERE r.id = v_step.run_id AND r.status = 'queued' FOR UPDATE SKIP LOCKED;
-                CONTINUE WHEN NOT FOUND;
-                FOR v_taken IN SELECT * FROM forgeworks_take(p_worker, p_now, p_lease_until, v_step.run_id, v_step.sequence,
-                                                             v_run.status, v_run.concurrency_group) LOOP
-                    o_run := v_taken.o_run; o_sequence := v_taken.o_sequence; o_path := v_taken.o_path; o_attempt := v_taken.o_attempt;
-                    o_failures := v_taken.o_failures; o_parent := v_taken.o_parent; o_anchor := v_taken.o_anchor;
-                    v_claimed := v_claimed + 1;
-                    RETURN NEXT;
-                END LOOP;
-            END LOOP;
+            -- First steps whose lease ran out (not this worker's own), one at a time, as many as fit.
+            RETURN QUERY
+                SELECT t.*, NULL::double precision FROM (
+                    SELECT s.run_id, s.sequence FROM steps s
+                    WHERE s.state = 'running' AND s.lease_until <= p_now AND s.worker <> p_worker
+                    ORDER BY s.lease_until LIMIT p_limit * 4 + 16 FOR UPDATE OF s SKIP LOCKED
+                ) c CROSS JOIN LATERAL forgeworks_take(p_worker, p_now, p_lease_until, c.run_id, c.sequence) t
+                LIMIT p_limit;
+            GET DIAGNOSTICS v_claimed = ROW_COUNT;
             -- Then due queued steps of runs without a concurrency group, together.
             IF v_claimed < p_limit THEN
-                FOR v_taken IN
+                RETURN QUERY
                     WITH candidates AS (
                         SELECT s.run_id, s.sequence FROM steps s
                         WHERE s.state = 'queued' AND s.due_at <= p_now
@@ -123,39 +117,24 @@ extension PostgresRunSchema {
                         WHERE s.run_id = c.run_id AND s.sequence = c.sequence AND c.run_id IN (SELECT id FROM locked)
                         RETURNING s.run_id, s.sequence, s.path, s.attempts, s.failures, s.parent, s.anchor, s.due_at
                     )
-                    SELECT * FROM taken ORDER BY due_at, run_id, sequence
-                LOOP
-                    o_run := v_taken.run_id; o_sequence := v_taken.sequence; o_path := v_taken.path; o_attempt := v_taken.attempts;
-                    o_failures := v_taken.failures; o_parent := v_taken.parent; o_anchor := v_taken.anchor;
-                    v_claimed := v_claimed + 1;
-                    RETURN NEXT;
-                END LOOP;
+                    SELECT run_id, sequence, path, attempts, failures, parent, anchor, NULL::double precision
+                    FROM taken ORDER BY due_at, run_id, sequence;
+                GET DIAGNOSTICS v_count = ROW_COUNT;
+                v_claimed := v_claimed + v_count;
             END IF;
             -- Then, one at a time, due steps of runs with a concurrency group (and any left above).
             IF v_claimed < p_limit THEN
-                FOR v_step IN
-                    SELECT s.run_id, s.sequence FROM steps s
-                    WHERE s.state = 'queued' AND s.due_at <= p_now
-                    ORDER BY s.due_at
-                    LIMIT (p_limit - v_claimed) * 4 + 16
-                    FOR UPDATE OF s SKIP LOCKED
-                LOOP
-                    EXIT WHEN v_claimed >= p_limit;
-                    SELECT r.status, r.concurrency_group INTO v_run FROM runs r
-                    WHERE r.id = v_step.run_id AND r.status = 'queued' FOR UPDATE SKIP LOCKED;
-                    CONTINUE WHEN NOT FOUND;
-                    FOR v_taken IN SELECT * FROM forgeworks_take(p_worker, p_now, p_lease_until, v_step.run_id, v_step.sequence,
-                                                                 v_run.status, v_run.concurrency_group) LOOP
-                        o_run := v_taken.o_run; o_sequence := v_taken.o_sequence; o_path := v_taken.o_path; o_attempt := v_taken.o_attempt;
-                        o_failures := v_taken.o_failures; o_parent := v_taken.o_parent; o_anchor := v_taken.o_anchor;
-                        v_claimed := v_claimed + 1;
-                        RETURN NEXT;
-                    END LOOP;
-                END LOOP;
+                RETURN QUERY
+                    SELECT t.*, NULL::double precision FROM (
+                        SELECT s.run_id, s.sequence FROM steps s
+                        WHERE s.state = 'queued' AND s.due_at <= p_now
+                        ORDER BY s.due_at LIMIT (p_limit - v_claimed) * 4 + 16 FOR UPDATE OF s SKIP LOCKED
+                    ) c CROSS JOIN LATERAL forgeworks_take(p_worker, p_now, p_lease_until, c.run_id, c.sequence) t
+                    LIMIT p_limit - v_claimed;
             END IF;
-            o_run := NULL; o_sequence := NULL; o_path := NULL; o_attempt := NULL; o_failures := NULL; o_parent := NULL; o_anchor := NULL;
-            SELECT min(due_at) INTO o_next_due FROM steps WHERE state = 'queued' AND due_at > p_now;
-            RETURN NEXT;
+            RETURN QUERY
+                SELECT NULL::bigint, NULL::integer, NULL::text, NULL::integer, NULL::integer, NULL::text, NULL::text, min(s.due_at)
+                FROM steps s WHERE s.state = 'queued' AND s.due_at > p_now;
         END
         $$
         """

@@ -63,7 +63,8 @@ enum PostgresRunSchema {
         END
         $$
         """,
-        "DROP FUNCTION forgeworks_enqueue(DOUBLE PRECISION, BOOLEAN, TEXT, TEXT, TEXT, BYTEA, JSONB)",
+        // (v1 created an enqueue without scopes on the databases it made then.)
+        "DROP FUNCTION IF EXISTS forgeworks_enqueue(DOUBLE PRECISION, BOOLEAN, TEXT, TEXT, TEXT, BYTEA, JSONB)",
         v3Enqueue,
     ]
 
@@ -125,6 +126,9 @@ enum PostgresRunSchema {
         $$
         """
 
+    /// The tables, and the functions no later migration replaced. (v1 also created `forgeworks_enqueue`,
+    /// `forgeworks_take`, `forgeworks_claim` and `forgeworks_finish`; databases made since get them from
+    /// v3 and v8, so that each function is written once.)
     static let v1: [String] = [
         """
         CREATE TABLE configurations (
@@ -222,224 +226,6 @@ enum PostgresRunSchema {
         RETURNS void LANGUAGE sql AS $$
             UPDATE runs SET status = p_status, reason = coalesce(p_reason, reason), finished_at = p_now WHERE id = p_run;
             UPDATE steps SET state = 'cancelled', finished_at = p_now, worker = NULL WHERE run_id = p_run AND state = 'queued';
-        $$
-        """,
-        // p_runs: [{hash, name, body, source, event, group, trigger, path, action, task, parent, anchor}]
-        // Returns a row per stored run (o_run), per superseded run (o_superseded), and one with the
-        // event's key (o_event) or o_duplicate.
-        """
-        CREATE FUNCTION forgeworks_enqueue(p_now DOUBLE PRECISION, p_has_event BOOLEAN, p_provider TEXT, p_delivery TEXT,
-                                           p_kind TEXT, p_body BYTEA, p_runs JSONB)
-        RETURNS TABLE (o_event BIGINT, o_run BIGINT, o_superseded BIGINT, o_duplicate BOOLEAN)
-        LANGUAGE plpgsql AS $$
-        DECLARE
-            v_event BIGINT;
-            v_run RECORD;
-            v_old BIGINT;
-            v_id BIGINT;
-        BEGIN
-            IF p_has_event THEN
-                INSERT INTO events (provider, delivery_id, kind, body, received_at) VALUES (p_provider, p_delivery, p_kind, p_body, p_now)
-                ON CONFLICT (provider, delivery_id) WHERE delivery_id IS NOT NULL DO NOTHING
-                RETURNING id INTO v_event;
-                IF v_event IS NULL THEN
-                    o_event := NULL; o_run := NULL; o_superseded := NULL; o_duplicate := true;
-                    RETURN NEXT;
-                    RETURN;
-                END IF;
-                o_event := v_event; o_run := NULL; o_superseded := NULL; o_duplicate := false;
-                RETURN NEXT;
-            END IF;
-            FOR v_run IN SELECT * FROM jsonb_to_recordset(p_runs) AS x(hash TEXT, name TEXT, body TEXT, source TEXT, event TEXT,
-                                                                       "group" TEXT, trigger TEXT, path TEXT, action TEXT, task TEXT,
-                                                                       parent TEXT, anchor TEXT)
-            LOOP
-                INSERT INTO configurations (hash, name, body) VALUES (v_run.hash, v_run.name, v_run.body) ON CONFLICT (hash) DO NOTHING;
-                IF v_run."group" IS NOT NULL THEN
-                    FOR v_old IN SELECT id FROM runs WHERE concurrency_group = v_run."group" AND status = 'queued' ORDER BY id FOR UPDATE LOOP
-                        PERFORM forgeworks_end_run(v_old, 'superseded', 'superseded by a newer run of group ''' || v_run."group" || '''', p_now);
-                        o_event := NULL; o_run := NULL; o_superseded := v_old; o_duplicate := false;
-                        RETURN NEXT;
-                    END LOOP;
-                END IF;
-                INSERT INTO runs (configuration_name, configuration_hash, event_id, source, event, status, concurrency_group, trigger,
-                                  step_count, created_at)
-                VALUES (v_run.name, v_run.hash, v_event, v_run.source, v_run.event, 'queued', v_run."group", v_run.trigger, 1, p_now)
-                RETURNING id INTO v_id;
-                INSERT INTO steps (run_id, sequence, path, action_name, task, state, attempts, parent, anchor, due_at)
-                VALUES (v_id, 0, v_run.path, v_run.action, v_run.task, 'queued', 0, v_run.parent, v_run.anchor, p_now);
-                o_event := NULL; o_run := v_id; o_superseded := NULL; o_duplicate := false;
-                RETURN NEXT;
-            END LOOP;
-            PERFORM forgeworks_wake();
-        END
-        $$
-        """,
-        // Takes one candidate step for a worker unless another run of its concurrency group is
-        // running; returns the claimed step's row, or nothing.
-        """
-        CREATE FUNCTION forgeworks_take(p_worker TEXT, p_now DOUBLE PRECISION, p_lease_until DOUBLE PRECISION, p_run BIGINT,
-                                        p_sequence INTEGER, p_status TEXT, p_group TEXT)
-        RETURNS TABLE (o_run BIGINT, o_sequence INTEGER, o_path TEXT, o_attempt INTEGER, o_failures INTEGER, o_parent TEXT,
-                       o_anchor TEXT)
-        LANGUAGE plpgsql AS $$
-        BEGIN
-            IF p_group IS NOT NULL THEN
-                PERFORM pg_advisory_xact_lock(hashtext('forgeworks-group:' || current_schema() || ':' || p_group));
-                IF EXISTS (SELECT 1 FROM runs WHERE concurrency_group = p_group AND status = 'running' AND id <> p_run) THEN
-                    RETURN;
-                END IF;
-            END IF;
-            RETURN QUERY
-                UPDATE steps SET state = 'running', worker = p_worker, lease_until = p_lease_until, attempts = attempts + 1,
-                                 started_at = coalesce(started_at, p_now)
-                WHERE run_id = p_run AND sequence = p_sequence
-                RETURNING run_id, sequence, path, attempts, failures, parent, anchor;
-            IF p_status = 'queued' THEN
-                UPDATE runs SET status = 'running', started_at = p_now WHERE id = p_run;
-            END IF;
-        END
-        $$
-        """,
-        // Claims up to p_limit steps: first those whose lease ran out (not this worker's own), then
-        // due queued ones, each in its index's order. The last row has o_run NULL and o_next_due,
-        // when the earliest queued step not yet due becomes due.
-        """
-        CREATE FUNCTION forgeworks_claim(p_worker TEXT, p_now DOUBLE PRECISION, p_lease_until DOUBLE PRECISION, p_limit BIGINT)
-        RETURNS TABLE (o_run BIGINT, o_sequence INTEGER, o_path TEXT, o_attempt INTEGER, o_failures INTEGER, o_parent TEXT,
-                       o_anchor TEXT, o_next_due DOUBLE PRECISION)
-        LANGUAGE plpgsql AS $$
-        DECLARE
-            v_claimed BIGINT := 0;
-            v_candidate RECORD;
-            v_taken RECORD;
-        BEGIN
-            o_next_due := NULL;
-            FOR v_candidate IN
-                SELECT s.run_id, s.sequence, r.status, r.concurrency_group
-                FROM steps s JOIN runs r ON r.id = s.run_id
-                WHERE s.state = 'running' AND s.lease_until <= p_now AND s.worker <> p_worker AND r.status IN ('queued', 'running')
-                ORDER BY s.lease_until
-                LIMIT p_limit * 4 + 16
-                FOR UPDATE OF s, r SKIP LOCKED
-            LOOP
-                EXIT WHEN v_claimed >= p_limit;
-                FOR v_taken IN SELECT * FROM forgeworks_take(p_worker, p_now, p_lease_until, v_candidate.run_id, v_candidate.sequence,
-                                                             v_candidate.status, v_candidate.concurrency_group) LOOP
-                    o_run := v_taken.o_run; o_sequence := v_taken.o_sequence; o_path := v_taken.o_path; o_attempt := v_taken.o_attempt;
-                    o_failures := v_taken.o_failures; o_parent := v_taken.o_parent; o_anchor := v_taken.o_anchor;
-                    v_claimed := v_claimed + 1;
-                    RETURN NEXT;
-                END LOOP;
-            END LOOP;
-            IF v_claimed < p_limit THEN
-                FOR v_candidate IN
-                    SELECT s.run_id, s.sequence, r.status, r.concurrency_group
-                    FROM steps s JOIN runs r ON r.id = s.run_id
-                    WHERE s.state = 'queued' AND s.due_at <= p_now AND r.status IN ('queued', 'running')
-                    ORDER BY s.due_at
-                    LIMIT (p_limit - v_claimed) * 4 + 16
-                    FOR UPDATE OF s, r SKIP LOCKED
-                LOOP
-                    EXIT WHEN v_claimed >= p_limit;
-                    FOR v_taken IN SELECT * FROM forgeworks_take(p_worker, p_now, p_lease_until, v_candidate.run_id, v_candidate.sequence,
-                                                                 v_candidate.status, v_candidate.concurrency_group) LOOP
-                        o_run := v_taken.o_run; o_sequence := v_taken.o_sequence; o_path := v_taken.o_path; o_attempt := v_taken.o_attempt;
-                        o_failures := v_taken.o_failures; o_parent := v_taken.o_parent; o_anchor := v_taken.o_anchor;
-                        v_claimed := v_claimed + 1;
-                        RETURN NEXT;
-                    END LOOP;
-                END LOOP;
-            END IF;
-            o_run := NULL; o_sequence := NULL; o_path := NULL; o_attempt := NULL; o_failures := NULL; o_parent := NULL; o_anchor := NULL;
-            SELECT min(due_at) INTO o_next_due FROM steps WHERE state = 'queued' AND due_at > p_now;
-            RETURN NEXT;
-        END
-        $$
-        """,
-        // p_outcomes: [{run, sequence, attempt, kind: succeeded|threw, result, falsy, claim_next, next_path, next_action,
-        //               next_task, next_parent, next_anchor, error, retry_at}]
-        // Returns a row per outcome: o_outcome 'refused', 'recorded', 'claimed' (o_next the claimed
-        // step's sequence) or 'finished' (o_status the run's final status).
-        """
-        CREATE FUNCTION forgeworks_finish(p_worker TEXT, p_now DOUBLE PRECISION, p_lease_until DOUBLE PRECISION, p_outcomes JSONB)
-        RETURNS TABLE (o_run BIGINT, o_sequence INTEGER, o_outcome TEXT, o_next INTEGER, o_status TEXT)
-        LANGUAGE plpgsql AS $$
-        DECLARE
-            v_outcome RECORD;
-            v_run RECORD;
-            v_step RECORD;
-            v_falsy BOOLEAN;
-            v_wake BOOLEAN := false;
-        BEGIN
-            FOR v_outcome IN
-                SELECT * FROM jsonb_to_recordset(p_outcomes) AS x(run BIGINT, sequence INTEGER, attempt INTEGER, kind TEXT, result TEXT,
-                                                                  falsy BOOLEAN, claim_next BOOLEAN, next_path TEXT, next_action TEXT,
-                                                                  next_task TEXT, next_parent TEXT, next_anchor TEXT, error TEXT,
-                                                                  retry_at DOUBLE PRECISION)
-                ORDER BY run, sequence
-            LOOP
-                o_run := v_outcome.run; o_sequence := v_outcome.sequence; o_next := NULL; o_status := NULL;
-                SELECT status, any_falsy, step_count, concurrency_group INTO v_run FROM runs WHERE id = v_outcome.run FOR UPDATE;
-                IF NOT FOUND THEN
-                    o_outcome := 'refused'; RETURN NEXT; CONTINUE;
-                END IF;
-                SELECT state, attempts, worker INTO v_step FROM steps
-                WHERE run_id = v_outcome.run AND sequence = v_outcome.sequence FOR UPDATE;
-                IF NOT FOUND OR v_step.state <> 'running' OR v_step.attempts <> v_outcome.attempt
-                   OR v_step.worker IS DISTINCT FROM p_worker THEN
-                    o_outcome := 'refused'; RETURN NEXT; CONTINUE;
-                END IF;
-                IF v_run.status <> 'running' THEN
-                    -- The run was cancelled while the step ran.
-                    UPDATE steps SET state = 'cancelled', worker = NULL, finished_at = p_now
-                    WHERE run_id = v_outcome.run AND sequence = v_outcome.sequence;
-                    o_outcome := 'refused'; RETURN NEXT; CONTINUE;
-                END IF;
-                IF v_outcome.kind = 'succeeded' THEN
-                    UPDATE steps SET state = 'succeeded', result = v_outcome.result, worker = NULL, lease_until = NULL, finished_at = p_now
-                    WHERE run_id = v_outcome.run AND sequence = v_outcome.sequence;
-                    v_falsy := v_run.any_falsy OR coalesce(v_outcome.falsy, false);
-                    IF v_outcome.next_path IS NOT NULL THEN
-                        UPDATE runs SET step_count = step_count + 1, any_falsy = v_falsy WHERE id = v_outcome.run;
-                        INSERT INTO steps (run_id, sequence, path, action_name, task, state, attempts, parent, anchor, worker,
-                                           lease_until, due_at, started_at)
-                        VALUES (v_outcome.run, v_run.step_count, v_outcome.next_path, v_outcome.next_action, v_outcome.next_task,
-                                CASE WHEN v_outcome.claim_next THEN 'running' ELSE 'queued' END,
-                                CASE WHEN v_outcome.claim_next THEN 1 ELSE 0 END,
-                                v_outcome.next_parent, v_outcome.next_anchor,
-                                CASE WHEN v_outcome.claim_next THEN p_worker END,
-                                CASE WHEN v_outcome.claim_next THEN p_lease_until END,
-                                p_now,
-                                CASE WHEN v_outcome.claim_next THEN p_now END);
-                        IF v_outcome.claim_next THEN
-                            o_outcome := 'claimed'; o_next := v_run.step_count;
-                        ELSE
-                            o_outcome := 'recorded'; v_wake := true;
-                        END IF;
-                    ELSE
-                        o_status := CASE WHEN v_falsy THEN 'failed' ELSE 'succeeded' END;
-                        UPDATE runs SET status = o_status, any_falsy = v_falsy, finished_at = p_now WHERE id = v_outcome.run;
-                        o_outcome := 'finished';
-                        v_wake := v_wake OR v_run.concurrency_group IS NOT NULL;
-                    END IF;
-                ELSIF v_outcome.retry_at IS NOT NULL THEN
-                    UPDATE steps SET state = 'queued', failures = failures + 1, error = v_outcome.error, worker = NULL, lease_until = NULL,
-                                     due_at = v_outcome.retry_at
-                    WHERE run_id = v_outcome.run AND sequence = v_outcome.sequence;
-                    o_outcome := 'recorded'; v_wake := true;
-                ELSE
-                    UPDATE steps SET state = 'errored', failures = failures + 1, error = v_outcome.error, worker = NULL, lease_until = NULL,
-                                     finished_at = p_now
-                    WHERE run_id = v_outcome.run AND sequence = v_outcome.sequence;
-                    PERFORM forgeworks_end_run(v_outcome.run, 'errored', v_outcome.error, p_now);
-                    o_outcome := 'finished'; o_status := 'errored';
-                    v_wake := v_wake OR v_run.concurrency_group IS NOT NULL;
-                END IF;
-                RETURN NEXT;
-            END LOOP;
-            IF v_wake THEN PERFORM forgeworks_wake(); END IF;
-        END
         $$
         """,
         """
