@@ -13,7 +13,10 @@ import PlatformSupport
 ///   another and never get the same step; a claim holds a lease, and a step whose lease ran out is
 ///   claimed again by another worker with its attempt count raised.
 /// - Enqueue, claim and finish are server-side functions, one round trip each; a worker's batch of
-///   outcomes is recorded, and its chains' next steps claimed, in one statement.
+///   outcomes is recorded, its chains' next steps claimed, and (``finish(_:thenClaim:worker:lease:now:)``)
+///   as much new work claimed as the batch frees, in one statement; claims bring their runs' contexts.
+/// - A run is stored `queued` until it ends and is running once it has a start time, so that starting
+///   it changes no indexed column (PostgresRunSchema+Functions.swift).
 /// - New work is announced with `NOTIFY`; ``wakeups()`` listens on a connection of its own, so
 ///   idle workers in other processes start at once rather than at their next poll.
 /// - The schema is created and migrated on start (versioned, under an advisory lock).
