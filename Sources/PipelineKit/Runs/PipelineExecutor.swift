@@ -120,6 +120,8 @@ public final class PipelineExecutor: Service, Sendable {
     let masker: SecretMasker
     /// What every command gets: ``Options/environment`` with ``Options/secrets`` over it.
     let commandEnvironment: [String: String]
+    /// Where this worker's runs get their workspaces: the workspace root and the worker's name, made safe.
+    private let workspaceDirectory: String
 
     private let state = Mutex(State())
     private let signal = Signal()
@@ -165,6 +167,8 @@ public final class PipelineExecutor: Service, Sendable {
         self.logger = logger
         self.masker = SecretMasker(Array(options.secrets.values) + options.maskedValues)
         self.commandEnvironment = options.environment.merging(options.secrets) { _, secret in secret }
+        let safe = options.workerID.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" }
+        self.workspaceDirectory = (options.workspaceRoot as NSString).appendingPathComponent(String(safe))
     }
 
     /// Works until the calling task is cancelled or the service group shuts down gracefully. Takes
@@ -194,10 +198,6 @@ public final class PipelineExecutor: Service, Sendable {
         try await work(untilIdle: true)
     }
 
-    private var workspaceDirectory: String {
-        let safe = options.workerID.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" }
-        return (options.workspaceRoot as NSString).appendingPathComponent(String(safe))
-    }
 
     private func work(untilIdle: Bool) async throws {
         if options.sandbox.isIsolated {
@@ -472,8 +472,11 @@ public final class PipelineExecutor: Service, Sendable {
             return fail("no action is registered as '\(spec.task)'", retryable: false, failures: step.failures, retries: 0)
         }
         var stepLogger = logger
-        stepLogger[metadataKey: "run"] = "\(key.run)"
-        stepLogger[metadataKey: "action"] = "\(spec.name)"
+        // Both keys in one assignment: a handler may render its metadata on every change (StreamLogHandler does).
+        var metadata = stepLogger.handler.metadata
+        metadata["run"] = "\(key.run)"
+        metadata["action"] = "\(spec.name)"
+        stepLogger.handler.metadata = metadata
         let kwargs: [String: Value]
         do {
             kwargs = try renderKwargs(spec, action: action, step: step, context: context)
