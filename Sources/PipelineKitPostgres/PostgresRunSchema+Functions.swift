@@ -4,22 +4,25 @@ import Foundation
 /// that installs them. (Earlier migrations keep the forms they installed then where they created a
 /// function; v5–v7's forms were replaced by these.)
 ///
-/// How a run's status is stored since v8: `queued` until the run ends — started (running) once
-/// `started_at` is set — then its final status. A claim that starts a run sets `started_at` alone, so it
-/// changes no indexed column (`runs_status`, `runs_active_group` read `status`): with the room the
+/// How a run's status is stored since v8: `running` from the moment it is stored until it ends — queued
+/// until `started_at` is set — then its final status. A claim that starts a run sets `started_at` alone, so
+/// it changes no indexed column (`runs_status`, `runs_active_group` read `status`): with the room the
 /// table's fill factor leaves on each page, PostgreSQL updates the row in place (a HOT update) without
 /// an entry in each of the run's three indexes. ``PostgresRunStore`` reads the status a run has through
-/// `forgeworks_run_status(status, started_at)`.
+/// `forgeworks_run_status(status, started_at)`. (`running` rather than `queued` for both: a worker of an
+/// earlier release, still running while a new process migrates the schema, reads a run's stored status
+/// on each lease renewal and takes anything but `running` for a cancellation; the runs it holds stay
+/// `running` for it.)
 extension PostgresRunSchema {
     static let v8: [String] = [
-        "UPDATE runs SET status = 'queued' WHERE status = 'running'",
+        "UPDATE runs SET status = 'running' WHERE status = 'queued'",
         // Room on each page for a run's row to be updated in place when its first step is claimed.
         "ALTER TABLE runs SET (fillfactor = 70)",
         "ALTER TABLE steps SET (fillfactor = 70)",
         """
         CREATE OR REPLACE FUNCTION forgeworks_run_status(p_status TEXT, p_started_at DOUBLE PRECISION) RETURNS TEXT
         LANGUAGE sql IMMUTABLE AS $$
-            SELECT CASE WHEN p_status = 'queued' AND p_started_at IS NOT NULL THEN 'running' ELSE p_status END
+            SELECT CASE WHEN p_status = 'running' AND p_started_at IS NULL THEN 'queued' ELSE p_status END
         $$
         """,
         // v1's forgeworks_take had two more parameters (the run's status and group, read by its caller).
@@ -41,11 +44,11 @@ extension PostgresRunSchema {
         DECLARE
             v_group TEXT;
         BEGIN
-            SELECT r.concurrency_group INTO v_group FROM runs r WHERE r.id = p_run AND r.status = 'queued' FOR UPDATE SKIP LOCKED;
+            SELECT r.concurrency_group INTO v_group FROM runs r WHERE r.id = p_run AND r.status = 'running' FOR UPDATE SKIP LOCKED;
             IF NOT FOUND THEN RETURN; END IF;
             IF v_group IS NOT NULL THEN
                 PERFORM pg_advisory_xact_lock(hashtext('forgeworks-group:' || current_schema() || ':' || v_group));
-                IF EXISTS (SELECT 1 FROM runs WHERE concurrency_group = v_group AND status = 'queued' AND started_at IS NOT NULL
+                IF EXISTS (SELECT 1 FROM runs WHERE concurrency_group = v_group AND status = 'running' AND started_at IS NOT NULL
                            AND id <> p_run) THEN
                     RETURN;
                 END IF;
@@ -104,7 +107,7 @@ extension PostgresRunSchema {
                         FOR UPDATE OF s SKIP LOCKED
                     ), locked AS (
                         SELECT r.id, r.started_at FROM runs r
-                        WHERE r.id IN (SELECT run_id FROM candidates) AND r.status = 'queued' AND r.concurrency_group IS NULL
+                        WHERE r.id IN (SELECT run_id FROM candidates) AND r.status = 'running' AND r.concurrency_group IS NULL
                         FOR UPDATE OF r SKIP LOCKED
                     ), started AS (
                         UPDATE runs SET started_at = p_now
@@ -181,7 +184,7 @@ extension PostgresRunSchema {
                 ), done_runs AS (
                     UPDATE runs r SET status = CASE WHEN r.any_falsy OR d.falsy THEN 'failed' ELSE 'succeeded' END,
                                       any_falsy = r.any_falsy OR d.falsy, finished_at = p_now
-                    FROM done_steps d WHERE r.id = d.run_id AND r.status = 'queued'
+                    FROM done_steps d WHERE r.id = d.run_id AND r.status = 'running'
                     RETURNING r.id, d.sequence, r.status, r.concurrency_group
                 )
                 -- (No join of one CTE to another: the planner takes each for one row and would compare
@@ -224,7 +227,7 @@ extension PostgresRunSchema {
                 IF NOT FOUND THEN
                     o_outcome := 'refused'; RETURN NEXT; CONTINUE;
                 END IF;
-                IF v_run.status <> 'queued' THEN
+                IF v_run.status <> 'running' THEN
                     -- The run was cancelled while the step ran.
                     UPDATE steps SET state = 'cancelled', worker = NULL, finished_at = p_now
                     WHERE run_id = v_outcome.run AND sequence = v_outcome.sequence;
@@ -277,9 +280,10 @@ extension PostgresRunSchema {
         $$
         """
 
-    /// `forgeworks_enqueue` as v3 wrote it, superseding only the group's runs that have not started:
-    /// a started run is stored `queued` too now. (A change of one condition, made on v3's text.)
+    /// `forgeworks_enqueue` as v3 wrote it, but storing new runs `running` (queued until started) and
+    /// superseding only the group's runs that have not started. (Two changes, made on v3's text.)
     static let enqueue = v3Enqueue
         .replacingOccurrences(of: "CREATE FUNCTION forgeworks_enqueue", with: "CREATE OR REPLACE FUNCTION forgeworks_enqueue")
-        .replacingOccurrences(of: "AND status = 'queued' ORDER BY id FOR UPDATE", with: "AND status = 'queued' AND started_at IS NULL ORDER BY id FOR UPDATE")
+        .replacingOccurrences(of: "v_run.event, 'queued', v_run.\"group\"", with: "v_run.event, 'running', v_run.\"group\"")
+        .replacingOccurrences(of: "AND status = 'queued' ORDER BY id FOR UPDATE", with: "AND status = 'running' AND started_at IS NULL ORDER BY id FOR UPDATE")
 }

@@ -25,7 +25,7 @@ enum PostgresRunSchema {
         ("v6 finishes taken together", []),
         // One index fewer on steps: a worker's held steps are found through `steps_running`.
         ("v7 leaner finishes", ["DROP INDEX steps_worker"]),
-        // Runs stay stored `queued` until they end (started once `started_at` is set), so that a claim
+        // Runs stay stored `running` until they end (queued until `started_at` is set), so that a claim
         // changes no indexed column of its run; every hot function in its latest form.
         ("v8 runs started in place", v8),
     ]

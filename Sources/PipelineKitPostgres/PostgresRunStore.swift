@@ -15,7 +15,7 @@ import PlatformSupport
 /// - Enqueue, claim and finish are server-side functions, one round trip each; a worker's batch of
 ///   outcomes is recorded, its chains' next steps claimed, and (``finish(_:thenClaim:worker:lease:now:)``)
 ///   as much new work claimed as the batch frees, in one statement; claims bring their runs' contexts.
-/// - A run is stored `queued` until it ends and is running once it has a start time, so that starting
+/// - A run is stored `running` until it ends and is queued until it has a start time, so that starting
 ///   it changes no indexed column (PostgresRunSchema+Functions.swift).
 /// - New work is announced with `NOTIFY`; ``wakeups()`` listens on a connection of its own, so
 ///   idle workers in other processes start at once rather than at their next poll.
@@ -386,7 +386,7 @@ public final class PostgresRunStore: RunStore {
         return contexts
     }
 
-    /// A run's columns, its status as the run has it (stored `queued` until it ends: see
+    /// A run's columns, its status as the run has it (stored `running` until it ends: see
     /// PostgresRunSchema+Functions.swift).
     private static let runColumns = """
         id, configuration_name, forgeworks_run_status(status, started_at), source, concurrency_group, trigger, reason, created_at,
@@ -451,10 +451,10 @@ public final class PostgresRunStore: RunStore {
             conditions.append("configuration_name = $\(bindings.count)")
         }
         if let statuses = query.statuses, !statuses.isEmpty {
-            // Queued and running runs are both stored `queued`; started ones have `started_at`.
+            // Queued and running runs are both stored `running`; started ones have `started_at`.
             var either: [String] = []
-            if statuses.contains(.queued) { either.append("(status = 'queued' AND started_at IS NULL)") }
-            if statuses.contains(.running) { either.append("(status = 'queued' AND started_at IS NOT NULL)") }
+            if statuses.contains(.queued) { either.append("(status = 'running' AND started_at IS NULL)") }
+            if statuses.contains(.running) { either.append("(status = 'running' AND started_at IS NOT NULL)") }
             let ended = statuses.subtracting([.queued, .running])
             if !ended.isEmpty {
                 bindings.append(ended.map(\.rawValue).sorted())

@@ -371,7 +371,7 @@ struct PostgresRunStoreTests {
         #expect(try await stores[0].runs(RunQuery()).count == 4)
     }
 
-    @Test("PostgreSQL: a store from before v8, with a run stored `running`, is upgraded: it reads running, its group waits, it finishes")
+    @Test("PostgreSQL: a store from before v8 (runs not started stored `queued`) is upgraded; runs read as before, and a worker of the old release still reads its runs as running")
     func upgradeToRunsStartedInPlace() async throws {
         let url = try PostgresTestDatabase.requireURL()
         let schema = PostgresTestDatabase.freshSchema()
@@ -380,20 +380,25 @@ struct PostgresRunStoreTests {
                                             now: Date())
         let held = try await store.claim(worker: "w1", limit: 5, lease: .seconds(60), now: Date())
         #expect(held.steps.count == 1)
+        let waiting = try await store.enqueue(event: nil, runs: [NewRun(configuration: single, source: .testPush())], now: Date())
         store.close()
-        // As a store before v8 left it: the started run stored `running`, v8 not applied.
+        // As a store before v8 left them: the run not started stored `queued`, v8 not applied.
         try await execute(url, """
-            UPDATE \(schema).runs SET status = 'running' WHERE started_at IS NOT NULL;
+            UPDATE \(schema).runs SET status = 'queued' WHERE started_at IS NULL;
             DELETE FROM \(schema).forgeworks_migrations WHERE name LIKE 'v8%'
             """)
         let upgraded = try await PostgresTestDatabase.runStore(schema: schema)
         #expect(try await upgraded.run(first.runs[0].id)?.run.status == .running)
         #expect(try await upgraded.runs(RunQuery(statuses: [.running])).map(\.id) == first.runs.map(\.id))
+        #expect(try await upgraded.runs(RunQuery(statuses: [.queued])).map(\.id) == waiting.runs.map(\.id))
+        // What a worker of an earlier release reads when it renews its leases (anything but `running` is a
+        // cancellation to it): the run it holds is still stored `running`.
+        #expect(try await query(url, "SELECT status FROM \(schema).runs WHERE id = \(first.runs[0].id.rawValue)") == ["running"])
         let second = try await upgraded.enqueue(event: nil, runs: [NewRun(configuration: single, source: .testPush(), concurrencyGroup: "prod")],
                                                 now: Date())
         #expect(second.superseded.isEmpty, "a running run is not superseded")
-        #expect(try await upgraded.claim(worker: "w2", limit: 5, lease: .seconds(60), now: Date()).steps.isEmpty, "the group waits")
-        #expect(try await upgraded.runs(RunQuery(statuses: [.queued])).map(\.id) == second.runs.map(\.id))
+        let others = try await upgraded.claim(worker: "w2", limit: 5, lease: .seconds(60), now: Date())
+        #expect(others.steps.map(\.key.run) == waiting.runs.map(\.id), "the group waits; the run without a group starts")
         let done = try await upgraded.finish([StepOutcome(key: held.steps[0].key, attempt: 1,
                                                           kind: .succeeded(result: true, next: nil, falsy: false, claimNext: false))],
                                              worker: "w1", lease: .seconds(60), now: Date())
@@ -401,13 +406,28 @@ struct PostgresRunStoreTests {
         #expect(try await upgraded.claim(worker: "w2", limit: 5, lease: .seconds(60), now: Date()).steps.map(\.key.run) == second.runs.map(\.id))
     }
 
-    /// Runs SQL on a connection of its own.
-    func execute(_ url: String, _ sql: String) async throws {
+    /// The first column of each row of `sql`, as text, read on a connection of its own.
+    func query(_ url: String, _ sql: String) async throws -> [String] {
+        let connection = try await connect(url)
+        var values: [String] = []
+        for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test")).decode(String.self) {
+            values.append(value)
+        }
+        try await connection.close()
+        return values
+    }
+
+    func connect(_ url: String) async throws -> PostgresConnection {
         let location = try #require(URLComponents(string: url))
         let configuration = PostgresConnection.Configuration(host: location.host ?? "127.0.0.1", port: location.port ?? 5432,
                                                              username: location.user ?? "postgres", password: location.password,
                                                              database: String(location.path.dropFirst()), tls: .disable)
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test"))
+        return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test"))
+    }
+
+    /// Runs SQL statements (separated by `;`) on a connection of their own.
+    func execute(_ url: String, _ sql: String) async throws {
+        let connection = try await connect(url)
         for statement in sql.split(separator: ";") {
             _ = try await connection.query(PostgresQuery(unsafeSQL: String(statement)), logger: Logger(label: "test")).collect()
         }
