@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import ForgeKit
 
 /// Runs a program to its end for a test, through ForgeKit's process runner (posix_spawn with an

@@ -99,14 +99,7 @@ extension GitSession {
     public func mergedTree(_ ours: ObjectID, _ theirs: ObjectID) throws(ForgeError) -> ObjectID {
         let repo = try repository("merge")
         return try withMergeIndex(ours, theirs) { index throws(ForgeError) in
-            let paths = try conflictPaths(index)
-            guard paths.isEmpty else {
-                throw ForgeError(.conflict, "the merge has conflicts in \(paths.joined(separator: ", "))", operation: "merge", path: path)
-            }
-            var tree = git_oid()
-            let result = git_index_write_tree_to(&tree, index, repo)
-            guard result >= 0 else { throw Libgit2.error(result, operation: "merge", path: path) }
-            return ObjectID(tree)
+            try writeTree(of: index, in: repo, operation: "merge", what: "the merge")
         }
     }
 
@@ -116,15 +109,22 @@ extension GitSession {
     public func cherryPickedTree(_ commit: ObjectID, onto: ObjectID) throws(ForgeError) -> ObjectID {
         let repo = try repository("replay")
         return try withMergeIndex(onto, commit, cherryPick: true) { index throws(ForgeError) in
-            let paths = try conflictPaths(index)
-            guard paths.isEmpty else {
-                throw ForgeError(.conflict, "replaying \(commit.hex.prefix(10)) has conflicts in \(paths.joined(separator: ", "))", operation: "replay", path: path)
-            }
-            var tree = git_oid()
-            let result = git_index_write_tree_to(&tree, index, repo)
-            guard result >= 0 else { throw Libgit2.error(result, operation: "replay", path: path) }
-            return ObjectID(tree)
+            try writeTree(of: index, in: repo, operation: "replay", what: "replaying \(commit.hex.prefix(10))")
         }
+    }
+
+    /// Writes a merge's in-memory index as a tree to the object database; conflicts throw `conflict`
+    /// naming the paths ("WHAT has conflicts in …").
+    private func writeTree(of index: OpaquePointer, in repo: OpaquePointer, operation: String,
+                           what: String) throws(ForgeError) -> ObjectID {
+        let paths = try conflictPaths(index)
+        guard paths.isEmpty else {
+            throw ForgeError(.conflict, "\(what) has conflicts in \(paths.joined(separator: ", "))", operation: operation, path: path)
+        }
+        var tree = git_oid()
+        let result = git_index_write_tree_to(&tree, index, repo)
+        guard result >= 0 else { throw Libgit2.error(result, operation: operation, path: path) }
+        return ObjectID(tree)
     }
 
     /// Runs `body` with the in-memory index of `theirs` merged into `ours` — or, with `cherryPick`,

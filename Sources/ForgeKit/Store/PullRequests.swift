@@ -31,6 +31,7 @@ public struct PullRequests: Sendable {
     }
 
     /// Runs `body` in a session of the repository, with its errors as ``ForgeError``s.
+    @discardableResult
     private func session<T: Sendable>(_ git: GitRepository, operation: String,
                                       _ body: @escaping @Sendable (GitSession) throws -> T) async throws(ForgeError) -> T {
         do {
